@@ -1,0 +1,91 @@
+"""The Python API: everything the CLI does, as functions. The CLI only calls these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .assessment import Assessment, build_assessment
+from .contract import Record, scenario_spec
+from .engine import Engine
+from .facts import build_facts
+from .rulepack import RulePack, load_pack
+from .scenario import Scenario, parse_scenario, read_scenario_file
+from .validation import json_schema
+
+RulesArg = RulePack | Iterable[str | Path] | None
+
+
+class Assessor:
+    """A rule pack compiled once, ready to assess any number of scenarios in this process."""
+
+    def __init__(self, pack: RulePack) -> None:
+        self.pack = pack
+        self.spec: Record = scenario_spec(pack.process_ids, pack.risk_ids)
+        self.engine = Engine(pack)
+
+    def parse(self, document: Any, source: str) -> Scenario:
+        return parse_scenario(document, source, self.spec)
+
+    def assess_scenario(self, scenario: Scenario) -> Assessment:
+        facts = build_facts(scenario)
+        return build_assessment(scenario, facts, self.engine.run(facts), self.pack)
+
+    def assess_document(self, document: Any, source: str = "<scenario>") -> Assessment:
+        return self.assess_scenario(self.parse(document, source))
+
+
+_assessors: dict[int, Assessor] = {}
+
+
+def assessor_for(pack: RulePack) -> Assessor:
+    """The process's Assessor for a pack (durable_rules rulesets are costly to build)."""
+    key = id(pack)
+    if key not in _assessors:
+        _assessors[key] = Assessor(pack)
+    return _assessors[key]
+
+
+_default_pack: RulePack | None = None
+
+
+def rule_pack(rules: RulesArg = None, include_default: bool = True) -> RulePack:
+    """A RulePack from a pack, extra rule directories, or None for the default pack."""
+    global _default_pack
+    if isinstance(rules, RulePack):
+        return rules
+    extra = [] if rules is None else list(rules)
+    if not extra and include_default:
+        if _default_pack is None:
+            _default_pack = load_pack()
+        return _default_pack
+    return load_pack(extra, include_default=include_default)
+
+
+def assess(
+    scenario: str | Path | Mapping[str, Any] | Scenario,
+    rules: RulesArg = None,
+    include_default_rules: bool = True,
+) -> Assessment:
+    """Assess one service: a scenario file path, a decoded scenario document, or a Scenario.
+
+    Raises ScenarioError (exit 3) for invalid input and RulesError (exit 4) for a broken pack.
+    """
+    assessor = assessor_for(rule_pack(rules, include_default_rules))
+    if isinstance(scenario, Scenario):
+        return assessor.assess_scenario(scenario)
+    if isinstance(scenario, (str, Path)):
+        return assessor.assess_document(read_scenario_file(scenario), str(scenario))
+    return assessor.assess_document(dict(scenario))
+
+
+def schema(rules: RulesArg = None) -> dict[str, Any]:
+    """The scenario contract as JSON Schema (process and risk ids from the pack in effect)."""
+    pack = rule_pack(rules)
+    document = json_schema(scenario_spec(pack.process_ids, pack.risk_ids))
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "opsadvisor scenario (contract v1)",
+        **document,
+    }

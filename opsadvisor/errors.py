@@ -1,0 +1,51 @@
+"""Errors a user can cause, each with its documented exit code."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INVALID_SCENARIO = 3
+EXIT_INVALID_RULES = 4
+EXIT_ENGINE = 5
+
+
+class OpsAdvisorError(Exception):
+    """Base class: carries the exit code and one or more human-readable problems."""
+
+    exit_code = EXIT_ENGINE
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        return "\n".join(f"{self.source}: {problem}" for problem in self.problems)
+
+
+class ScenarioError(OpsAdvisorError):
+    """The scenario file is not valid input (exit 3)."""
+
+    exit_code = EXIT_INVALID_SCENARIO
+
+
+class RulesError(OpsAdvisorError):
+    """A rule file is broken (exit 4)."""
+
+    exit_code = EXIT_INVALID_RULES
+
+
+class EngineError(OpsAdvisorError):
+    """durable_rules failed while evaluating a valid scenario (exit 5)."""
+
+    exit_code = EXIT_ENGINE
+
+
+def did_you_mean(found: str, choices: Iterable[str]) -> str:
+    """' (did you mean "x"?)' when a close match exists, else ''."""
+    matches = difflib.get_close_matches(found, list(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{matches[0]}"?)' if matches else ""

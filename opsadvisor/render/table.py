@@ -1,0 +1,22 @@
+"""Terminal report: plain text tables (tabulate)."""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from ..assessment import Assessment
+from .sections import recommendation_lines, sections
+
+
+def render(assessment: Assessment, explain: bool = False) -> str:
+    title = f"opsadvisor assessment: {assessment.service_name} ({assessment.service_id})"
+    out = [title, "=" * len(title), "", *recommendation_lines(assessment)]
+    for section in sections(assessment, explain):
+        out += ["", section.title, "-" * len(section.title)]
+        if section.rows:
+            wrap = list(section.wrap) if section.wrap else None
+            out.append(tabulate(section.rows, headers=section.headers, maxcolwidths=wrap))
+        else:
+            out.append(section.empty)
+    out += ["", f"Rules version: {assessment.rules_version}", ""]
+    return "\n".join(out)

@@ -1,0 +1,202 @@
+"""Check a decoded JSON document against the contract, collecting every problem.
+
+A hand-rolled walker rather than the jsonschema library: it names the JSON path, what was expected
+and what was found, adds a did-you-mean for misspelt keys and values, and keeps `opsadvisor assess`
+start-up cheap (importing jsonschema costs more than the whole assessment). The tests check that it
+agrees with jsonschema on the schema `json_schema()` prints.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from typing import Any
+
+from .contract import (
+    Choice,
+    Count,
+    Date,
+    Flag,
+    ListOf,
+    MapOf,
+    Record,
+    Spec,
+    Text,
+)
+from .errors import did_you_mean
+
+MAX_ERRORS = 20
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def describe(value: Any) -> str:
+    """How a found value reads in an error message: its JSON type and a short excerpt."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {json.dumps(value)}"
+    if isinstance(value, (int, float)):
+        return f"number {json.dumps(value)}"
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+        if len(text) > 60:
+            text = text[:56] + '..."'
+        return f"string {text}"
+    if isinstance(value, list):
+        return f"an array of {len(value)} item{'s' if len(value) != 1 else ''}"
+    return "an object"
+
+
+def child_path(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if _SIMPLE_KEY.match(key) else f"{path}[{json.dumps(key)}]"
+
+
+def validate(value: Any, spec: Spec, path: str = "$") -> list[str]:
+    """Every way `value` breaks `spec`, as 'path: expected ...; found ...' lines."""
+    problems: list[str] = []
+    _check(value, spec, path, problems)
+    return problems[:MAX_ERRORS]
+
+
+def _check(value: Any, spec: Spec, path: str, problems: list[str]) -> None:
+    if len(problems) >= MAX_ERRORS:
+        return
+    checker = _CHECKERS[type(spec)]
+    checker(value, spec, path, problems)
+
+
+def _expect(problems: list[str], path: str, expected: str, value: Any, hint: str = "") -> None:
+    problems.append(f"{path}: expected {expected}; found {describe(value)}{hint}")
+
+
+def _check_text(value: Any, spec: Text, path: str, problems: list[str]) -> None:
+    if not isinstance(value, str):
+        _expect(problems, path, "a string", value)
+    elif spec.non_empty and not value.strip():
+        _expect(problems, path, "a non-empty string", value)
+    elif len(value) > spec.max_length:
+        _expect(problems, path, f"a string of at most {spec.max_length} characters", value)
+
+
+def _check_choice(value: Any, spec: Choice, path: str, problems: list[str]) -> None:
+    if isinstance(value, str) and value in spec.values:
+        return
+    hint = did_you_mean(value, spec.values) if isinstance(value, str) else ""
+    _expect(problems, path, f"one of {', '.join(spec.values)}", value, hint)
+
+
+def _check_flag(value: Any, spec: Flag, path: str, problems: list[str]) -> None:
+    if not isinstance(value, bool):
+        _expect(problems, path, "true or false", value)
+
+
+def _check_count(value: Any, spec: Count, path: str, problems: list[str]) -> None:
+    is_integer = isinstance(value, int) and not isinstance(value, bool)
+    if not is_integer or not spec.minimum <= value <= spec.maximum:
+        _expect(problems, path, f"a whole number from {spec.minimum} to {spec.maximum}", value)
+
+
+def _check_date(value: Any, spec: Date, path: str, problems: list[str]) -> None:
+    if isinstance(value, str) and _DATE.match(value):
+        try:
+            datetime.date.fromisoformat(value)
+            return
+        except ValueError:
+            pass
+    _expect(problems, path, "a date YYYY-MM-DD", value)
+
+
+def _check_list(value: Any, spec: ListOf, path: str, problems: list[str]) -> None:
+    if not isinstance(value, list):
+        _expect(problems, path, "an array", value)
+        return
+    seen: set[str] = set()
+    for index, item in enumerate(value):
+        _check(item, spec.item, child_path(path, index), problems)
+        if spec.unique and isinstance(item, str):
+            if item in seen:
+                problems.append(f"{child_path(path, index)}: {json.dumps(item)} is listed twice")
+            seen.add(item)
+
+
+def _check_keys(value: dict[str, Any], allowed: tuple[str, ...], path: str, problems: list[str]) -> None:
+    for key in value:
+        if key not in allowed:
+            problems.append(
+                f"{child_path(path, key)}: unknown key; expected one of {', '.join(allowed)}"
+                f"{did_you_mean(key, allowed)}"
+            )
+
+
+def _check_record(value: Any, spec: Record, path: str, problems: list[str]) -> None:
+    if not isinstance(value, dict):
+        _expect(problems, path, "an object", value)
+        return
+    _check_keys(value, tuple(spec.fields), path, problems)
+    for key in spec.required:
+        if key not in value:
+            problems.append(f"{child_path(path, key)}: required, but missing")
+    for key, child in spec.fields.items():
+        if key in value:
+            _check(value[key], child, child_path(path, key), problems)
+
+
+def _check_map(value: Any, spec: MapOf, path: str, problems: list[str]) -> None:
+    if not isinstance(value, dict):
+        _expect(problems, path, "an object", value)
+        return
+    _check_keys(value, spec.keys, path, problems)
+    for key, child in value.items():
+        if key in spec.keys:
+            _check(child, spec.value, child_path(path, key), problems)
+
+
+_CHECKERS: dict[type, Any] = {
+    Text: _check_text,
+    Choice: _check_choice,
+    Flag: _check_flag,
+    Count: _check_count,
+    Date: _check_date,
+    ListOf: _check_list,
+    Record: _check_record,
+    MapOf: _check_map,
+}
+
+
+def json_schema(spec: Spec) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) equivalent of a contract spec."""
+    if isinstance(spec, Text):
+        schema: dict[str, Any] = {"type": "string", "maxLength": spec.max_length}
+        if spec.non_empty:
+            schema["pattern"] = r"\S"
+        return schema
+    if isinstance(spec, Choice):
+        return {"enum": list(spec.values)}
+    if isinstance(spec, Flag):
+        return {"type": "boolean"}
+    if isinstance(spec, Count):
+        return {"type": "integer", "minimum": spec.minimum, "maximum": spec.maximum}
+    if isinstance(spec, Date):
+        return {"type": "string", "pattern": _DATE.pattern, "format": "date"}
+    if isinstance(spec, ListOf):
+        schema = {"type": "array", "items": json_schema(spec.item)}
+        if spec.unique:
+            schema["uniqueItems"] = True
+        return schema
+    if isinstance(spec, Record):
+        properties = {key: json_schema(child) for key, child in spec.fields.items()}
+        for key, default in spec.defaults.items():
+            properties[key]["default"] = default
+        schema = {"type": "object", "properties": properties, "additionalProperties": False}
+        if spec.required:
+            schema["required"] = list(spec.required)
+        return schema
+    return {
+        "type": "object",
+        "properties": {key: json_schema(spec.value) for key in spec.keys},
+        "additionalProperties": False,
+    }
