@@ -43,17 +43,6 @@ def encode_service(values: dict[str, FactValue]) -> dict[str, Any]:
     return encoded
 
 
-def decode_service_value(name: str, encoded: dict[str, Any]) -> FactValue | None:
-    """Read one catalogue fact back out of an encoded service fact (None when missing)."""
-    spec = FACTS[name]
-    if spec.is_set:
-        flags = {option: encoded.get(flag_key(name, option)) for option in spec.values}
-        if all(flag is None for flag in flags.values()):
-            return None
-        return tuple(option for option, flag in flags.items() if flag)
-    return encoded.get(fact_key(name))
-
-
 def _any_of(tests: list[dict[str, Any]]) -> dict[str, Any]:
     return tests[0] if len(tests) == 1 else {"$or": tests}
 

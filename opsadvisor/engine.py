@@ -16,14 +16,7 @@ from typing import Any
 
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
 
-from .compiler import (
-    DERIVED,
-    SERVICE_ALIAS,
-    compile_rule,
-    decode_service_value,
-    derived_alias,
-    encode_service,
-)
+from .compiler import DERIVED, compile_rule, derived_alias, encode_service
 from .errors import EngineError
 from .facts import Facts, FactValue
 from .rulepack import Condition, Rule, RulePack
@@ -72,7 +65,7 @@ class Engine:
         self._host = _process_host()
         self._name = f"opsadvisor_{next(_ruleset_numbers)}"
         self._sids = itertools.count(1)
-        self._fired: list[tuple[Rule, dict[str, Any]]] = []
+        self._fired: list[tuple[Rule, tuple[Any, ...]]] = []
         self._derived: list[tuple[str, Any]] = []
         definition = {rule.id: {**compile_rule(rule), "run": self._action(rule)} for rule in pack.rules}
         self._host.set_rulesets({self._name: definition})
@@ -84,9 +77,11 @@ class Engine:
             if conclusion.kind == "derive"
             for name, value in conclusion.data.items()
         ]
+        aliases = [derived_alias(index) for index, _ in enumerate(_derived_conditions(rule))]
 
         def action(closure: Any) -> None:
-            self._fired.append((rule, dict(closure._m)))
+            matched = closure._m
+            self._fired.append((rule, tuple(matched[alias]["v"] for alias in aliases)))
             for name, value in derived:
                 self._derived.append((name, value))
                 # MessageNotHandled: no rule tests it; MessageObserved: another rule derived it already
@@ -110,23 +105,24 @@ class Engine:
         if "exception" in state:
             raise EngineError("durable_rules", [f"a rule action failed: {state['exception']}"])
         return EngineResult(
-            firings=tuple(Firing(rule, _matched(rule, raw)) for rule, raw in self._fired),
+            firings=tuple(Firing(rule, _matched(rule, facts, values)) for rule, values in self._fired),
             derived=_group_derived(self._derived),
         )
 
 
-def _matched(rule: Rule, raw: dict[str, Any]) -> dict[str, FactValue]:
-    """The values of the facts a rule tested, read back from what durable_rules matched."""
-    service = raw.get(SERVICE_ALIAS, {})
-    derived_conditions = [c for c in rule.when.items if isinstance(c, Condition) and c.derived]
-    matched: dict[str, FactValue] = {}
-    for name in rule.facts_tested():
-        if not any(c.fact == name and c.derived for c in rule.when.conditions()):
-            value = decode_service_value(name, service)
-            matched[name] = "missing" if value is None else value
-    for index, condition in enumerate(derived_conditions):
-        matched[condition.fact] = raw.get(derived_alias(index), {}).get("v")
-    return matched
+def _derived_conditions(rule: Rule) -> list[Condition]:
+    """The top-level derived-fact conditions, in the order compile_rule gives them aliases."""
+    return [item for item in rule.when.items if isinstance(item, Condition) and item.derived]
+
+
+def _matched(rule: Rule, facts: Facts, derived_values: tuple[Any, ...]) -> dict[str, FactValue]:
+    """The values of the facts a rule tested: scenario facts, then the derived facts it joined."""
+    derived = {
+        condition.fact: value for condition, value in zip(_derived_conditions(rule), derived_values, strict=True)
+    }
+    return {
+        name: derived[name] if name in derived else facts.values.get(name, "missing") for name in rule.facts_tested
+    }
 
 
 def _group_derived(pairs: list[tuple[str, Any]]) -> dict[str, tuple[Any, ...]]:

@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,7 @@ class Rule:
     source: str = ""
     overrides: Location | None = None
 
+    @cached_property
     def facts_tested(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(condition.fact for condition in self.when.conditions()))
 
