@@ -28,7 +28,8 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except OpsAdvisorError as error:
-            click.echo(f"error: {error.render()}", err=True)
+            for line in error.lines():
+                click.echo(f"error: {line}", err=True)
             sys.exit(error.exit_code)
 
     return wrapper  # type: ignore[return-value]

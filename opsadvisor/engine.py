@@ -57,6 +57,14 @@ class EngineResult:
     derived: dict[str, tuple[Any, ...]]
 
 
+WARM_UP = "~warm-up"
+WARM_UP_RULE = "_warm_up"
+
+
+def _warm_up_action(closure: Any) -> None:
+    return None
+
+
 class Engine:
     """A rule pack compiled into one durable_rules ruleset, ready to assess services."""
 
@@ -68,7 +76,9 @@ class Engine:
         self._fired: list[tuple[Rule, tuple[Any, ...]]] = []
         self._derived: list[tuple[str, Any]] = []
         definition = {rule.id: {**compile_rule(rule), "run": self._action(rule)} for rule in pack.rules}
+        definition[WARM_UP_RULE] = {"all": [{"w": {"t": WARM_UP}}], "run": _warm_up_action}
         self._host.set_rulesets({self._name: definition})
+        self._warm_up()
 
     def _action(self, rule: Rule) -> Any:
         derived = [
@@ -89,6 +99,16 @@ class Engine:
                     closure.assert_fact({"t": DERIVED, "n": name, "v": value})
 
         return action
+
+    def _warm_up(self) -> None:
+        """Run one action before the first real session.
+
+        Measured on durable_rules 2.0.28: until a ruleset has run any action, deleting a session
+        in it crashes the process (segfault or 'free(): invalid pointer'); a service that no rule
+        matches would hit exactly that. One throw-away action at start-up avoids it.
+        """
+        self._host.assert_fact(self._name, {"t": WARM_UP, "sid": "0"})
+        self._host.delete_state(self._name, "0")
 
     def run(self, facts: Facts) -> EngineResult:
         """Assert one service's facts, let the rules chain, and collect what fired."""

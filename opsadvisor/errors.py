@@ -23,8 +23,13 @@ class OpsAdvisorError(Exception):
         self.problems = problems
         super().__init__(self.render())
 
+    def lines(self) -> list[str]:
+        """One line per problem, each prefixed by the source when there is one."""
+        prefix = f"{self.source}: " if self.source else ""
+        return [prefix + problem for problem in self.problems]
+
     def render(self) -> str:
-        return "\n".join(f"{self.source}: {problem}" for problem in self.problems)
+        return "\n".join(self.lines())
 
 
 class ScenarioError(OpsAdvisorError):

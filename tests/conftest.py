@@ -1,0 +1,40 @@
+"""Shared fixtures: paths, the CLI runner, and small scenario builders."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from opsadvisor.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def scenario(**facts: Any) -> dict[str, Any]:
+    """A minimal valid scenario document with the given top-level facts."""
+    return {"service": {"id": "svc-1", "name": "Test service"}, **facts}
+
+
+def run_cli(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def write_json(path: Path, document: Any) -> Path:
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def scenario_file(tmp_path: Path):
+    """Write a scenario document to a temporary file and return its path."""
+
+    def make(document: Any, name: str = "scenario.json") -> Path:
+        return write_json(tmp_path / name, document)
+
+    return make

@@ -1,0 +1,106 @@
+"""Property tests: no input, however odd, gets past validation with anything but an assessment
+or a ScenarioError; and the validator agrees with the JSON Schema that `opsadvisor schema` prints."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jsonschema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import opsadvisor
+from opsadvisor import api
+from opsadvisor.contract import (
+    AMBITIONS,
+    CAPABILITIES,
+    CLASSIFICATIONS,
+    CONTRACT_OWNERS,
+    CRITICALITIES,
+    HOSTING,
+    INTEGRATION_TYPES,
+    LIFECYCLES,
+    REGULATIONS,
+)
+from opsadvisor.errors import ScenarioError
+from opsadvisor.scenario import decode_json
+from opsadvisor.validation import validate
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=20,
+)
+
+
+def near(values: tuple[str, ...]) -> st.SearchStrategy[Any]:
+    """Mostly valid values, sometimes a near miss or a wrong type."""
+    return st.sampled_from(values) | st.sampled_from([v.upper() for v in values]) | json_values
+
+
+def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.none() | strategy
+
+
+integration = st.fixed_dictionaries(
+    {"system": st.text(max_size=10) | st.integers(), "type": near(INTEGRATION_TYPES)},
+    optional={"system_of_record": st.booleans() | json_values, "extra": json_values},
+)
+near_scenarios = st.fixed_dictionaries(
+    {"service": st.fixed_dictionaries({"id": st.text(max_size=8), "name": st.text(max_size=8)})},
+    optional={
+        "ambition": near(AMBITIONS),
+        "hosting": near(HOSTING),
+        "vendor_run": st.booleans() | json_values,
+        "contract_owner": near(CONTRACT_OWNERS),
+        "integrations": st.lists(integration, max_size=3) | json_values,
+        "criticality": near(CRITICALITIES),
+        "data": st.fixed_dictionaries(
+            {}, optional={"classification": near(CLASSIFICATIONS), "personal_data": st.booleans() | json_values}
+        )
+        | json_values,
+        "regulations": st.lists(near(REGULATIONS), max_size=3),
+        "users": st.integers(min_value=-5, max_value=10**13) | json_values,
+        "lifecycle": near(LIFECYCLES),
+        "business_capabilities": st.lists(near(CAPABILITIES), max_size=3),
+        "expected_benefits": st.lists(st.text(max_size=10), max_size=3) | json_values,
+        "decisions": st.dictionaries(
+            st.sampled_from(["incident", "change", "incidnet"]),
+            st.fixed_dictionaries({}, optional={"application": near(("it_ops", "tbd")), "interface": near(("n/a",))}),
+            max_size=2,
+        ),
+        "typo_key": json_values,
+    },
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(near_scenarios)
+def test_validator_agrees_with_the_printed_json_schema(document: dict[str, Any]) -> None:
+    schema = api.schema()
+    assessor = api.assessor_for(api.rule_pack())
+    schema_valid = jsonschema.Draft202012Validator(schema).is_valid(document)
+    assert (validate(document, assessor.spec) == []) == schema_valid
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(near_scenarios | json_values)
+def test_any_json_document_is_assessed_or_refused_cleanly(document: Any) -> None:
+    try:
+        assessment = opsadvisor.assess(document) if isinstance(document, dict) else None
+    except ScenarioError as error:
+        assert error.problems and all(problem.startswith("$") for problem in error.problems)
+        return
+    if assessment is not None:
+        assert len(assessment.accountability) == 14
+        json.dumps(assessment.to_dict())
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=200) | st.text(max_size=200).map(str.encode))
+def test_any_bytes_decode_or_raise_scenario_error(raw: bytes) -> None:
+    try:
+        decode_json(raw, "x.json")
+    except ScenarioError as error:
+        assert error.render().startswith("x.json")
