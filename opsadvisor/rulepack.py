@@ -32,7 +32,7 @@ RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 MAX_PRIORITY = 1000
 DEFAULT_PRIORITY = 100
-FILE_KEYS = ("rules", "disable", "processes", "models", "questions", "conflict_kinds")
+FILE_KEYS = ("rules", "disable", "processes", "models", "questions", "conflict_kinds", "workshop")
 RULE_KEYS = ("id", "title", "rationale", "source", "priority", "when", "then")
 CONCLUSION_KINDS = (
     "recommend",
@@ -148,6 +148,8 @@ class RulePack:
     files: tuple[str, ...]
     version: str
     disabled: dict[str, Location] = field(default_factory=dict)
+    # The Support Model Design Workshop's discussion questions, by process id.
+    workshop_questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def process_ids(self) -> tuple[str, ...]:
@@ -243,6 +245,7 @@ class _PackBuilder:
         self.models: dict[str, dict[str, Any]] = {}
         self.questions: dict[str, str] = {}
         self.conflict_kinds: dict[str, str] = {}
+        self.workshop: dict[str, tuple[tuple[str, ...], Location]] = {}
         self.files: list[tuple[str, bytes]] = []
 
     def add_layer(self, layer: _Layer) -> None:
@@ -295,6 +298,7 @@ class _PackBuilder:
             merged["cells"].update(cells)
         self.questions.update(reader.text_map(document, "questions"))
         self.conflict_kinds.update(reader.text_map(document, "conflict_kinds"))
+        self.workshop.update(reader.text_lists(document, "workshop"))
 
     def build(self) -> RulePack:
         for rule_id, location in self.disabled.items():
@@ -310,6 +314,11 @@ class _PackBuilder:
         )
         processes = tuple(self.processes.values())
         models = self._models(processes)
+        for process_id, (_, location) in self.workshop.items():
+            if process_id not in self.processes:
+                self.problems.add(
+                    location, f"workshop: unknown process {process_id}{did_you_mean(process_id, self.processes)}"
+                )
         _CrossChecker(self.problems, processes, self.conflict_kinds, rules).check()
         return RulePack(
             rules=rules,
@@ -320,6 +329,7 @@ class _PackBuilder:
             files=tuple(name for name, _ in self.files),
             version=_version(self.files),
             disabled=dict(self.disabled),
+            workshop_questions={pid: questions for pid, (questions, _) in self.workshop.items()},
         )
 
     def _models(self, processes: tuple[Process, ...]) -> dict[str, Model]:
@@ -426,6 +436,23 @@ class _RuleReader:
                 result[name] = text.strip()
             else:
                 self.error(value.line_of(name), f"{key}.{name}: expected text; found {text!r}")
+        return result
+
+    def text_lists(self, document: LineDict, key: str) -> dict[str, tuple[tuple[str, ...], Location]]:
+        """A mapping of name: [text, ...], each list with the location of its name."""
+        value = document.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, LineDict):
+            self.error(document.line_of(key), f"{key} must be a mapping of name: [text, ...]")
+            return {}
+        result = {}
+        for name, texts in value.items():
+            line = value.line_of(name)
+            if isinstance(texts, list) and texts and all(isinstance(t, str) and t.strip() for t in texts):
+                result[name] = (tuple(" ".join(t.split()) for t in texts), self.at(line))
+            else:
+                self.error(line, f"{key}.{name}: expected a non-empty list of text; found {texts!r}")
         return result
 
     def processes(self, value: Any) -> list[Process]:

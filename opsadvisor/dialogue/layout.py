@@ -1,0 +1,195 @@
+"""The workshop pack as format-neutral blocks, so each renderer only maps blocks to its syntax."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from ..contract import UNDECIDED
+from ..render.sections import party, recommendation_lines
+from .workshop import WorkshopPack
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Text to highlight: a cell still to decide, or a value to fill in."""
+
+    text: str
+
+
+Cell = str | Mark
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    note: bool = False  # a remark, rendered in italics
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[str, ...]
+    numbered: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+
+@dataclass(frozen=True)
+class Command:
+    text: str
+
+
+Block = Heading | Paragraph | Bullets | Table | Command
+
+
+def _cell(value: str) -> Cell:
+    return Mark("t.b.d. - decide") if value == UNDECIDED else party(value)
+
+
+def _header(pack: WorkshopPack) -> list[Block]:
+    a = pack.assessment
+    return [
+        Heading(1, f"Support Model Design Workshop: {a.service_name} ({a.service_id})"),
+        Paragraph(f"Scenario: {pack.source}. Rules version: {a.rules_version}.", note=True),
+        Heading(2, "Purpose"),
+        Paragraph(pack.purpose),
+        Bullets(tuple(recommendation_lines(a))),
+        Heading(2, "Participants to invite"),
+        Bullets(pack.participants),
+        Heading(2, "Agenda"),
+        Bullets(pack.agenda, numbered=True),
+    ]
+
+
+def _matrix(pack: WorkshopPack) -> list[Block]:
+    rows = tuple((row.name, _cell(row.application), _cell(row.interface)) for row in pack.assessment.accountability)
+    blocks: list[Block] = [
+        Heading(2, "Accountability matrix"),
+        Paragraph(
+            "Accountable means end responsible for the operation and governance of the process, not "
+            "necessarily doing the daily work: a vendor's desk may handle incidents while the accountable "
+            "party owns SLA performance and escalation."
+        ),
+        Table(("support process", "application", "interface"), rows),
+        Heading(2, "Decisions to make"),
+    ]
+    if not pack.decisions:
+        return [*blocks, Paragraph("Every cell is decided: confirm the matrix with the participants.", note=True)]
+    for number, decision in enumerate(pack.decisions, 1):
+        blocks += [
+            Heading(3, f"D{number}. {decision.name}: {' and '.join(decision.columns)}"),
+            Paragraph("Discussion questions:"),
+            Bullets(decision.questions),
+        ]
+        if decision.suggestions:
+            blocks += [Paragraph("What the facts suggest:"), Bullets(decision.suggestions)]
+        options = " ".join(f"--{column} PARTY" for column in decision.columns)
+        blocks += [
+            Paragraph("Record the decision:"),
+            Command(f"opsadvisor decide {shlex.quote(pack.source)} {decision.process} {options}"),
+        ]
+    return blocks
+
+
+def _conflicts_and_benefits(pack: WorkshopPack) -> list[Block]:
+    a = pack.assessment
+    blocks: list[Block] = [Heading(2, "Conflicts to resolve")]
+    if a.conflicts:
+        blocks.append(
+            Table(("severity", "conflict", "remedy"), tuple((c.severity, c.message, c.remedy) for c in a.conflicts))
+        )
+    else:
+        blocks.append(Paragraph("No conflicts found.", note=True))
+    blocks.append(Heading(2, "Expected benefits to validate"))
+    if pack.benefits:
+        rows = tuple((b.benefit, b.validation or Mark("how will it be validated?")) for b in pack.benefits)
+        blocks.append(Table(("expected benefit", "how it will be validated"), rows))
+    elif pack.benefits is None:
+        blocks.append(
+            Paragraph(
+                "Not yet known: which benefits does the business expect, and how will they be validated?", note=True
+            )
+        )
+    else:
+        blocks.append(Paragraph("None listed.", note=True))
+    return blocks
+
+
+def _risks(pack: WorkshopPack) -> list[Block]:
+    a = pack.assessment
+    blocks: list[Block] = [Heading(2, "Risks to accept (sign-off)")]
+    if not a.risks:
+        return [*blocks, Paragraph("No risks need acceptance.", note=True)]
+    rows = tuple(
+        (
+            r.id,
+            r.message,
+            r.accept_by,
+            f"accepted by {r.accepted_by}" if r.accepted else Mark("accept / mitigate"),
+            (r.accepted_on or "") if r.accepted else Mark("date"),
+        )
+        for r in a.risks
+    )
+    blocks.append(Table(("risk", "consequence", "who must accept", "decision", "date"), rows))
+    if a.pending_risks:
+        blocks += [
+            Paragraph("Record an acceptance:"),
+            Command(f"opsadvisor accept {shlex.quote(pack.source)} RISK_ID --by ROLE --date YYYY-MM-DD"),
+        ]
+    return blocks
+
+
+def _governance_and_maturity(pack: WorkshopPack) -> list[Block]:
+    a = pack.assessment
+    names = {row.process: row.name for row in a.accountability}
+    blocks: list[Block] = [Heading(2, "Where IT offers help")]
+    if a.governance_areas:
+        blocks.append(
+            Table(
+                ("support process", "what IT can do"),
+                tuple((names.get(g.process, g.process), g.advice) for g in a.governance_areas),
+            )
+        )
+    else:
+        blocks.append(Paragraph("No governance areas flagged.", note=True))
+    mode = a.recommendation.mode
+    current = "not yet known" if mode is None else f"mode {mode}"
+    blocks += [
+        Heading(2, "Maturity: mode 2 to mode 1"),
+        Paragraph(
+            f"Current mode: {current}. A service can start as mode 2 (exploratory, business-led) and move "
+            "to mode 1 (predictable, IT-run) as it matures."
+        ),
+        Heading(3, "Mode 1 triggers the service meets"),
+        Bullets(tuple(t.detail for t in pack.triggers_met)) if pack.triggers_met else Paragraph("None yet.", note=True),
+        Heading(3, "Mode 1 triggers not yet met"),
+        Bullets(tuple(t.title for t in pack.triggers_not_met))
+        if pack.triggers_not_met
+        else Paragraph("None.", note=True),
+    ]
+    if a.open_questions:
+        blocks += [
+            Heading(2, "Still to find out"),
+            Table(("fact", "question"), tuple((q.fact, q.question) for q in a.open_questions)),
+        ]
+    return blocks
+
+
+def workshop_blocks(pack: WorkshopPack) -> list[Block]:
+    return [
+        *_header(pack),
+        *_matrix(pack),
+        *_conflicts_and_benefits(pack),
+        *_risks(pack),
+        *_governance_and_maturity(pack),
+    ]

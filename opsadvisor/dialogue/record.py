@@ -1,0 +1,156 @@
+"""Record the workshop's outcome in the scenario file: decided cells and accepted risks.
+
+The file is edited surgically (see jsonedit): only the changed value or the new member is written,
+so the rest of the file keeps its key order and formatting; the new text is checked to decode to
+exactly the expected document and to validate, then written atomically.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import api
+from ..assessment import Assessment
+from ..contract import Choice, Date, Record, Spec
+from ..errors import EXIT_USAGE, EngineError, OpsAdvisorError, ScenarioError, did_you_mean
+from ..scenario import decode_json
+from ..validation import validate
+from .files import atomic_write
+from .jsonedit import append_item, set_value
+
+_BOM = b"\xef\xbb\xbf"
+
+
+class RecordError(OpsAdvisorError):
+    """A decision or acceptance names an unknown process, party or risk, or a bad date (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The assessment before and after the change, for the user's feedback."""
+
+    path: str
+    before: Assessment
+    after: Assessment
+
+
+@dataclass
+class _ScenarioText:
+    path: Path
+    bom: bool
+    text: str
+    document: dict[str, Any]
+    assessor: api.Assessor
+
+    @property
+    def source(self) -> str:
+        return str(self.path)
+
+
+def _load(path: str | Path, rules: api.RulesArg, include_default_rules: bool) -> _ScenarioText:
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        raise ScenarioError(source, [f"cannot read the file: {error.strerror}"]) from None
+    document = decode_json(raw, source)
+    assessor = api.assessor_for(api.rule_pack(rules, include_default_rules))
+    assessor.parse(document, source)  # refuse to edit a file that is not a valid scenario
+    bom = raw.startswith(_BOM)
+    return _ScenarioText(Path(path), bom, raw[len(_BOM) if bom else 0 :].decode("utf-8"), document, assessor)
+
+
+def _check(value: Any, spec: Spec, label: str, source: str) -> None:
+    problems = validate(value, spec, label)
+    if problems:
+        raise RecordError(source, problems)
+
+
+def _save(scenario: _ScenarioText, text: str, expected: dict[str, Any]) -> Recorded:
+    """Check the edited text decodes to `expected` and validates, then replace the file atomically."""
+    document = decode_json(text.encode("utf-8"), scenario.source)
+    if document != expected:
+        raise EngineError(scenario.source, ["internal error: the edited file does not hold the expected change"])
+    before = scenario.assessor.assess_document(scenario.document, scenario.source)
+    after = scenario.assessor.assess_document(document, scenario.source)
+    atomic_write(scenario.path, (_BOM if scenario.bom else b"") + text.encode("utf-8"))
+    return Recorded(scenario.source, before, after)
+
+
+def decide(
+    path: str | Path,
+    process: str,
+    application: str,
+    interface: str | None = None,
+    rules: api.RulesArg = None,
+    include_default_rules: bool = True,
+) -> Recorded:
+    """Record who is accountable for a process (application column, and interface if given).
+
+    Raises RecordError (exit 2) for an unknown process or party, ScenarioError (exit 3) when the
+    file is not a valid scenario.
+    """
+    scenario = _load(path, rules, include_default_rules)
+    spec = scenario.assessor.spec.fields["decisions"]
+    processes = scenario.assessor.pack.process_ids
+    if process not in processes:
+        raise RecordError(
+            scenario.source,
+            [f'unknown process "{process}"; expected one of {", ".join(processes)}{did_you_mean(process, processes)}'],
+        )
+    cells: Record = spec.value  # type: ignore[union-attr]
+    chosen = {"application": application} if interface is None else {"application": application, "interface": interface}
+    for column, party in chosen.items():
+        _check(party, cells.fields[column], f"--{column}", scenario.source)
+    expected = copy.deepcopy(scenario.document)
+    current = expected.setdefault("decisions", {}).get(process)
+    text = scenario.text
+    if current is None:
+        expected["decisions"][process] = chosen
+        text = set_value(text, ("decisions", process), chosen)
+    else:
+        current.update(chosen)
+        for column, party in chosen.items():
+            text = set_value(text, ("decisions", process, column), party)
+    return _save(scenario, text, expected)
+
+
+def accept(
+    path: str | Path,
+    risk: str,
+    by: str,
+    date: str | None = None,
+    rules: api.RulesArg = None,
+    include_default_rules: bool = True,
+) -> Recorded:
+    """Record that `by` accepted a risk on `date` (YYYY-MM-DD; today when None).
+
+    Accepting a risk again replaces who accepted it and when. Raises RecordError (exit 2) for an
+    unknown risk id, an empty role or a bad date.
+    """
+    scenario = _load(path, rules, include_default_rules)
+    when = date if date is not None else datetime.date.today().isoformat()
+    accepted: Record = scenario.assessor.spec.fields["accepted_risks"].item  # type: ignore[union-attr]
+    risk_ids = scenario.assessor.pack.risk_ids
+    _check(risk, Choice(risk_ids), "RISK_ID", scenario.source)
+    _check(by, accepted.fields["accepted_by"], "--by", scenario.source)
+    _check(when, Date(), "--date", scenario.source)
+    expected = copy.deepcopy(scenario.document)
+    entries = expected.setdefault("accepted_risks", [])
+    index = next((i for i, entry in enumerate(entries) if entry["risk"] == risk), None)
+    text = scenario.text
+    if index is None:
+        item = {"risk": risk, "accepted_by": by, "date": when}
+        entries.append(item)
+        text = append_item(text, ("accepted_risks",), item)
+    else:
+        entries[index].update({"accepted_by": by, "date": when})
+        text = set_value(text, ("accepted_risks", index, "accepted_by"), by)
+        text = set_value(text, ("accepted_risks", index, "date"), when)
+    return _save(scenario, text, expected)

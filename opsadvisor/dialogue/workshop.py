@@ -1,0 +1,205 @@
+"""The Support Model Design Workshop pack, built from a scenario and its assessment.
+
+Who to invite and which mode 1 triggers a service meets are decided by the rules (durable_rules):
+this module reads which rules fired from the assessment's trace and the values they derive. The
+discussion questions per support process are data in the rule pack (the `workshop` section).
+Renderers, one module per format, turn the WorkshopPack into text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import api
+from ..assessment import Assessment
+from ..contract import COLUMNS, UNDECIDED
+from ..render.sections import party
+from ..rulepack import Rule, RulePack
+from ..scenario import Scenario, read_scenario_file
+from .benefits import split_benefit
+
+WORKSHOP_FORMATS = ("markdown", "html")
+PARTICIPANT = "workshop_participant"
+MODE1_TRIGGER = "mode1_trigger"
+PURPOSE = (
+    "Agree, process by process, who is accountable for operating {name}; discover the operational "
+    "governance it needs and the areas where the IT function can add value; and make sure its risks "
+    "and their consequences are understood, documented and accepted by the relevant stakeholders."
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A support process with t.b.d. cells: a decision for the workshop to make."""
+
+    process: str
+    name: str
+    columns: tuple[str, ...]
+    questions: tuple[str, ...]
+    suggestions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Benefit:
+    benefit: str
+    validation: str | None
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A rule that derives a mode 1 trigger; `detail` says what the service matched when met."""
+
+    rule: str
+    title: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class WorkshopPack:
+    assessment: Assessment
+    source: str
+    purpose: str
+    business_owner: str | None
+    participants: tuple[str, ...]
+    agenda: tuple[str, ...]
+    decisions: tuple[Decision, ...]
+    benefits: tuple[Benefit, ...] | None
+    triggers_met: tuple[Trigger, ...]
+    triggers_not_met: tuple[Trigger, ...]
+
+
+def _deriving(pack: RulePack, name: str) -> list[Rule]:
+    """The pack's rules that derive `name`, in the pack's (priority, id) order."""
+    return [rule for rule in pack.rules if any(c.kind == "derive" and name in c.data for c in rule.then)]
+
+
+def _derived_values(rule: Rule, name: str) -> list[str]:
+    return [str(c.data[name]) for c in rule.then if c.kind == "derive" and name in c.data]
+
+
+def _participants(pack: RulePack, fired: set[str], business_owner: str | None) -> tuple[str, ...]:
+    names: dict[str, None] = {}
+    for rule in _deriving(pack, PARTICIPANT):
+        if rule.id in fired:
+            names.update(dict.fromkeys(_derived_values(rule, PARTICIPANT)))
+    return tuple(f"{name}: {business_owner}" if name == "business owner" and business_owner else name for name in names)
+
+
+def _triggers(pack: RulePack, assessment: Assessment) -> tuple[tuple[Trigger, ...], tuple[Trigger, ...]]:
+    matched = {entry.rule: entry.matched for entry in assessment.trace}
+    met, not_met = [], []
+    for rule in _deriving(pack, MODE1_TRIGGER):
+        if rule.id in matched:
+            facts = "; ".join(f"{key} = {_plain(value)}" for key, value in matched[rule.id].items())
+            detail = ", ".join(_derived_values(rule, MODE1_TRIGGER)) + (f" ({facts})" if facts else "")
+            met.append(Trigger(rule.id, rule.title, detail))
+        else:
+            not_met.append(Trigger(rule.id, rule.title, ""))
+    return tuple(met), tuple(not_met)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(str(item) for item in value) + "]"
+    return str(value)
+
+
+def _suggestions(process: str, assessment: Assessment, pack: RulePack) -> tuple[str, ...]:
+    """What the facts suggest for a process: where IT can add value, and the reference models' cells."""
+    hints = [f"IT can add value here: {area.advice}" for area in assessment.governance_areas if area.process == process]
+    for model in pack.models.values():
+        cells = model.cells.get(process)
+        if cells and UNDECIDED not in cells:
+            hints.append(f"In reference model {model.id}: application {party(cells[0])}, interface {party(cells[1])}")
+    return tuple(hints)
+
+
+def _decisions(assessment: Assessment, pack: RulePack) -> tuple[Decision, ...]:
+    decisions = []
+    for row in assessment.accountability:
+        columns = tuple(column for column in COLUMNS if getattr(row, column) == UNDECIDED)
+        if columns:
+            questions = pack.workshop_questions.get(row.process, (f"Who is accountable for {row.name}?",))
+            decisions.append(
+                Decision(row.process, row.name, columns, questions, _suggestions(row.process, assessment, pack))
+            )
+    return tuple(decisions)
+
+
+def _agenda(assessment: Assessment, decisions: tuple[Decision, ...], benefits: bool) -> tuple[str, ...]:
+    items = ["Purpose, the operate-ownership ambition and the recommended model"]
+    if decisions:
+        items.append(f"Decide the open cells of the accountability matrix ({len(decisions)} processes)")
+    else:
+        items.append("Confirm the accountability matrix")
+    if assessment.conflicts:
+        items.append(f"Resolve the conflicts ({len(assessment.conflicts)})")
+    if benefits:
+        items.append("Agree how the expected benefits will be validated")
+    if assessment.risks:
+        items.append(f"Walk through the risks and have them accepted or mitigated ({len(assessment.risks)})")
+    if assessment.governance_areas:
+        items.append("Agree where the IT function helps with operational governance")
+    items.append("Maturity: the service's mode and its mode 1 triggers")
+    items.append("Record the outcome and agree the next steps")
+    return tuple(items)
+
+
+def build_workshop(scenario: Scenario, assessment: Assessment, pack: RulePack, source: str) -> WorkshopPack:
+    fired = {entry.rule for entry in assessment.trace}
+    decisions = _decisions(assessment, pack)
+    benefits = (
+        None
+        if scenario.expected_benefits is None
+        else tuple(Benefit(*split_benefit(text)) for text in scenario.expected_benefits)
+    )
+    show_benefits = bool(benefits) or scenario.ambition == "business_operated"
+    met, not_met = _triggers(pack, assessment)
+    return WorkshopPack(
+        assessment=assessment,
+        source=source,
+        purpose=PURPOSE.format(name=scenario.service_name),
+        business_owner=scenario.business_owner,
+        participants=_participants(pack, fired, scenario.business_owner),
+        agenda=_agenda(assessment, decisions, show_benefits),
+        decisions=decisions,
+        benefits=benefits,
+        triggers_met=met,
+        triggers_not_met=not_met,
+    )
+
+
+def workshop_renderer(name: str) -> Callable[[WorkshopPack], str]:
+    """The render function for a workshop format; imported lazily."""
+    if name == "html":
+        from .render_html import render
+    else:
+        from .render_markdown import render
+    return render
+
+
+def workshop(
+    scenario: str | Path | Mapping[str, Any],
+    rules: api.RulesArg = None,
+    include_default_rules: bool = True,
+    output_format: str = "markdown",
+    source: str | None = None,
+) -> str:
+    """The workshop pack for a scenario file (or decoded document), as Markdown or self-contained HTML.
+
+    Raises ScenarioError (exit 3) for invalid input and RulesError (exit 4) for a broken pack.
+    """
+    assessor = api.assessor_for(api.rule_pack(rules, include_default_rules))
+    if isinstance(scenario, (str, Path)):
+        label = source or str(scenario)
+        parsed = assessor.parse(read_scenario_file(scenario), label)
+    else:
+        label = source or "scenario.json"
+        parsed = assessor.parse(dict(scenario), label)
+    pack = build_workshop(parsed, assessor.assess_scenario(parsed), assessor.pack, label)
+    return workshop_renderer(output_format)(pack)
