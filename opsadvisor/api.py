@@ -89,3 +89,10 @@ def schema(rules: RulesArg = None) -> dict[str, Any]:
         "title": "opsadvisor scenario (contract v1)",
         **document,
     }
+
+
+# The dialogue (issue 5): the guided interview, the workshop pack, recorded decisions and risk
+# acceptance. Imported last: these modules use this one (`from .. import api`).
+from .dialogue.interview import interview  # noqa: E402, F401
+from .dialogue.record import accept, decide  # noqa: E402, F401
+from .dialogue.workshop import workshop  # noqa: E402, F401

@@ -102,3 +102,121 @@ def schema(rules_dirs: tuple[Path, ...], no_default_rules: bool) -> None:
     """Print the scenario file's JSON Schema."""
     pack = selected_pack(rules_dirs, no_default_rules)
     click.echo(json.dumps(api.schema(pack), indent=2))
+
+
+# --- the dialogue (issue 5) -----------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the scenario here (default: stdout)."
+)
+@click.option(
+    "--from",
+    "start",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Start from this scenario and ask only what it lacks.",
+)
+@rules_options
+@reports_errors
+def interview(output: Path | None, start: Path | None, rules_dirs: tuple[Path, ...], no_default_rules: bool) -> None:
+    """Ask the dialogue's questions and write a scenario (answers may be piped on stdin).
+
+    Questions and messages go to stderr. Nothing is written until the last answer: Ctrl-C or the
+    end of input stops the interview and leaves no file behind.
+    """
+    from .dialogue.files import atomic_write
+    from .dialogue.interview import ClickAsker, scenario_json, summary
+    from .scenario import read_scenario_file
+
+    pack = selected_pack(rules_dirs, no_default_rules)
+    document = read_scenario_file(start) if start else None
+    try:
+        result = api.interview(ClickAsker(), document, rules=pack, source=str(start))
+    except click.Abort:
+        click.echo("\nThe interview stopped before the last question: nothing was written.", err=True)
+        raise
+    assessor = api.assessor_for(pack)
+    text = scenario_json(result, assessor.spec)
+    click.echo("", err=True)
+    for line in summary(result, assessor.assess_document(result)):
+        click.echo(line, err=True)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        atomic_write(output, text.encode("utf-8"))
+        click.echo(f"Wrote {output}; assess it with: opsadvisor assess {output}", err=True)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the pack here.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["markdown", "html"]),
+    help="markdown (default), or html (self-contained); -o *.html implies html.",
+)
+@rules_options
+@reports_errors
+def workshop(
+    scenario: Path, output: Path | None, output_format: str | None, rules_dirs: tuple[Path, ...], no_default_rules: bool
+) -> None:
+    """The Support Model Design Workshop pack for a SCENARIO file."""
+    from .dialogue.files import atomic_write
+    from .dialogue.workshop import format_for
+
+    pack = selected_pack(rules_dirs, no_default_rules)
+    text = api.workshop(scenario, rules=pack, output_format=format_for(output, output_format))
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        atomic_write(output, text.encode("utf-8"))
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("process")
+@click.option("--application", required=True, help="it_ops, it_delivery, business or tbd.")
+@click.option("--interface", help="it_ops, it_delivery, business, tbd or n/a.")
+@rules_options
+@reports_errors
+def decide(
+    scenario: Path,
+    process: str,
+    application: str,
+    interface: str | None,
+    rules_dirs: tuple[Path, ...],
+    no_default_rules: bool,
+) -> None:
+    """Record who is accountable for PROCESS in the SCENARIO file's decisions."""
+    from .dialogue.record import describe_decision
+
+    pack = selected_pack(rules_dirs, no_default_rules)
+    recorded = api.decide(scenario, process, application, interface, rules=pack)
+    for line in describe_decision(recorded, process):
+        click.echo(line)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("risk_id")
+@click.option("--by", "accepted_by", required=True, help="Who accepted the risk (a role or a name).")
+@click.option("--date", help="When, as YYYY-MM-DD (default: today).")
+@rules_options
+@reports_errors
+def accept(
+    scenario: Path,
+    risk_id: str,
+    accepted_by: str,
+    date: str | None,
+    rules_dirs: tuple[Path, ...],
+    no_default_rules: bool,
+) -> None:
+    """Record in the SCENARIO file that a stakeholder accepted the risk RISK_ID."""
+    from .dialogue.record import describe_acceptance
+
+    pack = selected_pack(rules_dirs, no_default_rules)
+    recorded = api.accept(scenario, risk_id, accepted_by, date, rules=pack)
+    for line in describe_acceptance(recorded, risk_id):
+        click.echo(line)

@@ -150,6 +150,11 @@ def dump(value: Any, indent: str, style: _Style | None, multiline: bool) -> str:
     return brackets[0] + style.newline + inner + separator.join(entries) + style.newline + indent + brackets[1]
 
 
+def pretty(value: Any) -> str:
+    """A new JSON document in the bundled scenarios' style: one entry a line, flat containers inline."""
+    return dump(value, "", _Style("\n", "  "), True) + "\n"
+
+
 # --- edits --------------------------------------------------------------------------------------
 
 

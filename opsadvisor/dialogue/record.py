@@ -17,9 +17,11 @@ from .. import api
 from ..assessment import Assessment
 from ..contract import Choice, Date, Record, Spec
 from ..errors import EXIT_USAGE, EngineError, OpsAdvisorError, ScenarioError, did_you_mean
+from ..render.sections import party
 from ..scenario import decode_json
 from ..validation import validate
 from .files import atomic_write
+from .interview import choice_word
 from .jsonedit import append_item, set_value
 
 _BOM = b"\xef\xbb\xbf"
@@ -105,9 +107,11 @@ def decide(
             [f'unknown process "{process}"; expected one of {", ".join(processes)}{did_you_mean(process, processes)}'],
         )
     cells: Record = spec.value  # type: ignore[union-attr]
-    chosen = {"application": application} if interface is None else {"application": application, "interface": interface}
-    for column, party in chosen.items():
-        _check(party, cells.fields[column], f"--{column}", scenario.source)
+    chosen = {"application": choice_word(application)}
+    if interface is not None:
+        chosen["interface"] = choice_word(interface)
+    for column, cell in chosen.items():
+        _check(cell, cells.fields[column], f"--{column}", scenario.source)
     expected = copy.deepcopy(scenario.document)
     current = expected.setdefault("decisions", {}).get(process)
     text = scenario.text
@@ -116,8 +120,8 @@ def decide(
         text = set_value(text, ("decisions", process), chosen)
     else:
         current.update(chosen)
-        for column, party in chosen.items():
-            text = set_value(text, ("decisions", process, column), party)
+        for column, cell in chosen.items():
+            text = set_value(text, ("decisions", process, column), cell)
     return _save(scenario, text, expected)
 
 
@@ -154,3 +158,26 @@ def accept(
         text = set_value(text, ("accepted_risks", index, "accepted_by"), by)
         text = set_value(text, ("accepted_risks", index, "date"), when)
     return _save(scenario, text, expected)
+
+
+def describe_decision(recorded: Recorded, process: str) -> list[str]:
+    """The user's feedback after `decide`: the cells now in the matrix and the open decisions left."""
+    row = next(row for row in recorded.after.accountability if row.process == process)
+    before, after = len(recorded.before.open_decisions), len(recorded.after.open_decisions)
+    return [
+        f"{recorded.path}: {row.name}: application {party(row.application)}, interface {party(row.interface)}",
+        f"open decisions: {before} -> {after}",
+    ]
+
+
+def describe_acceptance(recorded: Recorded, risk: str) -> list[str]:
+    """The user's feedback after `accept`: who accepted the risk and the risks still pending."""
+    before, after = len(recorded.before.pending_risks), len(recorded.after.pending_risks)
+    raised = next((item for item in recorded.after.risks if item.id == risk), None)
+    if raised is None:
+        lines = [f"{recorded.path}: {risk} recorded as accepted"]
+        lines.append(f"note: the risk {risk} is not raised for this service now; the acceptance is kept for the record")
+    else:
+        lines = [f"{recorded.path}: {risk} accepted by {raised.accepted_by} on {raised.accepted_on}"]
+    lines.append(f"risks pending acceptance: {before} -> {after}")
+    return lines

@@ -174,6 +174,13 @@ def build_workshop(scenario: Scenario, assessment: Assessment, pack: RulePack, s
     )
 
 
+def format_for(output: str | Path | None, requested: str | None) -> str:
+    """The requested format, else html for an output file named *.html or *.htm, else markdown."""
+    if requested:
+        return requested
+    return "html" if output is not None and Path(output).suffix.lower() in (".html", ".htm") else "markdown"
+
+
 def workshop_renderer(name: str) -> Callable[[WorkshopPack], str]:
     """The render function for a workshop format; imported lazily."""
     if name == "html":
