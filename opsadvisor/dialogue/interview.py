@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -314,7 +315,7 @@ class ClickAsker:
 
     def ask(self, prompt: str) -> str:
         answer = str(click.prompt(prompt, default="", show_default=False, err=True))
-        if not click.get_text_stream("stdin").isatty():
+        if not sys.stdin.isatty():
             click.echo(answer, err=True)  # piped answers are not echoed: show them in the transcript
         return answer
 

@@ -1,0 +1,201 @@
+"""Recording the workshop's outcome: decide and accept edit the scenario file surgically."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SCENARIOS, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from opsadvisor import api
+from opsadvisor.dialogue.jsonedit import append_item, set_value
+
+
+@pytest.fixture
+def mixed(tmp_path: Path) -> Path:
+    return Path(shutil.copy(SCENARIOS / "field-service-mixed.json", tmp_path / "field.json"))
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Path:
+    return Path(shutil.copy(SCENARIOS / "trading-ledger-critical-sox.json", tmp_path / "ledger.json"))
+
+
+def report(path: Path) -> dict[str, Any]:
+    return json.loads(run_cli("assess", str(path), "--format", "json").stdout)
+
+
+def test_decide_fills_the_model_c_cells_and_leaves_fewer_open_decisions(mixed: Path) -> None:
+    before = report(mixed)
+    result = run_cli("decide", str(mixed), "situation", "--application", "business", "--interface", "it_ops")
+    assert result.exit_code == 0, result.output
+    assert "Situation Mgmt: application Business, interface IT OPS" in result.stdout
+    assert "open decisions: 18 -> 16" in result.stdout
+    after = report(mixed)
+    row = next(row for row in after["accountability"] if row["process"] == "situation")
+    assert (row["application"], row["interface"]) == ("business", "it_ops")
+    assert len(after["open_decisions"]) == len(before["open_decisions"]) - 2
+    workshop = run_cli("workshop", str(mixed)).stdout
+    assert "Situation Mgmt: application and interface" not in workshop
+    assert "Problem Mgmt: application and interface" in workshop
+
+
+def test_decide_keeps_the_rest_of_the_file_byte_for_byte(mixed: Path) -> None:
+    original = mixed.read_text()
+    run_cli("decide", str(mixed), "release", "--application", "it_delivery")
+    edited = mixed.read_text()
+    inserted = ',\n    "release": {"application": "it_delivery"}'
+    anchor = original.index('"it_ops"}\n  }') + len('"it_ops"}')
+    assert edited == original[:anchor] + inserted + original[anchor:]
+
+
+def test_deciding_again_changes_only_the_given_cell(mixed: Path) -> None:
+    original = mixed.read_text()
+    run_cli("decide", str(mixed), "request", "--application", "IT OPS")
+    assert mixed.read_text() == original.replace(
+        '"request": {"application": "business"', '"request": {"application": "it_ops"'
+    )
+
+
+def test_accept_records_who_and_when_and_the_risk_is_no_longer_pending(ledger: Path) -> None:
+    before = report(ledger)
+    result = run_cli("accept", str(ledger), "regulatory-compliance", "--by", "CFO", "--date", "2026-11-02")
+    assert result.exit_code == 0, result.output
+    assert "regulatory-compliance accepted by CFO on 2026-11-02" in result.stdout
+    after = report(ledger)
+    risk = next(r for r in after["risks"] if r["id"] == "regulatory-compliance")
+    assert (risk["accepted"], risk["accepted_by"], risk["accepted_on"]) == (True, "CFO", "2026-11-02")
+    pending = [r for r in after["risks"] if not r["accepted"]]
+    assert len(pending) == len([r for r in before["risks"] if not r["accepted"]]) - 1
+    assert (
+        run_cli("accept", str(ledger), "regulatory-compliance", "--by", "Board", "--date", "2026-12-01").exit_code == 0
+    )
+    accepted = json.loads(ledger.read_text())["accepted_risks"]
+    assert accepted[-1] == {"risk": "regulatory-compliance", "accepted_by": "Board", "date": "2026-12-01"}
+    assert len(accepted) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("decide", "situaton", "--application", "business"), 'unknown process "situaton"; expected one of request,'),
+        (("decide", "situaton", "--application", "business"), '(did you mean "situation"?)'),
+        (
+            ("decide", "problem", "--application", "vendor"),
+            "--application: expected one of it_ops, it_delivery, business, tbd",
+        ),
+        (
+            ("decide", "problem", "--application", "business", "--interface", "n/b"),
+            'found string "n/b" (did you mean "n/a"?)',
+        ),
+        (
+            ("accept", "regulatory-compliance", "--by", "CFO", "--date", "02/11/2026"),
+            "--date: expected a date YYYY-MM-DD",
+        ),
+        (("accept", "regulatory-complaince", "--by", "CFO"), '(did you mean "regulatory-compliance"?)'),
+        (("accept", "regulatory-compliance", "--by", " "), "--by: expected a non-empty string"),
+    ],
+)
+def test_unknown_processes_parties_and_risks_are_refused_with_the_choices(
+    ledger: Path, args: tuple[str, ...], message: str
+) -> None:
+    original = ledger.read_bytes()
+    result = run_cli(args[0], str(ledger), *args[1:])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert ledger.read_bytes() == original
+
+
+def test_an_invalid_scenario_is_not_edited(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"service": {"id": "x", "name": "X"}, "criticality": "huge"}')
+    result = run_cli("decide", str(path), "request", "--application", "business")
+    assert result.exit_code == 3
+    assert path.read_text() == '{"service": {"id": "x", "name": "X"}, "criticality": "huge"}'
+
+
+def test_crlf_line_endings_and_a_byte_order_mark_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "crlf.json"
+    text = '{\r\n  "service": {"id": "x", "name": "X"},\r\n  "ambition": "mixed"\r\n}\r\n'
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    api.decide(path, "incident", "business", "it_ops")
+    assert (
+        path.read_bytes()
+        == b"\xef\xbb\xbf"
+        + (
+            '{\r\n  "service": {"id": "x", "name": "X"},\r\n  "ambition": "mixed",\r\n'
+            '  "decisions": {\r\n    "incident": {"application": "business", "interface": "it_ops"}\r\n  }\r\n}\r\n'
+        ).encode()
+    )
+
+
+# --- the surgical editor, on any JSON formatting ----------------------------------------------
+
+_keys = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=6)
+_scalars = st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=8)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=3),
+    max_leaves=8,
+)
+_formats = st.sampled_from(
+    [
+        {"indent": 2},
+        {"indent": 4},
+        {"indent": "\t"},
+        {},
+        {"separators": (",", ":")},
+        {"indent": 1, "separators": (" ,", " : ")},
+    ]
+)
+
+
+def _common_affixes(a: str, b: str) -> int:
+    prefix = 0
+    while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(a), len(b)) - prefix and a[-1 - suffix] == b[-1 - suffix]:
+        suffix += 1
+    return prefix + suffix
+
+
+@settings(max_examples=150)
+@given(st.dictionaries(_keys, _values, max_size=4), _formats, st.lists(_keys, min_size=1, max_size=3), _values)
+def test_set_value_changes_exactly_the_target_and_keeps_every_other_byte(
+    document: dict[str, Any], fmt: dict[str, Any], path: list[str], value: Any
+) -> None:
+    text = json.dumps(document, ensure_ascii=False, **fmt)
+    expected = json.loads(text)
+    node = expected
+    for key in path[:-1]:
+        if not isinstance(node.get(key), dict):
+            return  # the path runs through a non-object: not an edit decide/accept makes
+        node = node[key]
+    existed = path[-1] in node
+    node[path[-1]] = "\x00marker\x00"
+    marked = json.dumps(expected, ensure_ascii=False, **fmt)  # the old value's place, found by json itself
+    old_span = len(text) - (len(marked) - len(json.dumps("\x00marker\x00"))) if existed else 0
+    node[path[-1]] = value
+    edited = set_value(text, tuple(path), value)
+    assert json.loads(edited) == expected
+    assert list(json.loads(edited)) == list(expected)  # key order kept
+    assert _common_affixes(text, edited) >= len(text) - old_span
+
+
+@settings(max_examples=100)
+@given(st.dictionaries(_keys, _values, max_size=4), _formats, st.lists(_values, max_size=3), _values)
+def test_append_item_adds_one_item_and_keeps_every_other_byte(
+    document: dict[str, Any], fmt: dict[str, Any], items: list[Any], item: Any
+) -> None:
+    document = {**document, "list": items}
+    text = json.dumps(document, ensure_ascii=False, **fmt)
+    edited = append_item(text, ("list",), item)
+    expected = {**json.loads(text), "list": [*items, item]}
+    assert json.loads(edited) == expected
+    assert _common_affixes(text, edited) == len(text)  # pure insertion
