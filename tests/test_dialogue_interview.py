@@ -83,12 +83,12 @@ def test_an_invalid_answer_is_asked_again_with_the_reason(tmp_path: Path) -> Non
     result = interview("-o", str(tmp_path / "s.json"), answers=answers)
     assert result.exit_code == 0, result.output
     assert (
-        'Not accepted: hosting: expected one of saas, vendor_hosted, on_premise, cloud; found string "saaz" (did you mean "saas"?)'
-        in result.stderr
+        "Not accepted: hosting: expected one of saas, vendor_hosted, on_premise, cloud; "
+        'found string "saaz" (did you mean "saas"?)' in result.stderr
     )
     assert (
-        'regulations[1]: expected one of gdpr, sox, dora, nis2, hipaa, pci_dss; found string "sax" (did you mean "sox"?)'
-        in result.stderr
+        "regulations[1]: expected one of gdpr, sox, dora, nis2, hipaa, pci_dss; "
+        'found string "sax" (did you mean "sox"?)' in result.stderr
     )
     assert "users: expected a whole number" in result.stderr
     assert json.loads((tmp_path / "s.json").read_text())["hosting"] == "saas"

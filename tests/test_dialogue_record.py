@@ -124,13 +124,9 @@ def test_crlf_line_endings_and_a_byte_order_mark_are_kept(tmp_path: Path) -> Non
     text = '{\r\n  "service": {"id": "x", "name": "X"},\r\n  "ambition": "mixed"\r\n}\r\n'
     path.write_bytes(b"\xef\xbb\xbf" + text.encode())
     api.decide(path, "incident", "business", "it_ops")
-    assert (
-        path.read_bytes()
-        == b"\xef\xbb\xbf"
-        + (
-            '{\r\n  "service": {"id": "x", "name": "X"},\r\n  "ambition": "mixed",\r\n'
-            '  "decisions": {\r\n    "incident": {"application": "business", "interface": "it_ops"}\r\n  }\r\n}\r\n'
-        ).encode()
+    assert path.read_bytes() == b"\xef\xbb\xbf" + (
+        b'{\r\n  "service": {"id": "x", "name": "X"},\r\n  "ambition": "mixed",\r\n'
+        b'  "decisions": {\r\n    "incident": {"application": "business", "interface": "it_ops"}\r\n  }\r\n}\r\n'
     )
 
 
