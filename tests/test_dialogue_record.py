@@ -195,3 +195,10 @@ def test_append_item_adds_one_item_and_keeps_every_other_byte(
     expected = {**json.loads(text), "list": [*items, item]}
     assert json.loads(edited) == expected
     assert _common_affixes(text, edited) == len(text)  # pure insertion
+
+
+def test_the_edited_file_keeps_its_permissions(mixed: Path) -> None:
+    mixed.chmod(0o640)
+    api.decide(mixed, "problem", "it_ops", "it_ops")
+    assert mixed.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in mixed.parent.iterdir()) == ["field.json"]  # no temporary file left

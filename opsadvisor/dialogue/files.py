@@ -11,6 +11,13 @@ from pathlib import Path
 from ..errors import ScenarioError
 
 
+def _new_file_mode() -> int:
+    """The mode open() would give a new file (mkstemp's temporary files are private, 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write(path: str | Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file beside it and os.replace.
 
@@ -18,11 +25,11 @@ def atomic_write(path: str | Path, data: bytes) -> None:
     mix. An existing file keeps its permission bits.
     """
     target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
+    directory = target.parent
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
-        mode = None
+        mode = _new_file_mode()
     try:
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as error:
@@ -32,8 +39,7 @@ def atomic_write(path: str | Path, data: bytes) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
+        os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException as error:
         with contextlib.suppress(OSError):

@@ -35,6 +35,7 @@ SERVICE_QUESTIONS = {
     "service.id": "What is the service's id (a short, unique name such as hr-payroll)?",
     "service.name": "What is the service called?",
 }
+BUSINESS_AMBITIONS = ("business_operated", "mixed")
 _MISSING = object()
 
 
@@ -210,9 +211,10 @@ class Interview:
         return self.document
 
     def _applies(self, field: str) -> bool:
-        """Expected benefits are asked for a business-operated ambition only (seed: "make the
-        expected benefits from this approach explicit")."""
-        return field != "expected_benefits" or self.document.get("ambition") == "business_operated"
+        """Expected benefits are asked when the business is to operate (part of) the service (seed:
+        "When the aspiration ... is to be business operated, make the expected benefits from this
+        approach explicit and explore if these expectations can be validated")."""
+        return field != "expected_benefits" or self.document.get("ambition") in BUSINESS_AMBITIONS
 
     def _ask_field(self, field: str) -> Any:
         spec = spec_at(self.spec, field)
