@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,12 @@ def schema(rules: RulesArg = None) -> dict[str, Any]:
 
 
 # The dialogue (issue 5): the guided interview, the workshop pack, recorded decisions and risk
-# acceptance. Imported last: these modules use this one (`from .. import api`).
-from .dialogue.interview import interview  # noqa: E402, F401
-from .dialogue.record import accept, decide  # noqa: E402, F401
-from .dialogue.workshop import workshop  # noqa: E402, F401
+# acceptance, re-exported lazily so `assess` does not pay for importing them.
+_DIALOGUE = {"interview": "interview", "workshop": "workshop", "decide": "record", "accept": "record"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DIALOGUE:
+        module = importlib.import_module(f".dialogue.{_DIALOGUE[name]}", __package__)
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
