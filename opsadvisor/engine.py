@@ -140,9 +140,7 @@ def _matched(rule: Rule, facts: Facts, derived_values: tuple[Any, ...]) -> dict[
     derived = {
         condition.fact: value for condition, value in zip(_derived_conditions(rule), derived_values, strict=True)
     }
-    return {
-        name: derived[name] if name in derived else facts.values.get(name, "missing") for name in rule.facts_tested
-    }
+    return {name: derived[name] if name in derived else facts.values.get(name, "missing") for name in rule.facts_tested}
 
 
 def _group_derived(pairs: list[tuple[str, Any]]) -> dict[str, tuple[Any, ...]]:
