@@ -47,7 +47,7 @@ def test_2_it_operated_without_it_contract_is_a_high_contract_conflict(owner: st
     result = assess(ambition="it_operated", contract_owner=owner)
     (conflict,) = result.conflicts
     assert (conflict.kind, conflict.severity) == ("contract_ownership", "high")
-    assert f"held by {owner}" in conflict.message
+    assert f"IT does not hold the service provider contract (contract owner: {owner})" in conflict.message
     assert "Move the IT elements of the contract to the IT function" in conflict.remedy
     assert "re-scope the ambition" in conflict.remedy
 
