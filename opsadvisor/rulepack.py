@@ -148,8 +148,10 @@ class RulePack:
     files: tuple[str, ...]
     version: str
     disabled: dict[str, Location] = field(default_factory=dict)
-    # The Support Model Design Workshop's discussion questions, by process id.
+    # The Support Model Design Workshop: discussion questions by process id, and the rules that
+    # decide whom to invite (run for the workshop pack only, so they stay out of assessments).
     workshop_questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    workshop_rules: tuple[Rule, ...] = ()
 
     @property
     def process_ids(self) -> tuple[str, ...]:
@@ -246,6 +248,7 @@ class _PackBuilder:
         self.questions: dict[str, str] = {}
         self.conflict_kinds: dict[str, str] = {}
         self.workshop: dict[str, tuple[tuple[str, ...], Location]] = {}
+        self.workshop_rules: dict[str, Rule] = {}
         self.files: list[tuple[str, bytes]] = []
 
     def add_layer(self, layer: _Layer) -> None:
@@ -298,7 +301,13 @@ class _PackBuilder:
             merged["cells"].update(cells)
         self.questions.update(reader.text_map(document, "questions"))
         self.conflict_kinds.update(reader.text_map(document, "conflict_kinds"))
-        self.workshop.update(reader.text_lists(document, "workshop"))
+        section = document.get("workshop")
+        if isinstance(section, LineDict):
+            _unknown_keys(section, ("participants", "questions"), name, self.problems, "the workshop section")
+            self.workshop.update(reader.text_lists(section, "questions"))
+            self.workshop_rules.update((rule.id, rule) for rule in reader.rules(section.get("participants")))
+        elif section is not None:
+            self.problems.add(Location(name, document.line_of("workshop")), "workshop must be a mapping")
 
     def build(self) -> RulePack:
         for rule_id, location in self.disabled.items():
@@ -319,6 +328,9 @@ class _PackBuilder:
                 self.problems.add(
                     location, f"workshop: unknown process {process_id}{did_you_mean(process_id, self.processes)}"
                 )
+        workshop_rules = tuple(sorted(self.workshop_rules.values(), key=lambda rule: (rule.priority, rule.id)))
+        if workshop_rules:
+            _CrossChecker(self.problems, processes, self.conflict_kinds, workshop_rules).check()
         _CrossChecker(self.problems, processes, self.conflict_kinds, rules).check()
         return RulePack(
             rules=rules,
@@ -330,6 +342,7 @@ class _PackBuilder:
             version=_version(self.files),
             disabled=dict(self.disabled),
             workshop_questions={pid: questions for pid, (questions, _) in self.workshop.items()},
+            workshop_rules=workshop_rules,
         )
 
     def _models(self, processes: tuple[Process, ...]) -> dict[str, Model]:

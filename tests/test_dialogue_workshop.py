@@ -14,7 +14,7 @@ from opsadvisor import api
 from opsadvisor.errors import RulesError
 from opsadvisor.rulepack import load_pack
 
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+UPDATE = bool(os.environ.get("OPSADVISOR_UPDATE_GOLDEN"))
 
 
 @pytest.mark.parametrize(("fmt", "suffix"), [("markdown", "md"), ("html", "html")])
@@ -119,16 +119,32 @@ def test_a_rule_layer_adds_questions_and_a_broken_workshop_section_is_refused(tm
         textwrap.dedent(
             """
             workshop:
-              situation:
-                - Is the crisis team of our plant involved?
+              questions:
+                situation:
+                  - Is the crisis team of our plant involved?
+              participants:
+                - id: org.workshop.plant
+                  title: On-premise services bring the plant IT lead
+                  rationale: Our plants run their own servers.
+                  when:
+                    hosting: on_premise
+                  then:
+                    - derive: {workshop_participant: plant IT lead}
             """
         )
     )
     text = api.workshop(ROOT / "scenarios/field-service-mixed.json", rules=load_pack([folder]))
     assert "Is the crisis team of our plant involved?" in text
     assert "Who leads a major incident" not in text  # replaced by the layer
-    (folder / "workshop.yaml").write_text("workshop:\n  situaton: [Who?]\n  problem: not a list\n")
+    assert "plant IT lead" not in text
+    ledger = api.workshop(ROOT / "scenarios/trading-ledger-critical-sox.json", rules=load_pack([folder]))
+    assert "- plant IT lead" in ledger and "- compliance officer" in ledger
+    assert "plant" not in json.dumps(api.assess(ROOT / "scenarios/trading-ledger-critical-sox.json").to_dict())
+    (folder / "workshop.yaml").write_text(
+        "workshop:\n  questions:\n    situaton: [Who?]\n    problem: not a list\n  particpants: []\n"
+    )
     with pytest.raises(RulesError) as caught:
         load_pack([folder])
     assert any('unknown process situaton (did you mean "situation"?)' in p for p in caught.value.problems)
-    assert any("workshop.problem: expected a non-empty list of text" in p for p in caught.value.problems)
+    assert any("questions.problem: expected a non-empty list of text" in p for p in caught.value.problems)
+    assert any('unknown key "particpants"' in p and "did you mean" in p for p in caught.value.problems)

@@ -1,7 +1,8 @@
 """The Support Model Design Workshop pack, built from a scenario and its assessment.
 
-Who to invite and which mode 1 triggers a service meets are decided by the rules (durable_rules):
-this module reads which rules fired from the assessment's trace and the values they derive. The
+Who to invite and which mode 1 triggers a service meets are decided by rules on durable_rules:
+the mode 1 triggers are read from the assessment's trace; the participant rules (the pack's
+`workshop.participants`) run here, on their own engine, so assessments do not carry them. The
 discussion questions per support process are data in the rule pack (the `workshop` section).
 Renderers, one module per format, turn the WorkshopPack into text.
 """
@@ -9,13 +10,15 @@ Renderers, one module per format, turn the WorkshopPack into text.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .. import api
 from ..assessment import Assessment
 from ..contract import COLUMNS, UNDECIDED
+from ..engine import Engine
+from ..facts import build_facts
 from ..render.sections import party
 from ..rulepack import Rule, RulePack
 from ..scenario import Scenario, read_scenario_file
@@ -71,18 +74,33 @@ class WorkshopPack:
     triggers_not_met: tuple[Trigger, ...]
 
 
-def _deriving(pack: RulePack, name: str) -> list[Rule]:
-    """The pack's rules that derive `name`, in the pack's (priority, id) order."""
-    return [rule for rule in pack.rules if any(c.kind == "derive" and name in c.data for c in rule.then)]
+def _deriving(rules: tuple[Rule, ...], name: str) -> list[Rule]:
+    """The rules that derive `name`, in the pack's (priority, id) order."""
+    return [rule for rule in rules if any(c.kind == "derive" and name in c.data for c in rule.then)]
 
 
 def _derived_values(rule: Rule, name: str) -> list[str]:
     return [str(c.data[name]) for c in rule.then if c.kind == "derive" and name in c.data]
 
 
-def _participants(pack: RulePack, fired: set[str], business_owner: str | None) -> tuple[str, ...]:
+_engines: dict[int, tuple[RulePack, Engine]] = {}
+
+
+def _participant_rules_fired(pack: RulePack, scenario: Scenario) -> set[str]:
+    """Run the pack's workshop participant rules on durable_rules (compiled once per pack)."""
+    if not pack.workshop_rules:
+        return set()
+    if id(pack) not in _engines:
+        _engines[id(pack)] = (pack, Engine(replace(pack, rules=pack.workshop_rules)))
+    result = _engines[id(pack)][1].run(build_facts(scenario))
+    return {firing.rule.id for firing in result.firings}
+
+
+def _participants(pack: RulePack, scenario: Scenario) -> tuple[str, ...]:
+    fired = _participant_rules_fired(pack, scenario)
+    business_owner = scenario.business_owner
     names: dict[str, None] = {}
-    for rule in _deriving(pack, PARTICIPANT):
+    for rule in _deriving(pack.workshop_rules, PARTICIPANT):
         if rule.id in fired:
             names.update(dict.fromkeys(_derived_values(rule, PARTICIPANT)))
     return tuple(f"{name}: {business_owner}" if name == "business owner" and business_owner else name for name in names)
@@ -91,7 +109,7 @@ def _participants(pack: RulePack, fired: set[str], business_owner: str | None) -
 def _triggers(pack: RulePack, assessment: Assessment) -> tuple[tuple[Trigger, ...], tuple[Trigger, ...]]:
     matched = {entry.rule: entry.matched for entry in assessment.trace}
     met, not_met = [], []
-    for rule in _deriving(pack, MODE1_TRIGGER):
+    for rule in _deriving(pack.rules, MODE1_TRIGGER):
         if rule.id in matched:
             facts = "; ".join(f"{key} = {_plain(value)}" for key, value in matched[rule.id].items())
             detail = ", ".join(_derived_values(rule, MODE1_TRIGGER)) + (f" ({facts})" if facts else "")
@@ -151,7 +169,6 @@ def _agenda(assessment: Assessment, decisions: tuple[Decision, ...], benefits: b
 
 
 def build_workshop(scenario: Scenario, assessment: Assessment, pack: RulePack, source: str) -> WorkshopPack:
-    fired = {entry.rule for entry in assessment.trace}
     decisions = _decisions(assessment, pack)
     benefits = (
         None
@@ -165,7 +182,7 @@ def build_workshop(scenario: Scenario, assessment: Assessment, pack: RulePack, s
         source=source,
         purpose=PURPOSE.format(name=scenario.service_name),
         business_owner=scenario.business_owner,
-        participants=_participants(pack, fired, scenario.business_owner),
+        participants=_participants(pack, scenario),
         agenda=_agenda(assessment, decisions, show_benefits),
         decisions=decisions,
         benefits=benefits,
