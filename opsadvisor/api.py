@@ -89,3 +89,28 @@ def schema(rules: RulesArg = None) -> dict[str, Any]:
         "title": "opsadvisor scenario (contract v1)",
         **document,
     }
+
+
+# Rule authoring: the twins of `rules list/show/docs/check/test` and `explain`. Imported last
+# because those modules build on the functions above.
+from .authoring.catalogue import list_rules, rules_docs, show_rule, write_rules_docs  # noqa: E402
+from .authoring.check import check_rules  # noqa: E402
+from .authoring.explain import explain  # noqa: E402
+from .authoring.ruletest import run_rule_tests  # noqa: E402
+
+__all__ = [
+    "Assessor",
+    "RulePack",
+    "RulesArg",
+    "assess",
+    "assessor_for",
+    "check_rules",
+    "explain",
+    "list_rules",
+    "rule_pack",
+    "rules_docs",
+    "run_rule_tests",
+    "schema",
+    "show_rule",
+    "write_rules_docs",
+]

@@ -74,7 +74,7 @@ def test_unknown_risk_id_is_refused_with_did_you_mean() -> None:
 
 def test_unknown_process_in_decisions_with_did_you_mean() -> None:
     (problem,) = problems_of(scenario(decisions={"incidnet": {"application": "business"}}))
-    assert problem.startswith('$.decisions.incidnet: unknown key') and 'did you mean "incident"?' in problem
+    assert problem.startswith("$.decisions.incidnet: unknown key") and 'did you mean "incident"?' in problem
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from ..api import RulesArg, rule_pack
 from ..assessment import _describe as describe_conclusion
 from ..contract import (
     COLUMNS,
@@ -28,6 +29,7 @@ from ..contract import (
     SEVERITIES,
     UNDECIDED,
 )
+from ..errors import EXIT_USAGE, OpsAdvisorError, did_you_mean
 from ..render.markdown import escape
 from ..rulepack import (
     CONCLUSION_KINDS,
@@ -73,6 +75,9 @@ class Catalogue:
             "rules_version": self.rules_version,
         }
 
+    def render_text(self) -> str:
+        return render_list(self)
+
 
 def _in_file_order(pack: RulePack) -> list[Rule]:
     order = {name: index for index, name in enumerate(pack.files)}
@@ -110,6 +115,22 @@ def render_list(cat: Catalogue) -> str:
 
 
 # --- one rule -------------------------------------------------------------------------------------
+
+
+class UnknownRule(OpsAdvisorError):
+    """A rule id the pack in effect does not have (a usage error, exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+def find_rule(pack: RulePack, rule_id: str) -> Rule:
+    rule = pack.rule(rule_id)
+    if rule is None:
+        ids = [rule.id for rule in pack.rules]
+        hint = did_you_mean(rule_id, ids) or " (see `opsadvisor rules list`)"
+        disabled = f"; it is disabled by {pack.disabled[rule_id]}" if rule_id in pack.disabled else ""
+        raise UnknownRule("", [f"no rule {rule_id!r} in the pack{disabled}{hint}"])
+    return rule
 
 
 def describe_item(item: Condition | Group) -> str:
@@ -350,3 +371,37 @@ def write_reference(path: Path, pack: RulePack) -> bool:
     if new != old:
         path.write_text(new, encoding="utf-8")
     return new != old
+
+
+# --- the Python API twins of `rules list`, `rules show` and `rules docs` --------------------------
+
+
+def list_rules(rules: RulesArg = None, include_default_rules: bool = True) -> Catalogue:
+    return catalogue(rule_pack(rules, include_default_rules))
+
+
+def show_rule(rule_id: str, rules: RulesArg = None, include_default_rules: bool = True) -> str:
+    """The whole rule as text; UnknownRule (exit 2) when the pack has no such rule."""
+    return render_rule(find_rule(rule_pack(rules, include_default_rules), rule_id))
+
+
+def rules_docs(rules: RulesArg = None, include_default_rules: bool = True, reference: bool = False) -> str:
+    """The rule catalogue as Markdown, or (reference=True) the generated part of docs/rules.md."""
+    pack = rule_pack(rules, include_default_rules)
+    return render_reference(pack) + "\n" if reference else render_docs(pack)
+
+
+def write_rules_docs(
+    path: Path, rules: RulesArg = None, include_default_rules: bool = True, reference: bool = False
+) -> str:
+    """Write the catalogue (or the reference) to a file; what was done, as a line for the user.
+
+    The reference written into a file that holds the BEGIN/END markers (docs/rules.md) replaces
+    only the generated block, so the hand-written guide around it stays.
+    """
+    pack = rule_pack(rules, include_default_rules)
+    if reference and path.is_file() and BEGIN in path.read_text(encoding="utf-8"):
+        changed = write_reference(path, pack)
+        return f"{path}: generated reference {'updated' if changed else 'already up to date'}"
+    path.write_text(rules_docs(pack, reference=reference), encoding="utf-8")
+    return f"{path}: written"

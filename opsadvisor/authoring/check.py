@@ -22,7 +22,7 @@ from typing import Any
 
 from ..contract import COLUMNS, FACTS
 from ..engine import satisfiable
-from ..errors import did_you_mean
+from ..errors import EXIT_INVALID_RULES, EXIT_OK, did_you_mean
 from ..rulepack import PLACEHOLDER, Condition, Location, Problem, Rule, RulePack, load_pack_with_problems
 
 ERROR = "error"
@@ -66,11 +66,15 @@ class CheckReport:
     def failed(self, strict: bool = False) -> bool:
         return self.errors > 0 or (strict and self.warnings > 0)
 
+    def exit_code(self, strict: bool = False) -> int:
+        """4 (broken rules) when the check failed, else 0."""
+        return EXIT_INVALID_RULES if self.failed(strict) else EXIT_OK
+
     def summary(self) -> str:
         checked = f"{self.rules} rules in {len(self.files)} files"
         if not self.findings:
             return f"no problems found ({checked})"
-        return f"{self.errors} errors, {self.warnings} warnings ({checked})"
+        return f"{_count(self.errors, 'error')}, {_count(self.warnings, 'warning')} ({checked})"
 
     def render_text(self) -> str:
         return "".join(f"{finding}\n" for finding in self.findings) + self.summary() + "\n"
@@ -85,6 +89,10 @@ class CheckReport:
             "rules_version": self.version,
         }
         return json.dumps(document, indent=2) + "\n"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def check_rules(dirs: Iterable[str | Path] = (), include_default: bool = True) -> CheckReport:

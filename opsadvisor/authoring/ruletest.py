@@ -26,8 +26,8 @@ from typing import Any
 from ..api import assessor_for, rule_pack
 from ..assessment import Assessment
 from ..contract import COLUMNS, INTERFACE_CELLS, MODELS, MODES
-from ..errors import EXIT_FINDINGS, OpsAdvisorError, RulesError, ScenarioError, did_you_mean
-from ..rulepack import RulePack
+from ..errors import EXIT_FINDINGS, EXIT_OK, OpsAdvisorError, RulesError, ScenarioError, did_you_mean
+from ..rulepack import RulePack, default_rules_dir
 from ..scenario import read_scenario_file
 from ..yamlload import LineDict, LineList, YamlProblem, load_yaml
 
@@ -103,6 +103,11 @@ class RuleTestRun:
     @property
     def ok(self) -> bool:
         return self.failed == 0 and not self.below_minimum
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a case failed or coverage is below the minimum, else 0."""
+        return EXIT_OK if self.ok else EXIT_FINDINGS
 
     def summary(self) -> str:
         return f"{self.passed} passed, {self.failed} failed"
@@ -417,10 +422,10 @@ def run_rule_tests(
     include_default_rules: bool = True,
     min_coverage: float | None = None,
 ) -> RuleTestRun:
-    """Run the test cases under `paths` against a pack (the default one unless told otherwise).
+    """Run the test cases under `paths` (default: the bundled pack's suite, in a checkout) against a pack.
 
     Raises RulesError (exit 4) for a broken test file and NoTestCases (exit 1) when there is nothing to run.
     """
     pack = rule_pack(rules, include_default_rules)
-    paths = list(paths)
+    paths = list(paths) or [default_rules_dir() / "tests"]
     return run_cases(read_cases(paths, pack), pack, min_coverage)
