@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 EXIT_OK = 0
@@ -52,5 +51,7 @@ class EngineError(OpsAdvisorError):
 
 def did_you_mean(found: str, choices: Iterable[str]) -> str:
     """' (did you mean "x"?)' when a close match exists, else ''."""
+    import difflib  # only errors need it: keep it off the start-up path
+
     matches = difflib.get_close_matches(found, list(choices), n=1, cutoff=0.6)
     return f' (did you mean "{matches[0]}"?)' if matches else ""

@@ -26,7 +26,7 @@ from .contract import (
     FactSpec,
 )
 from .errors import RulesError, did_you_mean
-from .yamlload import LineDict, LineList, YamlProblem, load_yaml
+from .yamlload import LineDict, LineList, YamlProblem, load_yaml_bytes
 
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -278,7 +278,7 @@ class _PackBuilder:
 
     def _parse(self, name: str, raw: bytes) -> LineDict | None:
         try:
-            document = load_yaml(raw.decode("utf-8"))
+            document = load_yaml_bytes(raw)
         except UnicodeDecodeError:
             self.problems.add(name, "not UTF-8 text")
             return None

@@ -1,15 +1,24 @@
 """Safe YAML loading that remembers line numbers, so rule errors can say file:line.
 
 Only YAML's safe subset is parsed (no tags that build objects): loading a rule file executes nothing.
+
+Parsed files are cached as JSON, keyed by a hash of their bytes, so that `opsadvisor assess` need not
+import and run the YAML parser on every start (benchmarks/startup.py). The cache holds plain data,
+never code, and a changed file has a new key: it cannot go stale.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
-import yaml
-
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+CACHE_FORMAT = "1"
 
 
 class LineDict(dict[str, Any]):
@@ -39,41 +48,46 @@ class YamlProblem(Exception):
         super().__init__(f"line {line}: {message}")
 
 
-class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    pass
+@functools.cache
+def _loader() -> Any:
+    """A safe loader class whose mappings and sequences record their lines (built on first use)."""
+    import yaml
 
+    class LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
-    result = LineDict()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        if not isinstance(key, str):
-            raise YamlProblem(line, f"a key must be text; found {key!r} (quote it)")
-        if key in result:
-            raise YamlProblem(line, f'the key "{key}" appears twice in one mapping')
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = line
-    return result
+    def construct_mapping(loader: Any, node: Any) -> LineDict:
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str):
+                raise YamlProblem(line, f"a key must be text; found {key!r} (quote it)")
+            if key in result:
+                raise YamlProblem(line, f'the key "{key}" appears twice in one mapping')
+            result[key] = loader.construct_object(value_node, deep=True)
+            result.key_lines[key] = line
+        return result
 
+    def construct_sequence(loader: Any, node: Any) -> LineList:
+        result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
 
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return result
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
+    return LineLoader
 
 
 def load_yaml(text: str) -> Any:
     """Parse one YAML document; raise YamlProblem with a line number on any error."""
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_LineLoader)
+        return yaml.load(text, Loader=_loader())
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as error:
@@ -82,3 +96,73 @@ def load_yaml(text: str) -> Any:
         raise YamlProblem(line, f"invalid YAML: {error.problem or error.context}") from None
     except yaml.YAMLError as error:
         raise YamlProblem(0, f"invalid YAML: {error}") from None
+
+
+# --- the cache --------------------------------------------------------------------------------
+
+
+def cache_dir() -> Path | None:
+    """OPSADVISOR_CACHE_DIR (empty disables the cache), else the user's cache folder."""
+    configured = os.environ.get("OPSADVISOR_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "opsadvisor"
+
+
+def load_yaml_bytes(raw: bytes) -> Any:
+    """Like load_yaml on UTF-8 bytes (UnicodeDecodeError if not), served from the cache if possible."""
+    folder = cache_dir()
+    if folder is None:
+        return load_yaml(raw.decode("utf-8"))
+    path = folder / f"{hashlib.sha256(CACHE_FORMAT.encode() + raw).hexdigest()}.json"
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        return _decode(json.loads(path.read_bytes()))
+    document = load_yaml(raw.decode("utf-8"))
+    _store(path, document)
+    return document
+
+
+def _store(path: Path, document: Any) -> None:
+    """Write the cache entry atomically; any failure just means no cache."""
+    with contextlib.suppress(OSError, TypeError, ValueError):
+        encoded = json.dumps(_encode(document))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(encoded)
+            os.replace(temporary, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, LineDict):
+        return {"m": value.line, "k": [[key, value.key_lines[key], _encode(item)] for key, item in value.items()]}
+    if isinstance(value, LineList):
+        return {
+            "s": value.line,
+            "i": [[line, _encode(item)] for line, item in zip(value.item_lines, value, strict=True)],
+        }
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+def _decode(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    if "m" in value:
+        mapping = LineDict()
+        mapping.line = value["m"]
+        mapping.key_lines = {}
+        for key, line, item in value["k"]:
+            mapping[key] = _decode(item)
+            mapping.key_lines[key] = line
+        return mapping
+    sequence = LineList(_decode(item) for _, item in value["i"])
+    sequence.line = value["s"]
+    sequence.item_lines = [line for line, _ in value["i"]]
+    return sequence

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,18 @@ def run_cli(*args: str, input: str | None = None) -> Result:
 def write_json(path: Path, document: Any) -> Path:
     path.write_text(json.dumps(document), encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Keep the rule-file cache of the test run out of the user's cache folder."""
+    previous = os.environ.get("OPSADVISOR_CACHE_DIR")
+    os.environ["OPSADVISOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        del os.environ["OPSADVISOR_CACHE_DIR"]
+    else:
+        os.environ["OPSADVISOR_CACHE_DIR"] = previous
 
 
 @pytest.fixture

@@ -7,11 +7,13 @@ import json
 from typing import Any
 
 import jsonschema
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import opsadvisor
 from opsadvisor import api
+from opsadvisor.cli import main
 from opsadvisor.contract import (
     AMBITIONS,
     CAPABILITIES,
@@ -104,3 +106,15 @@ def test_any_bytes_decode_or_raise_scenario_error(raw: bytes) -> None:
         decode_json(raw, "x.json")
     except ScenarioError as error:
         assert error.render().startswith("x.json")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=120) | near_scenarios.map(lambda d: json.dumps(d).encode()))
+def test_cli_gives_a_report_or_exit_3_never_a_traceback(raw: bytes) -> None:
+    result = CliRunner().invoke(main, ["assess", "-", "--format", "json"], input=raw)
+    assert result.exit_code in (0, 3), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if result.exit_code == 3:
+        assert result.stderr.startswith("error: <stdin>")
+    else:
+        assert json.loads(result.stdout)["service"]

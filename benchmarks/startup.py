@@ -1,0 +1,60 @@
+"""End-to-end time of `opsadvisor assess` against the floor of importing its libraries.
+
+Runs both commands alternately in fresh processes (so caches and machine load hit both alike) and
+prints the medians and their ratio. Goal (issue #2): assess at most 1.6x the floor.
+
+    python benchmarks/startup.py [--runs 40] [--scenario scenarios/sales-crm-business-operated.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GOAL = 1.6
+
+
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "sales-crm-business-operated.json"))
+    args = parser.parse_args()
+    executable = shutil.which("opsadvisor", path=str(Path(sys.executable).parent)) or "opsadvisor"
+    commands = {
+        "floor: python -c 'import click, tabulate, durable.lang'": [
+            sys.executable,
+            "-c",
+            "import click, tabulate, durable.lang",
+        ],
+        "opsadvisor assess (table)": [executable, "assess", args.scenario],
+        "opsadvisor assess --format json": [executable, "assess", args.scenario, "--format", "json"],
+    }
+    for command in commands.values():  # warm the file cache
+        timed(command)
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(args.runs):
+        for name, command in commands.items():
+            samples[name].append(timed(command))
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    floor = next(iter(medians.values()))
+    print(f"{'command':<58} {'median ms':>10} {'x floor':>8}")
+    for name, median in medians.items():
+        print(f"{name:<58} {median * 1000:>10.1f} {median / floor:>8.2f}")
+    worst = max(medians.values()) / floor
+    print(f"goal: at most {GOAL}x the floor -> {'met' if worst <= GOAL else 'NOT met'} ({worst:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""The default rule pack's behaviours, as an analyst would read them in the report (issue #2, §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import scenario
+
+import opsadvisor
+from opsadvisor.assessment import Assessment
+
+SEED_A = {"enhancement": "it_delivery", "release": "it_delivery"}
+SEED_B_APPLICATION = {"enhancement": "it_delivery", "release": "it_delivery", "supportability_transition": "tbd"}
+SEED_B_INTERFACE = {"enhancement": "it_delivery", "release": "it_delivery"}
+SYSTEM_OF_RECORD = [{"system": "ERP", "type": "api", "system_of_record": True}]
+PLAIN_INTEGRATION = [{"system": "Mail", "type": "api"}]
+
+
+def assess(**facts: Any) -> Assessment:
+    return opsadvisor.assess(scenario(**facts))
+
+
+def column(assessment: Assessment, name: str) -> dict[str, str]:
+    return {row.process: getattr(row, name) for row in assessment.accountability}
+
+
+def kinds(assessment: Assessment) -> list[str]:
+    return [conflict.kind for conflict in assessment.conflicts]
+
+
+def steps(assessment: Assessment) -> str:
+    return "\n".join(step.step for step in assessment.next_steps)
+
+
+def test_1_it_operated_is_model_a_mode_1_with_column_a_twice() -> None:
+    result = assess(ambition="it_operated", integrations=PLAIN_INTEGRATION)
+    assert (result.recommendation.model, result.recommendation.mode) == ("A", 1)
+    assert "ambition.it-operated" in result.recommendation.because
+    for name in ("application", "interface"):
+        assert column(result, name) == {row.process: SEED_A.get(row.process, "it_ops") for row in result.accountability}
+    assert result.open_decisions == ()
+
+
+@pytest.mark.parametrize("owner", ["business", "none"])
+def test_2_it_operated_without_it_contract_is_a_high_contract_conflict(owner: str) -> None:
+    result = assess(ambition="it_operated", contract_owner=owner)
+    (conflict,) = result.conflicts
+    assert (conflict.kind, conflict.severity) == ("contract_ownership", "high")
+    assert f"IT does not hold the service provider contract (contract owner: {owner})" in conflict.message
+    assert "Move the IT elements of the contract to the IT function" in conflict.remedy
+    assert "re-scope the ambition" in conflict.remedy
+
+
+def test_2_it_operated_with_it_contract_has_no_conflict() -> None:
+    assert assess(ambition="it_operated", contract_owner="it").conflicts == ()
+
+
+def test_3_business_operated_is_model_b_with_seed_columns() -> None:
+    result = assess(ambition="business_operated", integrations=PLAIN_INTEGRATION)
+    assert result.recommendation.model == "B"
+    assert column(result, "application") == {
+        row.process: SEED_B_APPLICATION.get(row.process, "business") for row in result.accountability
+    }
+    assert column(result, "interface") == {
+        row.process: SEED_B_INTERFACE.get(row.process, "it_ops") for row in result.accountability
+    }
+
+
+def test_3_without_integrations_the_interface_column_is_not_applicable() -> None:
+    result = assess(ambition="business_operated", integrations=[])
+    assert set(column(result, "interface").values()) == {"n/a"}
+    assert [(d.process, d.column) for d in result.open_decisions] == [("supportability_transition", "application")]
+
+
+def test_4_business_operated_with_it_contract_is_a_contract_conflict() -> None:
+    result = assess(ambition="business_operated", contract_owner="it")
+    assert kinds(result) == ["contract_ownership"]
+    assert "without holding the contract" in result.conflicts[0].message
+
+
+def test_5_benefits_missing_or_listed_give_different_next_steps() -> None:
+    missing = steps(assess(ambition="business_operated"))
+    empty = steps(assess(ambition="business_operated", expected_benefits=[]))
+    listed = steps(assess(ambition="business_operated", expected_benefits=["a", "b"]))
+    for text in (missing, empty):
+        assert "Make explicit which benefits the business expects" in text
+        assert "check whether each can be validated" in text
+    assert "Validate the 2 expected benefit(s)" in listed
+    assert "Make explicit" not in listed
+
+
+def test_6_mixed_is_model_c_with_every_undecided_cell_an_open_decision() -> None:
+    result = assess(ambition="mixed", integrations=PLAIN_INTEGRATION)
+    assert result.recommendation.model == "C"
+    assert len(result.open_decisions) == 28
+    decided = assess(
+        ambition="mixed",
+        integrations=PLAIN_INTEGRATION,
+        decisions={"incident": {"application": "business", "interface": "it_ops"}, "change": {"application": "it_ops"}},
+    )
+    assert column(decided, "application")["incident"] == "business"
+    assert column(decided, "interface")["incident"] == "it_ops"
+    assert column(decided, "interface")["change"] == "tbd"
+    assert len(decided.open_decisions) == 25
+
+
+@pytest.mark.parametrize("ambition", [{"ambition": "undecided"}, {}])
+def test_7_undecided_first_establishes_the_ambition(ambition: dict[str, str]) -> None:
+    result = assess(**ambition)
+    assert result.next_steps[0].step.startswith("Establish the operate-ownership ambition")
+    assert result.recommendation.suggestion is True
+
+
+@pytest.mark.parametrize(
+    ("facts", "model"),
+    [
+        ({"criticality": "critical"}, "A"),
+        ({"regulations": ["sox"], "integrations": SYSTEM_OF_RECORD}, "A"),
+        ({"regulations": ["dora"], "integrations": SYSTEM_OF_RECORD, "criticality": "low"}, "A"),
+        ({"regulations": ["sox"], "integrations": PLAIN_INTEGRATION}, "C"),
+        ({"criticality": "low", "hosting": "saas", "integrations": PLAIN_INTEGRATION}, "B"),
+        ({"criticality": "low", "hosting": "saas", "integrations": SYSTEM_OF_RECORD}, "C"),
+        ({"criticality": "low", "hosting": "cloud", "integrations": []}, "C"),
+        ({"criticality": "medium", "hosting": "saas", "integrations": []}, "C"),
+        ({}, "C"),
+    ],
+)
+def test_7_suggested_model_from_the_facts(facts: dict[str, Any], model: str) -> None:
+    result = assess(ambition="undecided", **facts)
+    assert (result.recommendation.model, result.recommendation.suggestion) == (model, True)
+
+
+@pytest.mark.parametrize(
+    ("facts", "risk", "accept_by"),
+    [
+        ({"criticality": "high"}, "business-operated-critical-service", "business owner: Jo"),
+        ({"criticality": "critical"}, "business-operated-critical-service", "business owner: Jo"),
+        ({"data": {"personal_data": True}}, "personal-data-outside-it", "data protection officer"),
+        ({"data": {"classification": "restricted"}}, "restricted-data-outside-it", "information security officer"),
+        ({"regulations": ["nis2"]}, "regulatory-compliance", "compliance officer"),
+    ],
+)
+def test_8_business_operated_risks_name_who_must_accept(facts: dict[str, Any], risk: str, accept_by: str) -> None:
+    document = scenario(ambition="business_operated", **facts)
+    document["service"]["business_owner"] = "Jo"
+    result = opsadvisor.assess(document)
+    (found,) = result.risks
+    assert found.id == risk and accept_by in found.accept_by and not found.accepted
+    assert "Walk the named stakeholders through each risk" in steps(result)
+
+
+def test_8_no_risks_for_a_low_risk_business_service_or_for_model_a() -> None:
+    assert assess(ambition="business_operated", criticality="medium", regulations=[]).risks == ()
+    assert assess(ambition="it_operated", criticality="critical", regulations=["sox"]).risks == ()
+
+
+def test_8_accepted_risk_shows_by_whom_and_when() -> None:
+    result = assess(
+        ambition="business_operated",
+        criticality="high",
+        regulations=["gdpr"],
+        accepted_risks=[{"risk": "regulatory-compliance", "accepted_by": "CFO", "date": "2026-11-01"}],
+    )
+    by_id = {risk.id: risk for risk in result.risks}
+    assert (by_id["regulatory-compliance"].accepted_by, by_id["regulatory-compliance"].accepted_on) == (
+        "CFO",
+        "2026-11-01",
+    )
+    assert by_id["business-operated-critical-service"].accepted is False
+    assert [risk.id for risk in result.pending_risks] == ["business-operated-critical-service"]
+
+
+@pytest.mark.parametrize("regulation", ["sox", "dora"])
+def test_9_critical_sox_or_dora_business_operated_is_an_ambition_risk(regulation: str) -> None:
+    result = assess(ambition="business_operated", criticality="critical", regulations=[regulation])
+    (conflict,) = [c for c in result.conflicts if c.kind == "ambition_risk"]
+    assert conflict.severity == "high" and "model A" in conflict.remedy and "model C" in conflict.remedy
+
+
+def test_9_not_critical_or_not_sox_dora_is_no_ambition_risk() -> None:
+    assert "ambition_risk" not in kinds(assess(ambition="business_operated", criticality="high", regulations=["sox"]))
+    assert "ambition_risk" not in kinds(
+        assess(ambition="business_operated", criticality="critical", regulations=["gdpr"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("facts", "process"),
+    [
+        ({"vendor_run": True}, "vendor_contract"),
+        ({"data": {"personal_data": True}}, "it_controls"),
+        ({"data": {"classification": "confidential"}}, "it_controls"),
+        ({"criticality": "high"}, "continuity"),
+        ({}, "licence"),
+        ({"integrations": PLAIN_INTEGRATION}, "change"),
+        ({"vendor_run": False}, "incident"),
+    ],
+)
+@pytest.mark.parametrize("ambition", ["business_operated", "mixed"])
+def test_10_governance_areas_from_missing_capabilities(ambition: str, facts: dict[str, Any], process: str) -> None:
+    without = assess(ambition=ambition, business_capabilities=[], **facts)
+    assert process in [area.process for area in without.governance_areas]
+    capable = assess(ambition=ambition, business_capabilities=list(opsadvisor.contract.CAPABILITIES), **facts)
+    assert capable.governance_areas == ()
+
+
+def test_10_no_governance_areas_for_an_it_operated_service() -> None:
+    assert assess(ambition="it_operated", business_capabilities=[], vendor_run=True).governance_areas == ()
+
+
+def test_11_vendor_run_without_contract_is_no_contract_and_a_dpa_risk_with_personal_data() -> None:
+    result = assess(vendor_run=True, contract_owner="none", data={"personal_data": True})
+    assert kinds(result) == ["no_contract"]
+    assert [risk.id for risk in result.risks] == ["no-data-processing-agreement"]
+    assert result.risks[0].accept_by == "data protection officer"
+    assert assess(vendor_run=True, contract_owner="none", data={"personal_data": False}).risks == ()
+
+
+def test_12_pilots_are_mode_2_and_model_a_is_mode_1() -> None:
+    assert assess(ambition="business_operated", lifecycle="pilot").recommendation.mode == 2
+    assert assess(ambition="undecided", criticality="critical", lifecycle="pilot").recommendation.mode == 2
+    assert assess(ambition="it_operated", lifecycle="pilot").recommendation.mode == 1
+
+
+@pytest.mark.parametrize(
+    ("facts", "trigger"),
+    [
+        ({"criticality": "high"}, "criticality is high or critical"),
+        ({"users": 501}, "more than 500 users"),
+        ({"integrations": SYSTEM_OF_RECORD}, "integrates with a system of record"),
+        ({"regulations": ["hipaa"]}, "subject to regulation"),
+    ],
+)
+@pytest.mark.parametrize("lifecycle", ["scaling", "mature"])
+def test_12_transition_review_names_the_triggers(lifecycle: str, facts: dict[str, Any], trigger: str) -> None:
+    text = steps(assess(ambition="business_operated", lifecycle=lifecycle, **facts))
+    assert "Start a transition review" in text and f"it is {lifecycle}" in text and trigger in text
+
+
+def test_12_no_transition_review_without_trigger_or_for_a_pilot() -> None:
+    assert "transition review" not in steps(assess(ambition="business_operated", lifecycle="mature", users=500))
+    assert "transition review" not in steps(assess(ambition="business_operated", lifecycle="pilot", users=900))
+
+
+def test_missing_facts_become_open_questions_and_rules_needing_them_do_not_fire() -> None:
+    result = assess(ambition="business_operated")
+    questions = {question.fact for question in result.open_questions}
+    assert {"criticality", "contract_owner", "business_capabilities", "service.business_owner"} <= questions
+    assert result.conflicts == () and result.governance_areas == () and result.risks == ()
+
+
+def test_every_conclusion_names_a_rule_of_the_pack() -> None:
+    pack = opsadvisor.rule_pack()
+    document = scenario(
+        ambition="business_operated",
+        contract_owner="none",
+        vendor_run=True,
+        criticality="critical",
+        regulations=["sox"],
+        data={"personal_data": True, "classification": "restricted"},
+        business_capabilities=[],
+        integrations=SYSTEM_OF_RECORD,
+        lifecycle="mature",
+    )
+    result = opsadvisor.assess(document).to_dict()
+    named = [item["rule"] for key in ("conflicts", "governance_areas", "risks", "next_steps") for item in result[key]]
+    assert len(named) > 10
+    assert all(pack.rule(rule_id) is not None for rule_id in named + result["recommendation"]["because"])

@@ -1,0 +1,154 @@
+"""Compiler and engine: every condition test means what docs say, evaluated by durable_rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import scenario
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import opsadvisor
+from opsadvisor import api
+from opsadvisor.engine import Engine
+from opsadvisor.errors import EngineError
+from opsadvisor.facts import build_facts
+from opsadvisor.rulepack import load_pack
+
+# (fact, test, operand, oracle) - the oracle says when the condition holds for a present value.
+CASES: list[tuple[str, str, Any, Any]] = [
+    ("criticality", "equals", "high", lambda v: v == "high"),
+    ("criticality", "in", ["low", "critical"], lambda v: v in ("low", "critical")),
+    ("criticality", "not", "low", lambda v: v != "low"),
+    ("criticality", "not_in", ["low", "medium"], lambda v: v in ("high", "critical")),
+    ("criticality", "at_least", "high", lambda v: v in ("high", "critical")),
+    ("criticality", "at_most", "medium", lambda v: v in ("low", "medium")),
+    ("users", "equals", 10, lambda v: v == 10),
+    ("users", "not", 10, lambda v: v != 10),
+    ("users", "gt", 500, lambda v: v > 500),
+    ("users", "gte", 500, lambda v: v >= 500),
+    ("users", "lt", 10, lambda v: v < 10),
+    ("users", "lte", 10, lambda v: v <= 10),
+    ("vendor_run", "equals", True, lambda v: v is True),
+    ("vendor_run", "equals", False, lambda v: v is False),
+    ("regulations", "contains", "sox", lambda v: "sox" in v),
+    ("regulations", "lacks", "sox", lambda v: "sox" not in v),
+    ("regulations", "contains_any", ["sox", "dora"], lambda v: bool({"sox", "dora"} & set(v))),
+    ("regulations", "contains_all", ["sox", "gdpr"], lambda v: {"sox", "gdpr"} <= set(v)),
+    ("regulations", "empty", True, lambda v: not v),
+    ("regulations", "empty", False, lambda v: bool(v)),
+]
+EXISTENCE = ["criticality", "users", "vendor_run", "regulations"]
+
+
+def write_pack(tmp_path: Path) -> Path:
+    rules = []
+    for index, (fact, test, operand, _) in enumerate(CASES):
+        rules.append(_rule(f"case-{index}", {fact: {test: operand}}))
+    for fact in EXISTENCE:
+        rules.append(_rule(f"exists-{fact.replace('_', '-')}", {fact: {"exists": True}}))
+        rules.append(_rule(f"absent-{fact.replace('_', '-')}", {fact: {"exists": False}}))
+    rules.append(_rule("any-of", {"any": [{"users": {"gt": 100}}, {"vendor_run": True}]}))
+    rules.append(_rule("derive", {"criticality": "critical"}, then=[{"derive": {"alarm": "red"}}]))
+    rules.append(_rule("chained", {"alarm": "red", "users": {"gt": 0}}))
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(yaml.safe_dump({"rules": rules}), encoding="utf-8")
+    reference = Path(opsadvisor.rulepack.default_rules_dir()) / "00-reference.yaml"
+    (folder / "00-reference.yaml").write_text(reference.read_text(encoding="utf-8"), encoding="utf-8")
+    return folder
+
+
+def _rule(rule_id: str, when: dict[str, Any], then: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "id": rule_id,
+        "title": rule_id,
+        "rationale": "test",
+        "when": when,
+        "then": then or [{"next_step": "x"}],
+    }
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    return api.assessor_for(load_pack([write_pack(tmp_path_factory.mktemp("ops"))], include_default=False)).engine
+
+
+def fired(engine: Engine, document: dict[str, Any]) -> list[str]:
+    parsed = api.assessor_for(engine.pack).parse(document, "test")
+    return [firing.rule.id for firing in engine.run(build_facts(parsed)).firings]
+
+
+facts_strategy = st.fixed_dictionaries(
+    {},
+    optional={
+        "criticality": st.sampled_from(["low", "medium", "high", "critical"]),
+        "users": st.integers(min_value=0, max_value=1000),
+        "vendor_run": st.booleans(),
+        "regulations": st.lists(st.sampled_from(["sox", "dora", "gdpr", "nis2"]), unique=True),
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts_strategy)
+def test_each_condition_test_fires_exactly_when_it_holds(engine: Engine, facts: dict[str, Any]) -> None:
+    names = fired(engine, scenario(**facts))
+    expected = {
+        f"case-{index}" for index, (fact, _, _, holds) in enumerate(CASES) if fact in facts and holds(facts[fact])
+    }
+    expected |= {f"exists-{f.replace('_', '-')}" for f in EXISTENCE if f in facts}
+    expected |= {f"absent-{f.replace('_', '-')}" for f in EXISTENCE if f not in facts}
+    if facts.get("users", 0) > 100 or facts.get("vendor_run") is True:
+        expected.add("any-of")
+    if facts.get("criticality") == "critical":
+        expected.add("derive")
+        if facts.get("users", 0) > 0:
+            expected.add("chained")
+    assert set(names) == expected
+    if "chained" in names:
+        assert names.index("derive") < names.index("chained")
+
+
+def test_more_sessions_than_durable_rules_keeps_alive(engine: Engine) -> None:
+    document = scenario(criticality="critical", users=3)
+    first = fired(engine, document)
+    for _ in range(1100):
+        assert fired(engine, document) == first
+
+
+def test_a_service_no_rule_matches_is_assessed_again_and_again(tmp_path: Path) -> None:
+    folder = tmp_path / "only"
+    folder.mkdir()
+    reference = Path(opsadvisor.rulepack.default_rules_dir()) / "00-reference.yaml"
+    (folder / "00-reference.yaml").write_text(reference.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "r.yaml").write_text(yaml.safe_dump({"rules": [_rule("never", {"users": 99})]}), encoding="utf-8")
+    pack = load_pack([folder], include_default=False)
+    for _ in range(1100):
+        result = opsadvisor.assess(scenario(users=1), rules=pack)
+        assert result.trace == () and result.recommendation.model is None
+
+
+def test_an_action_failure_is_an_engine_error_not_a_silent_gap(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_action(self: Engine, rule: Any) -> Any:
+        def action(closure: Any) -> None:
+            raise RuntimeError("boom")
+
+        return action
+
+    monkeypatch.setattr(Engine, "_action", broken_action)
+    engine = Engine(load_pack())
+    with pytest.raises(EngineError, match=r"a rule action failed: .*boom"):
+        engine.run(build_facts(api.assessor_for(engine.pack).parse(scenario(ambition="mixed"), "t")))
+
+
+def test_trace_lists_matched_facts_in_firing_order() -> None:
+    result = opsadvisor.assess(scenario(ambition="business_operated", criticality="high"))
+    order = [entry.rule for entry in result.trace]
+    assert order.index("ambition.business-operated") < order.index("risk.business-operated-critical")
+    entry = next(e for e in result.trace if e.rule == "risk.business-operated-critical")
+    assert entry.matched == {"criticality": "high", "operated_by": "business"}
+    assert entry.concluded == ("risk business-operated-critical-service", "derive risk_to_accept = true")
