@@ -427,5 +427,10 @@ def run_rule_tests(
     Raises RulesError (exit 4) for a broken test file and NoTestCases (exit 1) when there is nothing to run.
     """
     pack = rule_pack(rules, include_default_rules)
-    paths = list(paths) or [default_rules_dir() / "tests"]
+    paths = list(paths)
+    if not paths:
+        suite = default_rules_dir() / "tests"
+        if not suite.is_dir():
+            raise NoTestCases("rules test", ["no PATH given, and the bundled suite ships only in a source checkout"])
+        paths = [suite]
     return run_cases(read_cases(paths, pack), pack, min_coverage)
