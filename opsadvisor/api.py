@@ -92,13 +92,26 @@ def schema(rules: RulesArg = None) -> dict[str, Any]:
     }
 
 
-# The dialogue (issue 5): the guided interview, the workshop pack, recorded decisions and risk
-# acceptance, re-exported lazily so `assess` does not pay for importing them.
-_DIALOGUE = {"interview": "interview", "workshop": "workshop", "decide": "record", "accept": "record"}
+# Everything beyond `assess`, imported on first use so that `opsadvisor assess` does not pay for it
+# at start-up (benchmarks/startup.py): the dialogue (interview, workshop pack, recorded decisions and
+# risk acceptance) and rule authoring (the twins of `rules list/show/docs/check/test` and `explain`).
+_LAZY = {
+    "interview": "dialogue.interview",
+    "workshop": "dialogue.workshop",
+    "decide": "dialogue.record",
+    "accept": "dialogue.record",
+    "list_rules": "authoring.catalogue",
+    "show_rule": "authoring.catalogue",
+    "rules_docs": "authoring.catalogue",
+    "write_rules_docs": "authoring.catalogue",
+    "check_rules": "authoring.check",
+    "run_rule_tests": "authoring.ruletest",
+    "explain": "authoring.explain",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _DIALOGUE:
-        module = importlib.import_module(f".dialogue.{_DIALOGUE[name]}", __package__)
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __package__)
         return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

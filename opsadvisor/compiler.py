@@ -10,6 +10,7 @@ Every condition tests `t`, so no other fact can ever match it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .contract import FACTS
@@ -139,3 +140,40 @@ def compile_rule(rule: Rule) -> dict[str, Any]:
     for index, condition in enumerate(derived):
         matches.append({derived_alias(index): _derived_test(condition)})
     return {"all": matches, "pri": rule.priority}
+
+
+# --- single conditions, for explanations and rule-pack checks --------------------------------
+
+PROBE = "probe"
+
+
+def compile_item(item: Condition | Group) -> dict[str, Any]:
+    """A definition (without action) that holds when one top-level item of a rule's `when` holds.
+
+    The item compiles exactly as inside compile_rule, so "this condition held" is durable_rules'
+    answer, not a second evaluator's.
+    """
+    if isinstance(item, Condition) and item.derived:
+        return {"all": [{derived_alias(0): _derived_test(item)}]}
+    expression = _service_expression(Group("all", (item,)))
+    service = {"t": SERVICE}
+    return {"all": [{SERVICE_ALIAS: {"$and": [service, expression]} if expression else service}]}
+
+
+def compile_probe(conditions: Sequence[Condition], probe: str) -> dict[str, Any]:
+    """A definition that holds when the probe fact tagged `probe` meets every condition (all on one fact)."""
+    tag = {PROBE: probe}
+    if conditions[0].derived:
+        tests = [{"t": DERIVED}, tag, *(_derived_test(condition) for condition in conditions)]
+    else:
+        tests = [{"t": SERVICE}, tag, *(service_test(condition) for condition in conditions)]
+    return {"all": [{"p": {"$and": tests}}]}
+
+
+def encode_probe(fact: str, value: Any, probe: str, derived: bool) -> dict[str, Any]:
+    """A candidate fact for compile_probe: one value of one fact (None: the fact is missing)."""
+    if derived:
+        return {"t": DERIVED, "n": fact, "v": value, PROBE: probe}
+    encoded = encode_service({} if value is None else {fact: value})
+    encoded[PROBE] = probe
+    return encoded

@@ -16,7 +16,7 @@ from typing import Any
 
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
 
-from .compiler import DERIVED, compile_rule, derived_alias, encode_service
+from .compiler import DERIVED, compile_item, compile_probe, compile_rule, derived_alias, encode_probe, encode_service
 from .errors import EngineError
 from .facts import Facts, FactValue
 from .rulepack import Condition, Rule, RulePack
@@ -150,3 +150,89 @@ def _group_derived(pairs: list[tuple[str, Any]]) -> dict[str, tuple[Any, ...]]:
         if value not in values:
             values.append(value)
     return {name: tuple(sorted(values, key=str)) for name, values in sorted(grouped.items())}
+
+
+class Matcher:
+    """Match-only durable_rules definitions, for explanations and rule-pack checks.
+
+    `matches(facts)` asserts the facts in a fresh session and answers which definitions they
+    satisfied. Actions only record their key and assert nothing, so nothing chains.
+    """
+
+    def __init__(self, definitions: dict[str, dict[str, Any]]) -> None:
+        self._host = _process_host()
+        self._name = f"opsadvisor_match_{next(_ruleset_numbers)}"
+        self._sids = itertools.count(1)
+        self._held: set[str] = set()
+        ruleset = {key: {**definition, "run": self._action(key)} for key, definition in definitions.items()}
+        ruleset[WARM_UP_RULE] = {"all": [{"w": {"t": WARM_UP}}], "run": _warm_up_action}
+        self._host.set_rulesets({self._name: ruleset})
+        # the same warm-up as Engine._warm_up: delete no session before one action ran
+        self._host.assert_fact(self._name, {"t": WARM_UP, "sid": "0"})
+        self._host.delete_state(self._name, "0")
+
+    def _action(self, key: str) -> Any:
+        def action(closure: Any) -> None:
+            self._held.add(key)
+
+        return action
+
+    def matches(self, facts: list[dict[str, Any]]) -> set[str]:
+        sid = str(next(self._sids))
+        self._held = set()
+        for fact in facts:
+            # NotHandled: the fact meets no definition; Observed: the same content came twice
+            with contextlib.suppress(MessageNotHandledException, MessageObservedException):
+                self._host.assert_fact(self._name, {**fact, "sid": sid})
+        state = self._host.get_state(self._name, sid)
+        self._host.delete_state(self._name, sid)
+        if "exception" in state:
+            raise EngineError("durable_rules", [f"a match failed: {state['exception']}"])
+        return self._held
+
+
+class ExplainEngine:
+    """Which top-level conditions of each rule held for one service, asked of durable_rules.
+
+    One durable rule per (rule, top-level item of `when`), compiled as the main ruleset compiles
+    it; the service fact and the derived facts of the main run are asserted, nothing chains.
+    """
+
+    def __init__(self, pack: RulePack) -> None:
+        self.pack = pack
+        definitions = {
+            _item_key(number, index): compile_item(item)
+            for number, rule in enumerate(pack.rules)
+            for index, item in enumerate(rule.when.items)
+        }
+        self._matcher = Matcher(definitions)
+
+    def held(self, facts: Facts, derived: dict[str, tuple[Any, ...]]) -> dict[str, tuple[bool, ...]]:
+        """For each rule id, whether each top-level item of its `when` held."""
+        derived_facts = [{"t": DERIVED, "n": name, "v": value} for name, values in derived.items() for value in values]
+        keys = self._matcher.matches([encode_service(facts.values), *derived_facts])
+        return {
+            rule.id: tuple(_item_key(number, index) in keys for index in range(len(rule.when.items)))
+            for number, rule in enumerate(self.pack.rules)
+        }
+
+
+def _item_key(rule_number: int, item_index: int) -> str:
+    return f"r{rule_number}_{item_index}"
+
+
+def satisfiable(probes: dict[str, tuple[list[Condition], list[Any]]]) -> set[str]:
+    """The probes some candidate value satisfies: probe key -> (conditions on one fact, candidate values).
+
+    A candidate None stands for the fact being missing. Used by `rules check` to find conditions
+    that can never hold, without evaluating them outside durable_rules.
+    """
+    if not probes:
+        return set()
+    matcher = Matcher({key: compile_probe(conditions, key) for key, (conditions, _) in probes.items()})
+    facts = [
+        encode_probe(conditions[0].fact, value, key, conditions[0].derived)
+        for key, (conditions, values) in probes.items()
+        for value in values
+    ]
+    return matcher.matches(facts)

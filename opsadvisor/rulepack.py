@@ -192,12 +192,23 @@ class _Layer:
     files: list[tuple[str, bytes]]
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the pack: where (file:line, or a layer label) and what."""
+
+    location: Location | str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
 class _Problems:
     def __init__(self) -> None:
-        self.items: list[str] = []
+        self.items: list[Problem] = []
 
     def add(self, location: Location | str, message: str) -> None:
-        self.items.append(f"{location}: {message}")
+        self.items.append(Problem(location, message))
 
 
 def default_rules_dir() -> Path:
@@ -221,6 +232,16 @@ def _read_layer(path: Path, label: str, problems: _Problems) -> _Layer:
 
 def load_pack(extra: Iterable[str | Path] = (), include_default: bool = True) -> RulePack:
     """Load the default pack (unless excluded) with extra layers on top, or raise RulesError."""
+    pack, problems = load_pack_with_problems(extra, include_default)
+    if problems:
+        raise RulesError("", [str(problem) for problem in problems])
+    return pack
+
+
+def load_pack_with_problems(
+    extra: Iterable[str | Path] = (), include_default: bool = True
+) -> tuple[RulePack, tuple[Problem, ...]]:
+    """The pack as far as it loads (rules with problems left out), and every problem found."""
     problems = _Problems()
     layers: list[_Layer] = []
     if include_default:
@@ -232,10 +253,7 @@ def load_pack(extra: Iterable[str | Path] = (), include_default: bool = True) ->
     builder = _PackBuilder(problems)
     for layer in layers:
         builder.add_layer(layer)
-    pack = builder.build()
-    if problems.items:
-        raise RulesError("", problems.items)
-    return pack
+    return builder.build(), tuple(problems.items)
 
 
 class _PackBuilder:

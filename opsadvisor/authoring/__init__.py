@@ -1,0 +1,1 @@
+"""Rule authoring: see, check, test and explain rule packs (the `rules` commands and `explain`)."""

@@ -1,0 +1,407 @@
+"""See the rules: `rules list`, `rules show`, `rules docs` (the catalogue and the authoring reference).
+
+The reference part of docs/rules.md (facts, values, tests, conclusion kinds) is generated here from
+the code that defines them (contract.FACTS, rulepack.TESTS_BY_KIND, rulepack.CONCLUSION_KINDS...),
+so the guide cannot drift from what the loader accepts: a test compares the two.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from ..api import RulesArg, rule_pack
+from ..assessment import _describe as describe_conclusion
+from ..contract import (
+    COLUMNS,
+    FACT_SOURCES,
+    FACTS,
+    INTERFACE_CELLS,
+    MODELS,
+    MODES,
+    NOT_APPLICABLE,
+    SERVICE_PLACEHOLDERS,
+    SEVERITIES,
+    UNDECIDED,
+)
+from ..errors import EXIT_USAGE, OpsAdvisorError, did_you_mean
+from ..render.markdown import escape
+from ..rulepack import (
+    CONCLUSION_KINDS,
+    DEFAULT_PRIORITY,
+    FILE_KEYS,
+    MAX_PRIORITY,
+    RULE_KEYS,
+    TESTS_BY_KIND,
+    Conclusion,
+    Condition,
+    Group,
+    Rule,
+    RulePack,
+)
+
+# --- the catalogue --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleEntry:
+    id: str
+    title: str
+    priority: int
+    concludes: tuple[str, ...]
+    location: str
+    overrides: str | None
+    source: str
+    rationale: str
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    rules: tuple[RuleEntry, ...]
+    disabled: dict[str, str]  # rule id -> where it was disabled
+    files: tuple[str, ...]
+    rules_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rules": [{**asdict(entry), "concludes": list(entry.concludes)} for entry in self.rules],
+            "disabled": dict(self.disabled),
+            "files": list(self.files),
+            "rules_version": self.rules_version,
+        }
+
+    def render_text(self) -> str:
+        return render_list(self)
+
+
+def _in_file_order(pack: RulePack) -> list[Rule]:
+    order = {name: index for index, name in enumerate(pack.files)}
+    return sorted(pack.rules, key=lambda rule: (order.get(rule.location.file, -1), rule.location.line))
+
+
+def catalogue(pack: RulePack) -> Catalogue:
+    """Every rule in effect, in the order the files define them."""
+    entries = tuple(
+        RuleEntry(
+            rule.id,
+            rule.title,
+            rule.priority,
+            tuple(describe_conclusion(conclusion) for conclusion in rule.then),
+            str(rule.location),
+            str(rule.overrides) if rule.overrides else None,
+            rule.source,
+            rule.rationale,
+        )
+        for rule in _in_file_order(pack)
+    )
+    disabled = {rule_id: str(location) for rule_id, location in sorted(pack.disabled.items())}
+    return Catalogue(entries, disabled, pack.files, pack.version)
+
+
+def render_list(cat: Catalogue) -> str:
+    rows = []
+    for entry in cat.rules:
+        where = entry.location + (f"\n(overrides {entry.overrides})" if entry.overrides else "")
+        rows.append([entry.id, entry.title, entry.priority, "\n".join(entry.concludes), where])
+    out = [tabulate(rows, headers=["rule", "title", "priority", "concludes", "defined at"], maxcolwidths=[None, 40])]
+    out += [f"disabled: {rule_id} (by {where})" for rule_id, where in cat.disabled.items()]
+    out += [f"{len(cat.rules)} rules from {len(cat.files)} files; rules_version {cat.rules_version}"]
+    return "\n".join(out) + "\n"
+
+
+# --- one rule -------------------------------------------------------------------------------------
+
+
+class UnknownRule(OpsAdvisorError):
+    """A rule id the pack in effect does not have (a usage error, exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+def find_rule(pack: RulePack, rule_id: str) -> Rule:
+    rule = pack.rule(rule_id)
+    if rule is None:
+        ids = [rule.id for rule in pack.rules]
+        hint = did_you_mean(rule_id, ids) or " (see `opsadvisor rules list`)"
+        disabled = f"; it is disabled by {pack.disabled[rule_id]}" if rule_id in pack.disabled else ""
+        raise UnknownRule("", [f"no rule {rule_id!r} in the pack{disabled}{hint}"])
+    return rule
+
+
+def describe_item(item: Condition | Group) -> str:
+    """A condition or a nested group on one line, e.g. `any of (ambition equals undecided; ...)`."""
+    if isinstance(item, Condition):
+        return item.describe()
+    if len(item.items) == 1:
+        return describe_item(item.items[0])
+    inner = "; ".join(describe_item(child) for child in item.items)
+    return f"{item.mode} of ({inner})"
+
+
+def _conclusion_lines(conclusion: Conclusion) -> list[str]:
+    lines = [describe_conclusion(conclusion)]
+    for key in ("message", "remedy", "advice", "accept_by", "step"):
+        if key in conclusion.data:
+            lines.append(f"  {key}: {conclusion.data[key]}")
+    return lines
+
+
+def render_rule(rule: Rule) -> str:
+    """The whole rule, as `rules show` prints it."""
+    out = [f"{rule.id}: {rule.title}", ""]
+    out.append(f"defined at  {rule.location}" + (f" (overrides {rule.overrides})" if rule.overrides else ""))
+    out.append(f"priority    {rule.priority}")
+    if rule.source:
+        out.append(f"source      {rule.source}")
+    out += ["", "when (all of):"]
+    out += [f"  {describe_item(item)}" for item in rule.when.items] or ["  (always)"]
+    out += ["", "then:"]
+    out += [f"  {line}" for conclusion in rule.then for line in _conclusion_lines(conclusion)]
+    out += ["", "rationale:", textwrap.fill(rule.rationale, width=100, initial_indent="  ", subsequent_indent="  ")]
+    return "\n".join(out) + "\n"
+
+
+# --- the Markdown catalogue -------------------------------------------------------------------
+
+# Where a rule is listed: the first heading whose kinds it concludes (derive-only rules come last).
+SECTIONS = (
+    ("Model and mode", ("recommend", "mode")),
+    ("Conflicts", ("conflict",)),
+    ("Accountability", ("accountability",)),
+    ("Governance: where IT adds value", ("governance",)),
+    ("Risks to accept", ("risk",)),
+    ("Next steps", ("next_step",)),
+    ("Derived facts", ("derive",)),
+)
+
+
+def section_of(rule: Rule) -> str:
+    kinds = {conclusion.kind for conclusion in rule.then}
+    return next(title for title, section_kinds in SECTIONS if kinds & set(section_kinds))
+
+
+def _markdown_rule(rule: Rule) -> list[str]:
+    facts = [f"priority {rule.priority}", f"`{rule.location}`"]
+    if rule.overrides:
+        facts.append(f"overrides `{rule.overrides}`")
+    if rule.source:
+        facts.append(f"source: {escape(rule.source)}")
+    out = [f"### `{rule.id}`: {escape(rule.title)}", "", " · ".join(facts), "", "When all of:", ""]
+    out += [f"- `{describe_item(item)}`" for item in rule.when.items] or ["- always"]
+    out += ["", "Then:", ""]
+    for conclusion in rule.then:
+        detail = next((conclusion.data[k] for k in ("message", "advice", "step") if k in conclusion.data), "")
+        out.append(f"- {escape(describe_conclusion(conclusion))}" + (f": {escape(detail)}" if detail else ""))
+    out += ["", f"_Why:_ {escape(rule.rationale)}", ""]
+    return out
+
+
+def render_docs(pack: RulePack) -> str:
+    """The rule catalogue as Markdown, grouped by what the rules conclude."""
+    out = [
+        "# Rule catalogue",
+        "",
+        f"{len(pack.rules)} rules from {len(pack.files)} files, rules_version `{pack.version}`. "
+        "Generated by `opsadvisor rules docs`.",
+        "",
+    ]
+    rules = _in_file_order(pack)
+    for title, _ in SECTIONS:
+        members = [rule for rule in rules if section_of(rule) == title]
+        if members:
+            out += [f"## {title}", ""]
+            for rule in members:
+                out += _markdown_rule(rule)
+    if pack.disabled:
+        out += ["## Disabled rules", ""]
+        out += [f"- `{rule_id}` (by `{where}`)" for rule_id, where in sorted(pack.disabled.items())]
+        out.append("")
+    return "\n".join(out)
+
+
+# --- the authoring reference (generated part of docs/rules.md) -----------------------------------
+
+BEGIN = "<!-- BEGIN GENERATED REFERENCE: `opsadvisor rules docs --reference`; do not edit by hand -->"
+END = "<!-- END GENERATED REFERENCE -->"
+
+TEST_MEANINGS = {
+    "equals": "the fact has this value (`fact: value` is short for `fact: {equals: value}`)",
+    "in": "the fact has one of these values (`fact: [a, b]` is short for `fact: {in: [a, b]}`)",
+    "not": "the fact is present and has another value",
+    "not_in": "the fact is present and has none of these values",
+    "at_least": "the fact is this value or later in its ordered list",
+    "at_most": "the fact is this value or earlier in its ordered list",
+    "gt": "the number is greater than this",
+    "gte": "the number is greater than or equal to this",
+    "lt": "the number is less than this",
+    "lte": "the number is less than or equal to this",
+    "contains": "the set holds this value (`fact: value` is short for `fact: {contains: value}`)",
+    "contains_any": "the set holds at least one of these values",
+    "contains_all": "the set holds every one of these values",
+    "lacks": "the set is known and does not hold this value",
+    "empty": "`true`: the set is known and empty; `false`: it holds at least one value",
+    "exists": "`true`: the fact is in the scenario; `false`: it is missing (an open question)",
+}
+
+CONCLUSION_FIELDS = {
+    "recommend": (
+        "`recommend: A`, or `{model: A, suggestion: true}`",
+        "the reference model (A, B or C); the highest priority wins",
+    ),
+    "mode": ("`mode: 1` or `mode: 2`", "the bimodal mode; the highest priority wins (the model's mode otherwise)"),
+    "derive": (
+        "`derive: {name: value}`",
+        "a derived fact other rules can test (chaining); values are text, numbers or true/false",
+    ),
+    "accountability": (
+        "`{process, column, party}`",
+        "set a cell of the matrix: process id or `all`, column application, interface or `both`",
+    ),
+    "conflict": ("`{kind, severity, message, remedy}`", "a conflict to resolve; kind from `conflict_kinds`"),
+    "governance": ("`{process, advice}`", "a governance area where IT can add value"),
+    "risk": ("`{id, message, accept_by}`", "a risk a named stakeholder must accept; the highest priority wins per id"),
+    "next_step": ("`next_step: text`", "a next step of the dialogue, ordered by priority"),
+}
+
+
+def _fact_rows() -> list[list[str]]:
+    rows = []
+    for spec in FACTS.values():
+        values = ", ".join(f"`{value}`" for value in spec.values) or {
+            "flag": "`true`, `false`",
+            "number": "a whole number, 0 or more",
+        }.get(spec.kind, "")
+        source = FACT_SOURCES.get(spec.name, spec.name)
+        rows.append(
+            [
+                f"`{spec.name}`",
+                spec.kind,
+                values,
+                ", ".join(TESTS_BY_KIND[spec.kind]),
+                f"`{source}`",
+                spec.description,
+            ]
+        )
+    return rows
+
+
+def _derived_rows(pack: RulePack) -> list[list[str]]:
+    values: dict[str, set[str]] = {}
+    for rule in pack.rules:
+        for conclusion in rule.then:
+            if conclusion.kind == "derive":
+                for name, value in conclusion.data.items():
+                    values.setdefault(name, set()).add(json.dumps(value))
+    return [[f"`{name}`", ", ".join(f"`{v}`" for v in sorted(values[name]))] for name in sorted(values)]
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+def render_reference(pack: RulePack) -> str:
+    """The generated part of docs/rules.md, between its BEGIN and END markers."""
+    tests = sorted({test for tests in TESTS_BY_KIND.values() for test in tests})
+    parties = [f"`{party}`" for party in INTERFACE_CELLS]
+    out = [
+        BEGIN,
+        "",
+        "### Rule file keys",
+        "",
+        f"A rule file is a mapping with the keys {', '.join(f'`{key}`' for key in FILE_KEYS)}; "
+        f"a rule has the keys {', '.join(f'`{key}`' for key in RULE_KEYS)}. "
+        f"`priority` is a whole number from 0 to {MAX_PRIORITY} (default {DEFAULT_PRIORITY}).",
+        "",
+        "### Facts a rule may test",
+        "",
+        _table(["fact", "kind", "values", "tests", "scenario field", "meaning"], _fact_rows()),
+        "",
+        "### Tests",
+        "",
+        _table(["test", "holds when"], [[f"`{test}`", TEST_MEANINGS[test]] for test in tests]),
+        "",
+        f"A derived fact (one that a rule derives) takes the tests {', '.join(TESTS_BY_KIND['derived'])} "
+        "(`exists: true` only), and only at the top level of `when`, not inside `any` or `all`.",
+        "",
+        "### Derived facts of the default pack",
+        "",
+        _table(["derived fact", "values the default rules derive"], _derived_rows(pack)),
+        "",
+        "### Conclusion kinds",
+        "",
+        _table(
+            ["kind", "shape", "meaning"],
+            [[f"`{kind}`", *CONCLUSION_FIELDS[kind]] for kind in CONCLUSION_KINDS],
+        ),
+        "",
+        "### Vocabularies",
+        "",
+        f"- models: {', '.join(f'`{model}`' for model in MODELS)}; modes: {', '.join(map(str, MODES))}",
+        f"- accountability columns: {', '.join(f'`{c}`' for c in COLUMNS)} (or `both`); parties: "
+        f"{', '.join(parties)} (`{UNDECIDED}` = an open decision, `{NOT_APPLICABLE}` = not applicable)",
+        f"- conflict severities: {', '.join(f'`{s}`' for s in SEVERITIES)}",
+        f"- processes: {', '.join(f'`{p}`' for p in pack.process_ids)}",
+        f"- conflict kinds: {', '.join(f'`{k}`' for k in sorted(pack.conflict_kinds))}",
+        "- message placeholders: "
+        + ", ".join(f"`{{{name}}}`" for name in (*SERVICE_PLACEHOLDERS, *FACTS))
+        + ", and any derived fact",
+        "",
+        END,
+    ]
+    return "\n".join(out)
+
+
+def replace_reference(document: str, reference: str) -> str:
+    """The document with its generated block replaced (the markers must be there)."""
+    start, end = document.find(BEGIN), document.find(END)
+    if start < 0 or end < start:
+        raise ValueError("no generated reference block (BEGIN/END markers) in the document")
+    return document[:start] + reference + document[end + len(END) :]
+
+
+def write_reference(path: Path, pack: RulePack) -> bool:
+    """Refresh the generated block of a Markdown file in place; True when it changed."""
+    old = path.read_text(encoding="utf-8")
+    new = replace_reference(old, render_reference(pack))
+    if new != old:
+        path.write_text(new, encoding="utf-8")
+    return new != old
+
+
+# --- the Python API twins of `rules list`, `rules show` and `rules docs` --------------------------
+
+
+def list_rules(rules: RulesArg = None, include_default_rules: bool = True) -> Catalogue:
+    return catalogue(rule_pack(rules, include_default_rules))
+
+
+def show_rule(rule_id: str, rules: RulesArg = None, include_default_rules: bool = True) -> str:
+    """The whole rule as text; UnknownRule (exit 2) when the pack has no such rule."""
+    return render_rule(find_rule(rule_pack(rules, include_default_rules), rule_id))
+
+
+def rules_docs(rules: RulesArg = None, include_default_rules: bool = True, reference: bool = False) -> str:
+    """The rule catalogue as Markdown, or (reference=True) the generated part of docs/rules.md."""
+    pack = rule_pack(rules, include_default_rules)
+    return render_reference(pack) + "\n" if reference else render_docs(pack)
+
+
+def write_rules_docs(
+    path: Path, rules: RulesArg = None, include_default_rules: bool = True, reference: bool = False
+) -> str:
+    """Write the catalogue (or the reference) to a file; what was done, as a line for the user.
+
+    The reference written into a file that holds the BEGIN/END markers (docs/rules.md) replaces
+    only the generated block, so the hand-written guide around it stays.
+    """
+    pack = rule_pack(rules, include_default_rules)
+    if reference and path.is_file() and BEGIN in path.read_text(encoding="utf-8"):
+        changed = write_reference(path, pack)
+        return f"{path}: generated reference {'updated' if changed else 'already up to date'}"
+    path.write_text(rules_docs(pack, reference=reference), encoding="utf-8")
+    return f"{path}: written"

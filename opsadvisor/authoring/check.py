@@ -1,0 +1,378 @@
+"""`rules check`: every mistake in a rule pack as a finding with file:line, before it reaches an analyst.
+
+Two sources of findings:
+- the loader's problems (syntax, shape, unknown facts, values, processes, duplicate ids...), turned
+  into error findings;
+- lint checks over the rules that load: conditions that can never hold, derived facts nobody uses,
+  derivation cycles, and equal-priority rules that disagree under overlapping conditions.
+
+Whether conditions can hold together is asked of durable_rules (engine.satisfiable) with candidate
+values of the fact, never decided by a second evaluator here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ..contract import COLUMNS, FACTS
+from ..engine import satisfiable
+from ..errors import EXIT_INVALID_RULES, EXIT_OK, did_you_mean
+from ..rulepack import PLACEHOLDER, Condition, Location, Problem, Rule, RulePack, load_pack_with_problems
+
+ERROR = "error"
+WARNING = "warning"
+_RULE_PREFIX = re.compile(r"^rule ([a-z0-9][a-z0-9._-]*): ")
+_RULE_QUOTED = re.compile(r'rule id "([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    line: int  # 0 when the problem concerns a whole file or layer
+    rule: str  # "" when no single rule is at fault
+    severity: str  # error or warning
+    message: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def __str__(self) -> str:
+        rule = f" [{self.rule}]" if self.rule else ""
+        return f"{self.where}: {self.severity}{rule}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    findings: tuple[Finding, ...]
+    rules: int
+    files: tuple[str, ...]
+    version: str
+
+    @property
+    def errors(self) -> int:
+        return sum(finding.severity == ERROR for finding in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(finding.severity == WARNING for finding in self.findings)
+
+    def failed(self, strict: bool = False) -> bool:
+        return self.errors > 0 or (strict and self.warnings > 0)
+
+    def exit_code(self, strict: bool = False) -> int:
+        """4 (broken rules) when the check failed, else 0."""
+        return EXIT_INVALID_RULES if self.failed(strict) else EXIT_OK
+
+    def summary(self) -> str:
+        checked = f"{self.rules} rules in {len(self.files)} files"
+        if not self.findings:
+            return f"no problems found ({checked})"
+        return f"{_count(self.errors, 'error')}, {_count(self.warnings, 'warning')} ({checked})"
+
+    def render_text(self) -> str:
+        return "".join(f"{finding}\n" for finding in self.findings) + self.summary() + "\n"
+
+    def render_json(self) -> str:
+        document = {
+            "findings": [asdict(finding) for finding in self.findings],
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "rules": self.rules,
+            "files": list(self.files),
+            "rules_version": self.version,
+        }
+        return json.dumps(document, indent=2) + "\n"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def check_rules(dirs: Iterable[str | Path] = (), include_default: bool = True) -> CheckReport:
+    """Check the default pack (unless excluded) with the given layers on top. Never raises RulesError."""
+    pack, problems = load_pack_with_problems(dirs, include_default)
+    findings = [_from_problem(problem) for problem in problems]
+    findings.extend(lint(pack))
+    order = {name: index for index, name in enumerate(pack.files)}
+    findings.sort(key=lambda f: (order.get(f.file, -1), f.file, f.line, f.rule, f.message))
+    return CheckReport(tuple(dict.fromkeys(findings)), len(pack.rules), pack.files, pack.version)
+
+
+def _from_problem(problem: Problem) -> Finding:
+    location = problem.location
+    file, line = (location.file, location.line) if isinstance(location, Location) else (str(location), 0)
+    message = problem.message
+    rule = ""
+    prefix = _RULE_PREFIX.match(message)
+    if prefix:
+        rule, message = prefix.group(1), message[prefix.end() :]
+    elif quoted := _RULE_QUOTED.search(message):
+        rule = quoted.group(1)
+    return Finding(file, line, rule, ERROR, message)
+
+
+def _finding(location: Location, rule: Rule, severity: str, message: str) -> Finding:
+    return Finding(location.file, location.line, rule.id, severity, message)
+
+
+# --- lint checks over the rules that loaded ---------------------------------------------------
+
+
+def lint(pack: RulePack) -> list[Finding]:
+    derived_values = _derived_values(pack.rules)
+    probes = _Probes(derived_values)
+    never = _never_fire_probes(pack.rules, probes)
+    pairs = _disagreeing_pairs(pack)
+    pair_probes = {(a.id, b.id): _pair_probes(a, b, probes) for a, b, _ in pairs}
+    held = satisfiable(probes.items)
+    findings = [finding for probe, finding in never if probe not in held]
+    for a, b, what in pairs:
+        if all(key in held for key in pair_probes[(a.id, b.id)]):
+            findings.append(
+                _finding(
+                    b.location,
+                    b,
+                    WARNING,
+                    f"{what} ({a.location}) with the same priority {b.priority}, and their conditions can hold "
+                    "together: give one of them a higher priority to settle it",
+                )
+            )
+    findings.extend(_unused_derived(pack.rules))
+    findings.extend(_cycles(pack.rules))
+    return findings
+
+
+def _top_conditions(rule: Rule) -> list[Condition]:
+    return [item for item in rule.when.items if isinstance(item, Condition)]
+
+
+def _derived_values(rules: Iterable[Rule]) -> dict[str, list[Any]]:
+    values: dict[str, list[Any]] = {}
+    for rule in rules:
+        for conclusion in rule.then:
+            if conclusion.kind == "derive":
+                for name, value in conclusion.data.items():
+                    if value not in values.setdefault(name, []):
+                        values[name].append(value)
+    return values
+
+
+class _Probes:
+    """Questions for durable_rules: can one value of a fact meet all these conditions?"""
+
+    def __init__(self, derived_values: dict[str, list[Any]]) -> None:
+        self.derived_values = derived_values
+        self.items: dict[str, tuple[list[Condition], list[Any]]] = {}
+
+    def add(self, conditions: list[Condition]) -> str:
+        key = f"p{len(self.items)}"
+        self.items[key] = (conditions, self._candidates(conditions))
+        return key
+
+    def _candidates(self, conditions: list[Condition]) -> list[Any]:
+        first = conditions[0]
+        if first.derived:
+            return list(self.derived_values.get(first.fact, []))
+        spec = FACTS[first.fact]
+        if spec.kind in ("choice", "ordered"):
+            return [None, *spec.values]
+        if spec.kind == "flag":
+            return [None, True, False]
+        if spec.kind == "set":
+            subsets = itertools.chain.from_iterable(
+                itertools.combinations(spec.values, size) for size in range(len(spec.values) + 1)
+            )
+            return [None, *subsets]
+        operands = [c.operand for c in conditions if isinstance(c.operand, int) and not isinstance(c.operand, bool)]
+        numbers = {0, *(n + step for n in operands for step in (-1, 0, 1))}
+        return [None, *sorted(n for n in numbers if n >= 0)]
+
+
+def _by_fact(conditions: Iterable[Condition]) -> dict[str, list[Condition]]:
+    grouped: dict[str, list[Condition]] = {}
+    for condition in conditions:
+        grouped.setdefault(condition.fact, []).append(condition)
+    return grouped
+
+
+def _never_fire_probes(rules: Iterable[Rule], probes: _Probes) -> list[tuple[str, Finding]]:
+    found = []
+    for rule in rules:
+        for fact, conditions in _by_fact(_top_conditions(rule)).items():
+            if conditions[0].derived:
+                for condition in conditions:
+                    if fact in probes.derived_values:
+                        found.append((probes.add([condition]), _derived_never(rule, condition, probes)))
+                continue
+            if len(conditions) == 1:
+                message = f"can never fire: no value of {fact} meets '{conditions[0].describe()}'"
+            else:
+                tests = " and ".join(f"'{c.describe()}'" for c in conditions)
+                message = f"can never fire: the conditions on {fact} contradict each other: {tests}"
+            found.append((probes.add(conditions), _finding(conditions[0].location, rule, ERROR, message)))
+    return found
+
+
+def _derived_never(rule: Rule, condition: Condition, probes: _Probes) -> Finding:
+    values = [str(value) for value in probes.derived_values[condition.fact]]
+    operand = condition.operand
+    hint = did_you_mean(str(operand), values) if not isinstance(operand, tuple) else ""
+    message = (
+        f"can never fire: no rule derives {condition.fact} with a value that meets '{condition.describe()}'; "
+        f"rules derive {', '.join(values)}{hint}"
+    )
+    return _finding(condition.location, rule, ERROR, message)
+
+
+# --- equal-priority rules that disagree ---------------------------------------------------------
+
+
+def _cells(rule: Rule, process_ids: tuple[str, ...]) -> dict[tuple[str, str], str]:
+    cells = {}
+    for conclusion in rule.then:
+        if conclusion.kind == "accountability":
+            data = conclusion.data
+            processes = process_ids if data["process"] == "all" else (data["process"],)
+            columns = COLUMNS if data["column"] == "both" else (data["column"],)
+            for process, column in itertools.product(processes, columns):
+                cells[(process, column)] = data["party"]
+    return cells
+
+
+def _single(rule: Rule, kind: str, key: str) -> set[Any]:
+    return {conclusion.data[key] for conclusion in rule.then if conclusion.kind == kind}
+
+
+def _disagreement(a: Rule, b: Rule, process_ids: tuple[str, ...]) -> str:
+    """What rule b sets that rule a sets differently, or '' when they agree."""
+    models_a, models_b = _single(a, "recommend", "model"), _single(b, "recommend", "model")
+    if models_a and models_b and models_a != models_b:
+        return f"recommends model {_join(models_b)}, but rule {a.id} recommends {_join(models_a)}"
+    modes_a, modes_b = _single(a, "mode", "mode"), _single(b, "mode", "mode")
+    if modes_a and modes_b and modes_a != modes_b:
+        return f"sets mode {_join(modes_b)}, but rule {a.id} sets mode {_join(modes_a)}"
+    cells_a, cells_b = _cells(a, process_ids), _cells(b, process_ids)
+    clashes = sorted(cell for cell in cells_a.keys() & cells_b.keys() if cells_a[cell] != cells_b[cell])
+    if not clashes:
+        return ""
+    process, column = clashes[0]
+    more = f" (and {len(clashes) - 1} more cells)" if len(clashes) > 1 else ""
+    return (
+        f"sets accountability {process} {column} = {cells_b[(process, column)]}{more}, "
+        f"but rule {a.id} sets {cells_a[(process, column)]}"
+    )
+
+
+def _join(values: set[Any]) -> str:
+    return ", ".join(sorted(map(str, values)))
+
+
+def _disagreeing_pairs(pack: RulePack) -> list[tuple[Rule, Rule, str]]:
+    pairs = []
+    for a, b in itertools.combinations(pack.rules, 2):
+        if a.priority == b.priority:
+            what = _disagreement(a, b, pack.process_ids)
+            if what:
+                pairs.append((a, b, what))
+    return pairs
+
+
+def _pair_probes(a: Rule, b: Rule, probes: _Probes) -> list[str]:
+    """Probes that all hold when the two rules' conditions can hold together, fact by fact.
+
+    A derived fact is treated as having one value here, so `operated_by: it` and `operated_by:
+    business` count as exclusive.
+    """
+    conditions_a, conditions_b = _by_fact(_top_conditions(a)), _by_fact(_top_conditions(b))
+    return [probes.add(conditions_a[fact] + conditions_b[fact]) for fact in conditions_a.keys() & conditions_b.keys()]
+
+
+# --- derived facts: unused, and cycles ----------------------------------------------------------
+
+
+def _used_names(rules: Iterable[Rule]) -> set[str]:
+    used = set()
+    for rule in rules:
+        used.update(condition.fact for condition in rule.when.conditions())
+        for conclusion in rule.then:
+            for value in conclusion.data.values():
+                if isinstance(value, str):
+                    used.update(PLACEHOLDER.findall(value))
+    return used
+
+
+def _unused_derived(rules: tuple[Rule, ...]) -> Iterator[Finding]:
+    used = _used_names(rules)
+    for rule in rules:
+        for conclusion in rule.then:
+            if conclusion.kind == "derive":
+                for name in conclusion.data:
+                    if name not in used:
+                        yield _finding(
+                            conclusion.location,
+                            rule,
+                            WARNING,
+                            f"derives {name}, but no rule tests it and no message uses {{{name}}}",
+                        )
+
+
+def _cycles(rules: tuple[Rule, ...]) -> Iterator[Finding]:
+    """Rules that re-trigger each other through derived facts: strongly connected components."""
+    derives = {rule.id: {n for c in rule.then if c.kind == "derive" for n in c.data} for rule in rules}
+    tests = {rule.id: {c.fact for c in rule.when.conditions() if c.derived} for rule in rules}
+    edges = {a: sorted(b for b in tests if derives[a] & tests[b]) for a in derives}
+    by_id = {rule.id: rule for rule in rules}
+    for component in _components(edges):
+        first = by_id[component[0]]
+        if len(component) == 1 and first.id not in edges[first.id]:
+            continue
+        facts = ", ".join(sorted(set.union(*(derives[r] & tests[s] for r in component for s in component))))
+        if len(component) == 1:
+            message = f"derives {facts}, which its own conditions test: it can re-trigger itself forever"
+        else:
+            message = (
+                f"rules {', '.join(component)} form a derivation cycle through {facts}: "
+                "they can re-trigger each other forever"
+            )
+        yield _finding(first.location, first, ERROR, message)
+
+
+def _components(edges: dict[str, list[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components, each sorted, in a stable order."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    result: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in edges[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            result.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return sorted(result)
