@@ -74,6 +74,7 @@ class Engine:
         self._name = f"opsadvisor_{next(_ruleset_numbers)}"
         self._sids = itertools.count(1)
         self._fired: list[tuple[Rule, tuple[Any, ...]]] = []
+        self._seen: set[tuple[str, tuple[Any, ...]]] = set()
         self._derived: list[tuple[str, Any]] = []
         definition = {rule.id: {**compile_rule(rule), "run": self._action(rule)} for rule in pack.rules}
         definition[WARM_UP_RULE] = {"all": [{"w": {"t": WARM_UP}}], "run": _warm_up_action}
@@ -91,7 +92,13 @@ class Engine:
 
         def action(closure: Any) -> None:
             matched = closure._m
-            self._fired.append((rule, tuple(matched[alias]["v"] for alias in aliases)))
+            values = tuple(matched[alias]["v"] for alias in aliases)
+            if (rule.id, values) in self._seen:
+                # durable_rules fires once per branch of an $or that holds (e.g. two regulations
+                # for `regulations: {empty: false}`); the same facts make one firing.
+                return
+            self._seen.add((rule.id, values))
+            self._fired.append((rule, values))
             for name, value in derived:
                 self._derived.append((name, value))
                 # MessageNotHandled: no rule tests it; MessageObserved: another rule derived it already
@@ -114,6 +121,7 @@ class Engine:
         """Assert one service's facts, let the rules chain, and collect what fired."""
         sid = str(next(self._sids))
         self._fired = []
+        self._seen = set()
         self._derived = []
         service = encode_service(facts.values)
         service["sid"] = sid

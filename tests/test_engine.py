@@ -152,3 +152,10 @@ def test_trace_lists_matched_facts_in_firing_order() -> None:
     entry = next(e for e in result.trace if e.rule == "risk.business-operated-critical")
     assert entry.matched == {"criticality": "high", "operated_by": "business"}
     assert entry.concluded == ("risk business-operated-critical-service", "derive risk_to_accept = true")
+
+
+def test_a_rule_fires_once_for_the_same_facts_even_when_several_branches_hold() -> None:
+    result = opsadvisor.assess(scenario(regulations=["gdpr", "sox", "dora"], ambition="business_operated"))
+    order = [entry.rule for entry in result.trace]
+    assert order.count("trigger.regulated") == 1
+    assert order.count("risk.business-operated-regulated") == 1
