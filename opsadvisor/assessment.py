@@ -294,7 +294,7 @@ def _next_steps(made: list[_Made], text: _Interpolator) -> tuple[NextStep, ...]:
     return tuple(NextStep(step, m.rule.id) for step, m in ordered)
 
 
-def _describe(conclusion: Conclusion) -> str:
+def describe_conclusion(conclusion: Conclusion) -> str:
     data = conclusion.data
     if conclusion.kind == "recommend":
         return f"{'suggest' if data['suggestion'] else 'recommend'} model {data['model']}"
@@ -320,7 +320,7 @@ def _trace_entry(firing: Firing) -> TraceEntry:
         rule.title,
         rule.priority,
         dict(firing.matched),
-        tuple(_describe(conclusion) for conclusion in rule.then),
+        tuple(describe_conclusion(conclusion) for conclusion in rule.then),
     )
 
 

@@ -65,6 +65,18 @@ def _warm_up_action(closure: Any) -> None:
     return None
 
 
+def _register_warmed(host: _QuietHost, name: str, ruleset: dict[str, Any]) -> None:
+    """Register a ruleset and run one throw-away action in it before any real session.
+
+    Measured on durable_rules 2.0.28: until a ruleset has run any action, deleting a session in it
+    crashes the process (segfault or 'free(): invalid pointer'); a service that no rule matches
+    would hit exactly that.
+    """
+    host.set_rulesets({name: {**ruleset, WARM_UP_RULE: {"all": [{"w": {"t": WARM_UP}}], "run": _warm_up_action}}})
+    host.assert_fact(name, {"t": WARM_UP, "sid": "0"})
+    host.delete_state(name, "0")
+
+
 class Engine:
     """A rule pack compiled into one durable_rules ruleset, ready to assess services."""
 
@@ -77,9 +89,7 @@ class Engine:
         self._seen: set[tuple[str, tuple[Any, ...]]] = set()
         self._derived: list[tuple[str, Any]] = []
         definition = {rule.id: {**compile_rule(rule), "run": self._action(rule)} for rule in pack.rules}
-        definition[WARM_UP_RULE] = {"all": [{"w": {"t": WARM_UP}}], "run": _warm_up_action}
-        self._host.set_rulesets({self._name: definition})
-        self._warm_up()
+        _register_warmed(self._host, self._name, definition)
 
     def _action(self, rule: Rule) -> Any:
         derived = [
@@ -106,16 +116,6 @@ class Engine:
                     closure.assert_fact({"t": DERIVED, "n": name, "v": value})
 
         return action
-
-    def _warm_up(self) -> None:
-        """Run one action before the first real session.
-
-        Measured on durable_rules 2.0.28: until a ruleset has run any action, deleting a session
-        in it crashes the process (segfault or 'free(): invalid pointer'); a service that no rule
-        matches would hit exactly that. One throw-away action at start-up avoids it.
-        """
-        self._host.assert_fact(self._name, {"t": WARM_UP, "sid": "0"})
-        self._host.delete_state(self._name, "0")
 
     def run(self, facts: Facts) -> EngineResult:
         """Assert one service's facts, let the rules chain, and collect what fired."""
@@ -173,11 +173,7 @@ class Matcher:
         self._sids = itertools.count(1)
         self._held: set[str] = set()
         ruleset = {key: {**definition, "run": self._action(key)} for key, definition in definitions.items()}
-        ruleset[WARM_UP_RULE] = {"all": [{"w": {"t": WARM_UP}}], "run": _warm_up_action}
-        self._host.set_rulesets({self._name: ruleset})
-        # the same warm-up as Engine._warm_up: delete no session before one action ran
-        self._host.assert_fact(self._name, {"t": WARM_UP, "sid": "0"})
-        self._host.delete_state(self._name, "0")
+        _register_warmed(self._host, self._name, ruleset)
 
     def _action(self, key: str) -> Any:
         def action(closure: Any) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from tabulate import tabulate
 
 from ..api import RulesArg, rule_pack
-from ..assessment import _describe as describe_conclusion
+from ..assessment import describe_conclusion
 from ..contract import (
     COLUMNS,
     FACT_SOURCES,
