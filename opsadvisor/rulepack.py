@@ -213,7 +213,7 @@ class _Problems:
 
 def default_rules_dir() -> Path:
     """The bundled pack: inside the installed package, or `rules/` beside it in a checkout."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).parent
     installed = package / "rules"
     return installed if installed.is_dir() else package.parent / "rules"
 
