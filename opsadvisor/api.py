@@ -89,3 +89,11 @@ def schema(rules: RulesArg = None) -> dict[str, Any]:
         "title": "opsadvisor scenario (contract v1)",
         **document,
     }
+
+
+# The twins of `opsadvisor batch` and `opsadvisor diff`; imported last because they build on the above.
+from .batch import batch_exit_code as batch_exit_code  # noqa: E402
+from .batch import run_batch as run_batch  # noqa: E402
+from .batch import write_template as write_template  # noqa: E402
+from .batch.diff import diff_portfolio as diff_portfolio  # noqa: E402
+from .batch.diff import render_diff as render_diff  # noqa: E402
