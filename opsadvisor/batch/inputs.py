@@ -27,6 +27,7 @@ DOCUMENT = "document"  # an already decoded document (JSON array item, CSV or XL
 INVALID = "invalid"  # a ScenarioError found while reading
 
 LIST_SEPARATOR = ";"
+EMPTY_LIST = "none"  # a list cell saying "none" is an empty list; an empty cell is a missing fact
 # Columns of the CSV/XLSX layout, in template order. A dotted name is a nested key.
 COLUMNS = (
     "service.id",
@@ -128,7 +129,7 @@ def _json_lines(path: Path) -> Iterator[Entry]:
         with _open_text(path) as lines:
             for number, line in enumerate(lines, 1):
                 if line.strip():
-                    yield Entry(f"{path}:line {number}", TEXT, line)
+                    yield Entry(f"{path}:line {number}", TEXT, line.rstrip("\r\n"))
     except OSError as error:
         yield _unreadable(path, f"cannot read the file: {error.strerror}")
     except UnicodeDecodeError as error:
@@ -238,6 +239,8 @@ def _put(document: dict[str, Any], column: str, value: Any) -> None:
 
 
 def _items(text: str) -> list[str]:
+    if text.lower() == EMPTY_LIST:
+        return []
     return [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
 
 
@@ -299,7 +302,7 @@ EXAMPLE_ROW = {
     "service.name": "Field service planning",
     "service.business_owner": "Operations Director",
     "service.description": "Planning of engineers' visits",
-    "ambition": "mixed",
+    "ambition": "business_operated",
     "hosting": "saas",
     "vendor_run": "true",
     "contract_owner": "business",
@@ -312,7 +315,7 @@ EXAMPLE_ROW = {
     "lifecycle": "scaling",
     "business_capabilities": "support_desk; vendor_management",
     "expected_benefits": "Faster planning; Fewer missed visits",
-    "accepted_risks": "personal-data-outside-it:Operations Director:2024-05-01",
+    "accepted_risks": "personal-data-outside-it:Data protection officer:2024-05-01",
     "decisions": "request.application=business; request.interface=it_ops",
 }
 
@@ -334,9 +337,10 @@ def write_template(path: str | Path) -> None:
         return
     from openpyxl import Workbook
 
+    from .outputs.xlsx import save_workbook
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("services")
     sheet.append(list(COLUMNS))
     sheet.append(row)
-    with atomic.binary_file(target) as stream:
-        workbook.save(stream)
+    save_workbook(workbook, target)

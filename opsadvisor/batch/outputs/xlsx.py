@@ -1,7 +1,15 @@
-"""XLSX: one row per entry (see ROW_HEADERS), streamed with openpyxl's write-only workbook."""
+"""XLSX: one row per entry (see ROW_HEADERS), streamed with openpyxl's write-only workbook.
+
+openpyxl stamps the save time into the workbook properties and every zip member; both are fixed
+here so that the same portfolio gives a byte-identical workbook.
+"""
 
 from __future__ import annotations
 
+import datetime
+import io
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +18,10 @@ from openpyxl.cell import WriteOnlyCell
 
 from ..runner import Outcome
 from ..summary import Summary
-from . import ROW_HEADERS, ReportContext, row
-from .atomic import AtomicFile
+from . import ROW_HEADERS, ReportContext, atomic, row
+
+FIXED_TIME = datetime.datetime(2000, 1, 1)
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 class XlsxWriter:
@@ -32,13 +42,29 @@ class XlsxWriter:
         return value
 
     def finish(self, summary: Summary) -> None:
-        file = AtomicFile(self.path, "wb")
-        try:
-            self.workbook.save(file.stream)
-        except BaseException:
-            file.abort()
-            raise
-        file.commit()
+        save_workbook(self.workbook, self.path)
 
     def abort(self) -> None:
         self.workbook.close()
+
+
+def save_workbook(workbook: Workbook, path: Path) -> None:
+    """Save atomically and reproducibly (same content, same bytes)."""
+    workbook.properties.created = FIXED_TIME
+    saved = io.BytesIO()
+    workbook.save(saved)
+    with atomic.binary_file(path) as stream:
+        _write_reproducible(saved, stream)
+
+
+def _write_reproducible(saved: io.BytesIO, stream: Any) -> None:
+    """Copy a saved workbook with a fixed modification time and fixed zip member times."""
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(stream, "w") as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "docProps/core.xml":
+                data = _MODIFIED.sub(lambda match: match.group(1) + stamp + match.group(2), data)
+            info = zipfile.ZipInfo(member.filename, date_time=FIXED_TIME.timetuple()[:6])
+            info.compress_type = member.compress_type
+            target.writestr(info, data)
