@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -113,7 +114,12 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool) -> Any:
     if quiet or not sys.stderr.isatty():
         return None
     return click.progressbar(
-        length=count_entries(inputs), label="assessing", file=sys.stderr, show_pos=True, show_eta=True
+        length=count_entries(inputs),
+        label="assessing",
+        file=sys.stderr,
+        show_pos=True,
+        show_eta=True,
+        item_show_func=lambda rate: rate,
     )
 
 
@@ -166,12 +172,13 @@ def batch(
         raise click.UsageError("give at least one INPUT (or --template FILE)")
     pack = selected_pack(rules_dirs, no_default_rules)
     bar = _progress_bar(inputs, quiet)
+    started = time.monotonic()
 
     def report(outcome: Any) -> None:
         if outcome.error:
             click.echo(f"invalid: {outcome.error}", err=True)
         if bar is not None:
-            bar.update(1)
+            bar.update(1, f"{(bar.pos + 1) / max(time.monotonic() - started, 1e-6):.0f} services/s")
 
     try:
         if bar is not None:
