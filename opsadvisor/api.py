@@ -94,7 +94,8 @@ def schema(rules: RulesArg = None) -> dict[str, Any]:
 
 # Everything beyond `assess`, imported on first use so that `opsadvisor assess` does not pay for it
 # at start-up (benchmarks/startup.py): the dialogue (interview, workshop pack, recorded decisions and
-# risk acceptance) and rule authoring (the twins of `rules list/show/docs/check/test` and `explain`).
+# risk acceptance), rule authoring (the twins of `rules list/show/docs/check/test` and `explain`) and
+# the portfolio (the twins of `batch` and `diff`).
 _LAZY = {
     "interview": "dialogue.interview",
     "workshop": "dialogue.workshop",
@@ -107,6 +108,11 @@ _LAZY = {
     "check_rules": "authoring.check",
     "run_rule_tests": "authoring.ruletest",
     "explain": "authoring.explain",
+    "run_batch": "batch",
+    "batch_exit_code": "batch",
+    "write_template": "batch",
+    "diff_portfolio": "batch.diff",
+    "render_diff": "batch.diff",
 }
 
 

@@ -8,7 +8,7 @@ fills in the matrix, merges duplicates, interpolates messages and sorts every li
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from .contract import COLUMNS, SEVERITIES, UNDECIDED
@@ -119,13 +119,13 @@ class Assessment:
                 "suggestion": self.recommendation.suggestion,
                 "because": list(self.recommendation.because),
             },
-            "conflicts": [asdict(item) for item in self.conflicts],
-            "governance_areas": [asdict(item) for item in self.governance_areas],
-            "risks": [asdict(item) for item in self.risks],
-            "accountability": [asdict(item) for item in self.accountability],
-            "open_decisions": [asdict(item) for item in self.open_decisions],
-            "open_questions": [asdict(item) for item in self.open_questions],
-            "next_steps": [asdict(item) for item in self.next_steps],
+            "conflicts": [_fields(item) for item in self.conflicts],
+            "governance_areas": [_fields(item) for item in self.governance_areas],
+            "risks": [_fields(item) for item in self.risks],
+            "accountability": [_fields(item) for item in self.accountability],
+            "open_decisions": [_fields(item) for item in self.open_decisions],
+            "open_questions": [_fields(item) for item in self.open_questions],
+            "next_steps": [_fields(item) for item in self.next_steps],
             "trace": [
                 {
                     "rule": entry.rule,
@@ -140,6 +140,11 @@ class Assessment:
         }
 
 
+def _fields(item: Any) -> dict[str, Any]:
+    """A flat dataclass as a dict, in field order: dataclasses.asdict without its deep copy (the hot path)."""
+    return dict(item.__dict__)
+
+
 def _jsonable(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
@@ -147,7 +152,7 @@ def _jsonable(value: Any) -> Any:
 # --- building ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: made for every conclusion of every service, and never shared
 class _Made:
     """A conclusion together with the rule that made it."""
 
@@ -175,6 +180,7 @@ def build_assessment(scenario: Scenario, facts: Facts, result: EngineResult, pac
         open_decisions=tuple(
             OpenDecision(row.process, column)
             for row in matrix
+            if UNDECIDED in (row.application, row.interface)
             for column in COLUMNS
             if getattr(row, column) == UNDECIDED
         ),
@@ -313,15 +319,20 @@ def describe_conclusion(conclusion: Conclusion) -> str:
     return "next step"
 
 
+_concluded: dict[int, tuple[Rule, tuple[str, ...]]] = {}
+
+
+def _concluded_by(rule: Rule) -> tuple[str, ...]:
+    """What a rule concludes, as trace text; computed once per rule (the rule is kept, so its id stays its own)."""
+    cached = _concluded.get(id(rule))
+    if cached is None or cached[0] is not rule:
+        cached = _concluded[id(rule)] = (rule, tuple(describe_conclusion(conclusion) for conclusion in rule.then))
+    return cached[1]
+
+
 def _trace_entry(firing: Firing) -> TraceEntry:
     rule = firing.rule
-    return TraceEntry(
-        rule.id,
-        rule.title,
-        rule.priority,
-        dict(firing.matched),
-        tuple(describe_conclusion(conclusion) for conclusion in rule.then),
-    )
+    return TraceEntry(rule.id, rule.title, rule.priority, dict(firing.matched), _concluded_by(rule))
 
 
 def _plain(value: Any) -> str:
@@ -336,15 +347,23 @@ class _Interpolator:
     """Fills {placeholders} in rule messages with the service's facts and derived facts."""
 
     def __init__(self, scenario: Scenario, facts: Facts, result: EngineResult) -> None:
-        self.values: dict[str, str] = {
+        self.service: dict[str, str] = {
             "service.id": scenario.service_id,
             "service.name": scenario.service_name,
             "service.business_owner": scenario.business_owner or "the business owner (not yet named)",
         }
-        for name, value in facts.values.items():
-            self.values[name] = _plain(value)
-        for name, values in result.derived.items():
-            self.values[name] = _plain(values)
+        self.facts = facts.values
+        self.derived = result.derived
+
+    def _value(self, name: str) -> str:
+        """A placeholder's text, looked up only when a message uses it (the hot path)."""
+        if name in self.derived:
+            return _plain(self.derived[name])
+        if name in self.facts:
+            return _plain(self.facts[name])
+        return self.service.get(name, "unknown")
 
     def __call__(self, template: str) -> str:
-        return PLACEHOLDER.sub(lambda match: self.values.get(match.group(1), "unknown"), template)
+        if "{" not in template:
+            return template
+        return PLACEHOLDER.sub(lambda match: self._value(match.group(1)), template)

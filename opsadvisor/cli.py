@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -327,3 +328,127 @@ def explain(
     else:
         explanation = api.explain(scenario, rule_ids, pack)
     click.echo(explanation.render_json() if output_format == "json" else explanation.render_text(), nl=False)
+
+
+# --- batch and diff: a whole portfolio (opsadvisor.batch) -------------------------------------------
+
+
+def _progress_bar(inputs: tuple[Path, ...], quiet: bool) -> Any:
+    """A progress bar on stderr when it is a terminal and not --quiet; else None."""
+    from .batch import count_entries
+
+    if quiet or not sys.stderr.isatty():
+        return None
+    return click.progressbar(
+        length=count_entries(inputs),
+        label="assessing",
+        file=sys.stderr,
+        show_pos=True,
+        show_eta=True,
+        item_show_func=lambda rate: rate,
+    )
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "outputs",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write a report; the format follows the extension: .jsonl .json .csv .xlsx .md .html (repeatable).",
+)
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["conflict", "risk"]),
+    multiple=True,
+    help="Exit 1 when any service has a conflict, or a risk nobody has accepted.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@click.option(
+    "--template",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write an empty portfolio (FILE.csv or FILE.xlsx: headers and one example row) and exit.",
+)
+@rules_options
+@reports_errors
+def batch(
+    inputs: tuple[Path, ...],
+    outputs: tuple[Path, ...],
+    jobs: int | None,
+    fail_on: tuple[str, ...],
+    quiet: bool,
+    template: Path | None,
+    rules_dirs: tuple[Path, ...],
+    no_default_rules: bool,
+) -> None:
+    """Assess every service in INPUT... (directories, .jsonl, .json, .csv, .xlsx); see docs/batch.md."""
+    from .batch import batch_exit_code, render_summary, report_context, run_batch, write_template
+
+    if template is not None:
+        if inputs:
+            raise click.UsageError("--template writes a template; give no INPUT with it")
+        try:
+            write_template(template)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--template") from None
+        return
+    if not inputs:
+        raise click.UsageError("give at least one INPUT (or --template FILE)")
+    pack = selected_pack(rules_dirs, no_default_rules)
+    bar = _progress_bar(inputs, quiet)
+    started = time.monotonic()
+
+    def report(outcome: Any) -> None:
+        if outcome.error:
+            click.echo(f"invalid: {outcome.error}", err=True)
+        if bar is not None:
+            bar.update(1, f"{(bar.pos + 1) / max(time.monotonic() - started, 1e-6):.0f} services/s")
+
+    try:
+        if bar is not None:
+            with bar:
+                summary = run_batch(inputs, pack, outputs, jobs, on_outcome=report)
+        else:
+            summary = run_batch(inputs, pack, outputs, jobs, on_outcome=report)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--out") from None
+    if not quiet:
+        click.echo(render_summary(summary, report_context(pack).process_names), nl=False)
+    sys.exit(batch_exit_code(summary, fail_on))
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--base-rules",
+    "base_dirs",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The rule directory (or file) to compare against, layered like --rules (repeatable).",
+)
+@click.option("--format", "output_format", type=click.Choice(["table", "json", "markdown"]), default="table")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
+@rules_options
+@reports_errors
+def diff(
+    inputs: tuple[Path, ...],
+    base_dirs: tuple[Path, ...],
+    output_format: str,
+    jobs: int | None,
+    rules_dirs: tuple[Path, ...],
+    no_default_rules: bool,
+) -> None:
+    """Show what a rule change changes: assess INPUT... under --base-rules and under --rules.
+
+    Exit 0 when no service changes, 1 when some do.
+    """
+    from .batch.diff import diff_portfolio, render_diff
+
+    base = selected_pack(base_dirs, no_default_rules)
+    pack = selected_pack(rules_dirs, no_default_rules)
+    report = diff_portfolio(inputs, base, pack, jobs)
+    click.echo(render_diff(report, output_format), nl=False)
+    sys.exit(EXIT_FINDINGS if report.changed else 0)

@@ -30,17 +30,24 @@ def flag_key(name: str, value: str) -> str:
     return f"{fact_key(name)}__{value}"
 
 
+# Per fact: its key, and for a set fact its (value, flag key) pairs; computed once (the hot path).
+_ENCODING: dict[str, tuple[str, tuple[tuple[str, str], ...] | None]] = {
+    name: (fact_key(name), tuple((option, flag_key(name, option)) for option in spec.values) if spec.is_set else None)
+    for name, spec in FACTS.items()
+}
+
+
 def encode_service(values: dict[str, FactValue]) -> dict[str, Any]:
     """The service fact as durable_rules sees it (without its sid)."""
     encoded: dict[str, Any] = {"t": SERVICE}
     for name, value in values.items():
-        spec = FACTS[name]
-        if spec.is_set:
-            present = set(value)  # type: ignore[arg-type]
-            for option in spec.values:
-                encoded[flag_key(name, option)] = option in present
+        key, flags = _ENCODING[name]
+        if flags is None:
+            encoded[key] = value
         else:
-            encoded[fact_key(name)] = value
+            present = set(value)  # type: ignore[arg-type]
+            for option, flag in flags:
+                encoded[flag] = option in present
     return encoded
 
 

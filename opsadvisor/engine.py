@@ -145,10 +145,13 @@ def _derived_conditions(rule: Rule) -> list[Condition]:
 
 def _matched(rule: Rule, facts: Facts, derived_values: tuple[Any, ...]) -> dict[str, FactValue]:
     """The values of the facts a rule tested: scenario facts, then the derived facts it joined."""
+    values = facts.values
+    if not derived_values:
+        return {name: values.get(name, "missing") for name in rule.facts_tested}
     derived = {
         condition.fact: value for condition, value in zip(_derived_conditions(rule), derived_values, strict=True)
     }
-    return {name: derived[name] if name in derived else facts.values.get(name, "missing") for name in rule.facts_tested}
+    return {name: derived[name] if name in derived else values.get(name, "missing") for name in rule.facts_tested}
 
 
 def _group_derived(pairs: list[tuple[str, Any]]) -> dict[str, tuple[Any, ...]]:

@@ -9,8 +9,10 @@ agrees with jsonschema on the schema `json_schema()` prints.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import re
+from collections.abc import Collection
 from typing import Any
 
 from .contract import (
@@ -49,6 +51,7 @@ def describe(value: Any) -> str:
     return "an object"
 
 
+@functools.lru_cache(maxsize=4096)  # the same paths recur in every scenario of a batch
 def child_path(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
@@ -123,7 +126,7 @@ def _check_list(value: Any, spec: ListOf, path: str, problems: list[str]) -> Non
             seen.add(item)
 
 
-def _check_keys(value: dict[str, Any], allowed: tuple[str, ...], path: str, problems: list[str]) -> None:
+def _check_keys(value: dict[str, Any], allowed: Collection[str], path: str, problems: list[str]) -> None:
     for key in value:
         if key not in allowed:
             problems.append(
@@ -136,7 +139,7 @@ def _check_record(value: Any, spec: Record, path: str, problems: list[str]) -> N
     if not isinstance(value, dict):
         _expect(problems, path, "an object", value)
         return
-    _check_keys(value, tuple(spec.fields), path, problems)
+    _check_keys(value, spec.fields, path, problems)
     for key in spec.required:
         if key not in value:
             problems.append(f"{child_path(path, key)}: required, but missing")

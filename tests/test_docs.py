@@ -31,3 +31,13 @@ def test_every_linked_guide_exists() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for link in re.findall(r"\]\((docs/[^)]+)\)", readme):
         assert (ROOT / link).is_file(), link
+
+
+def test_every_python_twin_named_in_the_readme_exists() -> None:
+    from opsadvisor import api
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    twins = re.search(r"a Python twin in `opsadvisor.api` \(([^)]*)\)", readme)
+    assert twins is not None
+    for name in re.findall(r"`(\w+)`", twins.group(1)):
+        assert callable(getattr(api, name)), name

@@ -1,0 +1,199 @@
+"""Benchmark `opsadvisor batch` on a seeded synthetic portfolio, against the raw durable_rules floor.
+
+    python benchmarks/portfolio.py [--sizes 1000,10000,100000] [--jobs 1,2] [--seed 7]
+
+For each size it writes a JSON Lines portfolio (seeded, so every run assesses the same services),
+runs `opsadvisor batch PORTFOLIO --jobs N --out results.jsonl --quiet` as a subprocess, and prints
+services per second and the peak resident memory of the whole process tree (the batch process and
+its workers, summed; sampled from /proc every 20 ms). The floor asserts the same compiled rules and
+the same facts into durable_rules in this process, with no input decoding, validation or report
+building: what the engine alone costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from durable.engine import MessageNotHandledException, MessageObservedException
+
+from opsadvisor import api
+from opsadvisor.compiler import DERIVED, compile_rule, encode_service
+from opsadvisor.contract import CAPABILITIES, CLASSIFICATIONS, HOSTING, INTEGRATION_TYPES, LIFECYCLES, REGULATIONS
+from opsadvisor.engine import _QuietHost
+from opsadvisor.facts import build_facts
+
+SYSTEMS = ("ERP", "CRM", "HR core", "Data warehouse", "Identity provider", "Payments", "Asset register", "Mail")
+AREAS = ("Finance", "Sales", "HR", "Operations", "Marketing", "R&D", "Legal", "Procurement")
+
+
+def synthetic_service(rng: random.Random, number: int) -> dict[str, Any]:
+    """One plausible service: ambitions, contracts, data and integrations in realistic proportions."""
+    area = rng.choice(AREAS)
+    ambition = rng.choices(["it_operated", "business_operated", "mixed", "undecided", None], [30, 40, 10, 10, 10])[0]
+    document: dict[str, Any] = {
+        "service": {
+            "id": f"svc-{number:06d}",
+            "name": f"{area} application {number}",
+            "business_owner": f"{area} director",
+        }
+    }
+    if ambition:
+        document["ambition"] = ambition
+    business_led = ambition in ("business_operated", "mixed")
+    document["hosting"] = rng.choices(HOSTING, [50, 15, 15, 20])[0]
+    document["vendor_run"] = document["hosting"] in ("saas", "vendor_hosted") or rng.random() < 0.1
+    document["contract_owner"] = rng.choices(
+        ["it", "business", "none"], [20, 70, 10] if business_led else [70, 20, 10]
+    )[0]
+    document["integrations"] = [
+        {"system": system, "type": rng.choice(INTEGRATION_TYPES), "system_of_record": rng.random() < 0.4}
+        for system in rng.sample(SYSTEMS, rng.choice([0, 0, 1, 1, 2, 2, 3, 4]))
+    ]
+    document["criticality"] = rng.choices(["low", "medium", "high", "critical"], [30, 40, 20, 10])[0]
+    document["data"] = {"classification": rng.choice(CLASSIFICATIONS), "personal_data": rng.random() < 0.5}
+    document["regulations"] = rng.sample(REGULATIONS, rng.choice([0, 0, 1, 1, 2]))
+    document["users"] = rng.choice([10, 50, 200, 1000, 5000, 20000])
+    document["lifecycle"] = rng.choice(LIFECYCLES)
+    if business_led:
+        document["business_capabilities"] = rng.sample(CAPABILITIES, rng.randint(0, len(CAPABILITIES)))
+        document["expected_benefits"] = ["Faster service", "Lower cost"][: rng.randint(0, 2)]
+    if rng.random() < 0.2:
+        document["accepted_risks"] = [
+            {"risk": "personal-data-outside-it", "accepted_by": "Data protection officer", "date": "2024-03-01"}
+        ]
+    if ambition == "mixed":
+        document["decisions"] = {"incident": {"application": "business", "interface": "it_ops"}}
+    for key in rng.sample(sorted(document.keys() - {"service"}), rng.choice([0, 0, 0, 1, 2])):
+        del document[key]  # some facts are not known yet
+    if rng.random() < 0.005:
+        document["criticality"] = "hihg"  # a typo: the entry is invalid
+    return document
+
+
+def write_portfolio(path: Path, size: int, seed: int) -> None:
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as stream:
+        for number in range(size):
+            stream.write(json.dumps(synthetic_service(rng, number)) + "\n")
+
+
+def _tree_rss(root: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    total, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        with contextlib.suppress(OSError, ValueError):
+            with open(f"/proc/{pid}/statm") as statm:
+                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    pending += [int(child) for child in children.read().split()]
+    return total
+
+
+def run_batch(portfolio: Path, jobs: int, out: Path) -> tuple[float, int]:
+    """(seconds, peak tree RSS in bytes) of one `opsadvisor batch` run."""
+    command = [
+        sys.executable,
+        "-c",
+        "from opsadvisor.cli import main; main()",
+        "batch",
+        str(portfolio),
+        "--jobs",
+        str(jobs),
+    ]
+    command += ["--out", str(out), "--quiet"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)  # the invalid entries it reports
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(process.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    code = process.wait()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if code not in (0, 3):
+        raise SystemExit(f"opsadvisor batch failed with exit code {code}")
+    return elapsed, peak
+
+
+def engine_floor(portfolio: Path, limit: int) -> float:
+    """Seconds per service for durable_rules alone: the same compiled rules and facts, nothing else."""
+    pack = api.rule_pack()
+    assessor = api.Assessor(pack)
+    services = []
+    with portfolio.open(encoding="utf-8") as stream:
+        for line in stream:
+            with contextlib.suppress(Exception):
+                services.append(encode_service(build_facts(assessor.parse(json.loads(line), "x")).values))
+            if len(services) == limit:
+                break
+    host = _QuietHost()
+
+    def action(rule: Any) -> Any:
+        derived = [(n, v) for c in rule.then if c.kind == "derive" for n, v in c.data.items()]
+
+        def run(closure: Any) -> None:
+            for name, value in derived:
+                with contextlib.suppress(MessageNotHandledException, MessageObservedException):
+                    closure.assert_fact({"t": DERIVED, "n": name, "v": value})
+
+        return run
+
+    host.set_rulesets({"floor": {rule.id: {**compile_rule(rule), "run": action(rule)} for rule in pack.rules}})
+    started = time.perf_counter()
+    for number, service in enumerate(services, 1):
+        sid = str(number)
+        with contextlib.suppress(MessageNotHandledException):
+            host.assert_fact("floor", {**service, "sid": sid})
+        host.get_state("floor", sid)
+        host.delete_state("floor", sid)
+    return (time.perf_counter() - started) / len(services)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--jobs", default="1,2")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    jobs_list = [int(jobs) for jobs in args.jobs.split(",")]
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print(f"{'services':>9} {'jobs':>4} {'seconds':>8} {'services/s':>10} {'peak RSS MB':>11} {'us/service':>10}")
+    with tempfile.TemporaryDirectory() as folder:
+        for size in sizes:
+            portfolio = Path(folder) / f"portfolio-{size}.jsonl"
+            write_portfolio(portfolio, size, args.seed)
+            for jobs in jobs_list:
+                seconds, peak = run_batch(portfolio, jobs, Path(folder) / "results.jsonl")
+                print(
+                    f"{size:>9} {jobs:>4} {seconds:>8.2f} {size / seconds:>10.0f} {peak / 2**20:>11.1f}"
+                    f" {seconds / size * 1e6:>10.0f}",
+                    flush=True,
+                )
+        floor = engine_floor(Path(folder) / f"portfolio-{sizes[-1]}.jsonl", 20000)
+    print(f"raw durable_rules floor: {1 / floor:.0f} services/s ({floor * 1e6:.0f} us/service, one process)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""What would a rule change change? Assess a portfolio under two rule packs and compare, service by service.
+
+Both packs assess the same entries in lockstep (each in its own workers), so memory holds only the
+services that change. Compared per service: validity (a pack may add process or risk ids), model,
+mode, conflict kinds, risks (pending or accepted) and governance areas.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..render.markdown import escape
+from ..rulepack import RulePack
+from .inputs import iter_entries
+from .runner import OK, Outcome, assess_entries_with, default_jobs
+
+KINDS = ("validity", "model", "mode", "conflicts", "risks", "governance")
+DIFF_FORMATS = ("table", "json", "markdown")
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class ServiceChange:
+    location: str
+    service_id: str | None
+    service_name: str | None
+    changes: tuple[Change, ...]
+
+
+@dataclass
+class DiffReport:
+    entries: int = 0
+    services: list[ServiceChange] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)  # kind -> services changed that way
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.services)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "entries": self.entries,
+            "changed": len(self.services),
+            "changes_by_kind": {kind: self.counts[kind] for kind in KINDS},
+            "services": [
+                {
+                    "location": service.location,
+                    "id": service.service_id,
+                    "name": service.service_name,
+                    "changes": [
+                        {"kind": change.kind, "before": change.before, "after": change.after}
+                        for change in service.changes
+                    ],
+                }
+                for service in self.services
+            ],
+        }
+
+
+def _aspects(outcome: Outcome) -> dict[str, str]:
+    """Each compared aspect of an outcome, as readable text."""
+    if outcome.status != OK:
+        return {"validity": "invalid"}
+    risks = sorted(f"{risk} ({'accepted' if accepted else 'pending'})" for risk, accepted in outcome.risks)
+    return {
+        "validity": "valid",
+        "model": outcome.model or "none",
+        "mode": "none" if outcome.mode is None else str(outcome.mode),
+        "conflicts": ", ".join(sorted(set(outcome.conflicts))) or "none",
+        "risks": ", ".join(risks) or "none",
+        "governance": ", ".join(sorted(set(outcome.governance))) or "none",
+    }
+
+
+def compare(before: Outcome, after: Outcome) -> tuple[Change, ...]:
+    old, new = _aspects(before), _aspects(after)
+    if old["validity"] != new["validity"]:
+        return (Change("validity", old["validity"], new["validity"]),)
+    return tuple(Change(kind, old[kind], new[kind]) for kind in KINDS if old.get(kind) != new.get(kind))
+
+
+def diff_portfolio(inputs: Iterable[str | Path], base: RulePack, pack: RulePack, jobs: int | None = None) -> DiffReport:
+    """The services whose assessment differs between the base pack and the new pack."""
+    jobs = jobs or default_jobs()
+    report = DiffReport()
+    for before, after in assess_entries_with(iter_entries(inputs), (base, pack), jobs, with_json=False):
+        report.entries += 1
+        changes = compare(before, after)
+        if changes:
+            name = after.service_name or before.service_name
+            report.services.append(ServiceChange(after.location, after.service_id or before.service_id, name, changes))
+            report.counts.update(change.kind for change in changes)
+    return report
+
+
+def render_diff(report: DiffReport, output_format: str) -> str:
+    from tabulate import tabulate  # imported here: it is slow to import and only reports need it
+
+    if output_format == "json":
+        return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    counts = [(kind, report.counts[kind]) for kind in KINDS]
+    rows = [
+        (service.service_id or "", service.location, change.kind, change.before, change.after)
+        for service in report.services
+        for change in service.changes
+    ]
+    headline = f"{len(report.services)} of {report.entries} services change."
+    headers = ("service", "location", "change", "before", "after")
+    if output_format == "markdown":
+        out = ["# Rule change impact", "", escape(headline), "", "## Changes by kind", ""]
+        out.append(tabulate(counts, headers=("change", "services"), tablefmt="github"))
+        out += ["", "## Services", ""]
+        if rows:
+            cells = [[escape(cell) for cell in row] for row in rows]
+            out.append(tabulate(cells, headers=headers, tablefmt="github", disable_numparse=True))
+        else:
+            out.append("_No service changes._")
+        return "\n".join(out) + "\n"
+    out = [headline, "", tabulate(counts, headers=("change", "services"))]
+    if rows:
+        out += ["", tabulate(rows, headers=headers, maxcolwidths=[None, 40, None, 40, 40], disable_numparse=True)]
+    return "\n".join(out) + "\n"

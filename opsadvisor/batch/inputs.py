@@ -1,0 +1,346 @@
+"""Batch input: every entry of a portfolio, streamed, each with where it came from.
+
+Sources: a directory (every `*.json` below it, sorted by path), a JSON Lines file, a JSON file
+holding an array of scenarios, a CSV file or an XLSX workbook (see docs/batch.md for the column
+mapping). An entry carries its location ("file", "file:line 3", "file[3]", "file:row 3") and a
+payload that `Entry.document()` turns into the decoded scenario document or a ScenarioError with
+the message `opsadvisor assess` gives. JSON text is decoded there, not while reading, so that the
+worker processes of a parallel batch share the decoding work.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ScenarioError
+from ..scenario import decode_json_text, read_scenario_file
+
+# Kinds of payload
+FILE = "file"  # a path: read and decode the scenario file
+TEXT = "text"  # JSON text of one scenario
+DOCUMENT = "document"  # an already decoded document (JSON array item, CSV or XLSX row)
+INVALID = "invalid"  # a ScenarioError found while reading
+
+LIST_SEPARATOR = ";"
+EMPTY_LIST = "none"  # a list cell saying "none" is an empty list; an empty cell is a missing fact
+# Columns of the CSV/XLSX layout, in template order. A dotted name is a nested key.
+COLUMNS = (
+    "service.id",
+    "service.name",
+    "service.business_owner",
+    "service.description",
+    "ambition",
+    "hosting",
+    "vendor_run",
+    "contract_owner",
+    "integrations",
+    "criticality",
+    "data.classification",
+    "data.personal_data",
+    "regulations",
+    "users",
+    "lifecycle",
+    "business_capabilities",
+    "expected_benefits",
+    "accepted_risks",
+    "decisions",
+)
+FLAG_COLUMNS = ("vendor_run", "data.personal_data")
+COUNT_COLUMNS = ("users",)
+LIST_COLUMNS = ("regulations", "business_capabilities", "expected_benefits")
+_TRUE = ("true", "yes")
+_FALSE = ("false", "no")
+_WHOLE = re.compile(r"^[+-]?\d+$")
+_DATED = re.compile(r"^(.*):(\d{4}-\d{2}-\d{2})$")
+SYSTEM_OF_RECORD = ":sor"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One portfolio entry: its location and what `document()` decodes (cheap to send to a worker)."""
+
+    location: str
+    kind: str
+    payload: Any
+
+    def document(self) -> Any:
+        """The decoded scenario document, or raise the ScenarioError `assess` would give."""
+        if self.kind == FILE:
+            return read_scenario_file(self.payload)
+        if self.kind == TEXT:
+            return _decode_line(self.payload, self.location)
+        if self.kind == INVALID:
+            raise self.payload
+        return self.payload
+
+
+def _decode_line(text: str, location: str) -> Any:
+    """Decode one JSON Lines entry; a syntax error points at the file's line and column."""
+    try:
+        return decode_json_text(text, location)
+    except ScenarioError as error:
+        prefix = f"{location}:1:"
+        if error.source.startswith(prefix):  # decoded alone, the line is line 1: say column only
+            raise ScenarioError(f"{location}:col {error.source[len(prefix) :]}", error.problems) from None
+        raise
+
+
+def iter_entries(inputs: Iterable[str | Path]) -> Iterator[Entry]:
+    """Every entry of every input, in order, streamed."""
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            yield from _directory(path)
+        elif path.suffix.lower() == ".jsonl":
+            yield from _json_lines(path)
+        elif path.suffix.lower() == ".csv":
+            yield from _csv(path)
+        elif path.suffix.lower() == ".xlsx":
+            yield from _xlsx(path)
+        elif path.suffix.lower() == ".json":
+            yield from _json_array(path)
+        else:
+            yield _unreadable(path, "unknown input type; expected a directory, .json, .jsonl, .csv or .xlsx")
+
+
+def _unreadable(path: Path, problem: str) -> Entry:
+    return Entry(str(path), INVALID, ScenarioError(str(path), [problem]))
+
+
+def _directory(path: Path) -> Iterator[Entry]:
+    files = sorted(file for file in path.rglob("*.json") if file.is_file())
+    if not files:
+        yield _unreadable(path, "holds no scenario files (*.json)")
+    for file in files:
+        yield Entry(str(file), FILE, str(file))
+
+
+def _open_text(path: Path) -> Any:
+    return path.open(encoding="utf-8-sig", newline="")
+
+
+def _json_lines(path: Path) -> Iterator[Entry]:
+    try:
+        with _open_text(path) as lines:
+            for number, line in enumerate(lines, 1):
+                if line.strip():
+                    yield Entry(f"{path}:line {number}", TEXT, line.rstrip("\r\n"))
+    except OSError as error:
+        yield _unreadable(path, f"cannot read the file: {error.strerror}")
+    except UnicodeDecodeError as error:
+        yield _unreadable(path, f"byte {error.start} is not UTF-8 text; expected a JSON Lines file")
+
+
+def _json_array(path: Path) -> Iterator[Entry]:
+    """A JSON file: an array of scenarios (each an entry), or a single scenario object."""
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
+        value = decode_json_text(text, str(path)) if text.strip() else None
+    except OSError as error:
+        yield _unreadable(path, f"cannot read the file: {error.strerror}")
+        return
+    except UnicodeDecodeError as error:
+        yield _unreadable(path, f"byte {error.start} is not UTF-8 text; expected a JSON file, found binary data")
+        return
+    except ScenarioError as error:
+        yield Entry(str(path), INVALID, error)
+        return
+    if not isinstance(value, list):
+        yield Entry(str(path), FILE, str(path))  # one scenario: exactly what `assess` does with it
+        return
+    if not value:
+        yield _unreadable(path, "the array is empty; expected scenarios")
+    for index, document in enumerate(value):
+        yield Entry(f"{path}[{index}]", DOCUMENT, document)
+
+
+# --- spreadsheets --------------------------------------------------------------------------------
+
+
+def _csv(path: Path) -> Iterator[Entry]:
+    try:
+        with _open_text(path) as stream:
+            reader = csv.reader(stream)
+            header = next(reader, None)
+            if header is None:
+                yield _unreadable(path, "the file is empty; expected a header row and one row per service")
+                return
+            for number, row in enumerate(reader, 2):
+                if any(cell.strip() for cell in row):
+                    yield _row_entry(path, number, header, row)
+    except OSError as error:
+        yield _unreadable(path, f"cannot read the file: {error.strerror}")
+    except UnicodeDecodeError as error:
+        yield _unreadable(path, f"byte {error.start} is not UTF-8 text; expected a CSV file")
+    except csv.Error as error:
+        yield _unreadable(path, f"not a valid CSV file: {error}")
+
+
+def _xlsx(path: Path) -> Iterator[Entry]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged or foreign file
+        yield _unreadable(path, f"cannot read the workbook: {error}")
+        return
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            yield _unreadable(path, "the first sheet is empty; expected a header row and one row per service")
+            return
+        names = ["" if cell is None else str(cell) for cell in header]
+        for number, row in enumerate(rows, 2):
+            if any(_cell_text(cell) for cell in row):
+                yield _row_entry(path, number, names, row)
+    finally:
+        workbook.close()
+
+
+def _cell_text(cell: Any) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def _row_entry(path: Path, number: int, header: list[str], row: Iterable[Any]) -> Entry:
+    location = f"{path}:row {number}"
+    cells = list(row)
+    if len(cells) > len(header) and any(_cell_text(cell) for cell in cells[len(header) :]):
+        error = ScenarioError(location, [f"the row has {len(cells)} cells but the header only {len(header)}"])
+        return Entry(location, INVALID, error)
+    document: dict[str, Any] = {}
+    for name, cell in zip(header, cells, strict=False):
+        text = _cell_text(cell)
+        if text and name.strip():
+            _put(document, name.strip(), _column_value(name.strip(), text))
+    return Entry(location, DOCUMENT, document)
+
+
+def _put(document: dict[str, Any], column: str, value: Any) -> None:
+    """Set a dotted column name as a nested key: "data.classification" -> document["data"]["classification"]."""
+    *parents, key = column.split(".")
+    target = document
+    for parent in parents:
+        child = target.setdefault(parent, {})
+        if not isinstance(child, dict):
+            return
+        target = child
+    target[key] = value
+
+
+def _items(text: str) -> list[str]:
+    if text.lower() == EMPTY_LIST:
+        return []
+    return [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
+
+
+def _column_value(column: str, text: str) -> Any:
+    """A cell's text as the scenario value; text that does not fit is kept for the validator to report."""
+    if column in FLAG_COLUMNS:
+        lowered = text.lower()
+        return True if lowered in _TRUE else False if lowered in _FALSE else text
+    if column in COUNT_COLUMNS:
+        return int(text) if _WHOLE.match(text) else text
+    if column in LIST_COLUMNS:
+        return _items(text)
+    if column == "integrations":
+        return [_integration(item) for item in _items(text)]
+    if column == "accepted_risks":
+        return [_acceptance(item) for item in _items(text)]
+    if column == "decisions":
+        return _decisions(text)
+    return text
+
+
+def _integration(item: str) -> dict[str, Any]:
+    """ "system:type" or "system:type:sor" (sor: the integration touches a system of record)."""
+    system_of_record = item.endswith(SYSTEM_OF_RECORD)
+    if system_of_record:
+        item = item[: -len(SYSTEM_OF_RECORD)]
+    system, _, kind = item.rpartition(":")
+    result: dict[str, Any] = {"system": system.strip(), "type": kind.strip()}
+    if system_of_record:
+        result["system_of_record"] = True
+    return result
+
+
+def _acceptance(item: str) -> dict[str, Any]:
+    """ "risk:accepted by" or "risk:accepted by:YYYY-MM-DD"."""
+    risk, _, rest = item.partition(":")
+    result: dict[str, Any] = {"risk": risk.strip(), "accepted_by": rest.strip()}
+    dated = _DATED.match(rest)
+    if dated:
+        result["accepted_by"] = dated.group(1).strip()
+        result["date"] = dated.group(2)
+    return result
+
+
+def _decisions(text: str) -> dict[str, dict[str, str]]:
+    """ "process.column=party; ..." -> {"process": {"column": "party"}}."""
+    decisions: dict[str, dict[str, str]] = {}
+    for item in _items(text):
+        cell, _, party = item.partition("=")
+        process, _, column = cell.strip().partition(".")
+        decisions.setdefault(process.strip(), {})[column.strip()] = party.strip()
+    return decisions
+
+
+# --- the template --------------------------------------------------------------------------------
+
+EXAMPLE_ROW = {
+    "service.id": "ops-field",
+    "service.name": "Field service planning",
+    "service.business_owner": "Operations Director",
+    "service.description": "Planning of engineers' visits",
+    "ambition": "business_operated",
+    "hosting": "saas",
+    "vendor_run": "true",
+    "contract_owner": "business",
+    "integrations": "ERP:api:sor; Asset register:file:sor",
+    "criticality": "medium",
+    "data.classification": "internal",
+    "data.personal_data": "true",
+    "regulations": "gdpr",
+    "users": "300",
+    "lifecycle": "scaling",
+    "business_capabilities": "support_desk; vendor_management",
+    "expected_benefits": "Faster planning; Fewer missed visits",
+    "accepted_risks": "personal-data-outside-it:Data protection officer:2024-05-01",
+    "decisions": "request.application=business; request.interface=it_ops",
+}
+
+
+def write_template(path: str | Path) -> None:
+    """An empty CSV or XLSX portfolio: the header row and one example row."""
+    from .outputs import atomic
+
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValueError(f"{path}: a template is a .csv or .xlsx file")
+    row = [EXAMPLE_ROW[column] for column in COLUMNS]
+    if suffix == ".csv":
+        with atomic.text_file(target) as stream:
+            writer = csv.writer(stream, lineterminator="\n")
+            writer.writerow(COLUMNS)
+            writer.writerow(row)
+        return
+    from openpyxl import Workbook
+
+    from .outputs.xlsx import save_workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("services")
+    sheet.append(list(COLUMNS))
+    sheet.append(row)
+    save_workbook(workbook, target)

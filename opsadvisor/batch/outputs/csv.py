@@ -1,0 +1,27 @@
+"""CSV: one row per entry (see ROW_HEADERS)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from ..runner import Outcome
+from ..summary import Summary
+from . import ROW_HEADERS, ReportContext, row
+from .atomic import AtomicFile
+
+
+class CsvWriter:
+    def __init__(self, path: Path, context: ReportContext) -> None:
+        self.file = AtomicFile(path)
+        self.writer = csv.writer(self.file.stream, lineterminator="\n")
+        self.writer.writerow(ROW_HEADERS)
+
+    def add(self, outcome: Outcome) -> None:
+        self.writer.writerow(row(outcome))
+
+    def finish(self, summary: Summary) -> None:
+        self.file.commit()
+
+    def abort(self) -> None:
+        self.file.abort()

@@ -1,0 +1,27 @@
+"""JSON: an array with one item per entry, one item per line (streamed, not held in memory)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..runner import Outcome
+from ..summary import Summary
+from . import ReportContext
+from .atomic import AtomicFile
+
+
+class JsonWriter:
+    def __init__(self, path: Path, context: ReportContext) -> None:
+        self.file = AtomicFile(path)
+        self.separator = "[\n"
+
+    def add(self, outcome: Outcome) -> None:
+        self.file.stream.write(self.separator + outcome.to_json())
+        self.separator = ",\n"
+
+    def finish(self, summary: Summary) -> None:
+        self.file.stream.write("[]\n" if self.separator == "[\n" else "\n]\n")
+        self.file.commit()
+
+    def abort(self) -> None:
+        self.file.abort()

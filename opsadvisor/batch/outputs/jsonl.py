@@ -1,0 +1,24 @@
+"""JSON Lines: one line per entry, the `assess --format json` contract or status/source/error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..runner import Outcome
+from ..summary import Summary
+from . import ReportContext
+from .atomic import AtomicFile
+
+
+class JsonLinesWriter:
+    def __init__(self, path: Path, context: ReportContext) -> None:
+        self.file = AtomicFile(path)
+
+    def add(self, outcome: Outcome) -> None:
+        self.file.stream.write(outcome.to_json() + "\n")
+
+    def finish(self, summary: Summary) -> None:
+        self.file.commit()
+
+    def abort(self) -> None:
+        self.file.abort()

@@ -1,0 +1,52 @@
+"""Markdown portfolio report: the summary tables, then every entry in input order."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from tabulate import tabulate
+
+from ...render.markdown import escape
+from ..runner import Outcome
+from ..summary import Summary
+from . import ROW_HEADERS, ReportContext, row
+from .atomic import text_file
+
+
+class MarkdownWriter:
+    def __init__(self, path: Path, context: ReportContext) -> None:
+        self.path = path
+        self.context = context
+        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by finish or abort)
+        self.spool.write("| # | " + " | ".join(ROW_HEADERS) + " |\n")
+        self.spool.write("|---:|" + "---|" * len(ROW_HEADERS) + "\n")
+        self.count = 0
+
+    def add(self, outcome: Outcome) -> None:
+        self.count += 1
+        cells = [escape(value) for value in row(outcome)]
+        self.spool.write(f"| {self.count} | " + " | ".join(cells) + " |\n")
+
+    def finish(self, summary: Summary) -> None:
+        with text_file(self.path) as out:
+            out.write("# Operating model portfolio report\n")
+            for title, headers, rows in summary.tables(self.context.process_names):
+                out.write(f"\n## {escape(title)}\n\n")
+                if rows:
+                    cells = [[escape(cell) for cell in line] for line in rows]
+                    out.write(tabulate(cells, headers=headers, tablefmt="github", disable_numparse=True) + "\n")
+                else:
+                    out.write("_None._\n")
+            out.write("\n## Services\n\n")
+            if self.count:
+                self.spool.seek(0)
+                shutil.copyfileobj(self.spool, out)
+            else:
+                out.write("_No entries._\n")
+            out.write(f"\n_Rules version: `{self.context.rules_version}`_\n")
+        self.spool.close()
+
+    def abort(self) -> None:
+        self.spool.close()

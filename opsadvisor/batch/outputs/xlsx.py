@@ -1,0 +1,70 @@
+"""XLSX: one row per entry (see ROW_HEADERS), streamed with openpyxl's write-only workbook.
+
+openpyxl stamps the save time into the workbook properties and every zip member; both are fixed
+here so that the same portfolio gives a byte-identical workbook.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from ..runner import Outcome
+from ..summary import Summary
+from . import ROW_HEADERS, ReportContext, atomic, row
+
+FIXED_TIME = datetime.datetime(2000, 1, 1)
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+class XlsxWriter:
+    def __init__(self, path: Path, context: ReportContext) -> None:
+        self.path = path
+        self.workbook = Workbook(write_only=True)
+        self.sheet = self.workbook.create_sheet("services")
+        self.sheet.append(list(ROW_HEADERS))
+
+    def add(self, outcome: Outcome) -> None:
+        self.sheet.append([self._cell(value) for value in row(outcome)])
+
+    def _cell(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("="):
+            cell = WriteOnlyCell(self.sheet, value)
+            cell.data_type = "s"  # user text, never a formula
+            return cell
+        return value
+
+    def finish(self, summary: Summary) -> None:
+        save_workbook(self.workbook, self.path)
+
+    def abort(self) -> None:
+        self.workbook.close()
+
+
+def save_workbook(workbook: Workbook, path: Path) -> None:
+    """Save atomically and reproducibly (same content, same bytes)."""
+    workbook.properties.created = FIXED_TIME
+    saved = io.BytesIO()
+    workbook.save(saved)
+    with atomic.binary_file(path) as stream:
+        _write_reproducible(saved, stream)
+
+
+def _write_reproducible(saved: io.BytesIO, stream: Any) -> None:
+    """Copy a saved workbook with a fixed modification time and fixed zip member times."""
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(stream, "w") as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "docProps/core.xml":
+                data = _MODIFIED.sub(lambda match: match.group(1) + stamp + match.group(2), data)
+            info = zipfile.ZipInfo(member.filename, date_time=FIXED_TIME.timetuple()[:6])
+            info.compress_type = member.compress_type
+            target.writestr(info, data)

@@ -1,0 +1,158 @@
+"""Assess a stream of portfolio entries, in worker processes, results in input order.
+
+durable_rules holds the GIL, so parallelism means processes. Each worker builds its own Assessor
+(and with it its own durable_rules host) after the fork, from the RulePack it inherits; the engine
+deletes each session after reading it, so a worker never has more than one live session. Results
+come back in input order whatever the number of workers, so the output is byte-identical for
+every `--jobs`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..api import Assessor, assessor_for
+from ..assessment import Assessment
+from ..errors import ScenarioError
+from ..rulepack import RulePack
+from .inputs import Entry
+
+OK = "ok"
+INVALID = "invalid"
+CHUNK_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the reports need of one assessed (or invalid) entry; small, to travel between processes."""
+
+    location: str
+    status: str
+    service_id: str | None
+    service_name: str | None
+    model: str | None = None
+    mode: int | None = None
+    conflicts: tuple[str, ...] = ()  # conflict kinds
+    risks: tuple[tuple[str, bool], ...] = ()  # (risk id, accepted)
+    governance: tuple[str, ...] = ()  # process ids where IT can add value
+    open_decisions: int = 0
+    cells: tuple[tuple[str, str], ...] = ()  # (application, interface) party, per process of the pack
+    error: str | None = None
+    json: str | None = None  # the `assess --format json` contract, one line
+
+    @property
+    def pending_risks(self) -> int:
+        return sum(not accepted for _, accepted in self.risks)
+
+    @property
+    def findings(self) -> int:
+        """Conflicts, risks nobody has accepted, and open decisions."""
+        return len(self.conflicts) + self.pending_risks + self.open_decisions
+
+    def to_json(self) -> str:
+        """The JSON line of this entry: the assessment, or status, location and error."""
+        if self.json is not None:
+            return self.json
+        return encode(
+            {
+                "status": self.status,
+                "source": self.location,
+                "service": {"id": self.service_id, "name": self.service_name},
+                "error": self.error,
+            }
+        )
+
+
+def encode(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def outcome_of(entry: Entry, assessor: Assessor, with_json: bool) -> Outcome:
+    """Assess one entry; an invalid one becomes an Outcome with its error, never an exception."""
+    document: Any = None
+    try:
+        document = entry.document()
+        assessment = assessor.assess_document(document, entry.location)
+    except ScenarioError as error:
+        return _invalid(entry, document, error)
+    return _assessed(entry, assessment, with_json)
+
+
+def _assessed(entry: Entry, assessment: Assessment, with_json: bool) -> Outcome:
+    return Outcome(
+        location=entry.location,
+        status=OK,
+        service_id=assessment.service_id,
+        service_name=assessment.service_name,
+        model=assessment.recommendation.model,
+        mode=assessment.recommendation.mode,
+        conflicts=tuple(conflict.kind for conflict in assessment.conflicts),
+        risks=tuple((risk.id, risk.accepted) for risk in assessment.risks),
+        governance=tuple(area.process for area in assessment.governance_areas),
+        open_decisions=len(assessment.open_decisions),
+        cells=tuple((row.application, row.interface) for row in assessment.accountability),
+        json=encode(assessment.to_dict()) if with_json else None,
+    )
+
+
+def _invalid(entry: Entry, document: Any, error: ScenarioError) -> Outcome:
+    service = document.get("service") if isinstance(document, dict) else None
+    service = service if isinstance(service, dict) else {}
+    return Outcome(
+        location=entry.location,
+        status=INVALID,
+        service_id=_text_or_none(service.get("id")),
+        service_name=_text_or_none(service.get("name")),
+        error=error.render(),
+    )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+# --- worker processes ----------------------------------------------------------------------------
+
+_worker: tuple[tuple[Assessor, ...], bool] | None = None
+
+
+def _start_worker(packs: tuple[RulePack, ...], with_json: bool) -> None:
+    """Pool initializer: runs in the worker after the fork, so the durable_rules host is its own."""
+    global _worker
+    _worker = (tuple(Assessor(pack) for pack in packs), with_json)
+
+
+def _work(entry: Entry) -> tuple[Outcome, ...]:
+    assert _worker is not None, "the pool initializer did not run"
+    assessors, with_json = _worker
+    return tuple(outcome_of(entry, assessor, with_json) for assessor in assessors)
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def assess_entries(entries: Iterable[Entry], pack: RulePack, jobs: int, with_json: bool = True) -> Iterator[Outcome]:
+    """Every entry's Outcome, in input order, assessed by `jobs` processes (1: in this process)."""
+    for (outcome,) in assess_entries_with(entries, (pack,), jobs, with_json):
+        yield outcome
+
+
+def assess_entries_with(
+    entries: Iterable[Entry], packs: tuple[RulePack, ...], jobs: int, with_json: bool = True
+) -> Iterator[tuple[Outcome, ...]]:
+    """Every entry's Outcome under each pack, in input order (one pool of workers for all packs)."""
+    if jobs <= 1:
+        assessors = tuple(assessor_for(pack) for pack in packs)
+        for entry in entries:
+            yield tuple(outcome_of(entry, assessor, with_json) for assessor in assessors)
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs, initializer=_start_worker, initargs=(packs, with_json)) as pool:
+        yield from pool.imap(_work, entries, chunksize=CHUNK_SIZE)
