@@ -1,46 +1,88 @@
 """Engine stage: run a compiled rule pack on durable_rules, one session per service.
 
-The only module that touches durable_rules. It works around the traps listed in
-shared/notes/durable-rules.md: a host without timer threads (actions run inside assert_fact), one
-host per process, a private counter for session ids, each session deleted before the next one
-starts (at most 1,024 may live), and action errors read back from the session state.
+The only module that touches durable_rules. It drives the engine's native core (the C Rete
+network that `durable.engine` wraps) directly, one session at a time: assert the facts, run the
+agenda in this thread until it is empty, delete the session. That avoids the traps listed in
+shared/notes/durable-rules.md that live in durable's Python host: no timer threads (actions never
+run elsewhere), no action errors swallowed into the session state (they are raised), and never more
+than one live session (the limit is 1,024). Session ids come from a private counter.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import os
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from durable.engine import Host, MessageNotHandledException, MessageObservedException
+import durable_rules_engine as native
 
 from .compiler import DERIVED, compile_item, compile_probe, compile_rule, derived_alias, encode_probe, encode_service
 from .errors import EngineError
 from .facts import Facts, FactValue
 from .rulepack import Condition, Rule, RulePack
 
+# What the native assert calls answer first (see durable/engine.py, Ruleset._handle_result).
+_HANDLED, _NOT_HANDLED, _OBSERVED, _QUEUED = 0, 1, 2, 3
+WARM_UP = "~warm-up"
+WARM_UP_RULE = "_warm_up"
 
-class _QuietHost(Host):
-    """A durable_rules host without the background dispatch threads."""
-
-    def _run(self) -> None:
-        return None
-
-
-_host: _QuietHost | None = None
-_host_pid = 0
+# An action gets the facts its rule matched (by alias) and a function that asserts a new fact.
+Action = Callable[[dict[str, Any], Callable[[dict[str, Any]], None]], None]
 _ruleset_numbers = itertools.count(1)
 
 
-def _process_host() -> _QuietHost:
-    """One host per process, made after any fork."""
-    global _host, _host_pid
-    if _host is None or _host_pid != os.getpid():
-        _host = _QuietHost()
-        _host_pid = os.getpid()
-    return _host
+def _ignore(matched: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
+    return None
+
+
+class _Ruleset:
+    """One durable_rules ruleset whose actions run inline, in the thread that asserts."""
+
+    def __init__(self, definitions: dict[str, dict[str, Any]], actions: dict[str, Action]) -> None:
+        warm_up = {"all": [{"w": {"t": WARM_UP}}]}
+        name = f"opsadvisor_{next(_ruleset_numbers)}"
+        self._handle = native.create_ruleset(name, json.dumps({**definitions, WARM_UP_RULE: warm_up}))
+        self._actions = {**actions, WARM_UP_RULE: _ignore}
+        self._sids = itertools.count()
+        # Measured on durable_rules 2.0.28: until a ruleset has completed one action, deleting a
+        # session in it crashes the process (segfault or 'free(): invalid pointer'), which a service
+        # that no rule matches would hit. One throw-away action first avoids it.
+        self.run([{"t": WARM_UP}])
+
+    def run(self, facts: list[dict[str, Any]]) -> None:
+        """Assert the facts in a new session, run every action they trigger, delete the session."""
+        sid = str(next(self._sids))
+        try:
+            for fact in facts:
+                state = self._assert({**fact, "sid": sid})
+                if state is not None:
+                    self._run_agenda(sid, state)
+        finally:
+            native.delete_state(self._handle, sid)
+
+    def _assert(self, fact: dict[str, Any]) -> int | None:
+        """The session's state handle when the fact was taken in; None if no rule wants it or it is known."""
+        code, *rest = native.assert_fact(self._handle, json.dumps(fact, ensure_ascii=False))
+        if code == _HANDLED:
+            return rest[0]
+        return 0 if code == _QUEUED else None
+
+    def _run_agenda(self, sid: str, state: int) -> None:
+        def emit(fact: dict[str, Any]) -> None:
+            self._assert({**fact, "sid": sid})  # joins the agenda; the loop below picks it up
+
+        started = native.start_action_for_state(self._handle, state)
+        message = started[1] if started else None
+        while message:
+            name, matched = next(iter(json.loads(message).items()))
+            try:
+                self._actions[name](matched, emit)
+            except BaseException:
+                native.abandon_action(self._handle, state)
+                raise
+            message = native.complete_and_start_action(self._handle, state)
 
 
 @dataclass(frozen=True)
@@ -57,41 +99,19 @@ class EngineResult:
     derived: dict[str, tuple[Any, ...]]
 
 
-WARM_UP = "~warm-up"
-WARM_UP_RULE = "_warm_up"
-
-
-def _warm_up_action(closure: Any) -> None:
-    return None
-
-
-def _register_warmed(host: _QuietHost, name: str, ruleset: dict[str, Any]) -> None:
-    """Register a ruleset and run one throw-away action in it before any real session.
-
-    Measured on durable_rules 2.0.28: until a ruleset has run any action, deleting a session in it
-    crashes the process (segfault or 'free(): invalid pointer'); a service that no rule matches
-    would hit exactly that.
-    """
-    host.set_rulesets({name: {**ruleset, WARM_UP_RULE: {"all": [{"w": {"t": WARM_UP}}], "run": _warm_up_action}}})
-    host.assert_fact(name, {"t": WARM_UP, "sid": "0"})
-    host.delete_state(name, "0")
-
-
 class Engine:
     """A rule pack compiled into one durable_rules ruleset, ready to assess services."""
 
     def __init__(self, pack: RulePack) -> None:
         self.pack = pack
-        self._host = _process_host()
-        self._name = f"opsadvisor_{next(_ruleset_numbers)}"
-        self._sids = itertools.count(1)
         self._fired: list[tuple[Rule, tuple[Any, ...]]] = []
         self._seen: set[tuple[str, tuple[Any, ...]]] = set()
         self._derived: list[tuple[str, Any]] = []
-        definition = {rule.id: {**compile_rule(rule), "run": self._action(rule)} for rule in pack.rules}
-        _register_warmed(self._host, self._name, definition)
+        self._ruleset = _Ruleset(
+            {rule.id: compile_rule(rule) for rule in pack.rules}, {rule.id: self._action(rule) for rule in pack.rules}
+        )
 
-    def _action(self, rule: Rule) -> Any:
+    def _action(self, rule: Rule) -> Action:
         derived = [
             (name, value)
             for conclusion in rule.then
@@ -100,8 +120,7 @@ class Engine:
         ]
         aliases = [derived_alias(index) for index, _ in enumerate(_derived_conditions(rule))]
 
-        def action(closure: Any) -> None:
-            matched = closure._m
+        def action(matched: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
             values = tuple(matched[alias]["v"] for alias in aliases)
             if (rule.id, values) in self._seen:
                 # durable_rules fires once per branch of an $or that holds (e.g. two regulations
@@ -111,27 +130,19 @@ class Engine:
             self._fired.append((rule, values))
             for name, value in derived:
                 self._derived.append((name, value))
-                # MessageNotHandled: no rule tests it; MessageObserved: another rule derived it already
-                with contextlib.suppress(MessageNotHandledException, MessageObservedException):
-                    closure.assert_fact({"t": DERIVED, "n": name, "v": value})
+                emit({"t": DERIVED, "n": name, "v": value})
 
         return action
 
     def run(self, facts: Facts) -> EngineResult:
         """Assert one service's facts, let the rules chain, and collect what fired."""
-        sid = str(next(self._sids))
         self._fired = []
         self._seen = set()
         self._derived = []
-        service = encode_service(facts.values)
-        service["sid"] = sid
-        # MessageNotHandled: no rule tests anything this service has, so nothing fires
-        with contextlib.suppress(MessageNotHandledException):
-            self._host.assert_fact(self._name, service)
-        state = self._host.get_state(self._name, sid)
-        self._host.delete_state(self._name, sid)
-        if "exception" in state:
-            raise EngineError("durable_rules", [f"a rule action failed: {state['exception']}"])
+        try:
+            self._ruleset.run([encode_service(facts.values)])
+        except Exception as error:  # a bug in an action or in durable_rules: never a silent gap
+            raise EngineError("durable_rules", [f"a rule action failed: {error!r}"]) from error
         return EngineResult(
             firings=tuple(Firing(rule, _matched(rule, facts, values)) for rule, values in self._fired),
             derived=_group_derived(self._derived),
@@ -171,30 +182,21 @@ class Matcher:
     """
 
     def __init__(self, definitions: dict[str, dict[str, Any]]) -> None:
-        self._host = _process_host()
-        self._name = f"opsadvisor_match_{next(_ruleset_numbers)}"
-        self._sids = itertools.count(1)
         self._held: set[str] = set()
-        ruleset = {key: {**definition, "run": self._action(key)} for key, definition in definitions.items()}
-        _register_warmed(self._host, self._name, ruleset)
+        self._ruleset = _Ruleset(definitions, {key: self._action(key) for key in definitions})
 
-    def _action(self, key: str) -> Any:
-        def action(closure: Any) -> None:
+    def _action(self, key: str) -> Action:
+        def action(matched: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
             self._held.add(key)
 
         return action
 
     def matches(self, facts: list[dict[str, Any]]) -> set[str]:
-        sid = str(next(self._sids))
         self._held = set()
-        for fact in facts:
-            # NotHandled: the fact meets no definition; Observed: the same content came twice
-            with contextlib.suppress(MessageNotHandledException, MessageObservedException):
-                self._host.assert_fact(self._name, {**fact, "sid": sid})
-        state = self._host.get_state(self._name, sid)
-        self._host.delete_state(self._name, sid)
-        if "exception" in state:
-            raise EngineError("durable_rules", [f"a match failed: {state['exception']}"])
+        try:
+            self._ruleset.run(facts)
+        except Exception as error:
+            raise EngineError("durable_rules", [f"a match failed: {error!r}"]) from error
         return self._held
 
 

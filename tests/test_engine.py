@@ -134,15 +134,18 @@ def test_a_service_no_rule_matches_is_assessed_again_and_again(tmp_path: Path) -
 
 def test_an_action_failure_is_an_engine_error_not_a_silent_gap(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken_action(self: Engine, rule: Any) -> Any:
-        def action(closure: Any) -> None:
+        def action(matched: Any, emit: Any) -> None:
             raise RuntimeError("boom")
 
         return action
 
     monkeypatch.setattr(Engine, "_action", broken_action)
     engine = Engine(load_pack())
+    facts = build_facts(api.assessor_for(engine.pack).parse(scenario(ambition="mixed"), "t"))
     with pytest.raises(EngineError, match=r"a rule action failed: .*boom"):
-        engine.run(build_facts(api.assessor_for(engine.pack).parse(scenario(ambition="mixed"), "t")))
+        engine.run(facts)
+    with pytest.raises(EngineError, match=r"a rule action failed: .*boom"):
+        engine.run(facts)  # the failed session was abandoned and deleted: the next one runs too
 
 
 def test_trace_lists_matched_facts_in_firing_order() -> None:
