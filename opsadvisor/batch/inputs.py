@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..contract import Choice, Count, Flag, ListOf, Record, Spec, Text, scenario_spec
 from ..errors import ScenarioError
 from ..scenario import decode_json_text, read_scenario_file
 
@@ -28,31 +29,30 @@ INVALID = "invalid"  # a ScenarioError found while reading
 
 LIST_SEPARATOR = ";"
 EMPTY_LIST = "none"  # a list cell saying "none" is an empty list; an empty cell is a missing fact
-# Columns of the CSV/XLSX layout, in template order. A dotted name is a nested key.
-COLUMNS = (
-    "service.id",
-    "service.name",
-    "service.business_owner",
-    "service.description",
-    "ambition",
-    "hosting",
-    "vendor_run",
-    "contract_owner",
-    "integrations",
-    "criticality",
-    "data.classification",
-    "data.personal_data",
-    "regulations",
-    "users",
-    "lifecycle",
-    "business_capabilities",
-    "expected_benefits",
-    "accepted_risks",
-    "decisions",
+
+
+def _layout() -> dict[str, Spec]:
+    """The CSV/XLSX columns, in the contract's order, with the spec of each: a nested record's
+    fields become dotted columns ("data.classification"). Derived from the contract, so a field
+    added there is a column here too."""
+    columns: dict[str, Spec] = {}
+    for key, spec in scenario_spec((), ()).fields.items():
+        if key == "$schema":
+            continue
+        if isinstance(spec, Record):
+            columns.update({f"{key}.{field}": child for field, child in spec.fields.items()})
+        else:
+            columns[key] = spec
+    return columns
+
+
+_LAYOUT = _layout()
+COLUMNS = tuple(_LAYOUT)
+FLAG_COLUMNS = tuple(column for column, spec in _LAYOUT.items() if isinstance(spec, Flag))
+COUNT_COLUMNS = tuple(column for column, spec in _LAYOUT.items() if isinstance(spec, Count))
+LIST_COLUMNS = tuple(
+    column for column, spec in _LAYOUT.items() if isinstance(spec, ListOf) and isinstance(spec.item, (Choice, Text))
 )
-FLAG_COLUMNS = ("vendor_run", "data.personal_data")
-COUNT_COLUMNS = ("users",)
-LIST_COLUMNS = ("regulations", "business_capabilities", "expected_benefits")
 _TRUE = ("true", "yes")
 _FALSE = ("false", "no")
 _WHOLE = re.compile(r"^[+-]?\d+$")

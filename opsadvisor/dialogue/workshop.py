@@ -19,7 +19,7 @@ from ..assessment import Assessment
 from ..contract import COLUMNS, UNDECIDED
 from ..engine import Engine
 from ..facts import build_facts
-from ..render.sections import party
+from ..render.sections import party, show_value
 from ..rulepack import Rule, RulePack
 from ..scenario import Scenario, read_scenario_file
 from .benefits import split_benefit
@@ -111,20 +111,12 @@ def _triggers(pack: RulePack, assessment: Assessment) -> tuple[tuple[Trigger, ..
     met, not_met = [], []
     for rule in _deriving(pack.rules, MODE1_TRIGGER):
         if rule.id in matched:
-            facts = "; ".join(f"{key} = {_plain(value)}" for key, value in matched[rule.id].items())
+            facts = "; ".join(f"{key} = {show_value(value)}" for key, value in matched[rule.id].items())
             detail = ", ".join(_derived_values(rule, MODE1_TRIGGER)) + (f" ({facts})" if facts else "")
             met.append(Trigger(rule.id, rule.title, detail))
         else:
             not_met.append(Trigger(rule.id, rule.title, ""))
     return tuple(met), tuple(not_met)
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(str(item) for item in value) + "]"
-    return str(value)
 
 
 def _suggestions(process: str, assessment: Assessment, pack: RulePack) -> tuple[str, ...]:

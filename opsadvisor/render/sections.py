@@ -110,7 +110,7 @@ def sections(assessment: Assessment, explain: bool) -> list[Section]:
                         index,
                         f"{entry.rule}: {entry.title}",
                         entry.priority,
-                        "; ".join(f"{k} = {_plain(v)}" for k, v in entry.matched.items()) or "-",
+                        "; ".join(f"{k} = {show_value(v)}" for k, v in entry.matched.items()) or "-",
                         "; ".join(entry.concluded),
                     )
                     for index, entry in enumerate(assessment.trace, 1)
@@ -122,7 +122,8 @@ def sections(assessment: Assessment, explain: bool) -> list[Section]:
     return result
 
 
-def _plain(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A fact value as the trace shows it: true/false, [a, b], or the text."""
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, (list, tuple)):
