@@ -7,7 +7,6 @@ fills in the matrix, merges duplicates, interpolates messages and sorts every li
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -300,39 +299,9 @@ def _next_steps(made: list[_Made], text: _Interpolator) -> tuple[NextStep, ...]:
     return tuple(NextStep(step, m.rule.id) for step, m in ordered)
 
 
-def describe_conclusion(conclusion: Conclusion) -> str:
-    data = conclusion.data
-    if conclusion.kind == "recommend":
-        return f"{'suggest' if data['suggestion'] else 'recommend'} model {data['model']}"
-    if conclusion.kind == "mode":
-        return f"mode {data['mode']}"
-    if conclusion.kind == "derive":
-        return "derive " + ", ".join(f"{name} = {json.dumps(value)}" for name, value in data.items())
-    if conclusion.kind == "accountability":
-        return f"accountability {data['process']} {data['column']} = {data['party']}"
-    if conclusion.kind == "conflict":
-        return f"conflict {data['kind']} ({data['severity']})"
-    if conclusion.kind == "governance":
-        return f"governance area {data['process']}"
-    if conclusion.kind == "risk":
-        return f"risk {data['id']}"
-    return "next step"
-
-
-_concluded: dict[int, tuple[Rule, tuple[str, ...]]] = {}
-
-
-def _concluded_by(rule: Rule) -> tuple[str, ...]:
-    """What a rule concludes, as trace text; computed once per rule (the rule is kept, so its id stays its own)."""
-    cached = _concluded.get(id(rule))
-    if cached is None or cached[0] is not rule:
-        cached = _concluded[id(rule)] = (rule, tuple(describe_conclusion(conclusion) for conclusion in rule.then))
-    return cached[1]
-
-
 def _trace_entry(firing: Firing) -> TraceEntry:
     rule = firing.rule
-    return TraceEntry(rule.id, rule.title, rule.priority, dict(firing.matched), _concluded_by(rule))
+    return TraceEntry(rule.id, rule.title, rule.priority, dict(firing.matched), rule.concluded)
 
 
 def _plain(value: Any) -> str:

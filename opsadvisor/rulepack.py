@@ -8,6 +8,7 @@ cells, questions and conflict kinds. Every problem is reported as file:line with
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -105,6 +106,25 @@ class Conclusion:
     data: dict[str, Any]
     location: Location
 
+    def describe(self) -> str:
+        """One line for the trace and the rule catalogue, e.g. 'conflict contract_ownership (high)'."""
+        data = self.data
+        if self.kind == "recommend":
+            return f"{'suggest' if data['suggestion'] else 'recommend'} model {data['model']}"
+        if self.kind == "mode":
+            return f"mode {data['mode']}"
+        if self.kind == "derive":
+            return "derive " + ", ".join(f"{name} = {json.dumps(value)}" for name, value in data.items())
+        if self.kind == "accountability":
+            return f"accountability {data['process']} {data['column']} = {data['party']}"
+        if self.kind == "conflict":
+            return f"conflict {data['kind']} ({data['severity']})"
+        if self.kind == "governance":
+            return f"governance area {data['process']}"
+        if self.kind == "risk":
+            return f"risk {data['id']}"
+        return "next step"
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -117,6 +137,11 @@ class Rule:
     location: Location
     source: str = ""
     overrides: Location | None = None
+
+    @cached_property
+    def concluded(self) -> tuple[str, ...]:
+        """What the rule concludes, one line each (computed once: the trace shows it per firing)."""
+        return tuple(conclusion.describe() for conclusion in self.then)
 
     @cached_property
     def facts_tested(self) -> tuple[str, ...]:

@@ -16,7 +16,6 @@ from typing import Any
 from tabulate import tabulate
 
 from ..api import RulesArg, rule_pack
-from ..assessment import describe_conclusion
 from ..contract import (
     COLUMNS,
     FACT_SOURCES,
@@ -91,7 +90,7 @@ def catalogue(pack: RulePack) -> Catalogue:
             rule.id,
             rule.title,
             rule.priority,
-            tuple(describe_conclusion(conclusion) for conclusion in rule.then),
+            rule.concluded,
             str(rule.location),
             str(rule.overrides) if rule.overrides else None,
             rule.source,
@@ -144,7 +143,7 @@ def describe_item(item: Condition | Group) -> str:
 
 
 def _conclusion_lines(conclusion: Conclusion) -> list[str]:
-    lines = [describe_conclusion(conclusion)]
+    lines = [conclusion.describe()]
     for key in ("message", "remedy", "advice", "accept_by", "step"):
         if key in conclusion.data:
             lines.append(f"  {key}: {conclusion.data[key]}")
@@ -196,7 +195,7 @@ def _markdown_rule(rule: Rule) -> list[str]:
     out += ["", "Then:", ""]
     for conclusion in rule.then:
         detail = next((conclusion.data[k] for k in ("message", "advice", "step") if k in conclusion.data), "")
-        out.append(f"- {escape(describe_conclusion(conclusion))}" + (f": {escape(detail)}" if detail else ""))
+        out.append(f"- {escape(conclusion.describe())}" + (f": {escape(detail)}" if detail else ""))
     out += ["", f"_Why:_ {escape(rule.rationale)}", ""]
     return out
 
