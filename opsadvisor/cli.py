@@ -15,6 +15,7 @@ import click
 
 from . import api
 from .errors import EXIT_FINDINGS, OpsAdvisorError
+from .files import atomic_write
 from .render import FORMATS, renderer
 from .scenario import decode_json
 
@@ -47,15 +48,16 @@ def rules_options(command: F) -> F:
         "--rules",
         "rules_dirs",
         multiple=True,
-        type=click.Path(path_type=Path),
+        type=click.Path(),
         envvar="OPSADVISOR_RULES",
-        help=f"Extra rule directory or file, layered on the default pack (repeatable; "
-        f"OPSADVISOR_RULES takes a '{os.pathsep}'-separated list).",
+        help=f"Extra rule directory or file, layered on the default pack (repeatable). Without it, "
+        f"OPSADVISOR_RULES is read: a '{os.pathsep}'-separated list, empty entries ignored.",
     )(command)
 
 
-def selected_pack(rules_dirs: tuple[Path, ...], no_default_rules: bool) -> api.RulePack:
-    return api.rule_pack(rules_dirs or None, include_default=not no_default_rules)
+def selected_pack(rules_dirs: tuple[str, ...], no_default_rules: bool) -> api.RulePack:
+    layers = [Path(entry) for entry in rules_dirs if entry]  # "a::b" or a trailing ':' in the variable
+    return api.rule_pack(layers or None, include_default=not no_default_rules)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,7 +83,7 @@ def assess(
     output_format: str,
     explain: bool,
     fail_on: tuple[str, ...],
-    rules_dirs: tuple[Path, ...],
+    rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
     """Assess one service described by a SCENARIO file (JSON; '-' reads stdin)."""
@@ -99,7 +101,7 @@ def assess(
 @main.command()
 @rules_options
 @reports_errors
-def schema(rules_dirs: tuple[Path, ...], no_default_rules: bool) -> None:
+def schema(rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
     """Print the scenario file's JSON Schema."""
     pack = selected_pack(rules_dirs, no_default_rules)
     click.echo(json.dumps(api.schema(pack), indent=2))
@@ -120,13 +122,12 @@ def schema(rules_dirs: tuple[Path, ...], no_default_rules: bool) -> None:
 )
 @rules_options
 @reports_errors
-def interview(output: Path | None, start: Path | None, rules_dirs: tuple[Path, ...], no_default_rules: bool) -> None:
+def interview(output: Path | None, start: Path | None, rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
     """Ask the dialogue's questions and write a scenario (answers may be piped on stdin).
 
     Questions and messages go to stderr. Nothing is written until the last answer: Ctrl-C or the
     end of input stops the interview and leaves no file behind.
     """
-    from .dialogue.files import atomic_write
     from .dialogue.interview import ClickAsker, scenario_json, summary
     from .scenario import read_scenario_file
 
@@ -161,10 +162,9 @@ def interview(output: Path | None, start: Path | None, rules_dirs: tuple[Path, .
 @rules_options
 @reports_errors
 def workshop(
-    scenario: Path, output: Path | None, output_format: str | None, rules_dirs: tuple[Path, ...], no_default_rules: bool
+    scenario: Path, output: Path | None, output_format: str | None, rules_dirs: tuple[str, ...], no_default_rules: bool
 ) -> None:
     """The Support Model Design Workshop pack for a SCENARIO file."""
-    from .dialogue.files import atomic_write
     from .dialogue.workshop import format_for
 
     pack = selected_pack(rules_dirs, no_default_rules)
@@ -187,7 +187,7 @@ def decide(
     process: str,
     application: str,
     interface: str | None,
-    rules_dirs: tuple[Path, ...],
+    rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
     """Record who is accountable for PROCESS in the SCENARIO file's decisions."""
@@ -211,7 +211,7 @@ def accept(
     risk_id: str,
     accepted_by: str,
     date: str | None,
-    rules_dirs: tuple[Path, ...],
+    rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
     """Record in the SCENARIO file that a stakeholder accepted the risk RISK_ID."""
@@ -235,7 +235,7 @@ def rules_group() -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @rules_options
 @reports_errors
-def rules_list(output_format: str, rules_dirs: tuple[Path, ...], no_default_rules: bool) -> None:
+def rules_list(output_format: str, rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
     """List the rules in effect: id, title, priority, conclusions, file:line, overrides."""
     found = api.list_rules(selected_pack(rules_dirs, no_default_rules))
     click.echo(json.dumps(found.to_dict(), indent=2) if output_format == "json" else found.render_text(), nl=False)
@@ -245,7 +245,7 @@ def rules_list(output_format: str, rules_dirs: tuple[Path, ...], no_default_rule
 @click.argument("rule_id")
 @rules_options
 @reports_errors
-def rules_show(rule_id: str, rules_dirs: tuple[Path, ...], no_default_rules: bool) -> None:
+def rules_show(rule_id: str, rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
     """Show one rule whole: conditions, conclusions, rationale and source."""
     click.echo(api.show_rule(rule_id, selected_pack(rules_dirs, no_default_rules)), nl=False)
 
@@ -260,7 +260,7 @@ def rules_show(rule_id: str, rules_dirs: tuple[Path, ...], no_default_rules: boo
 )
 @rules_options
 @reports_errors
-def rules_docs(output: Path | None, reference: bool, rules_dirs: tuple[Path, ...], no_default_rules: bool) -> None:
+def rules_docs(output: Path | None, reference: bool, rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
     """The rule catalogue as Markdown, grouped by what the rules conclude."""
     pack = selected_pack(rules_dirs, no_default_rules)
     if output is None:
@@ -276,10 +276,10 @@ def rules_docs(output: Path | None, reference: bool, rules_dirs: tuple[Path, ...
 @rules_options
 @reports_errors
 def rules_check(
-    dirs: tuple[Path, ...], strict: bool, output_format: str, rules_dirs: tuple[Path, ...], no_default_rules: bool
+    dirs: tuple[Path, ...], strict: bool, output_format: str, rules_dirs: tuple[str, ...], no_default_rules: bool
 ) -> None:
     """Check the pack with each rule DIR layered on top; errors (and, with --strict, warnings) exit 4."""
-    report = api.check_rules([*rules_dirs, *dirs], include_default=not no_default_rules)
+    report = api.check_rules([*(entry for entry in rules_dirs if entry), *dirs], include_default=not no_default_rules)
     click.echo(report.render_json() if output_format == "json" else report.render_text(), nl=False)
     sys.exit(report.exit_code(strict))
 
@@ -298,17 +298,20 @@ def rules_test(
     min_coverage: float | None,
     output_format: str,
     output: Path | None,
-    rules_dirs: tuple[Path, ...],
+    rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
-    """Run the rule test cases in PATHs (YAML files or directories; default: the bundled suite)."""
+    """Run the rule test cases in PATHs (YAML files or directories; default, in a source checkout:
+    the bundled pack's suite, rules/tests)."""
     run = api.run_rule_tests(paths, selected_pack(rules_dirs, no_default_rules), min_coverage=min_coverage)
     report = run.render_junit() if output_format == "junit" else run.render_text(coverage)
     if output is None:
         click.echo(report, nl=False)
     else:
-        output.write_text(report, encoding="utf-8")
+        atomic_write(output, report.encode("utf-8"))
         click.echo(run.summary())
+    if run.below_minimum and (output is not None or output_format == "junit"):
+        click.echo(run.minimum_missed(), err=True)  # JUnit has no place for it: say why the job fails
     sys.exit(run.exit_code)
 
 
@@ -319,7 +322,7 @@ def rules_test(
 @rules_options
 @reports_errors
 def explain(
-    scenario: Path, rule_ids: tuple[str, ...], output_format: str, rules_dirs: tuple[Path, ...], no_default_rules: bool
+    scenario: Path, rule_ids: tuple[str, ...], output_format: str, rules_dirs: tuple[str, ...], no_default_rules: bool
 ) -> None:
     """Why rules fired, and why not: the fired rules and near misses, or each --rule ID."""
     pack = selected_pack(rules_dirs, no_default_rules)
@@ -380,7 +383,7 @@ def batch(
     fail_on: tuple[str, ...],
     quiet: bool,
     template: Path | None,
-    rules_dirs: tuple[Path, ...],
+    rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
     """Assess every service in INPUT... (directories, .jsonl, .json, .csv, .xlsx); see docs/batch.md."""
@@ -438,7 +441,7 @@ def diff(
     base_dirs: tuple[Path, ...],
     output_format: str,
     jobs: int | None,
-    rules_dirs: tuple[Path, ...],
+    rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
     """Show what a rule change changes: assess INPUT... under --base-rules and under --rules.

@@ -55,3 +55,8 @@ def did_you_mean(found: str, choices: Iterable[str]) -> str:
 
     matches = difflib.get_close_matches(found, list(choices), n=1, cutoff=0.6)
     return f' (did you mean "{matches[0]}"?)' if matches else ""
+
+
+def count(number: int, noun: str) -> str:
+    """'1 file', '2 files'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -30,6 +30,7 @@ from .errors import RulesError, did_you_mean
 from .yamlload import LineDict, LineList, YamlProblem, load_yaml_bytes
 
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+PROCESS_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 MAX_PRIORITY = 1000
 DEFAULT_PRIORITY = 100
@@ -152,6 +153,7 @@ class Rule:
 class Process:
     id: str
     name: str
+    location: Location = field(default=Location("", 0), compare=False)
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,25 @@ def derived_names(rules: Iterable[Rule]) -> tuple[str, ...]:
             }
         )
     )
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def shown(value: Any) -> str:
+    """A rule-file value as an author wrote it in YAML: 'text', 3, true, nothing, [a, b]."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(shown(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {shown(item)}" for key, item in value.items()) + "}"
+    return str(value)
 
 
 # --- reading files -----------------------------------------------------------------------------
@@ -274,7 +295,8 @@ def load_pack_with_problems(
     for path in extra:
         layers.append(_read_layer(Path(path), str(path), problems))
     if not layers:
-        problems.add("rules", "no rule pack: --no-default-rules needs at least one --rules DIR")
+        problems.add("rule pack", "empty: --no-default-rules needs at least one --rules DIR")
+        return _PackBuilder(_Problems()).build(), tuple(problems.items)
     builder = _PackBuilder(problems)
     for layer in layers:
         builder.add_layer(layer)
@@ -399,7 +421,11 @@ class _PackBuilder:
             cells = data["cells"]
             for process in processes:
                 if process.id not in cells:
-                    self.problems.add(location, f"model {model_id}: no accountability cells for process {process.id}")
+                    self.problems.add(
+                        process.location if process.location.file else location,
+                        f"process {process.id} has no accountability cells in model {model_id}; add "
+                        f"'{process.id}: [application, interface]' under models: {model_id}: accountability:",
+                    )
             for process_id, (_, line) in cells.items():
                 if process_id not in self.processes:
                     self.problems.add(
@@ -476,7 +502,7 @@ class _RuleReader:
             if isinstance(value, str):
                 result.append((value, values.line_of(index)))
             else:
-                self.error(values.line_of(index), f"{key}: expected a rule id; found {value!r}")
+                self.error(values.line_of(index), f"{key}: expected a rule id; found {shown(value)}")
         return result
 
     def text_map(self, document: LineDict, key: str) -> dict[str, str]:
@@ -491,7 +517,7 @@ class _RuleReader:
             if isinstance(text, str) and text.strip():
                 result[name] = text.strip()
             else:
-                self.error(value.line_of(name), f"{key}.{name}: expected text; found {text!r}")
+                self.error(value.line_of(name), f"{key}.{name}: expected text; found {shown(text)}")
         return result
 
     def text_lists(self, document: LineDict, key: str) -> dict[str, tuple[tuple[str, ...], Location]]:
@@ -508,7 +534,7 @@ class _RuleReader:
             if isinstance(texts, list) and texts and all(isinstance(t, str) and t.strip() for t in texts):
                 result[name] = (tuple(" ".join(t.split()) for t in texts), self.at(line))
             else:
-                self.error(line, f"{key}.{name}: expected a non-empty list of text; found {texts!r}")
+                self.error(line, f"{key}.{name}: expected a non-empty list of text; found {shown(texts)}")
         return result
 
     def processes(self, value: Any) -> list[Process]:
@@ -516,11 +542,16 @@ class _RuleReader:
         items = self._list(value, getattr(value, "line", 1), "processes")
         for index, item in enumerate(items):
             line = items.line_of(index)
-            if not isinstance(item, LineDict) or not isinstance(item.get("id"), str):
-                self.error(line, "a process needs an id and a name, e.g. {id: request, name: Request Mgmt}")
+            if not isinstance(item, LineDict) or not PROCESS_ID.match(str(item.get("id", ""))):
+                found = shown(item.get("id")) if isinstance(item, LineDict) else shown(item)
+                self.error(
+                    line,
+                    "a process needs an id of lower-case letters, digits and '_', and a name, "
+                    f"e.g. {{id: security, name: Security Mgmt}}; found {found}",
+                )
                 continue
             _unknown_keys(item, ("id", "name"), self.file, self.problems, "a process")
-            result.append(Process(item["id"], str(item.get("name", item["id"]))))
+            result.append(Process(item["id"], str(item.get("name", item["id"])), self.at(line)))
         return result
 
     def models(self, value: Any) -> dict[str, dict[str, Any]]:
@@ -560,14 +591,14 @@ class _RuleReader:
         for process_id, pair in cells.items():
             line = cells.line_of(process_id)
             if not (isinstance(pair, list) and len(pair) == 2):
-                self.error(line, f"{process_id}: expected [application, interface]; found {pair!r}")
+                self.error(line, f"{process_id}: expected [application, interface]; found {shown(pair)}")
                 continue
             application, interface = pair
             for column, party in (("application", application), ("interface", interface)):
                 if party not in INTERFACE_CELLS:
                     self.error(
                         line,
-                        f"{process_id} {column}: unknown party {party!r}; expected one of "
+                        f"{process_id} {column}: unknown party {shown(party)}; expected one of "
                         f"{', '.join(INTERFACE_CELLS)}{did_you_mean(str(party), INTERFACE_CELLS)}",
                     )
             data["cells"][process_id] = ((application, interface), self.at(line))
@@ -593,15 +624,17 @@ class _RuleReader:
         if not isinstance(rule_id, str) or not RULE_ID.match(rule_id):
             self.error(
                 item.line_of("id"),
-                f"a rule needs an id of lower-case letters, digits, '.', '_' or '-'; found {rule_id!r}",
+                f"a rule needs an id of lower-case letters, digits, '.', '_' or '-'; found {shown(rule_id)}",
             )
             rule_id = "?"
         label = f"rule {rule_id}"
         texts = {}
         for key in ("title", "rationale"):
             text = item.get(key)
-            if not isinstance(text, str) or not text.strip():
+            if key not in item:
                 self.error(item.line_of(key), f"{label}: missing {key} (text)")
+            elif not isinstance(text, str) or not text.strip():
+                self.error(item.line_of(key), f"{label}: {key} must be text; found {shown(text)}")
             else:
                 texts[key] = " ".join(text.split())
         priority = item.get("priority", DEFAULT_PRIORITY)
@@ -649,8 +682,17 @@ class _RuleReader:
         spec = FACTS.get(fact)
         kind = spec.kind if spec else "derived"
         if isinstance(test, LineDict):
+            if not test:
+                self.error(line, f"{label}: {fact}: no test given; write e.g. {fact}: {{exists: true}}")
             pairs = [(name, operand, test.line_of(name)) for name, operand in test.items()]
-        elif isinstance(test, list) and kind != "set":
+        elif isinstance(test, list) and kind == "set":
+            self.error(
+                line,
+                f"{label}: {fact} is a list fact: write {fact}: {{contains_any: {shown(test)}}} "
+                f"or {fact}: {{contains_all: {shown(test)}}}",
+            )
+            return []
+        elif isinstance(test, list):
             pairs = [("in", test, line)]
         elif kind == "set":
             pairs = [("contains", test, line)]
@@ -677,7 +719,7 @@ class _RuleReader:
         if test not in allowed:
             self.error(
                 line,
-                f"{label}: {fact} cannot be tested with '{test}'; a {kind} fact takes "
+                f"{label}: {fact} cannot be tested with '{test}'; {_article(kind)} {kind} fact takes "
                 f"{', '.join(allowed)}{did_you_mean(test, allowed)}",
             )
             return None
@@ -744,17 +786,17 @@ def _value_problem(spec: FactSpec | None, kind: str, value: Any) -> str:
         assert spec is not None
         if value not in spec.values:
             return (
-                f"{value!r} is not a value {spec.name} can take; expected one of "
+                f"{shown(value)} is not a value {spec.name} can take; expected one of "
                 f"{', '.join(spec.values)}{did_you_mean(str(value), spec.values)}"
             )
     elif kind == "flag":
         if not isinstance(value, bool):
-            return f"expected true or false; found {value!r}"
+            return f"expected true or false; found {shown(value)}"
     elif kind == "number":
         if isinstance(value, bool) or not isinstance(value, int):
-            return f"expected a whole number; found {value!r}"
+            return f"expected a whole number; found {shown(value)}"
     elif not isinstance(value, (str, int, bool)):
-        return f"expected text, a number or true/false; found {value!r}"
+        return f"expected text, a number or true/false; found {shown(value)}"
     return ""
 
 
@@ -791,7 +833,7 @@ def _recommend(data: Any) -> dict[str, Any] | str:
         return result
     if result["model"] not in MODELS:
         hint = did_you_mean(str(result["model"]), MODELS)
-        return f"unknown model {result['model']!r}; expected one of {', '.join(MODELS)}{hint}"
+        return f"unknown model {shown(result['model'])}; expected one of {', '.join(MODELS)}{hint}"
     if not isinstance(result.setdefault("suggestion", False), bool):
         return "suggestion must be true or false"
     return result
@@ -799,7 +841,7 @@ def _recommend(data: Any) -> dict[str, Any] | str:
 
 def _mode(data: Any) -> dict[str, Any] | str:
     if data not in MODES or isinstance(data, bool):
-        return f"expected 1 or 2; found {data!r}"
+        return f"expected 1 or 2; found {shown(data)}"
     return {"mode": data}
 
 
@@ -810,7 +852,7 @@ def _derive(data: Any) -> dict[str, Any] | str:
         if name in FACTS:
             return f"{name} is a scenario fact; derive a new name"
         if not re.match(r"^[a-z][a-z0-9_]*$", name):
-            return f"derived fact names are lower_case words; found {name!r}"
+            return f"derived fact names are lower_case words; found {shown(name)}"
         if not isinstance(value, (str, int, bool)):
             return f"{name}: expected text, a number or true/false"
     return dict(data)
@@ -821,10 +863,12 @@ def _accountability(data: Any) -> dict[str, Any] | str:
     if isinstance(result, str):
         return result
     if result["column"] not in (*COLUMNS, "both"):
-        return f"column must be application, interface or both; found {result['column']!r}"
+        column = result["column"]
+        hint = did_you_mean(str(column), (*COLUMNS, "both"))
+        return f"column must be application, interface or both; found {shown(column)}{hint}"
     if result["party"] not in INTERFACE_CELLS:
         return (
-            f"unknown party {result['party']!r}; expected one of {', '.join(INTERFACE_CELLS)}"
+            f"unknown party {shown(result['party'])}; expected one of {', '.join(INTERFACE_CELLS)}"
             f"{did_you_mean(str(result['party']), INTERFACE_CELLS)}"
         )
     return result
@@ -890,7 +934,7 @@ class _CrossChecker:
 
     def check(self) -> None:
         if not self.process_ids:
-            self.problems.add("rules", "the pack defines no processes")
+            self.problems.add("rule pack", "defines no processes (the bundled rules/00-reference.yaml has them)")
         for rule in self.rules:
             for item in rule.when.items:
                 if isinstance(item, Group):
@@ -908,7 +952,7 @@ class _CrossChecker:
 
     def _no_derived_inside(self, rule: Rule, group: Group) -> None:
         for condition in group.conditions():
-            if condition.derived:
+            if condition.derived and condition.fact in self.derived:  # an unknown name is reported once, below
                 self.problems.add(
                     condition.location,
                     f"rule {rule.id}: the derived fact '{condition.fact}' can only be tested at the "

@@ -22,8 +22,8 @@ from typing import Any
 
 from ..contract import COLUMNS, FACTS
 from ..engine import satisfiable
-from ..errors import EXIT_INVALID_RULES, EXIT_OK, did_you_mean
-from ..rulepack import PLACEHOLDER, Condition, Location, Problem, Rule, RulePack, load_pack_with_problems
+from ..errors import EXIT_INVALID_RULES, EXIT_OK, count, did_you_mean
+from ..rulepack import PLACEHOLDER, Condition, Group, Location, Problem, Rule, RulePack, load_pack_with_problems
 
 ERROR = "error"
 WARNING = "warning"
@@ -71,7 +71,7 @@ class CheckReport:
         return EXIT_INVALID_RULES if self.failed(strict) else EXIT_OK
 
     def summary(self) -> str:
-        checked = f"{self.rules} rules in {len(self.files)} files"
+        checked = f"{count(self.rules, 'rule')} in {count(len(self.files), 'file')}"
         if not self.findings:
             return f"no problems found ({checked})"
         return f"{_count(self.errors, 'error')}, {_count(self.warnings, 'warning')} ({checked})"
@@ -274,10 +274,17 @@ def _join(values: set[Any]) -> str:
     return ", ".join(sorted(map(str, values)))
 
 
+def _has_groups(rule: Rule) -> bool:
+    return any(isinstance(item, Group) for item in rule.when.items)
+
+
 def _disagreeing_pairs(pack: RulePack) -> list[tuple[Rule, Rule, str]]:
+    """Equal-priority rules that conclude differently. A rule with `any`/`all` groups is left out:
+    the overlap test compares top-level conditions only, and a warning that cries wolf is worse
+    than none."""
     pairs = []
     for a, b in itertools.combinations(pack.rules, 2):
-        if a.priority == b.priority:
+        if a.priority == b.priority and not (_has_groups(a) or _has_groups(b)):
             what = _disagreement(a, b, pack.process_ids)
             if what:
                 pairs.append((a, b, what))

@@ -26,7 +26,7 @@ from typing import Any
 from ..api import assessor_for, rule_pack
 from ..assessment import Assessment
 from ..contract import COLUMNS, INTERFACE_CELLS, MODELS, MODES
-from ..errors import EXIT_FINDINGS, EXIT_OK, OpsAdvisorError, RulesError, ScenarioError, did_you_mean
+from ..errors import EXIT_FINDINGS, EXIT_OK, OpsAdvisorError, RulesError, ScenarioError, count, did_you_mean
 from ..rulepack import RulePack, default_rules_dir
 from ..scenario import read_scenario_file
 from ..yamlload import LineDict, LineList, YamlProblem, load_yaml
@@ -116,6 +116,9 @@ class RuleTestRun:
         covered = len(self.rules) - len(self.not_fired)
         return f"coverage: {covered} of {len(self.rules)} rules fired ({self.coverage:.1f}%)"
 
+    def minimum_missed(self) -> str:
+        return f"coverage {self.coverage:.1f}% is below the minimum of {self.min_coverage:g}%"
+
     def render_text(self, coverage: bool = False) -> str:
         out = []
         for result in self.results:
@@ -125,7 +128,7 @@ class RuleTestRun:
             out.append(self.coverage_line())
             out += [f"  not fired: {rule}  ({self.rules[rule]})" for rule in self.not_fired]
         if self.below_minimum:
-            out.append(f"coverage {self.coverage:.1f}% is below the minimum of {self.min_coverage:g}%")
+            out.append(self.minimum_missed())
         out.append(self.summary())
         return "\n".join(out) + "\n"
 
@@ -345,7 +348,9 @@ def read_cases(paths: Iterable[str | Path], pack: RulePack) -> list[RuleCase]:
         raise RulesError("", reader.problems)
     if not cases:
         where = ", ".join(map(str, paths)) or "(no path)"
-        raise NoTestCases(where, [f"no test case found in {len(files)} files; a test file holds a list of 'cases'"])
+        raise NoTestCases(
+            where, [f"no test case found in {count(len(files), 'file')}; a test file holds a list of 'cases'"]
+        )
     return cases
 
 

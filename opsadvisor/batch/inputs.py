@@ -322,7 +322,7 @@ EXAMPLE_ROW = {
 
 def write_template(path: str | Path) -> None:
     """An empty CSV or XLSX portfolio: the header row and one example row."""
-    from .outputs import atomic
+    from .. import files
 
     target = Path(path)
     suffix = target.suffix.lower()
@@ -330,7 +330,7 @@ def write_template(path: str | Path) -> None:
         raise ValueError(f"{path}: a template is a .csv or .xlsx file")
     row = [EXAMPLE_ROW[column] for column in COLUMNS]
     if suffix == ".csv":
-        with atomic.text_file(target) as stream:
+        with files.text_file(target) as stream:
             writer = csv.writer(stream, lineterminator="\n")
             writer.writerow(COLUMNS)
             writer.writerow(row)

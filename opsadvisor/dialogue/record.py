@@ -17,10 +17,10 @@ from .. import api
 from ..assessment import Assessment
 from ..contract import Choice, Date, Record, Spec
 from ..errors import EXIT_USAGE, EngineError, OpsAdvisorError, ScenarioError, did_you_mean
+from ..files import atomic_write
 from ..render.sections import party
 from ..scenario import decode_json
 from ..validation import validate
-from .files import atomic_write
 from .interview import choice_word
 from .jsonedit import append_item, set_value
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from ...files import AtomicFile
 from ..runner import Outcome
 from ..summary import Summary
 from . import ROW_HEADERS, ReportContext, row
-from .atomic import AtomicFile
 
 
 class CsvWriter:

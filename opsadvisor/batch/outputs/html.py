@@ -15,10 +15,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from ...files import text_file
 from ..runner import INVALID, Outcome
 from ..summary import Summary
 from . import ReportContext
-from .atomic import text_file
 
 PARTIES = {
     "it_ops": ("O", "IT OPS"),

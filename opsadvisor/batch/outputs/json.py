@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ...files import AtomicFile
 from ..runner import Outcome
 from ..summary import Summary
 from . import ReportContext
-from .atomic import AtomicFile
 
 
 class JsonWriter:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from ...files import text_file
 from ...render.markdown import escape
 from ..runner import Outcome
 from ..summary import Summary
 from . import ROW_HEADERS, ReportContext, row
-from .atomic import text_file
 
 
 class MarkdownWriter:

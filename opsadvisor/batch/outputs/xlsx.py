@@ -16,9 +16,10 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from ...files import binary_file
 from ..runner import Outcome
 from ..summary import Summary
-from . import ROW_HEADERS, ReportContext, atomic, row
+from . import ROW_HEADERS, ReportContext, row
 
 FIXED_TIME = datetime.datetime(2000, 1, 1)
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
@@ -53,7 +54,7 @@ def save_workbook(workbook: Workbook, path: Path) -> None:
     workbook.properties.created = FIXED_TIME
     saved = io.BytesIO()
     workbook.save(saved)
-    with atomic.binary_file(path) as stream:
+    with binary_file(path) as stream:
         _write_reproducible(saved, stream)
 
 
