@@ -199,3 +199,44 @@ def test_generated_rules_are_checked_without_crashing(tmp_path: Path, when: dict
     report = check_rules([folder])
     assert all(f.rule in ("org.gen", "") for f in report.findings)
     assert report.summary().endswith(f"in {len(list(default_rules_dir().glob('*.yaml'))) + 1} files)")
+
+
+def test_no_overlap_warning_against_a_rule_whose_conditions_are_in_a_group(tmp_path: Path) -> None:
+    # suggest-c (priority 100) holds only for an undecided or missing ambition, inside `any`
+    found = findings(tmp_path, rule("org.mixed-a", "ambition: mixed", "- recommend: A", priority=100))
+    assert found == []
+
+
+def test_a_typo_inside_any_is_one_unknown_fact_error(tmp_path: Path) -> None:
+    found = findings(tmp_path, rule("org.typo", "any:\n  - hostng: saas\n  - users: 3"))
+    assert len(found) == 1 and "unknown fact 'hostng' (did you mean \"hosting\"?)" in found[0]
+
+
+def test_a_list_on_a_list_fact_points_to_contains_any(tmp_path: Path) -> None:
+    (found,) = findings(tmp_path, rule("org.regs", "regulations: [sox, dora]"))
+    assert "write regulations: {contains_any: ['sox', 'dora']} or regulations: {contains_all" in found
+
+
+def test_an_extra_process_without_cells_is_reported_where_it_is_added(tmp_path: Path) -> None:
+    extra = (
+        "\nprocesses: [{id: security, name: Security Mgmt}]\n"
+        "models:\n  A: {accountability: {security: [it_ops, it_ops]}}\n"
+    )
+    found = findings(tmp_path, extra=extra)
+    assert found == [
+        f"{tmp_path}/org/org.yaml:2: error: process security has no accountability cells in model {model}; add "
+        f"'security: [application, interface]' under models: {model}: accountability:"
+        for model in ("B", "C")
+    ]
+
+
+def test_a_process_id_must_be_a_word(tmp_path: Path) -> None:
+    (found,) = findings(tmp_path, extra="\nprocesses: [{id: Security Mgmt}]\n")
+    assert "a process needs an id of lower-case letters" in found and "found 'Security Mgmt'" in found
+
+
+def test_empty_entries_in_opsadvisor_rules_are_ignored(tmp_path: Path, monkeypatch) -> None:
+    folder = org(tmp_path, rule("org.cloud", "hosting: cloud"))
+    monkeypatch.setenv("OPSADVISOR_RULES", f":{folder}:")
+    result = run_cli("rules", "show", "org.cloud")
+    assert result.exit_code == 0, result.output

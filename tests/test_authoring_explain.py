@@ -90,3 +90,12 @@ def test_layered_rules_are_explained_too(tmp_path: Path) -> None:
     result = run_cli("explain", str(CRM), "--rules", str(folder), "--rule", "org.cloud")
     assert "first failed: hosting equals cloud" in result.output
     assert "held    criticality at_least high" in result.output
+
+
+def test_a_fired_rule_that_was_outranked_says_so() -> None:
+    explanation = explain(scenario(ambition="undecided", criticality="critical"), ["ambition.undecided.suggest-c"])
+    (rule,) = explanation.rules
+    assert rule.fired
+    assert rule.outranked == (
+        "recommend model C: model A wins (ambition.undecided.suggest-a-critical, higher priority)",
+    )

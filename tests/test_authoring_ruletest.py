@@ -173,3 +173,23 @@ def test_any_test_file_shape_runs_or_is_refused_clearly(tmp_path: Path, document
         assert error.exit_code in (1, 4) and error.problems
     else:
         assert run.summary() == f"{run.passed} passed, {run.failed} failed"
+
+
+def test_outputs_to_a_missing_folder_fail_cleanly(tmp_path: Path) -> None:
+    for args in (
+        ("rules", "docs", "-o", str(tmp_path / "nowhere" / "rules.md")),
+        ("rules", "test", str(ROOT / "rules" / "tests"), "--format", "junit", "-o", str(tmp_path / "no" / "r.xml")),
+    ):
+        result = run_cli(*args)
+        assert result.exit_code == 2
+        assert (
+            result.stderr.startswith("error: ") and "cannot write the file: No such file or directory" in result.stderr
+        )
+
+
+def test_junit_output_says_why_coverage_fails_the_job(tmp_path: Path) -> None:
+    suite = str(ROOT / "rules" / "tests" / "ambition.yaml")
+    result = run_cli("rules", "test", suite, "--format", "junit", "-o", str(tmp_path / "r.xml"), "--min-coverage", "99")
+    assert result.exit_code == 1
+    assert "is below the minimum of 99%" in result.stderr
+    assert ET.parse(tmp_path / "r.xml").getroot().get("failures") == "0"

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ..api import RulesArg, assessor_for, rule_pack
-from ..assessment import TraceEntry, build_assessment
+from ..assessment import Assessment, TraceEntry, build_assessment
+from ..contract import COLUMNS
 from ..engine import ExplainEngine
 from ..facts import Facts, build_facts, fact_source
 from ..rulepack import Condition, Group, Rule, RulePack
@@ -49,6 +50,7 @@ class RuleExplanation:
     conditions: tuple[ConditionCheck, ...]
     matched: dict[str, Any]
     concluded: tuple[str, ...]
+    outranked: tuple[str, ...] = ()  # conclusions of a fired rule that a higher-priority rule overrode
 
     @property
     def failed(self) -> tuple[ConditionCheck, ...]:
@@ -69,6 +71,7 @@ class RuleExplanation:
             "near_miss": self.near_miss,
             "matched": {name: _jsonable(value) for name, value in self.matched.items()},
             "concluded": list(self.concluded),
+            "outranked": list(self.outranked),
             "first_failed": None
             if first is None
             else {
@@ -154,6 +157,7 @@ def _rule_lines(rule: RuleExplanation, every_condition: bool) -> list[str]:
         matched = "; ".join(f"{name} = {_plain(value)}" for name, value in rule.matched.items())
         out.append(f"    matched:   {matched or '(no conditions)'}")
         out.append(f"    concluded: {'; '.join(rule.concluded)}")
+        out += [f"    outranked: {note}" for note in rule.outranked]
     elif rule.failed:
         first = rule.failed[0]
         out.append(f"    did not fire: {len(rule.failed)} of {len(rule.conditions)} conditions failed")
@@ -207,12 +211,45 @@ def _matched(entries: list[TraceEntry]) -> dict[str, Any]:
     return {name: values[0] if len(values) == 1 else tuple(values) for name, values in merged.items()}
 
 
+def _outranked(rule: Rule, assessment: Assessment) -> tuple[str, ...]:
+    """What a fired rule concluded that the assessment does not show, because a rule of higher
+    priority decided it otherwise (the answer to "it fired, so why is the model not C?")."""
+    rec = assessment.recommendation
+    winners = f"{', '.join(rec.because)}" if rec.because else "another rule"
+    cells = {(row.process, column): getattr(row, column) for row in assessment.accountability for column in COLUMNS}
+    notes = []
+    for conclusion in rule.then:
+        data = conclusion.data
+        if conclusion.kind == "recommend" and data["model"] != rec.model:
+            notes.append(f"recommend model {data['model']}: model {rec.model} wins ({winners}, higher priority)")
+        elif conclusion.kind == "mode" and data["mode"] != rec.mode:
+            notes.append(f"mode {data['mode']}: mode {rec.mode} wins ({winners}, higher priority)")
+        elif conclusion.kind == "accountability":
+            columns = COLUMNS if data["column"] == "both" else (data["column"],)
+            lost = sorted(
+                key
+                for key, party in cells.items()
+                if key[1] in columns
+                and party != data["party"]
+                and (data["process"] == "all" or key[0] == data["process"])
+            )
+            if lost:
+                process, column = lost[0]
+                more = f" and {len(lost) - 1} more cells" if len(lost) > 1 else ""
+                notes.append(
+                    f"{conclusion.describe()}: {process} {column} is {cells[lost[0]]}{more} "
+                    "(a higher-priority rule or a recorded decision)"
+                )
+    return tuple(notes)
+
+
 def _explain_rule(
     rule: Rule,
     held: tuple[bool, ...],
     entries: list[TraceEntry],
     facts: Facts,
     derived: dict[str, tuple[Any, ...]],
+    assessment: Assessment,
 ) -> RuleExplanation:
     checks = tuple(_check(item, ok, facts, derived) for item, ok in zip(rule.when.items, held, strict=True))
     return RuleExplanation(
@@ -224,6 +261,7 @@ def _explain_rule(
         checks,
         _matched(entries),
         entries[0].concluded if entries else (),
+        _outranked(rule, assessment) if entries else (),
     )
 
 
@@ -262,7 +300,8 @@ def explain(
         by_id = {rule.id: rule for rule in pack.rules}
         ordered = [by_id[rule_id] for rule_id in entries] + [rule for rule in pack.rules if rule.id not in entries]
     explained = tuple(
-        _explain_rule(rule, held[rule.id], entries.get(rule.id, []), facts, result.derived) for rule in ordered
+        _explain_rule(rule, held[rule.id], entries.get(rule.id, []), facts, result.derived, assessment)
+        for rule in ordered
     )
     return Explanation(
         source,
