@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import click
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 from opsadvisor.cli import main
 
@@ -41,3 +41,22 @@ def test_every_python_twin_named_in_the_readme_exists() -> None:
     assert twins is not None
     for name in re.findall(r"`(\w+)`", twins.group(1)):
         assert callable(getattr(api, name)), name
+
+
+def test_the_rules_guide_walk_through_runs_as_written(tmp_path) -> None:
+    guide = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    rule_file = re.search(r"\*\*1\. Write the rule\*\*.*?```yaml\n(.*?)```", guide, re.S).group(1)
+    test_file = re.search(r"```yaml\n# acme-rules/tests/dora.yaml\n(.*?)```", guide, re.S).group(1)
+    (tmp_path / "acme-rules" / "tests").mkdir(parents=True)
+    (tmp_path / "acme-rules" / "dora.yaml").write_text(rule_file, encoding="utf-8")
+    (tmp_path / "acme-rules" / "tests" / "dora.yaml").write_text(test_file, encoding="utf-8")
+    acme = str(tmp_path / "acme-rules")
+    checked = run_cli("rules", "check", acme)
+    assert checked.exit_code == 0 and checked.output.startswith("no problems found")
+    tested = run_cli("rules", "test", str(tmp_path / "acme-rules" / "tests"), "--rules", acme)
+    assert tested.exit_code == 0 and tested.output.splitlines()[-1] == "2 passed, 0 failed"
+    payroll = '{"service": {"id": "pay", "name": "Payroll"}, "regulations": ["dora", "gdpr"], '
+    payroll += '"vendor_run": true, "contract_owner": "it"}'
+    explained = run_cli("explain", "-", "--rules", acme, "--rule", "acme.dora-register", input=payroll)
+    assert "    first failed: contract_owner equals none" in explained.output
+    assert "    FAILED  contract_owner equals none  [contract_owner ($.contract_owner) = it]" in guide
