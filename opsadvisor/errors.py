@@ -22,6 +22,10 @@ class OpsAdvisorError(Exception):
         self.problems = problems
         super().__init__(self.render())
 
+    def __reduce__(self) -> tuple[type, tuple[str, list[str]]]:
+        """Picklable, so an error can travel between batch worker processes."""
+        return (type(self), (self.source, self.problems))
+
     def lines(self) -> list[str]:
         """One line per problem, each prefixed by the source when there is one."""
         prefix = f"{self.source}: " if self.source else ""

@@ -136,3 +136,10 @@ def test_cli_exit_3_without_traceback(tmp_path: Path) -> None:
     assert result.exit_code == 3
     assert "Traceback" not in result.output
     assert result.stderr.startswith(f"error: {bad}: $.criticality: expected one of low, medium, high, critical")
+
+
+def test_errors_survive_pickling_between_worker_processes() -> None:
+    import pickle
+
+    error = pickle.loads(pickle.dumps(ScenarioError("s.json", ["$.a: bad"])))
+    assert isinstance(error, ScenarioError) and error.render() == "s.json: $.a: bad"
