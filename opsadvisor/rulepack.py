@@ -179,6 +179,9 @@ class RulePack:
     # decide whom to invite (run for the workshop pack only, so they stay out of assessments).
     workshop_questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     workshop_rules: tuple[Rule, ...] = ()
+    # What is built from this pack once (durable_rules rulesets and matchers), freed with the pack.
+    # Not an init field, so dataclasses.replace() gives the new pack an empty cache of its own.
+    compiled: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def process_ids(self) -> tuple[str, ...]:
