@@ -112,12 +112,7 @@ class Engine:
         )
 
     def _action(self, rule: Rule) -> Action:
-        derived = [
-            (name, value)
-            for conclusion in rule.then
-            if conclusion.kind == "derive"
-            for name, value in conclusion.data.items()
-        ]
+        derived = rule.derives
         aliases = [derived_alias(index) for index, _ in enumerate(_derived_conditions(rule))]
 
         def action(matched: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:

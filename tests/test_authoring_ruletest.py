@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opsadvisor.api import run_rule_tests
-from opsadvisor.authoring.ruletest import NoTestCases, compare
+from opsadvisor.authoring.ruletest import NoTestCases
 from opsadvisor.errors import OpsAdvisorError, RulesError
+from opsadvisor.kinds.base import IdsExpectation
 from opsadvisor.rulepack import default_rules_dir
 
 PASSING = """
@@ -141,11 +142,13 @@ def test_a_broken_test_file_lists_every_problem_with_file_line(tmp_path: Path) -
 
 
 def test_present_lists_are_at_least_and_an_empty_list_means_none() -> None:
-    actual = {"conflicts": ["a", "b"], "governance": [], "risks": [], "fired": ["r"], "matrix": {}}
-    assert compare({"conflicts": ["a"]}, actual) == []
-    assert compare({"conflicts": []}, actual) == ["- conflicts: []", "+ conflicts: [a, b]"]
-    assert compare({"no_conflicts": ["c"]}, actual) == []
-    assert compare({"governance": []}, actual) == []
+    two = IdsExpectation("conflicts", "no_conflicts", lambda assessment: ["a", "b"], lambda pack: ())
+    none = IdsExpectation("governance", "no_governance", lambda assessment: [], lambda pack: ())
+    assert two.diff({"conflicts": ["a"]}, None) == []
+    assert two.diff({"conflicts": []}, None) == ["- conflicts: []", "+ conflicts: [a, b]"]
+    assert two.diff({"no_conflicts": ["c"]}, None) == []
+    assert two.diff({"no_conflicts": ["b"]}, None) == ["- no_conflicts: [b]", "+ conflicts: [a, b] (has b)"]
+    assert none.diff({"governance": []}, None) == []
 
 
 ANY_YAML = st.recursive(

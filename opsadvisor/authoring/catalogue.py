@@ -1,7 +1,7 @@
 """See the rules: `rules list`, `rules show`, `rules docs` (the catalogue and the authoring reference).
 
 The reference part of docs/rules.md (facts, values, tests, conclusion kinds) is generated here from
-the code that defines them (contract.FACTS, rulepack.TESTS_BY_KIND, rulepack.CONCLUSION_KINDS...),
+the code that defines them (contract.FACTS, rulepack.TESTS_BY_KIND, the kinds registry...),
 so the guide cannot drift from what the loader accepts: a test compares the two.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from .. import kinds
 from ..api import RulesArg, rule_pack
 from ..contract import (
     COLUMNS,
@@ -32,7 +33,6 @@ from ..errors import EXIT_USAGE, OpsAdvisorError, count, did_you_mean
 from ..files import atomic_write
 from ..render.markdown import escape
 from ..rulepack import (
-    CONCLUSION_KINDS,
     DEFAULT_PRIORITY,
     FILE_KEYS,
     MAX_PRIORITY,
@@ -144,11 +144,8 @@ def describe_item(item: Condition | Group) -> str:
 
 
 def _conclusion_lines(conclusion: Conclusion) -> list[str]:
-    lines = [conclusion.describe()]
-    for key in ("message", "remedy", "advice", "accept_by", "step"):
-        if key in conclusion.data:
-            lines.append(f"  {key}: {conclusion.data[key]}")
-    return lines
+    details = kinds.kind(conclusion.kind).detail_lines(conclusion.payload)
+    return [conclusion.describe(), *(f"  {key}: {text}" for key, text in details)]
 
 
 def render_rule(rule: Rule) -> str:
@@ -168,21 +165,20 @@ def render_rule(rule: Rule) -> str:
 
 # --- the Markdown catalogue -------------------------------------------------------------------
 
-# Where a rule is listed: the first heading whose kinds it concludes (derive-only rules come last).
-SECTIONS = (
-    ("Model and mode", ("recommend", "mode")),
-    ("Conflicts", ("conflict",)),
-    ("Accountability", ("accountability",)),
-    ("Governance: where IT adds value", ("governance",)),
-    ("Risks to accept", ("risk",)),
-    ("Next steps", ("next_step",)),
-    ("Derived facts", ("derive",)),
-)
+
+def _sections() -> tuple[str, ...]:
+    """The catalogue's headings, in order: each kind's heading (kinds sharing one are listed together)."""
+    listed = sorted((k for k in kinds.authored() if k.catalogue), key=lambda k: k.catalogue_order)
+    return tuple(dict.fromkeys(k.catalogue for k in listed if k.catalogue))
 
 
 def section_of(rule: Rule) -> str:
-    kinds = {conclusion.kind for conclusion in rule.then}
-    return next(title for title, section_kinds in SECTIONS if kinds & set(section_kinds))
+    """The first heading (in catalogue order) of a kind the rule concludes."""
+    concluded = {kinds.kind(conclusion.kind).catalogue for conclusion in rule.then}
+    return next((title for title in _sections() if title in concluded), OTHER)
+
+
+OTHER = "Other conclusions"
 
 
 def _markdown_rule(rule: Rule) -> list[str]:
@@ -195,7 +191,7 @@ def _markdown_rule(rule: Rule) -> list[str]:
     out += [f"- `{describe_item(item)}`" for item in rule.when.items] or ["- always"]
     out += ["", "Then:", ""]
     for conclusion in rule.then:
-        detail = next((conclusion.data[k] for k in ("message", "advice", "step") if k in conclusion.data), "")
+        detail = kinds.kind(conclusion.kind).detail(conclusion.payload)
         out.append(f"- {escape(conclusion.describe())}" + (f": {escape(detail)}" if detail else ""))
     out += ["", f"_Why:_ {escape(rule.rationale)}", ""]
     return out
@@ -211,7 +207,7 @@ def render_docs(pack: RulePack) -> str:
         "",
     ]
     rules = _in_file_order(pack)
-    for title, _ in SECTIONS:
+    for title in (*_sections(), OTHER):
         members = [rule for rule in rules if section_of(rule) == title]
         if members:
             out += [f"## {title}", ""]
@@ -248,26 +244,6 @@ TEST_MEANINGS = {
     "exists": "`true`: the fact is in the scenario; `false`: it is missing (an open question)",
 }
 
-CONCLUSION_FIELDS = {
-    "recommend": (
-        "`recommend: A`, or `{model: A, suggestion: true}`",
-        "the reference model (A, B or C); the highest priority wins",
-    ),
-    "mode": ("`mode: 1` or `mode: 2`", "the bimodal mode; the highest priority wins (the model's mode otherwise)"),
-    "derive": (
-        "`derive: {name: value}`",
-        "a derived fact other rules can test (chaining); values are text, numbers or true/false",
-    ),
-    "accountability": (
-        "`{process, column, party}`",
-        "set a cell of the matrix: process id or `all`, column application, interface or `both`",
-    ),
-    "conflict": ("`{kind, severity, message, remedy}`", "a conflict to resolve; kind from `conflict_kinds`"),
-    "governance": ("`{process, advice}`", "a governance area where IT can add value"),
-    "risk": ("`{id, message, accept_by}`", "a risk a named stakeholder must accept; the highest priority wins per id"),
-    "next_step": ("`next_step: text`", "a next step of the dialogue, ordered by priority"),
-}
-
 
 def _fact_rows() -> list[list[str]]:
     rows = []
@@ -293,10 +269,8 @@ def _fact_rows() -> list[list[str]]:
 def _derived_rows(pack: RulePack) -> list[list[str]]:
     values: dict[str, set[str]] = {}
     for rule in pack.rules:
-        for conclusion in rule.then:
-            if conclusion.kind == "derive":
-                for name, value in conclusion.data.items():
-                    values.setdefault(name, set()).add(json.dumps(value))
+        for name, value in rule.derives:
+            values.setdefault(name, set()).add(json.dumps(value))
     return [[f"`{name}`", ", ".join(f"`{v}`" for v in sorted(values[name]))] for name in sorted(values)]
 
 
@@ -336,7 +310,7 @@ def render_reference(pack: RulePack) -> str:
         "",
         _table(
             ["kind", "shape", "meaning"],
-            [[f"`{kind}`", *CONCLUSION_FIELDS[kind]] for kind in CONCLUSION_KINDS],
+            [[f"`{kind.name}`", kind.shape, kind.meaning] for kind in kinds.authored()],
         ),
         "",
         "### Vocabularies",

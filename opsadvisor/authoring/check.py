@@ -20,9 +20,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..contract import COLUMNS, FACTS
+from .. import kinds
+from ..contract import FACTS
 from ..engine import satisfiable
 from ..errors import EXIT_INVALID_RULES, EXIT_OK, count, did_you_mean
+from ..kinds import PackFacts
 from ..rulepack import PLACEHOLDER, Condition, Group, Location, Problem, Rule, RulePack, load_pack_with_problems
 
 ERROR = "error"
@@ -156,11 +158,9 @@ def _top_conditions(rule: Rule) -> list[Condition]:
 def _derived_values(rules: Iterable[Rule]) -> dict[str, list[Any]]:
     values: dict[str, list[Any]] = {}
     for rule in rules:
-        for conclusion in rule.then:
-            if conclusion.kind == "derive":
-                for name, value in conclusion.data.items():
-                    if value not in values.setdefault(name, []):
-                        values[name].append(value)
+        for name, value in rule.derives:
+            if value not in values.setdefault(name, []):
+                values[name].append(value)
     return values
 
 
@@ -234,44 +234,15 @@ def _derived_never(rule: Rule, condition: Condition, probes: _Probes) -> Finding
 # --- equal-priority rules that disagree ---------------------------------------------------------
 
 
-def _cells(rule: Rule, process_ids: tuple[str, ...]) -> dict[tuple[str, str], str]:
-    cells = {}
-    for conclusion in rule.then:
-        if conclusion.kind == "accountability":
-            data = conclusion.data
-            processes = process_ids if data["process"] == "all" else (data["process"],)
-            columns = COLUMNS if data["column"] == "both" else (data["column"],)
-            for process, column in itertools.product(processes, columns):
-                cells[(process, column)] = data["party"]
-    return cells
-
-
-def _single(rule: Rule, kind: str, key: str) -> set[Any]:
-    return {conclusion.data[key] for conclusion in rule.then if conclusion.kind == kind}
-
-
-def _disagreement(a: Rule, b: Rule, process_ids: tuple[str, ...]) -> str:
-    """What rule b sets that rule a sets differently, or '' when they agree."""
-    models_a, models_b = _single(a, "recommend", "model"), _single(b, "recommend", "model")
-    if models_a and models_b and models_a != models_b:
-        return f"recommends model {_join(models_b)}, but rule {a.id} recommends {_join(models_a)}"
-    modes_a, modes_b = _single(a, "mode", "mode"), _single(b, "mode", "mode")
-    if modes_a and modes_b and modes_a != modes_b:
-        return f"sets mode {_join(modes_b)}, but rule {a.id} sets mode {_join(modes_a)}"
-    cells_a, cells_b = _cells(a, process_ids), _cells(b, process_ids)
-    clashes = sorted(cell for cell in cells_a.keys() & cells_b.keys() if cells_a[cell] != cells_b[cell])
-    if not clashes:
-        return ""
-    process, column = clashes[0]
-    more = f" (and {len(clashes) - 1} more cells)" if len(clashes) > 1 else ""
-    return (
-        f"sets accountability {process} {column} = {cells_b[(process, column)]}{more}, "
-        f"but rule {a.id} sets {cells_a[(process, column)]}"
-    )
-
-
-def _join(values: set[Any]) -> str:
-    return ", ".join(sorted(map(str, values)))
+def _disagreement(a: Rule, b: Rule, pack: PackFacts) -> str:
+    """What rule b concludes that rule a concludes differently, or '' when they agree (kinds in registry order)."""
+    for kind in kinds.authored():
+        mine, theirs = b.of_kind(kind.name), a.of_kind(kind.name)
+        if mine and theirs:
+            what = kind.disagreement(mine, theirs, a.id, pack)
+            if what:
+                return what
+    return ""
 
 
 def _has_groups(rule: Rule) -> bool:
@@ -283,9 +254,10 @@ def _disagreeing_pairs(pack: RulePack) -> list[tuple[Rule, Rule, str]]:
     the overlap test compares top-level conditions only, and a warning that cries wolf is worse
     than none."""
     pairs = []
+    facts = PackFacts(pack.process_ids, pack.conflict_kinds)
     for a, b in itertools.combinations(pack.rules, 2):
         if a.priority == b.priority and not (_has_groups(a) or _has_groups(b)):
-            what = _disagreement(a, b, pack.process_ids)
+            what = _disagreement(a, b, facts)
             if what:
                 pairs.append((a, b, what))
     return pairs
@@ -309,9 +281,8 @@ def _used_names(rules: Iterable[Rule]) -> set[str]:
     for rule in rules:
         used.update(condition.fact for condition in rule.when.conditions())
         for conclusion in rule.then:
-            for value in conclusion.data.values():
-                if isinstance(value, str):
-                    used.update(PLACEHOLDER.findall(value))
+            for text in kinds.kind(conclusion.kind).texts(conclusion.payload):
+                used.update(PLACEHOLDER.findall(text))
     return used
 
 
@@ -320,7 +291,7 @@ def _unused_derived(rules: tuple[Rule, ...]) -> Iterator[Finding]:
     for rule in rules:
         for conclusion in rule.then:
             if conclusion.kind == "derive":
-                for name in conclusion.data:
+                for name, _ in conclusion.payload:
                     if name not in used:
                         yield _finding(
                             conclusion.location,
@@ -332,7 +303,7 @@ def _unused_derived(rules: tuple[Rule, ...]) -> Iterator[Finding]:
 
 def _cycles(rules: tuple[Rule, ...]) -> Iterator[Finding]:
     """Rules that re-trigger each other through derived facts: strongly connected components."""
-    derives = {rule.id: {n for c in rule.then if c.kind == "derive" for n in c.data} for rule in rules}
+    derives = {rule.id: {name for name, _ in rule.derives} for rule in rules}
     tests = {rule.id: {c.fact for c in rule.when.conditions() if c.derived} for rule in rules}
     edges = {a: sorted(b for b in tests if derives[a] & tests[b]) for a in derives}
     by_id = {rule.id: rule for rule in rules}

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import kinds
 from ..api import RulesArg, assessor_for, rule_pack
 from ..assessment import Assessment, TraceEntry, build_assessment
-from ..contract import COLUMNS
 from ..engine import ExplainEngine
 from ..facts import Facts, build_facts, fact_source
 from ..rulepack import Condition, Group, Rule, RulePack
@@ -214,33 +214,8 @@ def _matched(entries: list[TraceEntry]) -> dict[str, Any]:
 def _outranked(rule: Rule, assessment: Assessment) -> tuple[str, ...]:
     """What a fired rule concluded that the assessment does not show, because a rule of higher
     priority decided it otherwise (the answer to "it fired, so why is the model not C?")."""
-    rec = assessment.recommendation
-    winners = f"{', '.join(rec.because)}" if rec.because else "another rule"
-    cells = {(row.process, column): getattr(row, column) for row in assessment.accountability for column in COLUMNS}
-    notes = []
-    for conclusion in rule.then:
-        data = conclusion.data
-        if conclusion.kind == "recommend" and data["model"] != rec.model:
-            notes.append(f"recommend model {data['model']}: model {rec.model} wins ({winners}, higher priority)")
-        elif conclusion.kind == "mode" and data["mode"] != rec.mode:
-            notes.append(f"mode {data['mode']}: mode {rec.mode} wins ({winners}, higher priority)")
-        elif conclusion.kind == "accountability":
-            columns = COLUMNS if data["column"] == "both" else (data["column"],)
-            lost = sorted(
-                key
-                for key, party in cells.items()
-                if key[1] in columns
-                and party != data["party"]
-                and (data["process"] == "all" or key[0] == data["process"])
-            )
-            if lost:
-                process, column = lost[0]
-                more = f" and {len(lost) - 1} more cells" if len(lost) > 1 else ""
-                notes.append(
-                    f"{conclusion.describe()}: {process} {column} is {cells[lost[0]]}{more} "
-                    "(a higher-priority rule or a recorded decision)"
-                )
-    return tuple(notes)
+    notes = (kinds.kind(conclusion.kind).outranked(conclusion.payload, assessment) for conclusion in rule.then)
+    return tuple(note for note in notes if note)
 
 
 def _explain_rule(

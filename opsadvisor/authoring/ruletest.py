@@ -18,29 +18,31 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import kinds
 from ..api import assessor_for, rule_pack
-from ..assessment import Assessment
-from ..contract import COLUMNS, INTERFACE_CELLS, MODELS, MODES
 from ..errors import EXIT_FINDINGS, EXIT_OK, OpsAdvisorError, RulesError, ScenarioError, count, did_you_mean
+from ..kinds.base import Expectation, IdsExpectation
 from ..rulepack import RulePack, default_rules_dir
 from ..scenario import read_scenario_file
 from ..yamlload import LineDict, LineList, YamlProblem, load_yaml
 
 FILE_KEYS = ("base", "cases")
 CASE_KEYS = ("name", "scenario", "expect")
-# Lists of ids: "present" keys (each must be there; [] means none at all) and their "absent" twins.
-LIST_EXPECTATIONS = {
-    "conflicts": "no_conflicts",
-    "governance": "no_governance",
-    "risks": "no_risks",
-    "fired": "not_fired",
-}
-EXPECT_KEYS = ("model", "mode", "suggestion", *LIST_EXPECTATIONS, *LIST_EXPECTATIONS.values(), "matrix")
+# Which rules fired: the one expectation that is not a conclusion kind's.
+FIRED = IdsExpectation(
+    "fired", "not_fired", lambda a: sorted({t.rule for t in a.trace}), lambda pack: tuple(r.id for r in pack.rules)
+)
+
+
+def expectations() -> dict[str, Expectation]:
+    """Every key an `expect` block may hold, with the expectation that checks it (kinds first, then fired)."""
+    every = [expectation for kind in kinds.registered() for expectation in kind.expectations()] + [FIRED]
+    return {key: expectation for expectation in every for key in expectation.keys}
 
 
 class NoTestCases(OpsAdvisorError):
@@ -263,65 +265,12 @@ class _Reader:
         return document
 
     def _check_expect(self, file: str, expect: LineDict, name: str) -> None:
-        self._unknown_keys(file, expect, EXPECT_KEYS, "expect")
-        vocabularies = {
-            "conflicts": tuple(sorted(self.pack.conflict_kinds)),
-            "governance": self.pack.process_ids,
-            "risks": self.pack.risk_ids,
-            "fired": self.rule_ids,
-        }
-        for present, absent in LIST_EXPECTATIONS.items():
-            for key in (present, absent):
-                if key in expect:
-                    self._ids(file, expect, key, vocabularies[present], name)
-        checks: dict[str, Callable[[Any], bool]] = {
-            "model": lambda v: v is None or v in MODELS,
-            "mode": lambda v: v is None or (v in MODES and not isinstance(v, bool)),
-            "suggestion": lambda v: isinstance(v, bool),
-        }
-        wanted = {"model": f"one of {', '.join(MODELS)} or null", "mode": "1, 2 or null", "suggestion": "true or false"}
-        for key, check in checks.items():
-            if key in expect and not check(expect[key]):
-                self.error(file, expect.line_of(key), f"case '{name}': {key}: expected {wanted[key]}")
-        if "matrix" in expect:
-            self._matrix(file, expect.line_of("matrix"), expect["matrix"], name)
-
-    def _ids(self, file: str, expect: LineDict, key: str, allowed: tuple[str, ...], name: str) -> None:
-        values = expect[key]
-        line = expect.line_of(key)
-        if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
-            self.error(file, line, f"case '{name}': {key}: expected a list of ids")
-            return
-        for value in values:
-            if value not in allowed:
-                listed = (
-                    f"expected one of {', '.join(allowed)}" if len(allowed) <= 15 else "see `opsadvisor rules list`"
-                )
-                self.error(
-                    file, line, f"case '{name}': {key}: unknown id '{value}'{did_you_mean(value, allowed)}; {listed}"
-                )
-
-    def _matrix(self, file: str, line: int, matrix: Any, name: str) -> None:
-        if not isinstance(matrix, LineDict):
-            self.error(file, line, f"case '{name}': matrix: expected process: {{application: party, interface: party}}")
-            return
-        for process, cells in matrix.items():
-            cell_line = matrix.line_of(process)
-            if process not in self.pack.process_ids:
-                hint = did_you_mean(process, self.pack.process_ids)
-                self.error(file, cell_line, f"case '{name}': matrix: unknown process '{process}'{hint}")
-            if not isinstance(cells, dict) or not cells:
-                self.error(file, cell_line, f"case '{name}': matrix.{process}: expected {{application: party}}")
-                continue
-            for column, party in cells.items():
-                if column not in COLUMNS or party not in INTERFACE_CELLS:
-                    hint = did_you_mean(str(party), INTERFACE_CELLS)
-                    self.error(
-                        file,
-                        cell_line,
-                        f"case '{name}': matrix.{process}: expected columns {', '.join(COLUMNS)} with parties "
-                        f"{', '.join(INTERFACE_CELLS)}; found {column}: {party}{hint}",
-                    )
+        known = expectations()
+        self._unknown_keys(file, expect, tuple(known), "expect")
+        for key, value in expect.items():
+            if key in known:
+                for problem in known[key].problems(key, value, self.pack):
+                    self.error(file, expect.line_of(key), f"case '{name}': {problem}")
 
 
 def _plain(value: Any) -> Any:
@@ -357,64 +306,24 @@ def read_cases(paths: Iterable[str | Path], pack: RulePack) -> list[RuleCase]:
 # --- running --------------------------------------------------------------------------------------
 
 
-def _actual(assessment: Assessment) -> dict[str, Any]:
-    return {
-        "model": assessment.recommendation.model,
-        "mode": assessment.recommendation.mode,
-        "suggestion": assessment.recommendation.suggestion,
-        "conflicts": sorted({c.kind for c in assessment.conflicts}),
-        "governance": sorted({g.process for g in assessment.governance_areas}),
-        "risks": sorted({r.id for r in assessment.risks}),
-        "fired": sorted({t.rule for t in assessment.trace}),
-        "matrix": {
-            row.process: {"application": row.application, "interface": row.interface}
-            for row in assessment.accountability
-        },
-    }
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def compare(expect: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+def compare(expect: dict[str, Any], assessment: Any) -> list[str]:
     """The diff of expected (-) against actual (+), one pair of lines per unmet expectation."""
-    diff: list[str] = []
-    for key in ("model", "mode", "suggestion"):
-        if key in expect and expect[key] != actual[key]:
-            diff += [f"- {key}: {_show(expect[key])}", f"+ {key}: {_show(actual[key])}"]
-    for present, absent in LIST_EXPECTATIONS.items():
-        found = actual[present]
-        if present in expect:
-            wanted = expect[present]
-            if (not wanted and found) or not set(wanted) <= set(found):
-                qualifier = "" if not wanted else " (at least)"
-                diff += [f"- {present}: {_show(wanted)}{qualifier}", f"+ {present}: {_show(found)}"]
-        if absent in expect:
-            unwanted = sorted(set(expect[absent]) & set(found))
-            if unwanted:
-                diff += [
-                    f"- {absent}: {_show(expect[absent])}",
-                    f"+ {present}: {_show(found)} (has {', '.join(unwanted)})",
-                ]
-    for process, cells in expect.get("matrix", {}).items():
-        for column, party in cells.items():
-            got = actual["matrix"].get(process, {}).get(column)
-            if got != party:
-                diff += [f"- matrix.{process}.{column}: {party}", f"+ matrix.{process}.{column}: {got}"]
-    return diff
+    checks = dict.fromkeys(expectations().values())  # one expectation may own several keys
+    return [
+        line
+        for expectation in checks
+        if set(expectation.keys) & set(expect)
+        for line in expectation.diff(expect, assessment)
+    ]
 
 
 def run_cases(cases: list[RuleCase], pack: RulePack, min_coverage: float | None = None) -> RuleTestRun:
     assessor = assessor_for(pack)
     results = []
     for case in cases:
-        actual = _actual(assessor.assess_document(case.document, f"{case.file}:{case.line}"))
-        results.append(
-            CaseResult(case.file, case.line, case.name, tuple(compare(case.expect, actual)), tuple(actual["fired"]))
-        )
+        assessment = assessor.assess_document(case.document, f"{case.file}:{case.line}")
+        fired = tuple(FIRED.actual(assessment))
+        results.append(CaseResult(case.file, case.line, case.name, tuple(compare(case.expect, assessment)), fired))
     order = {name: index for index, name in enumerate(pack.files)}
     in_file_order = sorted(pack.rules, key=lambda rule: (order.get(rule.location.file, -1), rule.location.line))
     rules = {rule.id: str(rule.location) for rule in in_file_order}

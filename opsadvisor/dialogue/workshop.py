@@ -76,11 +76,11 @@ class WorkshopPack:
 
 def _deriving(rules: tuple[Rule, ...], name: str) -> list[Rule]:
     """The rules that derive `name`, in the pack's (priority, id) order."""
-    return [rule for rule in rules if any(c.kind == "derive" and name in c.data for c in rule.then)]
+    return [rule for rule in rules if any(derived == name for derived, _ in rule.derives)]
 
 
 def _derived_values(rule: Rule, name: str) -> list[str]:
-    return [str(c.data[name]) for c in rule.then if c.kind == "derive" and name in c.data]
+    return [str(value) for derived, value in rule.derives if derived == name]
 
 
 _engines: dict[int, tuple[RulePack, Engine]] = {}

@@ -1,0 +1,81 @@
+"""The registry of conclusion kinds: every consumer iterates it instead of naming kinds.
+
+A kind is one module (see base.Kind). The built-in ones are listed below in the order an author
+reads them; another module (an organisation's, or a test's) adds a kind with `register(KIND)`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .base import Column, Expectation, Kind, PackFacts, Section, SummaryTable
+
+__all__ = [
+    "Column",
+    "Expectation",
+    "Kind",
+    "PackFacts",
+    "Section",
+    "SummaryTable",
+    "authored",
+    "columns",
+    "kind",
+    "parts",
+    "register",
+    "registered",
+    "unregister",
+]
+
+BUILT_IN = (
+    "recommend",
+    "mode",
+    "derive",
+    "accountability",
+    "conflict",
+    "governance",
+    "risk",
+    "next_step",
+    "open_decision",
+    "open_question",
+)
+_KINDS: dict[str, Kind] = {}
+
+
+def register(new: Kind) -> Kind:
+    """Add a kind (its name must be new); returns it, so a module can write `KIND = register(MyKind())`."""
+    if not new.name or new.name in _KINDS:
+        raise ValueError(f"a conclusion kind needs a new name; {new.name!r} is taken or empty")
+    _KINDS[new.name] = new
+    return new
+
+
+def unregister(name: str) -> None:
+    """Remove a kind added with register (tests that add a toy kind clean up with it)."""
+    _KINDS.pop(name, None)
+
+
+def registered() -> tuple[Kind, ...]:
+    return tuple(_KINDS.values())
+
+
+def kind(name: str) -> Kind:
+    return _KINDS[name]
+
+
+def authored() -> tuple[Kind, ...]:
+    """The kinds a rule's `then` may hold, in the order the docs list them."""
+    return tuple(k for k in _KINDS.values() if k.authored)
+
+
+def parts() -> tuple[Kind, ...]:
+    """The kinds with a part of the assessment, in report (and JSON) order."""
+    return tuple(sorted((k for k in _KINDS.values() if k.part), key=lambda k: k.order))
+
+
+def columns() -> tuple[tuple[Kind, Column], ...]:
+    """The batch report's kind columns, in column order."""
+    return tuple(sorted(((k, c) for k in parts() for c in k.columns), key=lambda pair: pair[1].order))
+
+
+for _module in BUILT_IN:
+    register(importlib.import_module(f".{_module}", __name__).KIND)

@@ -1,0 +1,185 @@
+"""`accountability`: who is accountable for a support process, per column (application, interface).
+
+The matrix part starts from the recommended model's reference cells, applies the rules' settings in
+priority order (the highest priority is applied last, so it wins) and then the scenario's recorded
+decisions, which always win.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from ..contract import COLUMNS, INTERFACE_CELLS, UNDECIDED
+from ..errors import did_you_mean
+from ..rulepack.ir import shown
+from .base import Expectation, Kind, PackFacts, Section, mapping, unknown
+
+PARTY_LABELS = {
+    "it_ops": "IT OPS",
+    "it_delivery": "IT Delivery",
+    "business": "Business",
+    "tbd": "t.b.d.",
+    "n/a": "n/a",
+}
+BOTH = "both"
+
+
+@dataclass(frozen=True)
+class Accountability:
+    process: str  # a process id, or "all"
+    column: str  # application, interface or both
+    party: str
+
+    def cells(self, process_ids: tuple[str, ...]) -> list[tuple[str, str]]:
+        """The (process, column) cells this setting covers."""
+        processes = process_ids if self.process == "all" else (self.process,)
+        columns = COLUMNS if self.column == BOTH else (self.column,)
+        return list(itertools.product(processes, columns))
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    process: str
+    name: str
+    application: str
+    interface: str
+
+
+def party_label(value: str) -> str:
+    """A party as reports show it: IT OPS, IT Delivery, Business, t.b.d., n/a."""
+    return PARTY_LABELS.get(value, value)
+
+
+class AccountabilityKind(Kind):
+    name = "accountability"
+    shape = "`{process, column, party}`"
+    meaning = "set a cell of the matrix: process id or `all`, column application, interface or `both`"
+    catalogue = "Accountability"
+    catalogue_order = 30
+    part = "accountability"
+    order = 50
+
+    def parse(self, data: Any) -> Accountability | str:
+        result = mapping(data, ("process", "column", "party"))
+        if isinstance(result, str):
+            return result
+        if result["column"] not in (*COLUMNS, BOTH):
+            column = result["column"]
+            hint = did_you_mean(str(column), (*COLUMNS, BOTH))
+            return f"column must be application, interface or both; found {shown(column)}{hint}"
+        if result["party"] not in INTERFACE_CELLS:
+            return unknown("party", result["party"], INTERFACE_CELLS)
+        return Accountability(result["process"], result["column"], result["party"])
+
+    def describe(self, payload: Accountability) -> str:
+        return f"accountability {payload.process} {payload.column} = {payload.party}"
+
+    def check(self, payload: Accountability, pack: PackFacts) -> list[str]:
+        allowed = (*pack.process_ids, "all")
+        if payload.process in allowed:
+            return []
+        return [
+            f"unknown process '{payload.process}'; expected one of "
+            f"{', '.join(allowed)}{did_you_mean(str(payload.process), allowed)}"
+        ]
+
+    def disagreement(self, mine: Any, theirs: Any, other: str, pack: PackFacts) -> str:
+        ours, yours = _cells(mine, pack.process_ids), _cells(theirs, pack.process_ids)
+        clashes = sorted(cell for cell in ours.keys() & yours.keys() if ours[cell] != yours[cell])
+        if not clashes:
+            return ""
+        process, column = clashes[0]
+        more = f" (and {len(clashes) - 1} more cells)" if len(clashes) > 1 else ""
+        return (
+            f"sets accountability {process} {column} = {ours[(process, column)]}{more}, "
+            f"but rule {other} sets {yours[(process, column)]}"
+        )
+
+    def build(self, settling: Any) -> tuple[MatrixRow, ...]:
+        pack = settling.pack
+        model_id = settling.parts["recommendation"].model
+        model = pack.models.get(model_id) if model_id else None
+        cells = {
+            process.id: list(model.cells[process.id]) if model else [UNDECIDED, UNDECIDED] for process in pack.processes
+        }
+        for made in sorted(settling.made(self.name), key=lambda m: m.rank):
+            for process_id, column in made.payload.cells(pack.process_ids):
+                cells[process_id][COLUMNS.index(column)] = made.payload.party
+        for process_id, decided in settling.scenario.decisions.items():
+            for column, party in decided.items():
+                if process_id in cells:
+                    cells[process_id][COLUMNS.index(column)] = party
+        return tuple(MatrixRow(process.id, process.name, *cells[process.id]) for process in pack.processes)
+
+    def sections(self, value: tuple[MatrixRow, ...], assessment: Any) -> list[Section]:
+        rows = [(row.name, party_label(row.application), party_label(row.interface)) for row in value]
+        return [Section("Accountability", ("support process", "application", "interface"), rows)]
+
+    def outranked(self, payload: Accountability, assessment: Any) -> str | None:
+        cells = {(row.process, column): getattr(row, column) for row in assessment.accountability for column in COLUMNS}
+        lost = sorted(
+            cell
+            for cell in payload.cells(tuple(row.process for row in assessment.accountability))
+            if cells.get(cell, payload.party) != payload.party
+        )
+        if not lost:
+            return None
+        process, column = lost[0]
+        more = f" and {len(lost) - 1} more cells" if len(lost) > 1 else ""
+        return (
+            f"{self.describe(payload)}: {process} {column} is {cells[lost[0]]}{more} "
+            "(a higher-priority rule or a recorded decision)"
+        )
+
+    def expectations(self) -> tuple[Expectation, ...]:
+        return (MatrixExpectation(),)
+
+    def outline(self, value: tuple[MatrixRow, ...]) -> tuple[tuple[str, str], ...]:
+        return tuple((row.application, row.interface) for row in value)
+
+
+def _cells(payloads: Any, process_ids: tuple[str, ...]) -> dict[tuple[str, str], str]:
+    return {cell: payload.party for payload in payloads for cell in payload.cells(process_ids)}
+
+
+class MatrixExpectation(Expectation):
+    """`matrix: {process: {application: party, interface: party}}`: those cells have those parties."""
+
+    keys = ("matrix",)
+
+    def problems(self, key: str, value: Any, pack: Any) -> list[str]:
+        if not isinstance(value, dict):
+            return ["matrix: expected process: {application: party, interface: party}"]
+        problems = []
+        for process, cells in value.items():
+            if process not in pack.process_ids:
+                problems.append(f"matrix: unknown process '{process}'{did_you_mean(process, pack.process_ids)}")
+            if not isinstance(cells, dict) or not cells:
+                problems.append(f"matrix.{process}: expected {{application: party}}")
+                continue
+            for column, party in cells.items():
+                if column not in COLUMNS or party not in INTERFACE_CELLS:
+                    hint = did_you_mean(str(party), INTERFACE_CELLS)
+                    problems.append(
+                        f"matrix.{process}: expected columns {', '.join(COLUMNS)} with parties "
+                        f"{', '.join(INTERFACE_CELLS)}; found {column}: {party}{hint}"
+                    )
+        return problems
+
+    def diff(self, expect: Any, assessment: Any) -> list[str]:
+        actual = {
+            row.process: {"application": row.application, "interface": row.interface}
+            for row in assessment.accountability
+        }
+        lines = []
+        for process, cells in expect.get("matrix", {}).items():
+            for column, party in cells.items():
+                got = actual.get(process, {}).get(column)
+                if got != party:
+                    lines += [f"- matrix.{process}.{column}: {party}", f"+ matrix.{process}.{column}: {got}"]
+        return lines
+
+
+KIND = AccountabilityKind()

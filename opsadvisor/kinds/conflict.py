@@ -1,0 +1,127 @@
+"""`conflict`: an inconsistency to resolve (e.g. contract ownership), with a remedy. All firings are collected."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from ..contract import SEVERITIES
+from ..errors import did_you_mean
+from .base import Column, Expectation, IdsExpectation, Kind, PackFacts, Section, SummaryTable, mapping, text_fields
+
+
+@dataclass(frozen=True)
+class ConflictRule:
+    kind: str
+    severity: str
+    message: str
+    remedy: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    kind: str
+    severity: str
+    message: str
+    remedy: str
+    rule: str
+
+
+@dataclass
+class ConflictTally:
+    by_kind: Counter[str]
+    services: int = 0
+
+
+class ConflictKind(Kind):
+    name = "conflict"
+    shape = "`{kind, severity, message, remedy}`"
+    meaning = "a conflict to resolve; kind from `conflict_kinds`"
+    catalogue = "Conflicts"
+    catalogue_order = 20
+    part = "conflicts"
+    order = 20
+    columns = (Column("conflicts", 30, lambda outline: ";".join(outline)),)
+    aspects = (("conflicts", 30),)
+
+    def parse(self, data: Any) -> ConflictRule | str:
+        result = mapping(data, ("kind", "severity", "message", "remedy"))
+        if isinstance(result, str):
+            return result
+        if result["severity"] not in SEVERITIES:
+            return f"severity must be one of {', '.join(SEVERITIES)}{did_you_mean(str(result['severity']), SEVERITIES)}"
+        result = text_fields(result, ("kind", "message", "remedy"))
+        return result if isinstance(result, str) else ConflictRule(**result)
+
+    def describe(self, payload: ConflictRule) -> str:
+        return f"conflict {payload.kind} ({payload.severity})"
+
+    def detail(self, payload: ConflictRule) -> str:
+        return payload.message
+
+    def detail_lines(self, payload: ConflictRule) -> list[tuple[str, str]]:
+        return [("message", payload.message), ("remedy", payload.remedy)]
+
+    def texts(self, payload: ConflictRule) -> tuple[str, ...]:
+        return (payload.kind, payload.message, payload.remedy)
+
+    def check(self, payload: ConflictRule, pack: PackFacts) -> list[str]:
+        if payload.kind in pack.conflict_kinds:
+            return []
+        return [
+            f"unknown conflict kind '{payload.kind}'; declare it under conflict_kinds "
+            f"or use one of {', '.join(sorted(pack.conflict_kinds))}{did_you_mean(payload.kind, pack.conflict_kinds)}"
+        ]
+
+    def build(self, settling: Any) -> tuple[Conflict, ...]:
+        text = settling.text
+        conflicts = {
+            Conflict(m.payload.kind, m.payload.severity, text(m.payload.message), text(m.payload.remedy), m.rule.id)
+            for m in settling.made(self.name)
+        }
+        return tuple(sorted(conflicts, key=lambda c: (-SEVERITIES.index(c.severity), c.kind, c.rule, c.message)))
+
+    def sections(self, value: tuple[Conflict, ...], assessment: Any) -> list[Section]:
+        return [
+            Section(
+                "Conflicts",
+                ("severity", "kind", "conflict", "remedy", "rule"),
+                [(c.severity, c.kind, c.message, c.remedy, c.rule) for c in value],
+                "No conflicts found.",
+                (None, None, 40, 40, None),
+            )
+        ]
+
+    def expectations(self) -> tuple[Expectation, ...]:
+        return (
+            IdsExpectation(
+                "conflicts",
+                "no_conflicts",
+                lambda a: sorted({c.kind for c in a.conflicts}),
+                lambda pack: tuple(sorted(pack.conflict_kinds)),
+            ),
+        )
+
+    def outline(self, value: tuple[Conflict, ...]) -> tuple[str, ...]:
+        return tuple(conflict.kind for conflict in value)
+
+    def findings(self, outline: tuple[str, ...]) -> int:
+        return len(outline)
+
+    def new_tally(self) -> ConflictTally:
+        return ConflictTally(Counter())
+
+    def tally(self, tally: ConflictTally, outline: tuple[str, ...]) -> ConflictTally:
+        tally.by_kind.update(outline)
+        tally.services += bool(outline)
+        return tally
+
+    def summary_tables(self, tally: ConflictTally, process_names: Any) -> list[SummaryTable]:
+        return [SummaryTable("Conflicts by kind", ["kind", "conflicts"], sorted(tally.by_kind.items()))]
+
+    def diff_aspects(self, outline: tuple[str, ...]) -> dict[str, str]:
+        return {"conflicts": ", ".join(sorted(set(outline))) or "none"}
+
+
+KIND = ConflictKind()

@@ -1,0 +1,113 @@
+"""`governance`: a governance area (a support process) where IT can add value. All firings are collected."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import did_you_mean
+from .base import Column, Expectation, IdsExpectation, Kind, PackFacts, Section, SummaryTable, mapping, text_fields
+
+
+@dataclass(frozen=True)
+class Governance:
+    process: str
+    advice: str
+
+
+@dataclass(frozen=True)
+class GovernanceArea:
+    process: str
+    advice: str
+    rule: str
+
+
+class GovernanceKind(Kind):
+    name = "governance"
+    shape = "`{process, advice}`"
+    meaning = "a governance area where IT can add value"
+    catalogue = "Governance: where IT adds value"
+    catalogue_order = 40
+    part = "governance_areas"
+    order = 30
+    summary_order = 45
+    columns = (Column("governance_areas", 50, lambda outline: ";".join(outline)),)
+    aspects = (("governance", 50),)
+
+    def parse(self, data: Any) -> Governance | str:
+        result = mapping(data, ("process", "advice"))
+        if not isinstance(result, str):
+            result = text_fields(result, ("advice",))
+        return result if isinstance(result, str) else Governance(**result)
+
+    def describe(self, payload: Governance) -> str:
+        return f"governance area {payload.process}"
+
+    def detail(self, payload: Governance) -> str:
+        return payload.advice
+
+    def detail_lines(self, payload: Governance) -> list[tuple[str, str]]:
+        return [("advice", payload.advice)]
+
+    def texts(self, payload: Governance) -> tuple[str, ...]:
+        return (payload.advice,)
+
+    def check(self, payload: Governance, pack: PackFacts) -> list[str]:
+        if payload.process in pack.process_ids:
+            return []
+        return [
+            f"unknown process '{payload.process}'; expected one of "
+            f"{', '.join(pack.process_ids)}{did_you_mean(str(payload.process), pack.process_ids)}"
+        ]
+
+    def build(self, settling: Any) -> tuple[GovernanceArea, ...]:
+        order = {process_id: index for index, process_id in enumerate(settling.pack.process_ids)}
+        text = settling.text
+        areas = {GovernanceArea(m.payload.process, text(m.payload.advice), m.rule.id) for m in settling.made(self.name)}
+        return tuple(sorted(areas, key=lambda a: (order[a.process], a.rule, a.advice)))
+
+    def sections(self, value: tuple[GovernanceArea, ...], assessment: Any) -> list[Section]:
+        names = assessment.process_names
+        return [
+            Section(
+                "Where IT can add value",
+                ("process", "advice", "rule"),
+                [(names.get(g.process, g.process), g.advice, g.rule) for g in value],
+                "No governance areas flagged.",
+                (None, 60, None),
+            )
+        ]
+
+    def expectations(self) -> tuple[Expectation, ...]:
+        return (
+            IdsExpectation(
+                "governance",
+                "no_governance",
+                lambda a: sorted({g.process for g in a.governance_areas}),
+                lambda pack: pack.process_ids,
+            ),
+        )
+
+    def outline(self, value: tuple[GovernanceArea, ...]) -> tuple[str, ...]:
+        return tuple(area.process for area in value)
+
+    def new_tally(self) -> Counter[str]:
+        return Counter()
+
+    def tally(self, tally: Counter[str], outline: tuple[str, ...]) -> Counter[str]:
+        tally.update(outline)
+        return tally
+
+    def summary_tables(self, tally: Counter[str], process_names: Any) -> list[SummaryTable]:
+        rows = [
+            (process_names.get(process, process), count)
+            for process, count in sorted(tally.items(), key=lambda item: (-item[1], item[0]))
+        ]
+        return [SummaryTable("Governance areas (where IT can add value)", ["process", "services"], rows)]
+
+    def diff_aspects(self, outline: tuple[str, ...]) -> dict[str, str]:
+        return {"governance": ", ".join(sorted(set(outline))) or "none"}
+
+
+KIND = GovernanceKind()

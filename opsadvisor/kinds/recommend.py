@@ -1,0 +1,155 @@
+"""`recommend`: the reference model to aim for (A, B or C), and with `mode`, the recommendation part.
+
+Competing firings settle by priority: the highest-priority rule wins (ties: the later rule id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..contract import MODELS
+from .base import Column, Expectation, Kind, SummaryTable, ValueExpectation, mapping, unknown
+
+
+@dataclass(frozen=True)
+class Recommend:
+    model: str
+    suggestion: bool = False
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    model: str | None
+    name: str | None
+    mode: int | None
+    suggestion: bool
+    because: tuple[str, ...]
+
+
+NO_MODEL = "none"
+
+
+class RecommendKind(Kind):
+    name = "recommend"
+    shape = "`recommend: A`, or `{model: A, suggestion: true}`"
+    meaning = "the reference model (A, B or C); the highest priority wins"
+    catalogue = "Model and mode"
+    catalogue_order = 10
+    part = "recommendation"
+    order = 10
+    columns = (
+        Column("model", 10, lambda outline: outline[0] or ""),
+        Column("mode", 20, lambda outline: "" if outline[1] is None else outline[1]),
+    )
+    aspects = (("model", 10), ("mode", 20))
+
+    def parse(self, data: Any) -> Recommend | str:
+        if isinstance(data, str):
+            data = {"model": data}
+        result = mapping(data, ("model",), ("suggestion",))
+        if isinstance(result, str):
+            return result
+        if result["model"] not in MODELS:
+            return unknown("model", result["model"], MODELS)
+        if not isinstance(result.get("suggestion", False), bool):
+            return "suggestion must be true or false"
+        return Recommend(result["model"], result.get("suggestion", False))
+
+    def describe(self, payload: Recommend) -> str:
+        return f"{'suggest' if payload.suggestion else 'recommend'} model {payload.model}"
+
+    def disagreement(self, mine: Any, theirs: Any, other: str, pack: Any) -> str:
+        ours, yours = {p.model for p in mine}, {p.model for p in theirs}
+        if ours and yours and ours != yours:
+            return f"recommends model {', '.join(sorted(ours))}, but rule {other} recommends {', '.join(sorted(yours))}"
+        return ""
+
+    def build(self, settling: Any) -> Recommendation:
+        recommends, modes = settling.made("recommend"), settling.made("mode")
+        if not recommends:
+            mode = max(modes, key=lambda m: m.rank, default=None)
+            return Recommendation(None, None, mode.payload.mode if mode else None, False, ())
+        winner = max(recommends, key=lambda m: m.rank)
+        model_id = winner.payload.model
+        model = settling.pack.models.get(model_id)
+        candidates = [(m.rank, m.payload.mode, m.rule.id) for m in modes]
+        if model is not None:
+            candidates.append((winner.rank, model.mode, winner.rule.id))
+        _, mode, mode_rule = max(candidates) if candidates else ((0, ""), None, None)
+        because = {m.rule.id for m in recommends if m.payload.model == model_id}
+        if mode_rule is not None:
+            because.add(mode_rule)
+        return Recommendation(
+            model_id, model.name if model else None, mode, winner.payload.suggestion, tuple(sorted(because))
+        )
+
+    def to_json(self, value: Recommendation) -> dict[str, Any]:
+        return {
+            "model": value.model,
+            "name": value.name,
+            "mode": value.mode,
+            "suggestion": value.suggestion,
+            "because": list(value.because),
+        }
+
+    def headline(self, value: Recommendation) -> list[str]:
+        if value.model is None:
+            return ["No model recommended: the facts given do not decide one."]
+        label = "Suggested model" if value.suggestion else "Recommended model"
+        lines = [f"{label}: {value.model} - {value.name}"]
+        if value.mode is not None:
+            lines.append(
+                f"Mode: {value.mode} ({'predictable, IT-run' if value.mode == 1 else 'exploratory, business-led'})"
+            )
+        if value.suggestion:
+            lines.append("This is a suggestion from the facts: the operate-ownership ambition is not yet set.")
+        lines.append("Because: " + ", ".join(value.because))
+        return lines
+
+    def outranked(self, payload: Recommend, assessment: Any) -> str | None:
+        rec = assessment.recommendation
+        if payload.model == rec.model:
+            return None
+        return f"recommend model {payload.model}: model {rec.model} wins ({_winners(rec)}, higher priority)"
+
+    def expectations(self) -> tuple[Expectation, ...]:
+        return (
+            ValueExpectation(
+                "model",
+                lambda a: a.recommendation.model,
+                lambda v: v is None or v in MODELS,
+                f"one of {', '.join(MODELS)} or null",
+            ),
+            ValueExpectation(
+                "suggestion",
+                lambda a: a.recommendation.suggestion,
+                lambda v: isinstance(v, bool),
+                "true or false",
+            ),
+        )
+
+    def outline(self, value: Recommendation) -> tuple[str | None, int | None]:
+        return (value.model, value.mode)
+
+    def new_tally(self) -> dict[tuple[str, str], int]:
+        return {}
+
+    def tally(self, tally: dict[tuple[str, str], int], outline: tuple[str | None, int | None]) -> Any:
+        key = (outline[0] or NO_MODEL, "-" if outline[1] is None else str(outline[1]))
+        tally[key] = tally.get(key, 0) + 1
+        return tally
+
+    def summary_tables(self, tally: dict[tuple[str, str], int], process_names: Any) -> list[SummaryTable]:
+        rows = [(model, mode, count) for (model, mode), count in sorted(tally.items())]
+        return [SummaryTable("Services per model and mode", ["model", "mode", "services"], rows)]
+
+    def diff_aspects(self, outline: tuple[str | None, int | None]) -> dict[str, str]:
+        return {"model": outline[0] or "none", "mode": "none" if outline[1] is None else str(outline[1])}
+
+
+def _winners(rec: Recommendation) -> str:
+    return ", ".join(rec.because) if rec.because else "another rule"
+
+
+KIND = RecommendKind()

@@ -1,0 +1,57 @@
+"""Rule-pack stage: read rule files (data, never code) into a validated, typed RulePack.
+
+- ir: the rule IR (rules, conditions, conclusions, the pack) every front end produces;
+- conditions: which tests apply to which fact, shared by every front end;
+- yaml_front (and frontends, their registry by file suffix): a rule file becomes IR rules with locations;
+- layering: layers, overrides, disabling, the pack's version;
+- crosscheck: checks that need the whole pack.
+Conclusions are parsed by their kinds (opsadvisor.kinds).
+"""
+
+from __future__ import annotations
+
+from .conditions import GROUP_KEYS, TESTS_BY_KIND
+from .crosscheck import PLACEHOLDER
+from .ir import (
+    DEFAULT_PRIORITY,
+    MAX_PRIORITY,
+    RULE_ID,
+    Conclusion,
+    Condition,
+    Group,
+    Location,
+    Model,
+    Problem,
+    Process,
+    Rule,
+    RulePack,
+    derived_names,
+    shown,
+)
+from .layering import default_rules_dir, load_pack, load_pack_with_problems
+from .yaml_front import FILE_KEYS, RULE_KEYS
+
+__all__ = [
+    "DEFAULT_PRIORITY",
+    "FILE_KEYS",
+    "GROUP_KEYS",
+    "MAX_PRIORITY",
+    "PLACEHOLDER",
+    "RULE_ID",
+    "RULE_KEYS",
+    "TESTS_BY_KIND",
+    "Conclusion",
+    "Condition",
+    "Group",
+    "Location",
+    "Model",
+    "Problem",
+    "Process",
+    "Rule",
+    "RulePack",
+    "default_rules_dir",
+    "derived_names",
+    "load_pack",
+    "load_pack_with_problems",
+    "shown",
+]

@@ -1,0 +1,75 @@
+"""Cross-checks that need the whole pack: processes, conflict kinds, derived facts, placeholders.
+
+Each conclusion kind checks its own payload against the pack (kinds.Kind.check); this module adds
+what holds for every rule whatever it concludes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..contract import FACTS, SERVICE_PLACEHOLDERS
+from ..errors import did_you_mean
+from ..kinds import PackFacts, kind
+from .ir import Conclusion, Group, Location, Problems, Process, Rule, derived_names
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+class CrossChecker:
+    """Checks that need the whole pack: processes, conflict kinds, derived facts, placeholders."""
+
+    def __init__(
+        self,
+        problems: Problems,
+        processes: tuple[Process, ...],
+        conflict_kinds: dict[str, str],
+        rules: tuple[Rule, ...],
+    ) -> None:
+        self.problems = problems
+        self.pack = PackFacts(tuple(process.id for process in processes), conflict_kinds)
+        self.rules = rules
+        self.derived = derived_names(rules)
+        self.placeholders = (*SERVICE_PLACEHOLDERS, *FACTS, *self.derived)
+
+    def check(self) -> None:
+        if not self.pack.process_ids:
+            self.problems.add("rule pack", "defines no processes (the bundled rules/00-reference.yaml has them)")
+        for rule in self.rules:
+            for item in rule.when.items:
+                if isinstance(item, Group):
+                    self._no_derived_inside(rule, item)
+            for condition in rule.when.conditions():
+                if condition.derived and condition.fact not in self.derived:
+                    known = (*FACTS, *self.derived)
+                    self.problems.add(
+                        condition.location,
+                        f"rule {rule.id}: unknown fact '{condition.fact}'{did_you_mean(condition.fact, known)}; "
+                        "not a scenario fact and no rule derives it",
+                    )
+            for conclusion in rule.then:
+                self._conclusion(rule, conclusion)
+
+    def _no_derived_inside(self, rule: Rule, group: Group) -> None:
+        for condition in group.conditions():
+            if condition.derived and condition.fact in self.derived:  # an unknown name is reported once, below
+                self.problems.add(
+                    condition.location,
+                    f"rule {rule.id}: the derived fact '{condition.fact}' can only be tested at the "
+                    f"top level of 'when', not inside '{group.mode}'",
+                )
+
+    def _conclusion(self, rule: Rule, conclusion: Conclusion) -> None:
+        conclusion_kind = kind(conclusion.kind)
+        for problem in conclusion_kind.check(conclusion.payload, self.pack):
+            self.problems.add(conclusion.location, f"rule {rule.id}: {problem}")
+        for text in conclusion_kind.texts(conclusion.payload):
+            self._placeholders(rule, conclusion.location, text)
+
+    def _placeholders(self, rule: Rule, where: Location, text: str) -> None:
+        for name in PLACEHOLDER.findall(text):
+            if name not in self.placeholders:
+                self.problems.add(
+                    where,
+                    f"rule {rule.id}: unknown placeholder {{{name}}}{did_you_mean(name, self.placeholders)}",
+                )

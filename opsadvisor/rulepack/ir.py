@@ -1,0 +1,197 @@
+"""The rule pack's intermediate representation: what every front end produces and the engine compiles.
+
+A front end (YAML rule files today) turns a file into these objects, each with the location it came
+from; nothing here knows how a rule was written. A conclusion carries a typed payload that its kind
+(opsadvisor.kinds) parsed and knows how to describe, settle and report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+MAX_PRIORITY = 1000
+DEFAULT_PRIORITY = 100
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One test on one fact, e.g. criticality at_least high."""
+
+    fact: str
+    test: str
+    operand: Any
+    location: Location
+    derived: bool = False
+
+    def describe(self) -> str:
+        return f"{self.fact} {self.test} {shown_plain(self.operand)}"
+
+
+@dataclass(frozen=True)
+class Group:
+    """Conditions that must all hold ("all") or of which one must hold ("any")."""
+
+    mode: str
+    items: tuple[Condition | Group, ...]
+
+    def conditions(self) -> Iterable[Condition]:
+        for item in self.items:
+            if isinstance(item, Group):
+                yield from item.conditions()
+            else:
+                yield item
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """One conclusion of a rule: its kind's name, the payload that kind parsed, and where it was written."""
+
+    kind: str
+    payload: Any
+    location: Location
+
+    def describe(self) -> str:
+        """One line for the trace and the rule catalogue, e.g. 'conflict contract_ownership (high)'."""
+        from ..kinds import kind
+
+        return kind(self.kind).describe(self.payload)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    rationale: str
+    priority: int
+    when: Group
+    then: tuple[Conclusion, ...]
+    location: Location
+    source: str = ""
+    overrides: Location | None = None
+
+    @cached_property
+    def concluded(self) -> tuple[str, ...]:
+        """What the rule concludes, one line each (computed once: the trace shows it per firing)."""
+        return tuple(conclusion.describe() for conclusion in self.then)
+
+    @cached_property
+    def facts_tested(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(condition.fact for condition in self.when.conditions()))
+
+    @cached_property
+    def derives(self) -> tuple[tuple[str, Any], ...]:
+        """The (name, value) pairs of the facts this rule derives, in the order it derives them."""
+        return tuple(pair for conclusion in self.then if conclusion.kind == "derive" for pair in conclusion.payload)
+
+    def of_kind(self, name: str) -> tuple[Any, ...]:
+        """The payloads of this rule's conclusions of one kind."""
+        return tuple(conclusion.payload for conclusion in self.then if conclusion.kind == name)
+
+
+@dataclass(frozen=True)
+class Process:
+    id: str
+    name: str
+    location: Location = field(default=Location("", 0), compare=False)
+
+
+@dataclass(frozen=True)
+class Model:
+    id: str
+    name: str
+    ambition: str
+    mode: int
+    cells: dict[str, tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class RulePack:
+    rules: tuple[Rule, ...]
+    processes: tuple[Process, ...]
+    models: dict[str, Model]
+    questions: dict[str, str]
+    conflict_kinds: dict[str, str]
+    files: tuple[str, ...]
+    version: str
+    disabled: dict[str, Location] = field(default_factory=dict)
+    # The Support Model Design Workshop: discussion questions by process id, and the rules that
+    # decide whom to invite (run for the workshop pack only, so they stay out of assessments).
+    workshop_questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    workshop_rules: tuple[Rule, ...] = ()
+    # What is built from this pack once (durable_rules rulesets and matchers), freed with the pack.
+    # Not an init field, so dataclasses.replace() gives the new pack an empty cache of its own.
+    compiled: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    @property
+    def process_ids(self) -> tuple[str, ...]:
+        return tuple(process.id for process in self.processes)
+
+    @property
+    def risk_ids(self) -> tuple[str, ...]:
+        return tuple(sorted({risk.id for rule in self.rules for risk in rule.of_kind("risk")}))
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((rule for rule in self.rules if rule.id == rule_id), None)
+
+
+def derived_names(rules: Iterable[Rule]) -> tuple[str, ...]:
+    return tuple(sorted({name for rule in rules for name, _ in rule.derives}))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the pack: where (file:line, or a layer label) and what."""
+
+    location: Location | str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class Problems:
+    """The problems found so far; readers add to it and go on, so one run reports them all."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, location: Location | str, message: str) -> None:
+        self.items.append(Problem(location, message))
+
+
+def shown(value: Any) -> str:
+    """A rule-file value as an author wrote it in YAML: 'text', 3, true, nothing, [a, b]."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(shown(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {shown(item)}" for key, item in value.items()) + "}"
+    return str(value)
+
+
+def shown_plain(value: Any) -> str:
+    """A value as the trace and catalogue show it: true/false, [a, b], or the text unquoted."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(str(item) for item in value) + "]"
+    return str(value)

@@ -1,0 +1,193 @@
+"""Layering: read rule directories (layers) through the front ends and merge them into one RulePack.
+
+A pack is one or more layers (directories or files). Files in a layer load in name order; a later
+layer replaces a rule with the same id, can disable rules by id, and can add processes, model
+cells, questions and conflict kinds. Every problem is reported as file:line with what is wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..errors import RulesError, did_you_mean
+from .crosscheck import CrossChecker
+from .document import Document
+from .frontends import FRONT_ENDS, front_end_for
+from .ir import Location, Model, Problem, Problems, Process, Rule, RulePack
+
+
+@dataclass
+class _Layer:
+    label: str
+    files: list[tuple[str, bytes]]
+
+
+def default_rules_dir() -> Path:
+    """The bundled pack: inside the installed package, or `rules/` beside it in a checkout."""
+    package = Path(__file__).parent.parent
+    installed = package / "rules"
+    return installed if installed.is_dir() else package.parent / "rules"
+
+
+def _read_layer(path: Path, label: str, problems: Problems) -> _Layer:
+    if path.is_file():
+        return _Layer(label, [(label, path.read_bytes())])
+    if not path.is_dir():
+        problems.add(label, "no such rule directory or file")
+        return _Layer(label, [])
+    files = sorted(p for p in path.iterdir() if p.suffix in FRONT_ENDS and p.is_file())
+    if not files:
+        problems.add(label, "holds no rule files (*.yaml)")
+    return _Layer(label, [(f"{label}/{p.name}", p.read_bytes()) for p in files])
+
+
+def load_pack(extra: Iterable[str | Path] = (), include_default: bool = True) -> RulePack:
+    """Load the default pack (unless excluded) with extra layers on top, or raise RulesError."""
+    pack, problems = load_pack_with_problems(extra, include_default)
+    if problems:
+        raise RulesError("", [str(problem) for problem in problems])
+    return pack
+
+
+def load_pack_with_problems(
+    extra: Iterable[str | Path] = (), include_default: bool = True
+) -> tuple[RulePack, tuple[Problem, ...]]:
+    """The pack as far as it loads (rules with problems left out), and every problem found."""
+    problems = Problems()
+    layers: list[_Layer] = []
+    if include_default:
+        layers.append(_read_layer(default_rules_dir(), "rules", problems))
+    for path in extra:
+        layers.append(_read_layer(Path(path), str(path), problems))
+    if not layers:
+        problems.add("rule pack", "empty: --no-default-rules needs at least one --rules DIR")
+        return _PackBuilder(Problems()).build(), tuple(problems.items)
+    builder = _PackBuilder(problems)
+    for layer in layers:
+        builder.add_layer(layer)
+    return builder.build(), tuple(problems.items)
+
+
+class _PackBuilder:
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        self.rules: dict[str, Rule] = {}
+        self.disabled: dict[str, Location] = {}
+        self.processes: dict[str, Process] = {}
+        self.models: dict[str, dict[str, Any]] = {}
+        self.questions: dict[str, str] = {}
+        self.conflict_kinds: dict[str, str] = {}
+        self.workshop: dict[str, tuple[tuple[str, ...], Location]] = {}
+        self.workshop_rules: dict[str, Rule] = {}
+        self.files: list[tuple[str, bytes]] = []
+
+    def add_layer(self, layer: _Layer) -> None:
+        layer_rules: dict[str, Rule] = {}
+        for name, raw in layer.files:
+            self.files.append((name, raw))
+            document = front_end_for(name)(name, raw, self.problems)
+            if document is not None:
+                self._add_document(document, layer_rules)
+        for rule_id, rule in layer_rules.items():
+            previous = self.rules.get(rule_id)
+            if previous is not None:
+                rule = replace(rule, overrides=previous.location)
+            self.rules[rule_id] = rule
+
+    def _add_document(self, document: Document, layer_rules: dict[str, Rule]) -> None:
+        for rule in document.rules:
+            if rule.id in layer_rules:
+                self.problems.add(
+                    rule.location,
+                    f'duplicate rule id "{rule.id}" (first defined at {layer_rules[rule.id].location})',
+                )
+            layer_rules[rule.id] = rule
+        self.disabled.update(document.disable)
+        self.processes.update((process.id, process) for process in document.processes)
+        for model_id, model in document.models.items():
+            merged = self.models.setdefault(model_id, {"cells": {}})
+            cells = model.pop("cells")
+            merged.update(model)
+            merged["cells"].update(cells)
+        self.questions.update(document.questions)
+        self.conflict_kinds.update(document.conflict_kinds)
+        self.workshop.update(document.workshop_questions)
+        self.workshop_rules.update((rule.id, rule) for rule in document.workshop_rules)
+
+    def build(self) -> RulePack:
+        for rule_id, location in self.disabled.items():
+            if rule_id not in self.rules:
+                self.problems.add(
+                    location, f'cannot disable unknown rule "{rule_id}"{did_you_mean(rule_id, self.rules)}'
+                )
+        rules = tuple(
+            sorted(
+                (rule for rule in self.rules.values() if rule.id not in self.disabled),
+                key=lambda rule: (rule.priority, rule.id),
+            )
+        )
+        processes = tuple(self.processes.values())
+        models = self._models(processes)
+        for process_id, (_, location) in self.workshop.items():
+            if process_id not in self.processes:
+                self.problems.add(
+                    location, f"workshop: unknown process {process_id}{did_you_mean(process_id, self.processes)}"
+                )
+        workshop_rules = tuple(sorted(self.workshop_rules.values(), key=lambda rule: (rule.priority, rule.id)))
+        if workshop_rules:
+            CrossChecker(self.problems, processes, self.conflict_kinds, workshop_rules).check()
+        CrossChecker(self.problems, processes, self.conflict_kinds, rules).check()
+        return RulePack(
+            rules=rules,
+            processes=processes,
+            models=models,
+            questions=dict(self.questions),
+            conflict_kinds=dict(self.conflict_kinds),
+            files=tuple(name for name, _ in self.files),
+            version=_version(self.files),
+            disabled=dict(self.disabled),
+            workshop_questions={pid: questions for pid, (questions, _) in self.workshop.items()},
+            workshop_rules=workshop_rules,
+        )
+
+    def _models(self, processes: tuple[Process, ...]) -> dict[str, Model]:
+        models: dict[str, Model] = {}
+        for model_id, data in self.models.items():
+            location = data.get("location")
+            missing = [key for key in ("name", "ambition", "mode") if key not in data]
+            if missing:
+                self.problems.add(location, f"model {model_id}: missing {', '.join(missing)}")
+                continue
+            cells = data["cells"]
+            for process in processes:
+                if process.id not in cells:
+                    self.problems.add(
+                        process.location if process.location.file else location,
+                        f"process {process.id} has no accountability cells in model {model_id}; add "
+                        f"'{process.id}: [application, interface]' under models: {model_id}: accountability:",
+                    )
+            for process_id, (_, line) in cells.items():
+                if process_id not in self.processes:
+                    self.problems.add(
+                        line,
+                        f"model {model_id}: unknown process {process_id}{did_you_mean(process_id, self.processes)}",
+                    )
+            models[model_id] = Model(
+                model_id,
+                data["name"],
+                data["ambition"],
+                data["mode"],
+                {pid: value for pid, (value, _) in cells.items() if pid in self.processes},
+            )
+        return models
+
+
+def _version(files: list[tuple[str, bytes]]) -> str:
+    digest = hashlib.sha256()
+    for name, raw in files:
+        digest.update(Path(name).name.encode() + b"\0" + raw + b"\0")
+    return "sha256:" + digest.hexdigest()[:16]
