@@ -13,12 +13,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import kinds
 from ..render.markdown import escape
 from ..rulepack import RulePack
 from .inputs import iter_entries
 from .runner import OK, Outcome, assess_entries_with, default_jobs
 
-KINDS = ("validity", "model", "mode", "conflicts", "risks", "governance")
+
+def compared() -> tuple[str, ...]:
+    """What `diff` compares: validity, then each conclusion kind's aspects, in their order."""
+    aspects = sorted((aspect for kind in kinds.parts() for aspect in kind.aspects), key=lambda aspect: aspect[1])
+    return ("validity", *(name for name, _ in aspects))
+
+
 DIFF_FORMATS = ("table", "json", "markdown")
 
 
@@ -51,7 +58,7 @@ class DiffReport:
         return {
             "entries": self.entries,
             "changed": len(self.services),
-            "changes_by_kind": {kind: self.counts[kind] for kind in KINDS},
+            "changes_by_kind": {kind: self.counts[kind] for kind in compared()},
             "services": [
                 {
                     "location": service.location,
@@ -71,22 +78,17 @@ def _aspects(outcome: Outcome) -> dict[str, str]:
     """Each compared aspect of an outcome, as readable text."""
     if outcome.status != OK:
         return {"validity": "invalid"}
-    risks = sorted(f"{risk} ({'accepted' if accepted else 'pending'})" for risk, accepted in outcome.risks)
-    return {
-        "validity": "valid",
-        "model": outcome.model or "none",
-        "mode": "none" if outcome.mode is None else str(outcome.mode),
-        "conflicts": ", ".join(sorted(set(outcome.conflicts))) or "none",
-        "risks": ", ".join(risks) or "none",
-        "governance": ", ".join(sorted(set(outcome.governance))) or "none",
-    }
+    aspects = {"validity": "valid"}
+    for kind in kinds.parts():
+        aspects.update(kind.diff_aspects(outcome.outline(kind)))
+    return aspects
 
 
 def compare(before: Outcome, after: Outcome) -> tuple[Change, ...]:
     old, new = _aspects(before), _aspects(after)
     if old["validity"] != new["validity"]:
         return (Change("validity", old["validity"], new["validity"]),)
-    return tuple(Change(kind, old[kind], new[kind]) for kind in KINDS if old.get(kind) != new.get(kind))
+    return tuple(Change(kind, old[kind], new[kind]) for kind in compared() if old.get(kind) != new.get(kind))
 
 
 def diff_portfolio(inputs: Iterable[str | Path], base: RulePack, pack: RulePack, jobs: int | None = None) -> DiffReport:
@@ -108,7 +110,7 @@ def render_diff(report: DiffReport, output_format: str) -> str:
 
     if output_format == "json":
         return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    counts = [(kind, report.counts[kind]) for kind in KINDS]
+    counts = [(kind, report.counts[kind]) for kind in compared()]
     rows = [
         (service.service_id or "", service.location, change.kind, change.before, change.after)
         for service in report.services

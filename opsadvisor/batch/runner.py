@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from .. import kinds
 from ..api import Assessor, assessor_for
 from ..assessment import Assessment
 from ..errors import ScenarioError
+from ..kinds import Kind
 from ..rulepack import RulePack
 from .inputs import Entry
 
@@ -28,30 +30,44 @@ CHUNK_SIZE = 64
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the reports need of one assessed (or invalid) entry; small, to travel between processes."""
+    """What the reports need of one assessed (or invalid) entry; small, to travel between processes.
+
+    `outlines` holds each conclusion kind's outline of its part (kinds.Kind.outline), by part key.
+    """
 
     location: str
     status: str
     service_id: str | None
     service_name: str | None
-    model: str | None = None
-    mode: int | None = None
-    conflicts: tuple[str, ...] = ()  # conflict kinds
-    risks: tuple[tuple[str, bool], ...] = ()  # (risk id, accepted)
-    governance: tuple[str, ...] = ()  # process ids where IT can add value
-    open_decisions: int = 0
-    cells: tuple[tuple[str, str], ...] = ()  # (application, interface) party, per process of the pack
+    outlines: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     json: str | None = None  # the `assess --format json` contract, one line
 
-    @property
-    def pending_risks(self) -> int:
-        return sum(not accepted for _, accepted in self.risks)
+    def outline(self, kind: Kind) -> Any:
+        return self.outlines.get(kind.part)  # type: ignore[arg-type]
 
     @property
     def findings(self) -> int:
-        """Conflicts, risks nobody has accepted, and open decisions."""
-        return len(self.conflicts) + self.pending_risks + self.open_decisions
+        """Things to act on, as the kinds count them: conflicts, risks nobody has accepted, open decisions."""
+        return sum(kind.findings(self.outlines[kind.part]) for kind in kinds.parts() if kind.part in self.outlines)
+
+    # What the HTML heat map reads of the built-in kinds.
+    @property
+    def model(self) -> str | None:
+        return self.outlines["recommendation"][0] if self.outlines else None
+
+    @property
+    def conflicts(self) -> tuple[str, ...]:
+        return self.outlines.get("conflicts", ())
+
+    @property
+    def open_decisions(self) -> int:
+        return self.outlines.get("open_decisions", 0)
+
+    @property
+    def cells(self) -> tuple[tuple[str, str], ...]:
+        """(application, interface) party, per process of the pack."""
+        return self.outlines.get("accountability", ())
 
     def to_json(self) -> str:
         """The JSON line of this entry: the assessment, or status, location and error."""
@@ -88,13 +104,7 @@ def _assessed(entry: Entry, assessment: Assessment, with_json: bool) -> Outcome:
         status=OK,
         service_id=assessment.service_id,
         service_name=assessment.service_name,
-        model=assessment.recommendation.model,
-        mode=assessment.recommendation.mode,
-        conflicts=tuple(conflict.kind for conflict in assessment.conflicts),
-        risks=tuple((risk.id, risk.accepted) for risk in assessment.risks),
-        governance=tuple(area.process for area in assessment.governance_areas),
-        open_decisions=len(assessment.open_decisions),
-        cells=tuple((row.application, row.interface) for row in assessment.accountability),
+        outlines={kind.part: kind.outline(assessment.parts[kind.part]) for kind in kinds.parts()},  # type: ignore[misc]
         json=encode(assessment.to_dict()) if with_json else None,
     )
 

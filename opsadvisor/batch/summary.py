@@ -5,25 +5,23 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
+from .. import kinds
+from ..kinds.recommend import NO_MODEL
 from .runner import INVALID, Outcome
 
 TOP = 10
-NO_MODEL = "none"
 
 
 @dataclass
 class Summary:
-    """Counts over the whole portfolio, plus the services with the most findings."""
+    """Counts over the whole portfolio (one tally per conclusion kind), plus the services with the most findings."""
 
     read: int = 0
     assessed: int = 0
     invalid: int = 0
-    models: Counter[tuple[str, str]] = field(default_factory=Counter)  # (model, mode) -> services
-    conflicts: Counter[str] = field(default_factory=Counter)  # kind -> conflicts
-    services_with_conflicts: int = 0
-    risks: dict[str, list[int]] = field(default_factory=dict)  # risk id -> [pending, accepted]
-    governance: Counter[str] = field(default_factory=Counter)  # process id -> services
+    tallies: dict[str, Any] = field(default_factory=lambda: {kind.part: kind.new_tally() for kind in kinds.parts()})
     _top: list[tuple[int, int, str, str, str]] = field(default_factory=list)
 
     def add(self, outcome: Outcome) -> None:
@@ -32,13 +30,8 @@ class Summary:
             self.invalid += 1
             return
         self.assessed += 1
-        mode = "-" if outcome.mode is None else str(outcome.mode)
-        self.models[(outcome.model or NO_MODEL, mode)] += 1
-        self.conflicts.update(outcome.conflicts)
-        self.services_with_conflicts += bool(outcome.conflicts)
-        for risk_id, accepted in outcome.risks:
-            self.risks.setdefault(risk_id, [0, 0])[accepted] += 1
-        self.governance.update(outcome.governance)
+        for kind in kinds.parts():
+            self.tallies[kind.part] = kind.tally(self.tallies[kind.part], outcome.outline(kind))  # type: ignore[index]
         # the earliest entry wins a tie: its key (-index) is the larger one
         key = (outcome.findings, -self.read, outcome.location, outcome.service_id or "", outcome.service_name or "")
         if len(self._top) < TOP:
@@ -46,20 +39,26 @@ class Summary:
         elif key > self._top[0]:
             heapq.heapreplace(self._top, key)
 
+    # What the gates, the terminal and the HTML overview read of the built-in kinds' tallies.
     def per_model(self) -> dict[str, int]:
         """Services per recommended model ("none" when no model is recommended), in model order."""
         counts: Counter[str] = Counter()
-        for (model, _), count in self.models.items():
+        for (model, _), count in self.tallies["recommendation"].items():
             counts[model] += count
         return dict(sorted(counts.items(), key=lambda item: (item[0] == NO_MODEL, item[0])))
 
     @property
-    def pending_risks(self) -> int:
-        return sum(pending for pending, _ in self.risks.values())
+    def conflicts(self) -> Counter[str]:
+        """Conflicts by kind."""
+        return self.tallies["conflicts"].by_kind
 
     @property
-    def accepted_risks(self) -> int:
-        return sum(accepted for _, accepted in self.risks.values())
+    def services_with_conflicts(self) -> int:
+        return self.tallies["conflicts"].services
+
+    @property
+    def pending_risks(self) -> int:
+        return sum(pending for pending, _ in self.tallies["risks"].values())
 
     def top_services(self) -> list[tuple[str, str, str, int]]:
         """(location, id, name, findings) of the services with the most findings, most first."""
@@ -68,28 +67,17 @@ class Summary:
 
     def tables(self, process_names: dict[str, str]) -> list[tuple[str, list[str], list[tuple[object, ...]]]]:
         """The summary as (title, headers, rows) tables, shared by the terminal, Markdown and HTML."""
+        by_kind = sorted(
+            kinds.parts(), key=lambda kind: kind.order if kind.summary_order is None else kind.summary_order
+        )
+        tables = [
+            (table.title, table.headers, table.rows)
+            for kind in by_kind
+            for table in kind.summary_tables(self.tallies[kind.part], process_names)  # type: ignore[index]
+        ]
         return [
             ("Entries", ["read", "assessed", "invalid"], [(self.read, self.assessed, self.invalid)]),
-            (
-                "Services per model and mode",
-                ["model", "mode", "services"],
-                [(model, mode, count) for (model, mode), count in sorted(self.models.items())],
-            ),
-            ("Conflicts by kind", ["kind", "conflicts"], sorted(self.conflicts.items())),
-            (
-                "Risks",
-                ["risk", "pending", "accepted"],
-                [(risk, pending, accepted) for risk, (pending, accepted) in sorted(self.risks.items())]
-                + [("total", self.pending_risks, self.accepted_risks)],
-            ),
-            (
-                "Governance areas (where IT can add value)",
-                ["process", "services"],
-                [
-                    (process_names.get(process, process), count)
-                    for process, count in sorted(self.governance.items(), key=lambda item: (-item[1], item[0]))
-                ],
-            ),
+            *tables,
             (
                 f"Services with the most findings (top {TOP})",
                 ["service", "name", "location", "findings"],

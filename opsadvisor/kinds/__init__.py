@@ -23,6 +23,7 @@ __all__ = [
     "parts",
     "register",
     "registered",
+    "summarised",
     "unregister",
 ]
 
@@ -70,6 +71,11 @@ def authored() -> tuple[Kind, ...]:
 def parts() -> tuple[Kind, ...]:
     """The kinds with a part of the assessment, in report (and JSON) order."""
     return tuple(sorted((k for k in _KINDS.values() if k.part), key=lambda k: k.order))
+
+
+def summarised() -> tuple[Kind, ...]:
+    """The kinds with a part, in the order their tables stand in a portfolio summary."""
+    return tuple(sorted(parts(), key=lambda k: k.order if k.summary_order is None else k.summary_order))
 
 
 def columns() -> tuple[tuple[Kind, Column], ...]:

@@ -12,23 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..runner import Outcome
+from ... import kinds
+from ..runner import OK, Outcome
 from ..summary import Summary
 
 FORMATS = (".jsonl", ".json", ".csv", ".xlsx", ".md", ".html")
-ROW_HEADERS = (
-    "location",
-    "id",
-    "name",
-    "status",
-    "model",
-    "mode",
-    "conflicts",
-    "pending_risks",
-    "governance_areas",
-    "open_decisions",
-    "error",
-)
+
+
+def row_headers() -> tuple[str, ...]:
+    """The headers of row(): the entry's own columns, the conclusion kinds' columns, then the error."""
+    return ("location", "id", "name", "status", *(column.header for _, column in kinds.columns()), "error")
 
 
 @dataclass(frozen=True)
@@ -52,18 +45,14 @@ class Writer(Protocol):
 
 
 def row(outcome: Outcome) -> tuple[Any, ...]:
-    """One entry as a table row (CSV, XLSX, Markdown); lists are ';'-separated."""
+    """One entry as a table row (CSV, XLSX, Markdown); lists are ';'-separated, an invalid entry's are empty."""
+    assessed = outcome.status == OK
     return (
         outcome.location,
         outcome.service_id or "",
         outcome.service_name or "",
         outcome.status,
-        outcome.model or "",
-        "" if outcome.mode is None else outcome.mode,
-        ";".join(outcome.conflicts),
-        ";".join(risk for risk, accepted in outcome.risks if not accepted),
-        ";".join(outcome.governance),
-        outcome.open_decisions if outcome.status == "ok" else "",
+        *(column.value(outcome.outline(kind)) if assessed else "" for kind, column in kinds.columns()),
         outcome.error or "",
     )
 

@@ -1,4 +1,4 @@
-"""CSV: one row per entry (see ROW_HEADERS)."""
+"""CSV: one row per entry (see row_headers)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from pathlib import Path
 from ...files import AtomicFile
 from ..runner import Outcome
 from ..summary import Summary
-from . import ROW_HEADERS, ReportContext, row
+from . import ReportContext, row, row_headers
 
 
 class CsvWriter:
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.file = AtomicFile(path)
         self.writer = csv.writer(self.file.stream, lineterminator="\n")
-        self.writer.writerow(ROW_HEADERS)
+        self.writer.writerow(row_headers())
 
     def add(self, outcome: Outcome) -> None:
         self.writer.writerow(row(outcome))

@@ -12,7 +12,7 @@ from ...files import text_file
 from ...render.markdown import escape
 from ..runner import Outcome
 from ..summary import Summary
-from . import ROW_HEADERS, ReportContext, row
+from . import ReportContext, row, row_headers
 
 
 class MarkdownWriter:
@@ -20,8 +20,9 @@ class MarkdownWriter:
         self.path = path
         self.context = context
         self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by finish or abort)
-        self.spool.write("| # | " + " | ".join(ROW_HEADERS) + " |\n")
-        self.spool.write("|---:|" + "---|" * len(ROW_HEADERS) + "\n")
+        headers = row_headers()
+        self.spool.write("| # | " + " | ".join(headers) + " |\n")
+        self.spool.write("|---:|" + "---|" * len(headers) + "\n")
         self.count = 0
 
     def add(self, outcome: Outcome) -> None:

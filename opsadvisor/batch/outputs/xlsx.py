@@ -1,4 +1,4 @@
-"""XLSX: one row per entry (see ROW_HEADERS), streamed with openpyxl's write-only workbook.
+"""XLSX: one row per entry (see row_headers), streamed with openpyxl's write-only workbook.
 
 openpyxl stamps the save time into the workbook properties and every zip member; both are fixed
 here so that the same portfolio gives a byte-identical workbook.
@@ -19,7 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from ...files import binary_file
 from ..runner import Outcome
 from ..summary import Summary
-from . import ROW_HEADERS, ReportContext, row
+from . import ReportContext, row, row_headers
 
 FIXED_TIME = datetime.datetime(2000, 1, 1)
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
@@ -30,7 +30,7 @@ class XlsxWriter:
         self.path = path
         self.workbook = Workbook(write_only=True)
         self.sheet = self.workbook.create_sheet("services")
-        self.sheet.append(list(ROW_HEADERS))
+        self.sheet.append(list(row_headers()))
 
     def add(self, outcome: Outcome) -> None:
         self.sheet.append([self._cell(value) for value in row(outcome)])

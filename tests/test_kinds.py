@@ -1,0 +1,166 @@
+"""The conclusion-kind seam: a new kind is one module, and every consumer picks it up from the registry."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import json
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SCENARIOS, run_cli
+
+from opsadvisor import kinds
+
+TOY_MODULE = '''
+"""A toy conclusion kind: `- note: text` adds a note to the assessment."""
+
+from dataclasses import dataclass
+
+from opsadvisor.kinds import Column, Kind, Section, SummaryTable, register
+from opsadvisor.kinds.base import IdsExpectation
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str
+
+
+@dataclass(frozen=True)
+class NoteItem:
+    text: str
+    rule: str
+
+
+def _written(pack):
+    return tuple(note.text for rule in pack.rules for note in rule.of_kind("note"))
+
+
+class NoteKind(Kind):
+    name = "note"
+    shape = "`note: text`"
+    meaning = "a note for the reader"
+    catalogue = "Toy notes"
+    part = "notes"
+    order = 90
+    columns = (Column("notes", 90, lambda outline: ";".join(outline)),)
+    aspects = (("notes", 90),)
+
+    def parse(self, data):
+        return Note(data) if isinstance(data, str) and data else "expected the note as text"
+
+    def describe(self, payload):
+        return f"note {payload.text}"
+
+    def build(self, settling):
+        return tuple(sorted(NoteItem(settling.text(m.payload.text), m.rule.id) for m in settling.made("note")))
+
+    def sections(self, value, assessment):
+        return [Section("Notes", ("note", "rule"), [(n.text, n.rule) for n in value], "No notes.")]
+
+    def expectations(self):
+        return (IdsExpectation("notes", "no_notes", lambda a: sorted(n.text for n in a.part("notes")), _written),)
+
+
+    def outline(self, value):
+        return tuple(n.text for n in value)
+
+    def diff_aspects(self, outline):
+        return {"notes": ", ".join(outline) or "none"}
+
+
+KIND = register(NoteKind())
+'''
+
+TOY_RULES = """
+rules:
+  - id: toy.note
+    title: Every SaaS service gets a note
+    rationale: A toy rule for the toy kind.
+    when: {hosting: saas}
+    then:
+      - note: hosted by a vendor
+"""
+
+
+@pytest.fixture
+def toy_kind(tmp_path: Path) -> Iterator[Path]:
+    """Register the toy kind from a module in a temporary folder; returns a rule layer that uses it."""
+    (tmp_path / "toy_note_kind.py").write_text(TOY_MODULE, encoding="utf-8")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        importlib.import_module("toy_note_kind")
+        layer = tmp_path / "toy-rules"
+        layer.mkdir()
+        (layer / "toy.yaml").write_text(TOY_RULES, encoding="utf-8")
+        yield layer
+    finally:
+        kinds.unregister("note")
+        sys.modules.pop("toy_note_kind", None)
+        sys.path.remove(str(tmp_path))
+
+
+SAAS = SCENARIOS / "sales-crm-business-operated.json"
+
+
+def test_the_toy_kind_is_documented_in_rules_docs(toy_kind: Path) -> None:
+    result = run_cli("rules", "docs", "--rules", str(toy_kind))
+    assert result.exit_code == 0, result.output
+    assert "## Toy notes" in result.output and "### `toy.note`" in result.output
+    assert "note hosted by a vendor" in result.output
+    reference = run_cli("rules", "docs", "--reference", "--rules", str(toy_kind)).output
+    assert "| `note`" in reference and "a note for the reader" in reference
+
+
+def test_the_toy_kind_is_an_expectation_in_rule_tests(toy_kind: Path, tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        textwrap.dedent(
+            """
+            cases:
+              - name: a SaaS service has the note
+                scenario: {hosting: saas}
+                expect: {notes: [hosted by a vendor]}
+              - name: a wrong note fails
+                scenario: {hosting: saas}
+                expect: {no_notes: [hosted by a vendor]}
+            """
+        ),
+        encoding="utf-8",
+    )
+    result = run_cli("rules", "test", str(cases), "--rules", str(toy_kind))
+    assert "PASS" in result.output and "a SaaS service has the note" in result.output
+    assert "- no_notes: [hosted by a vendor]" in result.output
+    assert result.output.splitlines()[-1] == "1 passed, 1 failed"
+
+
+def test_the_toy_kind_is_a_part_of_the_json_and_text_reports(toy_kind: Path) -> None:
+    document = json.loads(run_cli("assess", str(SAAS), "--format", "json", "--rules", str(toy_kind)).output)
+    assert document["notes"] == [{"text": "hosted by a vendor", "rule": "toy.note"}]
+    assert list(document)[-4:] == ["next_steps", "notes", "trace", "rules_version"]
+    table = run_cli("assess", str(SAAS), "--rules", str(toy_kind)).output
+    assert "Notes\n-----" in table and "hosted by a vendor" in table
+
+
+def test_the_toy_kind_is_a_column_of_the_batch_csv(toy_kind: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.csv"
+    result = run_cli("batch", str(SAAS), "--out", str(out), "--jobs", "1", "-q", "--rules", str(toy_kind))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows[0]["notes"] == "hosted by a vendor"
+    assert list(rows[0])[-2:] == ["notes", "error"]
+
+
+def test_the_toy_kind_is_compared_by_diff(toy_kind: Path) -> None:
+    result = run_cli("diff", str(SAAS), "--base-rules", "rules", "--rules", str(toy_kind), "--format", "json")
+    report = json.loads(result.output)
+    assert report["changes_by_kind"]["notes"] == 1
+    assert report["services"][0]["changes"] == [{"kind": "notes", "before": "none", "after": "hosted by a vendor"}]
+
+
+def test_a_kind_name_is_registered_once() -> None:
+    with pytest.raises(ValueError, match="taken"):
+        kinds.register(kinds.kind("risk"))
