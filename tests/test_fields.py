@@ -9,13 +9,14 @@ import dataclasses
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import scenario
+from conftest import ROOT, scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -177,3 +178,19 @@ def test_the_cli_says_stdin_is_closed_and_exits_3() -> None:
         )
         assert result.returncode == 3, result.stderr
         assert result.stderr == "error: <stdin>: standard input is closed; pipe a scenario in or name a file\n"
+
+
+def _table_keys(markdown: str, heading: str) -> set[str]:
+    """The back-quoted names in the first column of the first table after a heading."""
+    table = re.search(r"((?:^\|.*\n)+)", markdown[markdown.index(heading) :], re.M)
+    assert table is not None, heading
+    rows = table.group(1).splitlines()[2:]  # below the header and its rule
+    return {name for line in rows for name in re.findall(r"`([^`]+)`", line.split("|")[1])}
+
+
+def test_the_guides_list_every_field_and_no_other() -> None:
+    """docs/batch.md's columns and the README's scenario keys are hand-written: keep them to FIELDS."""
+    columns = _table_keys((ROOT / "docs" / "batch.md").read_text(encoding="utf-8"), "### CSV and XLSX columns")
+    assert columns == set(COLUMNS)
+    keys = _table_keys((ROOT / "README.md").read_text(encoding="utf-8"), "### The scenario file (contract v1)")
+    assert keys == {"$schema", *(item.path.split(".")[0] for item in FIELDS)}
