@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from .contract import Record, scenario_spec
 from .engine import Engine
 from .facts import build_facts
 from .rulepack import RulePack, load_pack
-from .scenario import Scenario, parse_scenario, read_scenario_file
+from .scenario import Scenario, ScenarioInput, load_scenario, parse_scenario
 from .validation import json_schema
 
 RulesArg = RulePack | Iterable[str | Path] | None
@@ -65,20 +65,16 @@ def rule_pack(rules: RulesArg = None, include_default: bool = True) -> RulePack:
 
 
 def assess(
-    scenario: str | Path | Mapping[str, Any] | Scenario,
+    scenario: ScenarioInput,
     rules: RulesArg = None,
     include_default_rules: bool = True,
 ) -> Assessment:
-    """Assess one service: a scenario file path, a decoded scenario document, or a Scenario.
+    """Assess one service: a scenario file path ("-" reads stdin), a decoded scenario document, or a Scenario.
 
     Raises ScenarioError (exit 3) for invalid input and RulesError (exit 4) for a broken pack.
     """
     assessor = assessor_for(rule_pack(rules, include_default_rules))
-    if isinstance(scenario, Scenario):
-        return assessor.assess_scenario(scenario)
-    if isinstance(scenario, (str, Path)):
-        return assessor.assess_document(read_scenario_file(scenario), str(scenario))
-    return assessor.assess_document(dict(scenario))
+    return assessor.assess_scenario(load_scenario(scenario, assessor.spec))
 
 
 def schema(rules: RulesArg = None) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from . import api
 from .errors import EXIT_FINDINGS, OpsAdvisorError
 from .files import atomic_write
 from .render import FORMATS, renderer
-from .scenario import decode_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,11 +87,7 @@ def assess(
 ) -> None:
     """Assess one service described by a SCENARIO file (JSON; '-' reads stdin)."""
     pack = selected_pack(rules_dirs, no_default_rules)
-    if str(scenario) == "-":
-        document = decode_json(sys.stdin.buffer.read(), "<stdin>")
-        assessment = api.assessor_for(pack).assess_document(document, "<stdin>")
-    else:
-        assessment = api.assess(scenario, rules=pack)
+    assessment = api.assess(scenario, rules=pack)
     click.echo(renderer(output_format)(assessment, explain), nl=False)
     if ("conflict" in fail_on and assessment.conflicts) or ("risk" in fail_on and assessment.pending_risks):
         sys.exit(EXIT_FINDINGS)
@@ -326,10 +321,7 @@ def explain(
 ) -> None:
     """Why rules fired, and why not: the fired rules and near misses, or each --rule ID."""
     pack = selected_pack(rules_dirs, no_default_rules)
-    if str(scenario) == "-":
-        explanation = api.explain(decode_json(sys.stdin.buffer.read(), "<stdin>"), rule_ids, pack, source="<stdin>")
-    else:
-        explanation = api.explain(scenario, rule_ids, pack)
+    explanation = api.explain(scenario, rule_ids, pack)
     click.echo(explanation.render_json() if output_format == "json" else explanation.render_text(), nl=False)
 
 

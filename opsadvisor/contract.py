@@ -1,12 +1,17 @@
-"""The scenario input contract (v1) and the facts rules may test.
+"""The scenario input contract (v1): every scenario field, declared once in FIELDS.
 
-The contract is written once, as small spec objects, and serves three purposes: the validator walks
-it, `opsadvisor schema` prints it as JSON Schema, and the rule compiler checks rule conditions
-against the fact catalogue derived from it.
+A field's row says everything the program knows about it: its spec node (type and vocabulary),
+where it lands in the typed Scenario, the facts rules may test that it yields, its place and
+question in the dialogue, and its example value. Everything else derives from the table: the
+validator walks `scenario_spec()`, `opsadvisor schema` prints it as JSON Schema, the rule compiler
+checks conditions against FACTS, the interview asks DIALOGUE, the CSV/XLSX columns and template are
+the field paths and examples, and the generated docs list FACTS. Adding a scenario field is one
+row here plus one typed attribute of `scenario.Scenario` (a test checks the two agree).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,124 +99,392 @@ class MapOf:
 Spec = Text | Choice | Flag | Count | Date | ListOf | Record | MapOf
 
 
-def scenario_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...]) -> Record:
-    """The v1 scenario contract. Process and risk ids come from the rule pack in effect."""
-    decision = Record({"application": Choice(APPLICATION_CELLS), "interface": Choice(INTERFACE_CELLS)})
-    return Record(
-        {
-            "$schema": Text(),
-            "service": Record(
-                {
-                    "id": Text(non_empty=True, max_length=200),
-                    "name": Text(non_empty=True, max_length=200),
-                    "business_owner": Text(non_empty=True, max_length=200),
-                    "description": Text(),
-                },
-                required=("id", "name"),
-            ),
-            "ambition": Choice(AMBITIONS),
-            "hosting": Choice(HOSTING),
-            "vendor_run": Flag(),
-            "contract_owner": Choice(CONTRACT_OWNERS),
-            "integrations": ListOf(
-                Record(
-                    {
-                        "system": Text(non_empty=True, max_length=200),
-                        "type": Choice(INTEGRATION_TYPES),
-                        "system_of_record": Flag(),
-                    },
-                    required=("system", "type"),
-                    defaults={"system_of_record": False},
-                )
-            ),
-            "criticality": Choice(CRITICALITIES),
-            "data": Record({"classification": Choice(CLASSIFICATIONS), "personal_data": Flag()}),
-            "regulations": ListOf(Choice(REGULATIONS), unique=True),
-            "users": Count(),
-            "lifecycle": Choice(LIFECYCLES),
-            "business_capabilities": ListOf(Choice(CAPABILITIES), unique=True),
-            "expected_benefits": ListOf(Text(non_empty=True)),
-            "accepted_risks": ListOf(
-                Record(
-                    {
-                        "risk": Choice(risk_ids),
-                        "accepted_by": Text(non_empty=True, max_length=200),
-                        "date": Date(),
-                    },
-                    required=("risk", "accepted_by"),
-                )
-            ),
-            "decisions": MapOf(process_ids, decision),
-        },
-        required=("service",),
-    )
+# A spec that depends on the rule pack in effect: (process ids, risk ids) -> spec node.
+PackSpec = Callable[[tuple[str, ...], tuple[str, ...]], Spec]
+FactValue = str | bool | int | tuple[str, ...]
+
+
+# --- the typed records a scenario holds ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Integration:
+    system: str
+    type: str
+    system_of_record: bool
+
+
+@dataclass(frozen=True)
+class AcceptedRisk:
+    risk: str
+    accepted_by: str
+    date: str | None
 
 
 # --- the facts a rule may test -----------------------------------------------------------------
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
+def _sorted(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(values))
+
+
 @dataclass(frozen=True)
 class FactSpec:
-    """One fact rules can test. `kind` decides which tests apply (see docs/rules.md)."""
+    """One fact rules can test. `kind` decides which tests apply (see docs/rules.md).
+
+    `read` turns the value of the field that yields the fact (as the Scenario holds it, never None)
+    into the fact's value; only closed vocabularies, flags and counts, never free text.
+    """
 
     name: str
     kind: str  # "choice", "ordered", "flag", "number", "set"
     description: str
     values: tuple[str, ...] = ()
+    read: Callable[[Any], FactValue] = _same
 
     @property
     def is_set(self) -> bool:
         return self.kind == "set"
 
 
-FACTS: dict[str, FactSpec] = {
-    spec.name: spec
-    for spec in (
-        FactSpec("ambition", "choice", "the operate-ownership ambition", AMBITIONS),
-        FactSpec("hosting", "choice", "where the application runs", HOSTING),
-        FactSpec("vendor_run", "flag", "a vendor operates the application day to day"),
-        FactSpec("contract_owner", "choice", "who holds the service provider contract", CONTRACT_OWNERS),
-        FactSpec("criticality", "ordered", "business criticality", CRITICALITIES),
-        FactSpec("data.classification", "ordered", "the highest data classification", CLASSIFICATIONS),
-        FactSpec("data.personal_data", "flag", "the service processes personal data"),
-        FactSpec("regulations", "set", "regulations that apply", REGULATIONS),
-        FactSpec("users", "number", "number of users"),
-        FactSpec("lifecycle", "ordered", "lifecycle stage", LIFECYCLES),
-        FactSpec("business_capabilities", "set", "capabilities the business has in place", CAPABILITIES),
-        FactSpec("expected_benefits", "number", "how many expected benefits are listed"),
-        FactSpec("integrations", "number", "how many integrations with other systems"),
-        FactSpec("integration_types", "set", "the kinds of integration", INTEGRATION_TYPES),
-        FactSpec(
-            "system_of_record_integrations",
-            "number",
-            "how many integrations touch a system of record",
-        ),
+# --- the scenario fields -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """One scenario field: everything the program knows about it, in one place.
+
+    - `path`: the dotted path in the document ("data.classification"); also its CSV/XLSX column.
+    - `spec`: its contract node, or a PackSpec when its vocabulary comes from the rule pack.
+    - `attr`: the `scenario.Scenario` attribute that holds it; `build` turns the JSON value into
+      that attribute's value, and `default` is the JSON value an absent field is built from (None:
+      the attribute is None, the fact is missing and, when asked, an open question).
+    - `required`: the document must have it (its parent record then is required too).
+    - `facts`: the facts rules may test that it yields (FACTS, in `listed` order).
+    - `asked`: its place in the dialogue (the interview, open questions), lower first; None: never
+      asked. `ask_if` limits asking to documents it holds for; `question` is the default question
+      (a rule pack's `questions:` may reword it).
+    - `example`: a JSON value for the CSV/XLSX template's example row.
+    """
+
+    path: str
+    spec: Spec | PackSpec
+    attr: str
+    example: Any
+    build: Callable[[Any], Any] = _same
+    default: Any = None
+    required: bool = False
+    facts: tuple[FactSpec, ...] = ()
+    listed: int = 0
+    asked: int | None = None
+    ask_if: Callable[[Mapping[str, Any]], bool] | None = None
+    question: str = ""
+
+    def node(self, process_ids: tuple[str, ...] = (), risk_ids: tuple[str, ...] = ()) -> Spec:
+        """The field's spec node for a rule pack's process and risk ids."""
+        return self.spec(process_ids, risk_ids) if callable(self.spec) else self.spec
+
+    def asks(self, document: Mapping[str, Any]) -> bool:
+        """Whether the dialogue asks this field of a document (all its earlier answers known)."""
+        return self.asked is not None and (self.ask_if is None or self.ask_if(document))
+
+
+def _integrations(items: list[dict[str, Any]]) -> tuple[Integration, ...]:
+    return tuple(Integration(item["system"], item["type"], item.get("system_of_record", False)) for item in items)
+
+
+def _acceptances(items: list[dict[str, Any]]) -> tuple[AcceptedRisk, ...]:
+    return tuple(AcceptedRisk(item["risk"], item["accepted_by"], item.get("date")) for item in items)
+
+
+def _decisions(value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    return {process: dict(cells) for process, cells in value.items()}
+
+
+def _decision_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...]) -> Spec:
+    return MapOf(process_ids, Record({"application": Choice(APPLICATION_CELLS), "interface": Choice(INTERFACE_CELLS)}))
+
+
+def _acceptance_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...]) -> Spec:
+    return ListOf(
+        Record(
+            {"risk": Choice(risk_ids), "accepted_by": Text(non_empty=True, max_length=200), "date": Date()},
+            required=("risk", "accepted_by"),
+        )
     )
-}
 
-# Which scenario field a fact comes from: a missing field makes its facts missing.
-FACT_SOURCES: dict[str, str] = {
-    "integration_types": "integrations",
-    "system_of_record_integrations": "integrations",
-}
 
-# Scenario fields that are open questions when missing, in the order the dialogue asks them.
-QUESTION_FIELDS = (
-    "ambition",
-    "expected_benefits",
-    "contract_owner",
-    "vendor_run",
-    "hosting",
-    "integrations",
-    "criticality",
-    "data.classification",
-    "data.personal_data",
-    "regulations",
-    "users",
-    "lifecycle",
-    "business_capabilities",
-    "service.business_owner",
+def _business_ambition(document: Mapping[str, Any]) -> bool:
+    """Expected benefits are asked when the business is to operate (part of) the service (seed:
+    "When the aspiration ... is to be business operated, make the expected benefits from this
+    approach explicit and explore if these expectations can be validated")."""
+    return document.get("ambition") in ("business_operated", "mixed")
+
+
+_NAME = Text(non_empty=True, max_length=200)
+
+# In document order: the order of `opsadvisor schema`, an interview's output and the CSV columns.
+FIELDS: tuple[Field, ...] = (
+    Field(
+        "service.id",
+        _NAME,
+        "service_id",
+        "ops-field",
+        required=True,
+        asked=0,
+        question="What is the service's id (a short, unique name such as hr-payroll)?",
+    ),
+    Field(
+        "service.name",
+        _NAME,
+        "service_name",
+        "Field service planning",
+        required=True,
+        asked=10,
+        question="What is the service called?",
+    ),
+    Field(
+        "service.business_owner",
+        _NAME,
+        "business_owner",
+        "Operations Director",
+        asked=150,
+        question="Who is the business owner, the stakeholder who accepts the service's risks?",
+    ),
+    Field("service.description", Text(), "description", "Planning of engineers' visits"),
+    Field(
+        "ambition",
+        Choice(AMBITIONS),
+        "ambition",
+        "business_operated",
+        facts=(FactSpec("ambition", "choice", "the operate-ownership ambition", AMBITIONS),),
+        listed=10,
+        asked=20,
+        question="Is the service to be operated by the IT function, by the business, or a mix of both?",
+    ),
+    Field(
+        "hosting",
+        Choice(HOSTING),
+        "hosting",
+        "saas",
+        facts=(FactSpec("hosting", "choice", "where the application runs", HOSTING),),
+        listed=20,
+        asked=60,
+        question="Where does the application run - SaaS, vendor hosted, on premise or in the cloud?",
+    ),
+    Field(
+        "vendor_run",
+        Flag(),
+        "vendor_run",
+        True,
+        facts=(FactSpec("vendor_run", "flag", "a vendor operates the application day to day"),),
+        listed=30,
+        asked=50,
+        question="Does a vendor operate the application day to day?",
+    ),
+    Field(
+        "contract_owner",
+        Choice(CONTRACT_OWNERS),
+        "contract_owner",
+        "business",
+        facts=(FactSpec("contract_owner", "choice", "who holds the service provider contract", CONTRACT_OWNERS),),
+        listed=40,
+        asked=40,
+        question="Who holds the service provider contract - IT, the business, or nobody yet?",
+    ),
+    Field(
+        "integrations",
+        ListOf(
+            Record(
+                {"system": _NAME, "type": Choice(INTEGRATION_TYPES), "system_of_record": Flag()},
+                required=("system", "type"),
+                defaults={"system_of_record": False},
+            )
+        ),
+        "integrations",
+        [
+            {"system": "ERP", "type": "api", "system_of_record": True},
+            {"system": "Asset register", "type": "file", "system_of_record": True},
+        ],
+        build=_integrations,
+        facts=(
+            FactSpec("integrations", "number", "how many integrations with other systems", read=len),
+            FactSpec(
+                "integration_types",
+                "set",
+                "the kinds of integration",
+                INTEGRATION_TYPES,
+                read=lambda items: tuple(sorted({item.type for item in items})),
+            ),
+            FactSpec(
+                "system_of_record_integrations",
+                "number",
+                "how many integrations touch a system of record",
+                read=lambda items: sum(item.system_of_record for item in items),
+            ),
+        ),
+        listed=130,
+        asked=70,
+        question="Which of the organisation's systems does the service integrate with, and how?",
+    ),
+    Field(
+        "criticality",
+        Choice(CRITICALITIES),
+        "criticality",
+        "medium",
+        facts=(FactSpec("criticality", "ordered", "business criticality", CRITICALITIES),),
+        listed=50,
+        asked=80,
+        question="How critical is the service to the business - low, medium, high or critical?",
+    ),
+    Field(
+        "data.classification",
+        Choice(CLASSIFICATIONS),
+        "classification",
+        "internal",
+        facts=(FactSpec("data.classification", "ordered", "the highest data classification", CLASSIFICATIONS),),
+        listed=60,
+        asked=90,
+        question="What is the highest classification of the data it holds?",
+    ),
+    Field(
+        "data.personal_data",
+        Flag(),
+        "personal_data",
+        True,
+        facts=(FactSpec("data.personal_data", "flag", "the service processes personal data"),),
+        listed=70,
+        asked=100,
+        question="Does the service process personal data?",
+    ),
+    Field(
+        "regulations",
+        ListOf(Choice(REGULATIONS), unique=True),
+        "regulations",
+        ["gdpr"],
+        build=tuple,
+        facts=(FactSpec("regulations", "set", "regulations that apply", REGULATIONS, read=_sorted),),
+        listed=80,
+        asked=110,
+        question="Which regulations apply (GDPR, SOX, DORA, NIS2, HIPAA, PCI DSS)?",
+    ),
+    Field(
+        "users",
+        Count(),
+        "users",
+        300,
+        facts=(FactSpec("users", "number", "number of users"),),
+        listed=90,
+        asked=120,
+        question="How many people use the service?",
+    ),
+    Field(
+        "lifecycle",
+        Choice(LIFECYCLES),
+        "lifecycle",
+        "scaling",
+        facts=(FactSpec("lifecycle", "ordered", "lifecycle stage", LIFECYCLES),),
+        listed=100,
+        asked=130,
+        question="Is the service a pilot, scaling, mature or retiring?",
+    ),
+    Field(
+        "business_capabilities",
+        ListOf(Choice(CAPABILITIES), unique=True),
+        "business_capabilities",
+        ["support_desk", "vendor_management"],
+        build=tuple,
+        facts=(
+            FactSpec(
+                "business_capabilities", "set", "capabilities the business has in place", CAPABILITIES, read=_sorted
+            ),
+        ),
+        listed=110,
+        asked=140,
+        question="Which operate capabilities does the business have in place (support desk, vendor management, "
+        "change control, access management, licence management, continuity planning)?",
+    ),
+    Field(
+        "expected_benefits",
+        ListOf(Text(non_empty=True)),
+        "expected_benefits",
+        ["Faster planning", "Fewer missed visits"],
+        build=tuple,
+        facts=(FactSpec("expected_benefits", "number", "how many expected benefits are listed", read=len),),
+        listed=120,
+        asked=30,
+        ask_if=_business_ambition,
+        question="What benefits does the business expect from the chosen operating model, and how will they be "
+        "validated?",
+    ),
+    Field(
+        "accepted_risks",
+        _acceptance_spec,
+        "accepted_risks",
+        [{"risk": "personal-data-outside-it", "accepted_by": "Data protection officer", "date": "2024-05-01"}],
+        build=_acceptances,
+        default=[],
+    ),
+    Field(
+        "decisions",
+        _decision_spec,
+        "decisions",
+        {"request": {"application": "business", "interface": "it_ops"}},
+        build=_decisions,
+        default={},
+    ),
 )
 
-# Placeholders a message may use besides the facts and derived facts.
-SERVICE_PLACEHOLDERS = ("service.id", "service.name", "service.business_owner")
+FIELD: dict[str, Field] = {item.path: item for item in FIELDS}
+
+# The fields in the order the dialogue asks them.
+DIALOGUE: tuple[Field, ...] = tuple(
+    sorted((item for item in FIELDS if item.asked is not None), key=lambda item: item.asked or 0)
+)
+
+# Scenario fields that are open questions when missing, in the order the dialogue asks them.
+QUESTION_FIELDS: tuple[str, ...] = tuple(item.path for item in DIALOGUE if not item.required)
+
+# The facts a rule may test, in catalogue order, each with the field it comes from.
+FACT_FIELDS: dict[str, Field] = {
+    fact.name: item for item in sorted(FIELDS, key=lambda item: item.listed) for fact in item.facts
+}
+FACTS: dict[str, FactSpec] = {fact.name: fact for item in FACT_FIELDS.values() for fact in item.facts}
+
+# Placeholders a message may use besides the facts and derived facts: the service's names.
+SERVICE_PLACEHOLDERS: tuple[str, ...] = tuple(
+    item.path for item in FIELDS if item.path.startswith("service.") and item.path != "service.description"
+)
+
+
+def question_for(path: str, questions: Mapping[str, str]) -> str:
+    """The question for a field: the rule pack's wording (`questions:`), else the field's own."""
+    return questions.get(path) or FIELD[path].question
+
+
+def scenario_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...]) -> Record:
+    """The v1 scenario contract, built from FIELDS. Process and risk ids come from the rule pack in effect.
+
+    Dotted paths become nested records, in the order their first field appears; a record is
+    required when one of its fields is.
+    """
+    nested: dict[str, dict[str, Spec]] = {}
+    required: dict[str, list[str]] = {}
+    for item in FIELDS:
+        *parents, key = item.path.split(".")
+        parent = ".".join(parents)
+        nested.setdefault(parent, {})[key] = item.node(process_ids, risk_ids)
+        if item.required:
+            required.setdefault(parent, []).append(key)
+    top = nested.pop("")
+    records = {name: Record(fields, required=tuple(required.get(name, ()))) for name, fields in nested.items()}
+    fields: dict[str, Spec] = {"$schema": Text()}
+    for item in FIELDS:
+        name = item.path.split(".")[0]
+        if name not in fields:
+            fields[name] = records[name] if name in records else top[name]
+    return Record(fields, required=tuple(name for name in records if required.get(name)))

@@ -1,37 +1,36 @@
-"""Input stage: read a scenario file, validate it against the contract, return a typed Scenario."""
+"""Input stage: read a scenario (a file, stdin or a document), validate it against the contract,
+return a typed Scenario.
+
+`load_scenario` is the one way in: assess, explain, the workshop pack and the Python API all read
+a scenario through it, so a file, `-` (stdin), a decoded document and an already-parsed Scenario
+are accepted alike and fail with the same messages.
+"""
 
 from __future__ import annotations
 
 import json
 import math
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .contract import Record, scenario_spec
+from .contract import FIELD, FIELDS, AcceptedRisk, Integration, Record, scenario_spec
 from .errors import ScenarioError
 from .validation import describe, validate
 
 MAX_BYTES = 5_000_000
-
-
-@dataclass(frozen=True)
-class Integration:
-    system: str
-    type: str
-    system_of_record: bool
-
-
-@dataclass(frozen=True)
-class AcceptedRisk:
-    risk: str
-    accepted_by: str
-    date: str | None
+STDIN = "-"
+STDIN_SOURCE = "<stdin>"
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """A validated scenario. `None` means the fact is missing (an open question)."""
+    """A validated scenario. `None` means the fact is missing (an open question).
+
+    One attribute per scenario field (contract.FIELDS names it); `value(path)` reads one by path.
+    """
 
     service_id: str
     service_name: str
@@ -52,6 +51,36 @@ class Scenario:
     expected_benefits: tuple[str, ...] | None = None
     accepted_risks: tuple[AcceptedRisk, ...] = ()
     decisions: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def value(self, path: str) -> Any:
+        """A field's value by its dotted path ("data.classification"); None when missing."""
+        return getattr(self, FIELD[path].attr)
+
+
+ScenarioInput = str | Path | Mapping[str, Any] | Scenario
+
+
+def get_path(document: Mapping[str, Any], path: str, missing: Any = None) -> Any:
+    """The value at a dotted path of a document, or `missing` when any part is absent."""
+    node: Any = document
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return missing
+        node = node[part]
+    return node
+
+
+def set_path(document: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted path as nested keys ("data.classification" -> document["data"]["classification"]);
+    a parent that is not an object is left alone (the validator reports it)."""
+    *parents, last = path.split(".")
+    node = document
+    for part in parents:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            return
+        node = child
+    node[last] = value
 
 
 class _DuplicateKey(ValueError):
@@ -117,16 +146,48 @@ def decode_json_text(text: str, source: str) -> Any:
         raise ScenarioError(source, ["the JSON is nested too deeply; a scenario is at most 4 levels deep"]) from None
 
 
-def read_scenario_file(path: str | Path) -> Any:
-    """The decoded JSON document of a scenario file (not yet validated)."""
+def source_of(path: str | Path) -> str:
+    """How a scenario path is named in messages: "<stdin>" for "-"."""
+    return STDIN_SOURCE if str(path) == STDIN else str(path)
+
+
+def read_file_bytes(path: str | Path) -> bytes:
+    """The bytes of a scenario file, or a ScenarioError that says why it cannot be read."""
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except IsADirectoryError:
         raise ScenarioError(source, ["is a directory; expected a scenario JSON file"]) from None
     except OSError as error:
         raise ScenarioError(source, [f"cannot read the file: {error.strerror}"]) from None
-    return decode_json(raw, source)
+
+
+def _read_stdin() -> bytes:
+    stream = getattr(sys.stdin, "buffer", None)  # sys.stdin is None when the process has no stdin
+    if stream is None:
+        raise ScenarioError(STDIN_SOURCE, ["standard input is closed; pipe a scenario in or name a file"])
+    try:
+        return stream.read()
+    except (OSError, ValueError) as error:  # ValueError: the stream was closed
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise ScenarioError(STDIN_SOURCE, [f"cannot read standard input: {reason}"]) from None
+
+
+def read_scenario_file(path: str | Path) -> Any:
+    """The decoded JSON document of a scenario file, or of stdin for "-" (not yet validated)."""
+    raw = _read_stdin() if str(path) == STDIN else read_file_bytes(path)
+    return decode_json(raw, source_of(path))
+
+
+def load_scenario(scenario: ScenarioInput, spec: Record | None = None, source: str | None = None) -> Scenario:
+    """Read and validate a scenario: a file path, "-" for stdin, a decoded document, or a Scenario
+    (returned as it is). `source` names it in validation messages (default: its path, "<stdin>" or
+    "<scenario>"); read and JSON errors always name the file. Raises ScenarioError (exit 3)."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, (str, Path)):
+        return parse_scenario(read_scenario_file(scenario), source or source_of(scenario), spec)
+    return parse_scenario(dict(scenario), source or "<scenario>", spec)
 
 
 def parse_scenario(document: Any, source: str, spec: Record | None = None) -> Scenario:
@@ -140,39 +201,10 @@ def parse_scenario(document: Any, source: str, spec: Record | None = None) -> Sc
     return _build(document)
 
 
-def _as_tuple(values: list[Any] | None) -> tuple[Any, ...] | None:
-    return None if values is None else tuple(values)
-
-
 def _build(document: dict[str, Any]) -> Scenario:
-    service = document["service"]
-    data = document.get("data", {})
-    integrations = document.get("integrations")
-    return Scenario(
-        service_id=service["id"],
-        service_name=service["name"],
-        business_owner=service.get("business_owner"),
-        description=service.get("description"),
-        ambition=document.get("ambition"),
-        hosting=document.get("hosting"),
-        vendor_run=document.get("vendor_run"),
-        contract_owner=document.get("contract_owner"),
-        integrations=None
-        if integrations is None
-        else tuple(
-            Integration(item["system"], item["type"], item.get("system_of_record", False)) for item in integrations
-        ),
-        criticality=document.get("criticality"),
-        classification=data.get("classification"),
-        personal_data=data.get("personal_data"),
-        regulations=_as_tuple(document.get("regulations")),
-        users=document.get("users"),
-        lifecycle=document.get("lifecycle"),
-        business_capabilities=_as_tuple(document.get("business_capabilities")),
-        expected_benefits=_as_tuple(document.get("expected_benefits")),
-        accepted_risks=tuple(
-            AcceptedRisk(item["risk"], item["accepted_by"], item.get("date"))
-            for item in document.get("accepted_risks", ())
-        ),
-        decisions={process: dict(cells) for process, cells in document.get("decisions", {}).items()},
-    )
+    """The Scenario of a valid document: each field's value built as its declaration says."""
+    values: dict[str, Any] = {}
+    for item in FIELDS:
+        value = get_path(document, item.path, item.default)
+        values[item.attr] = None if value is None else item.build(value)
+    return Scenario(**values)

@@ -1,7 +1,7 @@
 """See the rules: `rules list`, `rules show`, `rules docs` (the catalogue and the authoring reference).
 
 The reference part of docs/rules.md (facts, values, tests, conclusion kinds) is generated here from
-the code that defines them (contract.FACTS, rulepack.TESTS_BY_KIND, the kinds registry...),
+the code that defines them (contract.FIELDS, rulepack.TESTS_BY_KIND, the kinds registry...),
 so the guide cannot drift from what the loader accepts: a test compares the two.
 """
 
@@ -19,7 +19,7 @@ from .. import kinds
 from ..api import RulesArg, rule_pack
 from ..contract import (
     COLUMNS,
-    FACT_SOURCES,
+    FACT_FIELDS,
     FACTS,
     INTERFACE_CELLS,
     MODELS,
@@ -252,7 +252,7 @@ def _fact_rows() -> list[list[str]]:
             "flag": "`true`, `false`",
             "number": "a whole number, 0 or more",
         }.get(spec.kind, "")
-        source = FACT_SOURCES.get(spec.name, spec.name)
+        source = FACT_FIELDS[spec.name].path
         rows.append(
             [
                 f"`{spec.name}`",

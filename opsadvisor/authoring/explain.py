@@ -9,7 +9,7 @@ disagree with the engine. A near miss is a rule that failed on exactly one condi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from ..assessment import Assessment, TraceEntry, build_assessment
 from ..engine import ExplainEngine
 from ..facts import Facts, build_facts, fact_source
 from ..rulepack import Condition, Group, Rule, RulePack
-from ..scenario import Scenario, read_scenario_file
+from ..scenario import ScenarioInput, load_scenario, source_of
 from .catalogue import describe_item, find_rule
 
 MISSING = "missing"
@@ -241,7 +241,7 @@ def _explain_rule(
 
 
 def explain(
-    scenario: str | Path | Mapping[str, Any] | Scenario,
+    scenario: ScenarioInput,
     rule_ids: Iterable[str] = (),
     rules: RulesArg = None,
     include_default_rules: bool = True,
@@ -249,19 +249,15 @@ def explain(
 ) -> Explanation:
     """Explain one assessment: every rule named (or the fired rules and near misses).
 
-    `source` names the scenario in messages (default: its path, or "<scenario>"). Raises
+    `source` names the scenario in messages (default: its path, "<stdin>" for "-", or "<scenario>"). Raises
     ScenarioError (exit 3), RulesError (exit 4), or UnknownRule (exit 2) for a rule id the pack
     does not have.
     """
     pack = rule_pack(rules, include_default_rules)
     named = [find_rule(pack, rule_id) for rule_id in dict.fromkeys(rule_ids)]
     assessor = assessor_for(pack)
-    if isinstance(scenario, (str, Path)):
-        source = source or str(scenario)
-        parsed = assessor.parse(read_scenario_file(scenario), source)
-    else:
-        source = source or "<scenario>"
-        parsed = scenario if isinstance(scenario, Scenario) else assessor.parse(dict(scenario), source)
+    source = source or (source_of(scenario) if isinstance(scenario, (str, Path)) else "<scenario>")
+    parsed = load_scenario(scenario, assessor.spec, source)
     facts = build_facts(parsed)
     result = assessor.engine.run(facts)
     assessment = build_assessment(parsed, facts, result, pack)

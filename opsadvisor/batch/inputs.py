@@ -2,24 +2,25 @@
 
 Sources: a directory (every `*.json` below it, sorted by path), a JSON Lines file, a JSON file
 holding an array of scenarios, a CSV file or an XLSX workbook (see docs/batch.md for the column
-mapping). An entry carries its location ("file", "file:line 3", "file[3]", "file:row 3") and a
-payload that `Entry.document()` turns into the decoded scenario document or a ScenarioError with
-the message `opsadvisor assess` gives. JSON text is decoded there, not while reading, so that the
-worker processes of a parallel batch share the decoding work.
+mapping: the columns are the scenario fields of contract.FIELDS). An entry carries its location
+("file", "file:line 3", "file[3]", "file:row 3") and a payload that `Entry.document()` turns into
+the decoded scenario document or a ScenarioError with the message `opsadvisor assess` gives. JSON
+text is decoded there, not while reading, so that the worker processes of a parallel batch share
+the decoding work.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..contract import Choice, Count, Flag, ListOf, Record, Spec, Text, scenario_spec
+from ..contract import FIELDS, Count, Flag, ListOf, MapOf, Spec
 from ..errors import ScenarioError
-from ..scenario import decode_json_text, read_scenario_file
+from ..scenario import decode_json_text, get_path, read_scenario_file, set_path
 
 # Kinds of payload
 FILE = "file"  # a path: read and decode the scenario file
@@ -31,28 +32,10 @@ LIST_SEPARATOR = ";"
 EMPTY_LIST = "none"  # a list cell saying "none" is an empty list; an empty cell is a missing fact
 
 
-def _layout() -> dict[str, Spec]:
-    """The CSV/XLSX columns, in the contract's order, with the spec of each: a nested record's
-    fields become dotted columns ("data.classification"). Derived from the contract, so a field
-    added there is a column here too."""
-    columns: dict[str, Spec] = {}
-    for key, spec in scenario_spec((), ()).fields.items():
-        if key == "$schema":
-            continue
-        if isinstance(spec, Record):
-            columns.update({f"{key}.{field}": child for field, child in spec.fields.items()})
-        else:
-            columns[key] = spec
-    return columns
-
-
-_LAYOUT = _layout()
+# The CSV/XLSX columns, in the contract's order, with the spec of each: a scenario field's dotted
+# path is its column ("data.classification"), so a field added to contract.FIELDS is a column too.
+_LAYOUT: dict[str, Spec] = {item.path: item.node() for item in FIELDS}
 COLUMNS = tuple(_LAYOUT)
-FLAG_COLUMNS = tuple(column for column, spec in _LAYOUT.items() if isinstance(spec, Flag))
-COUNT_COLUMNS = tuple(column for column, spec in _LAYOUT.items() if isinstance(spec, Count))
-LIST_COLUMNS = tuple(
-    column for column, spec in _LAYOUT.items() if isinstance(spec, ListOf) and isinstance(spec.item, (Choice, Text))
-)
 _TRUE = ("true", "yes")
 _FALSE = ("false", "no")
 _WHOLE = re.compile(r"^[+-]?\d+$")
@@ -222,20 +205,8 @@ def _row_entry(path: Path, number: int, header: list[str], row: Iterable[Any]) -
     for name, cell in zip(header, cells, strict=False):
         text = _cell_text(cell)
         if text and name.strip():
-            _put(document, name.strip(), _column_value(name.strip(), text))
+            set_path(document, name.strip(), _column_value(name.strip(), text))
     return Entry(location, DOCUMENT, document)
-
-
-def _put(document: dict[str, Any], column: str, value: Any) -> None:
-    """Set a dotted column name as a nested key: "data.classification" -> document["data"]["classification"]."""
-    *parents, key = column.split(".")
-    target = document
-    for parent in parents:
-        child = target.setdefault(parent, {})
-        if not isinstance(child, dict):
-            return
-        target = child
-    target[key] = value
 
 
 def _items(text: str) -> list[str]:
@@ -245,21 +216,37 @@ def _items(text: str) -> list[str]:
 
 
 def _column_value(column: str, text: str) -> Any:
-    """A cell's text as the scenario value; text that does not fit is kept for the validator to report."""
-    if column in FLAG_COLUMNS:
+    """A cell's text as the scenario value; text that does not fit is kept for the validator to report.
+
+    Unknown columns are kept as text too (the validator names them)."""
+    spec = _LAYOUT.get(column)
+    if isinstance(spec, Flag):
         lowered = text.lower()
         return True if lowered in _TRUE else False if lowered in _FALSE else text
-    if column in COUNT_COLUMNS:
+    if isinstance(spec, Count):
         return int(text) if _WHOLE.match(text) else text
-    if column in LIST_COLUMNS:
+    if isinstance(spec, ListOf) and column in _RECORD_ITEMS:
+        read = _RECORD_ITEMS[column][0]
+        return [read(item) for item in _items(text)]
+    if isinstance(spec, ListOf):
         return _items(text)
-    if column == "integrations":
-        return [_integration(item) for item in _items(text)]
-    if column == "accepted_risks":
-        return [_acceptance(item) for item in _items(text)]
-    if column == "decisions":
+    if isinstance(spec, MapOf):
         return _decisions(text)
     return text
+
+
+def cell_text(column: str, value: Any) -> str:
+    """A scenario value as the text of its column's cell: what `_column_value` reads back."""
+    spec = _LAYOUT[column]
+    if isinstance(spec, Flag):
+        return "true" if value else "false"
+    if isinstance(spec, ListOf):
+        write = _RECORD_ITEMS[column][1] if column in _RECORD_ITEMS else str
+        return f"{LIST_SEPARATOR} ".join(write(item) for item in value) if value else EMPTY_LIST
+    if isinstance(spec, MapOf):
+        cells = [f"{key}.{name}={party}" for key, row in value.items() for name, party in row.items()]
+        return f"{LIST_SEPARATOR} ".join(cells) if cells else EMPTY_LIST
+    return str(value)
 
 
 def _integration(item: str) -> dict[str, Any]:
@@ -274,6 +261,10 @@ def _integration(item: str) -> dict[str, Any]:
     return result
 
 
+def _write_integration(item: dict[str, Any]) -> str:
+    return f"{item['system']}:{item['type']}" + (SYSTEM_OF_RECORD if item.get("system_of_record") else "")
+
+
 def _acceptance(item: str) -> dict[str, Any]:
     """ "risk:accepted by" or "risk:accepted by:YYYY-MM-DD"."""
     risk, _, rest = item.partition(":")
@@ -283,6 +274,18 @@ def _acceptance(item: str) -> dict[str, Any]:
         result["accepted_by"] = dated.group(1).strip()
         result["date"] = dated.group(2)
     return result
+
+
+def _write_acceptance(item: dict[str, Any]) -> str:
+    return f"{item['risk']}:{item['accepted_by']}" + (f":{item['date']}" if item.get("date") else "")
+
+
+# How one record of a list-of-records field is written in a cell (read, write): the two scenario
+# fields whose items are records. A field of plain values needs no entry.
+_RECORD_ITEMS: dict[str, tuple[Callable[[str], dict[str, Any]], Callable[[dict[str, Any]], str]]] = {
+    "integrations": (_integration, _write_integration),
+    "accepted_risks": (_acceptance, _write_acceptance),
+}
 
 
 def _decisions(text: str) -> dict[str, dict[str, str]]:
@@ -297,27 +300,22 @@ def _decisions(text: str) -> dict[str, dict[str, str]]:
 
 # --- the template --------------------------------------------------------------------------------
 
-EXAMPLE_ROW = {
-    "service.id": "ops-field",
-    "service.name": "Field service planning",
-    "service.business_owner": "Operations Director",
-    "service.description": "Planning of engineers' visits",
-    "ambition": "business_operated",
-    "hosting": "saas",
-    "vendor_run": "true",
-    "contract_owner": "business",
-    "integrations": "ERP:api:sor; Asset register:file:sor",
-    "criticality": "medium",
-    "data.classification": "internal",
-    "data.personal_data": "true",
-    "regulations": "gdpr",
-    "users": "300",
-    "lifecycle": "scaling",
-    "business_capabilities": "support_desk; vendor_management",
-    "expected_benefits": "Faster planning; Fewer missed visits",
-    "accepted_risks": "personal-data-outside-it:Data protection officer:2024-05-01",
-    "decisions": "request.application=business; request.interface=it_ops",
-}
+
+def example_document() -> dict[str, Any]:
+    """The scenario of the template's example row: every field's declared example."""
+    document: dict[str, Any] = {}
+    for item in FIELDS:
+        set_path(document, item.path, item.example)
+    return document
+
+
+def row_of(document: dict[str, Any]) -> dict[str, str]:
+    """A scenario document as CSV/XLSX cells by column; an absent field is an empty cell."""
+    cells: dict[str, str] = {}
+    for column in COLUMNS:
+        value = get_path(document, column)
+        cells[column] = "" if value is None else cell_text(column, value)
+    return cells
 
 
 def write_template(path: str | Path) -> None:
@@ -328,7 +326,7 @@ def write_template(path: str | Path) -> None:
     suffix = target.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ValueError(f"{path}: a template is a .csv or .xlsx file")
-    row = [EXAMPLE_ROW[column] for column in COLUMNS]
+    row = list(row_of(example_document()).values())
     if suffix == ".csv":
         with files.text_file(target) as stream:
             writer = csv.writer(stream, lineterminator="\n")

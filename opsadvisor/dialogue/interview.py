@@ -1,9 +1,10 @@
 """The guided interview: ask the dialogue's questions in order and build a scenario a user can assess.
 
-The questions, their order and the allowed answers come from the contract (scenario_spec,
-QUESTION_FIELDS) and the rule pack's `questions`; an answer is checked with the contract's own
-validator, so the reason given for a rejected answer is the one `assess` would give. "?" or "don't
-know" leaves a fact missing, which the assessment turns into an open question.
+The questions, their order and the allowed answers come from the contract (contract.FIELDS: each
+field's place in the dialogue and default question) and the rule pack's `questions`, which may
+reword a question; an answer is checked with the contract's own validator, so the reason given for
+a rejected answer is the one `assess` would give. "?" or "don't know" leaves a fact missing, which
+the assessment turns into an open question.
 
 The interview talks through an Asker, so it runs the same from a terminal, from piped stdin or from
 a Python list of answers. It never writes: the caller writes the finished document (atomically).
@@ -22,20 +23,16 @@ import click
 
 from .. import api
 from ..assessment import Assessment
-from ..contract import QUESTION_FIELDS, Choice, Count, Flag, ListOf, Record, Spec, Text
+from ..contract import DIALOGUE, FIELD, Choice, Count, Flag, ListOf, Record, Spec, Text, question_for
 from ..errors import ScenarioError
+from ..scenario import get_path, set_path
 from ..validation import validate
 from .benefits import join_benefit
 from .jsonedit import pretty
 
 DONT_KNOW = ("?", "don't know", "dont know", "do not know", "unknown")
 NONE = ("none", "-")
-SERVICE_FIELDS = ("service.id", "service.name")
-SERVICE_QUESTIONS = {
-    "service.id": "What is the service's id (a short, unique name such as hr-payroll)?",
-    "service.name": "What is the service called?",
-}
-BUSINESS_AMBITIONS = ("business_operated", "mixed")
+BENEFITS = "expected_benefits"  # asked as benefit and validation pairs (see benefits.py)
 _MISSING = object()
 
 
@@ -80,23 +77,6 @@ def spec_at(spec: Record, field: str) -> Spec:
         assert isinstance(node, Record), field
         node = node.fields[part]
     return node
-
-
-def get_field(document: dict[str, Any], field: str) -> Any:
-    node: Any = document
-    for part in field.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return _MISSING
-        node = node[part]
-    return node
-
-
-def set_field(document: dict[str, Any], field: str, value: Any) -> None:
-    *parents, last = field.split(".")
-    node = document
-    for part in parents:
-        node = node.setdefault(part, {})
-    node[last] = value
 
 
 def ordered(value: Any, spec: Spec) -> Any:
@@ -170,9 +150,7 @@ class Interview:
         self._preview = ""
 
     def question(self, field: str) -> str:
-        return SERVICE_QUESTIONS.get(field) or self.assessor.pack.questions.get(
-            field, f"What is the service's {field}?"
-        )
+        return question_for(field, self.assessor.pack.questions)
 
     def ask_valid(self, label: str, spec: Spec, path: str, *, unknown: bool, default: Any = _MISSING) -> Any:
         """Ask until the answer fits `spec`; _MISSING for don't know (when allowed) or an empty default."""
@@ -197,29 +175,23 @@ class Interview:
             self.asker.say(f"  Allowed: {hint(spec)}.")
 
     def run(self) -> dict[str, Any]:
-        fields = (*SERVICE_FIELDS, *QUESTION_FIELDS)
-        for index, field in enumerate(fields):
-            if get_field(self.document, field) is not _MISSING or not self._applies(field):
+        fields = [item.path for item in DIALOGUE]
+        for index, item in enumerate(DIALOGUE):
+            if get_path(self.document, item.path, _MISSING) is not _MISSING or not item.asks(self.document):
                 continue
             self.asker.say("")
-            self.asker.say(self.question(field))
-            value = self._ask_field(field)
+            self.asker.say(self.question(item.path))
+            value = self._ask_field(item.path)
             if value is not _MISSING:
-                set_field(self.document, field, value)
+                set_path(self.document, item.path, value)
             if index >= fields.index("ambition"):  # enough is known once the ambition was asked
                 self._show_preview()
         return self.document
 
-    def _applies(self, field: str) -> bool:
-        """Expected benefits are asked when the business is to operate (part of) the service (seed:
-        "When the aspiration ... is to be business operated, make the expected benefits from this
-        approach explicit and explore if these expectations can be validated")."""
-        return field != "expected_benefits" or self.document.get("ambition") in BUSINESS_AMBITIONS
-
     def _ask_field(self, field: str) -> Any:
         spec = spec_at(self.spec, field)
-        required = field in SERVICE_FIELDS
-        if field == "expected_benefits":
+        required = FIELD[field].required
+        if field == BENEFITS:
             return self._benefits(spec)  # type: ignore[arg-type]
         if isinstance(spec, ListOf) and isinstance(spec.item, Record):
             return self._records(field, spec.item)
@@ -233,7 +205,7 @@ class Interview:
         self.asker.say("  One benefit per answer; an empty answer ends the list; ? = don't know.")
         benefits: list[str] = []
         while True:
-            path = f"expected_benefits[{len(benefits)}]"
+            path = f"{BENEFITS}[{len(benefits)}]"
             first = not benefits
             benefit = self.ask_valid(
                 f"benefit {len(benefits) + 1}", Text(non_empty=True), path, unknown=first, default=""

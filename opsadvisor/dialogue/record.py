@@ -16,10 +16,10 @@ from typing import Any
 from .. import api
 from ..assessment import Assessment
 from ..contract import Choice, Date, Record, Spec
-from ..errors import EXIT_USAGE, EngineError, OpsAdvisorError, ScenarioError, did_you_mean
+from ..errors import EXIT_USAGE, EngineError, OpsAdvisorError, did_you_mean
 from ..files import atomic_write
 from ..render.sections import party
-from ..scenario import decode_json
+from ..scenario import decode_json, read_file_bytes
 from ..validation import validate
 from .interview import choice_word
 from .jsonedit import append_item, set_value
@@ -57,10 +57,7 @@ class _ScenarioText:
 
 def _load(path: str | Path, rules: api.RulesArg, include_default_rules: bool) -> _ScenarioText:
     source = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as error:
-        raise ScenarioError(source, [f"cannot read the file: {error.strerror}"]) from None
+    raw = read_file_bytes(path)
     document = decode_json(raw, source)
     assessor = api.assessor_for(api.rule_pack(rules, include_default_rules))
     assessor.parse(document, source)  # refuse to edit a file that is not a valid scenario

@@ -21,7 +21,7 @@ from ..engine import Engine
 from ..facts import build_facts
 from ..render.sections import party, show_value
 from ..rulepack import Rule, RulePack
-from ..scenario import Scenario, read_scenario_file
+from ..scenario import Scenario, load_scenario, source_of
 from .benefits import split_benefit
 
 WORKSHOP_FORMATS = ("markdown", "html")
@@ -211,11 +211,7 @@ def workshop(
     Raises ScenarioError (exit 3) for invalid input and RulesError (exit 4) for a broken pack.
     """
     assessor = api.assessor_for(api.rule_pack(rules, include_default_rules))
-    if isinstance(scenario, (str, Path)):
-        label = source or str(scenario)
-        parsed = assessor.parse(read_scenario_file(scenario), label)
-    else:
-        label = source or "scenario.json"
-        parsed = assessor.parse(dict(scenario), label)
+    label = source or (source_of(scenario) if isinstance(scenario, (str, Path)) else "scenario.json")
+    parsed = load_scenario(scenario, assessor.spec, label)
     pack = build_workshop(parsed, assessor.assess_scenario(parsed), assessor.pack, label)
     return workshop_renderer(output_format)(pack)
