@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..contract import question_for
 from .base import Kind, Section
 
 
@@ -22,10 +23,7 @@ class OpenQuestionKind(Kind):
 
     def build(self, settling: Any) -> tuple[OpenQuestion, ...]:
         questions = settling.pack.questions
-        return tuple(
-            OpenQuestion(name, questions.get(name, f"What is the service's {name}?"))
-            for name in settling.facts.missing_fields
-        )
+        return tuple(OpenQuestion(name, question_for(name, questions)) for name in settling.facts.missing_fields)
 
     def sections(self, value: tuple[OpenQuestion, ...], assessment: Any) -> list[Section]:
         rows = [(q.fact, q.question) for q in value]
