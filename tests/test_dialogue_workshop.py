@@ -129,7 +129,7 @@ def test_a_rule_layer_adds_questions_and_a_broken_workshop_section_is_refused(tm
                   when:
                     hosting: on_premise
                   then:
-                    - derive: {workshop_participant: plant IT lead}
+                    - participant: plant IT lead
             """
         )
     )

@@ -164,3 +164,11 @@ def test_the_toy_kind_is_compared_by_diff(toy_kind: Path) -> None:
 def test_a_kind_name_is_registered_once() -> None:
     with pytest.raises(ValueError, match="taken"):
         kinds.register(kinds.kind("risk"))
+
+
+def test_a_kind_without_a_catalogue_heading_is_listed_under_other_conclusions(toy_kind: Path) -> None:
+    note = kinds.kind("note")
+    type(note).catalogue = None
+    result = run_cli("rules", "docs", "--rules", str(toy_kind))
+    assert result.exit_code == 0, result.output
+    assert "## Other conclusions\n\n### `toy.note`" in result.output

@@ -25,7 +25,6 @@ from ..scenario import Scenario, load_scenario, source_of
 from .benefits import split_benefit
 
 WORKSHOP_FORMATS = ("markdown", "html")
-PARTICIPANT = "workshop_participant"
 MODE1_TRIGGER = "mode1_trigger"
 PURPOSE = (
     "Agree, process by process, who is accountable for operating {name}; discover the operational "
@@ -100,9 +99,9 @@ def _participants(pack: RulePack, scenario: Scenario) -> tuple[str, ...]:
     fired = _participant_rules_fired(pack, scenario)
     business_owner = scenario.business_owner
     names: dict[str, None] = {}
-    for rule in _deriving(pack.workshop_rules, PARTICIPANT):
+    for rule in pack.workshop_rules:
         if rule.id in fired:
-            names.update(dict.fromkeys(_derived_values(rule, PARTICIPANT)))
+            names.update(dict.fromkeys(participant.role for participant in rule.of_kind("participant")))
     return tuple(f"{name}: {business_owner}" if name == "business owner" and business_owner else name for name in names)
 
 

@@ -36,6 +36,7 @@ BUILT_IN = (
     "governance",
     "risk",
     "next_step",
+    "participant",
     "open_decision",
     "open_question",
 )
