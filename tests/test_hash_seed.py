@@ -13,6 +13,7 @@ from conftest import ROOT, SCENARIOS
 
 SCENARIO = str(SCENARIOS / "sales-crm-business-operated.json")  # risks, governance areas and a conflict
 UNDECIDED = str(SCENARIOS / "survey-tool-undecided.json")  # a recommendation with two reasons
+BATCH_REPORTS = ("p.jsonl", "p.csv", "p.md")
 # (file the output goes to, command); batch reports are written by --out into the same folder
 COMMANDS = [
     ("assess.json", ["assess", SCENARIO, "--format", "json", "--explain"]),
@@ -20,21 +21,7 @@ COMMANDS = [
     ("assess.md", ["assess", SCENARIO, "--format", "markdown", "--explain"]),
     ("undecided.txt", ["assess", UNDECIDED, "--format", "table"]),
     ("explain.json", ["explain", SCENARIO, "--format", "json"]),
-    (
-        "batch.txt",
-        [
-            "batch",
-            str(SCENARIOS),
-            "--jobs",
-            "1",
-            "--out",
-            "{out}/p.jsonl",
-            "--out",
-            "{out}/p.csv",
-            "--out",
-            "{out}/p.md",
-        ],
-    ),
+    ("batch.txt", ["batch", str(SCENARIOS), "--jobs", "1", *(f"--out={{out}}/{name}" for name in BATCH_REPORTS)]),
     ("docs.md", ["rules", "docs"]),
     ("reference.md", ["rules", "docs", "--reference"]),
 ]
@@ -69,5 +56,5 @@ def test_outputs_are_the_same_bytes_whatever_the_hash_seed(tmp_path: Path) -> No
     for name, _ in COMMANDS:
         assert (first / name).read_bytes().endswith(b"exit 0"), (first / name).read_text(encoding="utf-8")
     names = sorted(path.name for path in first.iterdir())
-    assert names == sorted([name for name, _ in COMMANDS] + ["p.jsonl", "p.csv", "p.md"])
+    assert names == sorted([name for name, _ in COMMANDS] + list(BATCH_REPORTS))
     assert [name for name in names if (first / name).read_bytes() != (second / name).read_bytes()] == []
