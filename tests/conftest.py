@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from opsadvisor import api
 from opsadvisor.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+RULES_VERSION = "sha256:<rules-version>"  # stands for the pack's version in golden files
 
 
 def scenario(**facts: Any) -> dict[str, Any]:
@@ -24,6 +26,21 @@ def scenario(**facts: Any) -> dict[str, Any]:
 
 def run_cli(*args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def check_golden(golden: Path, report: str) -> None:
+    """Compare a report with its golden file, the rules version replaced by RULES_VERSION.
+
+    Golden files do not embed the version, so a change to one rule byte rewrites only the goldens whose
+    content changes; test_rules_version.py tests the version on its own. With OPSADVISOR_UPDATE_GOLDEN=1
+    the golden file is rewritten and the test fails, so that an update run is never green by comparing
+    a file with itself: review the diff, then run the tests again.
+    """
+    normalised = report.replace(api.rule_pack().version, RULES_VERSION)
+    if os.environ.get("OPSADVISOR_UPDATE_GOLDEN"):
+        golden.write_text(normalised, encoding="utf-8")
+        pytest.fail(f"golden updated, review the diff: {golden.name}")
+    assert normalised == golden.read_text(encoding="utf-8")
 
 
 def write_json(path: Path, document: Any) -> Path:

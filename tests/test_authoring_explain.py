@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,17 @@ def test_a_fired_rule_that_was_outranked_says_so() -> None:
     assert rule.outranked == (
         "recommend model C: model A wins (ambition.undecided.suggest-a-critical, higher priority)",
     )
+
+
+def test_json_format_lists_the_fired_rules_and_the_near_misses_as_the_text_does() -> None:
+    rules = json.loads(run_cli("explain", str(CRM), "--format", "json").output)["rules"]
+    text = run_cli("explain", str(CRM)).output
+    fired, near = text.split("Near misses")
+    listed = re.compile(r"^  (\S+) \(priority", flags=re.MULTILINE)
+    assert [rule["rule"] for rule in rules if rule["fired"]] == listed.findall(fired)
+    assert [rule["rule"] for rule in rules if rule["near_miss"]] == listed.findall(near)
+    assert len(rules) == len(listed.findall(text))
+    miss = next(rule for rule in rules if rule["rule"] == "ambition.it-operated")
+    assert miss["near_miss"] and not miss["fired"]
+    assert miss["first_failed"]["condition"] == "ambition equals it_operated"
+    assert miss["first_failed"]["actual"] == {"ambition": "business_operated"}

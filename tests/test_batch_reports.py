@@ -156,3 +156,20 @@ def test_diff_reports_what_a_rule_change_changes(tmp_path: Path) -> None:
     assert report["services"][0]["changes"][0]["kind"] == "conflicts"
     markdown = run_cli("diff", SCENARIOS, "--base-rules", rules, "--rules", tmp_path / "layer", "--format", "markdown")
     assert "## Changes by kind" in markdown.output
+
+
+def test_diff_reports_a_governance_area_a_rule_change_removes(tmp_path: Path) -> None:
+    folder = tmp_path / "layer"
+    folder.mkdir()
+    (folder / "90-change.yaml").write_text("disable: [governance.continuity]\n", encoding="utf-8")
+    crm = SCENARIOS / "sales-crm-business-operated.json"
+    rules = SCENARIOS.parent / "rules"
+    result = run_cli("diff", crm, "--base-rules", rules, "--rules", folder, "--format", "json", "--jobs", "1")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert report["changes_by_kind"]["governance"] == 1
+    (service,) = report["services"]
+    (change,) = service["changes"]
+    assert change["kind"] == "governance"
+    assert "continuity" in change["before"].split(", ")
+    assert change["after"].split(", ") == [area for area in change["before"].split(", ") if area != "continuity"]

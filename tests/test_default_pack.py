@@ -15,6 +15,13 @@ SEED_B_APPLICATION = {"enhancement": "it_delivery", "release": "it_delivery", "s
 SEED_B_INTERFACE = {"enhancement": "it_delivery", "release": "it_delivery"}
 SYSTEM_OF_RECORD = [{"system": "ERP", "type": "api", "system_of_record": True}]
 PLAIN_INTEGRATION = [{"system": "Mail", "type": "api"}]
+BUSINESS_RISKS = [  # (facts, the risk they raise under business operation, who must accept it)
+    ({"criticality": "high"}, "business-operated-critical-service", "business owner: Jo"),
+    ({"criticality": "critical"}, "business-operated-critical-service", "business owner: Jo"),
+    ({"data": {"personal_data": True}}, "personal-data-outside-it", "data protection officer"),
+    ({"data": {"classification": "restricted"}}, "restricted-data-outside-it", "information security officer"),
+    ({"regulations": ["nis2"]}, "regulatory-compliance", "compliance officer"),
+]
 
 
 def assess(**facts: Any) -> Assessment:
@@ -131,16 +138,7 @@ def test_7_suggested_model_from_the_facts(facts: dict[str, Any], model: str) -> 
     assert (result.recommendation.model, result.recommendation.suggestion) == (model, True)
 
 
-@pytest.mark.parametrize(
-    ("facts", "risk", "accept_by"),
-    [
-        ({"criticality": "high"}, "business-operated-critical-service", "business owner: Jo"),
-        ({"criticality": "critical"}, "business-operated-critical-service", "business owner: Jo"),
-        ({"data": {"personal_data": True}}, "personal-data-outside-it", "data protection officer"),
-        ({"data": {"classification": "restricted"}}, "restricted-data-outside-it", "information security officer"),
-        ({"regulations": ["nis2"]}, "regulatory-compliance", "compliance officer"),
-    ],
-)
+@pytest.mark.parametrize(("facts", "risk", "accept_by"), BUSINESS_RISKS)
 def test_8_business_operated_risks_name_who_must_accept(facts: dict[str, Any], risk: str, accept_by: str) -> None:
     document = scenario(ambition="business_operated", **facts)
     document["service"]["business_owner"] = "Jo"
@@ -148,6 +146,12 @@ def test_8_business_operated_risks_name_who_must_accept(facts: dict[str, Any], r
     (found,) = result.risks
     assert found.id == risk and accept_by in found.accept_by and not found.accepted
     assert "Walk the named stakeholders through each risk" in steps(result)
+
+
+@pytest.mark.parametrize("ambition", ["mixed", "it_operated"])
+@pytest.mark.parametrize(("facts", "risk"), [(facts, risk) for facts, risk, _ in BUSINESS_RISKS])
+def test_8_mixed_or_it_operation_carries_none_of_these_risks(ambition: str, facts: dict[str, Any], risk: str) -> None:
+    assert risk not in [found.id for found in assess(ambition=ambition, contract_owner="it", **facts).risks]
 
 
 def test_8_no_risks_for_a_low_risk_business_service_or_for_model_a() -> None:
@@ -183,6 +187,11 @@ def test_9_not_critical_or_not_sox_dora_is_no_ambition_risk() -> None:
     assert "ambition_risk" not in kinds(
         assess(ambition="business_operated", criticality="critical", regulations=["gdpr"])
     )
+
+
+@pytest.mark.parametrize("ambition", ["mixed", "it_operated"])
+def test_9_a_critical_sox_service_not_business_operated_is_no_ambition_risk(ambition: str) -> None:
+    assert "ambition_risk" not in kinds(assess(ambition=ambition, criticality="critical", regulations=["sox"]))
 
 
 @pytest.mark.parametrize(

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import GOLDEN, ROOT, run_cli, scenario
+from conftest import GOLDEN, ROOT, check_golden, run_cli, scenario
 
 from opsadvisor import api
 from opsadvisor.errors import RulesError
 from opsadvisor.rulepack import load_pack
-
-UPDATE = bool(os.environ.get("OPSADVISOR_UPDATE_GOLDEN"))
 
 
 @pytest.mark.parametrize(("fmt", "suffix"), [("markdown", "md"), ("html", "html")])
@@ -22,10 +19,7 @@ def test_golden_workshop_pack(monkeypatch: pytest.MonkeyPatch, fmt: str, suffix:
     monkeypatch.chdir(ROOT)
     result = run_cli("workshop", "scenarios/field-service-mixed.json", "--format", fmt)
     assert result.exit_code == 0, result.output
-    golden = GOLDEN / f"workshop-field-service-mixed.{suffix}"
-    if UPDATE:
-        golden.write_text(result.stdout, encoding="utf-8")
-    assert result.stdout == golden.read_text(encoding="utf-8")
+    check_golden(GOLDEN / f"workshop-field-service-mixed.{suffix}", result.stdout)
 
 
 def test_the_pack_has_every_section_the_workshop_needs() -> None:

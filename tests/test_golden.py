@@ -1,15 +1,17 @@
 """Golden reports: each bundled scenario's report, reviewed by eye when it changes.
 
-Regenerate with `OPSADVISOR_UPDATE_GOLDEN=1 pytest tests/test_golden.py`, then read the diff.
+Regenerate with `OPSADVISOR_UPDATE_GOLDEN=1 pytest tests/test_golden.py` (every updated test fails on
+purpose), read the diff, then run the tests again. The rules version is normalised (see check_golden).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from conftest import GOLDEN, SCENARIOS, run_cli
+from conftest import GOLDEN, RULES_VERSION, SCENARIOS, check_golden, run_cli
+
+from opsadvisor import api
 
 FORMATS = {"txt": ("--format", "table"), "md": ("--format", "markdown", "--explain"), "json": ("--format", "json")}
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.json"))
@@ -24,7 +26,20 @@ def test_there_are_enough_examples() -> None:
 def test_report_matches_golden(path: Path, suffix: str) -> None:
     result = run_cli("assess", str(path), *FORMATS[suffix])
     assert result.exit_code == 0, result.output
-    golden = GOLDEN / f"{path.stem}.{suffix}"
-    if os.environ.get("OPSADVISOR_UPDATE_GOLDEN"):
-        golden.write_text(result.stdout, encoding="utf-8")
-    assert result.stdout == golden.read_text(encoding="utf-8")
+    check_golden(GOLDEN / f"{path.stem}.{suffix}", result.stdout)
+
+
+def test_goldens_hold_the_placeholder_not_a_version() -> None:
+    for golden in sorted(GOLDEN.iterdir()):
+        text = golden.read_text(encoding="utf-8")
+        assert text.count(RULES_VERSION) == 1, golden.name
+        assert "sha256:" not in text.replace(RULES_VERSION, ""), golden.name
+
+
+def test_update_mode_writes_the_golden_and_never_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    golden = tmp_path / "report.txt"
+    golden.write_text("old\n", encoding="utf-8")
+    monkeypatch.setenv("OPSADVISOR_UPDATE_GOLDEN", "1")
+    with pytest.raises(pytest.fail.Exception, match="golden updated, review the diff"):
+        check_golden(golden, f"new\nRules version: {api.rule_pack().version}\n")
+    assert golden.read_text(encoding="utf-8") == f"new\nRules version: {RULES_VERSION}\n"

@@ -1,5 +1,6 @@
 """Property tests: no input, however odd, gets past validation with anything but an assessment
-or a ScenarioError; and the validator agrees with the JSON Schema that `opsadvisor schema` prints."""
+or a ScenarioError; a wrong value deep inside a scenario is refused naming its JSON path; and the
+validator agrees with the JSON Schema that `opsadvisor schema` prints."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import json
 from typing import Any
 
 import jsonschema
+import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import opsadvisor
@@ -34,6 +36,10 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
     max_leaves=20,
 )
+SCHEMA = api.schema()["properties"]
+RISK_IDS = tuple(SCHEMA["accepted_risks"]["items"]["properties"]["risk"]["enum"])
+PROCESS_IDS = tuple(SCHEMA["decisions"]["properties"])
+wrong_values = st.text(max_size=12) | st.integers() | st.booleans() | st.none() | st.lists(st.integers(), max_size=2)
 
 
 def near(values: tuple[str, ...]) -> st.SearchStrategy[Any]:
@@ -87,15 +93,14 @@ def test_validator_agrees_with_the_printed_json_schema(document: dict[str, Any])
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(near_scenarios | json_values)
-def test_any_json_document_is_assessed_or_refused_cleanly(document: Any) -> None:
+@given(near_scenarios | st.dictionaries(st.text(max_size=12), json_values, max_size=4))
+def test_any_json_object_is_assessed_or_refused_cleanly(document: dict[str, Any]) -> None:
     try:
-        assessment = opsadvisor.assess(document) if isinstance(document, dict) else None
+        assessment = opsadvisor.assess(document)
     except ScenarioError as error:
         assert error.problems and all(problem.startswith("$") for problem in error.problems)
-        return
-    if assessment is not None:
-        assert len(assessment.accountability) == 14
+    else:
+        assert len(assessment.accountability) == len(PROCESS_IDS)
         json.dumps(assessment.to_dict())
 
 
@@ -118,3 +123,46 @@ def test_cli_gives_a_report_or_exit_3_never_a_traceback(raw: bytes) -> None:
         assert result.stderr.startswith("error: <stdin>")
     else:
         assert json.loads(result.stdout)["service"]
+
+
+@st.composite
+def one_wrong_nested_value(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
+    """A valid scenario with one wrong value deep inside it, and the JSON path of that value."""
+    document: dict[str, Any] = {
+        "service": {"id": "svc", "name": "Service"},
+        "data": {"classification": "internal", "personal_data": False},
+        "integrations": [{"system": f"system {n}", "type": "api"} for n in range(draw(st.integers(1, 3)))],
+        "accepted_risks": [{"risk": risk, "accepted_by": "Jo"} for risk in draw(st.permutations(RISK_IDS))[:3]],
+        "decisions": {},
+    }
+    value = draw(wrong_values)
+    place = draw(st.sampled_from(["classification", "integration", "decision", "accepted risk"]))
+    if place == "classification":
+        allowed, path = SCHEMA["data"]["properties"]["classification"]["enum"], "$.data.classification"
+        document["data"]["classification"] = value
+    elif place == "integration":
+        index = draw(st.integers(0, len(document["integrations"]) - 1))
+        allowed, path = SCHEMA["integrations"]["items"]["properties"]["type"]["enum"], f"$.integrations[{index}].type"
+        document["integrations"][index]["type"] = value
+    elif place == "decision":
+        process, column = draw(st.sampled_from(PROCESS_IDS)), draw(st.sampled_from(["application", "interface"]))
+        allowed, path = (
+            SCHEMA["decisions"]["properties"][process]["properties"][column]["enum"],
+            f"$.decisions.{process}.{column}",
+        )
+        document["decisions"][process] = {column: value}
+    else:
+        index = draw(st.integers(0, len(document["accepted_risks"]) - 1))
+        allowed, path = RISK_IDS, f"$.accepted_risks[{index}].risk"
+        document["accepted_risks"][index]["risk"] = value
+    assume(value not in allowed)
+    return document, path
+
+
+@settings(max_examples=200)
+@given(one_wrong_nested_value())
+def test_a_wrong_nested_value_is_refused_naming_its_path(case: tuple[dict[str, Any], str]) -> None:
+    document, path = case
+    with pytest.raises(ScenarioError) as raised:
+        opsadvisor.assess(document)
+    assert [problem.split(": ", 1)[0] for problem in raised.value.problems] == [path]

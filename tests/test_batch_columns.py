@@ -1,0 +1,69 @@
+"""The batch tables (CSV, XLSX, Markdown): each value lands under its own header."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from batch_helpers import run_cli, write_jsonl
+from conftest import scenario
+
+# a conflict (contract_ownership), a pending risk and an accepted one
+DOCUMENT = {
+    **scenario(
+        ambition="business_operated",
+        contract_owner="it",
+        criticality="high",
+        data={"personal_data": True},
+        accepted_risks=[{"risk": "personal-data-outside-it", "accepted_by": "DPO"}],
+    ),
+    "service": {"id": "crm", "name": "CRM"},
+}
+EXPECTED = {
+    "id": "crm",
+    "name": "CRM",
+    "status": "ok",
+    "model": "B",
+    "conflicts": "contract_ownership",
+    "pending_risks": "business-operated-critical-service",
+}
+
+
+def batch_report(tmp_path: Path, suffix: str) -> Path:
+    out = tmp_path / f"out{suffix}"
+    result = run_cli("batch", write_jsonl(tmp_path / "in.jsonl", [DOCUMENT]), "--jobs", "1", "-q", "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def xlsx_rows(path: Path) -> list[dict[str, str]]:
+    from openpyxl import load_workbook
+
+    headers, *rows = load_workbook(path, read_only=True).active.iter_rows(values_only=True)
+    return [{str(h): "" if v is None else str(v) for h, v in zip(headers, row, strict=True)} for row in rows]
+
+
+def markdown_rows(path: Path) -> list[dict[str, str]]:
+    services = path.read_text(encoding="utf-8").split("\n## Services\n")[1]
+    lines = [line.strip().strip("|").split("|") for line in services.splitlines() if line.startswith("|")]
+    headers, _, *rows = ([cell.strip() for cell in line] for line in lines)
+    return [dict(zip(headers, row, strict=True)) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("suffix", "read"),
+    [(".csv", csv_rows), (".xlsx", xlsx_rows), (".md", markdown_rows)],
+    ids=["csv", "xlsx", "markdown"],
+)
+def test_each_value_is_under_its_header(
+    tmp_path: Path, suffix: str, read: Callable[[Path], list[dict[str, str]]]
+) -> None:
+    (row,) = read(batch_report(tmp_path, suffix))
+    assert {header: row[header] for header in EXPECTED} == EXPECTED
