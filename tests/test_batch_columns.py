@@ -67,3 +67,31 @@ def test_each_value_is_under_its_header(
 ) -> None:
     (row,) = read(batch_report(tmp_path, suffix))
     assert {header: row[header] for header in EXPECTED} == EXPECTED
+
+
+COLUMNS = [
+    "location",
+    "id",
+    "name",
+    "status",
+    "model",
+    "mode",
+    "conflicts",
+    "pending_risks",
+    "governance_areas",
+    "open_decisions",
+    "error",
+]
+
+
+@pytest.mark.parametrize(
+    ("suffix", "read"),
+    [(".csv", csv_rows), (".xlsx", xlsx_rows), (".md", markdown_rows)],
+    ids=["csv", "xlsx", "markdown"],
+)
+def test_the_columns_keep_their_documented_order(
+    tmp_path: Path, suffix: str, read: Callable[[Path], list[dict[str, str]]]
+) -> None:
+    """Spreadsheets and scripts read the columns by position too: their order is part of the contract."""
+    (row,) = read(batch_report(tmp_path, suffix))
+    assert [header for header in row if header != "#"] == COLUMNS  # Markdown numbers the rows first
