@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import opsadvisor
-from opsadvisor import api
+from opsadvisor import api, durable_backend
 from opsadvisor.engine import Engine
 from opsadvisor.errors import EngineError
 from opsadvisor.facts import build_facts
@@ -133,13 +133,13 @@ def test_a_service_no_rule_matches_is_assessed_again_and_again(tmp_path: Path) -
 
 
 def test_an_action_failure_is_an_engine_error_not_a_silent_gap(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken_action(self: Engine, rule: Any) -> Any:
+    def broken_action(self: Any, rule: Any) -> Any:
         def action(matched: Any, emit: Any) -> None:
             raise RuntimeError("boom")
 
         return action
 
-    monkeypatch.setattr(Engine, "_action", broken_action)
+    monkeypatch.setattr(durable_backend._CompiledRules, "_action", broken_action)
     engine = Engine(load_pack())
     facts = build_facts(api.assessor_for(engine.pack).parse(scenario(ambition="mixed"), "t"))
     with pytest.raises(EngineError, match=r"a rule action failed: .*boom"):
