@@ -28,9 +28,8 @@ from typing import Any
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
 
 from opsadvisor import api
-from opsadvisor.compiler import DERIVED, compile_rule, encode_service
 from opsadvisor.contract import CAPABILITIES, CLASSIFICATIONS, HOSTING, INTEGRATION_TYPES, LIFECYCLES, REGULATIONS
-from opsadvisor.engine import _Ruleset
+from opsadvisor.durable_backend import DERIVED, _Ruleset, compile_rule, encode_service
 from opsadvisor.errors import ScenarioError
 from opsadvisor.facts import build_facts
 from opsadvisor.rulepack import RulePack
@@ -165,7 +164,7 @@ def host_floor(pack: RulePack, services: list[dict[str, Any]]) -> float:
     host = _QuietHost()
 
     def action(rule: Any) -> Any:
-        derived = [(n, v) for c in rule.then if c.kind == "derive" for n, v in c.data.items()]
+        derived = list(rule.derives)
 
         def run(closure: Any) -> None:
             for name, value in derived:

@@ -9,7 +9,7 @@ from typing import Any
 
 from .assessment import Assessment, build_assessment
 from .contract import Record, scenario_spec
-from .engine import Engine
+from .engine import Engine, built
 from .facts import build_facts
 from .rulepack import RulePack, load_pack
 from .scenario import Scenario, ScenarioInput, load_scenario, parse_scenario
@@ -37,15 +37,9 @@ class Assessor:
         return self.assess_scenario(self.parse(document, source))
 
 
-_assessors: dict[int, Assessor] = {}
-
-
 def assessor_for(pack: RulePack) -> Assessor:
-    """The process's Assessor for a pack (durable_rules rulesets are costly to build)."""
-    key = id(pack)
-    if key not in _assessors:
-        _assessors[key] = Assessor(pack)
-    return _assessors[key]
+    """The pack's Assessor, built once and kept by the pack (a compiled rule pack is costly to build)."""
+    return built(pack, "assessor", Assessor)
 
 
 _default_pack: RulePack | None = None

@@ -1,7 +1,10 @@
-"""Compiler and engine: every condition test means what docs say, evaluated by durable_rules."""
+"""The engine and its backend: every condition test means what docs say, evaluated by durable_rules;
+what is compiled from a pack lives as long as the pack."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import opsadvisor
-from opsadvisor import api
-from opsadvisor.engine import Engine
+from opsadvisor import api, durable_backend
+from opsadvisor.backend import Case
+from opsadvisor.durable_backend import native
+from opsadvisor.engine import BACKEND, Engine, built
 from opsadvisor.errors import EngineError
 from opsadvisor.facts import build_facts
-from opsadvisor.rulepack import load_pack
+from opsadvisor.rulepack import RulePack, load_pack
 
 # (fact, test, operand, oracle) - the oracle says when the condition holds for a present value.
 CASES: list[tuple[str, str, Any, Any]] = [
@@ -133,13 +138,13 @@ def test_a_service_no_rule_matches_is_assessed_again_and_again(tmp_path: Path) -
 
 
 def test_an_action_failure_is_an_engine_error_not_a_silent_gap(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken_action(self: Engine, rule: Any) -> Any:
+    def broken_action(self: Any, rule: Any) -> Any:
         def action(matched: Any, emit: Any) -> None:
             raise RuntimeError("boom")
 
         return action
 
-    monkeypatch.setattr(Engine, "_action", broken_action)
+    monkeypatch.setattr(durable_backend._CompiledRules, "_action", broken_action)
     engine = Engine(load_pack())
     facts = build_facts(api.assessor_for(engine.pack).parse(scenario(ambition="mixed"), "t"))
     with pytest.raises(EngineError, match=r"a rule action failed: .*boom"):
@@ -162,3 +167,92 @@ def test_a_rule_fires_once_for_the_same_facts_even_when_several_branches_hold() 
     order = [entry.rule for entry in result.trace]
     assert order.count("trigger.regulated") == 1
     assert order.count("risk.business-operated-regulated") == 1
+
+
+def test_a_rule_joined_to_two_derived_values_fires_once_per_value_and_concludes_once(tmp_path: Path) -> None:
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    reference = Path(opsadvisor.rulepack.default_rules_dir()) / "00-reference.yaml"
+    (folder / "00-reference.yaml").write_text(reference.read_text(encoding="utf-8"), encoding="utf-8")
+    rules = [
+        _rule("red", {"criticality": "critical"}, then=[{"derive": {"alarm": "red"}}]),
+        _rule("amber", {"users": {"gt": 0}}, then=[{"derive": {"alarm": "amber"}}]),
+        _rule("alarmed", {"alarm": ["red", "amber"], "regulations": {"empty": False}}, then=[{"next_step": "call"}]),
+    ]
+    (folder / "r.yaml").write_text(yaml.safe_dump({"rules": rules}), encoding="utf-8")
+    result = opsadvisor.assess(
+        scenario(criticality="critical", users=3, regulations=["sox", "gdpr"]),
+        rules=[folder],
+        include_default_rules=False,
+    )
+    alarmed = sorted(entry.matched["alarm"] for entry in result.trace if entry.rule == "alarmed")
+    assert alarmed == ["amber", "red"]  # once per derived value, not once more per regulation
+    assert [step.step for step in result.next_steps] == ["call"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(facts_strategy)
+def test_each_condition_item_holds_exactly_when_its_one_condition_rule_fires(
+    engine: Engine, facts: dict[str, Any]
+) -> None:
+    rules = [rule for rule in engine.pack.rules if len(rule.when.items) == 1]
+    compiled = built(engine.pack, "test-items", lambda pack: BACKEND.compile_items([r.when.items[0] for r in rules]))
+    scenario_facts = build_facts(api.assessor_for(engine.pack).parse(scenario(**facts), "test"))
+    held = compiled.matches(Case(scenario_facts.values))
+    fired_ids = set(fired(engine, scenario(**facts)))
+    assert {rule.id for index, rule in enumerate(rules) if index in held} == fired_ids - {"chained"}
+
+
+def _spy(calls: list[Any], function: Callable[..., Any], handle: Callable[[Any, tuple[Any, ...]], int]) -> Any:
+    def spy(*args: Any) -> Any:
+        result = function(*args)
+        calls.append(handle(result, args))
+        return result
+
+    return spy
+
+
+@pytest.fixture
+def rulesets(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], list[int]]:
+    """(native rulesets created, native rulesets deleted) while the test runs."""
+    created: list[int] = []
+    deleted: list[int] = []
+    monkeypatch.setattr(native, "create_ruleset", _spy(created, native.create_ruleset, lambda result, _: result))
+    monkeypatch.setattr(native, "delete_ruleset", _spy(deleted, native.delete_ruleset, lambda _, args: args[0]))
+    gc.collect()
+    return created, deleted
+
+
+def _live_packs() -> int:
+    return sum(isinstance(thing, RulePack) for thing in gc.get_objects())
+
+
+def test_assessing_with_a_rules_dir_in_a_loop_keeps_nothing_compiled(
+    tmp_path: Path, rulesets: tuple[list[int], list[int]]
+) -> None:
+    folder = tmp_path / "extra"
+    folder.mkdir()
+    (folder / "r.yaml").write_text(yaml.safe_dump({"rules": [_rule("extra", {"users": 3})]}), encoding="utf-8")
+    document = scenario(users=3, criticality="high")
+    before = _live_packs()
+    for _ in range(50):
+        assert "extra" in [entry.rule for entry in opsadvisor.assess(document, rules=[folder]).trace]
+        api.workshop(document, rules=[folder])
+        api.explain(document, rules=[folder])
+    gc.collect()
+    created, deleted = rulesets
+    assert len(created) == 50 * 5  # each call's pack compiled its own rules (workshop and explain: twice) ...
+    assert sorted(deleted) == sorted(created)  # ... and each native ruleset went with its pack
+    assert _live_packs() == before
+
+
+def test_one_pack_compiles_each_of_its_engines_once(rulesets: tuple[list[int], list[int]]) -> None:
+    pack = load_pack()
+    document = scenario(users=3, criticality="high")
+    for _ in range(3):
+        opsadvisor.assess(document, rules=pack)
+        api.workshop(document, rules=pack)
+        api.explain(document, rules=pack)
+    assert api.assessor_for(pack) is api.assessor_for(pack)
+    created, _ = rulesets
+    assert len(created) == 3  # the assessor's engine, the workshop participants', explain's conditions

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import scenario
 
 from opsadvisor import api
-from opsadvisor.compiler import encode_service
+from opsadvisor.durable_backend import encode_service
 from opsadvisor.facts import build_facts
 
 

@@ -6,7 +6,7 @@ Two sources of findings:
 - lint checks over the rules that load: conditions that can never hold, derived facts nobody uses,
   derivation cycles, and equal-priority rules that disagree under overlapping conditions.
 
-Whether conditions can hold together is asked of durable_rules (engine.satisfiable) with candidate
+Whether conditions can hold together is asked of the rules backend (`_satisfiable`) with candidate
 values of the fact, never decided by a second evaluator here.
 """
 
@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import kinds
+from ..backend import Case
 from ..contract import FACTS
-from ..engine import satisfiable
+from ..engine import BACKEND
 from ..errors import EXIT_INVALID_RULES, EXIT_OK, count, did_you_mean
 from ..kinds import PackFacts
 from ..rulepack import PLACEHOLDER, Condition, Group, Location, Problem, Rule, RulePack, load_pack_with_problems
@@ -133,7 +134,7 @@ def lint(pack: RulePack) -> list[Finding]:
     never = _never_fire_probes(pack.rules, probes)
     pairs = _disagreeing_pairs(pack)
     pair_probes = {(a.id, b.id): _pair_probes(a, b, probes) for a, b, _ in pairs}
-    held = satisfiable(probes.items)
+    held = _satisfiable(probes.items)
     findings = [finding for probe, finding in never if probe not in held]
     for a, b, what in pairs:
         if all(key in held for key in pair_probes[(a.id, b.id)]):
@@ -165,7 +166,7 @@ def _derived_values(rules: Iterable[Rule]) -> dict[str, list[Any]]:
 
 
 class _Probes:
-    """Questions for durable_rules: can one value of a fact meet all these conditions?"""
+    """Questions for the rules backend: can one value of a fact meet all these conditions?"""
 
     def __init__(self, derived_values: dict[str, list[Any]]) -> None:
         self.derived_values = derived_values
@@ -193,6 +194,38 @@ class _Probes:
         operands = [c.operand for c in conditions if isinstance(c.operand, int) and not isinstance(c.operand, bool)]
         numbers = {0, *(n + step for n in operands for step in (-1, 0, 1))}
         return [None, *sorted(n for n in numbers if n >= 0)]
+
+
+def _satisfiable(probes: dict[str, tuple[list[Condition], list[Any]]]) -> set[str]:
+    """The probes some candidate value satisfies: probe key -> (conditions on one fact, candidate values).
+
+    Each candidate value (None: the fact is missing) is a case of its own, with no other fact, so a
+    probe holds in a case when each of its conditions does. Probes on the same fact share cases.
+    """
+    if not probes:
+        return set()
+    conditions = list(dict.fromkeys(condition for tests, _ in probes.values() for condition in tests))
+    position = {condition: index for index, condition in enumerate(conditions)}
+    compiled = BACKEND.compile_items(conditions)
+    held: dict[tuple[str, bool, type, Any], frozenset[int]] = {}
+    found = set()
+    for key, (tests, values) in probes.items():
+        wanted = {position[condition] for condition in tests}
+        fact, derived = tests[0].fact, tests[0].derived
+        for value in values:
+            case = (fact, derived, type(value), value)  # type: True and 1 are different candidates
+            if case not in held:
+                held[case] = compiled.matches(_case(fact, derived, value))
+            if wanted <= held[case]:
+                found.add(key)
+                break
+    return found
+
+
+def _case(fact: str, derived: bool, value: Any) -> Case:
+    if derived:
+        return Case({}, {fact: (value,)})
+    return Case({} if value is None else {fact: value})
 
 
 def _by_fact(conditions: Iterable[Condition]) -> dict[str, list[Condition]]:

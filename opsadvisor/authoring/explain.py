@@ -1,13 +1,14 @@
 """`opsadvisor explain`: why each rule fired, and why not.
 
 Which rules fired comes from the main engine run. For every rule, whether each top-level condition
-held is asked of durable_rules as well (engine.ExplainEngine compiles each condition on its own and
-asserts the same service fact and the derived facts of the run), so the explanation can never
-disagree with the engine. A near miss is a rule that failed on exactly one condition.
+held is asked of the rules backend as well (each condition compiled on its own, matched against the
+same service facts and the derived facts of the run), so the explanation can never disagree with the
+engine. A near miss is a rule that failed on exactly one condition.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,13 +18,13 @@ from typing import Any
 from .. import kinds
 from ..api import RulesArg, assessor_for, rule_pack
 from ..assessment import Assessment, TraceEntry, build_assessment
-from ..engine import ExplainEngine
+from ..backend import MISSING, Case, CompiledItems
+from ..engine import BACKEND, built
 from ..facts import Facts, build_facts, fact_source
 from ..rulepack import Condition, Group, Rule, RulePack
 from ..scenario import ScenarioInput, load_scenario, source_of
 from .catalogue import describe_item, find_rule
 
-MISSING = "missing"
 NOT_DERIVED = "not derived"
 
 
@@ -172,14 +173,17 @@ def _rule_lines(rule: RuleExplanation, every_condition: bool) -> list[str]:
 
 # --- building ---------------------------------------------------------------------------------------
 
-_explain_engines: dict[int, ExplainEngine] = {}
+
+def _compile_conditions(pack: RulePack) -> CompiledItems:
+    """Every top-level item of every rule's `when`, in pack order."""
+    return BACKEND.compile_items([item for rule in pack.rules for item in rule.when.items])
 
 
-def _explain_engine(pack: RulePack) -> ExplainEngine:
-    key = id(pack)
-    if key not in _explain_engines:
-        _explain_engines[key] = ExplainEngine(pack)
-    return _explain_engines[key]
+def _held(pack: RulePack, facts: Facts, derived: dict[str, tuple[Any, ...]]) -> dict[str, tuple[bool, ...]]:
+    """For each rule id, whether each top-level item of its `when` held (nothing chains)."""
+    held = built(pack, "explain", _compile_conditions).matches(Case(facts.values, derived))
+    positions = itertools.count()
+    return {rule.id: tuple(next(positions) in held for _ in rule.when.items) for rule in pack.rules}
 
 
 def _item_facts(item: Condition | Group) -> list[Condition]:
@@ -261,7 +265,7 @@ def explain(
     facts = build_facts(parsed)
     result = assessor.engine.run(facts)
     assessment = build_assessment(parsed, facts, result, pack)
-    held = _explain_engine(pack).held(facts, result.derived)
+    held = _held(pack, facts, result.derived)
     entries: dict[str, list[TraceEntry]] = {}
     for entry in assessment.trace:
         entries.setdefault(entry.rule, []).append(entry)

@@ -10,14 +10,15 @@ Renderers, one module per format, turn the WorkshopPack into text.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import api
 from ..assessment import Assessment
+from ..backend import CompiledRules
 from ..contract import COLUMNS, UNDECIDED
-from ..engine import Engine
+from ..engine import BACKEND, built
 from ..facts import build_facts
 from ..render.sections import party, show_value
 from ..rulepack import Rule, RulePack
@@ -82,16 +83,15 @@ def _derived_values(rule: Rule, name: str) -> list[str]:
     return [str(value) for derived, value in rule.derives if derived == name]
 
 
-_engines: dict[int, tuple[RulePack, Engine]] = {}
+def _participant_rules(pack: RulePack) -> CompiledRules:
+    return BACKEND.compile(pack.workshop_rules)
 
 
 def _participant_rules_fired(pack: RulePack, scenario: Scenario) -> set[str]:
-    """Run the pack's workshop participant rules on durable_rules (compiled once per pack)."""
+    """Run the pack's workshop participant rules on the rules engine (compiled once per pack)."""
     if not pack.workshop_rules:
         return set()
-    if id(pack) not in _engines:
-        _engines[id(pack)] = (pack, Engine(replace(pack, rules=pack.workshop_rules)))
-    result = _engines[id(pack)][1].run(build_facts(scenario))
+    result = built(pack, "workshop", _participant_rules).run(build_facts(scenario))
     return {firing.rule.id for firing in result.firings}
 
 
