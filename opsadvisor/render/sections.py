@@ -6,14 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..assessment import Assessment, Risk
-
-PARTY_LABELS = {
-    "it_ops": "IT OPS",
-    "it_delivery": "IT Delivery",
-    "business": "Business",
-    "tbd": "t.b.d.",
-    "n/a": "n/a",
-}
+from ..text import party, show_value
 
 
 @dataclass(frozen=True)
@@ -23,10 +16,6 @@ class Section:
     rows: list[tuple[Any, ...]]
     empty: str = "None."
     wrap: tuple[int | None, ...] = ()
-
-
-def party(value: str) -> str:
-    return PARTY_LABELS.get(value, value)
 
 
 def recommendation_lines(assessment: Assessment) -> list[str]:
@@ -120,12 +109,3 @@ def sections(assessment: Assessment, explain: bool) -> list[Section]:
             )
         )
     return result
-
-
-def show_value(value: Any) -> str:
-    """A fact value as the trace shows it: true/false, [a, b], or the text."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(str(item) for item in value) + "]"
-    return str(value)
