@@ -12,6 +12,8 @@ from . import ROW_HEADERS, ReportContext, row
 
 
 class CsvWriter:
+    needs_json = False
+
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.file = AtomicFile(path)
         self.writer = csv.writer(self.file.stream, lineterminator="\n")
