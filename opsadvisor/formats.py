@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 if TYPE_CHECKING:
     from .batch.outputs import ReportContext, Writer
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
 R = TypeVar("R", bound=Callable[..., Any])
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(NamedTuple):  # a NamedTuple, not a dataclass: cheaper to define at start-up
     name: str
     ref: str  # "package.module:attribute[.attribute]"
     options: tuple[str, ...] = ()  # keyword options the renderer takes

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 # --- counts and values ---------------------------------------------------------------------------
 
@@ -45,8 +44,7 @@ def json_text(document: Any) -> str:
 # --- parties of the accountability matrix --------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Party:
+class Party(NamedTuple):  # a NamedTuple, not a dataclass: cheaper to define at start-up
     label: str
     letter: str  # a heat-map cell's one-letter mark
     note: str = ""  # what a legend adds to the label
