@@ -16,7 +16,7 @@ import click
 from . import api
 from .errors import EXIT_FINDINGS, OpsAdvisorError
 from .files import atomic_write
-from .render import FORMATS, renderer
+from .formats import ASSESSMENT, BATCH, DIFF, EXPLAIN, RULE_TESTS, RULES_CHECK, RULES_LIST, WORKSHOP
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,7 +67,9 @@ def main() -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path, allow_dash=True))
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(ASSESSMENT.names), default=ASSESSMENT.default, show_default=True
+)
 @click.option("--explain", is_flag=True, help="Add the trace: every fired rule and the facts it matched.")
 @click.option(
     "--fail-on",
@@ -88,7 +90,7 @@ def assess(
     """Assess one service described by a SCENARIO file (JSON; '-' reads stdin)."""
     pack = selected_pack(rules_dirs, no_default_rules)
     assessment = api.assess(scenario, rules=pack)
-    click.echo(renderer(output_format)(assessment, explain), nl=False)
+    click.echo(ASSESSMENT.render(output_format, assessment, explain=explain), nl=False)
     if ("conflict" in fail_on and assessment.conflicts) or ("risk" in fail_on and assessment.pending_risks):
         sys.exit(EXIT_FINDINGS)
 
@@ -151,7 +153,7 @@ def interview(output: Path | None, start: Path | None, rules_dirs: tuple[str, ..
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["markdown", "html"]),
+    type=click.Choice(WORKSHOP.names),
     help="markdown (default), or html (self-contained); -o *.html implies html.",
 )
 @rules_options
@@ -160,10 +162,9 @@ def workshop(
     scenario: Path, output: Path | None, output_format: str | None, rules_dirs: tuple[str, ...], no_default_rules: bool
 ) -> None:
     """The Support Model Design Workshop pack for a SCENARIO file."""
-    from .dialogue.workshop import format_for
-
     pack = selected_pack(rules_dirs, no_default_rules)
-    text = api.workshop(scenario, rules=pack, output_format=format_for(output, output_format))
+    output_format = output_format or WORKSHOP.for_path(output) or WORKSHOP.default
+    text = api.workshop(scenario, rules=pack, output_format=output_format)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -227,13 +228,15 @@ def rules_group() -> None:
 
 
 @rules_group.command(name="list")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(RULES_LIST.names), default=RULES_LIST.default, show_default=True
+)
 @rules_options
 @reports_errors
 def rules_list(output_format: str, rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
     """List the rules in effect: id, title, priority, conclusions, file:line, overrides."""
     found = api.list_rules(selected_pack(rules_dirs, no_default_rules))
-    click.echo(json.dumps(found.to_dict(), indent=2) if output_format == "json" else found.render_text(), nl=False)
+    click.echo(RULES_LIST.render(output_format, found), nl=False)
 
 
 @rules_group.command(name="show")
@@ -267,7 +270,9 @@ def rules_docs(output: Path | None, reference: bool, rules_dirs: tuple[str, ...]
 @rules_group.command(name="check")
 @click.argument("dirs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(RULES_CHECK.names), default=RULES_CHECK.default, show_default=True
+)
 @rules_options
 @reports_errors
 def rules_check(
@@ -275,7 +280,7 @@ def rules_check(
 ) -> None:
     """Check the pack with each rule DIR layered on top; errors (and, with --strict, warnings) exit 4."""
     report = api.check_rules([*(entry for entry in rules_dirs if entry), *dirs], include_default=not no_default_rules)
-    click.echo(report.render_json() if output_format == "json" else report.render_text(), nl=False)
+    click.echo(RULES_CHECK.render(output_format, report), nl=False)
     sys.exit(report.exit_code(strict))
 
 
@@ -283,7 +288,9 @@ def rules_check(
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--coverage", is_flag=True, help="List the rules no test case fired.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="PCT", help="Fail below PCT% rule coverage.")
-@click.option("--format", "output_format", type=click.Choice(["text", "junit"]), default="text", show_default=True)
+@click.option(
+    "--format", "output_format", type=click.Choice(RULE_TESTS.names), default=RULE_TESTS.default, show_default=True
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE.")
 @rules_options
 @reports_errors
@@ -299,21 +306,21 @@ def rules_test(
     """Run the rule test cases in PATHs (YAML files or directories; default, in a source checkout:
     the bundled pack's suite, rules/tests)."""
     run = api.run_rule_tests(paths, selected_pack(rules_dirs, no_default_rules), min_coverage=min_coverage)
-    report = run.render_junit() if output_format == "junit" else run.render_text(coverage)
+    report = RULE_TESTS.render(output_format, run, coverage=coverage)
     if output is None:
         click.echo(report, nl=False)
     else:
         atomic_write(output, report.encode("utf-8"))
         click.echo(run.summary())
-    if run.below_minimum and (output is not None or output_format == "junit"):
-        click.echo(run.minimum_missed(), err=True)  # JUnit has no place for it: say why the job fails
+    if run.below_minimum and (output is not None or run.minimum_missed() not in report):
+        click.echo(run.minimum_missed(), err=True)  # a format with no place for it (JUnit): say why the job fails
     sys.exit(run.exit_code)
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path, allow_dash=True))
 @click.option("--rule", "rule_ids", multiple=True, metavar="ID", help="Explain this rule (repeatable).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(EXPLAIN.names), default=EXPLAIN.default, show_default=True)
 @rules_options
 @reports_errors
 def explain(
@@ -322,7 +329,7 @@ def explain(
     """Why rules fired, and why not: the fired rules and near misses, or each --rule ID."""
     pack = selected_pack(rules_dirs, no_default_rules)
     explanation = api.explain(scenario, rule_ids, pack)
-    click.echo(explanation.render_json() if output_format == "json" else explanation.render_text(), nl=False)
+    click.echo(EXPLAIN.render(output_format, explanation), nl=False)
 
 
 # --- batch and diff: a whole portfolio (opsadvisor.batch) -------------------------------------------
@@ -351,7 +358,7 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool) -> Any:
     "outputs",
     multiple=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Write a report; the format follows the extension: .jsonl .json .csv .xlsx .md .html (repeatable).",
+    help=f"Write a report; the format follows the extension: {' '.join(BATCH.names)} (repeatable).",
 )
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @click.option(
@@ -424,7 +431,7 @@ def batch(
     type=click.Path(path_type=Path),
     help="The rule directory (or file) to compare against, layered like --rules (repeatable).",
 )
-@click.option("--format", "output_format", type=click.Choice(["table", "json", "markdown"]), default="table")
+@click.option("--format", "output_format", type=click.Choice(DIFF.names), default=DIFF.default)
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @rules_options
 @reports_errors
@@ -440,10 +447,10 @@ def diff(
 
     Exit 0 when no service changes, 1 when some do.
     """
-    from .batch.diff import diff_portfolio, render_diff
+    from .batch.diff import diff_portfolio
 
     base = selected_pack(base_dirs, no_default_rules)
     pack = selected_pack(rules_dirs, no_default_rules)
     report = diff_portfolio(inputs, base, pack, jobs)
-    click.echo(render_diff(report, output_format), nl=False)
+    click.echo(DIFF.render(output_format, report), nl=False)
     sys.exit(EXIT_FINDINGS if report.changed else 0)

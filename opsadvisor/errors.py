@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .text import count as count  # the one plural helper; authoring imports it from here
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -59,8 +61,3 @@ def did_you_mean(found: str, choices: Iterable[str]) -> str:
 
     matches = difflib.get_close_matches(found, list(choices), n=1, cutoff=0.6)
     return f' (did you mean "{matches[0]}"?)' if matches else ""
-
-
-def count(number: int, noun: str) -> str:
-    """'1 file', '2 files'."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"

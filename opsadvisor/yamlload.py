@@ -14,9 +14,10 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from .files import OutputError, text_file
 
 CACHE_FORMAT = "1"
 
@@ -125,17 +126,11 @@ def load_yaml_bytes(raw: bytes) -> Any:
 
 def _store(path: Path, document: Any) -> None:
     """Write the cache entry atomically; any failure just means no cache."""
-    with contextlib.suppress(OSError, TypeError, ValueError):
+    with contextlib.suppress(OSError, OutputError, TypeError, ValueError):
         encoded = json.dumps(_encode(document))
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(encoded)
-            os.replace(temporary, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+        with text_file(path) as stream:
+            stream.write(encoded)
 
 
 def _encode(value: Any) -> Any:

@@ -108,3 +108,17 @@ def test_markdown_escapes_user_text(scenario_file) -> None:
     text = run_cli("assess", str(scenario_file(document)), "--format", "markdown").stdout
     assert "<script>" not in text
     assert "A\\|B &lt;script&gt;" in text
+
+
+@pytest.mark.parametrize(("fmt", "on_stdout"), [("text", True), ("junit", False)])
+def test_a_coverage_shortfall_is_said_once_on_stdout_or_stderr(fmt: str, on_stdout: bool) -> None:
+    suite = str(SCENARIOS.parent / "rules" / "tests" / "ambition.yaml")
+    result = run_cli("rules", "test", suite, "--format", fmt, "--min-coverage", "99")
+    assert result.exit_code == 1
+    said = "is below the minimum of 99%"
+    assert (said in result.stdout, said in result.stderr) == (on_stdout, not on_stdout)
+
+
+def test_the_json_report_carries_the_trace_with_or_without_explain() -> None:
+    plain, explained = (run_cli("assess", CRM, "--format", "json", *extra).stdout for extra in ((), ("--explain",)))
+    assert plain == explained and json.loads(plain)["trace"]

@@ -31,7 +31,6 @@ from ..contract import (
 )
 from ..errors import EXIT_USAGE, OpsAdvisorError, count, did_you_mean
 from ..files import atomic_write
-from ..render.markdown import escape
 from ..rulepack import (
     DEFAULT_PRIORITY,
     FILE_KEYS,
@@ -44,6 +43,7 @@ from ..rulepack import (
     Rule,
     RulePack,
 )
+from ..text import escape_markdown as escape
 
 # --- the catalogue --------------------------------------------------------------------------------
 
@@ -77,6 +77,9 @@ class Catalogue:
 
     def render_text(self) -> str:
         return render_list(self)
+
+    def render_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
 
 
 def _in_file_order(pack: RulePack) -> list[Rule]:

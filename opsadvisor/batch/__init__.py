@@ -59,7 +59,7 @@ def run_batch(
     summary = Summary()
     try:
         writers = [open_writer(target, context) for target in targets]
-        with_json = any(target.suffix.lower() in (".json", ".jsonl") for target in targets)
+        with_json = any(writer.needs_json for writer in writers)
         for outcome in assess_entries(iter_entries(inputs), pack, jobs or default_jobs(), with_json):
             summary.add(outcome)
             for writer in writers:

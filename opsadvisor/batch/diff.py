@@ -7,14 +7,13 @@ mode, conflict kinds, risks (pending or accepted) and governance areas.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import kinds
-from ..render.markdown import escape
+from ..formats import DIFF
 from ..rulepack import RulePack
 from .inputs import iter_entries
 from .runner import OK, Outcome, assess_entries_with, default_jobs
@@ -24,9 +23,6 @@ def compared() -> tuple[str, ...]:
     """What `diff` compares: validity, then each conclusion kind's aspects, in their order."""
     aspects = sorted((aspect for kind in kinds.parts() for aspect in kind.aspects), key=lambda aspect: aspect[1])
     return ("validity", *(name for name, _ in aspects))
-
-
-DIFF_FORMATS = ("table", "json", "markdown")
 
 
 @dataclass(frozen=True)
@@ -105,30 +101,6 @@ def diff_portfolio(inputs: Iterable[str | Path], base: RulePack, pack: RulePack,
     return report
 
 
-def render_diff(report: DiffReport, output_format: str) -> str:
-    from tabulate import tabulate  # imported here: it is slow to import and only reports need it
-
-    if output_format == "json":
-        return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    counts = [(kind, report.counts[kind]) for kind in compared()]
-    rows = [
-        (service.service_id or "", service.location, change.kind, change.before, change.after)
-        for service in report.services
-        for change in service.changes
-    ]
-    headline = f"{len(report.services)} of {report.entries} services change."
-    headers = ("service", "location", "change", "before", "after")
-    if output_format == "markdown":
-        out = ["# Rule change impact", "", escape(headline), "", "## Changes by kind", ""]
-        out.append(tabulate(counts, headers=("change", "services"), tablefmt="github"))
-        out += ["", "## Services", ""]
-        if rows:
-            cells = [[escape(cell) for cell in row] for row in rows]
-            out.append(tabulate(cells, headers=headers, tablefmt="github", disable_numparse=True))
-        else:
-            out.append("_No service changes._")
-        return "\n".join(out) + "\n"
-    out = [headline, "", tabulate(counts, headers=("change", "services"))]
-    if rows:
-        out += ["", tabulate(rows, headers=headers, maxcolwidths=[None, 40, None, 40, 40], disable_numparse=True)]
-    return "\n".join(out) + "\n"
+def render_diff(report: DiffReport, output_format: str = DIFF.default) -> str:
+    """The report in a format of formats.DIFF (table, json, markdown)."""
+    return DIFF.render(output_format, report)

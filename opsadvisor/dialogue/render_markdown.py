@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from ..render.markdown import escape
+from ..text import escape_markdown
 from .layout import Block, Bullets, Cell, Command, Heading, Mark, Paragraph, workshop_blocks
 from .workshop import WorkshopPack
 
 
 def _cell(cell: Cell) -> str:
-    return f"**{escape(cell.text)}**" if isinstance(cell, Mark) else escape(cell)
+    return f"**{escape_markdown(cell.text)}**" if isinstance(cell, Mark) else escape_markdown(cell)
 
 
 def _block(block: Block) -> list[str]:
     if isinstance(block, Heading):
-        return ["#" * block.level + " " + escape(block.text)]
+        return ["#" * block.level + " " + escape_markdown(block.text)]
     if isinstance(block, Paragraph):
-        return [f"_{escape(block.text)}_" if block.note else escape(block.text)]
+        return [f"_{escape_markdown(block.text)}_" if block.note else escape_markdown(block.text)]
     if isinstance(block, Bullets):
-        return [f"{f'{n}.' if block.numbered else '-'} {escape(item)}" for n, item in enumerate(block.items, 1)]
+        return [
+            f"{f'{n}.' if block.numbered else '-'} {escape_markdown(item)}" for n, item in enumerate(block.items, 1)
+        ]
     if isinstance(block, Command):
         return ["```", " ".join(block.text.split()), "```"]
     rows = [[_cell(cell) for cell in row] for row in block.rows]

@@ -9,7 +9,7 @@ Renderers, one module per format, turn the WorkshopPack into text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,12 @@ from ..backend import CompiledRules
 from ..contract import COLUMNS, UNDECIDED
 from ..engine import BACKEND, built
 from ..facts import build_facts
-from ..render.sections import party, show_value
+from ..formats import WORKSHOP
 from ..rulepack import Rule, RulePack
 from ..scenario import Scenario, load_scenario, source_of
+from ..text import party, show_value
 from .benefits import split_benefit
 
-WORKSHOP_FORMATS = ("markdown", "html")
 MODE1_TRIGGER = "mode1_trigger"
 PURPOSE = (
     "Agree, process by process, who is accountable for operating {name}; discover the operational "
@@ -182,22 +182,6 @@ def build_workshop(scenario: Scenario, assessment: Assessment, pack: RulePack, s
     )
 
 
-def format_for(output: str | Path | None, requested: str | None) -> str:
-    """The requested format, else html for an output file named *.html or *.htm, else markdown."""
-    if requested:
-        return requested
-    return "html" if output is not None and Path(output).suffix.lower() in (".html", ".htm") else "markdown"
-
-
-def workshop_renderer(name: str) -> Callable[[WorkshopPack], str]:
-    """The render function for a workshop format; imported lazily."""
-    if name == "html":
-        from .render_html import render
-    else:
-        from .render_markdown import render
-    return render
-
-
 def workshop(
     scenario: str | Path | Mapping[str, Any],
     rules: api.RulesArg = None,
@@ -213,4 +197,4 @@ def workshop(
     label = source or (source_of(scenario) if isinstance(scenario, (str, Path)) else "scenario.json")
     parsed = load_scenario(scenario, assessor.spec, label)
     pack = build_workshop(parsed, assessor.assess_scenario(parsed), assessor.pack, label)
-    return workshop_renderer(output_format)(pack)
+    return WORKSHOP.render(output_format, pack)

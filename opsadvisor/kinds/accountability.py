@@ -11,18 +11,12 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from .. import text
 from ..contract import COLUMNS, INTERFACE_CELLS, UNDECIDED
 from ..errors import did_you_mean
 from ..rulepack.ir import shown
 from .base import Expectation, Kind, PackFacts, Section, mapping, unknown
 
-PARTY_LABELS = {
-    "it_ops": "IT OPS",
-    "it_delivery": "IT Delivery",
-    "business": "Business",
-    "tbd": "t.b.d.",
-    "n/a": "n/a",
-}
 BOTH = "both"
 
 
@@ -45,11 +39,6 @@ class MatrixRow:
     name: str
     application: str
     interface: str
-
-
-def party_label(value: str) -> str:
-    """A party as reports show it: IT OPS, IT Delivery, Business, t.b.d., n/a."""
-    return PARTY_LABELS.get(value, value)
 
 
 class AccountabilityKind(Kind):
@@ -114,7 +103,7 @@ class AccountabilityKind(Kind):
         return tuple(MatrixRow(process.id, process.name, *cells[process.id]) for process in pack.processes)
 
     def sections(self, value: tuple[MatrixRow, ...], assessment: Any) -> list[Section]:
-        rows = [(row.name, party_label(row.application), party_label(row.interface)) for row in value]
+        rows = [(row.name, text.party(row.application), text.party(row.interface)) for row in value]
         return [Section("Accountability", ("support process", "application", "interface"), rows)]
 
     def outranked(self, payload: Accountability, assessment: Any) -> str | None:

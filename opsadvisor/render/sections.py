@@ -6,12 +6,10 @@ added here with --explain.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import kinds
 from ..assessment import Assessment
 from ..kinds import Section
-from ..kinds.accountability import party_label as party
+from ..text import party, show_value
 
 __all__ = ["Section", "party", "recommendation_lines", "sections", "show_value"]
 
@@ -43,12 +41,3 @@ def sections(assessment: Assessment, explain: bool) -> list[Section]:
             )
         )
     return result
-
-
-def show_value(value: Any) -> str:
-    """A fact value as the trace shows it: true/false, [a, b], or the text."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(str(item) for item in value) + "]"
-    return str(value)

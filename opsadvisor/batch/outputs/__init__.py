@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ... import kinds
+from ...formats import BATCH
 from ..runner import OK, Outcome
 from ..summary import Summary
-
-FORMATS = (".jsonl", ".json", ".csv", ".xlsx", ".md", ".html")
 
 
 def row_headers() -> tuple[str, ...]:
@@ -37,6 +36,8 @@ class ReportContext:
 
 
 class Writer(Protocol):
+    needs_json: bool  # whether `add` reads outcome.to_json(): the runner then encodes each assessment
+
     def add(self, outcome: Outcome) -> None: ...
 
     def finish(self, summary: Summary) -> None: ...
@@ -58,26 +59,14 @@ def row(outcome: Outcome) -> tuple[Any, ...]:
 
 
 def check_output(path: str | Path) -> str:
-    """The format of an output path (its extension), or ValueError naming the supported ones."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise ValueError(f"{path}: unknown output format {suffix or '(no extension)'}; use {', '.join(FORMATS)}")
-    return suffix
+    """The format of an output path (its extension), or ValueError naming the registered ones."""
+    found = BATCH.for_path(path)
+    if found is None:
+        suffix = Path(path).suffix.lower() or "(no extension)"
+        raise ValueError(f"{path}: unknown output format {suffix}; use {', '.join(BATCH.names)}")
+    return found
 
 
 def open_writer(path: str | Path, context: ReportContext) -> Writer:
-    """A writer for the path's format; its module is imported only when used."""
-    suffix = check_output(path)
-    if suffix == ".jsonl":
-        from .jsonl import JsonLinesWriter as writer
-    elif suffix == ".json":
-        from .json import JsonWriter as writer
-    elif suffix == ".csv":
-        from .csv import CsvWriter as writer
-    elif suffix == ".xlsx":
-        from .xlsx import XlsxWriter as writer
-    elif suffix == ".md":
-        from .md import MarkdownWriter as writer
-    else:
-        from .html import HtmlWriter as writer
-    return writer(Path(path), context)
+    """A writer for the path's format (formats.BATCH); its module is imported only when used."""
+    return BATCH.get(check_output(path))(Path(path), context)

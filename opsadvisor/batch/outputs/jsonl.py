@@ -11,6 +11,8 @@ from . import ReportContext
 
 
 class JsonLinesWriter:
+    needs_json = True
+
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.file = AtomicFile(path)
 

@@ -6,16 +6,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tabulate import tabulate
-
 from ...files import text_file
-from ...render.markdown import escape
+from ...text import escape_markdown, markdown_table
 from ..runner import Outcome
 from ..summary import Summary
 from . import ReportContext, row, row_headers
 
 
 class MarkdownWriter:
+    needs_json = False
+
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.path = path
         self.context = context
@@ -27,19 +27,15 @@ class MarkdownWriter:
 
     def add(self, outcome: Outcome) -> None:
         self.count += 1
-        cells = [escape(value) for value in row(outcome)]
+        cells = [escape_markdown(value) for value in row(outcome)]
         self.spool.write(f"| {self.count} | " + " | ".join(cells) + " |\n")
 
     def finish(self, summary: Summary) -> None:
         with text_file(self.path) as out:
             out.write("# Operating model portfolio report\n")
             for title, headers, rows in summary.tables(self.context.process_names):
-                out.write(f"\n## {escape(title)}\n\n")
-                if rows:
-                    cells = [[escape(cell) for cell in line] for line in rows]
-                    out.write(tabulate(cells, headers=headers, tablefmt="github", disable_numparse=True) + "\n")
-                else:
-                    out.write("_None._\n")
+                out.write(f"\n## {escape_markdown(title)}\n\n")
+                out.write(markdown_table(headers, rows) + "\n" if rows else "_None._\n")
             out.write("\n## Services\n\n")
             if self.count:
                 self.spool.seek(0)

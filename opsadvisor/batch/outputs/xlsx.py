@@ -26,6 +26,8 @@ _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 class XlsxWriter:
+    needs_json = False
+
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.path = path
         self.workbook = Workbook(write_only=True)

@@ -1,26 +1,28 @@
-"""CSV: one row per entry (see row_headers)."""
+"""JSON: an array with one item per entry, one item per line (streamed, not held in memory)."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from ...files import AtomicFile
 from ..runner import Outcome
 from ..summary import Summary
-from . import ReportContext, row, row_headers
+from . import ReportContext
 
 
-class CsvWriter:
+class JsonWriter:
+    needs_json = True
+
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.file = AtomicFile(path)
-        self.writer = csv.writer(self.file.stream, lineterminator="\n")
-        self.writer.writerow(row_headers())
+        self.separator = "[\n"
 
     def add(self, outcome: Outcome) -> None:
-        self.writer.writerow(row(outcome))
+        self.file.stream.write(self.separator + outcome.to_json())
+        self.separator = ",\n"
 
     def finish(self, summary: Summary) -> None:
+        self.file.stream.write("[]\n" if self.separator == "[\n" else "\n]\n")
         self.file.commit()
 
     def abort(self) -> None:

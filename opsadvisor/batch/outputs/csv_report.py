@@ -1,26 +1,28 @@
-"""JSON: an array with one item per entry, one item per line (streamed, not held in memory)."""
+"""CSV: one row per entry (see row_headers)."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from ...files import AtomicFile
 from ..runner import Outcome
 from ..summary import Summary
-from . import ReportContext
+from . import ReportContext, row, row_headers
 
 
-class JsonWriter:
+class CsvWriter:
+    needs_json = False
+
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.file = AtomicFile(path)
-        self.separator = "[\n"
+        self.writer = csv.writer(self.file.stream, lineterminator="\n")
+        self.writer.writerow(row_headers())
 
     def add(self, outcome: Outcome) -> None:
-        self.file.stream.write(self.separator + outcome.to_json())
-        self.separator = ",\n"
+        self.writer.writerow(row(outcome))
 
     def finish(self, summary: Summary) -> None:
-        self.file.stream.write("[]\n" if self.separator == "[\n" else "\n]\n")
         self.file.commit()
 
     def abort(self) -> None:

@@ -1,0 +1,117 @@
+"""Small helpers shared by every stage: how values, counts and parties read, escaping, dotted paths.
+
+One place for each, so a report, an error message and the interview say a thing the same way. Kept
+cheap to import (no `html`, no `tabulate` at import time): `opsadvisor assess` loads it at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+# --- counts and values ---------------------------------------------------------------------------
+
+
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """'1 file', '2 files'; `plural` for nouns that do not just take an s ('risks to accept')."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def show_value(value: Any) -> str:
+    """A fact value as a trace or a rule author reads it: true/false, [a, b], or the text."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(str(item) for item in value) + "]"
+    return str(value)
+
+
+def say_value(value: Any) -> str:
+    """A fact value inside a sentence or as an answer a person types: yes/no, 'a, b', none."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value) if value else "none"
+    return str(value)
+
+
+def json_text(document: Any) -> str:
+    """A JSON report: indented, non-ASCII kept as is, one final newline (stable run to run)."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- parties of the accountability matrix --------------------------------------------------------
+
+
+class Party(NamedTuple):  # a NamedTuple, not a dataclass: cheaper to define at start-up
+    label: str
+    letter: str  # a heat-map cell's one-letter mark
+    note: str = ""  # what a legend adds to the label
+
+    @property
+    def legend(self) -> str:
+        return f"{self.label} ({self.note})" if self.note else self.label
+
+
+PARTIES = {
+    "it_ops": Party("IT OPS", "O"),
+    "it_delivery": Party("IT Delivery", "D"),
+    "business": Party("Business", "B"),
+    "tbd": Party("t.b.d.", "?", "open decision"),
+    "n/a": Party("n/a", "-"),
+}
+
+
+def party(value: str) -> str:
+    """The label of an accountability cell value ('it_ops' -> 'IT OPS'); an unknown value as is."""
+    known = PARTIES.get(value)
+    return known.label if known else value
+
+
+def party_letter(value: str) -> str:
+    known = PARTIES.get(value)
+    return known.letter if known else value[:1].upper() or "?"
+
+
+# --- escaping ------------------------------------------------------------------------------------
+
+
+def escape_markdown(value: Any) -> str:
+    """Text safe inside a Markdown table cell: no pipes, no line breaks, no raw HTML."""
+    text = str(value).replace("\\", "\\\\").replace("|", "\\|")
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(text.split())
+
+
+def markdown_table(headers: Sequence[str], rows: Iterable[Iterable[Any]]) -> str:
+    """A GitHub-flavoured Markdown table with every cell escaped, numbers left as written."""
+    from tabulate import tabulate  # slow to import, and only reports need it
+
+    cells = [[escape_markdown(cell) for cell in row] for row in rows]
+    return tabulate(cells, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+def escape_html(value: Any) -> str:
+    """Text safe in HTML content and quoted attributes (&, <, >, " and ' escaped, as html.escape)."""
+    from html import escape  # only HTML reports need it: keep it off the start-up path
+
+    return escape(str(value))
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+def set_dotted(document: dict[str, Any], path: str, value: Any) -> bool:
+    """Set "data.classification" as document["data"]["classification"], making the missing mappings.
+
+    Returns False, and sets nothing, when a step on the way holds something other than a mapping.
+    """
+    *parents, key = path.split(".")
+    node = document
+    for parent in parents:
+        node = node.setdefault(parent, {})
+        if not isinstance(node, dict):
+            return False
+    node[key] = value
+    return True
