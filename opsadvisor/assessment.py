@@ -25,6 +25,7 @@ from .kinds.recommend import Recommendation
 from .kinds.risk import Risk
 from .rulepack import PLACEHOLDER, Rule, RulePack
 from .scenario import Scenario
+from .text import say_value
 
 __all__ = [
     "Assessment",
@@ -188,14 +189,6 @@ def _trace_entry(firing: Firing) -> TraceEntry:
     return TraceEntry(rule.id, rule.title, rule.priority, dict(firing.matched), rule.concluded)
 
 
-def _plain(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (tuple, list)):
-        return ", ".join(str(item) for item in value) if value else "none"
-    return str(value)
-
-
 class _Interpolator:
     """Fills {placeholders} in rule messages with the service's facts and derived facts."""
 
@@ -211,9 +204,9 @@ class _Interpolator:
     def _value(self, name: str) -> str:
         """A placeholder's text, looked up only when a message uses it (the hot path)."""
         if name in self.derived:
-            return _plain(self.derived[name])
+            return say_value(self.derived[name])
         if name in self.facts:
-            return _plain(self.facts[name])
+            return say_value(self.facts[name])
         return self.service.get(name, "unknown")
 
     def __call__(self, template: str) -> str:

@@ -97,21 +97,3 @@ def escape_html(value: Any) -> str:
     from html import escape  # only HTML reports need it: keep it off the start-up path
 
     return escape(str(value))
-
-
-# --- documents -----------------------------------------------------------------------------------
-
-
-def set_dotted(document: dict[str, Any], path: str, value: Any) -> bool:
-    """Set "data.classification" as document["data"]["classification"], making the missing mappings.
-
-    Returns False, and sets nothing, when a step on the way holds something other than a mapping.
-    """
-    *parents, key = path.split(".")
-    node = document
-    for parent in parents:
-        node = node.setdefault(parent, {})
-        if not isinstance(node, dict):
-            return False
-    node[key] = value
-    return True

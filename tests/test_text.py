@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from opsadvisor.render.templating import _environment
+from opsadvisor.scenario import get_path, set_path
 from opsadvisor.text import (
     PARTIES,
     count,
@@ -20,7 +21,6 @@ from opsadvisor.text import (
     party,
     party_letter,
     say_value,
-    set_dotted,
     show_value,
 )
 from opsadvisor.yamlload import load_yaml_bytes
@@ -68,17 +68,19 @@ keys = st.text(alphabet="abc", min_size=1, max_size=3)
 @given(st.lists(keys, min_size=1, max_size=4), st.integers())
 def test_a_dotted_path_sets_a_nested_key(parts: list[str], value: int) -> None:
     document: dict[str, Any] = {"other": 1}
-    assert set_dotted(document, ".".join(parts), value)
+    set_path(document, ".".join(parts), value)
     node: Any = document
     for part in parts:
         node = node[part]
     assert node == value and document["other"] == 1
+    assert get_path(document, ".".join(parts)) == value
 
 
 def test_a_dotted_path_through_a_value_sets_nothing() -> None:
     document: dict[str, Any] = {"data": "restricted"}
-    assert not set_dotted(document, "data.classification", "x")
+    set_path(document, "data.classification", "x")
     assert document == {"data": "restricted"}
+    assert get_path(document, "data.classification", "missing") == "missing"
 
 
 def test_the_rule_file_cache_is_written_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

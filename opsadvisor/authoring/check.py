@@ -77,7 +77,7 @@ class CheckReport:
         checked = f"{count(self.rules, 'rule')} in {count(len(self.files), 'file')}"
         if not self.findings:
             return f"no problems found ({checked})"
-        return f"{_count(self.errors, 'error')}, {_count(self.warnings, 'warning')} ({checked})"
+        return f"{count(self.errors, 'error')}, {count(self.warnings, 'warning')} ({checked})"
 
     def render_text(self) -> str:
         return "".join(f"{finding}\n" for finding in self.findings) + self.summary() + "\n"
@@ -92,10 +92,6 @@ class CheckReport:
             "rules_version": self.version,
         }
         return json.dumps(document, indent=2) + "\n"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def check_rules(dirs: Iterable[str | Path] = (), include_default: bool = True) -> CheckReport:

@@ -23,6 +23,7 @@ from ..engine import BACKEND, built
 from ..facts import Facts, build_facts, fact_source
 from ..rulepack import Condition, Group, Rule, RulePack
 from ..scenario import ScenarioInput, load_scenario, source_of
+from ..text import show_value
 from .catalogue import describe_item, find_rule
 
 NOT_DERIVED = "not derived"
@@ -38,7 +39,7 @@ class ConditionCheck:
     actual: dict[str, Any]  # fact name -> its value, or "missing"
 
     def actual_text(self) -> str:
-        return "; ".join(f"{name} ({self.facts[name]}) = {_plain(value)}" for name, value in self.actual.items())
+        return "; ".join(f"{name} ({self.facts[name]}) = {show_value(value)}" for name, value in self.actual.items())
 
 
 @dataclass(frozen=True)
@@ -139,14 +140,6 @@ class Explanation:
         return "\n".join(out) + "\n"
 
 
-def _plain(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (tuple, list)):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return str(value)
-
-
 def _jsonable(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
@@ -155,7 +148,7 @@ def _rule_lines(rule: RuleExplanation, every_condition: bool) -> list[str]:
     out = [f"  {rule.rule} (priority {rule.priority}, {rule.location}): {rule.title}"]
     if rule.fired:
         out.append("    fired")
-        matched = "; ".join(f"{name} = {_plain(value)}" for name, value in rule.matched.items())
+        matched = "; ".join(f"{name} = {show_value(value)}" for name, value in rule.matched.items())
         out.append(f"    matched:   {matched or '(no conditions)'}")
         out.append(f"    concluded: {'; '.join(rule.concluded)}")
         out += [f"    outranked: {note}" for note in rule.outranked]

@@ -26,6 +26,7 @@ from ..assessment import Assessment
 from ..contract import DIALOGUE, FIELD, Choice, Count, Flag, ListOf, Record, Spec, Text, question_for
 from ..errors import ScenarioError
 from ..scenario import get_path, set_path
+from ..text import count
 from ..validation import validate
 from .benefits import join_benefit
 from .jsonedit import pretty
@@ -260,10 +261,6 @@ class Interview:
             self.asker.say(f"  Preview: {summary}")
 
 
-def _count(number: int, singular: str, plural: str) -> str:
-    return f"{number} {singular if number == 1 else plural}"
-
-
 def preview(assessment: Assessment) -> str:
     """One line: the recommendation and what the dialogue still has to settle."""
     rec = assessment.recommendation
@@ -274,9 +271,9 @@ def preview(assessment: Assessment) -> str:
     if rec.mode is not None:
         line += f", mode {rec.mode}"
     counts = [
-        _count(len(assessment.conflicts), "conflict", "conflicts"),
-        _count(len(assessment.pending_risks), "risk to accept", "risks to accept"),
-        _count(len(assessment.open_decisions), "open decision", "open decisions"),
+        count(len(assessment.conflicts), "conflict"),
+        count(len(assessment.pending_risks), "risk to accept", "risks to accept"),
+        count(len(assessment.open_decisions), "open decision"),
     ]
     return f"{line}; " + ", ".join(counts)
 

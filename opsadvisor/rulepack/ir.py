@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..text import show_value
+
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 MAX_PRIORITY = 1000
 DEFAULT_PRIORITY = 100
@@ -38,7 +40,7 @@ class Condition:
     derived: bool = False
 
     def describe(self) -> str:
-        return f"{self.fact} {self.test} {shown_plain(self.operand)}"
+        return f"{self.fact} {self.test} {show_value(self.operand)}"
 
 
 @dataclass(frozen=True)
@@ -185,13 +187,4 @@ def shown(value: Any) -> str:
         return "[" + ", ".join(shown(item) for item in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{key}: {shown(item)}" for key, item in value.items()) + "}"
-    return str(value)
-
-
-def shown_plain(value: Any) -> str:
-    """A value as the trace and catalogue show it: true/false, [a, b], or the text unquoted."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(str(item) for item in value) + "]"
     return str(value)
