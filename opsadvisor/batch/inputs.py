@@ -73,22 +73,19 @@ def _decode_line(text: str, location: str) -> Any:
         raise
 
 
+Reader = Callable[[Path], Iterator[Entry]]
+
+
 def iter_entries(inputs: Iterable[str | Path]) -> Iterator[Entry]:
-    """Every entry of every input, in order, streamed."""
+    """Every entry of every input, in order, streamed: a directory, or a file read by its suffix's reader."""
     for item in inputs:
         path = Path(item)
-        if path.is_dir():
-            yield from _directory(path)
-        elif path.suffix.lower() == ".jsonl":
-            yield from _json_lines(path)
-        elif path.suffix.lower() == ".csv":
-            yield from _csv(path)
-        elif path.suffix.lower() == ".xlsx":
-            yield from _xlsx(path)
-        elif path.suffix.lower() == ".json":
-            yield from _json_array(path)
+        reader = _directory if path.is_dir() else READERS.get(path.suffix.lower())
+        if reader is None:
+            *others, last = ("a directory", *READERS)
+            yield _unreadable(path, f"unknown input type; expected {', '.join(others)} or {last}")
         else:
-            yield _unreadable(path, "unknown input type; expected a directory, .json, .jsonl, .csv or .xlsx")
+            yield from reader(path)
 
 
 def _unreadable(path: Path, problem: str) -> Entry:
@@ -342,3 +339,7 @@ def write_template(path: str | Path) -> None:
     sheet.append(list(COLUMNS))
     sheet.append(row)
     save_workbook(workbook, target)
+
+
+# The input formats by file suffix: a new one is a reader (a module of its own) plus one line here.
+READERS: dict[str, Reader] = {".json": _json_array, ".jsonl": _json_lines, ".csv": _csv, ".xlsx": _xlsx}
