@@ -1,4 +1,4 @@
-"""The conclusion-kind seam: a new kind is one module, and every consumer picks it up from the registry."""
+"""The seams: a new conclusion kind, rule syntax or input format is one module plus one registration."""
 
 from __future__ import annotations
 
@@ -172,3 +172,48 @@ def test_a_kind_without_a_catalogue_heading_is_listed_under_other_conclusions(to
     result = run_cli("rules", "docs", "--rules", str(toy_kind))
     assert result.exit_code == 0, result.output
     assert "## Other conclusions\n\n### `toy.note`" in result.output
+
+
+def test_a_rule_syntax_is_a_front_end_registered_by_suffix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A toy front end: one rule per line of a .rules file, `id: hosting=value -> next step`."""
+    from opsadvisor.rulepack import frontends
+    from opsadvisor.rulepack.conditions import make_condition
+    from opsadvisor.rulepack.document import Document
+    from opsadvisor.rulepack.ir import Conclusion, Group, Location, Rule
+
+    def read(name: str, raw: bytes, problems: object) -> Document:
+        rules = []
+        for number, line in enumerate(raw.decode().splitlines(), 1):
+            rule_id, rest = line.split(": ", 1)
+            test, step = rest.split(" -> ")
+            fact, value = test.split("=")
+            where = Location(name, number)
+            condition = make_condition(fact, "equals", value, where)
+            then = (Conclusion("next_step", kinds.kind("next_step").parse(step), where),)
+            rules.append(Rule(rule_id, step, "toy", 100, Group("all", (condition,)), then, where))
+        return Document(rules=rules)
+
+    monkeypatch.setitem(frontends.FRONT_ENDS, ".rules", read)
+    (tmp_path / "org.rules").write_text("toy.saas: hosting=saas -> Ask the vendor for its SOC 2 report\n")
+    result = run_cli("assess", str(SAAS), "--rules", str(tmp_path), "--format", "json")
+    steps = json.loads(result.output)["next_steps"]
+    assert {"step": "Ask the vendor for its SOC 2 report", "rule": "toy.saas"} in steps
+
+
+def test_a_portfolio_input_format_is_a_reader_registered_by_suffix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A toy reader: a .list file names one scenario file per line."""
+    from opsadvisor.batch import inputs
+
+    def read(path: Path) -> Iterator[inputs.Entry]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            yield inputs.Entry(f"{path}:line {number}", inputs.FILE, line)
+
+    monkeypatch.setitem(inputs.READERS, ".list", read)
+    listing = tmp_path / "portfolio.list"
+    listing.write_text(f"{SAAS}\n{SCENARIOS / 'payroll-it-operated.json'}\n")
+    out = tmp_path / "out.csv"
+    result = run_cli("batch", str(listing), "--out", str(out), "--jobs", "1", "-q")
+    assert result.exit_code == 0, result.output
+    assert [row["status"] for row in csv.DictReader(out.open(encoding="utf-8"))] == ["ok", "ok"]
