@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .assessment import Assessment, build_assessment
+from .assessment import Assessment, Settling, build_assessment
 from .contract import Record, scenario_spec
-from .engine import Engine, built
-from .facts import build_facts
+from .effective import stage_two
+from .engine import Engine, EngineResult, built
+from .facts import Facts, build_facts
 from .rulepack import RulePack, load_pack
 from .scenario import Scenario, ScenarioInput, load_scenario, parse_scenario
 from .validation import json_schema
@@ -29,9 +30,15 @@ class Assessor:
     def parse(self, document: Any, source: str) -> Scenario:
         return parse_scenario(document, source, self.spec)
 
-    def assess_scenario(self, scenario: Scenario) -> Assessment:
+    def run(self, scenario: Scenario) -> tuple[Facts, EngineResult]:
+        """The service's facts and what the rules made of them, both stages (see effective.py)."""
         facts = build_facts(scenario)
-        return build_assessment(scenario, facts, self.engine.run(facts), self.pack)
+        second = stage_two(lambda partial: Settling(scenario, facts, partial, self.pack), self.pack)
+        return facts, self.engine.run(facts, second)
+
+    def assess_scenario(self, scenario: Scenario) -> Assessment:
+        facts, result = self.run(scenario)
+        return build_assessment(scenario, facts, result, self.pack)
 
     def assess_document(self, document: Any, source: str = "<scenario>") -> Assessment:
         return self.assess_scenario(self.parse(document, source))

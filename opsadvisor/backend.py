@@ -10,7 +10,7 @@ there is; nothing of it shows through these types.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -53,11 +53,17 @@ class Case:
     derived: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
 
 
+# What a run asserts once its first stage is done, from what fired so far: (name, value) derived facts.
+SecondStage = Callable[[EngineResult], Iterable[tuple[str, Any]]]
+
+
 class CompiledRules(Protocol):
-    def run(self, facts: Facts) -> EngineResult:
+    def run(self, facts: Facts, then: SecondStage | None = None) -> EngineResult:
         """Assert one service's facts, let the rules chain, and say what fired and what was derived.
 
-        Raises EngineError when the backend fails; each run is independent of the ones before.
+        With `then`, once nothing more fires, the derived facts it answers are asserted in the same
+        session and the rules chain on (effective.py: the settled matrix). Raises EngineError when the
+        backend fails; each run is independent of the ones before.
         """
         ...
 

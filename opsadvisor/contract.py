@@ -17,7 +17,9 @@ from typing import Any
 
 AMBITIONS = ("it_operated", "business_operated", "mixed", "undecided")
 HOSTING = ("saas", "vendor_hosted", "on_premise", "cloud")
-CONTRACT_OWNERS = ("it", "business", "none")
+CONTRACT_OWNERS = ("it", "business", "none", "not_applicable")  # not_applicable: built in house, no third party
+IT_ELEMENTS_OWNERS = ("it", "business", "none")
+CURRENT_OPERATORS = ("it_ops", "business", "vendor", "mixed", "new")
 INTEGRATION_TYPES = ("api", "file", "database", "sso", "event")
 CRITICALITIES = ("low", "medium", "high", "critical")
 CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
@@ -294,7 +296,45 @@ FIELDS: tuple[Field, ...] = (
         facts=(FactSpec("contract_owner", "choice", "who holds the service provider contract", CONTRACT_OWNERS),),
         listed=40,
         asked=40,
-        question="Who holds the service provider contract - IT, the business, or nobody yet?",
+        question="Who holds the service provider contract - IT, the business, nobody yet, or not applicable (built in "
+        "house, no third party)?",
+    ),
+    Field(
+        "contract.it_elements_owner",
+        Choice(IT_ELEMENTS_OWNERS),
+        "it_elements_owner",
+        "it",
+        facts=(
+            FactSpec(
+                "contract.it_elements_owner",
+                "choice",
+                "who holds the IT elements of a split contract (when not the contract owner)",
+                IT_ELEMENTS_OWNERS,
+            ),
+        ),
+        listed=45,
+    ),
+    Field(
+        "current.operated_by",
+        Choice(CURRENT_OPERATORS),
+        "current_operated_by",
+        "business",
+        facts=(
+            FactSpec(
+                "current.operated_by", "choice", "who operates the service today (new: not yet live)", CURRENT_OPERATORS
+            ),
+        ),
+        listed=12,
+        asked=35,
+        question="Who operates the service today - IT operations, the business, a vendor, a mix, or is it new?",
+    ),
+    Field(
+        "current.contract_owner",
+        Choice(CONTRACT_OWNERS),
+        "current_contract_owner",
+        "business",
+        facts=(FactSpec("current.contract_owner", "choice", "who holds the contract today", CONTRACT_OWNERS),),
+        listed=14,
     ),
     Field(
         "integrations",

@@ -29,7 +29,7 @@ from typing import Any
 
 import durable_rules_engine as native
 
-from .backend import Case, EngineResult, Item, firing, group_derived
+from .backend import Case, EngineResult, Item, SecondStage, firing, group_derived
 from .contract import FACTS
 from .errors import EngineError
 from .facts import Facts, FactValue
@@ -233,16 +233,22 @@ class _Ruleset:
         # that no rule matches would hit. One throw-away action first avoids it.
         self.run([{"t": _WARM_UP}])
 
-    def run(self, facts: list[dict[str, Any]]) -> None:
-        """Assert the facts in a new session, run every action they trigger, delete the session."""
+    def run(self, facts: list[dict[str, Any]], then: Callable[[], list[dict[str, Any]]] | None = None) -> None:
+        """Assert the facts in a new session, run every action they trigger, then (when given) the facts
+        `then` answers once that is done, in the same session; delete the session."""
         sid = str(next(self._sids))
         try:
-            for fact in facts:
-                state = self._assert({**fact, "sid": sid})
-                if state is not None:
-                    self._run_agenda(sid, state)
+            self._assert_all(sid, facts)
+            if then is not None:
+                self._assert_all(sid, then())
         finally:
             native.delete_state(self._handle, sid)
+
+    def _assert_all(self, sid: str, facts: list[dict[str, Any]]) -> None:
+        for fact in facts:
+            state = self._assert({**fact, "sid": sid})
+            if state is not None:
+                self._run_agenda(sid, state)
 
     def _assert(self, fact: dict[str, Any]) -> int | None:
         """The session's state handle when the fact was taken in; None if no rule wants it or it is known."""
@@ -301,14 +307,24 @@ class _CompiledRules:
 
         return action
 
-    def run(self, facts: Facts) -> EngineResult:
+    def run(self, facts: Facts, then: SecondStage | None = None) -> EngineResult:
         self._fired = []
         self._seen = set()
         self._derived = []
+
+        def second_stage() -> list[dict[str, Any]]:
+            assert then is not None
+            pairs = list(then(self._result(facts)))
+            self._derived += pairs
+            return [encode_derived(name, value) for name, value in pairs]
+
         try:
-            self._ruleset.run([encode_service(facts.values)])
+            self._ruleset.run([encode_service(facts.values)], second_stage if then else None)
         except Exception as error:  # a bug in an action or in durable_rules: never a silent gap
             raise EngineError("durable_rules", [f"a rule action failed: {error!r}"]) from error
+        return self._result(facts)
+
+    def _result(self, facts: Facts) -> EngineResult:
         return EngineResult(
             firings=tuple(
                 firing(rule, facts, dict(zip(self._joined[rule.id], values, strict=True)) if values else {})

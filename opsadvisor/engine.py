@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar, cast
 
-from .backend import EngineResult, Firing, RuleBackend
+from .backend import EngineResult, Firing, RuleBackend, SecondStage
 from .durable_backend import DurableRules
 from .facts import Facts
 from .rulepack import RulePack
@@ -28,9 +28,10 @@ class Engine:
         self.pack = pack
         self._rules = backend.compile(pack.rules)
 
-    def run(self, facts: Facts) -> EngineResult:
-        """Assert one service's facts, let the rules chain, and collect what fired (see EngineResult)."""
-        return self._rules.run(facts)
+    def run(self, facts: Facts, then: SecondStage | None = None) -> EngineResult:
+        """Assert one service's facts, let the rules chain, and collect what fired (see EngineResult);
+        `then` gives the second stage's facts (see CompiledRules.run)."""
+        return self._rules.run(facts, then)
 
 
 def built(pack: RulePack, key: str, factory: Callable[[RulePack], T]) -> T:

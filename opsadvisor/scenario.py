@@ -40,6 +40,9 @@ class Scenario:
     hosting: str | None = None
     vendor_run: bool | None = None
     contract_owner: str | None = None
+    it_elements_owner: str | None = None
+    current_operated_by: str | None = None
+    current_contract_owner: str | None = None
     integrations: tuple[Integration, ...] | None = None
     criticality: str | None = None
     classification: str | None = None

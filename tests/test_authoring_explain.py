@@ -35,9 +35,9 @@ def test_why_not_gives_the_first_failed_condition_its_fact_and_actual_value() ->
 
 
 def test_a_missing_fact_and_a_fact_nobody_derived_are_named_so() -> None:
-    explanation = explain(scenario(ambition="it_operated"), ["contract.it-operated-without-it-contract"])
+    explanation = explain(scenario(ambition="it_operated"), ["contract.vendor-run-without-contract"])
     (rule,) = explanation.rules
-    assert rule.failed[0].actual == {"contract_owner": "missing"}
+    assert rule.failed[0].actual == {"vendor_run": "missing"}
     (rule,) = explain(scenario(ambition="it_operated"), ["ambition.undecided.establish"]).rules
     assert rule.failed[0].actual == {"ambition_open": "not derived"}
 
@@ -52,7 +52,7 @@ def test_default_output_lists_fired_rules_and_near_misses() -> None:
     result = run_cli("explain", str(CRM))
     assert result.exit_code == 0
     out = result.output
-    assert "Fired (18):" in out and "Near misses, rules that failed on exactly one condition" in out
+    assert "Fired (23):" in out and "Near misses, rules that failed on exactly one condition" in out
     near = out.split("Near misses")[1]
     assert "ambition.it-operated (priority 300" in near
     assert "first failed: ambition equals it_operated" in near

@@ -26,8 +26,8 @@ EXPECTED = {
     "name": "CRM",
     "status": "ok",
     "model": "B",
-    "conflicts": "contract_ownership",
-    "pending_risks": "business-operated-critical-service",
+    "conflicts": "contract_ownership;model_fit",
+    "pending_risks": "business-operated-critical-service;continuity-outside-it",
 }
 
 

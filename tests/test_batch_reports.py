@@ -123,7 +123,7 @@ def layer(tmp_path: Path) -> Path:
     """A rule layer that drops the contract-ownership conflict rule."""
     folder = tmp_path / "layer"
     folder.mkdir()
-    (folder / "90-change.yaml").write_text("disable: [contract.it-operated-without-it-contract]\n", encoding="utf-8")
+    (folder / "90-change.yaml").write_text("disable: [contract.accountable-without-contract]\n", encoding="utf-8")
     return folder
 
 
@@ -149,7 +149,7 @@ def test_diff_reports_what_a_rule_change_changes(tmp_path: Path) -> None:
     losing = [
         line["service"]["id"]
         for line in baseline
-        if any(c["rule"] == "contract.it-operated-without-it-contract" for c in line["conflicts"])
+        if any(c["rule"] == "contract.accountable-without-contract" for c in line["conflicts"])
     ]
     assert [service["id"] for service in report["services"]] == losing
     assert report["changes_by_kind"]["conflicts"] == len(losing)

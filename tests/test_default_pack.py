@@ -15,13 +15,24 @@ SEED_B_APPLICATION = {"enhancement": "it_delivery", "release": "it_delivery", "s
 SEED_B_INTERFACE = {"enhancement": "it_delivery", "release": "it_delivery"}
 SYSTEM_OF_RECORD = [{"system": "ERP", "type": "api", "system_of_record": True}]
 PLAIN_INTEGRATION = [{"system": "Mail", "type": "api"}]
-BUSINESS_RISKS = [  # (facts, the risk they raise under business operation, who must accept it)
+BUSINESS_RISKS = [  # (facts, a risk they raise under business operation, who must accept it)
     ({"criticality": "high"}, "business-operated-critical-service", "business owner: Jo"),
     ({"criticality": "critical"}, "business-operated-critical-service", "business owner: Jo"),
-    ({"data": {"personal_data": True}}, "personal-data-outside-it", "data protection officer"),
+    ({"criticality": "high"}, "continuity-outside-it", "business owner: Jo"),
+    ({"data": {"personal_data": True}}, "personal-data-outside-it", "business owner: Jo, after consulting the data"),
     ({"data": {"classification": "restricted"}}, "restricted-data-outside-it", "information security officer"),
     ({"regulations": ["nis2"]}, "regulatory-compliance", "compliance officer"),
 ]
+
+
+LOW_RISK_BUSINESS = {
+    "contract_owner": "business",
+    "criticality": "low",
+    "data": {"classification": "internal"},
+    "regulations": ["gdpr"],
+    "users": 40,
+    "integrations": PLAIN_INTEGRATION,
+}
 
 
 def assess(**facts: Any) -> Assessment:
@@ -49,14 +60,26 @@ def test_1_it_operated_is_model_a_mode_1_with_column_a_twice() -> None:
     assert result.open_decisions == ()
 
 
-@pytest.mark.parametrize("owner", ["business", "none"])
-def test_2_it_operated_without_it_contract_is_a_high_contract_conflict(owner: str) -> None:
-    result = assess(ambition="it_operated", contract_owner=owner)
+def test_2_it_operated_without_it_contract_is_a_high_contract_conflict() -> None:
+    result = assess(ambition="it_operated", contract_owner="business")
     (conflict,) = result.conflicts
     assert (conflict.kind, conflict.severity) == ("contract_ownership", "high")
-    assert f"IT does not hold the service provider contract (contract owner: {owner})" in conflict.message
+    assert "the business holds the IT elements of the service provider contract" in conflict.message
     assert "Move the IT elements of the contract to the IT function" in conflict.remedy
-    assert "re-scope the ambition" in conflict.remedy
+
+
+def test_2_no_contract_yet_is_a_conflict_only_when_a_vendor_runs_it() -> None:
+    assert assess(ambition="it_operated", contract_owner="none", vendor_run=False).conflicts == ()
+    assert kinds(assess(ambition="it_operated", contract_owner="none", vendor_run=True)) == ["no_contract"]
+
+
+def test_2_an_in_house_service_without_a_third_party_has_no_contract_conflict() -> None:
+    assert assess(ambition="it_operated", contract_owner="not_applicable", vendor_run=False).conflicts == ()
+
+
+def test_2_a_split_contract_with_it_holding_the_it_elements_is_no_conflict() -> None:
+    split = assess(ambition="it_operated", contract_owner="business", contract={"it_elements_owner": "it"})
+    assert split.conflicts == ()
 
 
 def test_2_it_operated_with_it_contract_has_no_conflict() -> None:
@@ -82,8 +105,9 @@ def test_3_without_integrations_the_interface_column_is_not_applicable() -> None
 
 def test_4_business_operated_with_it_contract_is_a_contract_conflict() -> None:
     result = assess(ambition="business_operated", contract_owner="it")
-    assert kinds(result) == ["contract_ownership"]
+    assert kinds(result) == ["contract_ownership", "model_fit"]
     assert "without holding the contract" in result.conflicts[0].message
+    assert "Model B presumes a business-owned service provider contract" in result.conflicts[1].message
 
 
 def test_5_benefits_missing_or_listed_give_different_next_steps() -> None:
@@ -126,7 +150,10 @@ def test_7_undecided_first_establishes_the_ambition(ambition: dict[str, str]) ->
         ({"regulations": ["sox"], "integrations": SYSTEM_OF_RECORD}, "A"),
         ({"regulations": ["dora"], "integrations": SYSTEM_OF_RECORD, "criticality": "low"}, "A"),
         ({"regulations": ["sox"], "integrations": PLAIN_INTEGRATION}, "C"),
-        ({"criticality": "low", "hosting": "saas", "integrations": PLAIN_INTEGRATION}, "B"),
+        (LOW_RISK_BUSINESS, "B"),
+        ({**LOW_RISK_BUSINESS, "contract_owner": "it"}, "A"),
+        ({**LOW_RISK_BUSINESS, "users": 4000, "data": {"classification": "restricted"}}, "A"),
+        ({**LOW_RISK_BUSINESS, "users": 4000}, "C"),
         ({"criticality": "low", "hosting": "saas", "integrations": SYSTEM_OF_RECORD}, "C"),
         ({"criticality": "low", "hosting": "cloud", "integrations": []}, "C"),
         ({"criticality": "medium", "hosting": "saas", "integrations": []}, "C"),
@@ -143,8 +170,8 @@ def test_8_business_operated_risks_name_who_must_accept(facts: dict[str, Any], r
     document = scenario(ambition="business_operated", **facts)
     document["service"]["business_owner"] = "Jo"
     result = opsadvisor.assess(document)
-    (found,) = result.risks
-    assert found.id == risk and accept_by in found.accept_by and not found.accepted
+    found = {found.id: found for found in result.risks}[risk]
+    assert accept_by in found.accept_by and not found.accepted
     assert "Walk the named stakeholders through each risk" in steps(result)
 
 
@@ -163,7 +190,7 @@ def test_8_accepted_risk_shows_by_whom_and_when() -> None:
     result = assess(
         ambition="business_operated",
         criticality="high",
-        regulations=["gdpr"],
+        regulations=["sox"],
         accepted_risks=[{"risk": "regulatory-compliance", "accepted_by": "CFO", "date": "2026-11-01"}],
     )
     by_id = {risk.id: risk for risk in result.risks}
@@ -172,7 +199,7 @@ def test_8_accepted_risk_shows_by_whom_and_when() -> None:
         "2026-11-01",
     )
     assert by_id["business-operated-critical-service"].accepted is False
-    assert [risk.id for risk in result.pending_risks] == ["business-operated-critical-service"]
+    assert [risk.id for risk in result.pending_risks] == ["business-operated-critical-service", "continuity-outside-it"]
 
 
 @pytest.mark.parametrize("regulation", ["sox", "dora"])
@@ -226,10 +253,20 @@ def test_11_vendor_run_without_contract_is_no_contract_and_a_dpa_risk_with_perso
     assert assess(vendor_run=True, contract_owner="none", data={"personal_data": False}).risks == ()
 
 
-def test_12_pilots_are_mode_2_and_model_a_is_mode_1() -> None:
+def test_12_pilots_are_mode_2_whatever_the_model_and_a_running_model_a_is_mode_1() -> None:
     assert assess(ambition="business_operated", lifecycle="pilot").recommendation.mode == 2
     assert assess(ambition="undecided", criticality="critical", lifecycle="pilot").recommendation.mode == 2
-    assert assess(ambition="it_operated", lifecycle="pilot").recommendation.mode == 1
+    assert assess(ambition="it_operated", lifecycle="pilot").recommendation.mode == 2
+    assert assess(ambition="it_operated", lifecycle="mature").recommendation.mode == 1
+
+
+def test_12_a_maturing_service_with_triggers_is_due_to_move_to_mode_1_naming_them() -> None:
+    rec = assess(ambition="business_operated", lifecycle="mature", criticality="critical", regulations=["sox"])
+    assert (rec.recommendation.mode, rec.recommendation.transition_due) == (2, True)
+    assert "criticality is high or critical" in rec.recommendation.mode_note
+    assert "subject to regulation" in rec.recommendation.mode_note
+    it_run = assess(ambition="it_operated", lifecycle="mature", criticality="critical", regulations=["sox"])
+    assert (it_run.recommendation.mode, it_run.recommendation.transition_due) == (1, False)
 
 
 @pytest.mark.parametrize(

@@ -156,9 +156,9 @@ def test_an_action_failure_is_an_engine_error_not_a_silent_gap(monkeypatch: pyte
 def test_trace_lists_matched_facts_in_firing_order() -> None:
     result = opsadvisor.assess(scenario(ambition="business_operated", criticality="high"))
     order = [entry.rule for entry in result.trace]
-    assert order.index("ambition.business-operated") < order.index("risk.business-operated-critical")
-    entry = next(e for e in result.trace if e.rule == "risk.business-operated-critical")
-    assert entry.matched == {"criticality": "high", "operated_by": "business"}
+    assert order.index("ambition.business-operated") < order.index("risk.incidents-with-business")
+    entry = next(e for e in result.trace if e.rule == "risk.incidents-with-business")
+    assert entry.matched == {"accountable.incident.application": "business", "criticality": "high"}
     assert entry.concluded == ("risk business-operated-critical-service", "derive risk_to_accept = true")
 
 
@@ -166,7 +166,7 @@ def test_a_rule_fires_once_for_the_same_facts_even_when_several_branches_hold() 
     result = opsadvisor.assess(scenario(regulations=["gdpr", "sox", "dora"], ambition="business_operated"))
     order = [entry.rule for entry in result.trace]
     assert order.count("trigger.regulated") == 1
-    assert order.count("risk.business-operated-regulated") == 1
+    assert order.count("risk.regulated-controls-with-business") == 1
 
 
 def test_a_rule_joined_to_two_derived_values_fires_once_per_value_and_concludes_once(tmp_path: Path) -> None:

@@ -58,6 +58,7 @@ def test_pending_risks_come_before_accepted_ones(tmp_path: Path) -> None:
     )
     risks = assess_json(tmp_path, document)["risks"]
     assert [(risk["id"], risk["accepted"]) for risk in risks] == [
+        ("continuity-outside-it", False),
         ("personal-data-outside-it", False),
         ("restricted-data-outside-it", False),
         ("business-operated-critical-service", True),
@@ -76,9 +77,10 @@ def test_the_summary_lists_the_ten_services_with_most_findings_earliest_first_on
     def service(number: int, **facts: object) -> dict:
         return {**scenario(**facts), "service": {"id": f"svc-{number:02}", "name": f"Service {number}"}}
 
-    tied = {"ambition": "it_operated", "contract_owner": "none"}  # one conflict each
+    tied = {"ambition": "it_operated", "contract_owner": "business"}  # one conflict each (contract ownership)
     documents = [service(n, **tied) for n in range(1, 13)]
-    documents[6] = service(7, ambition="it_operated", contract_owner="none", vendor_run=True)  # two conflicts
+    undecided = {"supportability_transition": {"application": "tbd", "interface": "it_ops"}}
+    documents[6] = service(7, **tied, decisions=undecided)  # the conflict and an open decision: two findings
     result = run_cli("batch", write_jsonl(tmp_path / "in.jsonl", documents), "--jobs", "1")
     assert result.exit_code == 0, result.output
     expected = [("svc-07", "2")] + [(f"svc-{n:02}", "1") for n in (1, 2, 3, 4, 5, 6, 8, 9, 10)]

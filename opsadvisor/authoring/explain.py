@@ -20,7 +20,7 @@ from ..api import RulesArg, assessor_for, rule_pack
 from ..assessment import Assessment, TraceEntry, build_assessment
 from ..backend import MISSING, Case, CompiledItems
 from ..engine import BACKEND, built
-from ..facts import Facts, build_facts, fact_source
+from ..facts import Facts, fact_source
 from ..rulepack import Condition, Group, Rule, RulePack
 from ..scenario import ScenarioInput, load_scenario, source_of
 from ..text import show_value
@@ -255,8 +255,7 @@ def explain(
     assessor = assessor_for(pack)
     source = source or (source_of(scenario) if isinstance(scenario, (str, Path)) else "<scenario>")
     parsed = load_scenario(scenario, assessor.spec, source)
-    facts = build_facts(parsed)
-    result = assessor.engine.run(facts)
+    facts, result = assessor.run(parsed)
     assessment = build_assessment(parsed, facts, result, pack)
     held = _held(pack, facts, result.derived)
     entries: dict[str, list[TraceEntry]] = {}

@@ -33,6 +33,7 @@ class Section:
     rows: list[tuple[Any, ...]]
     empty: str = "None."
     wrap: tuple[int | None, ...] = ()
+    note: str = ""  # a sentence under the table
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ Competing firings settle by priority: the highest-priority rule wins (ties: the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ..contract import MODELS
+from ..contract import COLUMNS, MODELS, UNDECIDED
+from ..text import count
 from .base import Column, Expectation, Kind, SummaryTable, ValueExpectation, mapping, unknown
 
 
@@ -25,6 +26,9 @@ class Recommendation:
     mode: int | None
     suggestion: bool
     because: tuple[str, ...]
+    transition_due: bool = False  # mode 2, and the move to mode 1 is due
+    mode_note: str = ""  # why (the mode rule's note, interpolated)
+    departures: tuple[str, ...] = ()  # names of the processes recorded decisions set otherwise than the model
 
 
 NO_MODEL = "none"
@@ -67,30 +71,37 @@ class RecommendKind(Kind):
 
     def build(self, settling: Any) -> Recommendation:
         recommends, modes = settling.made("recommend"), settling.made("mode")
+        mode = max(modes, key=lambda m: m.rank, default=None)
         if not recommends:
-            mode = max(modes, key=lambda m: m.rank, default=None)
-            return Recommendation(None, None, mode.payload.mode if mode else None, False, ())
+            return _with_mode(Recommendation(None, None, None, False, ()), mode, settling)
         winner = max(recommends, key=lambda m: m.rank)
         model_id = winner.payload.model
         model = settling.pack.models.get(model_id)
-        candidates = [(m.rank, m.payload.mode, m.rule.id) for m in modes]
-        if model is not None:
-            candidates.append((winner.rank, model.mode, winner.rule.id))
-        _, mode, mode_rule = max(candidates) if candidates else ((0, ""), None, None)
         because = {m.rule.id for m in recommends if m.payload.model == model_id}
-        if mode_rule is not None:
-            because.add(mode_rule)
-        return Recommendation(
-            model_id, model.name if model else None, mode, winner.payload.suggestion, tuple(sorted(because))
+        if mode is not None and (model is None or mode.rank > winner.rank):
+            because.add(mode.rule.id)
+        else:
+            mode = None  # the model's own mode
+        recommendation = Recommendation(
+            model_id,
+            model.name if model else None,
+            model.mode if model else None,
+            winner.payload.suggestion,
+            tuple(sorted(because)),
+            departures=tuple(_departures(model, settling)) if model else (),
         )
+        return _with_mode(recommendation, mode, settling)
 
     def to_json(self, value: Recommendation) -> dict[str, Any]:
         return {
             "model": value.model,
             "name": value.name,
             "mode": value.mode,
+            "transition_due": value.transition_due,
+            "mode_note": value.mode_note,
             "suggestion": value.suggestion,
             "because": list(value.because),
+            "departures": list(value.departures),
         }
 
     def headline(self, value: Recommendation) -> list[str]:
@@ -98,7 +109,14 @@ class RecommendKind(Kind):
             return ["No model recommended: the facts given do not decide one."]
         label = "Suggested model" if value.suggestion else "Recommended model"
         lines = [f"{label}: {value.model} - {value.name}"]
-        if value.mode is not None:
+        if value.departures:
+            lines.append(
+                f"Effectively C: {count(len(value.departures), 'process')} decided otherwise than model "
+                f"{value.model} ({', '.join(value.departures)})"
+            )
+        if value.transition_due:
+            lines.append(f"Mode: 2 -> 1 transition due ({value.mode_note or 'it meets the mode 1 triggers'})")
+        elif value.mode is not None:
             lines.append(
                 f"Mode: {value.mode} ({'predictable, IT-run' if value.mode == 1 else 'exploratory, business-led'})"
             )
@@ -146,6 +164,32 @@ class RecommendKind(Kind):
 
     def diff_aspects(self, outline: tuple[str | None, int | None]) -> dict[str, str]:
         return {"model": outline[0] or "none", "mode": "none" if outline[1] is None else str(outline[1])}
+
+
+def _with_mode(recommendation: Recommendation, mode: Any, settling: Any) -> Recommendation:
+    """The recommendation with the winning mode rule's mode, when one outranks the model's own."""
+    if mode is None:
+        return recommendation
+    payload = mode.payload
+    return replace(
+        recommendation,
+        mode=payload.mode,
+        transition_due=payload.transition,
+        mode_note=settling.text(payload.note) if payload.note else "",
+    )
+
+
+def _departures(model: Any, settling: Any) -> list[str]:
+    """The processes whose recorded decision differs from a decided cell of the model, in matrix order."""
+    decisions = settling.scenario.decisions
+    return [
+        process.name
+        for process in settling.pack.processes
+        if any(
+            model.cells[process.id][COLUMNS.index(column)] not in (UNDECIDED, party)
+            for column, party in decisions.get(process.id, {}).items()
+        )
+    ]
 
 
 def _winners(rec: Recommendation) -> str:

@@ -15,5 +15,7 @@ def render(assessment: Assessment, explain: bool = False) -> str:
     for section in sections(assessment, explain):
         out += ["", f"## {section.title}", ""]
         out.append(markdown_table(section.headers, section.rows) if section.rows else f"_{section.empty}_")
+        if section.note:
+            out += ["", escape_markdown(section.note)]
     out += ["", f"_Rules version: `{assessment.rules_version}`_", ""]
     return "\n".join(out)

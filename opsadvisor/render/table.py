@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from tabulate import tabulate
 
 from ..assessment import Assessment
@@ -18,5 +20,7 @@ def render(assessment: Assessment, explain: bool = False) -> str:
             out.append(tabulate(section.rows, headers=section.headers, maxcolwidths=wrap))
         else:
             out.append(section.empty)
+        if section.note:
+            out += ["", textwrap.fill(section.note, width=100)]
     out += ["", f"Rules version: {assessment.rules_version}", ""]
     return "\n".join(out)

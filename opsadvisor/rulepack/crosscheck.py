@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 
 from ..contract import FACTS, SERVICE_PLACEHOLDERS
+from ..effective import SETTLED_FIRST, system_facts
 from ..errors import did_you_mean
 from ..kinds import PackFacts, kind
-from .ir import Conclusion, Group, Location, Problems, Process, Rule, derived_names
+from .ir import Conclusion, Condition, Group, Location, Problems, Process, Rule, derived_names, shown
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -29,7 +30,8 @@ class CrossChecker:
         self.problems = problems
         self.pack = PackFacts(tuple(process.id for process in processes), conflict_kinds)
         self.rules = rules
-        self.derived = derived_names(rules)
+        self.system = system_facts(processes)
+        self.derived = (*derived_names(rules), *self.system)
         self.placeholders = (*SERVICE_PLACEHOLDERS, *FACTS, *self.derived)
 
     def check(self) -> None:
@@ -47,8 +49,38 @@ class CrossChecker:
                         f"rule {rule.id}: unknown fact '{condition.fact}'{did_you_mean(condition.fact, known)}; "
                         "not a scenario fact and no rule derives it",
                     )
+                elif condition.fact in self.system:
+                    self._system_value(rule, condition)
             for conclusion in rule.then:
                 self._conclusion(rule, conclusion)
+            self._settled_first(rule)
+
+    def _system_value(self, rule: Rule, condition: Condition) -> None:
+        """A test on the effective model's facts names a value they can take (an accountability party...)."""
+        allowed = self.system[condition.fact][0]
+        operands = condition.operand if isinstance(condition.operand, tuple) else (condition.operand,)
+        if condition.test == "exists" or not allowed:
+            return
+        for value in operands:
+            if value not in allowed:
+                shown_allowed = [str(item).lower() if isinstance(item, bool) else str(item) for item in allowed]
+                self.problems.add(
+                    condition.location,
+                    f"rule {rule.id}: {condition.fact} is never {shown(value)}; expected one of "
+                    f"{', '.join(shown_allowed)}{did_you_mean(str(value), shown_allowed)}",
+                )
+
+    def _settled_first(self, rule: Rule) -> None:
+        """The matrix is settled before the effective-model facts go in: a rule testing them cannot change it."""
+        if not any(condition.fact in self.system for condition in rule.when.conditions()):
+            return
+        for conclusion in rule.then:
+            if conclusion.kind in SETTLED_FIRST:
+                self.problems.add(
+                    conclusion.location,
+                    f"rule {rule.id}: a rule that tests the effective accountability cannot conclude "
+                    f"{conclusion.kind}: the model and the matrix are settled before those facts exist",
+                )
 
     def _no_derived_inside(self, rule: Rule, group: Group) -> None:
         for condition in group.conditions():

@@ -118,6 +118,7 @@ class Model:
     ambition: str
     mode: int
     cells: dict[str, tuple[str, str]]
+    operated_today: tuple[str, ...] = ()  # current.operated_by values whose accountability this model describes
 
 
 @dataclass(frozen=True)

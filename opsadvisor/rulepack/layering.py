@@ -182,6 +182,7 @@ class _PackBuilder:
                 data["ambition"],
                 data["mode"],
                 {pid: value for pid, (value, _) in cells.items() if pid in self.processes},
+                data.get("operated_today", ()),
             )
         return models
 

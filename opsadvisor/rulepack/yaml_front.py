@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..contract import INTERFACE_CELLS, MODELS, MODES
+from ..contract import CURRENT_OPERATORS, INTERFACE_CELLS, MODELS, MODES
 from ..errors import did_you_mean
 from ..kinds import authored, kind
 from ..yamlload import LineDict, LineList, YamlProblem, load_yaml_bytes
@@ -182,11 +182,22 @@ class _RuleReader:
         return result
 
     def _model(self, model_id: str, model: LineDict) -> dict[str, Any]:
-        unknown_keys(model, ("name", "ambition", "mode", "accountability"), self.file, self.problems, "a model")
+        keys = ("name", "ambition", "mode", "operated_today", "accountability")
+        unknown_keys(model, keys, self.file, self.problems, "a model")
         data: dict[str, Any] = {"location": self.at(model.line)}
         for key in ("name", "ambition"):
             if key in model:
                 data[key] = str(model[key])
+        if "operated_today" in model:
+            today = model["operated_today"]
+            if isinstance(today, list) and all(value in CURRENT_OPERATORS for value in today):
+                data["operated_today"] = tuple(today)
+            else:
+                self.error(
+                    model.line_of("operated_today"),
+                    f"model {model_id}: operated_today lists who operates a service today that this model "
+                    f"describes, from {', '.join(CURRENT_OPERATORS)}; found {shown(today)}",
+                )
         if "mode" in model:
             if model["mode"] in MODES:
                 data["mode"] = model["mode"]

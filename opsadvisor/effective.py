@@ -1,0 +1,106 @@
+"""The effective operating model, as facts rules can test: the second stage of every assessment.
+
+A run has two stages. First the scenario's facts go in and the rules chain as far as they can; then
+the recommendation and the matrix are settled (each kind by its own rule: the highest priority wins)
+and the *effective* accountability - the recommended or suggested model's cells, the rules'
+settings, and the scenario's recorded decisions on top - goes back into the same engine session as
+facts, one per cell. Rules about risks, conflicts and governance match those cells, so they hold
+for model A, B, C, a suggestion and any decision alike, never for a label alone.
+
+A rule that tests these facts cannot set the model or a cell itself (rules check says so): the
+matrix is settled before they fire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .contract import COLUMNS, INTERFACE_CELLS, MODELS, NOT_APPLICABLE, UNDECIDED
+from .kinds import kind
+from .kinds.accountability import MatrixRow
+from .kinds.recommend import NO_MODEL, Recommendation
+from .rulepack.ir import Process, RulePack
+
+CELL_PREFIX = "accountable."
+MODEL = "recommended_model"
+SUGGESTED = "model_suggested"
+DEPARTURES = "departures"  # numbers and texts for messages; rules test the true/false facts beside them
+DECIDED_OTHERWISE = "decided_otherwise"
+UNDECIDED_CELLS = "undecided_cells"
+OPEN_CELLS = "open_cells"
+CHANGES = "changing_processes"
+CHANGE_COUNT = "changes"
+CHANGING = "accountability_changes"
+# Conclusion kinds whose rules are settled before the second stage: a rule testing its facts may not conclude them.
+SETTLED_FIRST = ("recommend", "accountability")
+
+
+def cell_fact(process: str, column: str) -> str:
+    """The fact holding who is accountable for a process's column, e.g. accountable.incident.application."""
+    return f"{CELL_PREFIX}{process}.{column}"
+
+
+def system_facts(processes: Sequence[Process]) -> dict[str, tuple[tuple[Any, ...], str]]:
+    """Every second-stage fact: name -> (the values it can take, what it means). Cells in matrix order."""
+    facts: dict[str, tuple[tuple[Any, ...], str]] = {
+        cell_fact(process.id, column): (INTERFACE_CELLS, f"who is accountable for {process.name} ({column})")
+        for process in processes
+        for column in COLUMNS
+    }
+    facts[MODEL] = ((*MODELS, NO_MODEL), "the recommended (or suggested) reference model")
+    facts[SUGGESTED] = ((True, False), "true when the model is only suggested (no ambition set)")
+    facts[DECIDED_OTHERWISE] = ((True, False), "true when a recorded decision departs from the model's cells")
+    facts[DEPARTURES] = ((), "how many processes recorded decisions set otherwise than the model (for messages)")
+    facts[OPEN_CELLS] = ((True, False), "true when a cell of the effective matrix is still t.b.d.")
+    facts[UNDECIDED_CELLS] = ((), "how many cells are still t.b.d. (for messages)")
+    facts[CHANGING] = ((True, False), "true when a process changes accountable party from today's operator")
+    facts[CHANGE_COUNT] = ((), "how many processes change accountable party (for messages)")
+    facts[CHANGES] = ((), "the processes whose accountable party changes (for messages)")
+    return facts
+
+
+def settle(settling: Any) -> tuple[Recommendation, tuple[MatrixRow, ...]]:
+    """The recommendation and the effective matrix, as the recommend and accountability kinds settle them."""
+    recommendation = kind("recommend").build(settling)
+    settling.parts["recommendation"] = recommendation
+    return recommendation, kind("accountability").build(settling)
+
+
+def changing_processes(today: str | None, matrix: tuple[MatrixRow, ...], pack: RulePack) -> list[str] | None:
+    """The processes whose accountable party (either column) differs between today's operator and the
+    target; None when today's operator maps to no reference model (unknown, mixed or new)."""
+    current = next((model for model in pack.models.values() if today in model.operated_today), None)
+    if current is None:
+        return None
+    return [row.name for row in matrix if _changes(row, current.cells[row.process])]
+
+
+def _changes(row: MatrixRow, today: tuple[str, str]) -> bool:
+    """A decided target cell with another party than today's; an interface cell counts where there is one."""
+    if row.application not in (UNDECIDED, today[0]):
+        return True
+    return row.interface not in (UNDECIDED, NOT_APPLICABLE, today[1])
+
+
+def stage_two(settling_for: Callable[[Any], Any], pack: RulePack) -> Callable[[Any], list[tuple[str, Any]]]:
+    """What a run asserts after its first stage, from the first stage's firings (see the module docstring)."""
+
+    def facts(partial: Any) -> list[tuple[str, Any]]:
+        settling = settling_for(partial)
+        recommendation, matrix = settle(settling)
+        pairs: list[tuple[str, Any]] = [
+            (cell_fact(row.process, column), getattr(row, column)) for row in matrix for column in COLUMNS
+        ]
+        pairs.append((MODEL, recommendation.model or NO_MODEL))
+        pairs.append((SUGGESTED, recommendation.suggestion))
+        departed = len(recommendation.departures)
+        pairs += [(DECIDED_OTHERWISE, departed > 0), (DEPARTURES, departed)]
+        undecided = sum(getattr(row, column) == UNDECIDED for row in matrix for column in COLUMNS)
+        pairs += [(OPEN_CELLS, undecided > 0), (UNDECIDED_CELLS, undecided)]
+        changes = changing_processes(settling.scenario.current_operated_by, matrix, pack)
+        if changes is not None:
+            pairs += [(CHANGING, bool(changes)), (CHANGE_COUNT, len(changes)), (CHANGES, ", ".join(changes) or "none")]
+        return pairs
+
+    return facts
