@@ -5,6 +5,7 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from ..assessment import Assessment
+from ..rulepack import version_label
 from .sections import recommendation_lines, sections
 
 
@@ -18,5 +19,5 @@ def render(assessment: Assessment, explain: bool = False) -> str:
             out.append(tabulate(section.rows, headers=section.headers, maxcolwidths=wrap))
         else:
             out.append(section.empty)
-    out += ["", f"Rules version: {assessment.rules_version}", ""]
+    out += ["", f"Rules version: {version_label(assessment.rules_version)}", ""]
     return "\n".join(out)
