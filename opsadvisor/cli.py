@@ -255,7 +255,7 @@ def rules_group() -> None:
 @rules_options
 @reports_errors
 def rules_list(output_format: str, rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
-    """List the rules in effect: id, title, priority, conclusions, file:line, overrides."""
+    """List the rules in effect: id, title, priority, source (seed or practice), conclusions, file:line, overrides."""
     found = api.list_rules(selected_pack(rules_dirs, no_default_rules))
     click.echo(RULES_LIST.render(output_format, found), nl=False)
 

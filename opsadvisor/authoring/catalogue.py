@@ -45,7 +45,7 @@ from ..rulepack import (
     version_label,
     version_parts,
 )
-from ..rulepack.ir import PRACTICE, SEED, SOURCE_FORMS
+from ..rulepack.ir import PRACTICE, SEED, SOURCE_EXAMPLE, SOURCE_FORMS
 from ..text import escape_markdown as escape
 
 # --- the catalogue --------------------------------------------------------------------------------
@@ -316,7 +316,9 @@ def render_reference(pack: RulePack) -> str:
         f"A rule file is a mapping with the keys {', '.join(f'`{key}`' for key in FILE_KEYS)}; "
         f"a rule has the keys {', '.join(f'`{key}`' for key in RULE_KEYS)}. "
         f"`priority` is a whole number from 0 to {MAX_PRIORITY} (default {DEFAULT_PRIORITY}). "
-        "`source` is `{}` or `{}` (e.g. `{}`): the rule is the seed's, or practice beyond it.".format(*SOURCE_FORMS),
+        "`source` is `{}` or `{}` (e.g. `{}`): the rule is the seed's, or practice beyond it.".format(
+            *SOURCE_FORMS, SOURCE_EXAMPLE
+        ),
         "",
         "### Facts a rule may test",
         "",

@@ -20,8 +20,9 @@ RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 MAX_PRIORITY = 1000
 DEFAULT_PRIORITY = 100
 SEED, PRACTICE = ORIGINS = ("seed", "practice")
-SOURCE_FORMS = ('seed, "<section of the seed>"', "practice, <reference>", "practice, GDPR Art. 28(3)")  # last: e.g.
-SOURCE_FORMAT = f"{SOURCE_FORMS[0]} or {SOURCE_FORMS[1]} (e.g. {SOURCE_FORMS[2]})"
+SOURCE_FORMS = ('seed, "<section of the seed>"', "practice, <reference>")
+SOURCE_EXAMPLE = "practice, GDPR Art. 28(3)"
+SOURCE_FORMAT = f"{SOURCE_FORMS[0]} or {SOURCE_FORMS[1]} (e.g. {SOURCE_EXAMPLE})"
 SEED_ONLY = ":seed-only"  # appended to the version of a pack that keeps only the seed's rules
 
 
