@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from .contract import Record, scenario_spec
 from .effective import stage_two
 from .engine import Engine, EngineResult, built
 from .facts import Facts, build_facts
-from .rulepack import RulePack, load_pack
+from .rulepack import RulePack, load_pack, seed_rules_only
 from .scenario import Scenario, ScenarioInput, load_scenario, parse_scenario
 from .validation import json_schema
 
@@ -49,20 +50,25 @@ def assessor_for(pack: RulePack) -> Assessor:
     return built(pack, "assessor", Assessor)
 
 
-_default_pack: RulePack | None = None
+@cache
+def _default_pack(seed_only: bool) -> RulePack:
+    return seed_rules_only(_default_pack(False)) if seed_only else load_pack()
 
 
-def rule_pack(rules: RulesArg = None, include_default: bool = True) -> RulePack:
-    """A RulePack from a pack, extra rule directories, or None for the default pack."""
-    global _default_pack
+def rule_pack(rules: RulesArg = None, include_default: bool = True, seed_only: bool = False) -> RulePack:
+    """A RulePack from a pack, extra rule directories, or None for the default pack.
+
+    seed_only keeps only the rules whose source is the seed (`--seed-only`): the pack's version then
+    ends in ':seed-only', and reports say that only seed rules ran.
+    """
     if isinstance(rules, RulePack):
-        return rules
-    extra = [] if rules is None else list(rules)
-    if not extra and include_default:
-        if _default_pack is None:
-            _default_pack = load_pack()
-        return _default_pack
-    return load_pack(extra, include_default=include_default)
+        pack = rules
+    else:
+        extra = [] if rules is None else list(rules)
+        if not extra and include_default:
+            return _default_pack(seed_only)
+        pack = load_pack(extra, include_default=include_default)
+    return seed_rules_only(pack) if seed_only else pack
 
 
 def assess(

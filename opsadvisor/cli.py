@@ -36,7 +36,7 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def rules_options(command: F) -> F:
+def layer_options(command: F) -> F:
     """--rules DIR (repeatable, or OPSADVISOR_RULES) and --no-default-rules."""
     command = click.option(
         "--no-default-rules",
@@ -54,9 +54,30 @@ def rules_options(command: F) -> F:
     )(command)
 
 
+SEED_ONLY = "opsadvisor.seed_only"  # where --seed-only is kept in the click context, for selected_pack
+
+
+def _keep_seed_only(context: click.Context, _: click.Parameter, value: bool) -> None:
+    context.meta[SEED_ONLY] = value
+
+
+def rules_options(command: F) -> F:
+    """The layer options and --seed-only, which selected_pack reads from the context (so that the
+    commands' signatures need not carry it)."""
+    command = click.option(
+        "--seed-only",
+        is_flag=True,
+        expose_value=False,
+        callback=_keep_seed_only,
+        help="Run only the rules whose source is the seed, not practice beyond it (see docs/rules.md).",
+    )(command)
+    return layer_options(command)
+
+
 def selected_pack(rules_dirs: tuple[str, ...], no_default_rules: bool) -> api.RulePack:
     layers = [Path(entry) for entry in rules_dirs if entry]  # "a::b" or a trailing ':' in the variable
-    return api.rule_pack(layers or None, include_default=not no_default_rules)
+    seed_only = click.get_current_context().meta.get(SEED_ONLY, False)
+    return api.rule_pack(layers or None, include_default=not no_default_rules, seed_only=seed_only)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -234,7 +255,7 @@ def rules_group() -> None:
 @rules_options
 @reports_errors
 def rules_list(output_format: str, rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
-    """List the rules in effect: id, title, priority, conclusions, file:line, overrides."""
+    """List the rules in effect: id, title, priority, source (seed or practice), conclusions, file:line, overrides."""
     found = api.list_rules(selected_pack(rules_dirs, no_default_rules))
     click.echo(RULES_LIST.render(output_format, found), nl=False)
 
@@ -273,7 +294,7 @@ def rules_docs(output: Path | None, reference: bool, rules_dirs: tuple[str, ...]
 @click.option(
     "--format", "output_format", type=click.Choice(RULES_CHECK.names), default=RULES_CHECK.default, show_default=True
 )
-@rules_options
+@layer_options
 @reports_errors
 def rules_check(
     dirs: tuple[Path, ...], strict: bool, output_format: str, rules_dirs: tuple[str, ...], no_default_rules: bool

@@ -21,6 +21,7 @@ RULE = """
 {when}
     then:
 {then}
+    source: practice, the test
 """
 
 

@@ -42,7 +42,10 @@ from ..rulepack import (
     Group,
     Rule,
     RulePack,
+    version_label,
+    version_parts,
 )
+from ..rulepack.ir import PRACTICE, SEED, SOURCE_EXAMPLE, SOURCE_FORMS
 from ..text import escape_markdown as escape
 
 # --- the catalogue --------------------------------------------------------------------------------
@@ -56,7 +59,9 @@ class RuleEntry:
     concludes: tuple[str, ...]
     location: str
     overrides: str | None
-    source: str
+    source: str  # as written: seed, "section" or practice, reference ("" when the rule gives none)
+    origin: str  # seed, practice or ""
+    reference: str
     rationale: str
 
 
@@ -97,7 +102,9 @@ def catalogue(pack: RulePack) -> Catalogue:
             rule.concluded,
             str(rule.location),
             str(rule.overrides) if rule.overrides else None,
-            rule.source,
+            str(rule.provenance),
+            rule.provenance.origin,
+            rule.provenance.reference,
             rule.rationale,
         )
         for rule in _in_file_order(pack)
@@ -110,10 +117,12 @@ def render_list(cat: Catalogue) -> str:
     rows = []
     for entry in cat.rules:
         where = entry.location + (f"\n(overrides {entry.overrides})" if entry.overrides else "")
-        rows.append([entry.id, entry.title, entry.priority, "\n".join(entry.concludes), where])
-    out = [tabulate(rows, headers=["rule", "title", "priority", "concludes", "defined at"], maxcolwidths=[None, 40])]
+        rows.append([entry.id, entry.title, entry.priority, entry.origin or "-", "\n".join(entry.concludes), where])
+    headers = ["rule", "title", "priority", "source", "concludes", "defined at"]
+    out = [tabulate(rows, headers=headers, maxcolwidths=[None, 40])]
     out += [f"disabled: {rule_id} (by {where})" for rule_id, where in cat.disabled.items()]
-    out += [f"{count(len(cat.rules), 'rule')} from {count(len(cat.files), 'file')}; rules_version {cat.rules_version}"]
+    version = version_label(cat.rules_version)
+    out += [f"{count(len(cat.rules), 'rule')} from {count(len(cat.files), 'file')}; rules_version {version}"]
     return "\n".join(out) + "\n"
 
 
@@ -132,6 +141,8 @@ def find_rule(pack: RulePack, rule_id: str) -> Rule:
         ids = [rule.id for rule in pack.rules]
         hint = did_you_mean(rule_id, ids) or " (see `opsadvisor rules list`)"
         disabled = f"; it is disabled by {pack.disabled[rule_id]}" if rule_id in pack.disabled else ""
+        if any(rule.id == rule_id for rule in pack.left_out):
+            disabled, hint = "; it is not the seed's, and --seed-only leaves it out", ""
         raise UnknownRule("", [f"no rule {rule_id!r} in the pack{disabled}{hint}"])
     return rule
 
@@ -156,8 +167,7 @@ def render_rule(rule: Rule) -> str:
     out = [f"{rule.id}: {rule.title}", ""]
     out.append(f"defined at  {rule.location}" + (f" (overrides {rule.overrides})" if rule.overrides else ""))
     out.append(f"priority    {rule.priority}")
-    if rule.source:
-        out.append(f"source      {rule.source}")
+    out.append(f"source      {str(rule.provenance) or 'none given'}")
     out += ["", "when (all of):"]
     out += [f"  {describe_item(item)}" for item in rule.when.items] or ["  (always)"]
     out += ["", "then:"]
@@ -188,8 +198,9 @@ def _markdown_rule(rule: Rule) -> list[str]:
     facts = [f"priority {rule.priority}", f"`{rule.location}`"]
     if rule.overrides:
         facts.append(f"overrides `{rule.overrides}`")
-    if rule.source:
-        facts.append(f"source: {escape(rule.source)}")
+    if rule.provenance.origin:
+        origin = "**practice**" if rule.provenance.origin == PRACTICE else rule.provenance.origin
+        facts.append(f"source: {origin}, {escape(rule.provenance.reference)}")
     out = [f"### `{rule.id}`: {escape(rule.title)}", "", " · ".join(facts), "", "When all of:", ""]
     out += [f"- `{describe_item(item)}`" for item in rule.when.items] or ["- always"]
     out += ["", "Then:", ""]
@@ -200,13 +211,25 @@ def _markdown_rule(rule: Rule) -> list[str]:
     return out
 
 
+def _origins(rules: tuple[Rule, ...]) -> str:
+    """How many rules are the seed's and how many practice beyond it (and how many do not say)."""
+    seed = sum(rule.provenance.origin == SEED for rule in rules)
+    practice = sum(rule.provenance.origin == PRACTICE for rule in rules)
+    out = f"{seed} from the seed, {practice} **practice** beyond it (each with its reference)"
+    unsourced = len(rules) - seed - practice
+    return out + (f", {unsourced} without a source" if unsourced else "")
+
+
 def render_docs(pack: RulePack) -> str:
-    """The rule catalogue as Markdown, grouped by what the rules conclude."""
+    """The rule catalogue as Markdown, grouped by what the rules conclude; practice rules are marked."""
+    version, note = version_parts(pack.version)
     out = [
         "# Rule catalogue",
         "",
-        f"{count(len(pack.rules), 'rule')} from {count(len(pack.files), 'file')}, rules_version `{pack.version}`. "
+        f"{count(len(pack.rules), 'rule')} from {count(len(pack.files), 'file')}, rules_version `{version}`{note}. "
         "Generated by `opsadvisor rules docs`.",
+        "",
+        f"Source: {_origins(pack.rules)}.",
         "",
     ]
     rules = _in_file_order(pack)
@@ -292,7 +315,10 @@ def render_reference(pack: RulePack) -> str:
         "",
         f"A rule file is a mapping with the keys {', '.join(f'`{key}`' for key in FILE_KEYS)}; "
         f"a rule has the keys {', '.join(f'`{key}`' for key in RULE_KEYS)}. "
-        f"`priority` is a whole number from 0 to {MAX_PRIORITY} (default {DEFAULT_PRIORITY}).",
+        f"`priority` is a whole number from 0 to {MAX_PRIORITY} (default {DEFAULT_PRIORITY}). "
+        "`source` is `{}` or `{}` (e.g. `{}`): the rule is the seed's, or practice beyond it.".format(
+            *SOURCE_FORMS, SOURCE_EXAMPLE
+        ),
         "",
         "### Facts a rule may test",
         "",

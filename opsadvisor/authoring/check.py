@@ -27,6 +27,7 @@ from ..engine import BACKEND
 from ..errors import EXIT_INVALID_RULES, EXIT_OK, count, did_you_mean
 from ..kinds import PackFacts
 from ..rulepack import PLACEHOLDER, Condition, Group, Location, Problem, Rule, RulePack, load_pack_with_problems
+from ..rulepack.ir import SOURCE_FORMAT
 
 ERROR = "error"
 WARNING = "warning"
@@ -145,7 +146,15 @@ def lint(pack: RulePack) -> list[Finding]:
             )
     findings.extend(_unused_derived(pack.rules))
     findings.extend(_cycles(pack.rules))
+    findings.extend(_unsourced((*pack.rules, *pack.workshop_rules)))
     return findings
+
+
+def _unsourced(rules: Iterable[Rule]) -> Iterator[Finding]:
+    """A warning, not an error, so that packs written before sources were required still load."""
+    for rule in rules:
+        if not rule.provenance.origin:
+            yield _finding(rule.location, rule, WARNING, f"no source: say where the rule comes from, {SOURCE_FORMAT}")
 
 
 def _top_conditions(rule: Rule) -> list[Condition]:

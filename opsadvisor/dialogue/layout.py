@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..contract import UNDECIDED
 from ..render.sections import party, recommendation_lines
+from ..rulepack import version_label
 from .workshop import WorkshopPack
 
 
@@ -60,7 +61,7 @@ def _header(pack: WorkshopPack) -> list[Block]:
     a = pack.assessment
     return [
         Heading(1, f"Support Model Design Workshop: {a.service_name} ({a.service_id})"),
-        Paragraph(f"Scenario: {pack.source}. Rules version: {a.rules_version}.", note=True),
+        Paragraph(f"Scenario: {pack.source}. Rules version: {version_label(a.rules_version)}.", note=True),
         Heading(2, "Purpose"),
         Paragraph(pack.purpose),
         Bullets(tuple(recommendation_lines(a))),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..assessment import Assessment
+from ..rulepack import version_parts
 from ..text import escape_markdown, markdown_table
 from .sections import recommendation_lines, sections
 
@@ -17,5 +18,6 @@ def render(assessment: Assessment, explain: bool = False) -> str:
         out.append(markdown_table(section.headers, section.rows) if section.rows else f"_{section.empty}_")
         if section.note:
             out += ["", escape_markdown(section.note)]
-    out += ["", f"_Rules version: `{assessment.rules_version}`_", ""]
+    version, note = version_parts(assessment.rules_version)
+    out += ["", f"_Rules version: `{version}`{note}_", ""]
     return "\n".join(out)

@@ -7,6 +7,7 @@ import textwrap
 from tabulate import tabulate
 
 from ..assessment import Assessment
+from ..rulepack import version_label
 from .sections import recommendation_lines, sections
 
 
@@ -22,5 +23,5 @@ def render(assessment: Assessment, explain: bool = False) -> str:
             out.append(section.empty)
         if section.note:
             out += ["", textwrap.fill(section.note, width=100)]
-    out += ["", f"Rules version: {assessment.rules_version}", ""]
+    out += ["", f"Rules version: {version_label(assessment.rules_version)}", ""]
     return "\n".join(out)

@@ -3,7 +3,7 @@
 - ir: the rule IR (rules, conditions, conclusions, the pack) every front end produces;
 - conditions: which tests apply to which fact, shared by every front end;
 - yaml_front (and frontends, their registry by file suffix): a rule file becomes IR rules with locations;
-- layering: layers, overrides, disabling, the pack's version;
+- layering: layers, overrides, disabling, the pack's version, the seed-only filter;
 - crosscheck: checks that need the whole pack.
 Conclusions are parsed by their kinds (opsadvisor.kinds).
 """
@@ -23,12 +23,15 @@ from .ir import (
     Model,
     Problem,
     Process,
+    Provenance,
     Rule,
     RulePack,
     derived_names,
     shown,
+    version_label,
+    version_parts,
 )
-from .layering import default_rules_dir, load_pack, load_pack_with_problems
+from .layering import default_rules_dir, load_pack, load_pack_with_problems, seed_rules_only
 from .yaml_front import FILE_KEYS, RULE_KEYS
 
 __all__ = [
@@ -47,11 +50,15 @@ __all__ = [
     "Model",
     "Problem",
     "Process",
+    "Provenance",
     "Rule",
     "RulePack",
     "default_rules_dir",
     "derived_names",
     "load_pack",
     "load_pack_with_problems",
+    "seed_rules_only",
     "shown",
+    "version_label",
+    "version_parts",
 ]

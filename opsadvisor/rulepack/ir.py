@@ -13,11 +13,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..errors import did_you_mean
 from ..text import show_value
 
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 MAX_PRIORITY = 1000
 DEFAULT_PRIORITY = 100
+SEED, PRACTICE = ORIGINS = ("seed", "practice")
+SOURCE_FORMS = ('seed, "<section of the seed>"', "practice, <reference>")
+SOURCE_EXAMPLE = "practice, GDPR Art. 28(3)"
+SOURCE_FORMAT = f"{SOURCE_FORMS[0]} or {SOURCE_FORMS[1]} (e.g. {SOURCE_EXAMPLE})"
+SEED_ONLY = ":seed-only"  # appended to the version of a pack that keeps only the seed's rules
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,31 @@ class Conclusion:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """Where a rule comes from: the seed (the IT function's guide) and its section, or practice beyond
+    the seed and its reference (a regulation's article, a common practice). origin is "" when the
+    rule does not say (`rules check` warns), and such a rule is not the seed's."""
+
+    origin: str = ""
+    reference: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.origin}, {self.reference}" if self.origin else ""
+
+
+def provenance(text: str) -> Provenance | str:
+    """A rule's source (`seed, "section"` or `practice, reference`) as a Provenance, or what is wrong."""
+    origin, _, reference = (" ".join(text.split())).partition(",")
+    origin, reference = origin.strip(), reference.strip()
+    if origin not in ORIGINS:
+        hint = did_you_mean(origin, ORIGINS)
+        return f"source must start with seed or practice: {SOURCE_FORMAT}; found {shown(text)}{hint}"
+    if not reference:
+        return f"source {origin} needs a reference after a comma: {SOURCE_FORMAT}; found {shown(text)}"
+    return Provenance(origin, reference)
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     title: str
@@ -82,7 +113,7 @@ class Rule:
     when: Group
     then: tuple[Conclusion, ...]
     location: Location
-    source: str = ""
+    provenance: Provenance = Provenance()
     overrides: Location | None = None
 
     @cached_property
@@ -135,6 +166,9 @@ class RulePack:
     # decide whom to invite (run for the workshop pack only, so they stay out of assessments).
     workshop_questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     workshop_rules: tuple[Rule, ...] = ()
+    # Rules a filter left out (--seed-only): they still name the risks a scenario may accept, so one
+    # scenario file is valid whichever rules run.
+    left_out: tuple[Rule, ...] = ()
     # What is built from this pack once (durable_rules rulesets and matchers), freed with the pack.
     # Not an init field, so dataclasses.replace() gives the new pack an empty cache of its own.
     compiled: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
@@ -145,10 +179,21 @@ class RulePack:
 
     @property
     def risk_ids(self) -> tuple[str, ...]:
-        return tuple(sorted({risk.id for rule in self.rules for risk in rule.of_kind("risk")}))
+        return tuple(sorted({risk.id for rule in (*self.rules, *self.left_out) for risk in rule.of_kind("risk")}))
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((rule for rule in self.rules if rule.id == rule_id), None)
+
+
+def version_parts(version: str) -> tuple[str, str]:
+    """A rules version as a report's footer shows it, and a note: ('sha256:...', ' (seed rules only)')
+    for a seed-only pack, (version, '') for any other."""
+    return (version.removesuffix(SEED_ONLY), " (seed rules only)") if version.endswith(SEED_ONLY) else (version, "")
+
+
+def version_label(version: str) -> str:
+    """The footer's text: 'sha256:... (seed rules only)' for a seed-only pack, else the version."""
+    return "".join(version_parts(version))
 
 
 def derived_names(rules: Iterable[Rule]) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from ..errors import RulesError, did_you_mean
 from .crosscheck import CrossChecker
 from .document import Document
 from .frontends import FRONT_ENDS, front_end_for
-from .ir import Location, Model, Problem, Problems, Process, Rule, RulePack
+from .ir import SEED, SEED_ONLY, Location, Model, Problem, Problems, Process, Rule, RulePack
 
 
 @dataclass
@@ -70,6 +70,22 @@ def load_pack_with_problems(
     for layer in layers:
         builder.add_layer(layer)
     return builder.build(), tuple(problems.items)
+
+
+def seed_rules_only(pack: RulePack) -> RulePack:
+    """The pack with only the seed's rules (`--seed-only`), under a version of its own so reports say so.
+
+    A rule of the seed that tests a fact only a practice rule derives does not fire in it.
+    """
+    if pack.version.endswith(SEED_ONLY):
+        return pack
+    return replace(
+        pack,
+        rules=tuple(rule for rule in pack.rules if rule.provenance.origin == SEED),
+        workshop_rules=tuple(rule for rule in pack.workshop_rules if rule.provenance.origin == SEED),
+        left_out=tuple(rule for rule in pack.rules if rule.provenance.origin != SEED),
+        version=pack.version + SEED_ONLY,
+    )
 
 
 class _PackBuilder:

@@ -26,7 +26,9 @@ from .ir import (
     Location,
     Problems,
     Process,
+    Provenance,
     Rule,
+    provenance,
     shown,
 )
 
@@ -261,22 +263,25 @@ class _RuleReader:
         if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= MAX_PRIORITY:
             self.error(item.line_of("priority"), f"{label}: priority must be a whole number 0 to {MAX_PRIORITY}")
             priority = DEFAULT_PRIORITY
+        source = self._source(item, label)
         when = self._group("all", item.get("when") or LineDict(), item.line_of("when"), label)
         then = self._conclusions(item.get("then"), item.line_of("then"), label)
         if len(self.problems.items) > before:
             return None
         return Rule(
-            rule_id,
-            texts["title"],
-            texts["rationale"],
-            priority,
-            when,
-            then,
-            self.at(item.line),
-            " ".join(str(item.get("source", "")).split()),
+            rule_id, texts["title"], texts["rationale"], priority, when, then, self.at(item.line), provenance=source
         )
 
-    # conditions
+    def _source(self, item: LineDict, label: str) -> Provenance:
+        """The rule's provenance; none given is allowed here (`rules check` warns about it)."""
+        if "source" not in item:
+            return Provenance()
+        text = item["source"]
+        found = provenance(text) if isinstance(text, str) else f"source must be text; found {shown(text)}"
+        if isinstance(found, str):
+            self.error(item.line_of("source"), f"{label}: {found}")
+            return Provenance()
+        return found
 
     # conditions
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from ...files import text_file
 from ...render.templating import markup, template
+from ...rulepack import version_parts
 from ...text import PARTIES, party_letter
 from ..runner import INVALID, Outcome
 from ..summary import Summary
@@ -115,6 +116,7 @@ class HtmlWriter:
             ("pending-risks", "risks pending", summary.pending_risks),
             ("open-decisions", "open decisions", self.open_decisions),
         ]
+        rules_version, rules_note = version_parts(self.context.rules_version)
         page = template("portfolio.html.j2").generate(
             figures=figures,
             tables=summary.tables(self.context.process_names)[1:],
@@ -122,7 +124,8 @@ class HtmlWriter:
             legend=[_mark(value) for value in PARTIES],
             processes=[name for _, name in self.context.processes],
             rows=self._rows(),
-            rules_version=self.context.rules_version,
+            rules_version=rules_version,
+            rules_note=rules_note,
         )
         with text_file(self.path) as out:
             out.writelines(page)

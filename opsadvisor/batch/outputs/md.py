@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from ...files import text_file
+from ...rulepack import version_parts
 from ...text import escape_markdown, markdown_table
 from ..runner import Outcome
 from ..summary import Summary
@@ -42,7 +43,8 @@ class MarkdownWriter:
                 shutil.copyfileobj(self.spool, out)
             else:
                 out.write("_No entries._\n")
-            out.write(f"\n_Rules version: `{self.context.rules_version}`_\n")
+            version, note = version_parts(self.context.rules_version)
+            out.write(f"\n_Rules version: `{version}`{note}_\n")
         self.spool.close()
 
     def abort(self) -> None:
