@@ -73,13 +73,13 @@ def _header(pack: WorkshopPack) -> list[Block]:
     ]
 
 
-def _cells(row: MatrixRow) -> tuple[Cell, ...]:
+def _row_cells(row: MatrixRow) -> tuple[Cell, ...]:
     """A matrix row's process, accountable cells and who performs the work (blank: to fill in)."""
     return (row.name, _cell(row.application), _cell(row.interface), performer(row.performed_by))
 
 
 def _matrix(pack: WorkshopPack) -> list[Block]:
-    rows = tuple(_cells(row) for row in pack.assessment.accountability)
+    rows = tuple(_row_cells(row) for row in pack.assessment.accountability)
     blocks: list[Block] = [
         Heading(2, "Accountability matrix"),
         Paragraph(
@@ -229,7 +229,7 @@ def _governance_and_maturity(pack: WorkshopPack) -> list[Block]:
 
 
 def _sign_off(pack: WorkshopPack) -> list[Block]:
-    rows = tuple((*_cells(row), "", "") for row in pack.assessment.accountability)
+    rows = tuple((*_row_cells(row), "", "") for row in pack.assessment.accountability)
     return [
         Heading(2, "Sign-off: the agreed support model"),
         Paragraph(

@@ -1,5 +1,9 @@
 """The Support Model Design Workshop pack, built from a scenario and its assessment.
 
+It walks the effective accountability matrix (the assessment's, recorded decisions included): the
+t.b.d. cells are decisions to make, and every process the business is accountable for gets what
+the business must agree with whoever performs the daily work; it ends with the sign-off table.
+
 Who to invite and which mode 1 triggers a service meets are decided by rules on durable_rules:
 the mode 1 triggers are read from the assessment's trace; the participant rules (the pack's
 `workshop.participants`) run here, on their own engine, so assessments do not carry them. The
@@ -156,8 +160,9 @@ def _suggestions(process: str, assessment: Assessment, pack: RulePack) -> tuple[
     return tuple(hints)
 
 
-def _columns(row: MatrixRow, party: str) -> tuple[str, ...]:
-    return tuple(column for column in COLUMNS if getattr(row, column) == party)
+def _columns(row: MatrixRow, cell: str) -> tuple[str, ...]:
+    """The columns of a matrix row that hold `cell` (a party, or t.b.d.)."""
+    return tuple(column for column in COLUMNS if getattr(row, column) == cell)
 
 
 def _questions(row: MatrixRow, pack: RulePack) -> tuple[str, ...]:
@@ -180,7 +185,7 @@ def _accountable(assessment: Assessment, pack: RulePack) -> tuple[Accountable, .
     for row in assessment.accountability:
         columns = _columns(row, BUSINESS)
         if columns:
-            doer = DOERS.get(row.performed_by or "", UNKNOWN_DOER)
+            doer = DOERS[row.performed_by] if row.performed_by else UNKNOWN_DOER
             agreements = tuple(text.format(doer=doer) for text in AGREEMENTS)
             walked.append(Accountable(row, columns, _questions(row, pack), agreements))
     return tuple(walked)
