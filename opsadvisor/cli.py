@@ -197,6 +197,7 @@ def workshop(
 @click.argument("process")
 @click.option("--application", required=True, help="it_ops, it_delivery, business or tbd.")
 @click.option("--interface", help="it_ops, it_delivery, business, tbd or n/a.")
+@click.option("--performed-by", help="Who does the daily work: vendor, business, it_ops or it_delivery.")
 @rules_options
 @reports_errors
 def decide(
@@ -204,14 +205,15 @@ def decide(
     process: str,
     application: str,
     interface: str | None,
+    performed_by: str | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
-    """Record who is accountable for PROCESS in the SCENARIO file's decisions."""
+    """Record who is accountable for PROCESS in the SCENARIO file's decisions (and who performs it)."""
     from .dialogue.record import describe_decision
 
     pack = selected_pack(rules_dirs, no_default_rules)
-    recorded = api.decide(scenario, process, application, interface, rules=pack)
+    recorded = api.decide(scenario, process, application, interface, performed_by, rules=pack)
     for line in describe_decision(recorded, process):
         click.echo(line)
 

@@ -39,6 +39,9 @@ NOT_APPLICABLE = "n/a"
 APPLICATION_CELLS = (*PARTIES, UNDECIDED)
 INTERFACE_CELLS = (*PARTIES, UNDECIDED, NOT_APPLICABLE)
 COLUMNS = ("application", "interface")
+# Who does a process's daily work (seed footnote: accountable does not mean doing the work).
+PERFORMED_BY = "performed_by"
+PERFORMERS = ("vendor", *PARTIES)
 MODELS = ("A", "B", "C")
 MODES = (1, 2)
 SEVERITIES = ("low", "medium", "high")
@@ -204,11 +207,22 @@ def _acceptances(items: list[dict[str, Any]]) -> tuple[AcceptedRisk, ...]:
 
 
 def _decisions(value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Per process: the decided cells by column, and who performs the daily work (PERFORMED_BY), each optional."""
     return {process: dict(cells) for process, cells in value.items()}
 
 
 def _decision_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...]) -> Spec:
-    return MapOf(process_ids, Record({"application": Choice(APPLICATION_CELLS), "interface": Choice(INTERFACE_CELLS)}))
+    """A decision record: the accountable party per column, and who performs the daily work."""
+    return MapOf(
+        process_ids,
+        Record(
+            {
+                "application": Choice(APPLICATION_CELLS),
+                "interface": Choice(INTERFACE_CELLS),
+                PERFORMED_BY: Choice(PERFORMERS),
+            }
+        ),
+    )
 
 
 def _acceptance_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...]) -> Spec:
@@ -473,7 +487,7 @@ FIELDS: tuple[Field, ...] = (
         "decisions",
         _decision_spec,
         "decisions",
-        {"request": {"application": "business", "interface": "it_ops"}},
+        {"request": {"application": "business", "interface": "it_ops", PERFORMED_BY: "vendor"}},
         build=_decisions,
         default={},
     ),

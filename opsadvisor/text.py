@@ -69,6 +69,11 @@ def party(value: str) -> str:
     return known.label if known else value
 
 
+def performer(value: str | None) -> str:
+    """Who performs a process's daily work ('vendor' -> 'Vendor', else as party()); '' when not recorded."""
+    return "" if value is None else "Vendor" if value == "vendor" else party(value)
+
+
 def party_letter(value: str) -> str:
     known = PARTIES.get(value)
     return known.letter if known else value[:1].upper() or "?"

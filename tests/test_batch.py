@@ -22,7 +22,16 @@ from hypothesis import strategies as st
 import opsadvisor
 from opsadvisor import api
 from opsadvisor.batch.inputs import iter_entries
-from opsadvisor.contract import AMBITIONS, CAPABILITIES, CRITICALITIES, HOSTING, REGULATIONS
+from opsadvisor.contract import (
+    AMBITIONS,
+    APPLICATION_CELLS,
+    CAPABILITIES,
+    CRITICALITIES,
+    HOSTING,
+    INTERFACE_CELLS,
+    PERFORMERS,
+    REGULATIONS,
+)
 
 OUTPUTS = ("out.jsonl", "out.json", "out.csv", "out.xlsx", "out.md", "out.html")
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.json"))
@@ -241,6 +250,19 @@ documents = st.fixed_dictionaries(
                 },
                 optional={"system_of_record": st.just(True)},
             ),
+            min_size=1,
+            max_size=3,
+        ),
+        "decisions": st.dictionaries(
+            st.sampled_from(["request", "incident", "it_controls"]),
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "application": st.sampled_from(APPLICATION_CELLS),
+                    "interface": st.sampled_from(INTERFACE_CELLS),
+                    "performed_by": st.sampled_from(PERFORMERS),
+                },
+            ).filter(bool),
             min_size=1,
             max_size=3,
         ),

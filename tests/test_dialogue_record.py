@@ -62,6 +62,34 @@ def test_deciding_again_changes_only_the_given_cell(mixed: Path) -> None:
     )
 
 
+def test_decide_records_who_performs_the_daily_work_next_to_who_is_accountable(mixed: Path) -> None:
+    original = mixed.read_text()
+    result = run_cli("decide", str(mixed), "incident", "--application", "business", "--performed-by", "Vendor")
+    assert result.exit_code == 0, result.output
+    assert "Incident Mgmt: application Business, interface IT OPS, performed by Vendor" in result.stdout
+    assert mixed.read_text() == original.replace(
+        '"incident": {"application": "business", "interface": "it_ops"}',
+        '"incident": {"application": "business", "interface": "it_ops", "performed_by": "vendor"}',
+    )
+    row = next(row for row in report(mixed)["accountability"] if row["process"] == "incident")
+    assert row == {
+        "process": "incident",
+        "name": "Incident Mgmt",
+        "application": "business",
+        "interface": "it_ops",
+        "performed_by": "vendor",
+    }
+    run_cli("decide", str(mixed), "incident", "--application", "business")  # without --performed-by: kept
+    assert json.loads(mixed.read_text())["decisions"]["incident"]["performed_by"] == "vendor"
+    recorded = api.decide(mixed, "problem", "business", "it_ops", performed_by="it_ops")
+    assert json.loads(mixed.read_text())["decisions"]["problem"] == {
+        "application": "business",
+        "interface": "it_ops",
+        "performed_by": "it_ops",
+    }
+    assert next(row for row in recorded.after.accountability if row.process == "problem").performed_by == "it_ops"
+
+
 def test_accept_records_who_and_when_and_the_risk_is_no_longer_pending(ledger: Path) -> None:
     before = report(ledger)
     result = run_cli("accept", str(ledger), "regulatory-compliance", "--by", "CFO", "--date", "2026-11-02")
@@ -92,6 +120,11 @@ def test_accept_records_who_and_when_and_the_risk_is_no_longer_pending(ledger: P
         (
             ("decide", "problem", "--application", "business", "--interface", "n/b"),
             'found string "n/b" (did you mean "n/a"?)',
+        ),
+        (
+            ("decide", "incident", "--application", "business", "--performed-by", "vender"),
+            '--performed-by: expected one of vendor, it_ops, it_delivery, business; found string "vender" '
+            '(did you mean "vendor"?)',
         ),
         (
             ("accept", "regulatory-compliance", "--by", "CFO", "--date", "02/11/2026"),

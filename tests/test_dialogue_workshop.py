@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -12,6 +13,17 @@ from conftest import GOLDEN, ROOT, check_golden, run_cli, scenario
 from opsadvisor import api
 from opsadvisor.errors import RulesError
 from opsadvisor.rulepack import load_pack
+
+
+def section(text: str, heading: str) -> str:
+    """The text of a level-2 section of a Markdown pack, up to the next level-2 heading."""
+    return text.split(f"\n## {heading}\n")[1].split("\n## ")[0]
+
+
+def walked(text: str) -> list[str]:
+    """The processes the pack walks as business-accountable, by name."""
+    body = section(text, "Processes the business is accountable for")
+    return [line[4:].split(": the business is accountable")[0] for line in body.splitlines() if line.startswith("### ")]
 
 
 @pytest.mark.parametrize(("fmt", "suffix"), [("markdown", "md"), ("html", "html")])
@@ -51,7 +63,8 @@ def test_participants_follow_the_facts() -> None:
 
 def test_every_tbd_cell_is_a_decision_with_its_discussion_questions() -> None:
     text = api.workshop(ROOT / "scenarios/field-service-mixed.json", source="field.json")
-    assert text.count("**t.b.d. - decide**") == 18
+    matrix = section(text, "Accountability matrix")
+    assert matrix.count("**t.b.d. - decide**") == 18
     assert "### D4. Service Level Mgmt: application and interface" in text
     assert "Who owns SLA performance - who reviews the vendor's service reports and escalates a breach?" in text
     assert "opsadvisor decide field.json service_level --application PARTY --interface PARTY" in text
@@ -142,3 +155,100 @@ def test_a_rule_layer_adds_questions_and_a_broken_workshop_section_is_refused(tm
     assert any('unknown process situaton (did you mean "situation"?)' in p for p in caught.value.problems)
     assert any("questions.problem: expected a non-empty list of text" in p for p in caught.value.problems)
     assert any('unknown key "particpants"' in p and "did you mean" in p for p in caught.value.problems)
+
+
+MODEL_B_BUSINESS = [
+    "Request Mgmt",
+    "Incident Mgmt",
+    "Situation Mgmt",
+    "Problem Mgmt",
+    "Change Mgmt",
+    "Service Level Mgmt",
+    "Configuration Mgmt",
+    "Business Continuity / Disaster Recovery",
+    "Software License Mgmt",
+    "(Vendor) Contract Management",
+    "IT Control Ownership & Execution",
+]
+
+
+def test_the_pack_walks_every_process_the_business_is_accountable_for_not_only_open_cells() -> None:
+    crm = api.workshop(ROOT / "scenarios/sales-crm-business-operated.json", source="crm.json")
+    assert walked(crm) == MODEL_B_BUSINESS  # model B: every Business cell, none of them t.b.d.
+    incident = section(crm, "Processes the business is accountable for").split("### Incident Mgmt")[1].split("###")[0]
+    assert "Accountable now: application Business, interface IT OPS." in incident
+    assert "Who takes the vendor desk's escalations when it does not resolve an incident in time?" in incident
+    for agreement in ("SLA performance:", "Escalation:", "Stepping in:"):
+        assert f"- {agreement}" in incident
+    command = "opsadvisor decide crm.json incident --application business --interface it_ops --performed-by WHO"
+    assert command in incident
+    assert "Walk through the 11 processes the business is accountable for" in section(crm, "Agenda")
+    payroll = api.workshop(ROOT / "scenarios/payroll-it-operated.json")
+    assert walked(payroll) == []
+    assert "_The business is accountable for no process (yet)._" in payroll
+
+
+def test_the_walk_follows_the_effective_matrix_with_decisions() -> None:
+    document = json.loads((ROOT / "scenarios/sales-crm-business-operated.json").read_text())
+    document["decisions"] = {
+        "it_controls": {"application": "it_ops"},  # taken from the business
+        "enhancement": {"application": "business"},  # given to the business
+        "release": {"application": "it_delivery", "interface": "business"},  # the business holds the interface
+    }
+    names = walked(api.workshop(document))
+    assert "IT Control Ownership & Execution" not in names
+    assert "Enhancement Mgmt" in names
+    text = api.workshop(document)
+    assert "### Release Mgmt: the business is accountable for the interface" in text
+    assert "--application it_delivery --interface business --performed-by WHO" in text
+
+
+def test_who_performs_the_work_shows_beside_who_is_accountable() -> None:
+    document = json.loads((ROOT / "scenarios/sales-crm-business-operated.json").read_text())
+    document["decisions"] = {"incident": {"application": "business", "interface": "it_ops", "performed_by": "vendor"}}
+    text = api.workshop(document, source="crm.json")
+    matrix = section(text, "Accountability matrix")
+    assert re.search(r"\| Incident Mgmt +\| Business +\| IT OPS +\| Vendor +\|", matrix)
+    assert re.search(r"\| Request Mgmt +\| Business +\| IT OPS +\| +\|", matrix)  # blank: to fill in
+    incident = text.split("### Incident Mgmt")[1].split("###")[0]
+    assert "Daily work performed by: Vendor." in incident
+    assert "how the business steps in and resolves the situation when the vendor does not perform" in incident
+    assert "--performed-by WHO" not in incident  # already recorded
+    request = text.split("### Request Mgmt")[1].split("###")[0]
+    assert "Daily work performed by: not yet recorded." in request
+    assert "when the party doing the daily work does not perform" in request
+
+
+def test_participants_include_a_facilitator_and_the_vendors_service_manager_when_vendor_run() -> None:
+    crm = section(api.workshop(ROOT / "scenarios/sales-crm-business-operated.json"), "Participants to invite")
+    assert "- facilitator (business relationship manager)" in crm
+    assert "- vendor's service manager" in crm  # vendor_run: true
+    ledger = section(api.workshop(ROOT / "scenarios/trading-ledger-critical-sox.json"), "Participants to invite")
+    assert "- facilitator (business relationship manager)" in ledger
+    assert "vendor's service manager" not in ledger  # the business runs it itself
+
+
+def test_the_pack_ends_with_a_sign_off_table_for_the_agreed_support_model() -> None:
+    document = json.loads((ROOT / "scenarios/field-service-mixed.json").read_text())
+    document["decisions"]["incident"]["performed_by"] = "vendor"
+    text = api.workshop(document)
+    last = text.split("\n## ")[-1]
+    assert last.startswith("Sign-off: the agreed support model\n")
+    header = next(line for line in last.splitlines() if line.startswith("| support process"))
+    assert [cell.strip() for cell in header.strip("|").split("|")] == [
+        "support process",
+        "accountable: application",
+        "accountable: interface",
+        "performed by",
+        "agreed by (name)",
+        "date",
+    ]
+    rows = [line for line in last.splitlines() if line.startswith("| ") and not line.startswith("| support")]
+    assert len(rows) == 14
+    assert re.search(r"\| Incident Mgmt +\| Business +\| IT OPS +\| Vendor +\| +\| +\|", last)
+    assert re.search(r"\| Situation Mgmt +\| \*\*t\.b\.d\. - decide\*\* +\| \*\*t\.b\.d\. - decide\*\* +\|", last)
+    html = api.workshop(document, output_format="html")
+    tail = html.split("<h2>")[-1]
+    assert tail.startswith("Sign-off: the agreed support model</h2>")
+    assert "<th>agreed by (name)</th><th>date</th>" in tail
+    assert "<tr><td>Incident Mgmt</td><td>Business</td><td>IT OPS</td><td>Vendor</td><td></td><td></td></tr>" in tail

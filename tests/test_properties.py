@@ -75,7 +75,14 @@ near_scenarios = st.fixed_dictionaries(
         "expected_benefits": st.lists(st.text(max_size=10), max_size=3) | json_values,
         "decisions": st.dictionaries(
             st.sampled_from(["incident", "change", "incidnet"]),
-            st.fixed_dictionaries({}, optional={"application": near(("it_ops", "tbd")), "interface": near(("n/a",))}),
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "application": near(("it_ops", "tbd")),
+                    "interface": near(("n/a",)),
+                    "performed_by": near(("vendor", "it_delivery")),
+                },
+            ),
             max_size=2,
         ),
         "typo_key": json_values,
@@ -145,7 +152,8 @@ def one_wrong_nested_value(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
         allowed, path = SCHEMA["integrations"]["items"]["properties"]["type"]["enum"], f"$.integrations[{index}].type"
         document["integrations"][index]["type"] = value
     elif place == "decision":
-        process, column = draw(st.sampled_from(PROCESS_IDS)), draw(st.sampled_from(["application", "interface"]))
+        process = draw(st.sampled_from(PROCESS_IDS))
+        column = draw(st.sampled_from(["application", "interface", "performed_by"]))
         allowed, path = (
             SCHEMA["decisions"]["properties"][process]["properties"][column]["enum"],
             f"$.decisions.{process}.{column}",

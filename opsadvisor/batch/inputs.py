@@ -286,7 +286,9 @@ _RECORD_ITEMS: dict[str, tuple[Callable[[str], dict[str, Any]], Callable[[dict[s
 
 
 def _decisions(text: str) -> dict[str, dict[str, str]]:
-    """ "process.column=party; ..." -> {"process": {"column": "party"}}."""
+    """ "process.column=party; ..." -> {"process": {"column": "party"}}.
+
+    A key of the decision record is written like a column: `incident.performed_by=vendor`."""
     decisions: dict[str, dict[str, str]] = {}
     for item in _items(text):
         cell, _, party = item.partition("=")

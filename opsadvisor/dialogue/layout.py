@@ -5,9 +5,11 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
+from ..assessment import MatrixRow
 from ..contract import UNDECIDED
 from ..render.sections import party, recommendation_lines
 from ..rulepack import version_label
+from ..text import performer
 from .workshop import WorkshopPack
 
 
@@ -72,16 +74,21 @@ def _header(pack: WorkshopPack) -> list[Block]:
     ]
 
 
+def _row_cells(row: MatrixRow) -> tuple[Cell, ...]:
+    """A matrix row's process, accountable cells and who performs the work (blank: to fill in)."""
+    return (row.name, _cell(row.application), _cell(row.interface), performer(row.performed_by))
+
+
 def _matrix(pack: WorkshopPack) -> list[Block]:
-    rows = tuple((row.name, _cell(row.application), _cell(row.interface)) for row in pack.assessment.accountability)
+    rows = tuple(_row_cells(row) for row in pack.assessment.accountability)
     blocks: list[Block] = [
         Heading(2, "Accountability matrix"),
         Paragraph(
             "Accountable means end responsible for the operation and governance of the process, not "
             "necessarily doing the daily work: a vendor's desk may handle incidents while the accountable "
-            "party owns SLA performance and escalation."
+            "party owns SLA performance and escalation. Fill in who performs the daily work where it is blank."
         ),
-        Table(("support process", "application", "interface"), rows),
+        Table(("support process", "application", "interface", "performed by"), rows),
         Heading(2, "Decisions to make"),
     ]
     if not pack.decisions:
@@ -99,6 +106,42 @@ def _matrix(pack: WorkshopPack) -> list[Block]:
             Paragraph("Record the decision:"),
             Command(f"opsadvisor decide {shlex.quote(pack.source)} {decision.process} {options}"),
         ]
+    return blocks
+
+
+def _business_accountable(pack: WorkshopPack) -> list[Block]:
+    """Every process the business is accountable for: the questions and what to agree with whoever does the work."""
+    blocks: list[Block] = [Heading(2, "Processes the business is accountable for")]
+    if not pack.accountable:
+        return [*blocks, Paragraph("The business is accountable for no process (yet).", note=True)]
+    blocks.append(
+        Paragraph(
+            "The business stays accountable for these processes whoever does the daily work: for each, agree "
+            "who performs it, and how the business manages its performance, escalates and steps in."
+        )
+    )
+    for walked in pack.accountable:
+        row = walked.row
+        done_by = performer(row.performed_by) or "not yet recorded"
+        blocks += [
+            Heading(3, f"{row.name}: the business is accountable for the {' and '.join(walked.columns)}"),
+            Paragraph(
+                f"Accountable now: application {party(row.application)}, interface {party(row.interface)}. "
+                f"Daily work performed by: {done_by}."
+            ),
+            Paragraph("Discussion questions:"),
+            Bullets(walked.questions),
+            Paragraph("What to agree:"),
+            Bullets(walked.agreements),
+        ]
+        if row.performed_by is None:
+            blocks += [
+                Paragraph("Record who performs the daily work (vendor, business, it_ops or it_delivery):"),
+                Command(
+                    f"opsadvisor decide {shlex.quote(pack.source)} {row.process} --application {row.application} "
+                    f"--interface {shlex.quote(row.interface)} --performed-by WHO"
+                ),
+            ]
     return blocks
 
 
@@ -186,11 +229,35 @@ def _governance_and_maturity(pack: WorkshopPack) -> list[Block]:
     return blocks
 
 
+def _sign_off(pack: WorkshopPack) -> list[Block]:
+    rows = tuple((*_row_cells(row), "", "") for row in pack.assessment.accountability)
+    return [
+        Heading(2, "Sign-off: the agreed support model"),
+        Paragraph(
+            "Once every cell is decided and who performs the daily work is known, the accountable party "
+            "of each process signs for it."
+        ),
+        Table(
+            (
+                "support process",
+                "accountable: application",
+                "accountable: interface",
+                "performed by",
+                "agreed by (name)",
+                "date",
+            ),
+            rows,
+        ),
+    ]
+
+
 def workshop_blocks(pack: WorkshopPack) -> list[Block]:
     return [
         *_header(pack),
         *_matrix(pack),
+        *_business_accountable(pack),
         *_conflicts_and_benefits(pack),
         *_risks(pack),
         *_governance_and_maturity(pack),
+        *_sign_off(pack),
     ]

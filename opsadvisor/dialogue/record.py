@@ -15,11 +15,11 @@ from typing import Any
 
 from .. import api
 from ..assessment import Assessment
-from ..contract import Choice, Date, Record, Spec
+from ..contract import PERFORMED_BY, Choice, Date, Record, Spec
 from ..errors import EXIT_USAGE, EngineError, OpsAdvisorError, did_you_mean
 from ..files import atomic_write
-from ..render.sections import party
 from ..scenario import decode_json, read_file_bytes
+from ..text import party, performer
 from ..validation import validate
 from .interview import choice_word
 from .jsonedit import append_item, set_value
@@ -87,13 +87,15 @@ def decide(
     process: str,
     application: str,
     interface: str | None = None,
+    performed_by: str | None = None,
     rules: api.RulesArg = None,
     include_default_rules: bool = True,
 ) -> Recorded:
-    """Record who is accountable for a process (application column, and interface if given).
+    """Record who is accountable for a process (application column, and interface if given), and
+    who performs its daily work (vendor, business, it_ops or it_delivery) if given.
 
-    Raises RecordError (exit 2) for an unknown process or party, ScenarioError (exit 3) when the
-    file is not a valid scenario.
+    Raises RecordError (exit 2) for an unknown process, party or performer, ScenarioError (exit 3)
+    when the file is not a valid scenario.
     """
     scenario = _load(path, rules, include_default_rules)
     spec = scenario.assessor.spec.fields["decisions"]
@@ -104,11 +106,10 @@ def decide(
             [f'unknown process "{process}"; expected one of {", ".join(processes)}{did_you_mean(process, processes)}'],
         )
     cells: Record = spec.value  # type: ignore[union-attr]
-    chosen = {"application": choice_word(application)}
-    if interface is not None:
-        chosen["interface"] = choice_word(interface)
-    for column, cell in chosen.items():
-        _check(cell, cells.fields[column], f"--{column}", scenario.source)
+    given = {"application": application, "interface": interface, PERFORMED_BY: performed_by}
+    chosen = {key: choice_word(value) for key, value in given.items() if value is not None}
+    for key, value in chosen.items():
+        _check(value, cells.fields[key], f"--{key.replace('_', '-')}", scenario.source)
     expected = copy.deepcopy(scenario.document)
     current = expected.setdefault("decisions", {}).get(process)
     text = scenario.text
@@ -117,8 +118,8 @@ def decide(
         text = set_value(text, ("decisions", process), chosen)
     else:
         current.update(chosen)
-        for column, cell in chosen.items():
-            text = set_value(text, ("decisions", process, column), cell)
+        for key, value in chosen.items():
+            text = set_value(text, ("decisions", process, key), value)
     return _save(scenario, text, expected)
 
 
@@ -158,11 +159,13 @@ def accept(
 
 
 def describe_decision(recorded: Recorded, process: str) -> list[str]:
-    """The user's feedback after `decide`: the cells now in the matrix and the open decisions left."""
+    """The user's feedback after `decide`: the cells now in the matrix (and who performs the work), and the
+    open decisions left."""
     row = next(row for row in recorded.after.accountability if row.process == process)
     before, after = len(recorded.before.open_decisions), len(recorded.after.open_decisions)
+    done_by = f", performed by {performer(row.performed_by)}" if row.performed_by else ""
     return [
-        f"{recorded.path}: {row.name}: application {party(row.application)}, interface {party(row.interface)}",
+        f"{recorded.path}: {row.name}: application {party(row.application)}, interface {party(row.interface)}{done_by}",
         f"open decisions: {before} -> {after}",
     ]
 

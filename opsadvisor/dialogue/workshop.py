@@ -1,5 +1,9 @@
 """The Support Model Design Workshop pack, built from a scenario and its assessment.
 
+It walks the effective accountability matrix (the assessment's, recorded decisions included): the
+t.b.d. cells are decisions to make, and every process the business is accountable for gets what
+the business must agree with whoever performs the daily work; it ends with the sign-off table.
+
 Who to invite and which mode 1 triggers a service meets are decided by rules on durable_rules:
 the mode 1 triggers are read from the assessment's trace; the participant rules (the pack's
 `workshop.participants`) run here, on their own engine, so assessments do not carry them. The
@@ -15,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import api
-from ..assessment import Assessment
+from ..assessment import Assessment, MatrixRow
 from ..backend import CompiledRules
 from ..contract import COLUMNS, UNDECIDED
 from ..engine import BACKEND, built
@@ -23,15 +27,32 @@ from ..facts import build_facts
 from ..formats import WORKSHOP
 from ..rulepack import Rule, RulePack
 from ..scenario import Scenario, load_scenario, source_of
-from ..text import party, show_value
+from ..text import count, party, show_value
 from .benefits import split_benefit
 
 MODE1_TRIGGER = "mode1_trigger"
+BUSINESS = "business"
 PURPOSE = (
     "Agree, process by process, who is accountable for operating {name}; discover the operational "
     "governance it needs and the areas where the IT function can add value; and make sure its risks "
     "and their consequences are understood, documented and accepted by the relevant stakeholders."
 )
+# What the business agrees for each process it is accountable for. Seed footnote: with a vendor's
+# desk doing the work, "the responsibility for SLA performance remains with the Business. The
+# Businesses responsible for managing performance and escalation, When the contracted vendor does not
+# perform according to expectations the Business is on point to step in and resolve the situation."
+AGREEMENTS = (
+    "SLA performance: the service levels for {doer}, and how the business reviews its performance against them.",
+    "Escalation: how, how fast and to whom the business escalates when {doer} misses a service level.",
+    "Stepping in: how the business steps in and resolves the situation when {doer} does not perform as agreed.",
+)
+DOERS = {
+    "vendor": "the vendor",
+    "business": "the business's own team",
+    "it_ops": "IT OPS",
+    "it_delivery": "IT Delivery",
+}
+UNKNOWN_DOER = "the party doing the daily work"
 
 
 @dataclass(frozen=True)
@@ -43,6 +64,16 @@ class Decision:
     columns: tuple[str, ...]
     questions: tuple[str, ...]
     suggestions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Accountable:
+    """A support process the business is accountable for: what it must agree with whoever does the work."""
+
+    row: MatrixRow
+    columns: tuple[str, ...]  # the columns the business is accountable for
+    questions: tuple[str, ...]
+    agreements: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -69,6 +100,7 @@ class WorkshopPack:
     participants: tuple[str, ...]
     agenda: tuple[str, ...]
     decisions: tuple[Decision, ...]
+    accountable: tuple[Accountable, ...]
     benefits: tuple[Benefit, ...] | None
     triggers_met: tuple[Trigger, ...]
     triggers_not_met: tuple[Trigger, ...]
@@ -128,24 +160,53 @@ def _suggestions(process: str, assessment: Assessment, pack: RulePack) -> tuple[
     return tuple(hints)
 
 
+def _columns(row: MatrixRow, cell: str) -> tuple[str, ...]:
+    """The columns of a matrix row that hold `cell` (a party, or t.b.d.)."""
+    return tuple(column for column in COLUMNS if getattr(row, column) == cell)
+
+
+def _questions(row: MatrixRow, pack: RulePack) -> tuple[str, ...]:
+    return pack.workshop_questions.get(row.process, (f"Who is accountable for {row.name}?",))
+
+
 def _decisions(assessment: Assessment, pack: RulePack) -> tuple[Decision, ...]:
     decisions = []
     for row in assessment.accountability:
-        columns = tuple(column for column in COLUMNS if getattr(row, column) == UNDECIDED)
+        columns = _columns(row, UNDECIDED)
         if columns:
-            questions = pack.workshop_questions.get(row.process, (f"Who is accountable for {row.name}?",))
-            decisions.append(
-                Decision(row.process, row.name, columns, questions, _suggestions(row.process, assessment, pack))
-            )
+            suggestions = _suggestions(row.process, assessment, pack)
+            decisions.append(Decision(row.process, row.name, columns, _questions(row, pack), suggestions))
     return tuple(decisions)
 
 
-def _agenda(assessment: Assessment, decisions: tuple[Decision, ...], benefits: bool) -> tuple[str, ...]:
+def _accountable(assessment: Assessment, pack: RulePack) -> tuple[Accountable, ...]:
+    """Every process the business is accountable for in the effective matrix (decisions included)."""
+    walked = []
+    for row in assessment.accountability:
+        columns = _columns(row, BUSINESS)
+        if columns:
+            doer = DOERS[row.performed_by] if row.performed_by else UNKNOWN_DOER
+            agreements = tuple(text.format(doer=doer) for text in AGREEMENTS)
+            walked.append(Accountable(row, columns, _questions(row, pack), agreements))
+    return tuple(walked)
+
+
+def _agenda(
+    assessment: Assessment, decisions: tuple[Decision, ...], accountable: tuple[Accountable, ...], benefits: bool
+) -> tuple[str, ...]:
     items = ["Purpose, the operate-ownership ambition and the recommended model"]
     if decisions:
-        items.append(f"Decide the open cells of the accountability matrix ({len(decisions)} processes)")
+        items.append(
+            f"Decide the open cells of the accountability matrix ({count(len(decisions), 'process', 'processes')})"
+        )
     else:
         items.append("Confirm the accountability matrix")
+    if accountable:
+        processes = count(len(accountable), "process", "processes")
+        items.append(
+            f"Walk through the {processes} the business is accountable for: who does the daily work, "
+            "SLA performance, escalation and stepping in"
+        )
     if assessment.conflicts:
         items.append(f"Resolve the conflicts ({len(assessment.conflicts)})")
     if benefits:
@@ -155,12 +216,13 @@ def _agenda(assessment: Assessment, decisions: tuple[Decision, ...], benefits: b
     if assessment.governance_areas:
         items.append("Agree where the IT function helps with operational governance")
     items.append("Maturity: the service's mode and its mode 1 triggers")
-    items.append("Record the outcome and agree the next steps")
+    items.append("Sign off the agreed support model and agree the next steps")
     return tuple(items)
 
 
 def build_workshop(scenario: Scenario, assessment: Assessment, pack: RulePack, source: str) -> WorkshopPack:
     decisions = _decisions(assessment, pack)
+    accountable = _accountable(assessment, pack)
     benefits = (
         None
         if scenario.expected_benefits is None
@@ -174,8 +236,9 @@ def build_workshop(scenario: Scenario, assessment: Assessment, pack: RulePack, s
         purpose=PURPOSE.format(name=scenario.service_name),
         business_owner=scenario.business_owner,
         participants=_participants(pack, scenario),
-        agenda=_agenda(assessment, decisions, show_benefits),
+        agenda=_agenda(assessment, decisions, accountable, show_benefits),
         decisions=decisions,
+        accountable=accountable,
         benefits=benefits,
         triggers_met=met,
         triggers_not_met=not_met,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import text
-from ..contract import COLUMNS, INTERFACE_CELLS, UNDECIDED
+from ..contract import COLUMNS, INTERFACE_CELLS, PERFORMED_BY, UNDECIDED
 from ..errors import did_you_mean
 from ..rulepack.ir import shown
 from .base import Expectation, Kind, PackFacts, Section, mapping, unknown
@@ -39,6 +39,7 @@ class MatrixRow:
     name: str
     application: str
     interface: str
+    performed_by: str | None = None  # who does the daily work, when a decision records it
 
 
 class AccountabilityKind(Kind):
@@ -96,15 +97,26 @@ class AccountabilityKind(Kind):
         for made in sorted(settling.made(self.name), key=lambda m: m.rank):
             for process_id, column in made.payload.cells(pack.process_ids):
                 cells[process_id][COLUMNS.index(column)] = made.payload.party
-        for process_id, decided in settling.scenario.decisions.items():
-            for column, party in decided.items():
-                if process_id in cells:
-                    cells[process_id][COLUMNS.index(column)] = party
-        return tuple(MatrixRow(process.id, process.name, *cells[process.id]) for process in pack.processes)
+        decisions = settling.scenario.decisions
+        for process_id, decided in decisions.items():
+            for column in COLUMNS:
+                if process_id in cells and column in decided:
+                    cells[process_id][COLUMNS.index(column)] = decided[column]
+        return tuple(
+            MatrixRow(process.id, process.name, *cells[process.id], decisions.get(process.id, {}).get(PERFORMED_BY))
+            for process in pack.processes
+        )
+
+    def to_json(self, value: tuple[MatrixRow, ...]) -> Any:
+        return [{key: cell for key, cell in row.__dict__.items() if cell is not None} for row in value]
 
     def sections(self, value: tuple[MatrixRow, ...], assessment: Any) -> list[Section]:
+        headers = ("support process", "application", "interface")
         rows = [(row.name, text.party(row.application), text.party(row.interface)) for row in value]
-        return [Section("Accountability", ("support process", "application", "interface"), rows)]
+        if any(row.performed_by for row in value):  # shown once the workshop records who does the work
+            headers += ("performed by",)
+            rows = [(*cells, text.performer(row.performed_by)) for cells, row in zip(rows, value, strict=True)]
+        return [Section("Accountability", headers, rows)]
 
     def outranked(self, payload: Accountability, assessment: Any) -> str | None:
         cells = {(row.process, column): getattr(row, column) for row in assessment.accountability for column in COLUMNS}

@@ -186,8 +186,9 @@ def _departures(model: Any, settling: Any) -> list[str]:
         process.name
         for process in settling.pack.processes
         if any(
-            model.cells[process.id][COLUMNS.index(column)] not in (UNDECIDED, party)
-            for column, party in decisions.get(process.id, {}).items()
+            model.cells[process.id][index] not in (UNDECIDED, decisions[process.id][column])
+            for index, column in enumerate(COLUMNS)
+            if column in decisions.get(process.id, {})
         )
     ]
 
