@@ -138,6 +138,8 @@ def interview(
     """
     from .dialogue.interview import Declined, StdioAsker
 
+    if sys.stdin is None:  # started with stdin closed (<&-)
+        raise click.UsageError("standard input is closed: there is nothing to read the answers from")
     asker = StdioAsker()
     try:
         text = _interview(asker, output, start, yes, selected_pack(rules_dirs, no_default_rules))

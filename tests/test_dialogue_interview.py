@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -334,7 +336,15 @@ def test_a_5000_digit_number_is_refused_and_asked_again(tmp_path: Path) -> None:
     assert json.loads(out.read_text())["users"] == 7
 
 
-@given(st.text(alphabet="0123456789 _,-", max_size=6000))
+@given(
+    st.builds(
+        lambda sign, digit, length, tail: sign + digit * length + tail,
+        st.sampled_from(["", "-", "0"]),
+        st.sampled_from("0123456789"),
+        st.integers(0, 6000),
+        st.text(alphabet="0123456789 _,-", max_size=20),
+    )
+)
 def test_any_number_typed_converts_without_an_exception(answer: str) -> None:
     value = convert(answer, spec_at(api.assessor_for(api.rule_pack()).spec, "users"))
     assert isinstance(value, str) or abs(value) < 10**30
@@ -357,3 +367,11 @@ def test_piped_answers_do_not_replace_an_existing_file_without_yes(tmp_path: Pat
     assert out.read_text() == "previous content"
     assert interview("-o", str(out), "--yes", answers=SHORT).exit_code == 0
     assert json.loads(out.read_text())["service"]["id"] == "crm"
+
+
+def test_a_closed_stdin_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
+    command = f"'{sys.executable}' -c 'from opsadvisor.cli import main; main()' interview <&-"
+    result = subprocess.run(["sh", "-c", command], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert result.returncode == 2
+    assert "standard input is closed" in result.stderr
+    assert "Traceback" not in result.stderr
