@@ -9,14 +9,17 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import api
-from .errors import EXIT_FINDINGS, OpsAdvisorError
-from .files import atomic_write
+from .errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_STOPPED, OpsAdvisorError
+from .files import AtomicFile, OutputError, atomic_write
 from .formats import ASSESSMENT, BATCH, DIFF, EXPLAIN, RULE_TESTS, RULES_CHECK, RULES_LIST, WORKSHOP
+
+if TYPE_CHECKING:
+    from .dialogue.interview import Asker
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -138,34 +141,68 @@ def schema(rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Start from this scenario and ask only what it lacks.",
 )
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Write without the review at a terminal, and replace an existing -o file (needed when answers are piped).",
+)
 @rules_options
 @reports_errors
-def interview(output: Path | None, start: Path | None, rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
+def interview(
+    output: Path | None, start: Path | None, yes: bool, rules_dirs: tuple[str, ...], no_default_rules: bool
+) -> None:
     """Ask the dialogue's questions and write a scenario (answers may be piped on stdin).
 
-    Questions and messages go to stderr. Nothing is written until the last answer: Ctrl-C or the
-    end of input stops the interview and leaves no file behind.
+    Questions and messages go to stderr. Nothing is written until the answers are complete (and, at a
+    terminal, reviewed): Ctrl-C (exit 130) or the end of input (exit 1) leaves no file behind.
     """
-    from .dialogue.interview import ClickAsker, scenario_json, summary
-    from .scenario import read_scenario_file
+    from .dialogue.interview import Declined, StdioAsker
 
-    pack = selected_pack(rules_dirs, no_default_rules)
-    document = read_scenario_file(start) if start else None
+    if sys.stdin is None:  # started with stdin closed (<&-)
+        raise click.UsageError("standard input is closed: there is nothing to read the answers from")
+    asker = StdioAsker()
     try:
-        result = api.interview(ClickAsker(), document, rules=pack, source=str(start))
-    except click.Abort:
+        text = _interview(asker, output, start, yes, selected_pack(rules_dirs, no_default_rules))
+        if output is not None:
+            atomic_write(output, text.encode("utf-8"))
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted: nothing was written.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except EOFError:
         click.echo("\nThe interview stopped before the last question: nothing was written.", err=True)
-        raise
-    assessor = api.assessor_for(pack)
-    text = scenario_json(result, assessor.spec)
-    click.echo("", err=True)
-    for line in summary(result, assessor.assess_document(result)):
-        click.echo(line, err=True)
+        sys.exit(EXIT_STOPPED)
+    except Declined:
+        click.echo("Nothing was written.", err=True)
+        sys.exit(EXIT_STOPPED)
     if output is None:
         click.echo(text, nl=False)
     else:
-        atomic_write(output, text.encode("utf-8"))
         click.echo(f"Wrote {output}; assess it with: opsadvisor assess {output}", err=True)
+
+
+def _interview(asker: Asker, output: Path | None, start: Path | None, yes: bool, pack: api.RulePack) -> str:
+    """The interview's scenario text. The output file is checked before the first question, so no
+    answer is typed for a file that cannot be written (or, without --yes, replaced unasked)."""
+    from .dialogue.interview import Review, scenario_json, summary
+    from .scenario import read_scenario_file
+
+    document = read_scenario_file(start) if start else None
+    replaces = output is not None and output.exists()
+    if output is not None:
+        AtomicFile(output).abort()  # the temporary file the write will use: a missing or read-only folder fails now
+        if replaces and not (yes or asker.interactive):
+            raise OutputError(str(output), ["the file exists; add --yes to replace it"])
+        if replaces and not yes:
+            asker.say(f"{output} exists: you will be asked before it is replaced.")
+    target = str(output) if output is not None else "the scenario to stdout"
+    review = Review(target, replaces) if asker.interactive and not yes else None
+    result = api.interview(asker, document, rules=pack, source=str(start), review=review)
+    assessor = api.assessor_for(pack)
+    asker.say("")
+    for line in summary(result, assessor.assess_document(result)):
+        asker.say(line)
+    return scenario_json(result, assessor.spec)
 
 
 @main.command()

@@ -12,6 +12,8 @@ EXIT_USAGE = 2
 EXIT_INVALID_SCENARIO = 3
 EXIT_INVALID_RULES = 4
 EXIT_ENGINE = 5
+EXIT_STOPPED = 1  # the interview stopped before its end: nothing written
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as a shell reports it)
 
 
 class OpsAdvisorError(Exception):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import SCENARIOS, run_cli
 from hypothesis import given
@@ -13,7 +16,7 @@ from hypothesis import strategies as st
 from opsadvisor import api
 from opsadvisor.cli import main
 from opsadvisor.contract import QUESTION_FIELDS
-from opsadvisor.dialogue.interview import ScriptedAsker, convert, spec_at
+from opsadvisor.dialogue.interview import Declined, Review, ScriptedAsker, convert, spec_at
 from opsadvisor.validation import validate
 
 # One answer a line, in the order the dialogue asks (ambition first, benefits for business operated).
@@ -38,6 +41,26 @@ FULL = [
     "850",
     "mature",
     "support_desk, licence_management",
+    "Head of Sales",
+]
+
+
+# The shortest path: IT operated (no benefits asked), no integrations.
+SHORT = [
+    "crm",
+    "Sales CRM",
+    "it operated",
+    "it",  # contract owner
+    "no",  # vendor runs it
+    "saas",
+    "",  # no integrations
+    "high",
+    "confidential",
+    "yes",  # personal data
+    "gdpr",
+    "850",
+    "mature",
+    "none",
     "Head of Sales",
 ]
 
@@ -72,7 +95,7 @@ def test_questions_come_in_the_dialogue_order_with_their_allowed_answers(tmp_pat
     assert order[:3] == ["service.id", "service.name", "ambition"]
     assert order.index("ambition") < order.index("contract_owner") < order.index("vendor_run")
     assert order.index("criticality") < order.index("regulations") < order.index("business_capabilities")
-    assert "Answers: it_operated, business_operated, mixed, undecided; ? = don't know." in result.stderr
+    assert "Answers: 1 it_operated, 2 business_operated, 3 mixed, 4 undecided; ? = don't know." in result.stderr
 
 
 def test_an_invalid_answer_is_asked_again_with_the_reason(tmp_path: Path) -> None:
@@ -110,7 +133,7 @@ def test_the_recommendation_is_previewed_once_the_ambition_is_known(tmp_path: Pa
     result = interview("-o", str(tmp_path / "s.json"), answers=FULL)
     lines = result.stderr.splitlines()
     first = next(i for i, line in enumerate(lines) if "Preview:" in line)
-    assert lines[first - 1] == "business operated"  # right after the ambition answer
+    assert lines[first - 1] == "ambition: business operated"  # right after the ambition answer
     assert "recommended model B" in lines[first]
     assert any("Preview:" in line and "1 conflict" in line for line in lines)
 
@@ -118,9 +141,10 @@ def test_the_recommendation_is_previewed_once_the_ambition_is_known(tmp_path: Pa
 def test_end_of_input_stops_the_interview_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "s.json"
     out.write_text("previous content")
-    result = interview("-o", str(out), answers=FULL[:8])
+    result = interview("-o", str(out), "--yes", answers=FULL[:8])
     assert result.exit_code == 1
-    assert "nothing was written" in result.stderr
+    assert result.stderr.count("nothing was written") == 1
+    assert "Aborted!" not in result.stderr  # one line, not click's second one
     assert out.read_text() == "previous content"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.json"]  # no temporary file left
 
@@ -170,3 +194,184 @@ def test_any_answer_is_either_a_valid_value_or_rejected_with_a_reason(field: str
     value = convert(answer, spec)
     problems = validate(value, spec, field)
     assert all(problem.startswith(field) for problem in problems)
+
+
+# --- as people type (issue 12) -------------------------------------------------------------------
+
+
+def test_a_number_or_a_label_in_any_case_picks_a_choice(tmp_path: Path) -> None:
+    answers = ["crm", "Sales CRM", "1", "IT", "No", "3", "ERP", "2", "", "", "Critical", "2", "YES", "1, SOX", "850"]
+    answers += ["Mature", "1 5", "Head of Sales"]
+    out = tmp_path / "s.json"
+    result = interview("-o", str(out), answers=answers)
+    assert result.exit_code == 0, result.stderr
+    assert "Answers: 1 saas, 2 vendor_hosted, 3 on_premise, 4 cloud; ? = don't know." in result.stderr
+    document = json.loads(out.read_text())
+    assert (document["ambition"], document["hosting"], document["criticality"]) == (
+        "it_operated",
+        "on_premise",
+        "critical",
+    )
+    assert document["integrations"] == [{"system": "ERP", "type": "file", "system_of_record": False}]
+    assert document["data"] == {"classification": "internal", "personal_data": True}
+    assert document["regulations"] == ["gdpr", "sox"]
+    assert document["business_capabilities"] == ["support_desk", "licence_management"]
+
+
+def test_a_number_outside_the_list_is_refused_with_the_choices(tmp_path: Path) -> None:
+    answers = [*SHORT]
+    answers[answers.index("saas")] = "5\n1"
+    result = interview("-o", str(tmp_path / "s.json"), answers=answers)
+    assert (
+        'Not accepted: hosting: expected one of saas, vendor_hosted, on_premise, cloud; found string "5"'
+        in result.stderr
+    )
+    assert json.loads((tmp_path / "s.json").read_text())["hosting"] == "saas"
+
+
+def test_back_returns_to_the_previous_question_and_to_the_previous_list_entry(tmp_path: Path) -> None:
+    answers = ["back", "crm", "back", "crm-2", "Sales CRM", "it operated", "it", "no", "saas"]
+    answers += ["ERP", "api", "back"]  # at "system of record": ERP is dropped, system 1 asked again
+    answers += ["Ledger", "file", "yes", "back"]  # at "system 2": Ledger (the last entry) is dropped
+    answers += ["Ledger", "file", "", ""]
+    answers += SHORT[SHORT.index("high") :]
+    out = tmp_path / "s.json"
+    result = interview("-o", str(out), answers=answers)
+    assert result.exit_code == 0, result.stderr
+    assert "This is the first question." in result.stderr
+    document = json.loads(out.read_text())
+    assert document["service"]["id"] == "crm-2"
+    assert document["integrations"] == [{"system": "Ledger", "type": "file", "system_of_record": False}]
+
+
+def test_back_to_an_earlier_answer_forgets_what_followed_it() -> None:
+    answers = ["crm", "Sales CRM", "business operated", "Faster", "?", "", "back", "back", "it operated"]
+    asker = ScriptedAsker([*answers, *SHORT[SHORT.index("it") :]])
+    document = api.interview(asker)
+    assert document["ambition"] == "it_operated"
+    assert "expected_benefits" not in document  # not asked for an IT-operated service
+
+
+def test_at_a_terminal_a_question_mark_shows_the_help_and_dont_know_leaves_it_open() -> None:
+    answers = [*SHORT]
+    answers[answers.index("high")] = "?\ndon't know"
+    asker = ScriptedAsker("\n".join(answers).split("\n"), interactive=True)
+    document = api.interview(asker)
+    assert "criticality" not in document
+    said = asker.said or []
+    assert (
+        "  Help for criticality: How critical is the service to the business - low, medium, high or critical?" in said
+    )
+    assert "  Answers: 1 low, 2 medium, 3 high, 4 critical (the number or the word)." in said
+    assert "  Example: medium." in said
+    assert "  Answers: 1 low, 2 medium, 3 high, 4 critical; don't know = leave it open." in said
+
+
+def test_piped_help_shows_the_help_and_piped_question_mark_still_means_dont_know(tmp_path: Path) -> None:
+    answers = [*SHORT]
+    answers[answers.index("high")] = "help\n?"
+    out = tmp_path / "s.json"
+    result = interview("-o", str(out), answers=answers)
+    assert result.exit_code == 0, result.stderr
+    assert "Help for criticality" in result.stderr
+    assert "criticality" not in json.loads(out.read_text())
+
+
+def reviewed(answers: list[str], review: Review) -> tuple[dict, list[str]]:
+    asker = ScriptedAsker([*SHORT, *answers], interactive=True)
+    document = api.interview(asker, review=review)
+    return document, asker.said or []
+
+
+def test_the_review_lists_every_answer_and_an_empty_answer_writes() -> None:
+    document, said = reviewed([""], Review("crm.json"))
+    assert said[said.index("Your answers:") + 1 :][:3] == [
+        "   1  service.id: crm",
+        "   2  service.name: Sales CRM",
+        "   3  ambition: it_operated",
+    ]
+    assert "   7  integrations: none" in said
+    assert "  15  service.business_owner: Head of Sales" in said
+    assert document["ambition"] == "it_operated"
+
+
+def test_the_review_changes_one_answer_by_its_number_and_asks_what_becomes_relevant() -> None:
+    document, said = reviewed(
+        ["3", "business operated", "Faster", "don't know", "", "9", "don't know", "yes"], Review("x")
+    )
+    assert document["ambition"] == "business_operated"
+    assert document["expected_benefits"] == ["Faster"]  # asked because the ambition changed
+    assert "criticality" not in document
+    assert document["users"] == 850  # kept
+    assert "   9  criticality: (open question)" in said
+
+
+def test_changing_the_ambition_back_forgets_the_benefits_that_no_longer_apply() -> None:
+    answers = ["3", "business operated", "Faster", "don't know", "", "3", "it operated", "yes"]
+    document, _ = reviewed(answers, Review("x"))
+    assert document["ambition"] == "it_operated"
+    assert "expected_benefits" not in document
+
+
+def test_back_at_the_review_returns_to_the_last_question() -> None:
+    document, _ = reviewed(["back", "CFO", "yes"], Review("x"))
+    assert document["service"]["business_owner"] == "CFO"
+
+
+def test_no_at_the_review_writes_nothing_and_replacing_a_file_needs_an_explicit_yes() -> None:
+    with pytest.raises(Declined):
+        reviewed(["no"], Review("x"))
+    _, said = reviewed(["", "yes"], Review("crm.json", replaces=True))
+    assert "Replace crm.json? yes, no to stop without writing, back, or the number of an answer to change it." in said
+    assert "  Please answer yes, no, back or a number from 1 to 15." in said
+
+
+def test_a_5000_digit_number_is_refused_and_asked_again(tmp_path: Path) -> None:
+    answers = [*SHORT]
+    answers[answers.index("850")] = "9" * 5000 + "\n" + "0" * 5000 + "7"
+    out = tmp_path / "s.json"
+    result = interview("-o", str(out), answers=answers)
+    assert result.exit_code == 0, result.stderr
+    assert "Not accepted: users: expected a whole number from 0 to 1000000000000; found string" in result.stderr
+    assert json.loads(out.read_text())["users"] == 7
+
+
+@given(
+    st.builds(
+        lambda sign, digit, length, tail: sign + digit * length + tail,
+        st.sampled_from(["", "-", "0"]),
+        st.sampled_from("0123456789"),
+        st.integers(0, 6000),
+        st.text(alphabet="0123456789 _,-", max_size=20),
+    )
+)
+def test_any_number_typed_converts_without_an_exception(answer: str) -> None:
+    value = convert(answer, spec_at(api.assessor_for(api.rule_pack()).spec, "users"))
+    assert isinstance(value, str) or abs(value) < 10**30
+
+
+def test_a_missing_output_folder_is_reported_before_the_first_question(tmp_path: Path) -> None:
+    result = interview("-o", str(tmp_path / "missing" / "s.json"), answers=SHORT)
+    assert result.exit_code == 2
+    assert "missing/s.json: cannot write the file" in result.stderr
+    assert "service.id" not in result.stderr  # no answer was typed in vain
+
+
+def test_piped_answers_do_not_replace_an_existing_file_without_yes(tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    out.write_text("previous content")
+    result = interview("-o", str(out), answers=SHORT)
+    assert result.exit_code == 2
+    assert f"{out}: the file exists; add --yes to replace it" in result.stderr
+    assert "service.id" not in result.stderr
+    assert out.read_text() == "previous content"
+    assert interview("-o", str(out), "--yes", answers=SHORT).exit_code == 0
+    assert json.loads(out.read_text())["service"]["id"] == "crm"
+
+
+def test_a_closed_stdin_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
+    command = f"'{sys.executable}' -c 'from opsadvisor.cli import main; main()' interview <&-"
+    result = subprocess.run(["sh", "-c", command], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert result.returncode == 2
+    assert "standard input is closed" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -3,46 +3,82 @@
 The questions, their order and the allowed answers come from the contract (contract.FIELDS: each
 field's place in the dialogue and default question) and the rule pack's `questions`, which may
 reword a question; an answer is checked with the contract's own validator, so the reason given for
-a rejected answer is the one `assess` would give. "?" or "don't know" leaves a fact missing, which
-the assessment turns into an open question.
+a rejected answer is the one `assess` would give. "don't know" leaves a fact missing, which the
+assessment turns into an open question.
 
 The interview talks through an Asker, so it runs the same from a terminal, from piped stdin or from
-a Python list of answers. It never writes: the caller writes the finished document (atomically).
+a Python list of answers. A person at a terminal (`Asker.interactive`) types `?` for a question's
+help and reviews the answers before they are written; piped answers keep the meaning they always
+had (`?` = don't know) and are not reviewed. `back` returns to the previous question in both.
+The interview never writes: the caller writes the finished document (atomically).
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import click
-
 from .. import api
 from ..assessment import Assessment
-from ..contract import DIALOGUE, FIELD, Choice, Count, Flag, ListOf, Record, Spec, Text, question_for
+from ..contract import DIALOGUE, FIELD, Choice, Count, Field, Flag, ListOf, Record, Spec, Text, question_for
 from ..errors import ScenarioError
 from ..scenario import get_path, set_path
-from ..text import count
+from ..text import count, say_value
 from ..validation import validate
 from .benefits import join_benefit
 from .jsonedit import pretty
 
-DONT_KNOW = ("?", "don't know", "dont know", "do not know", "unknown")
+DONT_KNOW = ("don't know", "dont know", "do not know", "unknown")
+PIPED_DONT_KNOW = "?"  # what piped answers (and earlier versions) use for don't know; at a terminal, help
+HELP = "help"
+BACK = "back"
+YES = ("y", "yes")
+NO = ("n", "no")
 NONE = ("none", "-")
 BENEFITS = "expected_benefits"  # asked as benefit and validation pairs (see benefits.py)
+MAX_DIGITS = 30  # a longer number is refused by the contract (Count.maximum) before int() parses it
 _MISSING = object()
+_PREVIEW_FROM = [item.path for item in DIALOGUE].index("ambition")  # enough is known once it was asked
 
 
 class Asker(Protocol):
-    """Where questions go and answers come from. `ask` raises EOFError or KeyboardInterrupt to stop."""
+    """Where questions go and answers come from. `ask` raises EOFError or KeyboardInterrupt to stop.
+
+    `interactive`: a person answers as they read (a terminal), rather than a script.
+    """
+
+    interactive: bool
 
     def ask(self, prompt: str) -> str: ...
 
     def say(self, text: str) -> None: ...
+
+
+class Declined(Exception):
+    """The user answered no at the review: nothing is to be written."""
+
+
+class _Back(Exception):
+    """The user typed `back`."""
+
+
+_State = tuple[dict[str, Any], frozenset[str]]  # the answers so far: the document, and the fields left open
+
+
+@dataclass(frozen=True)
+class Review:
+    """Show every answer and ask before writing. `target` is what a yes writes (a file name, or stdout);
+    `replaces`: it overwrites an existing file, so an empty answer is not taken as yes."""
+
+    target: str
+    replaces: bool = False
 
 
 @dataclass
@@ -51,6 +87,7 @@ class ScriptedAsker:
 
     answers: Iterable[str]
     said: list[str] | None = None
+    interactive: bool = False
 
     def __post_init__(self) -> None:
         self._answers: Iterator[str] = iter(self.answers)
@@ -93,28 +130,46 @@ def scenario_json(document: dict[str, Any], spec: Record) -> str:
     return pretty(ordered(document, spec))
 
 
-def _answer_text(value: Any) -> str:
-    """A default value as the user would type it."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+def forget(document: dict[str, Any], path: str) -> None:
+    """Remove a dotted path's value, and a parent object it leaves empty (the inverse of set_path)."""
+    *parents, last = path.split(".")
+    nodes = [document]
+    for part in parents:
+        child = nodes[-1].get(part)
+        if not isinstance(child, dict):
+            return
+        nodes.append(child)
+    nodes[-1].pop(last, None)
+    for node, part in zip(reversed(nodes[:-1]), reversed(parents), strict=True):
+        if node[part]:
+            break
+        del node[part]
 
 
-def choice_word(answer: str) -> str:
-    """'Business operated' -> 'business_operated': the forms people type for a vocabulary value."""
-    return re.sub(r"[\s-]+", "_", answer.strip().lower())
+def choice_word(answer: str, values: tuple[str, ...] = ()) -> str:
+    """'Business operated' -> 'business_operated', and '2' -> the second of `values`: the forms people
+    type for a vocabulary value."""
+    word = re.sub(r"[\s-]+", "_", answer.strip().lower())
+    if re.fullmatch(r"[0-9]{1,3}", word) and 1 <= int(word) <= len(values):
+        return values[int(word) - 1]
+    return word
+
+
+def numbered(values: tuple[str, ...]) -> str:
+    """'1 saas, 2 vendor_hosted, ...': a vocabulary as shown, so either the number or the word may be typed."""
+    return ", ".join(f"{number} {value}" for number, value in enumerate(values, 1))
 
 
 def hint(spec: Spec) -> str:
     """The allowed answers, as shown to the user."""
     if isinstance(spec, Choice):
-        return ", ".join(spec.values)
+        return numbered(spec.values)
     if isinstance(spec, Flag):
         return "yes or no"
     if isinstance(spec, Count):
         return "a whole number"
     if isinstance(spec, ListOf) and isinstance(spec.item, Choice):
-        return f"any of {', '.join(spec.item.values)}, separated by commas; or none"
+        return f"any of {numbered(spec.item.values)}, separated by commas; or none"
     return "text"
 
 
@@ -123,18 +178,31 @@ def convert(answer: str, spec: Spec) -> Any:
     so the contract's validator says why it is wrong."""
     text = answer.strip()
     if isinstance(spec, Choice):
-        return choice_word(text)
+        return choice_word(text, spec.values)
     if isinstance(spec, Flag):
         word = text.lower()
         return True if word in ("yes", "y", "true") else False if word in ("no", "n", "false") else text
     if isinstance(spec, Count):
-        digits = re.sub(r"[ _,]", "", text)
-        return int(digits) if re.fullmatch(r"-?\d+", digits) else text
+        number = re.fullmatch(rf"(-?)0*([0-9]{{1,{MAX_DIGITS}}})", re.sub(r"[ _,]", "", text))
+        return int("".join(number.groups())) if number else text
     if isinstance(spec, ListOf) and isinstance(spec.item, Choice):
         if text.lower() in NONE:
             return []
-        return [choice_word(part) for part in re.split(r"[,;\s]+", text) if part]
+        return [choice_word(part, spec.item.values) for part in re.split(r"[,;\s]+", text) if part]
     return text
+
+
+def shown(value: Any) -> str:
+    """An answer as the review lists it: yes/no, 'a, b', and integrations as 'ERP (type api, ...)'."""
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return "; ".join(_shown_record(entry) for entry in value)
+    return say_value(value)
+
+
+def _shown_record(entry: dict[str, Any]) -> str:
+    first, *others = entry.items()
+    details = ", ".join(f"{key.replace('_', ' ')} {say_value(value)}" for key, value in others)
+    return f"{first[1]} ({details})" if details else str(first[1])
 
 
 # --- the interview ------------------------------------------------------------------------------
@@ -148,21 +216,39 @@ class Interview:
         self.assessor = assessor
         self.spec = assessor.spec
         self.document: dict[str, Any] = json.loads(json.dumps(start)) if start else {}
+        self.left_open: frozenset[str] = frozenset()  # answered don't know: not asked again
         self._preview = ""
+        self._field = ""  # the question being asked, for its help
+        interactive = asker.interactive
+        self._dont_know = DONT_KNOW if interactive else (PIPED_DONT_KNOW, *DONT_KNOW)
+        self._help = (PIPED_DONT_KNOW, HELP) if interactive else (HELP,)
 
     def question(self, field: str) -> str:
         return question_for(field, self.assessor.pack.questions)
 
+    def unknown_hint(self, meaning: str = "") -> str:
+        """How to answer don't know: `?` in piped answers, the words at a terminal (where `?` is help)."""
+        if self.asker.interactive:
+            return f"{DONT_KNOW[0]} = {meaning or 'leave it open'}"
+        return f"{PIPED_DONT_KNOW} = {meaning or DONT_KNOW[0]}"
+
     def ask_valid(self, label: str, spec: Spec, path: str, *, unknown: bool, default: Any = _MISSING) -> Any:
-        """Ask until the answer fits `spec`; _MISSING for don't know (when allowed) or an empty default."""
+        """Ask until the answer fits `spec`; _MISSING for don't know (when allowed) or an empty default.
+        Raises _Back when the user types `back`."""
         while True:
             answer = self.asker.ask(label).strip()
+            word = answer.lower()
+            if word == BACK:
+                raise _Back
+            if word in self._help:
+                self.show_help(spec, unknown)
+                continue
             if not answer:
                 if default is not _MISSING:
                     return default
-                self.asker.say("  Please answer" + (", or ? if you don't know." if unknown else "."))
+                self.asker.say("  Please answer" + (f", or {self.unknown_hint()}." if unknown else "."))
                 continue
-            if answer.lower() in DONT_KNOW:
+            if word in self._dont_know:
                 if unknown:
                     return _MISSING
                 self.asker.say("  This one is needed to write a scenario; please answer it.")
@@ -175,19 +261,121 @@ class Interview:
                 self.asker.say(f"  Not accepted: {problem}")
             self.asker.say(f"  Allowed: {hint(spec)}.")
 
-    def run(self) -> dict[str, Any]:
-        fields = [item.path for item in DIALOGUE]
-        for index, item in enumerate(DIALOGUE):
-            if get_path(self.document, item.path, _MISSING) is not _MISSING or not item.asks(self.document):
+    def show_help(self, spec: Spec, unknown: bool) -> None:
+        """The help of the question being asked: the question, its answers, an example, the commands."""
+        item = FIELD[self._field]
+        self.asker.say(f"  Help for {item.path}: {self.question(item.path)}")
+        self.asker.say(f"  Answers: {hint(spec)}" + (" (the number or the word)." if _has_choices(spec) else "."))
+        self.asker.say(f"  Example: {shown(item.example)}.")
+        if unknown:
+            self.asker.say(f"  {self.unknown_hint()}: the assessment lists it as an open question.")
+        else:
+            self.asker.say("  This answer is needed to write a scenario.")
+        self.asker.say("  back = the previous question; Ctrl-C = stop without writing anything.")
+
+    def run(self, review: Review | None = None) -> dict[str, Any]:
+        """Ask what the document lacks, in the dialogue's order; with `review`, until the user accepts
+        the answers. Raises Declined when they do not."""
+        steps: list[tuple[int, _State]] = []  # each answered question's place, and the answers before it
+        index = 0
+        while True:
+            while index < len(DIALOGUE):
+                index = self._step(index, steps)
+            if review is None:
+                return self.document
+            try:
+                change = self._review(review)
+            except _Back:
+                index = self._back(steps, index)
                 continue
-            self.asker.say("")
-            self.asker.say(self.question(item.path))
-            value = self._ask_field(item.path)
-            if value is not _MISSING:
-                set_path(self.document, item.path, value)
-            if index >= fields.index("ambition"):  # enough is known once the ambition was asked
-                self._show_preview()
-        return self.document
+            if change is None:
+                return self.document
+            self._change(change)
+            index = 0  # ask what the change made relevant (the benefits of a business-operated service)
+
+    def _state(self) -> _State:
+        return copy.deepcopy(self.document), self.left_open
+
+    def _restore(self, state: _State) -> None:
+        self.document, self.left_open = state
+
+    def _step(self, index: int, steps: list[tuple[int, _State]]) -> int:
+        """Ask DIALOGUE[index] if it applies and is not yet answered; the index of the next question."""
+        item = DIALOGUE[index]
+        answered = get_path(self.document, item.path, _MISSING) is not _MISSING or item.path in self.left_open
+        if answered or not item.asks(self.document):
+            return index + 1
+        before = self._state()
+        try:
+            self._ask_item(item)
+        except _Back:
+            return self._back(steps, index)
+        steps.append((index, before))
+        if index >= _PREVIEW_FROM:
+            self._show_preview()
+        return index + 1
+
+    def _back(self, steps: list[tuple[int, _State]], index: int) -> int:
+        """Undo the last answer; the index of its question (or `index` again at the first question)."""
+        if not steps:
+            self.asker.say("  This is the first question.")
+            return index
+        index, state = steps.pop()
+        self._restore(state)
+        return index
+
+    def _ask_item(self, item: Field) -> None:
+        self._field = item.path
+        self.asker.say("")
+        self.asker.say(self.question(item.path))
+        value = self._ask_field(item.path)
+        if value is _MISSING:
+            self.left_open |= {item.path}
+        else:
+            set_path(self.document, item.path, value)
+
+    def _review(self, review: Review) -> Field | None:
+        """List the answers and ask to write them: None for yes, the field to change for its number.
+        Raises Declined for no and _Back for back."""
+        fields = [item for item in DIALOGUE if item.asks(self.document)]
+        self.asker.say("")
+        self.asker.say("Your answers:")
+        for number, item in enumerate(fields, 1):
+            value = get_path(self.document, item.path, _MISSING)
+            self.asker.say(f"  {number:>2}  {item.path}: {'(open question)' if value is _MISSING else shown(value)}")
+        verb = "Replace" if review.replaces else "Write"
+        empty = "" if review.replaces else " (empty = yes)"
+        self.asker.say(
+            f"{verb} {review.target}? yes{empty}, no to stop without writing, back, or the number of an answer "
+            "to change it."
+        )
+        while True:
+            answer = self.asker.ask(f"{verb} {review.target}").strip().lower()
+            if answer in YES or (not answer and not review.replaces):
+                return None
+            if answer in NO:
+                raise Declined
+            if answer == BACK:
+                raise _Back
+            if re.fullmatch(r"[0-9]{1,3}", answer) and 1 <= int(answer) <= len(fields):
+                return fields[int(answer) - 1]
+            self.asker.say(f"  Please answer yes, no, back or a number from 1 to {len(fields)}.")
+
+    def _change(self, item: Field) -> None:
+        """Ask one answer again; forget answers to questions that no longer apply (benefits once the
+        ambition is no longer business operated). `back` keeps the answer as it was."""
+        before = self._state()
+        forget(self.document, item.path)
+        self.left_open -= {item.path}
+        try:
+            self._ask_item(item)
+        except _Back:
+            self._restore(before)
+            return
+        for other in DIALOGUE:
+            if other.asks(before[0]) and not other.asks(self.document):
+                forget(self.document, other.path)
+                self.left_open -= {other.path}
 
     def _ask_field(self, field: str) -> Any:
         spec = spec_at(self.spec, field)
@@ -197,57 +385,67 @@ class Interview:
         if isinstance(spec, ListOf) and isinstance(spec.item, Record):
             return self._records(field, spec.item)
         if not isinstance(spec, Text):
-            self.asker.say(f"  Answers: {hint(spec)}" + ("" if required else "; ? = don't know") + ".")
+            self.asker.say(f"  Answers: {hint(spec)}" + ("" if required else f"; {self.unknown_hint()}") + ".")
         elif not required:
-            self.asker.say("  ? = don't know.")
+            self.asker.say(f"  {self.unknown_hint()}.")
         return self.ask_valid(field, spec, field, unknown=not required)
 
     def _benefits(self, spec: ListOf) -> Any:
-        self.asker.say("  One benefit per answer; an empty answer ends the list; ? = don't know.")
+        """Benefit and validation pairs. `back` drops the benefit being validated, else the last one."""
+        self.asker.say(f"  One benefit per answer; an empty answer ends the list; {self.unknown_hint()}.")
         benefits: list[str] = []
         while True:
             path = f"{BENEFITS}[{len(benefits)}]"
-            first = not benefits
-            benefit = self.ask_valid(
-                f"benefit {len(benefits) + 1}", Text(non_empty=True), path, unknown=first, default=""
+            try:
+                benefit = self.ask_valid(
+                    f"benefit {len(benefits) + 1}", Text(non_empty=True), path, unknown=not benefits, default=""
+                )
+            except _Back:
+                _drop_last(benefits)
+                continue
+            if benefit is _MISSING or benefit == "":
+                return _MISSING if benefit is _MISSING else benefits
+            self.asker.say(
+                "  How will this benefit be validated (what is measured, and when)? "
+                f"{self.unknown_hint('not yet agreed')}."
             )
-            if benefit is _MISSING:
-                return _MISSING
-            if benefit == "":
-                return benefits
-            self.asker.say("  How will this benefit be validated (what is measured, and when)? ? = not yet agreed.")
-            how = self.ask_valid("validated by", Text(non_empty=True), path, unknown=True)
-            text = join_benefit(benefit, None if how is _MISSING else how)
-            for problem in validate(text, spec.item, path):
-                self.asker.say(f"  Not accepted: {problem}")
-                break
-            else:
-                benefits.append(text)
+            with contextlib.suppress(_Back):  # back at the validation drops the benefit being validated
+                how = self.ask_valid("validated by", Text(non_empty=True), path, unknown=True)
+                text = join_benefit(benefit, None if how is _MISSING else how)
+                problems = validate(text, spec.item, path)  # the two together may be too long
+                for problem in problems:
+                    self.asker.say(f"  Not accepted: {problem}")
+                if not problems:
+                    benefits.append(text)
 
     def _records(self, field: str, item: Record) -> Any:
-        """A list of records (integrations): the first required field names each entry."""
+        """A list of records (integrations): the first required field names each entry. `back` drops the
+        entry being typed, else the last one entered."""
         key, *others = (*item.required, *(name for name in item.fields if name not in item.required))
-        self.asker.say(f"  One {key} per answer; an empty answer ends the list; ? = don't know.")
+        self.asker.say(f"  One {key} per answer; an empty answer ends the list; {self.unknown_hint()}.")
         entries: list[dict[str, Any]] = []
         while True:
             path = f"{field}[{len(entries)}]"
-            first = not entries
-            name = self.ask_valid(
-                f"{key} {len(entries) + 1}", item.fields[key], f"{path}.{key}", unknown=first, default=""
-            )
-            if name is _MISSING:
-                return _MISSING
-            if name == "":
-                return entries
-            entry = {key: name}
-            for other in others:
-                spec = item.fields[other]
-                default = item.defaults.get(other, _MISSING)
-                shown = "" if default is _MISSING else f", empty = {_answer_text(default)}"
-                label = f"  {other.replace('_', ' ')} [{hint(spec)}{shown}]"
-                value = self.ask_valid(label, spec, f"{path}.{other}", unknown=False, default=default)
-                entry[other] = value
-            entries.append(entry)
+            try:
+                name = self.ask_valid(
+                    f"{key} {len(entries) + 1}", item.fields[key], f"{path}.{key}", unknown=not entries, default=""
+                )
+            except _Back:
+                _drop_last(entries)
+                continue
+            if name is _MISSING or name == "":
+                return _MISSING if name is _MISSING else entries
+            with contextlib.suppress(_Back):  # back in an entry's details drops the entry being typed
+                entries.append(self._record(item, {key: name}, others, path))
+
+    def _record(self, item: Record, entry: dict[str, Any], others: list[str], path: str) -> dict[str, Any]:
+        for other in others:
+            spec = item.fields[other]
+            default = item.defaults.get(other, _MISSING)
+            shown_default = "" if default is _MISSING else f", empty = {say_value(default)}"
+            label = f"  {other.replace('_', ' ')} [{hint(spec)}{shown_default}]"
+            entry[other] = self.ask_valid(label, spec, f"{path}.{other}", unknown=False, default=default)
+        return entry
 
     def _show_preview(self) -> None:
         """Print the recommendation whenever it (or its conflicts, risks or open decisions) changes."""
@@ -259,6 +457,17 @@ class Interview:
         if summary != self._preview:
             self._preview = summary
             self.asker.say(f"  Preview: {summary}")
+
+
+def _drop_last(entries: list[Any]) -> None:
+    """`back` at the start of a list entry: drop the last entry, or go to the previous question."""
+    if not entries:
+        raise _Back
+    entries.pop()
+
+
+def _has_choices(spec: Spec) -> bool:
+    return isinstance(spec, Choice) or (isinstance(spec, ListOf) and isinstance(spec.item, Choice))
 
 
 def preview(assessment: Assessment) -> str:
@@ -278,20 +487,50 @@ def preview(assessment: Assessment) -> str:
     return f"{line}; " + ", ".join(counts)
 
 
-class ClickAsker:
-    """The terminal Asker: click prompts on stderr, so stdout can carry the scenario.
+class StdioAsker:
+    """The command line's Asker: questions and messages on stderr, so stdout can carry the scenario.
 
-    click.prompt raises click.Abort on Ctrl-C or at the end of piped input.
+    At a terminal, answers are read with line editing and history (readline, where Python has it).
+    Piped answers are read a line at a time and echoed, so the transcript shows them.
     """
 
+    def __init__(self) -> None:
+        self.interactive = sys.stdin.isatty()
+        if self.interactive:
+            with contextlib.suppress(ImportError):  # not every Python has it: answers are then typed unedited
+                import readline  # noqa: F401  (importing it gives input() line editing and history)
+
     def ask(self, prompt: str) -> str:
-        answer = str(click.prompt(prompt, default="", show_default=False, err=True))
-        if not sys.stdin.isatty():
-            click.echo(answer, err=True)  # piped answers are not echoed: show them in the transcript
+        if self.interactive:
+            return _edited_line(f"{prompt}: ")
+        sys.stderr.write(f"{prompt}: ")
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        answer = line.rstrip("\r\n")
+        sys.stderr.write(answer + "\n")  # piped answers are not echoed: show them in the transcript
         return answer
 
     def say(self, text: str) -> None:
-        click.echo(text, err=True)
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+
+def _edited_line(prompt: str) -> str:
+    """input() with line editing. Python edits a line only when stdout is the terminal too; when the
+    scenario goes to a redirected stdout, the terminal (stderr) stands in for stdout while the line
+    is read, so neither the prompt nor readline's control sequences reach the scenario."""
+    sys.stdout.flush()
+    if os.isatty(sys.stdout.fileno()) or not os.isatty(sys.stderr.fileno()):
+        return input(prompt)
+    saved = os.dup(sys.stdout.fileno())
+    try:
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+        return input(prompt)
+    finally:
+        os.dup2(saved, sys.stdout.fileno())
+        os.close(saved)
 
 
 def summary(document: dict[str, Any], assessment: Assessment) -> list[str]:
@@ -310,15 +549,18 @@ def interview(
     rules: api.RulesArg = None,
     include_default_rules: bool = True,
     source: str = "--from",
+    review: Review | None = None,
 ) -> dict[str, Any]:
     """Run the interview and return the scenario document (in the contract's key order).
 
-    `start` is an existing scenario document: only what it lacks is asked. Raises ScenarioError if
-    `start` is not a valid scenario; EOFError or KeyboardInterrupt from the asker stop the interview.
+    `start` is an existing scenario document: only what it lacks is asked. With `review`, the answers
+    are listed and the user confirms them (or changes one) before the document is returned. Raises
+    ScenarioError if `start` is not a valid scenario, Declined when the user answers no at the review;
+    EOFError or KeyboardInterrupt from the asker stop the interview.
     """
     assessor = api.assessor_for(api.rule_pack(rules, include_default_rules))
     if start is not None:
         assessor.parse(start, source)
-    document = Interview(asker, assessor, start).run()
+    document = Interview(asker, assessor, start).run(review)
     assessor.parse(document, "<interview>")
     return ordered(document, assessor.spec)
