@@ -339,7 +339,7 @@ FIELDS: tuple[Field, ...] = (
             ),
         ),
         listed=12,
-        asked=35,
+        asked=160,
         question="Who operates the service today - IT operations, the business, a vendor, a mix, or is it new?",
     ),
     Field(

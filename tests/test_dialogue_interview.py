@@ -42,6 +42,7 @@ FULL = [
     "mature",
     "support_desk, licence_management",
     "Head of Sales",
+    "business",  # operated by today
 ]
 
 
@@ -62,6 +63,7 @@ SHORT = [
     "mature",
     "none",
     "Head of Sales",
+    "new",  # operated by today
 ]
 
 
@@ -85,7 +87,7 @@ def test_a_piped_interview_writes_a_scenario_that_assess_accepts(tmp_path: Path)
     report = json.loads(assessed.stdout)
     assert report["recommendation"]["model"] == "B"
     assert report["open_questions"] == []
-    assert [c["kind"] for c in report["conflicts"]] == ["contract_ownership"]
+    assert [c["kind"] for c in report["conflicts"]] == ["contract_ownership", "model_fit"]
 
 
 def test_questions_come_in_the_dialogue_order_with_their_allowed_answers(tmp_path: Path) -> None:
@@ -135,7 +137,7 @@ def test_the_recommendation_is_previewed_once_the_ambition_is_known(tmp_path: Pa
     first = next(i for i, line in enumerate(lines) if "Preview:" in line)
     assert lines[first - 1] == "ambition: business operated"  # right after the ambition answer
     assert "recommended model B" in lines[first]
-    assert any("Preview:" in line and "1 conflict" in line for line in lines)
+    assert any("Preview:" in line and "2 conflicts" in line for line in lines)
 
 
 def test_end_of_input_stops_the_interview_and_writes_nothing(tmp_path: Path) -> None:
@@ -158,7 +160,7 @@ def test_without_output_the_scenario_goes_to_stdout_and_the_dialogue_to_stderr()
 
 def test_from_asks_only_what_is_missing(tmp_path: Path) -> None:
     source = SCENARIOS / "treasury-no-ambition.json"
-    answers = ["it operated", "no", "restricted", "no", "40", "mature", "?", "CFO"]
+    answers = ["it operated", "no", "restricted", "no", "40", "mature", "?", "CFO", "?"]
     out = tmp_path / "treasury.json"
     result = interview("--from", str(source), "-o", str(out), answers=answers)
     assert result.exit_code == 0, result.output
@@ -201,7 +203,7 @@ def test_any_answer_is_either_a_valid_value_or_rejected_with_a_reason(field: str
 
 def test_a_number_or_a_label_in_any_case_picks_a_choice(tmp_path: Path) -> None:
     answers = ["crm", "Sales CRM", "1", "IT", "No", "3", "ERP", "2", "", "", "Critical", "2", "YES", "1, SOX", "850"]
-    answers += ["Mature", "1 5", "Head of Sales"]
+    answers += ["Mature", "1 5", "Head of Sales", "1"]
     out = tmp_path / "s.json"
     result = interview("-o", str(out), answers=answers)
     assert result.exit_code == 0, result.stderr
@@ -314,8 +316,8 @@ def test_changing_the_ambition_back_forgets_the_benefits_that_no_longer_apply() 
 
 
 def test_back_at_the_review_returns_to_the_last_question() -> None:
-    document, _ = reviewed(["back", "CFO", "yes"], Review("x"))
-    assert document["service"]["business_owner"] == "CFO"
+    document, _ = reviewed(["back", "vendor", "yes"], Review("x"))
+    assert document["current"]["operated_by"] == "vendor"
 
 
 def test_no_at_the_review_writes_nothing_and_replacing_a_file_needs_an_explicit_yes() -> None:
@@ -323,7 +325,7 @@ def test_no_at_the_review_writes_nothing_and_replacing_a_file_needs_an_explicit_
         reviewed(["no"], Review("x"))
     _, said = reviewed(["", "yes"], Review("crm.json", replaces=True))
     assert "Replace crm.json? yes, no to stop without writing, back, or the number of an answer to change it." in said
-    assert "  Please answer yes, no, back or a number from 1 to 15." in said
+    assert "  Please answer yes, no, back or a number from 1 to 16." in said
 
 
 def test_a_5000_digit_number_is_refused_and_asked_again(tmp_path: Path) -> None:

@@ -96,7 +96,7 @@ def test_maturity_lists_the_mode_1_triggers_met_and_not_yet_met() -> None:
     assert "criticality is high or critical (criticality = critical)" in met
     assert "subject to regulation" in met and "integrates with a system of record" in met
     assert "- More than 500 users is a mode 1 trigger" in not_met.split("##")[0]
-    assert "Current mode: mode 2." in text
+    assert "Current mode: mode 2, and the move to mode 1 is due (it is scaling and meets the mode 1 triggers:" in text
 
 
 def test_html_is_self_contained_and_escapes_user_text(tmp_path: Path) -> None:

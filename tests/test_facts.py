@@ -37,7 +37,7 @@ def test_no_free_text_becomes_a_fact() -> None:
 def test_missing_fields_in_dialogue_order_and_empty_lists_are_not_missing() -> None:
     facts = facts_of(ambition="mixed", regulations=[], data={"personal_data": False})
     assert "regulations" not in facts.missing_fields and facts.values["regulations"] == ()
-    assert facts.missing_fields[:3] == ("expected_benefits", "current.operated_by", "contract_owner")
+    assert facts.missing_fields[:3] == ("expected_benefits", "contract_owner", "vendor_run")
     assert "data.classification" in facts.missing_fields and "data.personal_data" not in facts.missing_fields
     assert facts.missing_fields[-1] == "service.business_owner"
 

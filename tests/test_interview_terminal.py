@@ -36,6 +36,7 @@ SHORT = [
     ("lifecycle", "mature"),
     ("business_capabilities", "none"),
     ("service.business_owner", "Head of Sales"),
+    ("current.operated_by", "new"),
 ]
 
 

@@ -93,6 +93,9 @@ def _matrix(pack: WorkshopPack) -> list[Block]:
     ]
     if not pack.decisions:
         return [*blocks, Paragraph("Every cell is decided: confirm the matrix with the participants.", note=True)]
+    flagged = [d for d in pack.assessment.open_decisions if d.priority != "normal"]
+    if flagged:
+        blocks.append(Paragraph(f"Priority {flagged[0].priority}: {flagged[0].why}"))
     for number, decision in enumerate(pack.decisions, 1):
         blocks += [
             Heading(3, f"D{number}. {decision.name}: {' and '.join(decision.columns)}"),
@@ -206,13 +209,15 @@ def _governance_and_maturity(pack: WorkshopPack) -> list[Block]:
         )
     else:
         blocks.append(Paragraph("No governance areas flagged.", note=True))
-    mode = a.recommendation.mode
-    current = "not yet known" if mode is None else f"mode {mode}"
+    rec = a.recommendation
+    current = "not yet known" if rec.mode is None else f"mode {rec.mode}"
+    if rec.transition_due:
+        current += f", and the move to mode 1 is due ({rec.mode_note})"
     blocks += [
         Heading(2, "Maturity: mode 2 to mode 1"),
         Paragraph(
-            f"Current mode: {current}. A service can start as mode 2 (exploratory, business-led) and move "
-            "to mode 1 (predictable, IT-run) as it matures."
+            f"Current mode: {current}. A service can start as mode 2 (exploratory) and move to mode 1 "
+            "(predictable) as it matures."
         ),
         Heading(3, "Mode 1 triggers the service meets"),
         Bullets(tuple(t.detail for t in pack.triggers_met)) if pack.triggers_met else Paragraph("None yet.", note=True),

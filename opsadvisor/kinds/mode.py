@@ -48,7 +48,7 @@ class ModeKind(Kind):
         return Mode(data)
 
     def describe(self, payload: Mode) -> str:
-        return "mode 2 -> 1 transition due" if payload.transition else f"mode {payload.mode}"
+        return "mode 2, transition to mode 1 due" if payload.transition else f"mode {payload.mode}"
 
     def texts(self, payload: Mode) -> tuple[str, ...]:
         return (payload.note,)
@@ -64,7 +64,7 @@ class ModeKind(Kind):
         if (payload.mode, payload.transition) == (rec.mode, rec.transition_due):
             return None
         winners = ", ".join(rec.because) if rec.because else "another rule"
-        shown_mode = "mode 2 -> 1 transition due" if rec.transition_due else f"mode {rec.mode}"
+        shown_mode = "mode 2, transition to mode 1 due" if rec.transition_due else f"mode {rec.mode}"
         return f"{self.describe(payload)}: {shown_mode} wins ({winners}, higher priority)"
 
     def expectations(self) -> tuple[Expectation, ...]:

@@ -110,16 +110,13 @@ class RecommendKind(Kind):
         label = "Suggested model" if value.suggestion else "Recommended model"
         lines = [f"{label}: {value.model} - {value.name}"]
         if value.departures:
-            lines.append(
-                f"Effectively C: {count(len(value.departures), 'process')} decided otherwise than model "
-                f"{value.model} ({', '.join(value.departures)})"
-            )
+            decided = count(len(value.departures), "process", "processes")
+            lines[0] += f", with {decided} decided otherwise: effectively C"
+            lines.append(f"Decided otherwise: {', '.join(value.departures)}")
         if value.transition_due:
-            lines.append(f"Mode: 2 -> 1 transition due ({value.mode_note or 'it meets the mode 1 triggers'})")
+            lines.append(f"Mode: 2, transition to mode 1 due ({value.mode_note or 'it meets the mode 1 triggers'})")
         elif value.mode is not None:
-            lines.append(
-                f"Mode: {value.mode} ({'predictable, IT-run' if value.mode == 1 else 'exploratory, business-led'})"
-            )
+            lines.append(f"Mode: {value.mode} ({'predictable' if value.mode == 1 else 'exploratory'})")
         if value.suggestion:
             lines.append("This is a suggestion from the facts: the operate-ownership ambition is not yet set.")
         lines.append("Because: " + ", ".join(value.because))

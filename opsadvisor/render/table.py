@@ -13,7 +13,8 @@ from .sections import recommendation_lines, sections
 
 def render(assessment: Assessment, explain: bool = False) -> str:
     title = f"opsadvisor assessment: {assessment.service_name} ({assessment.service_id})"
-    out = [title, "=" * len(title), "", *recommendation_lines(assessment)]
+    out = [title, "=" * len(title), ""]
+    out += [textwrap.fill(line, width=100, subsequent_indent="  ") for line in recommendation_lines(assessment)]
     for section in sections(assessment, explain):
         out += ["", section.title, "-" * len(section.title)]
         if section.rows:
