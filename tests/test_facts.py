@@ -39,7 +39,7 @@ def test_missing_fields_in_dialogue_order_and_empty_lists_are_not_missing() -> N
     assert "regulations" not in facts.missing_fields and facts.values["regulations"] == ()
     assert facts.missing_fields[:3] == ("expected_benefits", "contract_owner", "vendor_run")
     assert "data.classification" in facts.missing_fields and "data.personal_data" not in facts.missing_fields
-    assert facts.missing_fields[-1] == "service.business_owner"
+    assert facts.missing_fields[-2:] == ("service.business_owner", "current.operated_by")
 
 
 def test_set_facts_become_one_flag_per_value() -> None:
