@@ -43,6 +43,8 @@ from ..rulepack import (
     Rule,
     RulePack,
 )
+from ..rulepack.table_front import TABLE_KEYS
+from ..rulepack.tables import HIT_POLICIES, ROW_SETTINGS
 from ..text import escape_markdown as escape
 
 # --- the catalogue --------------------------------------------------------------------------------
@@ -138,12 +140,7 @@ def find_rule(pack: RulePack, rule_id: str) -> Rule:
 
 def describe_item(item: Condition | Group) -> str:
     """A condition or a nested group on one line, e.g. `any of (ambition equals undecided; ...)`."""
-    if isinstance(item, Condition):
-        return item.describe()
-    if len(item.items) == 1:
-        return describe_item(item.items[0])
-    inner = "; ".join(describe_item(child) for child in item.items)
-    return f"{item.mode} of ({inner})"
+    return item.describe()
 
 
 def _conclusion_lines(conclusion: Conclusion) -> list[str]:
@@ -293,6 +290,11 @@ def render_reference(pack: RulePack) -> str:
         f"A rule file is a mapping with the keys {', '.join(f'`{key}`' for key in FILE_KEYS)}; "
         f"a rule has the keys {', '.join(f'`{key}`' for key in RULE_KEYS)}. "
         f"`priority` is a whole number from 0 to {MAX_PRIORITY} (default {DEFAULT_PRIORITY}).",
+        "",
+        f"A decision table (an entry of `tables`, or a `.csv` / `.xlsx` file) has the keys "
+        f"{', '.join(f'`{key}`' for key in TABLE_KEYS)}; its `hit_policy` is one of "
+        f"{', '.join(f'`{policy}`' for policy in HIT_POLICIES)} (default `unique`), and a row may set its own "
+        f"{', '.join(f'`{key}`' for key in ROW_SETTINGS)}.",
         "",
         "### Facts a rule may test",
         "",
