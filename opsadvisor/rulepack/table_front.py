@@ -158,7 +158,8 @@ def _table_body(
         if setting not in ROW_SETTINGS:
             problems.add(
                 Location(file, marker_line + 1),
-                f"a row column is one of {', '.join(ROW_SETTINGS)}; found '{setting}'{did_you_mean(setting, ROW_SETTINGS)}",
+                f"a row column is one of {', '.join(ROW_SETTINGS)}; "
+                f"found '{setting}'{did_you_mean(setting, ROW_SETTINGS)}",
             )
     rows = []
     for number, row in enumerate(grid[marker_line + 1 :], marker_line + 2):

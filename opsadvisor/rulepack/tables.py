@@ -513,18 +513,15 @@ class _Compiler:
                 both = intersect(boxes[earlier.number], boxes[row.number])
                 if both is None:
                     continue
+                pair = f"rows {earlier.number} and {row.number} both match {_describe(columns, both, row.location)}"
                 if table.hit_policy == "unique":
-                    self.error(
-                        row.location,
-                        f"rows {earlier.number} and {row.number} both match {_describe(columns, both, row.location)} (hit policy unique: at most one row may match)",
-                    )
+                    self.error(row.location, f"{pair} (hit policy unique: at most one row may match)")
                 elif table.hit_policy == "any" and conclusions[earlier.number] != conclusions[row.number]:
                     self.error(
-                        row.location,
-                        f"rows {earlier.number} and {row.number} both match {_describe(columns, both, row.location)} but conclude differently (hit policy any: overlapping rows must agree)",
+                        row.location, f"{pair} but conclude differently (hit policy any: overlapping rows agree)"
                     )
-                overlaps.append(both)
-            regions[row.number] = self._region(row, columns, boxes[row.number], overlaps, order[:position])
+                overlaps.append((earlier.number, both))
+            regions[row.number] = self._region(row, columns, boxes[row.number], overlaps)
         return regions
 
     def _same_binding(
@@ -545,16 +542,17 @@ class _Compiler:
         return True
 
     def _region(
-        self, row: TableRow, columns: list[Column], box: Box, overlaps: list[Box], earlier: Sequence[TableRow]
+        self, row: TableRow, columns: list[Column], box: Box, overlaps: list[tuple[int, Box]]
     ) -> tuple[Any, ...]:
         if not overlaps:
             return ()
-        pieces = subtract_all([box], overlaps)
+        pieces = subtract_all([box], (both for _, both in overlaps))
         if not pieces:
-            numbers = ", ".join(str(other.number) for other in earlier)
+            numbers = ", ".join(str(number) for number, _ in overlaps)
             self.error(
                 row.location,
-                f"row {row.number} can never match: earlier rows ({numbers}) cover every case it covers (hit policy {self.table.hit_policy})",
+                f"row {row.number} can never match: rows {numbers} before it cover every case it covers "
+                f"(hit policy {self.table.hit_policy})",
             )
             return ()
         alternatives = []
