@@ -53,9 +53,9 @@ def read(name: str, raw: bytes, problems: Problems) -> Document | None:
 def add_table(document: Document, table: Table, problems: Problems) -> None:
     """Compile a table read by any front end into the document: the table, and its rows as rules."""
     compiled, rules = compile_table(table, problems, _Concluder(problems))
-    if rules or not table.rows:
+    if all(row.rule_id for row in compiled.rows):  # its cells parsed: `rules check` can still find its gaps
         document.tables.append(compiled)
-        document.rules.extend(rules)
+    document.rules.extend(rules)
 
 
 # --- CSV and XLSX ------------------------------------------------------------------------------------

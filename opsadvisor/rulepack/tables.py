@@ -446,9 +446,9 @@ class _Compiler:
         table = self.table
         before = len(self.problems.items)
         rows = [self._row(row, conclude) for row in table.rows]
+        parsed = [row for row, _ in rows]
         if len(self.problems.items) > before:
             return table, []
-        parsed = [row for row, _ in rows]
         table = replace(table, rows=tuple(parsed))
         conclusions = {row.number: then for row, then in rows}
         if table.hit_policy not in SINGLE_HIT:
@@ -563,8 +563,6 @@ class _Compiler:
                 for item in column_items(col, atoms, own, row.location)
             ]
             alternatives.append(Group("all", tuple(items)))
-        if len(alternatives) == 1:
-            return (replace(alternatives[0], label=NO_EARLIER_ROW),)
         return (Group("any", tuple(alternatives), label=NO_EARLIER_ROW),)
 
 
@@ -619,3 +617,30 @@ def check_header(table_id: Any, hit_policy: Any, priority: Any, location: Locati
         isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= MAX_PRIORITY
     ):
         problems.add(location, f"table {table_id}: priority must be a whole number 0 to {MAX_PRIORITY}")
+
+
+# --- completeness: the input combinations no row covers ----------------------------------------------
+
+
+def columns_of(table: Table, derived_values: dict[str, Sequence[Any]]) -> list[Column]:
+    """The atoms of each input column, a derived fact's being the values the pack derives."""
+    return [
+        column(fact, (row.tests[index] for row in table.rows), derived_values.get(fact, ()))
+        for index, fact in enumerate(table.inputs)
+    ]
+
+
+def gaps(table: Table, derived_values: dict[str, Sequence[Any]]) -> tuple[list[Column], list[Box]]:
+    """The input combinations (known values only: a missing fact is an open question) no row matches,
+    as disjoint boxes over the columns' atoms."""
+    columns = columns_of(table, derived_values)
+    rows = [tuple(col.accepted(row.tests[i]) for i, col in enumerate(columns)) for row in table.rows]
+    return columns, subtract_all([tuple(col.known for col in columns)], rows)
+
+
+def describe_box(columns: Sequence[Column], box: Box, location: Location) -> str:
+    """A box as conditions ('criticality at_most medium and users lt 500'), 'any input' when it is everything."""
+    items = [
+        item for col, atoms in zip(columns, box, strict=True) for item in column_items(col, atoms, col.known, location)
+    ]
+    return describe_items(items) or "any input"
