@@ -26,8 +26,8 @@ from ..contract import FACTS
 from ..engine import BACKEND
 from ..errors import EXIT_INVALID_RULES, EXIT_OK, count, did_you_mean
 from ..kinds import PackFacts
-from ..rulepack import tables as decision
 from ..rulepack import PLACEHOLDER, Condition, Group, Location, Problem, Rule, RulePack, load_pack_with_problems
+from ..rulepack import tables as decision
 
 ERROR = "error"
 WARNING = "warning"
