@@ -41,13 +41,17 @@ ROW_KEYS = ("cells", *ROW_SETTINGS)
 
 def read(name: str, raw: bytes, problems: Problems) -> Document | None:
     """The tables of a CSV file or of each sheet of an XLSX workbook, and their rows as rules."""
-    grids = _xlsx_grids(name, raw, problems) if Path(name).suffix == ".xlsx" else _csv_grid(name, raw, problems)
     document = Document()
-    for file, grid in grids:
-        table = table_from_grid(file, grid, problems)
-        if table is not None:
-            add_table(document, table, problems)
+    for table in grid_tables(name, raw, problems):
+        add_table(document, table, problems)
     return document
+
+
+def grid_tables(name: str, raw: bytes, problems: Problems) -> list[Table]:
+    """The tables of a CSV file or an XLSX workbook, cells as written (not yet compiled)."""
+    grids = _xlsx_grids(name, raw, problems) if Path(name).suffix == ".xlsx" else _csv_grid(name, raw, problems)
+    found = [table_from_grid(file, grid, problems) for file, grid in grids]
+    return [table for table in found if table is not None]
 
 
 def add_table(document: Document, table: Table, problems: Problems) -> None:
