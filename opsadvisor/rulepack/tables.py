@@ -365,7 +365,7 @@ def _known_items(col: Column, atoms: frozenset[int], location: Location) -> list
     kind = fact_kind(fact)
     if col.intervals:
         return _interval_items(col, sorted(atoms), location)
-    if col.members:
+    if kind == "set":
         return _set_items(col, [col.atoms[index] for index in sorted(atoms)], location)
     if len(values) == 1:
         return [_condition(fact, "equals", values[0], location)]
@@ -409,22 +409,70 @@ def _interval_items(col: Column, atoms: list[int], location: Location) -> list[C
 
 
 def _set_items(col: Column, combos: list[tuple[str, ...]], location: Location) -> list[Condition | Group]:
-    """Combinations of named members as contains/lacks tests; one group when they form a product."""
-    fixed = {}
-    for member in col.members:
-        present = {member in combo for combo in combos}
-        if len(present) == 1:
-            fixed[member] = present.pop()
-    free = [member for member in col.members if member not in fixed]
-    if len(combos) == 2 ** len(free):
-        return [_condition(col.fact, "contains" if has else "lacks", member, location) for member, has in fixed.items()]
-    alternatives = tuple(
-        Group(
-            "all", tuple(_condition(col.fact, "contains" if m in combo else "lacks", m, location) for m in col.members)
-        )
-        for combo in combos
-    )
-    return [Group("any", alternatives)]
+    """Combinations of named members as contains/lacks tests, split member by member (Shannon)."""
+    cover = _combo_cover(col.members, {frozenset(combo) for combo in combos})
+    alternatives = [
+        [_condition(col.fact, "contains" if has else "lacks", member, location) for member, has in box.items()]
+        for box in cover
+    ]
+    if len(alternatives) == 1:
+        return list(alternatives[0])
+    return [Group("any", tuple(Group("all", tuple(tests)) for tests in alternatives))]
+
+
+def _combo_cover(members: Sequence[str], combos: set[frozenset[str]]) -> list[dict[str, bool]]:
+    """Member present/absent assignments whose combinations are exactly `combos`."""
+    if not combos:
+        return []
+    if len(combos) == 2 ** len(members):
+        return [{}]
+    member, rest = members[0], members[1:]
+    present = {combo - {member} for combo in combos if member in combo}
+    absent = {combo for combo in combos if member not in combo}
+    if present == absent:
+        return _combo_cover(rest, present)
+    return [{member: True, **box} for box in _combo_cover(rest, present)] + [
+        {member: False, **box} for box in _combo_cover(rest, absent)
+    ]
+
+
+# Measured on durable_rules 2.0.28 (rete.h, MAX_SEQUENCE_EXPRESSIONS = 32): the expression on one fact
+# may hold at most 15 `$and`/`$or` operators (each takes two of its 32 slots); a 16th fails to build
+# with error 113. The count below follows durable_backend's encoding; tests/test_tables.py keeps the two equal.
+MAX_OPERATORS = 15
+
+
+def engine_operators(when: Group) -> int:
+    """How many `$and`/`$or` operators durable_backend writes for the service fact of a rule's `when`."""
+    tests = _operators_of_group(when)
+    return 0 if tests is None else tests + 1  # + the `$and` that joins the fact's type test
+
+
+def _operators_of_group(group: Group) -> int | None:
+    """Operators of the expression for a group's scenario-fact items, None when it tests none."""
+    parts = []
+    for item in group.items:
+        if isinstance(item, Group):
+            nested = [_operators_of_group(child) for child in item.items]  # type: ignore[arg-type]
+            counted = [number for number in nested if number is not None]
+            if counted:
+                parts.append(sum(counted) + (len(counted) > 1))
+        elif not item.derived:
+            parts.append(_operators_of_condition(item))
+    return None if not parts else sum(parts) + (len(parts) > 1)
+
+
+def _operators_of_condition(condition: Condition) -> int:
+    test, operand = condition.test, condition.operand
+    if test in ("in", "not_in", "contains_any", "contains_all"):
+        return int(len(operand) > 1)
+    if test in ("at_least", "at_most"):
+        values = FACTS[condition.fact].values
+        index = values.index(operand)
+        return int((len(values) - index if test == "at_least" else index + 1) > 1)
+    if test == "empty":
+        return int(len(FACTS[condition.fact].values) > 1)
+    return 0
 
 
 # --- compiling a table into rules -------------------------------------------------------------------------
@@ -454,9 +502,8 @@ class _Compiler:
         if table.hit_policy not in SINGLE_HIT:
             return table, [self._rule(row, conclusions[row.number], ()) for row in parsed]
         regions = self._regions(table, conclusions)
-        if len(self.problems.items) > before:
-            return table, []
-        return table, [self._rule(row, conclusions[row.number], regions[row.number]) for row in parsed]
+        rules = [self._rule(row, conclusions[row.number], regions[row.number]) for row in parsed]
+        return table, [] if len(self.problems.items) > before else rules
 
     def _row(self, row: TableRow, conclude: Any) -> tuple[TableRow, tuple[Conclusion, ...]]:
         table = self.table
@@ -479,6 +526,14 @@ class _Compiler:
     def _rule(self, row: TableRow, then: tuple[Conclusion, ...], region: tuple[Condition | Group, ...]) -> Rule:
         table = self.table
         conditions = tuple(condition for cell in row.tests for condition in cell)
+        operators = engine_operators(Group("all", (*conditions, *region)))
+        if operators > MAX_OPERATORS:
+            self.error(
+                row.location,
+                f"row {row.number} needs {operators} and/or operators in the engine (durable_rules takes at most "
+                f"{MAX_OPERATORS}): rows before it overlap it in too many ways; make the rows disjoint or "
+                "split the table",
+            )
         title = row.title or f"{table.title} (row {row.number})"
         priority = row.priority if row.priority is not None else table.priority
         return Rule(
@@ -516,7 +571,7 @@ class _Compiler:
                 pair = f"rows {earlier.number} and {row.number} both match {_describe(columns, both, row.location)}"
                 if table.hit_policy == "unique":
                     self.error(row.location, f"{pair} (hit policy unique: at most one row may match)")
-                elif table.hit_policy == "any" and conclusions[earlier.number] != conclusions[row.number]:
+                elif table.hit_policy == "any" and _said(conclusions[earlier.number]) != _said(conclusions[row.number]):
                     self.error(
                         row.location, f"{pair} but conclude differently (hit policy any: overlapping rows agree)"
                     )
@@ -547,6 +602,8 @@ class _Compiler:
         if not overlaps:
             return ()
         pieces = subtract_all([box], (both for _, both in overlaps))
+        if not pieces and self.table.hit_policy == "unique":
+            return ()  # the overlap is the error already
         if not pieces:
             numbers = ", ".join(str(number) for number, _ in overlaps)
             self.error(
@@ -564,6 +621,11 @@ class _Compiler:
             ]
             alternatives.append(Group("all", tuple(items)))
         return (Group("any", tuple(alternatives), label=NO_EARLIER_ROW),)
+
+
+def _said(conclusions: Sequence[Conclusion]) -> list[tuple[str, Any]]:
+    """What conclusions say, wherever they were written."""
+    return [(conclusion.kind, conclusion.payload) for conclusion in conclusions]
 
 
 def _derived_key(conditions: Sequence[Condition]) -> Any:
