@@ -441,3 +441,22 @@ def test_the_decision_tables_chapter_runs_as_written(tmp_path: Path, monkeypatch
     (tmp_path / "yaml-tables").mkdir()
     (tmp_path / "yaml-tables" / "vendor.yaml").write_text(yaml_example, encoding="utf-8")
     assert "acme.no-vendor" in [rule_id for rule_id, _, _ in _meaning(tmp_path / "yaml-tables")]
+
+
+# --- the default pack's table-shaped families, as tables, assess every scenario the same -------------
+
+
+def _without_locations(report: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in report.items() if key != "rules_version"}
+
+
+def test_the_default_families_written_as_tables_assess_every_scenario_the_same() -> None:
+    families = ROOT / "tests" / "tables"
+    pack, problems = load_pack_with_problems([families])
+    assert not problems
+    replaced = {rule.id for rule in pack.rules if rule.table}
+    assert len(replaced) == 17 and all(rule.overrides for rule in pack.rules if rule.table)
+    for scenario in sorted(SCENARIOS.glob("*.json")):
+        base = api.assess(scenario).to_dict()
+        tables = api.assess(scenario, rules=pack).to_dict()
+        assert _without_locations(tables) == _without_locations(base), scenario.name

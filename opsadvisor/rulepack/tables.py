@@ -173,6 +173,9 @@ def _text_tests(fact: str, text: str) -> list[tuple[str, Any]] | str:
         test = match.group(1)
         return [(test, _operand(fact, test, match.group(2).strip()))]
     if "," in text or (text.startswith("[") and text.endswith("]")):
+        if fact_kind(fact) == "set":
+            listed = ", ".join(_items(text))
+            return f"{fact} is a list fact: write 'contains_any: {listed}' or 'contains_all: {listed}'"
         meant = shorthand(fact, [scalar(fact, item) for item in _items(text)])
     else:
         meant = shorthand(fact, scalar(fact, text))
