@@ -110,6 +110,7 @@ _LAZY = {
     "write_rules_docs": "authoring.catalogue",
     "check_rules": "authoring.check",
     "run_rule_tests": "authoring.ruletest",
+    "convert_table": "authoring.tableconvert",
     "explain": "authoring.explain",
     "run_batch": "batch",
     "batch_exit_code": "batch",

@@ -344,6 +344,22 @@ def rules_check(
     sys.exit(report.exit_code(strict))
 
 
+@rules_group.group(name="table")
+def rules_table() -> None:
+    """Decision tables: convert between CSV, XLSX and YAML."""
+
+
+@rules_table.command(name="convert")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--to", "to", type=click.Choice(["csv", "xlsx", "yaml"]), required=True, help="The form to write.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
+@click.option("--table", "table_id", metavar="ID", help="The table to convert, when the file holds several.")
+@reports_errors
+def rules_table_convert(file: Path, to: str, output: Path | None, table_id: str | None) -> None:
+    """Convert the decision table(s) in FILE (default output: FILE with the new suffix)."""
+    click.echo(api.convert_table(file, to, output, table_id))
+
+
 @rules_group.command(name="test")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--coverage", is_flag=True, help="List the rules no test case fired.")

@@ -46,6 +46,8 @@ from ..rulepack import (
     version_parts,
 )
 from ..rulepack.ir import PRACTICE, SEED, SOURCE_EXAMPLE, SOURCE_FORMS
+from ..rulepack.table_front import TABLE_KEYS
+from ..rulepack.tables import HIT_POLICIES, ROW_SETTINGS, Table, cell_text
 from ..text import escape_markdown as escape
 
 # --- the catalogue --------------------------------------------------------------------------------
@@ -149,12 +151,7 @@ def find_rule(pack: RulePack, rule_id: str) -> Rule:
 
 def describe_item(item: Condition | Group) -> str:
     """A condition or a nested group on one line, e.g. `any of (ambition equals undecided; ...)`."""
-    if isinstance(item, Condition):
-        return item.describe()
-    if len(item.items) == 1:
-        return describe_item(item.items[0])
-    inner = "; ".join(describe_item(child) for child in item.items)
-    return f"{item.mode} of ({inner})"
+    return item.describe()
 
 
 def _conclusion_lines(conclusion: Conclusion) -> list[str]:
@@ -174,6 +171,57 @@ def render_rule(rule: Rule) -> str:
     out += [f"  {line}" for conclusion in rule.then for line in _conclusion_lines(conclusion)]
     out += ["", "rationale:", textwrap.fill(rule.rationale, width=100, initial_indent="  ", subsequent_indent="  ")]
     return "\n".join(out) + "\n"
+
+
+# --- decision tables ----------------------------------------------------------------------------
+
+
+def _table_grid(table: Table) -> tuple[list[str], list[list[str]]]:
+    """Headers (inputs, then outputs marked with an arrow) and rows (row number, cells, rule id)."""
+    headers = ["#", *table.inputs, *(f"=> {name}" for name in table.outputs), "rule"]
+    rows = [[str(row.number), *(cell_text(cell) for cell in row.cells), row.rule_id] for row in table.rows]
+    return headers, rows
+
+
+def _table_facts(table: Table) -> list[str]:
+    facts = [f"hit policy {table.hit_policy}", f"{count(len(table.rows), 'row')}"]
+    if table.priority is not None:
+        facts.append(f"priority {table.priority}")
+    return facts
+
+
+def render_table(table: Table) -> str:
+    """A decision table as `rules show` prints it."""
+    headers, rows = _table_grid(table)
+    out = [f"{table.id}: {table.title}", "", f"defined at  {table.location}", " · ".join(_table_facts(table))]
+    if table.source:
+        out.append(f"source      {table.source}")
+    out += ["", tabulate(rows, headers=headers, disable_numparse=True, maxcolwidths=40), ""]
+    out += ["rationale:", textwrap.fill(table.rationale, width=100, initial_indent="  ", subsequent_indent="  ")]
+    return "\n".join(out) + "\n"
+
+
+def _markdown_table(table: Table) -> list[str]:
+    headers, rows = _table_grid(table)
+    facts = [*_table_facts(table), f"`{table.location}`"]
+    if table.source:
+        facts.append(f"source: {escape(table.source)}")
+    grid = tabulate(
+        [[escape(cell) for cell in row] for row in rows],
+        headers=[escape(header) for header in headers],
+        tablefmt="github",
+        disable_numparse=True,
+    )
+    return [
+        f"### `{table.id}`: {escape(table.title)}",
+        "",
+        " · ".join(facts),
+        "",
+        grid,
+        "",
+        f"_Why:_ {escape(table.rationale)}",
+        "",
+    ]
 
 
 # --- the Markdown catalogue -------------------------------------------------------------------
@@ -232,13 +280,17 @@ def render_docs(pack: RulePack) -> str:
         f"Source: {_origins(pack.rules)}.",
         "",
     ]
-    rules = _in_file_order(pack)
+    rules = [rule for rule in _in_file_order(pack) if not rule.table]  # a table's rows are shown as the table
     for title in (*_sections(), OTHER):
         members = [rule for rule in rules if section_of(rule) == title]
         if members:
             out += [f"## {title}", ""]
             for rule in members:
                 out += _markdown_rule(rule)
+    if pack.tables:
+        out += ["## Decision tables", ""]
+        for table in pack.tables:
+            out += _markdown_table(table)
     if pack.disabled:
         out += ["## Disabled rules", ""]
         out += [f"- `{rule_id}` (by `{where}`)" for rule_id, where in sorted(pack.disabled.items())]
@@ -320,6 +372,11 @@ def render_reference(pack: RulePack) -> str:
             *SOURCE_FORMS, SOURCE_EXAMPLE
         ),
         "",
+        f"A decision table (an entry of `tables`, or a `.csv` / `.xlsx` file) has the keys "
+        f"{', '.join(f'`{key}`' for key in TABLE_KEYS)}; its `hit_policy` is one of "
+        f"{', '.join(f'`{policy}`' for policy in HIT_POLICIES)} (default `unique`), and a row may set its own "
+        f"{', '.join(f'`{key}`' for key in ROW_SETTINGS)}.",
+        "",
         "### Facts a rule may test",
         "",
         _table(["fact", "kind", "values", "tests", "scenario field", "meaning"], _fact_rows()),
@@ -384,8 +441,10 @@ def list_rules(rules: RulesArg = None, include_default_rules: bool = True) -> Ca
 
 
 def show_rule(rule_id: str, rules: RulesArg = None, include_default_rules: bool = True) -> str:
-    """The whole rule as text; UnknownRule (exit 2) when the pack has no such rule."""
-    return render_rule(find_rule(rule_pack(rules, include_default_rules), rule_id))
+    """The whole rule (or decision table) as text; UnknownRule (exit 2) when the pack has no such id."""
+    pack = rule_pack(rules, include_default_rules)
+    table = pack.table(rule_id)
+    return render_table(table) if table is not None else render_rule(find_rule(pack, rule_id))
 
 
 def rules_docs(rules: RulesArg = None, include_default_rules: bool = True, reference: bool = False) -> str:

@@ -27,11 +27,12 @@ from ..engine import BACKEND
 from ..errors import EXIT_INVALID_RULES, EXIT_OK, count, did_you_mean
 from ..kinds import PackFacts
 from ..rulepack import PLACEHOLDER, Condition, Group, Location, Problem, Rule, RulePack, load_pack_with_problems
+from ..rulepack import tables as decision
 from ..rulepack.ir import SOURCE_FORMAT
 
 ERROR = "error"
 WARNING = "warning"
-_RULE_PREFIX = re.compile(r"^rule ([a-z0-9][a-z0-9._-]*): ")
+_RULE_PREFIX = re.compile(r"^(?:rule|table) ([a-z0-9][a-z0-9._-]*): ")
 _RULE_QUOTED = re.compile(r'rule id "([^"]+)"')
 
 
@@ -100,6 +101,7 @@ def check_rules(dirs: Iterable[str | Path] = (), include_default: bool = True) -
     pack, problems = load_pack_with_problems(dirs, include_default)
     findings = [_from_problem(problem) for problem in problems]
     findings.extend(lint(pack))
+    findings.extend(table_gaps(pack))
     order = {name: index for index, name in enumerate(pack.files)}
     findings.sort(key=lambda f: (order.get(f.file, -1), f.file, f.line, f.rule, f.message))
     return CheckReport(tuple(dict.fromkeys(findings)), len(pack.rules), pack.files, pack.version)
@@ -392,3 +394,32 @@ def _components(edges: dict[str, list[str]]) -> list[list[str]]:
         if node not in index:
             visit(node)
     return sorted(result)
+
+
+# --- decision tables: the input combinations no row covers ----------------------------------------
+
+GAPS_SHOWN = 10
+
+
+def table_gaps(pack: RulePack) -> list[Finding]:
+    """A warning per single-hit table that leaves input combinations uncovered, listing them.
+
+    Overlaps (unique, any), rows shadowed under first and priority, and cell values outside the
+    vocabulary are the loader's errors already. The domains are the contract's vocabularies, the
+    intervals between the numbers the table names, and the values the pack derives.
+    """
+    derived_values = _derived_values(pack.rules)
+    findings = []
+    for table in pack.tables:
+        if table.hit_policy not in decision.SINGLE_HIT or not table.rows:
+            continue
+        columns, boxes = decision.gaps(table, derived_values)
+        if not boxes:
+            continue
+        shown = [f"  - {decision.describe_box(columns, box, table.location)}" for box in boxes[:GAPS_SHOWN]]
+        more = [f"  ... and {count(len(boxes) - GAPS_SHOWN, 'more gap')}"] if len(boxes) > GAPS_SHOWN else []
+        message = "\n".join(
+            [f"gap ({table.hit_policy}): no row matches {count(len(boxes), 'input combination')}:", *shown, *more]
+        )
+        findings.append(Finding(table.location.file, table.location.line, table.id, WARNING, message))
+    return findings

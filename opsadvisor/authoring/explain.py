@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from ..backend import MISSING, Case, CompiledItems
 from ..engine import BACKEND, built
 from ..facts import Facts, fact_source
 from ..rulepack import Condition, Group, Rule, RulePack
+from ..rulepack.tables import cell_text
 from ..scenario import ScenarioInput, load_scenario, source_of
 from ..text import show_value
 from .catalogue import describe_item, find_rule
@@ -37,6 +38,7 @@ class ConditionCheck:
     held: bool
     facts: dict[str, str]  # fact name -> where it comes from ("$.data.classification", "derived")
     actual: dict[str, Any]  # fact name -> its value, or "missing"
+    cell: str = ""  # for a decision table's row: the column and the cell as written, e.g. "users: >= 500"
 
     def actual_text(self) -> str:
         return "; ".join(f"{name} ({self.facts[name]}) = {show_value(value)}" for name, value in self.actual.items())
@@ -53,6 +55,7 @@ class RuleExplanation:
     matched: dict[str, Any]
     concluded: tuple[str, ...]
     outranked: tuple[str, ...] = ()  # conclusions of a fired rule that a higher-priority rule overrode
+    row: str = ""  # "row 3 of table acme.size" when the rule is a decision table's row
 
     @property
     def failed(self) -> tuple[ConditionCheck, ...]:
@@ -74,10 +77,12 @@ class RuleExplanation:
             "matched": {name: _jsonable(value) for name, value in self.matched.items()},
             "concluded": list(self.concluded),
             "outranked": list(self.outranked),
+            "table_row": self.row or None,
             "first_failed": None
             if first is None
             else {
                 "condition": first.condition,
+                "cell": first.cell or None,
                 "facts": first.facts,
                 "actual": {name: _jsonable(value) for name, value in first.actual.items()},
             },
@@ -146,6 +151,8 @@ def _jsonable(value: Any) -> Any:
 
 def _rule_lines(rule: RuleExplanation, every_condition: bool) -> list[str]:
     out = [f"  {rule.rule} (priority {rule.priority}, {rule.location}): {rule.title}"]
+    if rule.row:
+        out.append(f"    {rule.row}")
     if rule.fired:
         out.append("    fired")
         matched = "; ".join(f"{name} = {show_value(value)}" for name, value in rule.matched.items())
@@ -155,7 +162,7 @@ def _rule_lines(rule: RuleExplanation, every_condition: bool) -> list[str]:
     elif rule.failed:
         first = rule.failed[0]
         out.append(f"    did not fire: {len(rule.failed)} of {len(rule.conditions)} conditions failed")
-        out.append(f"    first failed: {first.condition}")
+        out.append(f"    first failed: {first.condition}" + (f"  (cell {first.cell})" if first.cell else ""))
         out.append(f"    actual:       {first.actual_text()}")
     else:
         out.append("    did not fire, though each condition held on its own")
@@ -215,6 +222,20 @@ def _outranked(rule: Rule, assessment: Assessment) -> tuple[str, ...]:
     return tuple(note for note in notes if note)
 
 
+def _cells(rule: Rule, pack: RulePack) -> tuple[str, dict[Condition, str]]:
+    """For a decision table's row: "row N of table T", and each condition's column and cell as written."""
+    table = pack.table(rule.table) if rule.table else None
+    row = table.row(rule.id) if table else None
+    if row is None:
+        return "", {}
+    cells = {
+        condition: f"{fact}: {cell_text(cell)}"
+        for fact, cell, tests in zip(table.inputs, table.inputs_of(row), row.tests, strict=True)
+        for condition in tests
+    }
+    return f"row {row.number} of table {table.id} ({table.hit_policy})", cells
+
+
 def _explain_rule(
     rule: Rule,
     held: tuple[bool, ...],
@@ -222,8 +243,13 @@ def _explain_rule(
     facts: Facts,
     derived: dict[str, tuple[Any, ...]],
     assessment: Assessment,
+    pack: RulePack,
 ) -> RuleExplanation:
-    checks = tuple(_check(item, ok, facts, derived) for item, ok in zip(rule.when.items, held, strict=True))
+    row, cells = _cells(rule, pack)
+    checks = tuple(
+        replace(_check(item, ok, facts, derived), cell=cells.get(item, "") if isinstance(item, Condition) else "")
+        for item, ok in zip(rule.when.items, held, strict=True)
+    )
     return RuleExplanation(
         rule.id,
         rule.title,
@@ -234,6 +260,7 @@ def _explain_rule(
         _matched(entries),
         entries[0].concluded if entries else (),
         _outranked(rule, assessment) if entries else (),
+        row,
     )
 
 
@@ -267,7 +294,7 @@ def explain(
         by_id = {rule.id: rule for rule in pack.rules}
         ordered = [by_id[rule_id] for rule_id in entries] + [rule for rule in pack.rules if rule.id not in entries]
     explained = tuple(
-        _explain_rule(rule, held[rule.id], entries.get(rule.id, []), facts, result.derived, assessment)
+        _explain_rule(rule, held[rule.id], entries.get(rule.id, []), facts, result.derived, assessment, pack)
         for rule in ordered
     )
     return Explanation(

@@ -101,3 +101,54 @@ def _value_problem(spec: FactSpec | None, kind: str, value: Any) -> str:
     elif not isinstance(value, (str, int, bool)):
         return f"expected text, a number or true/false; found {shown(value)}"
     return ""
+
+
+class _Missing:
+    """A fact the scenario does not give (or a derived fact no rule derived)."""
+
+    def __repr__(self) -> str:
+        return "missing"
+
+
+MISSING: Any = _Missing()
+
+
+def holds(condition: Condition, value: Any) -> bool:
+    """Whether the condition holds for one value of its fact (MISSING: the fact is absent).
+
+    The meaning of each test as the durable_rules backend compiles it (durable_backend._scalar_test,
+    _set_test, _derived_test); a set fact's value is the tuple of its members. Used to enumerate a
+    decision table's input domains without a durable_rules session per combination; a property test
+    (tests/test_tables.py) keeps it in agreement with durable_rules.
+    """
+    test, operand = condition.test, condition.operand
+    if test == "exists":
+        return (value is not MISSING) == operand
+    if value is MISSING:
+        return False
+    if test in _SET_TESTS:
+        return _SET_TESTS[test](set(value), operand)
+    if test in ("at_least", "at_most"):
+        order = FACTS[condition.fact].values
+        position, bound = order.index(value), order.index(operand)
+        return position >= bound if test == "at_least" else position <= bound
+    return _SCALAR_TESTS[test](value, operand)
+
+
+_SCALAR_TESTS = {
+    "equals": lambda value, operand: value == operand,
+    "in": lambda value, operand: value in operand,
+    "not": lambda value, operand: value != operand,
+    "not_in": lambda value, operand: value not in operand,
+    "gt": lambda value, operand: value > operand,
+    "gte": lambda value, operand: value >= operand,
+    "lt": lambda value, operand: value < operand,
+    "lte": lambda value, operand: value <= operand,
+}
+_SET_TESTS = {
+    "contains": lambda members, operand: operand in members,
+    "lacks": lambda members, operand: operand not in members,
+    "contains_any": lambda members, operand: bool(members & set(operand)),
+    "contains_all": lambda members, operand: set(operand) <= members,
+    "empty": lambda members, operand: (not members) == operand,
+}

@@ -18,3 +18,4 @@ class Document:
     conflict_kinds: dict[str, str] = field(default_factory=dict)
     workshop_questions: dict[str, tuple[tuple[str, ...], Location]] = field(default_factory=dict)
     workshop_rules: list[Rule] = field(default_factory=list)
+    tables: list[Any] = field(default_factory=list)  # decision tables (tables.Table); their rows are in `rules`

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from . import yaml_front
+from . import table_front, yaml_front
 from .document import Document
 from .ir import Problems
 
 FrontEnd = Callable[[str, bytes, Problems], Document | None]
 
 FRONT_ENDS: dict[str, FrontEnd] = {suffix: yaml_front.read for suffix in yaml_front.SUFFIXES}
+FRONT_ENDS.update({suffix: table_front.read for suffix in table_front.SUFFIXES})
 
 
 def front_end_for(name: str) -> FrontEnd:

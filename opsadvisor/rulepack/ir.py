@@ -55,6 +55,7 @@ class Group:
 
     mode: str
     items: tuple[Condition | Group, ...]
+    label: str = ""  # what the group means, when a front end made it (a decision table's "no earlier row matches")
 
     def conditions(self) -> Iterable[Condition]:
         for item in self.items:
@@ -62,6 +63,19 @@ class Group:
                 yield from item.conditions()
             else:
                 yield item
+
+    def describe(self) -> str:
+        """The group on one line, e.g. `any of (ambition equals undecided; ambition exists false)`."""
+        if len(self.items) == 1:
+            inner = self.items[0].describe()
+        else:
+            inner = f"{self.mode} of ({'; '.join(item.describe() for item in self.items)})"
+        return f"{self.label}: {inner}" if self.label else inner
+
+
+def describe_items(items: Iterable[Condition | Group]) -> str:
+    """Conditions and groups joined by ' and '."""
+    return " and ".join(item.describe() for item in items)
 
 
 @dataclass(frozen=True)
@@ -115,6 +129,7 @@ class Rule:
     location: Location
     provenance: Provenance = Provenance()
     overrides: Location | None = None
+    table: str = ""  # the decision table whose row this rule is ("" for a rule written as a rule)
 
     @cached_property
     def concluded(self) -> tuple[str, ...]:
@@ -169,6 +184,7 @@ class RulePack:
     # Rules a filter left out (--seed-only): they still name the risks a scenario may accept, so one
     # scenario file is valid whichever rules run.
     left_out: tuple[Rule, ...] = ()
+    tables: tuple[Any, ...] = ()  # the decision tables in effect (rulepack.tables.Table), their rows among `rules`
     # What is built from this pack once (durable_rules rulesets and matchers), freed with the pack.
     # Not an init field, so dataclasses.replace() gives the new pack an empty cache of its own.
     compiled: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
@@ -183,6 +199,10 @@ class RulePack:
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((rule for rule in self.rules if rule.id == rule_id), None)
+
+    def table(self, table_id: str) -> Any:
+        """The decision table with this id, or None."""
+        return next((table for table in self.tables if table.id == table_id), None)
 
 
 def version_parts(version: str) -> tuple[str, str]:

@@ -41,7 +41,7 @@ def _read_layer(path: Path, label: str, problems: Problems) -> _Layer:
         return _Layer(label, [])
     files = sorted(p for p in path.iterdir() if p.suffix in FRONT_ENDS and p.is_file())
     if not files:
-        problems.add(label, "holds no rule files (*.yaml)")
+        problems.add(label, "holds no rule files (*.yaml, or decision tables *.csv, *.xlsx)")
     return _Layer(label, [(f"{label}/{p.name}", p.read_bytes()) for p in files])
 
 
@@ -100,19 +100,37 @@ class _PackBuilder:
         self.workshop: dict[str, tuple[tuple[str, ...], Location]] = {}
         self.workshop_rules: dict[str, Rule] = {}
         self.files: list[tuple[str, bytes]] = []
+        self.tables: dict[str, Any] = {}
 
     def add_layer(self, layer: _Layer) -> None:
         layer_rules: dict[str, Rule] = {}
+        layer_tables: dict[str, Any] = {}
         for name, raw in layer.files:
             self.files.append((name, raw))
             document = front_end_for(name)(name, raw, self.problems)
             if document is not None:
                 self._add_document(document, layer_rules)
+                self._add_tables(document, layer_tables)
+        for table_id, table in layer_tables.items():
+            replaced = self.tables.get(table_id)
+            if replaced is not None:  # a later layer's table replaces the whole table, rows and all
+                for row in replaced.rows:
+                    self.rules.pop(row.rule_id, None)
+            self.tables[table_id] = table
         for rule_id, rule in layer_rules.items():
             previous = self.rules.get(rule_id)
             if previous is not None:
                 rule = replace(rule, overrides=previous.location)
             self.rules[rule_id] = rule
+
+    def _add_tables(self, document: Document, layer_tables: dict[str, Any]) -> None:
+        for table in document.tables:
+            if table.id in layer_tables:
+                self.problems.add(
+                    table.location,
+                    f'duplicate table id "{table.id}" (first defined at {layer_tables[table.id].location})',
+                )
+            layer_tables[table.id] = table
 
     def _add_document(self, document: Document, layer_rules: dict[str, Rule]) -> None:
         for rule in document.rules:
@@ -168,6 +186,7 @@ class _PackBuilder:
             disabled=dict(self.disabled),
             workshop_questions={pid: questions for pid, (questions, _) in self.workshop.items()},
             workshop_rules=workshop_rules,
+            tables=tuple(self.tables.values()),
         )
 
     def _models(self, processes: tuple[Process, ...]) -> dict[str, Model]:

@@ -33,7 +33,7 @@ from .ir import (
 )
 
 SUFFIXES = (".yaml", ".yml")
-FILE_KEYS = ("rules", "disable", "processes", "models", "questions", "conflict_kinds", "workshop")
+FILE_KEYS = ("rules", "tables", "disable", "processes", "models", "questions", "conflict_kinds", "workshop")
 RULE_KEYS = ("id", "title", "rationale", "source", "priority", "when", "then")
 PROCESS_ID = r"^[a-z][a-z0-9_]*$"
 
@@ -67,6 +67,7 @@ def _document(name: str, document: LineDict, problems: Problems) -> Document:
         questions=reader.text_map(document, "questions"),
         conflict_kinds=reader.text_map(document, "conflict_kinds"),
     )
+    _tables(name, document, result, problems)
     section = document.get("workshop")
     if isinstance(section, LineDict):
         unknown_keys(section, ("participants", "questions"), name, problems, "the workshop section")
@@ -75,6 +76,22 @@ def _document(name: str, document: LineDict, problems: Problems) -> Document:
     elif section is not None:
         problems.add(Location(name, document.line_of("workshop")), "workshop must be a mapping")
     return result
+
+
+def _tables(name: str, document: LineDict, result: Document, problems: Problems) -> None:
+    """Hand the file's `tables:` entries to the decision-table front end."""
+    from . import table_front
+
+    items = document.get("tables")
+    if items is None:
+        return
+    if not isinstance(items, LineList):
+        problems.add(Location(name, document.line_of("tables")), "tables must be a list of tables")
+        return
+    for item in items:
+        table = table_front.table_from_yaml(name, item, problems)
+        if table is not None:
+            table_front.add_table(result, table, problems)
 
 
 def unknown_keys(mapping: LineDict, allowed: Iterable[str], file: str, problems: Problems, what: str) -> None:

@@ -1,0 +1,487 @@
+"""Decision tables: the front ends (CSV, XLSX, YAML), hit policies, gaps and overlaps, authoring tools."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, SCENARIOS, run_cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from opsadvisor import api
+from opsadvisor.backend import Case
+from opsadvisor.contract import FACTS
+from opsadvisor.durable_backend import compile_rule
+from opsadvisor.engine import BACKEND
+from opsadvisor.facts import Facts
+from opsadvisor.rulepack import Location, load_pack_with_problems
+from opsadvisor.rulepack.conditions import MISSING, TESTS_BY_KIND, holds, make_condition
+from opsadvisor.rulepack.ir import Problems
+from opsadvisor.rulepack.tables import Table, TableRow, compile_table, engine_operators, gaps
+
+HERE = Location("test", 1)
+
+
+def _no_conclusions(*args: Any) -> tuple[()]:
+    return ()
+
+
+# --- the Python reading of a cell agrees with durable_rules ----------------------------------------
+
+PROBED = ("criticality", "ambition", "data.personal_data", "users", "regulations")
+
+
+def _operand(fact: str, test: str, draw: Any) -> Any:
+    spec = FACTS[fact]
+    if test in ("exists", "empty"):
+        return draw(st.booleans())
+    if spec.kind == "flag":
+        return draw(st.booleans())
+    if spec.kind == "number":
+        return draw(st.integers(0, 12))
+    if test in ("in", "not_in", "contains_any", "contains_all"):
+        return draw(st.lists(st.sampled_from(spec.values), min_size=1, max_size=3, unique=True))
+    return draw(st.sampled_from(spec.values))
+
+
+def _values(fact: str) -> list[Any]:
+    spec = FACTS[fact]
+    if spec.kind == "flag":
+        return [MISSING, True, False]
+    if spec.kind == "number":
+        return [MISSING, *range(15)]
+    if spec.kind == "set":
+        return [MISSING, *(c for size in range(3) for c in itertools.combinations(spec.values, size))]
+    return [MISSING, *spec.values]
+
+
+@st.composite
+def cells(draw: Any) -> tuple[str, list[Any]]:
+    fact = draw(st.sampled_from(PROBED))
+    conditions = []
+    for _ in range(draw(st.integers(1, 4))):
+        test = draw(st.sampled_from(TESTS_BY_KIND[FACTS[fact].kind]))
+        condition = make_condition(fact, test, _operand(fact, test, draw), HERE)
+        if not isinstance(condition, str):
+            conditions.append(condition)
+    return fact, conditions
+
+
+def test_the_python_reading_of_every_single_test_agrees_with_durable_rules() -> None:
+    for fact in PROBED:
+        spec = FACTS[fact]
+        operands: list[Any] = [True, False] if spec.kind in ("flag",) else list(spec.values) or list(range(0, 12, 3))
+        lists = [list(pair) for pair in itertools.combinations(spec.values, 2)][:6]
+        conditions = []
+        for test in TESTS_BY_KIND[spec.kind]:
+            choices = (
+                [True, False]
+                if test in ("exists", "empty")
+                else lists
+                if test.endswith(("in", "_any", "_all"))
+                else operands
+            )
+            conditions += [
+                c for operand in choices if not isinstance(c := make_condition(fact, test, operand, HERE), str)
+            ]
+        compiled = BACKEND.compile_items(conditions)
+        for value in _values(fact):
+            engine = compiled.matches(Case({} if value is MISSING else {fact: value}))
+            assert engine == {i for i, condition in enumerate(conditions) if holds(condition, value)}, (fact, value)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells())
+def test_the_python_reading_of_conditions_agrees_with_durable_rules(drawn: tuple[str, list[Any]]) -> None:
+    fact, conditions = drawn
+    compiled = BACKEND.compile_items(conditions)
+    for value in _values(fact):
+        engine = compiled.matches(Case({} if value is MISSING else {fact: value}))
+        python = {index for index, condition in enumerate(conditions) if holds(condition, value)}
+        assert engine == python, (fact, value, [c.describe() for c in conditions])
+
+
+# --- gaps are exact -------------------------------------------------------------------------------
+
+CELLS = {
+    "criticality": ["-", "low", ">= high", "<= medium", "[medium..high]", "not critical", "low, critical"],
+    "data.personal_data": ["-", "true", "false"],
+    "users": ["-", *(f"{sign} {n}" for sign in (">=", "<", ">", "<=") for n in (0, 3, 7)), "[2..6)", "5"],
+    "regulations": ["-", "sox", "not sox", "contains_any: sox, gdpr", "empty: true", "empty: false"],
+}
+INPUTS = tuple(CELLS)
+
+
+def _table(rows: list[list[str]], policy: str = "collect", inputs: tuple[str, ...] = INPUTS) -> Table:
+    return Table(
+        "t",
+        "T",
+        "why",
+        "",
+        policy,
+        inputs,
+        ("next_step",),
+        tuple(TableRow(n, (*row, f"row {n}"), Location("t.csv", n)) for n, row in enumerate(rows, 1)),
+        HERE,
+    )
+
+
+def _compiled(table: Table) -> tuple[Table, list[Any], Problems]:
+    problems = Problems()
+    compiled, rules = compile_table(table, problems, _no_conclusions)
+    return compiled, rules, problems
+
+
+ROWS = st.lists(st.tuples(*(st.sampled_from(CELLS[fact]) for fact in INPUTS)).map(list), min_size=1, max_size=4)
+REG_VALUES = [(), ("sox",), ("gdpr",), ("sox", "gdpr"), ("dora",)]
+
+
+def _matches(table: Table, row: TableRow, case: tuple[Any, ...]) -> bool:
+    return all(holds(condition, value) for tests, value in zip(row.tests, case, strict=True) for condition in tests)
+
+
+def _atom(column: Any, value: Any) -> int:
+    if column.intervals:
+        return next(
+            i for i, (low, high) in enumerate(column.intervals) if low <= value and (high is None or value < high)
+        )
+    if FACTS[column.fact].is_set:
+        return column.atoms.index(tuple(member for member in column.members if member in value))
+    return column.atoms.index(value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ROWS)
+def test_the_gap_report_is_exact(rows: list[list[str]]) -> None:
+    table, _, problems = _compiled(_table(rows))
+    assert not problems.items
+    columns, boxes = gaps(table, {})
+    domain = [FACTS["criticality"].values, [True, False], range(10), REG_VALUES]
+    for case in itertools.product(*domain):
+        covered = any(_matches(table, row, case) for row in table.rows)
+        atoms = [_atom(column, value) for column, value in zip(columns, case, strict=True)]
+        in_gap = [box for box in boxes if all(atom in part for atom, part in zip(atoms, box, strict=True))]
+        assert len(in_gap) == (0 if covered else 1), (case, rows)  # reported exactly once, when uncovered
+
+
+# --- hit policies, in the engine --------------------------------------------------------------------
+
+
+def _fired(rules: list[Any], values: dict[str, Any]) -> list[str]:
+    result = BACKEND.compile(rules).run(Facts(values, ()))
+    return sorted({firing.rule.id for firing in result.firings})
+
+
+CASES = list(
+    itertools.product(
+        [MISSING, *FACTS["criticality"].values], [MISSING, True, False], [MISSING, *range(9)], [MISSING, *REG_VALUES]
+    )
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ROWS, st.randoms(use_true_random=False))
+def test_under_first_only_the_first_matching_row_fires_in_durable_rules(rows: list[list[str]], random: Any) -> None:
+    table, rules, problems = _compiled(_table(rows, "first"))
+    if problems.items:  # a row that earlier rows shadow, or one too big for the engine, is an error
+        assert all(re.search("can never match|operators in the engine", p.message) for p in problems.items)
+        return
+    matching = {case: [row.rule_id for row in table.rows if _matches(table, row, case)] for case in CASES}
+    overlapping = [case for case, ids in matching.items() if len(ids) > 1]  # where the hit policy matters
+    engine = BACKEND.compile(rules)
+    for case in random.sample(overlapping, min(10, len(overlapping))) + random.sample(CASES, 5):
+        values = {fact: value for fact, value in zip(INPUTS, case, strict=True) if value is not MISSING}
+        fired = sorted({firing.rule.id for firing in engine.run(Facts(values, ())).firings})
+        assert fired == matching[case][:1], (rows, case)
+
+
+def _operators(value: Any) -> int:
+    if isinstance(value, dict):
+        return sum((key in ("$and", "$or")) + _operators(item) for key, item in value.items())
+    if isinstance(value, list):
+        return sum(_operators(item) for item in value)
+    return 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(ROWS)
+def test_the_engine_operator_count_is_durable_backends_and_its_limit_holds(rows: list[list[str]]) -> None:
+    problems = Problems()
+    table = _table(rows, "first")
+    _, rules = compile_table(table, problems, _no_conclusions)
+    for rule in rules:
+        assert engine_operators(rule.when) == _operators(compile_rule(rule)["all"][0])
+    if rules:
+        BACKEND.compile(rules)  # builds: within durable_rules' limit
+
+
+def test_a_row_beyond_the_engines_operator_limit_is_an_error_not_a_crash() -> None:
+    rows = [["-", "-", "-", "empty: true"], ["-", "-", ">= 0", "sox"], ["-", "-", "-", "-"]]
+    _, rules, problems = _compiled(_table(rows, "first"))
+    assert rules == [] and "row 3 needs 18 and/or operators in the engine" in problems.items[0].message
+
+
+def test_unique_rejects_overlapping_rows_and_names_the_cases() -> None:
+    _, rules, problems = _compiled(_table([[">= high", "-", "-", "-"], ["critical", "true", "-", "-"]], "unique"))
+    assert rules == []
+    assert [problem.message for problem in problems.items] == [
+        "table t: rows 1 and 2 both match criticality equals critical and data.personal_data equals true "
+        "(hit policy unique: at most one row may match)"
+    ]
+
+
+def test_any_allows_overlaps_that_conclude_the_same_and_fires_one_row() -> None:
+    rows = [["high", "-", "-", "-"], [">= high", "-", "-", "-"]]
+    table = _table(rows, "any")
+    same = _Steps(["step", "step"])
+    problems = Problems()
+    _, rules = compile_table(table, problems, same)
+    assert not problems.items
+    assert _fired(rules, {"criticality": "high"}) == ["t.1"]
+    assert _fired(rules, {"criticality": "critical"}) == ["t.2"]
+    problems = Problems()
+    compile_table(table, problems, _Steps(["one", "two"]))
+    assert "conclude differently" in problems.items[0].message
+
+
+class _Steps:
+    """A concluder giving each row a next step of its own text."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+
+    def __call__(self, outputs: Any, cells: Any, location: Location, label: str) -> tuple[Any, ...]:
+        from opsadvisor.kinds.next_step import Step
+        from opsadvisor.rulepack import Conclusion
+
+        return (Conclusion("next_step", Step(self.texts[location.line - 1]), location),)
+
+
+def test_priority_fires_the_highest_priority_row_whatever_the_row_order() -> None:
+    table = _table([["-", "-", "-", "-"], [">= high", "-", "-", "-"]], "priority")
+    rows = (table.rows[0], TableRow(2, table.rows[1].cells, table.rows[1].location, priority=500))
+    _, rules, problems = _compiled(Table(**{**table.__dict__, "rows": rows}))
+    assert not problems.items
+    assert _fired(rules, {"criticality": "critical"}) == ["t.2"]
+    assert _fired(rules, {"criticality": "low"}) == ["t.1"]
+    assert _fired(rules, {}) == ["t.1"]  # a missing fact: only the row that asks nothing of it
+
+
+def test_collect_fires_every_matching_row() -> None:
+    _, rules, _ = _compiled(_table([[">= high", "-", "-", "-"], ["-", "true", "-", "-"]], "collect"))
+    assert _fired(rules, {"criticality": "high", "data.personal_data": True}) == ["t.1", "t.2"]
+
+
+def test_first_reports_a_row_earlier_rows_shadow() -> None:
+    _, _, problems = _compiled(_table([["-", "-", "-", "-"], ["low", "-", "-", "-"]], "first"))
+    assert problems.items[0].message == (
+        "table t: row 2 can never match: rows 1 before it cover every case it covers (hit policy first)"
+    )
+
+
+def test_a_derived_fact_must_be_tested_alike_or_apart_in_a_single_hit_table() -> None:
+    table = _table([["business", "-"], ["business, mixed", "true"]], "first", ("operated_by", "data.personal_data"))
+    _, _, problems = _compiled(table)
+    assert "test the derived fact operated_by with values that partly meet" in problems.items[0].message
+
+
+# --- files: CSV, XLSX and YAML tables in a rules folder, end to end -----------------------------------
+
+SIZE_CSV = """table,acme.size
+title,How big a service is
+rationale,Users and criticality make a service big.
+hit_policy,first
+priority,300
+input,input,output,row
+users,criticality,derive.size,id
+>= 500,>= high,big,
+>= 500,-,medium,acme.size-medium
+-,-,small,
+"""
+SIZE_STEPS_CSV = """table,acme.size-steps
+title,What a service of each size needs
+rationale,Chained from acme.size.
+input,output
+size,next_step
+big,Plan the capacity of {service.name} ({size}).
+"medium, small",Check the capacity of {service.name} once a year.
+"""
+
+
+@pytest.fixture
+def table_rules(tmp_path: Path) -> Path:
+    """A rules folder with a CSV table and an XLSX table (converted from CSV) that chains from it."""
+    folder = tmp_path / "acme"
+    folder.mkdir()
+    (folder / "size.csv").write_text(SIZE_CSV, encoding="utf-8")
+    steps = tmp_path / "steps.csv"
+    steps.write_text(SIZE_STEPS_CSV, encoding="utf-8")
+    converted = run_cli("rules", "table", "convert", str(steps), "--to", "xlsx", "-o", str(folder / "steps.xlsx"))
+    assert converted.exit_code == 0, converted.output
+    return folder
+
+
+def _assess(folder: Path, scenario: dict[str, Any]) -> dict[str, Any]:
+    document = {"service": {"id": "svc", "name": "Svc"}, **scenario}
+    result = run_cli("assess", "-", "--rules", str(folder), "--format", "json", input=json.dumps(document))
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_a_csv_and_an_xlsx_table_are_assessed_and_chain(table_rules: Path) -> None:
+    report = _assess(table_rules, {"users": 900, "criticality": "low"})
+    steps = {step["rule"]: step["step"] for step in report["next_steps"]}
+    assert steps["acme.size-steps.2"] == "Check the capacity of Svc once a year."
+    fired = [entry["rule"] for entry in report["trace"]]
+    assert "acme.size-medium" in fired and "acme.size.1" not in fired and "acme.size.3" not in fired
+    big = _assess(table_rules, {"users": 900, "criticality": "critical"})
+    assert {s["rule"]: s["step"] for s in big["next_steps"]}["acme.size-steps.1"] == "Plan the capacity of Svc (big)."
+
+
+def test_a_table_error_names_the_file_and_row(tmp_path: Path) -> None:
+    (tmp_path / "bad.csv").write_text(SIZE_CSV.replace(">= high", ">= hihg"), encoding="utf-8")
+    result = run_cli("assess", str(SCENARIOS / "payroll-it-operated.json"), "--rules", str(tmp_path))
+    assert result.exit_code == 4
+    assert f"{tmp_path}/bad.csv:8: table acme.size: row 1: criticality at_least: 'hihg' is not a value" in result.output
+    assert 'did you mean "high"?' in result.output
+
+
+def test_rules_check_reports_a_gap_and_an_overlap(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text(
+        "table,acme.t\ntitle,T\nrationale,R\ninput,input,output\ncriticality,users,next_step\n"
+        ">= high,-,A\ncritical,>= 500,B\nlow,< 500,C\n",
+        encoding="utf-8",
+    )
+    result = run_cli("rules", "check", str(tmp_path))
+    assert result.exit_code == 4
+    lines = result.output.splitlines()
+    assert lines[:4] == [
+        f"{tmp_path}/t.csv:1: warning [acme.t]: gap (unique): no row matches 2 input combinations:",
+        "  - criticality equals low and users gte 500",
+        "  - criticality equals medium",
+        f"{tmp_path}/t.csv:7: error [acme.t]: rows 1 and 2 both match criticality equals critical and users gte 500 "
+        "(hit policy unique: at most one row may match)",
+    ]
+
+
+def test_explain_show_docs_and_coverage_know_tables(table_rules: Path, tmp_path: Path) -> None:
+    scenario = json.dumps({"service": {"id": "svc", "name": "Svc"}, "users": 900, "criticality": "low"})
+    explained = run_cli("explain", "-", "--rules", str(table_rules), "--rule", "acme.size.1", input=scenario)
+    assert "    row 1 of table acme.size (first)" in explained.output
+    assert "    first failed: criticality at_least high  (cell criticality: >= high)" in explained.output
+    shown = run_cli("rules", "show", "acme.size", "--rules", str(table_rules)).output
+    assert "hit policy first · 3 rows · priority 300" in shown and "acme.size-medium" in shown
+    docs = run_cli("rules", "docs", "--rules", str(table_rules)).output
+    assert "## Decision tables" in docs and "| 2   | &gt;= 500 | -" in docs
+    assert "### `acme.size.1`" not in docs  # rows are shown in their table, not one by one
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "cases:\n  - name: big\n    scenario: {users: 900, criticality: high}\n    expect: {fired: [acme.size.1]}\n"
+    )
+    tested = run_cli("rules", "test", str(cases), "--rules", str(table_rules), "--coverage")
+    assert "  not fired: acme.size-medium  (" in tested.output and "  not fired: acme.size.1 " not in tested.output
+
+
+# --- convert: round trips -----------------------------------------------------------------------------------
+
+
+def _meaning(path: Path) -> list[tuple[str, str, tuple[str, ...]]]:
+    pack, problems = load_pack_with_problems([path])
+    assert not problems
+    return [(rule.id, rule.when.describe(), rule.concluded) for rule in pack.rules if rule.table]
+
+
+def test_convert_round_trips_csv_xlsx_yaml(table_rules: Path, tmp_path: Path) -> None:
+    source = table_rules / "size.csv"
+    forms = {}
+    for form in ("yaml", "xlsx", "csv"):
+        folder = tmp_path / form
+        folder.mkdir()
+        previous = forms.get("yaml", source) if form != "yaml" else source
+        target = folder / f"size.{form}"
+        assert api.convert_table(previous, form, target) == f"{target}: written (acme.size)"
+        forms[form] = target
+    assert forms["csv"].read_text(encoding="utf-8") == SIZE_CSV
+    expected = _meaning(source)
+    for form, target in forms.items():
+        assert _meaning(target) == expected, form
+
+
+def test_convert_refuses_what_it_cannot_do(tmp_path: Path) -> None:
+    rules = tmp_path / "two.yaml"
+    rules.write_text(
+        "tables:\n"
+        + "".join(
+            f"  - {{id: t{n}, title: T, rationale: R, inputs: [criticality], outputs: [next_step], rows: [[low, x]]}}\n"
+            for n in (1, 2)
+        ),
+        encoding="utf-8",
+    )
+    result = run_cli("rules", "table", "convert", str(rules), "--to", "csv")
+    assert result.exit_code == 2
+    assert "a CSV file holds one table; choose one with --table (t1, t2)" in result.output
+    assert run_cli("rules", "table", "convert", str(rules), "--to", "csv", "--table", "t2").exit_code == 0
+    assert (tmp_path / "two.csv").read_text(encoding="utf-8").startswith("table,t2\n")
+
+
+# --- the guide's chapter runs as written ----------------------------------------------------------------------
+
+
+def _console_blocks(chapter: str) -> list[tuple[str, list[str]]]:
+    blocks = re.findall(r"```console\n(.*?)```", chapter, re.S)
+    result = []
+    for block in blocks:
+        lines = block.splitlines()
+        starts = [i for i, line in enumerate(lines) if line.startswith("$ opsadvisor ")]
+        for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
+            result.append((lines[start][len("$ opsadvisor ") :], lines[start + 1 : end]))
+    return result
+
+
+def _normal(text: str) -> str:
+    """Counts and hashes that depend on the bundled pack in effect."""
+    return re.sub(r"sha256:[0-9a-f]+", "sha256:...", re.sub(r"\(\d+ rules in \d+ files\)", "(N rules)", text))
+
+
+def test_the_decision_tables_chapter_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    guide = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    chapter = guide[guide.index("## Decision tables") : guide.index("## Reference")]
+    monkeypatch.chdir(ROOT)
+    blocks = _console_blocks(chapter)
+    assert len(blocks) == 5
+    for command, expected in blocks:
+        args = shlex.split(command)
+        if args[:2] == ["rules", "table"]:  # writes files: into a temporary folder
+            args = [str(tmp_path / arg) if arg.startswith("vendor-review") else arg for arg in args]
+            expected = [str(tmp_path / line) for line in expected]
+        result = run_cli(*args)
+        assert _normal(result.output).splitlines() == _normal("\n".join(expected)).splitlines(), command
+    yaml_example = re.search(r"In a YAML rule file the same table is:\n\n```yaml\n(.*?)```", chapter, re.S).group(1)
+    (tmp_path / "yaml-tables").mkdir()
+    (tmp_path / "yaml-tables" / "vendor.yaml").write_text(yaml_example, encoding="utf-8")
+    assert "acme.no-vendor" in [rule_id for rule_id, _, _ in _meaning(tmp_path / "yaml-tables")]
+
+
+# --- the default pack's table-shaped families, as tables, assess every scenario the same -------------
+
+
+def _without_locations(report: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in report.items() if key != "rules_version"}
+
+
+def test_the_default_families_written_as_tables_assess_every_scenario_the_same() -> None:
+    families = ROOT / "tests" / "tables"
+    pack, problems = load_pack_with_problems([families])
+    assert not problems
+    replaced = {rule.id for rule in pack.rules if rule.table}
+    assert len(replaced) == 4 and all(rule.overrides for rule in pack.rules if rule.table)
+    for scenario in sorted(SCENARIOS.glob("*.json")):
+        base = api.assess(scenario).to_dict()
+        tables = api.assess(scenario, rules=pack).to_dict()
+        assert _without_locations(tables) == _without_locations(base), scenario.name
