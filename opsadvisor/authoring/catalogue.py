@@ -29,6 +29,7 @@ from ..contract import (
     SEVERITIES,
     UNDECIDED,
 )
+from ..effective import CELL_PREFIX, system_facts
 from ..errors import EXIT_USAGE, OpsAdvisorError, count, did_you_mean
 from ..files import atomic_write
 from ..rulepack import (
@@ -49,6 +50,7 @@ from ..rulepack.ir import PRACTICE, SEED, SOURCE_EXAMPLE, SOURCE_FORMS
 from ..rulepack.table_front import TABLE_KEYS
 from ..rulepack.tables import HIT_POLICIES, ROW_SETTINGS, Table, cell_text
 from ..text import escape_markdown as escape
+from ..text import show_value
 
 # --- the catalogue --------------------------------------------------------------------------------
 
@@ -352,6 +354,24 @@ def _derived_rows(pack: RulePack) -> list[list[str]]:
     return [[f"`{name}`", ", ".join(f"`{v}`" for v in sorted(values[name]))] for name in sorted(values)]
 
 
+def _system_rows(pack: RulePack) -> list[list[str]]:
+    """The effective model's facts, one row per process for the cells (`accountable.<process>.*`)."""
+    facts = system_facts(pack.processes)
+    rows = [
+        [
+            "`accountable.<process>.application`, `.interface`",
+            ", ".join(f"`{v}`" for v in INTERFACE_CELLS),
+            "who is accountable for the process in the effective matrix (the model's cells, the rules' "
+            "settings and the recorded decisions)",
+        ]
+    ]
+    for name, (values, meaning) in facts.items():
+        if not name.startswith(CELL_PREFIX):
+            shown_values = ", ".join(f"`{show_value(v)}`" for v in values) or "a number or text"
+            rows.append([f"`{name}`", shown_values, meaning])
+    return rows
+
+
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
     return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
 
@@ -391,6 +411,13 @@ def render_reference(pack: RulePack) -> str:
         "### Derived facts of the default pack",
         "",
         _table(["derived fact", "values the default rules derive"], _derived_rows(pack)),
+        "",
+        "### Facts of the effective operating model",
+        "",
+        "Asserted once the model and the matrix are settled (the second stage of a run); tested like derived "
+        "facts, by rules that may not conclude `recommend` or `accountability` themselves.",
+        "",
+        _table(["fact", "values", "meaning"], _system_rows(pack)),
         "",
         "### Conclusion kinds",
         "",
