@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .assessment import Assessment, Settling, build_assessment
+from .assessment import AsOf, Assessment, DateArg, Settling, build_assessment
 from .contract import Record, scenario_spec
 from .effective import stage_two
 from .engine import Engine, EngineResult, built
@@ -25,24 +25,26 @@ class Assessor:
 
     def __init__(self, pack: RulePack) -> None:
         self.pack = pack
-        self.spec: Record = scenario_spec(pack.process_ids, pack.risk_ids)
+        self.spec: Record = scenario_spec(pack.process_ids, pack.risk_ids, pack.role_ids)
         self.engine = Engine(pack)
 
     def parse(self, document: Any, source: str) -> Scenario:
         return parse_scenario(document, source, self.spec)
 
-    def run(self, scenario: Scenario) -> tuple[Facts, EngineResult]:
+    def run(self, scenario: Scenario, as_of: AsOf) -> tuple[Facts, EngineResult]:
         """The service's facts and what the rules made of them, both stages (see effective.py)."""
         facts = build_facts(scenario)
-        second = stage_two(lambda partial: Settling(scenario, facts, partial, self.pack), self.pack)
+        second = stage_two(lambda partial: Settling(scenario, facts, partial, self.pack, as_of), self.pack)
         return facts, self.engine.run(facts, second)
 
-    def assess_scenario(self, scenario: Scenario) -> Assessment:
-        facts, result = self.run(scenario)
-        return build_assessment(scenario, facts, result, self.pack)
+    def assess_scenario(self, scenario: Scenario, as_of: DateArg = None) -> Assessment:
+        """Assess a Scenario; risk acceptances are evaluated on `as_of` (default: today)."""
+        when = AsOf.of(as_of)
+        facts, result = self.run(scenario, when)
+        return build_assessment(scenario, facts, result, self.pack, when)
 
-    def assess_document(self, document: Any, source: str = "<scenario>") -> Assessment:
-        return self.assess_scenario(self.parse(document, source))
+    def assess_document(self, document: Any, source: str = "<scenario>", as_of: DateArg = None) -> Assessment:
+        return self.assess_scenario(self.parse(document, source), as_of)
 
 
 def assessor_for(pack: RulePack) -> Assessor:
@@ -75,19 +77,21 @@ def assess(
     scenario: ScenarioInput,
     rules: RulesArg = None,
     include_default_rules: bool = True,
+    as_of: DateArg = None,
 ) -> Assessment:
     """Assess one service: a scenario file path ("-" reads stdin), a decoded scenario document, or a Scenario.
 
-    Raises ScenarioError (exit 3) for invalid input and RulesError (exit 4) for a broken pack.
+    Risk acceptances are evaluated on `as_of` (a date or YYYY-MM-DD; default: today, and the report says
+    so). Raises ScenarioError (exit 3) for invalid input and RulesError (exit 4) for a broken pack.
     """
     assessor = assessor_for(rule_pack(rules, include_default_rules))
-    return assessor.assess_scenario(load_scenario(scenario, assessor.spec))
+    return assessor.assess_scenario(load_scenario(scenario, assessor.spec), as_of)
 
 
 def schema(rules: RulesArg = None) -> dict[str, Any]:
     """The scenario contract as JSON Schema (process and risk ids from the pack in effect)."""
     pack = rule_pack(rules)
-    document = json_schema(scenario_spec(pack.process_ids, pack.risk_ids))
+    document = json_schema(scenario_spec(pack.process_ids, pack.risk_ids, pack.role_ids))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "opsadvisor scenario (contract v1)",

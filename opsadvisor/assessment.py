@@ -8,8 +8,9 @@ keeps the parts together.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import kinds
@@ -51,6 +52,26 @@ class TraceEntry:
     concluded: tuple[str, ...]
 
 
+DateArg = str | datetime.date | None
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The date risk acceptances are evaluated on, and whether it was given or is today's."""
+
+    date: str  # YYYY-MM-DD
+    given: bool
+
+    @classmethod
+    def of(cls, value: DateArg) -> AsOf:
+        if value is None:
+            return cls(datetime.date.today().isoformat(), False)
+        return cls(value.isoformat() if isinstance(value, datetime.date) else value, True)
+
+    def __str__(self) -> str:
+        return self.date if self.given else f"{self.date} (today)"
+
+
 @dataclass(frozen=True)
 class Assessment:
     """One service's assessment: a part per conclusion kind (kinds.parts() order), and the trace."""
@@ -60,6 +81,7 @@ class Assessment:
     parts: Mapping[str, Any]
     trace: tuple[TraceEntry, ...]
     rules_version: str
+    as_of: AsOf = field(default_factory=lambda: AsOf.of(None))
 
     def part(self, key: str) -> Any:
         return self.parts[key]
@@ -120,6 +142,7 @@ class Assessment:
                 }
                 for entry in self.trace
             ],
+            "as_of": self.as_of.date,
             "rules_version": self.rules_version,
         }
 
@@ -146,10 +169,11 @@ class Made:
 class Settling:
     """What a kind sees while it builds its part: what fired, the service, the pack and the parts built so far."""
 
-    def __init__(self, scenario: Scenario, facts: Facts, result: EngineResult, pack: RulePack) -> None:
+    def __init__(self, scenario: Scenario, facts: Facts, result: EngineResult, pack: RulePack, as_of: AsOf) -> None:
         self.scenario = scenario
         self.facts = facts
         self.pack = pack
+        self.as_of = as_of.date  # acceptances are evaluated on this day (YYYY-MM-DD)
         self.text = _Interpolator(scenario, facts, result)
         self.parts: dict[str, Any] = {}
         self._made = _conclusions(result.firings)
@@ -159,8 +183,8 @@ class Settling:
         return self._made.get(kind, [])
 
 
-def build_assessment(scenario: Scenario, facts: Facts, result: EngineResult, pack: RulePack) -> Assessment:
-    settling = Settling(scenario, facts, result, pack)
+def build_assessment(scenario: Scenario, facts: Facts, result: EngineResult, pack: RulePack, as_of: AsOf) -> Assessment:
+    settling = Settling(scenario, facts, result, pack, as_of)
     for kind in kinds.parts():
         settling.parts[kind.part] = kind.build(settling)  # type: ignore[index]
     return Assessment(
@@ -169,6 +193,7 @@ def build_assessment(scenario: Scenario, facts: Facts, result: EngineResult, pac
         parts=settling.parts,
         trace=tuple(_trace_entry(firing) for firing in result.firings),
         rules_version=pack.version,
+        as_of=as_of,
     )
 
 

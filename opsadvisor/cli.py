@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import sys
@@ -64,6 +65,15 @@ def _keep_seed_only(context: click.Context, _: click.Parameter, value: bool) -> 
     context.meta[SEED_ONLY] = value
 
 
+def as_of_option(command: F) -> F:
+    """--as-of DATE: evaluate risk acceptances (and their review dates) on that day, for reproducible reports."""
+    return click.option(
+        "--as-of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="Evaluate risk acceptances on this day, YYYY-MM-DD (default: today; the report says which).",
+    )(command)
+
+
 def rules_options(command: F) -> F:
     """The layer options and --seed-only, which selected_pack reads from the context (so that the
     commands' signatures need not carry it)."""
@@ -101,6 +111,7 @@ def main() -> None:
     multiple=True,
     help="Exit 1 when the assessment has a conflict, or a risk nobody has accepted.",
 )
+@as_of_option
 @rules_options
 @reports_errors
 def assess(
@@ -108,12 +119,13 @@ def assess(
     output_format: str,
     explain: bool,
     fail_on: tuple[str, ...],
+    as_of: datetime.datetime | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
     """Assess one service described by a SCENARIO file (JSON; '-' reads stdin)."""
     pack = selected_pack(rules_dirs, no_default_rules)
-    assessment = api.assess(scenario, rules=pack)
+    assessment = api.assess(scenario, rules=pack, as_of=as_of.date() if as_of else None)
     click.echo(ASSESSMENT.render(output_format, assessment, explain=explain), nl=False)
     if ("conflict" in fail_on and assessment.conflicts) or ("risk" in fail_on and assessment.pending_risks):
         sys.exit(EXIT_FINDINGS)
@@ -214,15 +226,21 @@ def _interview(asker: Asker, output: Path | None, start: Path | None, yes: bool,
     type=click.Choice(WORKSHOP.names),
     help="markdown (default), or html (self-contained); -o *.html implies html.",
 )
+@as_of_option
 @rules_options
 @reports_errors
 def workshop(
-    scenario: Path, output: Path | None, output_format: str | None, rules_dirs: tuple[str, ...], no_default_rules: bool
+    scenario: Path,
+    output: Path | None,
+    output_format: str | None,
+    as_of: datetime.datetime | None,
+    rules_dirs: tuple[str, ...],
+    no_default_rules: bool,
 ) -> None:
     """The Support Model Design Workshop pack for a SCENARIO file."""
     pack = selected_pack(rules_dirs, no_default_rules)
     output_format = output_format or WORKSHOP.for_path(output) or WORKSHOP.default
-    text = api.workshop(scenario, rules=pack, output_format=output_format)
+    text = api.workshop(scenario, rules=pack, output_format=output_format, as_of=as_of.date() if as_of else None)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -258,23 +276,27 @@ def decide(
 @main.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.argument("risk_id")
-@click.option("--by", "accepted_by", required=True, help="Who accepted the risk (a role or a name).")
+@click.option("--role", required=True, help="The accepting role, a role id of the rule pack (e.g. business_owner).")
+@click.option("--name", required=True, help="Who accepted, in that role.")
 @click.option("--date", help="When, as YYYY-MM-DD (default: today).")
+@click.option("--review-by", help="When to review the acceptance, YYYY-MM-DD (default: from the pack, by severity).")
 @rules_options
 @reports_errors
 def accept(
     scenario: Path,
     risk_id: str,
-    accepted_by: str,
+    role: str,
+    name: str,
     date: str | None,
+    review_by: str | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
-    """Record in the SCENARIO file that a stakeholder accepted the risk RISK_ID."""
+    """Record in the SCENARIO file that a role accepted the risk RISK_ID (one of the roles it names)."""
     from .dialogue.record import describe_acceptance
 
     pack = selected_pack(rules_dirs, no_default_rules)
-    recorded = api.accept(scenario, risk_id, accepted_by, date, rules=pack)
+    recorded = api.accept(scenario, risk_id, role, name, date, review_by, rules=pack)
     for line in describe_acceptance(recorded, risk_id):
         click.echo(line)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 AMBITIONS = ("it_operated", "business_operated", "mixed", "undecided")
-HOSTING = ("saas", "vendor_hosted", "on_premise", "cloud")
+HOSTING = ("saas", "vendor_hosted", "on_premise", "cloud", "low_code_platform")
 CONTRACT_OWNERS = ("it", "business", "none", "not_applicable")  # not_applicable: built in house, no third party
 IT_ELEMENTS_OWNERS = ("it", "business", "none")
 CURRENT_OPERATORS = ("it_ops", "business", "vendor", "mixed", "new")
@@ -25,6 +25,8 @@ CRITICALITIES = ("low", "medium", "high", "critical")
 CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
 REGULATIONS = ("gdpr", "sox", "dora", "nis2", "hipaa", "pci_dss")
 LIFECYCLES = ("pilot", "scaling", "mature", "retiring")
+SUPPORT_HOURS = ("business_hours", "extended_hours", "24x7")  # ordered: each covers more of the week
+LOW_CODE_TIERS = ("personal", "team", "business_important", "mission_critical")
 CAPABILITIES = (
     "support_desk",
     "vendor_management",
@@ -104,9 +106,20 @@ class MapOf:
 Spec = Text | Choice | Flag | Count | Date | ListOf | Record | MapOf
 
 
-# A spec that depends on the rule pack in effect: (process ids, risk ids) -> spec node.
-PackSpec = Callable[[tuple[str, ...], tuple[str, ...]], Spec]
+# A spec that depends on the rule pack in effect: (process ids, risk ids, role ids) -> spec node.
+PackSpec = Callable[[tuple[str, ...], tuple[str, ...], tuple[str, ...]], Spec]
 FactValue = str | bool | int | tuple[str, ...]
+ValueOf = Callable[[str], Any]  # a service's value by dotted path (None when missing)
+
+
+def get_path(document: Mapping[str, Any], path: str, missing: Any = None) -> Any:
+    """The value at a dotted path of a document, or `missing` when any part is absent."""
+    node: Any = document
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return missing
+        node = node[part]
+    return node
 
 
 # --- the typed records a scenario holds ---------------------------------------------------------
@@ -121,9 +134,15 @@ class Integration:
 
 @dataclass(frozen=True)
 class AcceptedRisk:
+    """One acceptance of a risk: by a role of the rule pack and a named person (`role`, `name`), dated and
+    with a review date; or, in scenarios written before roles, by free text (`accepted_by`)."""
+
     risk: str
-    accepted_by: str
+    accepted_by: str | None
     date: str | None
+    role: str | None = None
+    name: str | None = None
+    review_by: str | None = None
 
 
 # --- the facts a rule may test -----------------------------------------------------------------
@@ -186,16 +205,22 @@ class Field:
     facts: tuple[FactSpec, ...] = ()
     listed: int = 0
     asked: int | None = None
-    ask_if: Callable[[Mapping[str, Any]], bool] | None = None
+    ask_if: Callable[[ValueOf], bool] | None = None
     question: str = ""
 
-    def node(self, process_ids: tuple[str, ...] = (), risk_ids: tuple[str, ...] = ()) -> Spec:
-        """The field's spec node for a rule pack's process and risk ids."""
-        return self.spec(process_ids, risk_ids) if callable(self.spec) else self.spec
+    def node(
+        self, process_ids: tuple[str, ...] = (), risk_ids: tuple[str, ...] = (), role_ids: tuple[str, ...] = ()
+    ) -> Spec:
+        """The field's spec node for a rule pack's process, risk and role ids."""
+        return self.spec(process_ids, risk_ids, role_ids) if callable(self.spec) else self.spec
+
+    def applies(self, value_of: ValueOf) -> bool:
+        """Whether the field matters for a service (its `ask_if`), given the service's values by path."""
+        return self.ask_if is None or self.ask_if(value_of)
 
     def asks(self, document: Mapping[str, Any]) -> bool:
         """Whether the dialogue asks this field of a document (all its earlier answers known)."""
-        return self.asked is not None and (self.ask_if is None or self.ask_if(document))
+        return self.asked is not None and self.applies(lambda path: get_path(document, path))
 
 
 def _integrations(items: list[dict[str, Any]]) -> tuple[Integration, ...]:
@@ -203,7 +228,17 @@ def _integrations(items: list[dict[str, Any]]) -> tuple[Integration, ...]:
 
 
 def _acceptances(items: list[dict[str, Any]]) -> tuple[AcceptedRisk, ...]:
-    return tuple(AcceptedRisk(item["risk"], item["accepted_by"], item.get("date")) for item in items)
+    return tuple(
+        AcceptedRisk(
+            item["risk"],
+            item.get("accepted_by"),
+            item.get("date"),
+            item.get("role"),
+            item.get("name"),
+            item.get("review_by"),
+        )
+        for item in items
+    )
 
 
 def _decisions(value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -211,7 +246,7 @@ def _decisions(value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     return {process: dict(cells) for process, cells in value.items()}
 
 
-def _decision_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...]) -> Spec:
+def _decision_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...], role_ids: tuple[str, ...]) -> Spec:
     """A decision record: the accountable party per column, and who performs the daily work."""
     return MapOf(
         process_ids,
@@ -225,20 +260,59 @@ def _decision_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...]) -> S
     )
 
 
-def _acceptance_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...]) -> Spec:
+def _acceptance_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...], role_ids: tuple[str, ...]) -> Spec:
+    """An acceptance: the risk, the accepting role and person, the date and the review date (`opsadvisor
+    accept` writes them); `accepted_by` is the free-text form of scenarios written before roles."""
     return ListOf(
         Record(
-            {"risk": Choice(risk_ids), "accepted_by": Text(non_empty=True, max_length=200), "date": Date()},
-            required=("risk", "accepted_by"),
+            {
+                "risk": Choice(risk_ids),
+                "role": Choice(role_ids),
+                "name": Text(non_empty=True, max_length=200),
+                "accepted_by": Text(non_empty=True, max_length=200),
+                "date": Date(),
+                "review_by": Date(),
+            },
+            required=("risk",),
         )
     )
 
 
-def _business_ambition(document: Mapping[str, Any]) -> bool:
+def _high_criticality(value_of: ValueOf) -> bool:
+    """Support hours matter for a service the business depends on (practice: ITIL service level management)."""
+    return value_of("criticality") in ("high", "critical")
+
+
+def _vendor_and_high_criticality(value_of: ValueOf) -> bool:
+    return _high_criticality(value_of) and value_of("vendor_run") is True
+
+
+def _low_code(value_of: ValueOf) -> bool:
+    return value_of("hosting") == "low_code_platform"
+
+
+def _flags(record: str, listed: int, *flags: tuple[str, str, str]) -> tuple[Field, ...]:
+    """Yes/no fields of one record (`record.name`), each a flag fact. The interview does not ask them: a
+    rule that needs one raises it as an open question (`question:`), so they are asked only where they matter."""
+    return tuple(
+        Field(
+            f"{record}.{name}",
+            Flag(),
+            f"{record}_{name}",
+            True,
+            facts=(FactSpec(f"{record}.{name}", "flag", description),),
+            listed=listed + index,
+            question=question,
+        )
+        for index, (name, description, question) in enumerate(flags)
+    )
+
+
+def _business_ambition(value_of: ValueOf) -> bool:
     """Expected benefits are asked when the business is to operate (part of) the service (seed:
     "When the aspiration ... is to be business operated, make the expected benefits from this
     approach explicit and explore if these expectations can be validated")."""
-    return document.get("ambition") in ("business_operated", "mixed")
+    return value_of("ambition") in ("business_operated", "mixed")
 
 
 _NAME = Text(non_empty=True, max_length=200)
@@ -476,10 +550,187 @@ FIELDS: tuple[Field, ...] = (
         "validated?",
     ),
     Field(
+        "service_hours",
+        Choice(SUPPORT_HOURS),
+        "service_hours",
+        "extended_hours",
+        facts=(FactSpec("service_hours", "ordered", "the hours the service is promised to its users", SUPPORT_HOURS),),
+        listed=140,
+        asked=170,
+        ask_if=_high_criticality,
+        question="During which hours must the service be supported - business hours, extended hours or 24x7?",
+    ),
+    Field(
+        "vendor_support_hours",
+        Choice(SUPPORT_HOURS),
+        "vendor_support_hours",
+        "business_hours",
+        facts=(
+            FactSpec("vendor_support_hours", "ordered", "the hours the vendor's support desk covers", SUPPORT_HOURS),
+        ),
+        listed=141,
+        asked=171,
+        ask_if=_vendor_and_high_criticality,
+        question="During which hours does the vendor's support desk answer - business hours, extended hours or 24x7?",
+    ),
+    *_flags(
+        "dora",
+        150,
+        (
+            "critical_function",
+            "the service supports a critical or important function (DORA Art. 3(22))",
+            "Does the service support a critical or important function under DORA?",
+        ),
+        (
+            "register_entry",
+            "the service's contract is in the DORA register of information (Art. 28(3))",
+            "Is the service's ICT contract in the DORA register of information?",
+        ),
+        (
+            "exit_strategy",
+            "an exit strategy exists for the service (DORA Art. 28(8))",
+            "Is there a tested exit strategy for the service?",
+        ),
+        (
+            "contract_clauses",
+            "the contract holds the DORA Art. 30 clauses",
+            "Does the contract hold the key contractual provisions of DORA Art. 30?",
+        ),
+    ),
+    *_flags(
+        "sox",
+        160,
+        (
+            "soc1_report",
+            "the vendor provides a SOC 1 Type 2 report (SSAE 18 / ISAE 3402)",
+            "Does the vendor provide a SOC 1 Type 2 report on its controls?",
+        ),
+        (
+            "key_controls_owner",
+            "someone is named as owner of the service's key controls",
+            "Is someone named as owner of the service's key SOX controls?",
+        ),
+        (
+            "cuecs_owned",
+            "the complementary user entity controls of the SOC 1 report are owned",
+            "Are the complementary user entity controls of the vendor's SOC 1 report owned by someone?",
+        ),
+    ),
+    *_flags(
+        "gdpr",
+        170,
+        (
+            "dpa",
+            "a data processing agreement with the vendor is in place (GDPR Art. 28(3))",
+            "Is a data processing agreement (GDPR Art. 28) in place with the vendor?",
+        ),
+        (
+            "processing_record",
+            "the processing is in the record of processing activities (GDPR Art. 30)",
+            "Is the processing in the record of processing activities (GDPR Art. 30)?",
+        ),
+        (
+            "high_risk",
+            "the processing is likely high risk: large scale, special categories or monitoring (Art. 35)",
+            "Is the processing large scale, of special categories, or systematic monitoring?",
+        ),
+        (
+            "dpia",
+            "a data protection impact assessment was made (GDPR Art. 35)",
+            "Was a data protection impact assessment made?",
+        ),
+        (
+            "transfers_outside_eea",
+            "personal data goes outside the EEA (GDPR Chapter V)",
+            "Does personal data go outside the EEA?",
+        ),
+        (
+            "transfer_safeguards",
+            "the transfers outside the EEA have safeguards (adequacy or SCCs, Art. 45-46)",
+            "Are those transfers covered by an adequacy decision or standard contractual clauses?",
+        ),
+    ),
+    *_flags(
+        "security",
+        180,
+        (
+            "sso_mfa",
+            "users sign in with single sign-on and multi-factor authentication",
+            "Do users sign in with single sign-on and multi-factor authentication?",
+        ),
+        (
+            "central_logging",
+            "the service logs to the central security monitoring",
+            "Does the service log to the central security monitoring?",
+        ),
+        (
+            "vulnerability_management",
+            "the service's vulnerabilities are scanned and patched on a schedule",
+            "Are the service's vulnerabilities scanned and patched on a schedule?",
+        ),
+        (
+            "joint_incident_response",
+            "a joint security incident response with the vendor is agreed",
+            "Is a joint security incident response agreed with the vendor?",
+        ),
+    ),
+    Field(
+        "low_code.tier",
+        Choice(LOW_CODE_TIERS),
+        "low_code_tier",
+        "team",
+        facts=(FactSpec("low_code.tier", "ordered", "the low-code solution's tier", LOW_CODE_TIERS),),
+        listed=190,
+        asked=172,
+        ask_if=_low_code,
+        question="Which tier is the low-code solution - personal, team, business important or mission critical?",
+    ),
+    *_flags(
+        "low_code",
+        191,
+        (
+            "dlp_policy",
+            "a data loss prevention policy governs the low-code environment",
+            "Does a data loss prevention policy govern the solution's environment?",
+        ),
+        (
+            "environments",
+            "the solution has separate development and production environments",
+            "Does the solution have separate development and production environments?",
+        ),
+        (
+            "support_owner",
+            "someone is named to support the low-code solution",
+            "Is someone named to support the solution?",
+        ),
+    ),
+    *_flags(
+        "exit",
+        200,
+        (
+            "data_portability",
+            "the service's data can be exported in a usable format",
+            "Can the service's data be exported in a usable format?",
+        ),
+        ("escrow", "the source code or configuration is in escrow", "Is the source code or configuration in escrow?"),
+        (
+            "termination_assistance",
+            "the contract includes termination assistance",
+            "Does the contract include termination assistance?",
+        ),
+    ),
+    Field(
         "accepted_risks",
         _acceptance_spec,
         "accepted_risks",
-        [{"risk": "personal-data-outside-it", "accepted_by": "Data protection officer", "date": "2024-05-01"}],
+        [
+            {
+                "risk": "personal-data-outside-it",
+                "role": "business_owner",
+                "name": "Operations Director",
+                "date": "2026-05-01",
+            }
+        ],
         build=_acceptances,
         default=[],
     ),
@@ -520,8 +771,8 @@ def question_for(path: str, questions: Mapping[str, str]) -> str:
     return questions.get(path) or FIELD[path].question
 
 
-def scenario_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...]) -> Record:
-    """The v1 scenario contract, built from FIELDS. Process and risk ids come from the rule pack in effect.
+def scenario_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...], role_ids: tuple[str, ...] = ()) -> Record:
+    """The v1 scenario contract, built from FIELDS. Process, risk and role ids come from the rule pack in effect.
 
     Dotted paths become nested records, in the order their first field appears; a record is
     required when one of its fields is.
@@ -531,7 +782,7 @@ def scenario_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...]) -> Re
     for item in FIELDS:
         *parents, key = item.path.split(".")
         parent = ".".join(parents)
-        nested.setdefault(parent, {})[key] = item.node(process_ids, risk_ids)
+        nested.setdefault(parent, {})[key] = item.node(process_ids, risk_ids, role_ids)
         if item.required:
             required.setdefault(parent, []).append(key)
     top = nested.pop("")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .contract import FACT_FIELDS, FACTS, QUESTION_FIELDS, FactValue
+from .contract import FACT_FIELDS, FACTS, FIELD, QUESTION_FIELDS, FactValue
 from .scenario import Scenario
 
 __all__ = ["FactValue", "Facts", "build_facts", "fact_source"]
@@ -29,7 +29,9 @@ def build_facts(scenario: Scenario) -> Facts:
         value = scenario.value(FACT_FIELDS[name].path)
         if value is not None:
             values[name] = fact.read(value)
-    missing = tuple(path for path in QUESTION_FIELDS if scenario.value(path) is None)
+    missing = tuple(
+        path for path in QUESTION_FIELDS if scenario.value(path) is None and FIELD[path].applies(scenario.value)
+    )
     return Facts(values=values, missing_fields=missing)
 
 

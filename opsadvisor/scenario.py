@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .contract import FIELD, FIELDS, AcceptedRisk, Integration, Record, scenario_spec
+from .contract import FIELD, FIELDS, AcceptedRisk, Integration, Record, get_path, scenario_spec
 from .errors import ScenarioError
 from .validation import describe, validate
 
@@ -52,6 +52,32 @@ class Scenario:
     lifecycle: str | None = None
     business_capabilities: tuple[str, ...] | None = None
     expected_benefits: tuple[str, ...] | None = None
+    service_hours: str | None = None
+    vendor_support_hours: str | None = None
+    dora_critical_function: bool | None = None
+    dora_register_entry: bool | None = None
+    dora_exit_strategy: bool | None = None
+    dora_contract_clauses: bool | None = None
+    sox_soc1_report: bool | None = None
+    sox_key_controls_owner: bool | None = None
+    sox_cuecs_owned: bool | None = None
+    gdpr_dpa: bool | None = None
+    gdpr_processing_record: bool | None = None
+    gdpr_high_risk: bool | None = None
+    gdpr_dpia: bool | None = None
+    gdpr_transfers_outside_eea: bool | None = None
+    gdpr_transfer_safeguards: bool | None = None
+    security_sso_mfa: bool | None = None
+    security_central_logging: bool | None = None
+    security_vulnerability_management: bool | None = None
+    security_joint_incident_response: bool | None = None
+    low_code_tier: str | None = None
+    low_code_dlp_policy: bool | None = None
+    low_code_environments: bool | None = None
+    low_code_support_owner: bool | None = None
+    exit_data_portability: bool | None = None
+    exit_escrow: bool | None = None
+    exit_termination_assistance: bool | None = None
     accepted_risks: tuple[AcceptedRisk, ...] = ()
     decisions: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -61,16 +87,6 @@ class Scenario:
 
 
 ScenarioInput = str | Path | Mapping[str, Any] | Scenario
-
-
-def get_path(document: Mapping[str, Any], path: str, missing: Any = None) -> Any:
-    """The value at a dotted path of a document, or `missing` when any part is absent."""
-    node: Any = document
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return missing
-        node = node[part]
-    return node
 
 
 def set_path(document: dict[str, Any], path: str, value: Any) -> None:

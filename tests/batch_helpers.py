@@ -37,7 +37,7 @@ def cells(document: dict[str, Any]) -> dict[str, str]:
         if column == "integrations":
             value = [f"{i['system']}:{i['type']}{':sor' if i.get('system_of_record') else ''}" for i in value]
         elif column == "accepted_risks":
-            value = [f"{a['risk']}:{a['accepted_by']}" + (f":{a['date']}" if "date" in a else "") for a in value]
+            value = [_acceptance_cell(a) for a in value]
         elif column == "decisions":
             value = [f"{p}.{c}={party}" for p, decided in value.items() for c, party in decided.items()]
         if isinstance(value, bool):
@@ -77,3 +77,13 @@ def write_jsonl(path: Path, lines: list[Any]) -> Path:
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _acceptance_cell(acceptance: dict[str, str]) -> str:
+    """An accepted risk as a CSV cell: risk|role=..|name=..|date=..|review_by=.., or the older risk:who:date."""
+    if "role" not in acceptance:
+        return f"{acceptance['risk']}:{acceptance['accepted_by']}" + (
+            f":{acceptance['date']}" if "date" in acceptance else ""
+        )
+    keys = ("role", "name", "date", "review_by")
+    return "|".join([acceptance["risk"], *(f"{key}={acceptance[key]}" for key in keys if key in acceptance)])

@@ -17,7 +17,9 @@ DOCUMENT = {
         contract_owner="it",
         criticality="high",
         data={"personal_data": True},
-        accepted_risks=[{"risk": "personal-data-outside-it", "accepted_by": "DPO"}],
+        accepted_risks=[
+            {"risk": "personal-data-outside-it", "role": "business_owner", "name": "Jo", "review_by": "2099-12-31"}
+        ],
     ),
     "service": {"id": "crm", "name": "CRM"},
 }

@@ -28,6 +28,7 @@ def test_json_output_has_the_contract_keys() -> None:
         "open_questions",
         "next_steps",
         "trace",
+        "as_of",
         "rules_version",
     ]
     assert document["service"] == {"id": "sales-crm", "name": "Sales CRM"}

@@ -8,6 +8,7 @@ import pytest
 from conftest import scenario
 
 import opsadvisor
+import opsadvisor.formats
 from opsadvisor.assessment import Assessment
 
 SEED_A = {"enhancement": "it_delivery", "release": "it_delivery"}
@@ -16,12 +17,12 @@ SEED_B_INTERFACE = {"enhancement": "it_delivery", "release": "it_delivery"}
 SYSTEM_OF_RECORD = [{"system": "ERP", "type": "api", "system_of_record": True}]
 PLAIN_INTEGRATION = [{"system": "Mail", "type": "api"}]
 BUSINESS_RISKS = [  # (facts, a risk they raise under business operation, who must accept it)
-    ({"criticality": "high"}, "business-operated-critical-service", "business owner: Jo"),
-    ({"criticality": "critical"}, "business-operated-critical-service", "business owner: Jo"),
-    ({"criticality": "high"}, "continuity-outside-it", "business owner: Jo"),
-    ({"data": {"personal_data": True}}, "personal-data-outside-it", "business owner: Jo, after consulting the data"),
-    ({"data": {"classification": "restricted"}}, "restricted-data-outside-it", "information security officer"),
-    ({"regulations": ["nis2"]}, "regulatory-compliance", "compliance officer"),
+    ({"criticality": "high"}, "business-operated-critical-service", "business owner (Jo) and accountable executive"),
+    ({"criticality": "critical"}, "business-operated-critical-service", "business owner (Jo) and accountable"),
+    ({"criticality": "high"}, "continuity-outside-it", "business owner (Jo) and accountable executive"),
+    ({"data": {"personal_data": True}}, "personal-data-outside-it", "business owner (Jo)"),
+    ({"data": {"classification": "restricted"}}, "restricted-data-outside-it", "business owner (Jo) and accountable"),
+    ({"regulations": ["nis2"]}, "regulatory-compliance", "business owner (Jo) and accountable executive"),
 ]
 
 
@@ -186,20 +187,42 @@ def test_8_no_risks_for_a_low_risk_business_service_or_for_model_a() -> None:
     assert assess(ambition="it_operated", criticality="critical", regulations=["sox"]).risks == ()
 
 
-def test_8_accepted_risk_shows_by_whom_and_when() -> None:
-    result = assess(
-        ambition="business_operated",
-        criticality="high",
-        regulations=["sox"],
-        accepted_risks=[{"risk": "regulatory-compliance", "accepted_by": "CFO", "date": "2026-11-01"}],
-    )
-    by_id = {risk.id: risk for risk in result.risks}
-    assert (by_id["regulatory-compliance"].accepted_by, by_id["regulatory-compliance"].accepted_on) == (
-        "CFO",
-        "2026-11-01",
-    )
-    assert by_id["business-operated-critical-service"].accepted is False
-    assert [risk.id for risk in result.pending_risks] == ["business-operated-critical-service", "continuity-outside-it"]
+def test_8_a_risk_is_accepted_when_every_required_role_has_accepted_it() -> None:
+    def acceptance(role: str, name: str) -> dict[str, str]:
+        return {"risk": "regulatory-compliance", "role": role, "name": name, "date": "2026-11-01"}
+
+    facts = {"ambition": "business_operated", "criticality": "high", "regulations": ["sox"]}
+    one = opsadvisor.assess(scenario(**facts, accepted_risks=[acceptance("business_owner", "Jo")]), as_of="2026-11-30")
+    risk = {r.id: r for r in one.risks}["regulatory-compliance"]
+    assert not risk.accepted and risk.missing == ("accountable executive",)
+    both = [acceptance("business_owner", "Jo"), acceptance("accountable_executive", "CFO")]
+    two = opsadvisor.assess(scenario(**facts, accepted_risks=both), as_of="2026-11-30")
+    risk = {r.id: r for r in two.risks}["regulatory-compliance"]
+    assert risk.accepted and risk.accepted_on == "2026-11-01"
+    assert risk.accepted_by == "business owner: Jo, accountable executive: CFO"
+    assert [r.id for r in two.pending_risks] == ["business-operated-critical-service", "continuity-outside-it"]
+
+
+def test_8_an_acceptance_past_its_review_date_counts_as_pending_again() -> None:
+    both = [
+        {"risk": "regulatory-compliance", "role": role, "name": "Jo", "date": "2026-01-10"}
+        for role in ("business_owner", "accountable_executive")
+    ]
+    document = scenario(ambition="business_operated", regulations=["sox"], accepted_risks=both)
+    in_time = {r.id: r for r in opsadvisor.assess(document, as_of="2026-07-10").risks}["regulatory-compliance"]
+    assert in_time.accepted  # a high risk is reviewed after 6 months: on 2026-07-10 it still holds
+    late = {r.id: r for r in opsadvisor.assess(document, as_of="2026-07-11").risks}["regulatory-compliance"]
+    assert not late.accepted and "business owner: review due since 2026-07-10" in late.notes
+    report = opsadvisor.api.assess(document, as_of="2026-07-11")
+    assert "PENDING: review due since 2026-07-10" in opsadvisor.formats.ASSESSMENT.render("markdown", report)
+
+
+def test_8_an_acceptance_without_a_role_still_reads_and_says_so() -> None:
+    legacy = [{"risk": "personal-data-outside-it", "accepted_by": "CFO", "date": "2026-11-01"}]
+    result = assess(ambition="business_operated", data={"personal_data": True}, accepted_risks=legacy)
+    (risk,) = result.risks
+    assert not risk.accepted
+    assert "acceptance role not recorded (accepted by CFO): record it with accept --role" in risk.notes
 
 
 @pytest.mark.parametrize("regulation", ["sox", "dora"])
@@ -245,12 +268,13 @@ def test_10_no_governance_areas_for_an_it_operated_service() -> None:
     assert assess(ambition="it_operated", business_capabilities=[], vendor_run=True).governance_areas == ()
 
 
-def test_11_vendor_run_without_contract_is_no_contract_and_a_dpa_risk_with_personal_data() -> None:
+def test_11_vendor_run_without_contract_is_no_contract_and_a_dpa_obligation_with_personal_data() -> None:
     result = assess(vendor_run=True, contract_owner="none", data={"personal_data": True})
-    assert kinds(result) == ["no_contract"]
-    assert [risk.id for risk in result.risks] == ["no-data-processing-agreement"]
-    assert result.risks[0].accept_by == "data protection officer"
-    assert assess(vendor_run=True, contract_owner="none", data={"personal_data": False}).risks == ()
+    assert kinds(result) == ["no_contract", "obligation"]
+    obligation = result.conflicts[1]
+    assert (obligation.id, obligation.reference) == ("no-data-processing-agreement", "GDPR Art. 28(3)")
+    assert result.risks == ()
+    assert "obligation" not in kinds(assess(vendor_run=True, contract_owner="none", data={"personal_data": False}))
 
 
 def test_12_pilots_are_mode_2_whatever_the_model_and_a_running_model_a_is_mode_1() -> None:

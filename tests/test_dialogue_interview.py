@@ -43,6 +43,8 @@ FULL = [
     "support_desk, licence_management",
     "Head of Sales",
     "business",  # operated by today
+    "24x7",  # service hours (a high-criticality service)
+    "business hours",  # the vendor's support hours
 ]
 
 
@@ -64,6 +66,7 @@ SHORT = [
     "none",
     "Head of Sales",
     "new",  # operated by today
+    "extended hours",  # service hours (a high-criticality service)
 ]
 
 
@@ -108,7 +111,7 @@ def test_an_invalid_answer_is_asked_again_with_the_reason(tmp_path: Path) -> Non
     result = interview("-o", str(tmp_path / "s.json"), answers=answers)
     assert result.exit_code == 0, result.output
     assert (
-        "Not accepted: hosting: expected one of saas, vendor_hosted, on_premise, cloud; "
+        "Not accepted: hosting: expected one of saas, vendor_hosted, on_premise, cloud, low_code_platform; "
         'found string "saaz" (did you mean "saas"?)' in result.stderr
     )
     assert (
@@ -160,7 +163,7 @@ def test_without_output_the_scenario_goes_to_stdout_and_the_dialogue_to_stderr()
 
 def test_from_asks_only_what_is_missing(tmp_path: Path) -> None:
     source = SCENARIOS / "treasury-no-ambition.json"
-    answers = ["it operated", "no", "restricted", "no", "40", "mature", "?", "CFO", "?"]
+    answers = ["it operated", "no", "restricted", "no", "40", "mature", "?", "CFO", "?", "24x7"]
     out = tmp_path / "treasury.json"
     result = interview("--from", str(source), "-o", str(out), answers=answers)
     assert result.exit_code == 0, result.output
@@ -203,11 +206,13 @@ def test_any_answer_is_either_a_valid_value_or_rejected_with_a_reason(field: str
 
 def test_a_number_or_a_label_in_any_case_picks_a_choice(tmp_path: Path) -> None:
     answers = ["crm", "Sales CRM", "1", "IT", "No", "3", "ERP", "2", "", "", "Critical", "2", "YES", "1, SOX", "850"]
-    answers += ["Mature", "1 5", "Head of Sales", "1"]
+    answers += ["Mature", "1 5", "Head of Sales", "1", "3"]
     out = tmp_path / "s.json"
     result = interview("-o", str(out), answers=answers)
     assert result.exit_code == 0, result.stderr
-    assert "Answers: 1 saas, 2 vendor_hosted, 3 on_premise, 4 cloud; ? = don't know." in result.stderr
+    assert (
+        "Answers: 1 saas, 2 vendor_hosted, 3 on_premise, 4 cloud, 5 low_code_platform; ? = don't know." in result.stderr
+    )
     document = json.loads(out.read_text())
     assert (document["ambition"], document["hosting"], document["criticality"]) == (
         "it_operated",
@@ -222,11 +227,11 @@ def test_a_number_or_a_label_in_any_case_picks_a_choice(tmp_path: Path) -> None:
 
 def test_a_number_outside_the_list_is_refused_with_the_choices(tmp_path: Path) -> None:
     answers = [*SHORT]
-    answers[answers.index("saas")] = "5\n1"
+    answers[answers.index("saas")] = "6\n1"
     result = interview("-o", str(tmp_path / "s.json"), answers=answers)
     assert (
-        'Not accepted: hosting: expected one of saas, vendor_hosted, on_premise, cloud; found string "5"'
-        in result.stderr
+        "Not accepted: hosting: expected one of saas, vendor_hosted, on_premise, cloud, low_code_platform; "
+        'found string "6"' in result.stderr
     )
     assert json.loads((tmp_path / "s.json").read_text())["hosting"] == "saas"
 
@@ -316,8 +321,8 @@ def test_changing_the_ambition_back_forgets_the_benefits_that_no_longer_apply() 
 
 
 def test_back_at_the_review_returns_to_the_last_question() -> None:
-    document, _ = reviewed(["back", "vendor", "yes"], Review("x"))
-    assert document["current"]["operated_by"] == "vendor"
+    document, _ = reviewed(["back", "24x7", "yes"], Review("x"))
+    assert document["service_hours"] == "24x7"
 
 
 def test_no_at_the_review_writes_nothing_and_replacing_a_file_needs_an_explicit_yes() -> None:
@@ -325,7 +330,7 @@ def test_no_at_the_review_writes_nothing_and_replacing_a_file_needs_an_explicit_
         reviewed(["no"], Review("x"))
     _, said = reviewed(["", "yes"], Review("crm.json", replaces=True))
     assert "Replace crm.json? yes, no to stop without writing, back, or the number of an answer to change it." in said
-    assert "  Please answer yes, no, back or a number from 1 to 16." in said
+    assert "  Please answer yes, no, back or a number from 1 to 17." in said
 
 
 def test_a_5000_digit_number_is_refused_and_asked_again(tmp_path: Path) -> None:

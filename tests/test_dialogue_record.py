@@ -90,22 +90,53 @@ def test_decide_records_who_performs_the_daily_work_next_to_who_is_accountable(m
     assert next(row for row in recorded.after.accountability if row.process == "problem").performed_by == "it_ops"
 
 
-def test_accept_records_who_and_when_and_the_risk_is_no_longer_pending(ledger: Path) -> None:
-    before = report(ledger)
-    result = run_cli("accept", str(ledger), "regulatory-compliance", "--by", "CFO", "--date", "2026-11-02")
+def accept(path: Path, role: str, name: str, date: str, risk: str = "regulatory-compliance") -> Any:
+    return run_cli("accept", str(path), risk, "--role", role, "--name", name, "--date", date)
+
+
+def test_accept_records_each_role_and_the_risk_is_accepted_once_every_role_has(ledger: Path) -> None:
+    result = accept(ledger, "business_owner", "Head of Trading", "2026-11-02")
     assert result.exit_code == 0, result.output
-    assert "regulatory-compliance accepted by CFO on 2026-11-02" in result.stdout
-    after = report(ledger)
-    risk = next(r for r in after["risks"] if r["id"] == "regulatory-compliance")
-    assert (risk["accepted"], risk["accepted_by"], risk["accepted_on"]) == (True, "CFO", "2026-11-02")
-    pending = [r for r in after["risks"] if not r["accepted"]]
-    assert len(pending) == len([r for r in before["risks"] if not r["accepted"]]) - 1
-    assert (
-        run_cli("accept", str(ledger), "regulatory-compliance", "--by", "Board", "--date", "2026-12-01").exit_code == 0
-    )
+    assert "business owner: Head of Trading on 2026-11-02 (review by 2027-05-02)" in result.stdout
+    assert "still to accept regulatory-compliance: accountable executive" in result.stdout
+    risk = next(r for r in report(ledger)["risks"] if r["id"] == "regulatory-compliance")
+    assert (risk["accepted"], risk["missing"]) == (False, ["accountable executive"])
+    assert accept(ledger, "accountable_executive", "CFO", "2026-11-03").exit_code == 0
+    risk = next(r for r in report(ledger)["risks"] if r["id"] == "regulatory-compliance")
+    assert (risk["accepted"], risk["accepted_on"]) == (True, "2026-11-03")
+    assert accept(ledger, "accountable_executive", "COO", "2026-12-01").exit_code == 0  # replaces that role's
     accepted = json.loads(ledger.read_text())["accepted_risks"]
-    assert accepted[-1] == {"risk": "regulatory-compliance", "accepted_by": "Board", "date": "2026-12-01"}
-    assert len(accepted) == 2
+    recorded = [item for item in accepted if item["risk"] == "regulatory-compliance"]
+    assert recorded[-1] == {
+        "risk": "regulatory-compliance",
+        "role": "accountable_executive",
+        "name": "COO",
+        "date": "2026-12-01",
+        "review_by": "2027-06-01",
+    }
+    assert len(recorded) == 2
+
+
+def test_a_role_that_may_not_accept_the_risk_is_refused_and_the_file_is_unchanged(ledger: Path) -> None:
+    original = ledger.read_bytes()
+    result = accept(ledger, "compliance_officer", "Ann", "2026-11-02")
+    assert result.exit_code == 3
+    assert "the compliance officer may not accept regulatory-compliance; it is accepted by: business_owner" in (
+        result.stderr
+    )
+    assert ledger.read_bytes() == original
+
+
+def test_an_obligation_cannot_be_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "lab.json"
+    shutil.copy(SCENARIOS / "lab-analytics-no-contract.json", path)
+    original = path.read_bytes()
+    result = accept(path, "business_owner", "Jo", "2026-11-02", risk="no-data-processing-agreement")
+    assert result.exit_code == 3
+    assert "no-data-processing-agreement is an obligation (GDPR Art. 28(3)): it cannot be accepted, only fixed" in (
+        result.stderr
+    )
+    assert path.read_bytes() == original
 
 
 @pytest.mark.parametrize(
@@ -127,11 +158,21 @@ def test_accept_records_who_and_when_and_the_risk_is_no_longer_pending(ledger: P
             '(did you mean "vendor"?)',
         ),
         (
-            ("accept", "regulatory-compliance", "--by", "CFO", "--date", "02/11/2026"),
+            ("accept", "regulatory-compliance", "--role", "business_owner", "--name", "Jo", "--date", "02/11/2026"),
             "--date: expected a date YYYY-MM-DD",
         ),
-        (("accept", "regulatory-complaince", "--by", "CFO"), '(did you mean "regulatory-compliance"?)'),
-        (("accept", "regulatory-compliance", "--by", " "), "--by: expected a non-empty string"),
+        (
+            ("accept", "regulatory-complaince", "--role", "business_owner", "--name", "Jo"),
+            '(did you mean "regulatory-compliance"?)',
+        ),
+        (
+            ("accept", "regulatory-compliance", "--role", "busines_owner", "--name", "Jo"),
+            '(did you mean "business_owner"?)',
+        ),
+        (
+            ("accept", "regulatory-compliance", "--role", "business_owner", "--name", " "),
+            "--name: expected a non-empty string",
+        ),
     ],
 )
 def test_unknown_processes_parties_and_risks_are_refused_with_the_choices(

@@ -159,7 +159,7 @@ def test_trace_lists_matched_facts_in_firing_order() -> None:
     assert order.index("ambition.business-operated") < order.index("risk.incidents-with-business")
     entry = next(e for e in result.trace if e.rule == "risk.incidents-with-business")
     assert entry.matched == {"accountable.incident.application": "business", "criticality": "high"}
-    assert entry.concluded == ("risk business-operated-critical-service", "derive risk_to_accept = true")
+    assert entry.concluded == ("risk business-operated-critical-service (high)", "derive risk_to_accept = true")
 
 
 def test_a_rule_fires_once_for_the_same_facts_even_when_several_branches_hold() -> None:

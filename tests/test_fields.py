@@ -42,7 +42,7 @@ from opsadvisor.scenario import Scenario, get_path, load_scenario, read_scenario
 from opsadvisor.validation import validate
 
 ASSESSOR = api.assessor_for(api.rule_pack())
-PACK_IDS = (ASSESSOR.pack.process_ids, ASSESSOR.pack.risk_ids)
+PACK_IDS = (ASSESSOR.pack.process_ids, ASSESSOR.pack.risk_ids, ASSESSOR.pack.role_ids)
 
 any_text = st.text(max_size=30)
 # Text a CSV cell keeps as it is: no list separator, no leading or trailing blanks, not "none".

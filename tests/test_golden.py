@@ -13,7 +13,12 @@ from conftest import GOLDEN, RULES_VERSION, SCENARIOS, check_golden, run_cli
 
 from opsadvisor import api
 
-FORMATS = {"txt": ("--format", "table"), "md": ("--format", "markdown", "--explain"), "json": ("--format", "json")}
+AS_OF = ("--as-of", "2026-11-30")  # risk acceptances expire: a golden report is evaluated on a fixed day
+FORMATS = {
+    "txt": ("--format", "table", *AS_OF),
+    "md": ("--format", "markdown", "--explain", *AS_OF),
+    "json": ("--format", "json", *AS_OF),
+}
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.json"))
 
 

@@ -37,6 +37,7 @@ SHORT = [
     ("business_capabilities", "none"),
     ("service.business_owner", "Head of Sales"),
     ("current.operated_by", "new"),
+    ("service_hours", "extended hours"),
 ]
 
 

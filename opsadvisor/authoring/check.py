@@ -294,7 +294,7 @@ def _disagreeing_pairs(pack: RulePack) -> list[tuple[Rule, Rule, str]]:
     the overlap test compares top-level conditions only, and a warning that cries wolf is worse
     than none."""
     pairs = []
-    facts = PackFacts(pack.process_ids, pack.conflict_kinds)
+    facts = PackFacts(pack.process_ids, pack.conflict_kinds, pack.roles, pack.acceptance, pack.processes)
     for a, b in itertools.combinations(pack.rules, 2):
         if a.priority == b.priority and not (_has_groups(a) or _has_groups(b)):
             what = _disagreement(a, b, facts)

@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import kinds
 from ..api import RulesArg, assessor_for, rule_pack
-from ..assessment import Assessment, TraceEntry, build_assessment
+from ..assessment import AsOf, Assessment, TraceEntry, build_assessment
 from ..backend import MISSING, Case, CompiledItems
 from ..engine import BACKEND, built
 from ..facts import Facts, fact_source
@@ -282,8 +282,9 @@ def explain(
     assessor = assessor_for(pack)
     source = source or (source_of(scenario) if isinstance(scenario, (str, Path)) else "<scenario>")
     parsed = load_scenario(scenario, assessor.spec, source)
-    facts, result = assessor.run(parsed)
-    assessment = build_assessment(parsed, facts, result, pack)
+    when = AsOf.of(None)
+    facts, result = assessor.run(parsed, when)
+    assessment = build_assessment(parsed, facts, result, pack, when)
     held = _held(pack, facts, result.derived)
     entries: dict[str, list[TraceEntry]] = {}
     for entry in assessment.trace:

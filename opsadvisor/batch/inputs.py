@@ -262,10 +262,21 @@ def _write_integration(item: dict[str, Any]) -> str:
     return f"{item['system']}:{item['type']}" + (SYSTEM_OF_RECORD if item.get("system_of_record") else "")
 
 
+ACCEPTANCE_KEYS = ("role", "name", "date", "review_by", "accepted_by")
+
+
 def _acceptance(item: str) -> dict[str, Any]:
-    """ "risk:accepted by" or "risk:accepted by:YYYY-MM-DD"."""
+    """ "risk|role=business_owner|name=Jo|date=YYYY-MM-DD|review_by=YYYY-MM-DD" (any of the keys), or the
+    older "risk:accepted by" / "risk:accepted by:YYYY-MM-DD"."""
+    if "|" in item or ":" not in item:
+        risk, *pairs = item.split("|")
+        result: dict[str, Any] = {"risk": risk.strip()}
+        for pair in pairs:
+            key, _, value = pair.partition("=")
+            result[key.strip()] = value.strip()
+        return result
     risk, _, rest = item.partition(":")
-    result: dict[str, Any] = {"risk": risk.strip(), "accepted_by": rest.strip()}
+    result = {"risk": risk.strip(), "accepted_by": rest.strip()}
     dated = _DATED.match(rest)
     if dated:
         result["accepted_by"] = dated.group(1).strip()
@@ -274,7 +285,7 @@ def _acceptance(item: str) -> dict[str, Any]:
 
 
 def _write_acceptance(item: dict[str, Any]) -> str:
-    return f"{item['risk']}:{item['accepted_by']}" + (f":{item['date']}" if item.get("date") else "")
+    return "|".join([item["risk"], *(f"{key}={item[key]}" for key in ACCEPTANCE_KEYS if key in item)])
 
 
 # How one record of a list-of-records field is written in a cell (read, write): the two scenario

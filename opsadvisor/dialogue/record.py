@@ -15,9 +15,10 @@ from typing import Any
 
 from .. import api
 from ..assessment import Assessment
-from ..contract import PERFORMED_BY, Choice, Date, Record, Spec
-from ..errors import EXIT_USAGE, EngineError, OpsAdvisorError, did_you_mean
+from ..contract import PERFORMED_BY, SEVERITIES, Choice, Date, Record, Spec
+from ..errors import EXIT_INVALID_SCENARIO, EXIT_USAGE, EngineError, OpsAdvisorError, did_you_mean
 from ..files import atomic_write
+from ..kinds.risk import review_date
 from ..scenario import decode_json, read_file_bytes
 from ..text import party, performer
 from ..validation import validate
@@ -123,39 +124,74 @@ def decide(
     return _save(scenario, text, expected)
 
 
+class RefusedAcceptance(OpsAdvisorError):
+    """An acceptance the rule pack does not allow: an obligation, or a role that may not accept (exit 3)."""
+
+    exit_code = EXIT_INVALID_SCENARIO
+
+
 def accept(
     path: str | Path,
     risk: str,
-    by: str,
+    role: str,
+    name: str,
     date: str | None = None,
+    review_by: str | None = None,
     rules: api.RulesArg = None,
     include_default_rules: bool = True,
 ) -> Recorded:
-    """Record that `by` accepted a risk on `date` (YYYY-MM-DD; today when None).
+    """Record that `name`, in `role`, accepted a risk on `date` (YYYY-MM-DD; today when None), to be
+    reviewed by `review_by` (default: the date plus the pack's review period for the risk's severity).
 
-    Accepting a risk again replaces who accepted it and when. Raises RecordError (exit 2) for an
-    unknown risk id, an empty role or a bad date.
+    Accepting again in the same role replaces that role's acceptance. Raises RecordError (exit 2) for
+    an unknown risk id or role, an empty name or a bad date, and RefusedAcceptance (exit 3) for an
+    obligation or a role the risk does not name as an acceptor; the file is left unchanged.
     """
     scenario = _load(path, rules, include_default_rules)
+    pack = scenario.assessor.pack
     when = date if date is not None else datetime.date.today().isoformat()
+    _refuse_obligation(pack, risk, scenario.source)
     accepted: Record = scenario.assessor.spec.fields["accepted_risks"].item  # type: ignore[union-attr]
-    risk_ids = scenario.assessor.pack.risk_ids
-    _check(risk, Choice(risk_ids), "RISK_ID", scenario.source)
-    _check(by, accepted.fields["accepted_by"], "--by", scenario.source)
+    _check(risk, Choice(pack.risk_ids), "RISK_ID", scenario.source)
+    _check(role, accepted.fields["role"], "--role", scenario.source)
+    _check(name, accepted.fields["name"], "--name", scenario.source)
     _check(when, Date(), "--date", scenario.source)
+    rules_of_risk = [payload for rule in pack.rules for payload in rule.of_kind("risk") if payload.id == risk]
+    acceptors = tuple(dict.fromkeys(role_id for payload in rules_of_risk for role_id in payload.accept_by))
+    if role not in acceptors:
+        names = ", ".join(f"{role_id} ({pack.roles[role_id].name})" for role_id in acceptors if role_id in pack.roles)
+        raise RefusedAcceptance(
+            scenario.source,
+            [f"the {pack.roles[role].name} may not accept {risk}; it is accepted by: {names}"],
+        )
+    severity = max((payload.severity for payload in rules_of_risk), key=SEVERITIES.index)
+    review = review_by if review_by is not None else review_date(pack, severity, when)
+    _check(review, Date(), "--review-by", scenario.source)
+    item = {"risk": risk, "role": role, "name": name, "date": when, "review_by": review}
     expected = copy.deepcopy(scenario.document)
     entries = expected.setdefault("accepted_risks", [])
-    index = next((i for i, entry in enumerate(entries) if entry["risk"] == risk), None)
+    index = next((i for i, entry in enumerate(entries) if (entry["risk"], entry.get("role")) == (risk, role)), None)
     text = scenario.text
     if index is None:
-        item = {"risk": risk, "accepted_by": by, "date": when}
         entries.append(item)
         text = append_item(text, ("accepted_risks",), item)
     else:
-        entries[index].update({"accepted_by": by, "date": when})
-        text = set_value(text, ("accepted_risks", index, "accepted_by"), by)
-        text = set_value(text, ("accepted_risks", index, "date"), when)
+        entries[index] = item
+        for key in ("name", "date", "review_by"):
+            text = set_value(text, ("accepted_risks", index, key), item[key])
     return _save(scenario, text, expected)
+
+
+def _refuse_obligation(pack: Any, risk: str, source: str) -> None:
+    """An obligation (a conflict with an id) cannot be accepted, only fixed: say so, with its reference."""
+    for rule in pack.rules:
+        for conflict in rule.of_kind("conflict"):
+            if conflict.id == risk:
+                reference = f" ({conflict.reference})" if conflict.reference else ""
+                raise RefusedAcceptance(
+                    source,
+                    [f"{risk} is an obligation{reference}: it cannot be accepted, only fixed: {conflict.remedy}"],
+                )
 
 
 def describe_decision(recorded: Recorded, process: str) -> list[str]:
@@ -178,6 +214,13 @@ def describe_acceptance(recorded: Recorded, risk: str) -> list[str]:
         lines = [f"{recorded.path}: {risk} recorded as accepted"]
         lines.append(f"note: the risk {risk} is not raised for this service now; the acceptance is kept for the record")
     else:
-        lines = [f"{recorded.path}: {risk} accepted by {raised.accepted_by} on {raised.accepted_on}"]
+        done = [
+            f"{item.role}: {item.name} on {item.date} (review by {item.review_by})"
+            for item in raised.acceptances
+            if item.status == "accepted"
+        ]
+        lines = [f"{recorded.path}: {risk} accepted by " + "; ".join(done)]
+        if raised.missing:
+            lines.append(f"still to accept {risk}: {', '.join(raised.missing)}")
     lines.append(f"risks pending acceptance: {before} -> {after}")
     return lines

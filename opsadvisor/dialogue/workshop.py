@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import api
-from ..assessment import Assessment, MatrixRow
+from ..assessment import Assessment, DateArg, MatrixRow
 from ..backend import CompiledRules
 from ..contract import COLUMNS, UNDECIDED
 from ..engine import BACKEND, built
@@ -251,6 +251,7 @@ def workshop(
     include_default_rules: bool = True,
     output_format: str = "markdown",
     source: str | None = None,
+    as_of: DateArg = None,
 ) -> str:
     """The workshop pack for a scenario file (or decoded document), as Markdown or self-contained HTML.
 
@@ -259,5 +260,5 @@ def workshop(
     assessor = api.assessor_for(api.rule_pack(rules, include_default_rules))
     label = source or (source_of(scenario) if isinstance(scenario, (str, Path)) else "scenario.json")
     parsed = load_scenario(scenario, assessor.spec, label)
-    pack = build_workshop(parsed, assessor.assess_scenario(parsed), assessor.pack, label)
+    pack = build_workshop(parsed, assessor.assess_scenario(parsed, as_of), assessor.pack, label)
     return WORKSHOP.render(output_format, pack)

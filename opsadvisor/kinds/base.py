@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import did_you_mean
@@ -238,6 +238,9 @@ class PackFacts:
 
     process_ids: tuple[str, ...]
     conflict_kinds: Mapping[str, str]
+    roles: Mapping[str, Any] = field(default_factory=dict)  # rulepack.ir.Role by id
+    acceptance: Mapping[str, Any] = field(default_factory=dict)  # rulepack.ir.AcceptancePolicy by severity
+    processes: tuple[Any, ...] = ()  # rulepack.ir.Process, for the effective model's facts
 
 
 # --- small shape helpers for parse() --------------------------------------------------------------

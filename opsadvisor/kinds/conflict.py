@@ -8,6 +8,7 @@ from typing import Any
 
 from ..contract import SEVERITIES
 from ..errors import did_you_mean
+from ..rulepack.ir import RULE_ID
 from .base import Column, Expectation, IdsExpectation, Kind, PackFacts, Section, SummaryTable, mapping, text_fields
 
 
@@ -17,6 +18,8 @@ class ConflictRule:
     severity: str
     message: str
     remedy: str
+    id: str | None = None  # names an obligation, so `accept` can say it cannot be accepted
+    reference: str | None = None  # the legal or regulatory reference, e.g. GDPR Art. 28(3)
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class Conflict:
     message: str
     remedy: str
     rule: str
+    id: str | None = None
+    reference: str | None = None
 
 
 @dataclass
@@ -36,8 +41,11 @@ class ConflictTally:
 
 class ConflictKind(Kind):
     name = "conflict"
-    shape = "`{kind, severity, message, remedy}`"
-    meaning = "a conflict to resolve; kind from `conflict_kinds`"
+    shape = "`{kind, severity, message, remedy, id?, reference?}`"
+    meaning = (
+        "a conflict to resolve; kind from `conflict_kinds`; an `obligation` (kind) names its legal `reference` "
+        "and an `id` that `accept` refuses"
+    )
     catalogue = "Conflicts"
     catalogue_order = 20
     part = "conflicts"
@@ -46,12 +54,14 @@ class ConflictKind(Kind):
     aspects = (("conflicts", 30),)
 
     def parse(self, data: Any) -> ConflictRule | str:
-        result = mapping(data, ("kind", "severity", "message", "remedy"))
+        result = mapping(data, ("kind", "severity", "message", "remedy"), ("id", "reference"))
         if isinstance(result, str):
             return result
         if result["severity"] not in SEVERITIES:
             return f"severity must be one of {', '.join(SEVERITIES)}{did_you_mean(str(result['severity']), SEVERITIES)}"
-        result = text_fields(result, ("kind", "message", "remedy"))
+        if "id" in result and (not isinstance(result["id"], str) or not RULE_ID.match(result["id"])):
+            return "id must be lower-case letters, digits, '.', '_' or '-'"
+        result = text_fields(result, ("kind", "message", "remedy", "reference"))
         return result if isinstance(result, str) else ConflictRule(**result)
 
     def describe(self, payload: ConflictRule) -> str:
@@ -77,7 +87,15 @@ class ConflictKind(Kind):
     def build(self, settling: Any) -> tuple[Conflict, ...]:
         text = settling.text
         conflicts = {
-            Conflict(m.payload.kind, m.payload.severity, text(m.payload.message), text(m.payload.remedy), m.rule.id)
+            Conflict(
+                m.payload.kind,
+                m.payload.severity,
+                text(m.payload.message),
+                text(m.payload.remedy),
+                m.rule.id,
+                m.payload.id,
+                m.payload.reference,
+            )
             for m in settling.made(self.name)
         }
         return tuple(sorted(conflicts, key=lambda c: (-SEVERITIES.index(c.severity), c.kind, c.rule, c.message)))
@@ -87,7 +105,7 @@ class ConflictKind(Kind):
             Section(
                 "Conflicts",
                 ("severity", "kind", "conflict", "remedy", "rule"),
-                [(c.severity, c.kind, c.message, c.remedy, c.rule) for c in value],
+                [(c.severity, c.kind, c.message, _remedy(c), c.rule) for c in value],
                 "No conflicts found.",
                 (None, None, 40, 40, None),
             )
@@ -122,6 +140,10 @@ class ConflictKind(Kind):
 
     def diff_aspects(self, outline: tuple[str, ...]) -> dict[str, str]:
         return {"conflicts": ", ".join(sorted(set(outline))) or "none"}
+
+
+def _remedy(conflict: Conflict) -> str:
+    return f"{conflict.remedy} ({conflict.reference})" if conflict.reference else conflict.remedy
 
 
 KIND = ConflictKind()

@@ -1,43 +1,94 @@
-"""`risk`: a risk that named stakeholders must accept. Per risk id, the highest-priority rule's text wins."""
+"""`risk`: a risk that named stakeholder roles must accept. Per risk id, the highest-priority rule wins.
+
+A risk names the roles that must accept it (all of them, first line: they own risk) and the roles to
+consult (second line: they advise and challenge, they do not accept), and a severity; the pack's
+`roles:` and `acceptance:` sections say who is which line, how much authority a severity needs and
+how long an acceptance holds. A risk counts as accepted only when every required role has accepted
+it and no acceptance has passed its review date on the assessment's `as_of` date.
+"""
 
 from __future__ import annotations
 
+import calendar
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from ..contract import SEVERITIES
+from ..errors import did_you_mean
 from ..rulepack.ir import RULE_ID
-from .base import Column, Expectation, IdsExpectation, Kind, Section, SummaryTable, mapping, text_fields
+from .base import Column, Expectation, IdsExpectation, Kind, PackFacts, Section, SummaryTable, mapping, text_fields
+
+DEFAULT_SEVERITY = "medium"
+DEFAULT_REVIEW_MONTHS = 12
 
 
 @dataclass(frozen=True)
 class RiskRule:
     id: str
     message: str
-    accept_by: str
+    accept_by: tuple[str, ...]  # role ids, all of which must accept
+    consult: tuple[str, ...] = ()  # role ids to consult
+    severity: str = DEFAULT_SEVERITY
+
+
+@dataclass(frozen=True)
+class RoleAcceptance:
+    """One required role's acceptance of a risk, as the report shows it."""
+
+    role: str  # the role's name
+    name: str | None  # who accepted, when someone did
+    date: str | None
+    review_by: str | None
+    status: str  # "accepted", "review due" or "missing"
 
 
 @dataclass(frozen=True)
 class Risk:
     id: str
     message: str
-    accept_by: str
+    accept_by: str  # who must accept, in words
     accepted: bool
-    accepted_by: str | None
-    accepted_on: str | None
+    accepted_by: str | None  # who accepted, in words (when every required role did)
+    accepted_on: str | None  # the latest acceptance date
     rule: str
+    severity: str = DEFAULT_SEVERITY
+    consult: tuple[str, ...] = ()
+    acceptances: tuple[RoleAcceptance, ...] = ()
+    notes: tuple[str, ...] = ()  # e.g. an acceptance recorded without a role, a review that is due
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(item.role for item in self.acceptances if item.status != "accepted")
 
 
-def _status(risk: Risk) -> str:
-    if not risk.accepted:
-        return "PENDING"
-    when = f" on {risk.accepted_on}" if risk.accepted_on else ""
-    return f"accepted by {risk.accepted_by}{when}"
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later (the month's last day when it has fewer days)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def review_date(pack: Any, severity: str, accepted_on: str) -> str:
+    """When an acceptance of a risk of this severity, given on `accepted_on`, is due for review."""
+    policy = pack.acceptance.get(severity)
+    months = policy.review_months if policy else DEFAULT_REVIEW_MONTHS
+    return add_months(datetime.date.fromisoformat(accepted_on), months).isoformat()
+
+
+def role_label(role: Any, scenario: Any) -> str:
+    """A role as a reader sees it: 'business owner (Head of Sales)' when the scenario names the person."""
+    person = scenario.value(role.person) if role.person else None
+    return f"{role.name} ({person})" if person else role.name
 
 
 class RiskKind(Kind):
     name = "risk"
-    shape = "`{id, message, accept_by}`"
-    meaning = "a risk a named stakeholder must accept; the highest priority wins per id"
+    shape = "`{id, message, accept_by: [role], consult?: [role], severity?: low|medium|high}`"
+    meaning = (
+        "a risk every `accept_by` role (first line) must accept, after consulting the `consult` roles; the "
+        "highest priority wins per id"
+    )
     catalogue = "Risks to accept"
     catalogue_order = 50
     part = "risks"
@@ -49,57 +100,95 @@ class RiskKind(Kind):
     aspects = (("risks", 40),)
 
     def parse(self, data: Any) -> RiskRule | str:
-        result = mapping(data, ("id", "message", "accept_by"))
+        result = mapping(data, ("id", "message", "accept_by"), ("consult", "severity"))
         if isinstance(result, str):
             return result
         if not isinstance(result["id"], str) or not RULE_ID.match(result["id"]):
             return "id must be lower-case letters, digits, '.', '_' or '-'"
-        result = text_fields(result, ("message", "accept_by"))
-        return result if isinstance(result, str) else RiskRule(**result)
+        roles = {key: _role_ids(result.get(key, [])) for key in ("accept_by", "consult")}
+        for key, ids in roles.items():
+            if ids is None:
+                return f"{key} lists role ids (see `roles:` in the pack), e.g. [business_owner]"
+        if not roles["accept_by"]:
+            return "accept_by names at least one role"
+        severity = result.get("severity", DEFAULT_SEVERITY)
+        if severity not in SEVERITIES:
+            return f"severity must be one of {', '.join(SEVERITIES)}{did_you_mean(str(severity), SEVERITIES)}"
+        texts = text_fields({"message": result["message"]}, ("message",))
+        if isinstance(texts, str):
+            return texts
+        return RiskRule(result["id"], texts["message"], roles["accept_by"], roles["consult"], severity)  # type: ignore[arg-type]
 
     def describe(self, payload: RiskRule) -> str:
-        return f"risk {payload.id}"
+        return f"risk {payload.id} ({payload.severity})"
 
     def detail(self, payload: RiskRule) -> str:
         return payload.message
 
     def detail_lines(self, payload: RiskRule) -> list[tuple[str, str]]:
-        return [("message", payload.message), ("accept_by", payload.accept_by)]
+        lines = [("message", payload.message), ("accept_by", ", ".join(payload.accept_by))]
+        return [*lines, ("consult", ", ".join(payload.consult))] if payload.consult else lines
 
     def texts(self, payload: RiskRule) -> tuple[str, ...]:
-        return (payload.id, payload.message, payload.accept_by)
+        return (payload.message,)
+
+    def check(self, payload: RiskRule, pack: PackFacts) -> list[str]:
+        problems = []
+        for key, ids in (("accept_by", payload.accept_by), ("consult", payload.consult)):
+            for role_id in ids:
+                if role_id not in pack.roles:
+                    hint = did_you_mean(role_id, pack.roles)
+                    problems.append(f"{key}: unknown role '{role_id}'{hint}; declare it under roles:")
+                elif key == "accept_by" and pack.roles[role_id].line != "first":
+                    problems.append(
+                        f"accept_by: the {pack.roles[role_id].name} is second line: consulted, does not accept "
+                        "risk (IIA Three Lines Model); move it to consult"
+                    )
+        policy = pack.acceptance.get(payload.severity)
+        known = [pack.roles[r] for r in payload.accept_by if r in pack.roles]
+        if policy and known and max(role.authority for role in known) < policy.minimum_authority:
+            enough = [role.id for role in pack.roles.values() if role.authority >= policy.minimum_authority]
+            problems.append(
+                f"a {payload.severity} risk needs an acceptor with authority {policy.minimum_authority} or more "
+                f"({', '.join(enough) or 'none declared'})"
+            )
+        return problems
 
     def build(self, settling: Any) -> tuple[Risk, ...]:
         winners: dict[str, Any] = {}
         for m in settling.made(self.name):
             if m.payload.id not in winners or m.rank > winners[m.payload.id].rank:
                 winners[m.payload.id] = m
-        acceptances = {item.risk: item for item in settling.scenario.accepted_risks}
-        text = settling.text
-        risks = []
-        for risk_id, m in winners.items():
-            accepted = acceptances.get(risk_id)
-            risks.append(
-                Risk(
-                    risk_id,
-                    text(m.payload.message),
-                    text(m.payload.accept_by),
-                    accepted is not None,
-                    accepted.accepted_by if accepted else None,
-                    accepted.date if accepted else None,
-                    m.rule.id,
-                )
-            )
+        recorded: dict[str, list[Any]] = {}
+        for item in settling.scenario.accepted_risks:
+            recorded.setdefault(item.risk, []).append(item)
+        risks = [_risk(m, recorded.get(risk_id, []), settling) for risk_id, m in winners.items()]
         return tuple(sorted(risks, key=lambda r: (r.accepted, r.id)))
+
+    def to_json(self, value: tuple[Risk, ...]) -> list[dict[str, Any]]:
+        return [
+            {
+                **{key: getattr(risk, key) for key in ("id", "severity", "message", "accept_by", "accepted")},
+                "accepted_by": risk.accepted_by,
+                "accepted_on": risk.accepted_on,
+                "consult": list(risk.consult),
+                "acceptances": [dict(item.__dict__) for item in risk.acceptances],
+                "missing": list(risk.missing),
+                "notes": list(risk.notes),
+                "rule": risk.rule,
+            }
+            for risk in value
+        ]
 
     def sections(self, value: tuple[Risk, ...], assessment: Any) -> list[Section]:
         return [
             Section(
                 "Risks to accept",
                 ("risk", "status", "must be accepted by", "why", "rule"),
-                [(r.id, _status(r), r.accept_by, r.message, r.rule) for r in value],
+                [(r.id, _status(r), r.accept_by, _why(r), r.rule) for r in value],
                 "No risks need acceptance.",
-                (None, 20, 24, 44, None),
+                (None, 24, 24, 44, None),
+                note=f"Acceptances as of {assessment.as_of}." if value else "",
             )
         ]
 
@@ -131,6 +220,78 @@ class RiskKind(Kind):
     def diff_aspects(self, outline: tuple[tuple[str, bool], ...]) -> dict[str, str]:
         risks = sorted(f"{risk} ({'accepted' if accepted else 'pending'})" for risk, accepted in outline)
         return {"risks": ", ".join(risks) or "none"}
+
+
+def _role_ids(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) and RULE_ID.match(item) for item in value):
+        return None
+    return tuple(dict.fromkeys(value))
+
+
+def _risk(made: Any, recorded: list[Any], settling: Any) -> Risk:
+    """One risk with its acceptances: each required role's latest acceptance, checked against as_of."""
+    payload, pack, scenario = made.payload, settling.pack, settling.scenario
+    roles = {role_id: pack.roles.get(role_id) for role_id in payload.accept_by}
+    acceptances = tuple(
+        _role_acceptance(role_id, role, recorded, payload.severity, settling) for role_id, role in roles.items()
+    )
+    notes = []
+    legacy = [item for item in recorded if not item.role]
+    if legacy:
+        who = ", ".join(item.accepted_by or item.name or "someone" for item in legacy)
+        notes.append(f"acceptance role not recorded (accepted by {who}): record it with accept --role")
+    due = [item for item in acceptances if item.status == "review due"]
+    notes += [f"{item.role}: review due since {item.review_by}" for item in due]
+    accepted = bool(acceptances) and all(item.status == "accepted" for item in acceptances)
+    dates = [item.date for item in acceptances if item.date]
+    return Risk(
+        payload.id,
+        settling.text(payload.message),
+        " and ".join(role_label(role, scenario) if role else role_id for role_id, role in roles.items()),
+        accepted,
+        ", ".join(f"{item.role}: {item.name}" for item in acceptances) if accepted else None,
+        max(dates) if accepted and dates else None,
+        made.rule.id,
+        payload.severity,
+        tuple(pack.roles[c].name if c in pack.roles else c for c in payload.consult),
+        acceptances,
+        tuple(notes),
+    )
+
+
+def _role_acceptance(role_id: str, role: Any, recorded: list[Any], severity: str, settling: Any) -> RoleAcceptance:
+    label = role.name if role else role_id
+    mine = sorted((item for item in recorded if item.role == role_id), key=lambda item: item.date or "")
+    if not mine:
+        return RoleAcceptance(label, None, None, None, "missing")
+    latest = mine[-1]
+    review_by = latest.review_by or (review_date(settling.pack, severity, latest.date) if latest.date else None)
+    expired = review_by is not None and settling.as_of > review_by
+    return RoleAcceptance(label, latest.name, latest.date, review_by, "review due" if expired else "accepted")
+
+
+def _status(risk: Risk) -> str:
+    if risk.accepted:
+        return "accepted"
+    due = [item for item in risk.acceptances if item.status == "review due"]
+    if due:
+        return f"PENDING: review due since {min(item.review_by or '' for item in due)}"
+    if any(item.status == "accepted" for item in risk.acceptances):
+        return "PENDING: " + ", ".join(risk.missing) + " still to accept"
+    return "PENDING"
+
+
+def _why(risk: Risk) -> str:
+    parts = [risk.message]
+    accepted = [f"{a.role}: {a.name} on {a.date}" for a in risk.acceptances if a.status == "accepted"]
+    if accepted:
+        parts.append("Accepted by " + "; ".join(accepted) + ".")
+    if risk.consult:
+        parts.append("Consult: " + ", ".join(risk.consult) + ".")
+    parts += [note[0].upper() + note[1:] + "." for note in risk.notes]
+    return " ".join(parts)
 
 
 KIND = RiskKind()

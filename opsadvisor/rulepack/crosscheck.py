@@ -12,7 +12,7 @@ from ..contract import FACTS, SERVICE_PLACEHOLDERS
 from ..effective import SETTLED_FIRST, system_facts
 from ..errors import did_you_mean
 from ..kinds import PackFacts, kind
-from .ir import Conclusion, Condition, Group, Location, Problems, Process, Rule, derived_names, shown
+from .ir import Conclusion, Condition, Group, Location, Problems, Rule, derived_names, shown
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -20,17 +20,11 @@ PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 class CrossChecker:
     """Checks that need the whole pack: processes, conflict kinds, derived facts, placeholders."""
 
-    def __init__(
-        self,
-        problems: Problems,
-        processes: tuple[Process, ...],
-        conflict_kinds: dict[str, str],
-        rules: tuple[Rule, ...],
-    ) -> None:
+    def __init__(self, problems: Problems, pack: PackFacts, rules: tuple[Rule, ...]) -> None:
         self.problems = problems
-        self.pack = PackFacts(tuple(process.id for process in processes), conflict_kinds)
+        self.pack = pack
         self.rules = rules
-        self.system = system_facts(processes)
+        self.system = system_facts(pack.processes)
         self.derived = (*derived_names(rules), *self.system)
         self.placeholders = (*SERVICE_PLACEHOLDERS, *FACTS, *self.derived)
 

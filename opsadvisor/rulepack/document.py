@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ir import Location, Process, Rule
+from .ir import AcceptancePolicy, Location, Process, Role, Rule
 
 
 @dataclass
@@ -19,3 +19,5 @@ class Document:
     workshop_questions: dict[str, tuple[tuple[str, ...], Location]] = field(default_factory=dict)
     workshop_rules: list[Rule] = field(default_factory=list)
     tables: list[Any] = field(default_factory=list)  # decision tables (tables.Table); their rows are in `rules`
+    roles: dict[str, Role] = field(default_factory=dict)
+    acceptance: dict[str, AcceptancePolicy] = field(default_factory=dict)

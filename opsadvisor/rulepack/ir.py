@@ -167,6 +167,33 @@ class Model:
     operated_today: tuple[str, ...] = ()  # current.operated_by values whose accountability this model describes
 
 
+LINES = ("first", "second")  # IIA Three Lines Model: the first line owns and accepts risk, the second advises
+
+
+@dataclass(frozen=True)
+class Role:
+    """A stakeholder role of the pack: who may accept risk (first line) or is consulted (second line).
+
+    `authority` ranks first-line roles for the acceptance policy's minimum per severity; `person` names
+    the scenario field that holds the person in that role (the business owner's name), if any.
+    """
+
+    id: str
+    name: str
+    line: str
+    authority: int = 0
+    person: str | None = None
+
+
+@dataclass(frozen=True)
+class AcceptancePolicy:
+    """For a risk severity: how long an acceptance holds, and the least authority one acceptor must have."""
+
+    severity: str
+    review_months: int
+    minimum_authority: int = 0
+
+
 @dataclass(frozen=True)
 class RulePack:
     rules: tuple[Rule, ...]
@@ -185,6 +212,8 @@ class RulePack:
     # scenario file is valid whichever rules run.
     left_out: tuple[Rule, ...] = ()
     tables: tuple[Any, ...] = ()  # the decision tables in effect (rulepack.tables.Table), their rows among `rules`
+    roles: dict[str, Role] = field(default_factory=dict)
+    acceptance: dict[str, AcceptancePolicy] = field(default_factory=dict)  # by risk severity
     # What is built from this pack once (durable_rules rulesets and matchers), freed with the pack.
     # Not an init field, so dataclasses.replace() gives the new pack an empty cache of its own.
     compiled: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
@@ -192,6 +221,10 @@ class RulePack:
     @property
     def process_ids(self) -> tuple[str, ...]:
         return tuple(process.id for process in self.processes)
+
+    @property
+    def role_ids(self) -> tuple[str, ...]:
+        return tuple(self.roles)
 
     @property
     def risk_ids(self) -> tuple[str, ...]:

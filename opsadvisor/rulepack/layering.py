@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RulesError, did_you_mean
+from ..kinds import PackFacts
 from .crosscheck import CrossChecker
 from .document import Document
 from .frontends import FRONT_ENDS, front_end_for
-from .ir import SEED, SEED_ONLY, Location, Model, Problem, Problems, Process, Rule, RulePack
+from .ir import SEED, SEED_ONLY, AcceptancePolicy, Location, Model, Problem, Problems, Process, Role, Rule, RulePack
 
 
 @dataclass
@@ -101,6 +102,8 @@ class _PackBuilder:
         self.workshop_rules: dict[str, Rule] = {}
         self.files: list[tuple[str, bytes]] = []
         self.tables: dict[str, Any] = {}
+        self.roles: dict[str, Role] = {}
+        self.acceptance: dict[str, AcceptancePolicy] = {}
 
     def add_layer(self, layer: _Layer) -> None:
         layer_rules: dict[str, Rule] = {}
@@ -149,6 +152,8 @@ class _PackBuilder:
             merged["cells"].update(cells)
         self.questions.update(document.questions)
         self.conflict_kinds.update(document.conflict_kinds)
+        self.roles.update(document.roles)
+        self.acceptance.update(document.acceptance)
         self.workshop.update(document.workshop_questions)
         self.workshop_rules.update((rule.id, rule) for rule in document.workshop_rules)
 
@@ -172,9 +177,12 @@ class _PackBuilder:
                     location, f"workshop: unknown process {process_id}{did_you_mean(process_id, self.processes)}"
                 )
         workshop_rules = tuple(sorted(self.workshop_rules.values(), key=lambda rule: (rule.priority, rule.id)))
+        facts = PackFacts(
+            tuple(p.id for p in processes), dict(self.conflict_kinds), self.roles, self.acceptance, processes
+        )
         if workshop_rules:
-            CrossChecker(self.problems, processes, self.conflict_kinds, workshop_rules).check()
-        CrossChecker(self.problems, processes, self.conflict_kinds, rules).check()
+            CrossChecker(self.problems, facts, workshop_rules).check()
+        CrossChecker(self.problems, facts, rules).check()
         return RulePack(
             rules=rules,
             processes=processes,
@@ -187,6 +195,8 @@ class _PackBuilder:
             workshop_questions={pid: questions for pid, (questions, _) in self.workshop.items()},
             workshop_rules=workshop_rules,
             tables=tuple(self.tables.values()),
+            roles=dict(self.roles),
+            acceptance=dict(self.acceptance),
         )
 
     def _models(self, processes: tuple[Process, ...]) -> dict[str, Model]:

@@ -10,16 +10,19 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..contract import CURRENT_OPERATORS, INTERFACE_CELLS, MODELS, MODES
+from ..contract import CURRENT_OPERATORS, INTERFACE_CELLS, MODELS, MODES, SERVICE_PLACEHOLDERS, SEVERITIES
 from ..errors import did_you_mean
 from ..kinds import authored, kind
+from ..kinds.base import unknown as unknown_text
 from ..yamlload import LineDict, LineList, YamlProblem, load_yaml_bytes
 from .conditions import GROUP_KEYS, make_condition, shorthand
 from .document import Document
 from .ir import (
     DEFAULT_PRIORITY,
+    LINES,
     MAX_PRIORITY,
     RULE_ID,
+    AcceptancePolicy,
     Conclusion,
     Condition,
     Group,
@@ -27,13 +30,27 @@ from .ir import (
     Problems,
     Process,
     Provenance,
+    Role,
     Rule,
     provenance,
     shown,
 )
 
 SUFFIXES = (".yaml", ".yml")
-FILE_KEYS = ("rules", "tables", "disable", "processes", "models", "questions", "conflict_kinds", "workshop")
+FILE_KEYS = (
+    "rules",
+    "tables",
+    "disable",
+    "processes",
+    "models",
+    "questions",
+    "conflict_kinds",
+    "roles",
+    "acceptance",
+    "workshop",
+)
+ROLE_KEYS = ("name", "line", "authority", "person")
+POLICY_KEYS = ("review_months", "minimum_authority")
 RULE_KEYS = ("id", "title", "rationale", "source", "priority", "when", "then")
 PROCESS_ID = r"^[a-z][a-z0-9_]*$"
 
@@ -66,6 +83,8 @@ def _document(name: str, document: LineDict, problems: Problems) -> Document:
         models=reader.models(document.get("models")),
         questions=reader.text_map(document, "questions"),
         conflict_kinds=reader.text_map(document, "conflict_kinds"),
+        roles=reader.roles(document),
+        acceptance=reader.acceptance(document),
     )
     _tables(name, document, result, problems)
     section = document.get("workshop")
@@ -131,6 +150,62 @@ class _RuleReader:
                 result.append((value, values.line_of(index)))
             else:
                 self.error(values.line_of(index), f"{key}: expected a rule id; found {shown(value)}")
+        return result
+
+    def _mapping_of(self, document: LineDict, key: str, what: str) -> list[tuple[str, LineDict, int]]:
+        """The (name, mapping, line) entries of a section that maps names to mappings."""
+        value = document.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, LineDict):
+            self.error(document.line_of(key), f"{key} must be a mapping of {what}")
+            return []
+        entries = []
+        for name, item in value.items():
+            if isinstance(item, LineDict):
+                unknown_keys(item, ROLE_KEYS if key == "roles" else POLICY_KEYS, self.file, self.problems, what)
+                entries.append((name, item, value.line_of(name)))
+            else:
+                self.error(value.line_of(name), f"{key}.{name}: expected a mapping; found {shown(item)}")
+        return entries
+
+    def roles(self, document: LineDict) -> dict[str, Role]:
+        """`roles:` id -> {name, line: first|second, authority, person}: who accepts risk, who is consulted."""
+        result = {}
+        for role_id, item, line in self._mapping_of(document, "roles", "a role"):
+            line_of_defence = item.get("line")
+            authority = item.get("authority", 0)
+            person = item.get("person")
+            if not re.match(PROCESS_ID, str(role_id)):
+                self.error(line, f"roles: a role id is lower-case letters, digits and '_'; found {shown(role_id)}")
+            elif not isinstance(item.get("name"), str) or line_of_defence not in LINES:
+                self.error(
+                    line,
+                    f"roles.{role_id}: needs a name and line: first (owns and accepts risk) or second "
+                    f"(consulted); found line {shown(line_of_defence)}",
+                )
+            elif isinstance(authority, bool) or not isinstance(authority, int) or authority < 0:
+                self.error(line, f"roles.{role_id}: authority must be a whole number 0 or more")
+            elif person is not None and person not in SERVICE_PLACEHOLDERS:
+                hint = did_you_mean(str(person), SERVICE_PLACEHOLDERS)
+                self.error(line, f"roles.{role_id}: person names a service field, e.g. service.business_owner{hint}")
+            else:
+                result[role_id] = Role(role_id, item["name"], line_of_defence, authority, person)
+        return result
+
+    def acceptance(self, document: LineDict) -> dict[str, AcceptancePolicy]:
+        """`acceptance:` severity -> {review_months, minimum_authority}."""
+        result = {}
+        for severity, item, line in self._mapping_of(document, "acceptance", "an acceptance policy"):
+            months, minimum = item.get("review_months"), item.get("minimum_authority", 0)
+            if severity not in SEVERITIES:
+                self.error(line, unknown_text("severity", severity, SEVERITIES))
+            elif any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in (months, minimum)) or not months:
+                self.error(
+                    line, f"acceptance.{severity}: review_months (1 or more) and minimum_authority are whole numbers"
+                )
+            else:
+                result[severity] = AcceptancePolicy(severity, months, minimum)
         return result
 
     def text_map(self, document: LineDict, key: str) -> dict[str, str]:
