@@ -65,6 +65,7 @@ MAX_FOLLOWING = 500  # distinct tests following one test (512: endless loop)
 MAX_BRANCHES = 120  # `$or` branches and "missing" tests on one test (128)
 MAX_ENDING = 250  # rules ending on one test (256)
 MAX_RULES = 4000  # rules in one ruleset (4,096)
+MAX_STACK = 60  # tests waiting to be visited while one fact is matched (64: error 303, when asserting)
 LONG_VALUE = 1024  # longer encoded derived values are hashed
 
 # --- facts ----------------------------------------------------------------------------------------
@@ -299,19 +300,25 @@ _OPERATORS = ("$lt", "$lte", "$gt", "$gte", "$neq", "$ex", "$nex")
 class _Capacity:
     """A model of one native ruleset's alpha network (rete.c: createAlpha, findAlpha, linkAlpha), to
     count what its fixed-size tables hold: tests following a test, `$or` branches and "missing" tests
-    on a test, rules ending on a test, and rules. Identical tests under the same test are shared."""
+    on a test, rules ending on a test, and rules; and how deep the stack of tests to visit can grow
+    while one fact is matched (events.c: handleAlpha). Identical tests under the same test are shared."""
 
     def __init__(self) -> None:
         self._nodes: dict[tuple[Any, ...], int] = {}
         self._count = itertools.count(1)  # 0 is the root
+        # node -> its children: (child, the property of an equality test, of which one child per
+        # property can match a fact; None for any other test, a "missing" test or an `$or` link)
+        self._children: dict[int, list[tuple[int, str | None]]] = {}
         self.following: Counter[int] = Counter()
         self.branches: Counter[int] = Counter()
         self.ending: Counter[int] = Counter()
         self.rules = 0
+        self.add(_WARM_UP_DEFINITION)
 
     def add(self, definition: dict[str, Any]) -> bool:
         """Take the definition if every table still fits it; else change nothing and say no."""
         nodes: dict[tuple[Any, ...], int] = {}
+        edges: list[tuple[int, int, str | None]] = []
         following: Counter[int] = Counter()
         branches: Counter[int] = Counter()
         ending: Counter[int] = Counter()
@@ -325,7 +332,9 @@ class _Capacity:
             if key == "$or":
                 forward = next(self._count)  # a new forward node each time, never shared
                 for element in value:
-                    branches[node(parent, element)] += 1
+                    branch = node(parent, element)
+                    branches[branch] += 1
+                    edges.append((branch, forward, None))
                 return forward
             operator, ((name, operand),) = (key, value.items()) if key in _OPERATORS else ("$eq", ((key, value),))
             identity = (parent, name, operator, type(operand), operand)  # True == 1, but not to rete.c
@@ -334,6 +343,7 @@ class _Capacity:
                 return found
             nodes[identity] = created = next(self._count)
             (branches if operator == "$nex" else following)[parent] += 1
+            edges.append((parent, created, name if operator == "$eq" else None))
             return created
 
         for match in definition["all"]:
@@ -346,25 +356,56 @@ class _Capacity:
         )
         if fits:
             self._nodes.update(nodes)
+            for parent, child, name in edges:
+                self._children.setdefault(parent, []).append((child, name))
             self.following.update(following)
             self.branches.update(branches)
             self.ending.update(ending)
             self.rules += 1
         return fits
 
+    def stack(self) -> int:
+        """At most how many tests wait on the stack while a fact is matched: along every path, each
+        test adds the children that can match together (one equality per property, every other)."""
+        depth: dict[int, int] = {}
+
+        def deepest(node: int) -> int:
+            if node not in depth:
+                children = self._children.get(node, [])
+                width = len({name for _, name in children if name is not None})
+                width += sum(name is None for _, name in children)
+                depth[node] = width + max((deepest(child) for child, _ in children), default=0)
+            return depth[node]
+
+        return deepest(0)
+
+
+def _holds(definitions: list[dict[str, Any]]) -> bool:
+    """Whether one ruleset can hold all these definitions."""
+    capacity = _Capacity()
+    return all(capacity.add(definition) for definition in definitions) and capacity.stack() <= MAX_STACK
+
 
 def _partition(definitions: dict[str, dict[str, Any]]) -> list[dict[str, dict[str, Any]]]:
-    """The definitions, in order, in as few consecutive groups as one ruleset each can hold."""
-    groups: list[dict[str, dict[str, Any]]] = [{}]
-    capacity = _Capacity()
-    capacity.add(_WARM_UP_DEFINITION)
-    for name, definition in definitions.items():
-        if not capacity.add(definition):
-            groups.append({})
-            capacity = _Capacity()
-            capacity.add(_WARM_UP_DEFINITION)
-            capacity.add(definition)  # one rule alone always fits: its own counts are far below the limits
-        groups[-1][name] = definition
+    """The definitions, in order, in as few consecutive groups as one ruleset each can hold.
+
+    Each group is the longest run from where the last one ended that `_holds` (found by doubling,
+    then bisecting: O(n log n) model building). One rule alone always fits: its own counts are far
+    below every limit (a rule's expression size and joins are checked by `limit` first)."""
+    items = list(definitions.items())
+    values = [definition for _, definition in items]
+    groups = []
+    start = 0
+    while start < len(items):
+        good, size = 1, 2
+        while start + good < len(items) and _holds(values[start : start + min(size, len(items) - start)]):
+            good, size = min(size, len(items) - start), size * 2
+        bad = min(size, len(items) - start + 1)
+        while bad - good > 1:
+            middle = (good + bad) // 2
+            good, bad = (middle, bad) if _holds(values[start : start + middle]) else (good, middle)
+        groups.append(dict(items[start : start + good]))
+        start += good
     return groups
 
 
@@ -557,18 +598,28 @@ class _CompiledRules:
 
 
 class _CompiledItems:
-    """One match-only definition per item; its action records the item and asserts nothing."""
+    """One match-only definition per distinct compiled item (items that compile alike share it); its
+    action records the items and asserts nothing."""
 
     def __init__(self, items: Sequence[Item]) -> None:
         self._held: set[int] = set()
+        positions: dict[str, list[int]] = {}
+        definitions: dict[str, dict[str, Any]] = {}
+        for index, item in enumerate(items):
+            definition = compile_item(item)
+            key = json.dumps(definition, sort_keys=True)
+            if key not in positions:
+                positions[key] = []
+                definitions[f"i{len(definitions)}"] = definition
+            positions[key].append(index)
         self._network = _Network(
-            {f"i{index}": compile_item(item) for index, item in enumerate(items)},
-            {f"i{index}": self._action(index) for index in range(len(items))},
+            definitions,
+            {name: self._action(indices) for name, indices in zip(definitions, positions.values(), strict=True)},
         )
 
-    def _action(self, index: int) -> Action:
+    def _action(self, indices: list[int]) -> Action:
         def action(matched: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
-            self._held.add(index)
+            self._held.update(indices)
 
         return action
 

@@ -26,6 +26,7 @@ from ..contract import FACTS
 from ..engine import BACKEND
 from ..errors import EXIT_INVALID_RULES, EXIT_OK, count, did_you_mean
 from ..kinds import PackFacts
+from ..kinds.base import Kind
 from ..rulepack import PLACEHOLDER, Condition, Group, Location, Problem, Rule, RulePack, load_pack_with_problems
 
 ERROR = "error"
@@ -281,14 +282,25 @@ def _has_groups(rule: Rule) -> bool:
 def _disagreeing_pairs(pack: RulePack) -> list[tuple[Rule, Rule, str]]:
     """Equal-priority rules that conclude differently. A rule with `any`/`all` groups is left out:
     the overlap test compares top-level conditions only, and a warning that cries wolf is worse
-    than none."""
-    pairs = []
+    than none. Only rules with the same priority and a conclusion of the same kind that can disagree
+    are compared, so a pack of thousands of rules is checked in seconds, not in their square."""
+    candidates: set[tuple[int, int]] = set()
+    for kind in kinds.authored():
+        if type(kind).disagreement is Kind.disagreement:
+            continue  # the default: this kind never disagrees
+        by_priority: dict[int, list[int]] = {}
+        for index, rule in enumerate(pack.rules):
+            if rule.of_kind(kind.name) and not _has_groups(rule):
+                by_priority.setdefault(rule.priority, []).append(index)
+        for indices in by_priority.values():
+            candidates.update(itertools.combinations(indices, 2))
     facts = PackFacts(pack.process_ids, pack.conflict_kinds)
-    for a, b in itertools.combinations(pack.rules, 2):
-        if a.priority == b.priority and not (_has_groups(a) or _has_groups(b)):
-            what = _disagreement(a, b, facts)
-            if what:
-                pairs.append((a, b, what))
+    pairs = []
+    for first, second in sorted(candidates):
+        a, b = pack.rules[first], pack.rules[second]
+        what = _disagreement(a, b, facts)
+        if what:
+            pairs.append((a, b, what))
     return pairs
 
 
