@@ -178,10 +178,13 @@ def _service_test(condition: Condition) -> dict[str, Any]:
 
 
 def _service_tests(group: Group) -> list[dict[str, Any]]:
-    """One test per item of the group that tests scenario facts (derived facts are matched apart)."""
+    """The tests of an all-group's scenario conditions, nested all-groups flattened into it, so they can
+    be split over fact matches (derived facts are matched apart)."""
     tests: list[dict[str, Any]] = []
     for item in group.items:
-        if isinstance(item, Group):
+        if isinstance(item, Group) and item.mode == "all":
+            tests.extend(_service_tests(item))
+        elif isinstance(item, Group):
             parts = [_service_expression(child) for child in item.items]  # type: ignore[arg-type]
             present = [part for part in parts if part is not None]
             if present:
@@ -231,13 +234,13 @@ def expression_size(expression: dict[str, Any]) -> int:
     return 2 * (text.count('"$and"') + text.count('"$or"'))
 
 
-def _service_matches(rule: Rule) -> list[dict[str, Any]]:
-    """The rule's scenario tests as one fact match, or split over copies of the service fact when
-    they do not fit one (each part within MAX_EXPRESSION unless one test alone is bigger)."""
-    tests = _service_tests(rule.when)
+def _service_matches(tests: list[dict[str, Any]], required: bool) -> list[dict[str, Any]]:
+    """Scenario tests as one fact match (none when there are no tests and none is `required`), or split
+    over copies of the service fact when they do not fit one (each part within MAX_EXPRESSION unless
+    one test alone is bigger)."""
     whole = _service_match(_all_of(tests) if tests else None)
     if expression_size(whole) <= MAX_EXPRESSION:
-        return [whole] if tests or not _derived_conditions(rule) else []
+        return [whole] if tests or required else []
     parts: list[list[dict[str, Any]]] = [[]]
     used = 2  # each part's own $and
     for test in tests:
@@ -253,8 +256,9 @@ def _service_matches(rule: Rule) -> list[dict[str, Any]]:
 def compile_rule(rule: Rule) -> dict[str, Any]:
     """The durable_rules definition of one rule (without its action): the service fact (or its copies,
     see _service_matches), then one derived fact per top-level derived condition (aliases d0, d1, ...)."""
-    matches = _service_matches(rule)
-    for index, condition in enumerate(_derived_conditions(rule)):
+    derived = _derived_conditions(rule)
+    matches = _service_matches(_service_tests(rule.when), required=not derived)
+    for index, condition in enumerate(derived):
         matches.append({_derived_alias(index): _derived_test(condition)})
     return {"all": matches, "pri": rule.priority}
 
@@ -289,7 +293,7 @@ def compile_item(item: Item) -> dict[str, Any]:
     """
     if isinstance(item, Condition) and item.derived:
         return {"all": [{_derived_alias(0): _derived_test(item)}]}
-    return {"all": [_service_match(_service_expression(Group("all", (item,))))]}
+    return {"all": _service_matches(_service_tests(Group("all", (item,))), required=True)}
 
 
 # --- spreading definitions over rulesets ----------------------------------------------------------

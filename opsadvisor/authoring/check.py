@@ -4,7 +4,8 @@ Two sources of findings:
 - the loader's problems (syntax, shape, unknown facts, values, processes, duplicate ids...), turned
   into error findings;
 - lint checks over the rules that load: conditions that can never hold, derived facts nobody uses,
-  derivation cycles, and equal-priority rules that disagree under overlapping conditions.
+  derivation cycles, equal-priority rules that disagree under overlapping conditions, and rules
+  beyond a limit of the rules engine (`RuleBackend.limit`).
 
 Whether conditions can hold together is asked of the rules backend (`_satisfiable`) with candidate
 values of the fact, never decided by a second evaluator here.
@@ -146,7 +147,16 @@ def lint(pack: RulePack) -> list[Finding]:
             )
     findings.extend(_unused_derived(pack.rules))
     findings.extend(_cycles(pack.rules))
+    findings.extend(_engine_limits(pack.rules))
     return findings
+
+
+def _engine_limits(rules: Iterable[Rule]) -> Iterator[Finding]:
+    """Rules the rules engine cannot take as written (assess would stop on them with exit 4)."""
+    for rule in rules:
+        problem = BACKEND.limit(rule)
+        if problem:
+            yield _finding(rule.location, rule, ERROR, f"the rules engine cannot run it: {problem}")
 
 
 def _top_conditions(rule: Rule) -> list[Condition]:
