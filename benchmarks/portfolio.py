@@ -29,7 +29,7 @@ from durable.engine import Host, MessageNotHandledException, MessageObservedExce
 
 from opsadvisor import api
 from opsadvisor.contract import CAPABILITIES, CLASSIFICATIONS, HOSTING, INTEGRATION_TYPES, LIFECYCLES, REGULATIONS
-from opsadvisor.durable_backend import DERIVED, _Ruleset, compile_rule, encode_service
+from opsadvisor.durable_backend import _Network, compile_rule, encode_derived, encode_service
 from opsadvisor.errors import ScenarioError
 from opsadvisor.facts import build_facts
 from opsadvisor.rulepack import RulePack
@@ -169,7 +169,7 @@ def host_floor(pack: RulePack, services: list[dict[str, Any]]) -> float:
         def run(closure: Any) -> None:
             for name, value in derived:
                 with contextlib.suppress(MessageNotHandledException, MessageObservedException):
-                    closure.assert_fact({"t": DERIVED, "n": name, "v": value})
+                    closure.assert_fact(encode_derived(name, value))
 
         return run
 
@@ -185,10 +185,10 @@ def host_floor(pack: RulePack, services: list[dict[str, Any]]) -> float:
 
 
 def native_floor(pack: RulePack, services: list[dict[str, Any]]) -> float:
-    """The same, through opsadvisor's own driver of durable_rules' native core (engine._Ruleset)."""
+    """The same, through opsadvisor's own driver of durable_rules' native core (durable_backend._Network)."""
 
     def action(rule: Any) -> Any:
-        derived = [{"t": DERIVED, "n": n, "v": v} for c in rule.then if c.kind == "derive" for n, v in c.data.items()]
+        derived = [encode_derived(name, value) for name, value in rule.derives]
 
         def run(matched: dict[str, Any], emit: Any) -> None:
             for fact in derived:
@@ -196,12 +196,12 @@ def native_floor(pack: RulePack, services: list[dict[str, Any]]) -> float:
 
         return run
 
-    ruleset = _Ruleset(
+    network = _Network(
         {rule.id: compile_rule(rule) for rule in pack.rules}, {rule.id: action(rule) for rule in pack.rules}
     )
     started = time.perf_counter()
     for service in services:
-        ruleset.run([service])
+        network.run([service])
     return (time.perf_counter() - started) / len(services)
 
 

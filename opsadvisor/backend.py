@@ -83,6 +83,12 @@ class RuleBackend(Protocol):
         """Condition items, each compiled as it would be inside a rule, ready to be matched."""
         ...
 
+    def limit(self, rule: Rule) -> str:
+        """Why the backend cannot run the rule as written, or '' when it can: a limit of the engine
+        (such as the size of one compiled expression) that `rules check` reports before anything runs,
+        and `compile` refuses with RulesError (exit 4)."""
+        ...
+
 
 def firing(rule: Rule, facts: Facts, joined: Mapping[str, Any]) -> Firing:
     """A firing of `rule`: the values of the facts it tested, the derived values it `joined` first."""

@@ -4,8 +4,13 @@ Rules compile to durable_rules' JSON rule language, and facts are encoded to mat
 per assessed service):
 - one service fact `{"t": "s", ...}`: scalar facts under their name ('.' becomes '_'); a set fact
   becomes one true/false flag per possible value (`regulations__sox`), so "contains" and "lacks"
-  are plain equality tests and a missing set has no flags at all;
-- one fact per derived value `{"t": "d", "n": name, "v": value}`, asserted by rule actions.
+  are plain equality tests and a missing set has no flags at all. Scenario values are typed by the
+  contract and every operand is checked against the fact's kind, so they are compared as they are;
+- one fact per derived value `{"t": "d", "n": name, "v": "<type>:<value>"}`, asserted by rule
+  actions. durable_rules compares loosely across types (`true` equals `"true"`, `1` and `"1"`) and
+  strings on their first 65,535 characters only, so a derived value is encoded with its type
+  (`b:true`, `i:1`, `s:text`) and a long one as the hash of that (`h:<sha256>`): equal encodings,
+  equal values.
 Every condition tests `t`, so no other fact can ever match it.
 
 The module drives the engine's native core (the C Rete network that `durable.engine` wraps)
@@ -17,27 +22,51 @@ into the session state (they are raised), and never more than one live session (
 complete one action before a session may be deleted (the warm-up), a rule fires once per `$or`
 branch that holds (deduplicated in `_CompiledRules`), and a native ruleset outlives the Python
 object that created it unless deleted (done when the object is collected).
+
+One native ruleset has hard limits (measured on durable_rules 2.0.28, read in its rete.c; the
+constants below): at most 512 distinct tests may follow one test (the 513th makes `create_ruleset`
+loop forever), 128 `$or` branches or "missing" tests on one test (error 107), 256 rules ending on the
+same test (error 108), 4,096 rules (error 106); one fact match holds at most 31 `$and`/`$or` entries
+(each costs 2; error 113) and a rule joins at most 16 facts (error 304, when asserting). So rules are
+spread over as many rulesets as a model of those counts needs (`_partition`; the default pack fits
+in one), run as one network whose agenda takes the next rule across all of them in the order one
+ruleset would (priority, then pack order); a derived fact is asserted into every ruleset with a rule
+that tests it, so rules chain across rulesets. A rule whose conditions do not fit one fact match is
+matched against copies of the service fact (`{"t": "s1", ...}`), one part each; what still does not
+fit is reported by `limit` (and `rules check`) before anything runs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import durable_rules_engine as native
 
 from .backend import Case, EngineResult, Item, SecondStage, firing, group_derived
 from .contract import FACTS
-from .errors import EngineError
+from .errors import EngineError, RulesError
 from .facts import Facts, FactValue
 from .rulepack import Condition, Group, Rule
 
 SERVICE = "s"
 DERIVED = "d"
 SERVICE_ALIAS = "s"
+
+# Limits of one native ruleset (see the module docstring), with a margin where a count is modelled.
+MAX_EXPRESSION = 31  # `$and`/`$or` entries in one fact match (each costs 2)
+MAX_FACTS_JOINED = 16  # fact matches (aliases) in one rule
+MAX_FOLLOWING = 500  # distinct tests following one test (512: endless loop)
+MAX_BRANCHES = 120  # `$or` branches and "missing" tests on one test (128)
+MAX_ENDING = 250  # rules ending on one test (256)
+MAX_RULES = 4000  # rules in one ruleset (4,096)
+MAX_STACK = 60  # tests waiting to be visited while one fact is matched (64: error 303, when asserting)
+LONG_VALUE = 1024  # longer encoded derived values are hashed
 
 # --- facts ----------------------------------------------------------------------------------------
 
@@ -71,8 +100,21 @@ def encode_service(values: Mapping[str, FactValue]) -> dict[str, Any]:
     return encoded
 
 
+def encode_value(value: Any) -> str:
+    """A derived value as the engine compares it: its type and its whole value (see the module docstring)."""
+    if isinstance(value, bool):
+        typed = "b:true" if value else "b:false"
+    elif isinstance(value, int):
+        typed = f"i:{value}"
+    else:
+        typed = f"s:{value}"
+    if len(typed) <= LONG_VALUE:
+        return typed
+    return "h:" + hashlib.sha256(typed.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def encode_derived(name: str, value: Any) -> dict[str, Any]:
-    return {"t": DERIVED, "n": name, "v": value}
+    return {"t": DERIVED, "n": name, "v": encode_value(value)}
 
 
 # --- rules ----------------------------------------------------------------------------------------
@@ -135,27 +177,34 @@ def _service_test(condition: Condition) -> dict[str, Any]:
     return _scalar_test(condition)
 
 
-def _service_expression(group: Group) -> dict[str, Any] | None:
+def _service_tests(group: Group) -> list[dict[str, Any]]:
+    """The tests of an all-group's scenario conditions, nested all-groups flattened into it, so they can
+    be split over fact matches (derived facts are matched apart)."""
     tests: list[dict[str, Any]] = []
     for item in group.items:
-        if isinstance(item, Group):
-            nested = [_service_expression(child) for child in item.items]  # type: ignore[arg-type]
-            parts = [part for part in nested if part is not None]
-            if parts:
-                tests.append(_any_of(parts) if item.mode == "any" else _all_of(parts))
+        if isinstance(item, Group) and item.mode == "all":
+            tests.extend(_service_tests(item))
+        elif isinstance(item, Group):
+            parts = [_service_expression(child) for child in item.items]  # type: ignore[arg-type]
+            present = [part for part in parts if part is not None]
+            if present:
+                tests.append(_any_of(present) if item.mode == "any" else _all_of(present))
         elif not item.derived:
             tests.append(_service_test(item))
-    if not tests:
-        return None
-    return _all_of(tests)
+    return tests
+
+
+def _service_expression(group: Group) -> dict[str, Any] | None:
+    tests = _service_tests(group)
+    return _all_of(tests) if tests else None
 
 
 def _derived_test(condition: Condition) -> dict[str, Any]:
     tests: list[dict[str, Any]] = [{"t": DERIVED}, {"n": condition.fact}]
     if condition.test == "equals":
-        tests.append({"v": condition.operand})
+        tests.append({"v": encode_value(condition.operand)})
     elif condition.test == "in":
-        tests.append(_any_of([{"v": value} for value in condition.operand]))
+        tests.append(_any_of([{"v": encode_value(value)} for value in condition.operand]))
     return {"$and": tests}
 
 
@@ -173,17 +222,67 @@ def _service_match(expression: dict[str, Any] | None) -> dict[str, Any]:
     return {SERVICE_ALIAS: {"$and": [service, expression]} if expression else service}
 
 
+def _part_tag(index: int) -> str:
+    """The type (and alias) of the service fact's copy that part `index` of a split rule matches."""
+    return SERVICE if index == 0 else f"{SERVICE}{index}"
+
+
+def expression_size(expression: dict[str, Any]) -> int:
+    """How much of a fact match's expression budget (MAX_EXPRESSION) a compiled test uses: 2 per
+    `$and` and `$or` (they appear only as keys: values are typed or from closed vocabularies)."""
+    text = json.dumps(expression)
+    return 2 * (text.count('"$and"') + text.count('"$or"'))
+
+
+def _service_matches(tests: list[dict[str, Any]], required: bool) -> list[dict[str, Any]]:
+    """Scenario tests as one fact match (none when there are no tests and none is `required`), or split
+    over copies of the service fact when they do not fit one (each part within MAX_EXPRESSION unless
+    one test alone is bigger)."""
+    whole = _service_match(_all_of(tests) if tests else None)
+    if expression_size(whole) <= MAX_EXPRESSION:
+        return [whole] if tests or required else []
+    parts: list[list[dict[str, Any]]] = [[]]
+    used = 2  # each part's own $and
+    for test in tests:
+        size = expression_size(test)
+        if parts[-1] and used + size > MAX_EXPRESSION:
+            parts.append([])
+            used = 2
+        parts[-1].append(test)
+        used += size
+    return [{_part_tag(index): {"$and": [{"t": _part_tag(index)}, *part]}} for index, part in enumerate(parts)]
+
+
 def compile_rule(rule: Rule) -> dict[str, Any]:
-    """The durable_rules definition of one rule (without its action): the service fact, then one
-    derived fact per top-level derived condition (aliases d0, d1, ...)."""
-    matches: list[dict[str, Any]] = []
-    expression = _service_expression(rule.when)
+    """The durable_rules definition of one rule (without its action): the service fact (or its copies,
+    see _service_matches), then one derived fact per top-level derived condition (aliases d0, d1, ...)."""
     derived = _derived_conditions(rule)
-    if expression is not None or not derived:
-        matches.append(_service_match(expression))
+    matches = _service_matches(_service_tests(rule.when), required=not derived)
     for index, condition in enumerate(derived):
         matches.append({_derived_alias(index): _derived_test(condition)})
     return {"all": matches, "pri": rule.priority}
+
+
+def limit(rule: Rule) -> str:
+    """Why durable_rules cannot take the rule as written, or '' when it can (see the module docstring)."""
+    return _limit(compile_rule(rule))
+
+
+def _limit(definition: dict[str, Any]) -> str:
+    matches = definition["all"]
+    if len(matches) > MAX_FACTS_JOINED:
+        return (
+            f"joins {len(matches)} facts and durable_rules joins at most {MAX_FACTS_JOINED} in one rule: "
+            "test fewer derived facts, or split the rule"
+        )
+    size = max(expression_size(match) for match in matches)
+    if size > MAX_EXPRESSION:
+        return (
+            f"one of its 'any' groups compiles to an expression of size {size} and durable_rules allows "
+            f"{MAX_EXPRESSION} (each any/all group and each list of values costs 2): split that group's "
+            "alternatives over two rules"
+        )
+    return ""
 
 
 def compile_item(item: Item) -> dict[str, Any]:
@@ -194,106 +293,292 @@ def compile_item(item: Item) -> dict[str, Any]:
     """
     if isinstance(item, Condition) and item.derived:
         return {"all": [{_derived_alias(0): _derived_test(item)}]}
-    return {"all": [_service_match(_service_expression(Group("all", (item,))))]}
+    return {"all": _service_matches(_service_tests(Group("all", (item,))), required=True)}
+
+
+# --- spreading definitions over rulesets ----------------------------------------------------------
+
+_OPERATORS = ("$lt", "$lte", "$gt", "$gte", "$neq", "$ex", "$nex")
+
+
+class _Capacity:
+    """A model of one native ruleset's alpha network (rete.c: createAlpha, findAlpha, linkAlpha), to
+    count what its fixed-size tables hold: tests following a test, `$or` branches and "missing" tests
+    on a test, rules ending on a test, and rules; and how deep the stack of tests to visit can grow
+    while one fact is matched (events.c: handleAlpha). Identical tests under the same test are shared."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[tuple[Any, ...], int] = {}
+        self._count = itertools.count(1)  # 0 is the root
+        # node -> its children: (child, the property of an equality test, of which one child per
+        # property can match a fact; None for any other test, a "missing" test or an `$or` link)
+        self._children: dict[int, list[tuple[int, str | None]]] = {}
+        self.following: Counter[int] = Counter()
+        self.branches: Counter[int] = Counter()
+        self.ending: Counter[int] = Counter()
+        self.rules = 0
+        self.add(_WARM_UP_DEFINITION)
+
+    def add(self, definition: dict[str, Any]) -> bool:
+        """Take the definition if every table still fits it; else change nothing and say no."""
+        nodes: dict[tuple[Any, ...], int] = {}
+        edges: list[tuple[int, int, str | None]] = []
+        following: Counter[int] = Counter()
+        branches: Counter[int] = Counter()
+        ending: Counter[int] = Counter()
+
+        def node(parent: int, expression: dict[str, Any]) -> int:
+            ((key, value),) = expression.items()
+            if key == "$and":
+                for element in value:
+                    parent = node(parent, element)
+                return parent
+            if key == "$or":
+                forward = next(self._count)  # a new forward node each time, never shared
+                for element in value:
+                    branch = node(parent, element)
+                    branches[branch] += 1
+                    edges.append((branch, forward, None))
+                return forward
+            operator, ((name, operand),) = (key, value.items()) if key in _OPERATORS else ("$eq", ((key, value),))
+            identity = (parent, name, operator, type(operand), operand)  # True == 1, but not to rete.c
+            found = self._nodes.get(identity) or nodes.get(identity)
+            if found:
+                return found
+            nodes[identity] = created = next(self._count)
+            (branches if operator == "$nex" else following)[parent] += 1
+            edges.append((parent, created, name if operator == "$eq" else None))
+            return created
+
+        for match in definition["all"]:
+            ending[node(0, next(iter(match.values())))] += 1
+        fits = (
+            self.rules < MAX_RULES
+            and all(self.following[key] + count <= MAX_FOLLOWING for key, count in following.items())
+            and all(self.branches[key] + count <= MAX_BRANCHES for key, count in branches.items())
+            and all(self.ending[key] + count <= MAX_ENDING for key, count in ending.items())
+        )
+        if fits:
+            self._nodes.update(nodes)
+            for parent, child, name in edges:
+                self._children.setdefault(parent, []).append((child, name))
+            self.following.update(following)
+            self.branches.update(branches)
+            self.ending.update(ending)
+            self.rules += 1
+        return fits
+
+    def stack(self) -> int:
+        """At most how many tests wait on the stack while a fact is matched: along every path, each
+        test adds the children that can match together (one equality per property, every other)."""
+        depth: dict[int, int] = {}
+
+        def deepest(node: int) -> int:
+            if node not in depth:
+                children = self._children.get(node, [])
+                width = len({name for _, name in children if name is not None})
+                width += sum(name is None for _, name in children)
+                depth[node] = width + max((deepest(child) for child, _ in children), default=0)
+            return depth[node]
+
+        return deepest(0)
+
+
+def _holds(definitions: list[dict[str, Any]]) -> bool:
+    """Whether one ruleset can hold all these definitions."""
+    capacity = _Capacity()
+    return all(capacity.add(definition) for definition in definitions) and capacity.stack() <= MAX_STACK
+
+
+def _partition(definitions: dict[str, dict[str, Any]]) -> list[dict[str, dict[str, Any]]]:
+    """The definitions, in order, in as few consecutive groups as one ruleset each can hold.
+
+    Each group is the longest run from where the last one ended that `_holds` (found by doubling,
+    then bisecting: O(n log n) model building). One rule alone always fits: its own counts are far
+    below every limit (a rule's expression size and joins are checked by `limit` first)."""
+    items = list(definitions.items())
+    values = [definition for _, definition in items]
+    groups = []
+    start = 0
+    while start < len(items):
+        good, size = 1, 2
+        while start + good < len(items) and _holds(values[start : start + min(size, len(items) - start)]):
+            good, size = min(size, len(items) - start), size * 2
+        bad = min(size, len(items) - start + 1)
+        while bad - good > 1:
+            middle = (good + bad) // 2
+            good, bad = (middle, bad) if _holds(values[start : start + middle]) else (good, middle)
+        groups.append(dict(items[start : start + good]))
+        start += good
+    return groups
+
+
+def _route(match: dict[str, Any]) -> str:
+    """Which facts a fact match takes: a service fact (or copy) by type, a derived fact by name."""
+    expression = next(iter(match.values()))
+    tests = expression.get("$and", [expression])
+    kind = tests[0]["t"]
+    return f"{DERIVED}:{tests[1]['n']}" if kind == DERIVED else kind
+
+
+def _route_of(fact: dict[str, Any]) -> str:
+    return f"{DERIVED}:{fact['n']}" if fact["t"] == DERIVED else fact["t"]
 
 
 # --- the native core ------------------------------------------------------------------------------
 
 # What the native assert calls answer first (see durable/engine.py, Ruleset._handle_result); the
 # other answers (1: no rule wants the fact, 2: the same fact is already known) mean nothing to do.
-_HANDLED, _QUEUED = 0, 3
+_HANDLED = 0
 _WARM_UP = "~warm-up"
 _WARM_UP_RULE = "_warm_up"
+_WARM_UP_DEFINITION = {"all": [{"w": {"t": _WARM_UP}}]}
 
 # An action gets the facts its rule matched (by alias) and a function that asserts a new fact.
 Action = Callable[[dict[str, Any], Callable[[dict[str, Any]], None]], None]
 _ruleset_numbers = itertools.count(1)
 
 
-def _ignore(matched: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
-    return None
-
-
 class _Ruleset:
-    """One durable_rules ruleset whose actions run inline, in the thread that asserts."""
+    """One native durable_rules ruleset: asserts, and the agenda of one session, step by step."""
 
-    def __init__(self, definitions: dict[str, dict[str, Any]], actions: dict[str, Action]) -> None:
-        warm_up = {"all": [{"w": {"t": _WARM_UP}}]}
+    def __init__(self, definitions: dict[str, dict[str, Any]]) -> None:
         name = f"opsadvisor_{next(_ruleset_numbers)}"
-        self._handle = native.create_ruleset(name, json.dumps({**definitions, _WARM_UP_RULE: warm_up}))
+        self.handle = native.create_ruleset(name, json.dumps({**definitions, _WARM_UP_RULE: _WARM_UP_DEFINITION}))
         # The native ruleset (about 0.5 MB for the default pack, and one of 131,071 handles) lives
         # until deleted, whatever becomes of this object: delete it with the object. Measured on
         # durable_rules 2.0.28: memory stays flat over 400 built and dropped rulesets. Not at exit:
         # the process frees everything then.
-        weakref.finalize(self, native.delete_ruleset, self._handle).atexit = False
-        self._actions = {**actions, _WARM_UP_RULE: _ignore}
-        self._sids = itertools.count()
+        weakref.finalize(self, native.delete_ruleset, self.handle).atexit = False
         # Measured on durable_rules 2.0.28: until a ruleset has completed one action, deleting a
         # session in it crashes the process (segfault or 'free(): invalid pointer'), which a service
         # that no rule matches would hit. One throw-away action first avoids it.
-        self.run([{"t": _WARM_UP}])
+        state = self.assert_fact(json.dumps({"t": _WARM_UP, "sid": _WARM_UP}))
+        if state is None or not self.start(state) or self.complete(state):
+            raise EngineError("durable_rules", ["the warm-up rule did not fire exactly once"])
+        native.delete_state(self.handle, _WARM_UP)
 
-    def run(self, facts: list[dict[str, Any]], then: Callable[[], list[dict[str, Any]]] | None = None) -> None:
+    def assert_fact(self, fact: str) -> int | None:
+        """The session's state handle when the fact (JSON) was taken in; None if no rule wants it or it is known."""
+        code, *rest = native.assert_fact(self.handle, fact)
+        return rest[0] if code == _HANDLED else None
+
+    def start(self, state: int) -> str | None:
+        """The session's next action (JSON), started; None when its agenda is empty."""
+        started = native.start_action_for_state(self.handle, state)
+        return started[1] if started else None
+
+    def complete(self, state: int) -> str | None:
+        """Complete the started action and start the next one, if any."""
+        return native.complete_and_start_action(self.handle, state) or None
+
+
+class _Network:
+    """Definitions spread over as many rulesets as they need (`_partition`), run as one: facts go to
+    the rulesets that match them, and the agenda takes the next action across all of them in the
+    order one ruleset would (priority, then definition order). Actions run inline, in this thread."""
+
+    def __init__(self, definitions: dict[str, dict[str, Any]], actions: dict[str, Action]) -> None:
+        groups = _partition(definitions)
+        self._rulesets = [_Ruleset(group) for group in groups]
+        routes: dict[str, list[int]] = {}
+        for index, group in enumerate(groups):
+            for definition in group.values():
+                for match in definition["all"]:
+                    places = routes.setdefault(_route(match), [])
+                    if index not in places:
+                        places.append(index)
+        self._routes = routes
+        self._copies = [_part_tag(index) for index in range(1, len(routes) + 1) if _part_tag(index) in routes]
+        self._order = {name: (d.get("pri", 0), position) for position, (name, d) in enumerate(definitions.items())}
+        self._actions = actions
+        self._sids = itertools.count()
+
+    def service_facts(self, service: dict[str, Any]) -> list[dict[str, Any]]:
+        """The service fact, and the copies that split rules match (see _service_matches)."""
+        return [service, *({**service, "t": tag} for tag in self._copies)]
+
+    def run(self, facts: Iterable[dict[str, Any]], then: Callable[[], Iterable[dict[str, Any]]] | None = None) -> None:
         """Assert the facts in a new session, run every action they trigger, then (when given) the facts
-        `then` answers once that is done, in the same session; delete the session."""
+        `then` answers once nothing more fires, in the same session; delete the session."""
         sid = str(next(self._sids))
+        rulesets = self._rulesets
+        states: dict[int, int] = {}
+        touched: set[int] = set()  # rulesets holding the session (an unwanted fact opens it too)
+        waiting: set[int] = set()  # rulesets whose next action may have changed
+        agenda: dict[int, tuple[tuple[int, int], str, dict[str, Any]]] = {}  # ruleset -> its next action
+
+        def put(fact: dict[str, Any]) -> None:
+            text = json.dumps({**fact, "sid": sid}, ensure_ascii=False)
+            for index in self._routes.get(_route_of(fact), ()):
+                touched.add(index)
+                state = rulesets[index].assert_fact(text)
+                if state is not None:
+                    states[index] = state
+                    waiting.add(index)
+
+        def take(index: int, message: str | None) -> None:
+            if message:
+                name, matched = next(iter(json.loads(message).items()))
+                agenda[index] = (self._order[name], name, matched)
+            else:
+                agenda.pop(index, None)
+
         try:
-            self._assert_all(sid, facts)
-            if then is not None:
-                self._assert_all(sid, then())
+            for fact in facts:
+                put(fact)
+            second = then
+            while True:
+                for index in waiting:
+                    if index in agenda:
+                        native.abandon_action(rulesets[index].handle, states[index])
+                    take(index, rulesets[index].start(states[index]))
+                waiting.clear()
+                if not agenda:
+                    if second is None:
+                        return
+                    for fact in second():
+                        put(fact)
+                    second = None
+                    continue
+                index = min(agenda, key=lambda key: agenda[key][0]) if len(agenda) > 1 else next(iter(agenda))
+                _, name, matched = agenda[index]
+                try:
+                    self._actions[name](matched, put)
+                except BaseException:
+                    native.abandon_action(rulesets[index].handle, states[index])
+                    raise
+                waiting.discard(index)
+                take(index, rulesets[index].complete(states[index]))
         finally:
-            native.delete_state(self._handle, sid)
-
-    def _assert_all(self, sid: str, facts: list[dict[str, Any]]) -> None:
-        for fact in facts:
-            state = self._assert({**fact, "sid": sid})
-            if state is not None:
-                self._run_agenda(sid, state)
-
-    def _assert(self, fact: dict[str, Any]) -> int | None:
-        """The session's state handle when the fact was taken in; None if no rule wants it or it is known."""
-        code, *rest = native.assert_fact(self._handle, json.dumps(fact, ensure_ascii=False))
-        if code == _HANDLED:
-            return rest[0]
-        return 0 if code == _QUEUED else None
-
-    def _run_agenda(self, sid: str, state: int) -> None:
-        def emit(fact: dict[str, Any]) -> None:
-            self._assert({**fact, "sid": sid})  # joins the agenda; the loop below picks it up
-
-        started = native.start_action_for_state(self._handle, state)
-        message = started[1] if started else None
-        while message:
-            name, matched = next(iter(json.loads(message).items()))
-            try:
-                self._actions[name](matched, emit)
-            except BaseException:
-                native.abandon_action(self._handle, state)
-                raise
-            message = native.complete_and_start_action(self._handle, state)
+            for index in touched:
+                native.delete_state(rulesets[index].handle, sid)
 
 
 # --- the backend ----------------------------------------------------------------------------------
 
 
 class _CompiledRules:
-    """Rules compiled into one ruleset; an action asserts its rule's derived facts, so rules chain."""
+    """Rules compiled into a network; an action asserts its rule's derived facts, so rules chain."""
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], definitions: dict[str, dict[str, Any]]) -> None:
         self._fired: list[tuple[Rule, tuple[Any, ...]]] = []
         self._seen: set[tuple[str, tuple[Any, ...]]] = set()
         self._derived: list[tuple[str, Any]] = []
         self._joined = {rule.id: tuple(c.fact for c in _derived_conditions(rule)) for rule in rules}
-        self._ruleset = _Ruleset(
-            {rule.id: compile_rule(rule) for rule in rules}, {rule.id: self._action(rule) for rule in rules}
-        )
+        # Derived values come from the rules' own conclusions: an encoded value maps back to one value.
+        self._decoded = {encode_value(value): value for rule in rules for _, value in rule.derives}
+        self._asserted: dict[str, Any] = {}  # the second stage's values of this run, by their encoding
+        self._network = _Network(definitions, {rule.id: self._action(rule) for rule in rules})
 
     def _action(self, rule: Rule) -> Action:
         derived = rule.derives
+        facts = [encode_derived(name, value) for name, value in derived]
         aliases = [_derived_alias(index) for index, _ in enumerate(_derived_conditions(rule))]
+        decoded = self._decoded
 
         def action(matched: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
-            values = tuple(matched[alias]["v"] for alias in aliases)
+            values = tuple(decoded.get(code, self._asserted.get(code)) for code in (matched[a]["v"] for a in aliases))
             if (rule.id, values) in self._seen:
                 # durable_rules fires once per branch of an $or that holds (e.g. two regulations
                 # for `regulations: {empty: false}`); the same facts make one firing. The one place
@@ -301,9 +586,9 @@ class _CompiledRules:
                 return
             self._seen.add((rule.id, values))
             self._fired.append((rule, values))
-            for name, value in derived:
-                self._derived.append((name, value))
-                emit(encode_derived(name, value))
+            self._derived.extend(derived)
+            for fact in facts:
+                emit(fact)
 
         return action
 
@@ -311,15 +596,17 @@ class _CompiledRules:
         self._fired = []
         self._seen = set()
         self._derived = []
+        self._asserted = {}
 
         def second_stage() -> list[dict[str, Any]]:
             assert then is not None
             pairs = list(then(self._result(facts)))
             self._derived += pairs
+            self._asserted = {encode_value(value): value for _, value in pairs}
             return [encode_derived(name, value) for name, value in pairs]
 
         try:
-            self._ruleset.run([encode_service(facts.values)], second_stage if then else None)
+            self._network.run(self._network.service_facts(encode_service(facts.values)), second_stage if then else None)
         except Exception as error:  # a bug in an action or in durable_rules: never a silent gap
             raise EngineError("durable_rules", [f"a rule action failed: {error!r}"]) from error
         return self._result(facts)
@@ -335,18 +622,28 @@ class _CompiledRules:
 
 
 class _CompiledItems:
-    """One match-only definition per item; its action records the item and asserts nothing."""
+    """One match-only definition per distinct compiled item (items that compile alike share it); its
+    action records the items and asserts nothing."""
 
     def __init__(self, items: Sequence[Item]) -> None:
         self._held: set[int] = set()
-        self._ruleset = _Ruleset(
-            {f"i{index}": compile_item(item) for index, item in enumerate(items)},
-            {f"i{index}": self._action(index) for index in range(len(items))},
+        positions: dict[str, list[int]] = {}
+        definitions: dict[str, dict[str, Any]] = {}
+        for index, item in enumerate(items):
+            definition = compile_item(item)
+            key = json.dumps(definition, sort_keys=True)
+            if key not in positions:
+                positions[key] = []
+                definitions[f"i{len(definitions)}"] = definition
+            positions[key].append(index)
+        self._network = _Network(
+            definitions,
+            {name: self._action(indices) for name, indices in zip(definitions, positions.values(), strict=True)},
         )
 
-    def _action(self, index: int) -> Action:
+    def _action(self, indices: list[int]) -> Action:
         def action(matched: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
-            self._held.add(index)
+            self._held.update(indices)
 
         return action
 
@@ -354,7 +651,7 @@ class _CompiledItems:
         self._held = set()
         derived = [encode_derived(name, value) for name, values in case.derived.items() for value in values]
         try:
-            self._ruleset.run([encode_service(case.values), *derived])
+            self._network.run([*self._network.service_facts(encode_service(case.values)), *derived])
         except Exception as error:
             raise EngineError("durable_rules", [f"a match failed: {error!r}"]) from error
         return frozenset(self._held)
@@ -364,7 +661,16 @@ class DurableRules:
     """The RuleBackend on durable_rules (see the module docstring for how it is used)."""
 
     def compile(self, rules: Sequence[Rule]) -> _CompiledRules:
-        return _CompiledRules(rules)
+        definitions = {rule.id: compile_rule(rule) for rule in rules}
+        problems = [
+            f"{rule.location}: rule {rule.id}: {problem}" for rule in rules if (problem := _limit(definitions[rule.id]))
+        ]
+        if problems:
+            raise RulesError("", problems)
+        return _CompiledRules(rules, definitions)
 
     def compile_items(self, items: Sequence[Item]) -> _CompiledItems:
         return _CompiledItems(items)
+
+    def limit(self, rule: Rule) -> str:
+        return limit(rule)

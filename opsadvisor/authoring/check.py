@@ -4,7 +4,8 @@ Two sources of findings:
 - the loader's problems (syntax, shape, unknown facts, values, processes, duplicate ids...), turned
   into error findings;
 - lint checks over the rules that load: conditions that can never hold, derived facts nobody uses,
-  derivation cycles, and equal-priority rules that disagree under overlapping conditions.
+  derivation cycles, equal-priority rules that disagree under overlapping conditions, and rules
+  beyond a limit of the rules engine (`RuleBackend.limit`).
 
 Whether conditions can hold together is asked of the rules backend (`_satisfiable`) with candidate
 values of the fact, never decided by a second evaluator here.
@@ -26,6 +27,7 @@ from ..contract import FACTS
 from ..engine import BACKEND
 from ..errors import EXIT_INVALID_RULES, EXIT_OK, count, did_you_mean
 from ..kinds import PackFacts
+from ..kinds.base import Kind
 from ..rulepack import PLACEHOLDER, Condition, Group, Location, Problem, Rule, RulePack, load_pack_with_problems
 from ..rulepack import tables as decision
 from ..rulepack.ir import SOURCE_FORMAT
@@ -149,6 +151,7 @@ def lint(pack: RulePack) -> list[Finding]:
     findings.extend(_unused_derived(pack.rules))
     findings.extend(_cycles(pack.rules))
     findings.extend(_unsourced((*pack.rules, *pack.workshop_rules)))
+    findings.extend(_engine_limits(pack.rules))
     return findings
 
 
@@ -157,6 +160,14 @@ def _unsourced(rules: Iterable[Rule]) -> Iterator[Finding]:
     for rule in rules:
         if not rule.provenance.origin:
             yield _finding(rule.location, rule, WARNING, f"no source: say where the rule comes from, {SOURCE_FORMAT}")
+
+
+def _engine_limits(rules: Iterable[Rule]) -> Iterator[Finding]:
+    """Rules the rules engine cannot take as written (assess would stop on them with exit 4)."""
+    for rule in rules:
+        problem = BACKEND.limit(rule)
+        if problem:
+            yield _finding(rule.location, rule, ERROR, f"the rules engine cannot run it: {problem}")
 
 
 def _top_conditions(rule: Rule) -> list[Condition]:
@@ -292,14 +303,25 @@ def _has_groups(rule: Rule) -> bool:
 def _disagreeing_pairs(pack: RulePack) -> list[tuple[Rule, Rule, str]]:
     """Equal-priority rules that conclude differently. A rule with `any`/`all` groups is left out:
     the overlap test compares top-level conditions only, and a warning that cries wolf is worse
-    than none."""
-    pairs = []
+    than none. Only rules with the same priority and a conclusion of the same kind that can disagree
+    are compared, so a pack of thousands of rules is checked in seconds, not in their square."""
+    candidates: set[tuple[int, int]] = set()
+    for kind in kinds.authored():
+        if type(kind).disagreement is Kind.disagreement:
+            continue  # the default: this kind never disagrees
+        by_priority: dict[int, list[int]] = {}
+        for index, rule in enumerate(pack.rules):
+            if rule.of_kind(kind.name) and not _has_groups(rule):
+                by_priority.setdefault(rule.priority, []).append(index)
+        for indices in by_priority.values():
+            candidates.update(itertools.combinations(indices, 2))
     facts = PackFacts(pack.process_ids, pack.conflict_kinds, pack.roles, pack.acceptance, pack.processes)
-    for a, b in itertools.combinations(pack.rules, 2):
-        if a.priority == b.priority and not (_has_groups(a) or _has_groups(b)):
-            what = _disagreement(a, b, facts)
-            if what:
-                pairs.append((a, b, what))
+    pairs = []
+    for first, second in sorted(candidates):
+        a, b = pack.rules[first], pack.rules[second]
+        what = _disagreement(a, b, facts)
+        if what:
+            pairs.append((a, b, what))
     return pairs
 
 
