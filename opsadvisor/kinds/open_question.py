@@ -1,12 +1,24 @@
-"""Open questions: the scenario fields still missing, with the pack's question for each. Made from the facts."""
+"""Open questions: the scenario fields still missing, with the pack's question for each.
+
+The dialogue's own fields are asked when missing (where they apply, contract.Field.ask_if); a rule
+asks for any other field it needs with `question: field` (e.g. `question: gdpr.dpa` when personal data
+goes to a vendor and nobody said whether a data-processing agreement exists), so a fact is asked
+only where it matters.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from ..contract import question_for
+from ..contract import FIELD, question_for
+from ..errors import did_you_mean
 from .base import Kind, Section
+
+
+@dataclass(frozen=True)
+class Ask:
+    field: str
 
 
 @dataclass(frozen=True)
@@ -16,14 +28,30 @@ class OpenQuestion:
 
 
 class OpenQuestionKind(Kind):
-    name = "open_question"
-    authored = False
+    name = "question"
+    shape = "`question: field`"
+    meaning = "ask for a scenario field the rule needs (an open question while it is missing)"
+    catalogue = "Open questions"
+    catalogue_order = 70
     part = "open_questions"
     order = 70
 
+    def parse(self, data: Any) -> Ask | str:
+        if not isinstance(data, str) or data not in FIELD:
+            hint = did_you_mean(str(data), FIELD)
+            return f"expected a scenario field such as gdpr.dpa; found {data!r}{hint}"
+        return Ask(data)
+
+    def describe(self, payload: Ask) -> str:
+        return f"ask for {payload.field}"
+
     def build(self, settling: Any) -> tuple[OpenQuestion, ...]:
+        asked = [*settling.facts.missing_fields]
+        for made in settling.made(self.name):
+            if made.payload.field not in asked and settling.scenario.value(made.payload.field) is None:
+                asked.append(made.payload.field)
         questions = settling.pack.questions
-        return tuple(OpenQuestion(name, question_for(name, questions)) for name in settling.facts.missing_fields)
+        return tuple(OpenQuestion(name, question_for(name, questions)) for name in asked)
 
     def sections(self, value: tuple[OpenQuestion, ...], assessment: Any) -> list[Section]:
         rows = [(q.fact, q.question) for q in value]
