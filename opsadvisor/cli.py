@@ -17,6 +17,7 @@ from . import api
 from .errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_STOPPED, OpsAdvisorError
 from .files import AtomicFile, OutputError, atomic_write
 from .formats import ASSESSMENT, BATCH, DIFF, EXPLAIN, RULE_TESTS, RULES_CHECK, RULES_LIST, WORKSHOP
+from .guides import TOPICS, index
 
 if TYPE_CHECKING:
     from .dialogue.interview import Asker
@@ -72,7 +73,7 @@ def rules_options(command: F) -> F:
         is_flag=True,
         expose_value=False,
         callback=_keep_seed_only,
-        help="Run only the rules whose source is the seed, not practice beyond it (see docs/rules.md).",
+        help="Run only the rules whose source is the seed, not practice beyond it (opsadvisor docs rules).",
     )(command)
     return layer_options(command)
 
@@ -83,10 +84,21 @@ def selected_pack(rules_dirs: tuple[str, ...], no_default_rules: bool) -> api.Ru
     return api.rule_pack(layers or None, include_default=not no_default_rules, seed_only=seed_only)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="opsadvisor")
+@click.group("opsadvisor", context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(None, "-V", "--version", package_name="opsadvisor")
 def main() -> None:
-    """Advise on the operating model of a business-led IT service."""
+    """Advise on the operating model of a business-led IT service.
+
+    New here? `opsadvisor docs operating-models` explains the models and what a report says;
+    `opsadvisor docs` lists the guides.
+    """
+
+
+@main.command()
+@click.argument("topic", required=False, type=click.Choice(list(TOPICS)), metavar="[TOPIC]")
+def docs(topic: str | None) -> None:
+    """Print a guide (Markdown), or without TOPIC list the guides and where they are."""
+    click.echo(api.guide(topic) if topic else index(), nl=False)
 
 
 @main.command()
@@ -314,7 +326,7 @@ def rules_show(rule_id: str, rules_dirs: tuple[str, ...], no_default_rules: bool
     "--reference",
     is_flag=True,
     help="The facts, tests and conclusion kinds a rule may use. With -o FILE holding the generated-block "
-    "markers (docs/rules.md), only that block is replaced.",
+    "markers (docs/rules.md in a checkout), only that block is replaced.",
 )
 @rules_options
 @reports_errors
@@ -461,7 +473,7 @@ def batch(
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
-    """Assess every service in INPUT... (directories, .jsonl, .json, .csv, .xlsx); see docs/batch.md."""
+    """Assess every service in INPUT... (directories, .jsonl, .json, .csv, .xlsx); see `opsadvisor docs batch`."""
     from .batch import batch_exit_code, render_summary, report_context, run_batch, write_template
 
     if template is not None:
