@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import api
+from .clihelp import AUDIENCES, HELP_WIDTH, PROCESS_IDS, RISK_IDS, RULE_IDS, GuidedGroup, examples
 from .errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_STOPPED, OpsAdvisorError
 from .files import AtomicFile, OutputError, atomic_write
 from .formats import ASSESSMENT, BATCH, DIFF, EXPLAIN, RULE_TESTS, RULES_CHECK, RULES_LIST, WORKSHOP
@@ -84,7 +85,12 @@ def selected_pack(rules_dirs: tuple[str, ...], no_default_rules: bool) -> api.Ru
     return api.rule_pack(layers or None, include_default=not no_default_rules, seed_only=seed_only)
 
 
-@click.group("opsadvisor", context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    "opsadvisor",
+    cls=GuidedGroup,
+    audiences=AUDIENCES,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": HELP_WIDTH},
+)
 @click.version_option(None, "-V", "--version", package_name="opsadvisor")
 def main() -> None:
     """Advise on the operating model of a business-led IT service.
@@ -94,14 +100,36 @@ def main() -> None:
     """
 
 
-@main.command()
+@main.command(epilog=examples("opsadvisor docs", "opsadvisor docs operating-models"))
 @click.argument("topic", required=False, type=click.Choice(list(TOPICS)), metavar="[TOPIC]")
 def docs(topic: str | None) -> None:
     """Print a guide (Markdown), or without TOPIC list the guides and where they are."""
     click.echo(api.guide(topic) if topic else index(), nl=False)
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "opsadvisor completion bash > ~/.local/share/bash-completion/completions/opsadvisor",
+        "opsadvisor completion zsh > ~/.zfunc/_opsadvisor",
+        "opsadvisor completion fish > ~/.config/fish/completions/opsadvisor.fish",
+    )
+)
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script: commands, options, files, and the ids of processes, risks and rules."""
+    from click.shell_completion import get_completion_class
+
+    script = get_completion_class(shell)(main, {}, "opsadvisor", "_OPSADVISOR_COMPLETE")  # type: ignore[misc]
+    click.echo(script.source())
+
+
+@main.command(
+    epilog=examples(
+        "opsadvisor assess scenarios/sales-crm-business-operated.json",
+        "opsadvisor assess scenarios/payroll-it-operated.json --format markdown --explain",
+        "opsadvisor assess scenarios/trading-ledger-critical-sox.json --fail-on risk",
+    )
+)
 @click.argument("scenario", type=click.Path(path_type=Path, allow_dash=True))
 @click.option(
     "--format", "output_format", type=click.Choice(ASSESSMENT.names), default=ASSESSMENT.default, show_default=True
@@ -131,7 +159,7 @@ def assess(
         sys.exit(EXIT_FINDINGS)
 
 
-@main.command()
+@main.command(epilog=examples("opsadvisor schema"))
 @rules_options
 @reports_errors
 def schema(rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
@@ -143,7 +171,12 @@ def schema(rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
 # --- the dialogue (issue 5) -----------------------------------------------------------------------
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "opsadvisor interview -o my-service.json",
+        "opsadvisor interview --yes -o my-service.json < docs/examples/answers.txt",
+    )
+)
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the scenario here (default: stdout)."
 )
@@ -217,7 +250,12 @@ def _interview(asker: Asker, output: Path | None, start: Path | None, yes: bool,
     return scenario_json(result, assessor.spec)
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "opsadvisor workshop scenarios/field-service-mixed.json -o workshop.md",
+        "opsadvisor workshop scenarios/field-service-mixed.json -o workshop.html",
+    )
+)
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the pack here.")
 @click.option(
@@ -241,9 +279,11 @@ def workshop(
         atomic_write(output, text.encode("utf-8"))
 
 
-@main.command()
+@main.command(
+    epilog=examples("opsadvisor decide my-service.json incident --application business --performed-by vendor")
+)
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.argument("process")
+@click.argument("process", shell_complete=PROCESS_IDS)
 @click.option("--application", required=True, help="it_ops, it_delivery, business or tbd.")
 @click.option("--interface", help="it_ops, it_delivery, business, tbd or n/a.")
 @click.option("--performed-by", help="Who does the daily work: vendor, business, it_ops or it_delivery.")
@@ -267,9 +307,13 @@ def decide(
         click.echo(line)
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        'opsadvisor accept my-service.json personal-data-outside-it --by "business owner" --date 2026-01-31'
+    )
+)
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.argument("risk_id")
+@click.argument("risk_id", shell_complete=RISK_IDS)
 @click.option("--by", "accepted_by", required=True, help="Who accepted the risk (a role or a name).")
 @click.option("--date", help="When, as YYYY-MM-DD (default: today).")
 @rules_options
@@ -299,7 +343,7 @@ def rules_group() -> None:
     """See, check and test rule packs."""
 
 
-@rules_group.command(name="list")
+@rules_group.command(name="list", epilog=examples("opsadvisor rules list", "opsadvisor rules list --format json"))
 @click.option(
     "--format", "output_format", type=click.Choice(RULES_LIST.names), default=RULES_LIST.default, show_default=True
 )
@@ -311,8 +355,8 @@ def rules_list(output_format: str, rules_dirs: tuple[str, ...], no_default_rules
     click.echo(RULES_LIST.render(output_format, found), nl=False)
 
 
-@rules_group.command(name="show")
-@click.argument("rule_id")
+@rules_group.command(name="show", epilog=examples("opsadvisor rules show ambition.it-operated"))
+@click.argument("rule_id", shell_complete=RULE_IDS)
 @rules_options
 @reports_errors
 def rules_show(rule_id: str, rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
@@ -320,7 +364,9 @@ def rules_show(rule_id: str, rules_dirs: tuple[str, ...], no_default_rules: bool
     click.echo(api.show_rule(rule_id, selected_pack(rules_dirs, no_default_rules)), nl=False)
 
 
-@rules_group.command(name="docs")
+@rules_group.command(
+    name="docs", epilog=examples("opsadvisor rules docs -o rules-catalogue.md", "opsadvisor rules docs --reference")
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
 @click.option(
     "--reference",
@@ -339,7 +385,9 @@ def rules_docs(output: Path | None, reference: bool, rules_dirs: tuple[str, ...]
         click.echo(api.write_rules_docs(output, pack, reference=reference))
 
 
-@rules_group.command(name="check")
+@rules_group.command(
+    name="check", epilog=examples("opsadvisor rules check", "opsadvisor rules check docs/examples/acme-rules --strict")
+)
 @click.argument("dirs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
 @click.option(
@@ -361,7 +409,13 @@ def rules_table() -> None:
     """Decision tables: convert between CSV, XLSX and YAML."""
 
 
-@rules_table.command(name="convert")
+@rules_table.command(
+    name="convert",
+    epilog=examples(
+        "opsadvisor rules table convert docs/examples/tables/acme-tables/vendor-review.xlsx"
+        " --to csv -o vendor-review.csv"
+    ),
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--to", "to", type=click.Choice(["csv", "xlsx", "yaml"]), required=True, help="The form to write.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
@@ -372,7 +426,13 @@ def rules_table_convert(file: Path, to: str, output: Path | None, table_id: str 
     click.echo(api.convert_table(file, to, output, table_id))
 
 
-@rules_group.command(name="test")
+@rules_group.command(
+    name="test",
+    epilog=examples(
+        "opsadvisor rules test rules/tests --coverage --min-coverage 100",
+        "opsadvisor rules test docs/examples/acme-rules/tests --rules docs/examples/acme-rules",
+    ),
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--coverage", is_flag=True, help="List the rules no test case fired.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="PCT", help="Fail below PCT% rule coverage.")
@@ -405,9 +465,16 @@ def rules_test(
     sys.exit(run.exit_code)
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "opsadvisor explain scenarios/sales-crm-business-operated.json",
+        "opsadvisor explain scenarios/payroll-it-operated.json --rule risk.continuity-with-business",
+    )
+)
 @click.argument("scenario", type=click.Path(path_type=Path, allow_dash=True))
-@click.option("--rule", "rule_ids", multiple=True, metavar="ID", help="Explain this rule (repeatable).")
+@click.option(
+    "--rule", "rule_ids", multiple=True, metavar="ID", shell_complete=RULE_IDS, help="Explain this rule (repeatable)."
+)
 @click.option("--format", "output_format", type=click.Choice(EXPLAIN.names), default=EXPLAIN.default, show_default=True)
 @rules_options
 @reports_errors
@@ -439,7 +506,13 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool) -> Any:
     )
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "opsadvisor batch scenarios",
+        "opsadvisor batch docs/examples/portfolio.csv --out report.html --out report.xlsx",
+        "opsadvisor batch --template portfolio.xlsx",
+    )
+)
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--out",
@@ -473,7 +546,7 @@ def batch(
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
-    """Assess every service in INPUT... (directories, .jsonl, .json, .csv, .xlsx); see `opsadvisor docs batch`."""
+    """Assess every service of a portfolio: folders, .jsonl, .json, .csv and .xlsx files (opsadvisor docs batch)."""
     from .batch import batch_exit_code, render_summary, report_context, run_batch, write_template
 
     if template is not None:
@@ -509,7 +582,12 @@ def batch(
     sys.exit(batch_exit_code(summary, fail_on))
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "opsadvisor diff scenarios --no-default-rules --base-rules rules"
+        " --rules rules --rules docs/examples/acme-rules",
+    )
+)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--base-rules",
