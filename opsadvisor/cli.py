@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from . import api
+from . import api, terminal
 from .clihelp import AUDIENCES, HELP_WIDTH, PROCESS_IDS, RISK_IDS, RULE_IDS, GuidedGroup, examples
 from .errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_STOPPED, OpsAdvisorError
 from .files import AtomicFile, OutputError, atomic_write
@@ -154,7 +154,8 @@ def assess(
     """Assess one service described by a SCENARIO file (JSON; '-' reads stdin)."""
     pack = selected_pack(rules_dirs, no_default_rules)
     assessment = api.assess(scenario, rules=pack)
-    click.echo(ASSESSMENT.render(output_format, assessment, explain=explain), nl=False)
+    shown = {"width": terminal.width(), "colour": terminal.colour()}
+    click.echo(ASSESSMENT.render(output_format, assessment, explain=explain, **shown), nl=False)
     if ("conflict" in fail_on and assessment.conflicts) or ("risk" in fail_on and assessment.pending_risks):
         sys.exit(EXIT_FINDINGS)
 

@@ -53,6 +53,12 @@ def write_json(path: Path, document: Any) -> Path:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def plain_output() -> None:
+    """Reports as written to a file, whatever the developer's shell exports (terminal.py reads COLUMNS)."""
+    os.environ.pop("COLUMNS", None)
+
+
+@pytest.fixture(autouse=True, scope="session")
 def private_cache(tmp_path_factory: pytest.TempPathFactory):
     """Keep the rule-file cache of the test run out of the user's cache folder."""
     previous = os.environ.get("OPSADVISOR_CACHE_DIR")
