@@ -8,7 +8,7 @@ import sys
 
 import pexpect
 import pytest
-from conftest import GOLDEN, SCENARIOS, run_cli
+from conftest import GOLDEN, RULES_VERSION, SCENARIOS, run_cli
 
 from opsadvisor import api, terminal
 from opsadvisor.render import table
@@ -41,8 +41,10 @@ def test_under_100_columns_wide_sections_print_as_blocks_and_wider_terminals_get
 
 def test_not_at_a_terminal_the_report_is_the_full_width_golden() -> None:
     output = run_cli("assess", str(HR)).output
-    assert max(map(len, output.splitlines())) > 150
-    assert output.splitlines()[:-2] == (GOLDEN / f"{HR.stem}.txt").read_text(encoding="utf-8").splitlines()[:-2]
+    assert max(map(len, output.splitlines())) > 140
+    assert output.replace(api.rule_pack().version, RULES_VERSION) == (GOLDEN / f"{HR.stem}.txt").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_colour_marks_high_severity_pending_risks_and_high_priority() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..contract import question_for
+from ..contract import label_for, question_for
 from .base import Kind, Section
 
 
@@ -26,8 +26,8 @@ class OpenQuestionKind(Kind):
         return tuple(OpenQuestion(name, question_for(name, questions)) for name in settling.facts.missing_fields)
 
     def sections(self, value: tuple[OpenQuestion, ...], assessment: Any) -> list[Section]:
-        rows = [(q.fact, q.question) for q in value]
-        return [Section("Open questions", ("fact", "question"), rows, "No open questions.", (None, 70))]
+        rows = [(label_for(q.fact), q.question) for q in value]
+        return [Section("Open questions", ("about", "question"), rows, "No open questions.", (None, 70))]
 
 
 KIND = OpenQuestionKind()

@@ -16,7 +16,7 @@ from ..assessment import Assessment
 from ..kinds import Section
 from ..rulepack import version_label
 from ..terminal import styled
-from .sections import recommendation_lines, sections
+from .sections import GUIDE, recommendation_lines, sections
 
 PROSE = 100  # the width of the lines above and below the tables, when not at a terminal
 GAP = 2  # tabulate's space between columns
@@ -33,7 +33,7 @@ def render(assessment: Assessment, explain: bool = False, width: int | None = No
         out.append(_section(section, width, colour) if section.rows else section.empty)
         if section.note:
             out += ["", textwrap.fill(section.note, width=prose)]
-    out += ["", f"Rules version: {version_label(assessment.rules_version)}", ""]
+    out += ["", f"Rules version: {version_label(assessment.rules_version)}", GUIDE, ""]
     return "\n".join(out)
 
 
