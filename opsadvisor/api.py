@@ -101,8 +101,8 @@ def schema(rules: RulesArg = None) -> dict[str, Any]:
 
 # Everything beyond `assess`, imported on first use so that `opsadvisor assess` does not pay for it
 # at start-up (benchmarks/startup.py): the dialogue (interview, workshop pack, recorded decisions and
-# risk acceptance), rule authoring (the twins of `rules list/show/docs/check/test` and `explain`) and
-# the portfolio (the twins of `batch` and `diff`).
+# risk acceptance), rule authoring (the twins of `rules list/show/docs/check/test` and `explain`), the
+# portfolio (the twins of `batch` and `diff`) and the guides (`docs`).
 _LAZY = {
     "interview": "dialogue.interview",
     "workshop": "dialogue.workshop",
@@ -120,6 +120,7 @@ _LAZY = {
     "batch_exit_code": "batch",
     "write_template": "batch",
     "diff_portfolio": "batch.diff",
+    "guide": "guides",
     "render_diff": "batch.diff",
 }
 

@@ -127,6 +127,11 @@ class Assessment:
         """Process id -> name, in matrix order."""
         return {row.process: row.name for row in self.accountability}
 
+    @property
+    def rule_titles(self) -> dict[str, str]:
+        """The title of every rule that fired, by id: what reports for people name a rule by."""
+        return {entry.rule: entry.title for entry in self.trace}
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: stable keys, sorted lists."""
         return {

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from . import api
+from . import api, terminal
+from .clihelp import AUDIENCES, HELP_WIDTH, PROCESS_IDS, RISK_IDS, RULE_IDS, GuidedGroup, examples
 from .errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_STOPPED, OpsAdvisorError
 from .files import AtomicFile, OutputError, atomic_write
 from .formats import ASSESSMENT, BATCH, DIFF, EXPLAIN, RULE_TESTS, RULES_CHECK, RULES_LIST, WORKSHOP
+from .guides import TOPICS, index
 
 if TYPE_CHECKING:
     from .dialogue.interview import Asker
@@ -82,7 +84,7 @@ def rules_options(command: F) -> F:
         is_flag=True,
         expose_value=False,
         callback=_keep_seed_only,
-        help="Run only the rules whose source is the seed, not practice beyond it (see docs/rules.md).",
+        help="Run only the rules whose source is the seed, not practice beyond it (opsadvisor docs rules).",
     )(command)
     return layer_options(command)
 
@@ -93,13 +95,51 @@ def selected_pack(rules_dirs: tuple[str, ...], no_default_rules: bool) -> api.Ru
     return api.rule_pack(layers or None, include_default=not no_default_rules, seed_only=seed_only)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="opsadvisor")
+@click.group(
+    "opsadvisor",
+    cls=GuidedGroup,
+    audiences=AUDIENCES,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": HELP_WIDTH},
+)
+@click.version_option(None, "-V", "--version", package_name="opsadvisor")
 def main() -> None:
-    """Advise on the operating model of a business-led IT service."""
+    """Advise on the operating model of a business-led IT service.
+
+    New here? `opsadvisor docs operating-models` explains the models and what a report says;
+    `opsadvisor docs` lists the guides.
+    """
 
 
-@main.command()
+@main.command(epilog=examples("opsadvisor docs", "opsadvisor docs operating-models"))
+@click.argument("topic", required=False, type=click.Choice(list(TOPICS)), metavar="[TOPIC]")
+def docs(topic: str | None) -> None:
+    """Print a guide (Markdown), or without TOPIC list the guides and where they are."""
+    click.echo(api.guide(topic) if topic else index(), nl=False)
+
+
+@main.command(
+    epilog=examples(
+        "opsadvisor completion bash > ~/.local/share/bash-completion/completions/opsadvisor",
+        "opsadvisor completion zsh > ~/.zfunc/_opsadvisor",
+        "opsadvisor completion fish > ~/.config/fish/completions/opsadvisor.fish",
+    )
+)
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script: commands, options, files, and the ids of processes, risks and rules."""
+    from click.shell_completion import get_completion_class
+
+    script = get_completion_class(shell)(main, {}, "opsadvisor", "_OPSADVISOR_COMPLETE")  # type: ignore[misc]
+    click.echo(script.source())
+
+
+@main.command(
+    epilog=examples(
+        "opsadvisor assess scenarios/sales-crm-business-operated.json",
+        "opsadvisor assess scenarios/payroll-it-operated.json --format markdown --explain",
+        "opsadvisor assess scenarios/trading-ledger-critical-sox.json --fail-on risk",
+    )
+)
 @click.argument("scenario", type=click.Path(path_type=Path, allow_dash=True))
 @click.option(
     "--format", "output_format", type=click.Choice(ASSESSMENT.names), default=ASSESSMENT.default, show_default=True
@@ -126,12 +166,13 @@ def assess(
     """Assess one service described by a SCENARIO file (JSON; '-' reads stdin)."""
     pack = selected_pack(rules_dirs, no_default_rules)
     assessment = api.assess(scenario, rules=pack, as_of=as_of.date() if as_of else None)
-    click.echo(ASSESSMENT.render(output_format, assessment, explain=explain), nl=False)
+    shown = {"width": terminal.width(), "colour": terminal.colour()}
+    click.echo(ASSESSMENT.render(output_format, assessment, explain=explain, **shown), nl=False)
     if ("conflict" in fail_on and assessment.conflicts) or ("risk" in fail_on and assessment.pending_risks):
         sys.exit(EXIT_FINDINGS)
 
 
-@main.command()
+@main.command(epilog=examples("opsadvisor schema"))
 @rules_options
 @reports_errors
 def schema(rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
@@ -143,7 +184,12 @@ def schema(rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
 # --- the dialogue (issue 5) -----------------------------------------------------------------------
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "opsadvisor interview -o my-service.json",
+        "opsadvisor interview --yes -o my-service.json < docs/examples/answers.txt",
+    )
+)
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the scenario here (default: stdout)."
 )
@@ -217,7 +263,12 @@ def _interview(asker: Asker, output: Path | None, start: Path | None, yes: bool,
     return scenario_json(result, assessor.spec)
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "opsadvisor workshop scenarios/field-service-mixed.json -o workshop.md",
+        "opsadvisor workshop scenarios/field-service-mixed.json -o workshop.html",
+    )
+)
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the pack here.")
 @click.option(
@@ -247,9 +298,11 @@ def workshop(
         atomic_write(output, text.encode("utf-8"))
 
 
-@main.command()
+@main.command(
+    epilog=examples("opsadvisor decide my-service.json incident --application business --performed-by vendor")
+)
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.argument("process")
+@click.argument("process", shell_complete=PROCESS_IDS)
 @click.option("--application", required=True, help="it_ops, it_delivery, business or tbd.")
 @click.option("--interface", help="it_ops, it_delivery, business, tbd or n/a.")
 @click.option("--performed-by", help="Who does the daily work: vendor, business, it_ops or it_delivery.")
@@ -273,9 +326,13 @@ def decide(
         click.echo(line)
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "opsadvisor accept my-service.json personal-data-outside-it --role business_owner --name Jo --date 2026-01-31"
+    )
+)
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.argument("risk_id")
+@click.argument("risk_id", shell_complete=RISK_IDS)
 @click.option("--role", required=True, help="The accepting role, a role id of the rule pack (e.g. business_owner).")
 @click.option("--name", required=True, help="Who accepted, in that role.")
 @click.option("--date", help="When, as YYYY-MM-DD (default: today).")
@@ -309,7 +366,7 @@ def rules_group() -> None:
     """See, check and test rule packs."""
 
 
-@rules_group.command(name="list")
+@rules_group.command(name="list", epilog=examples("opsadvisor rules list", "opsadvisor rules list --format json"))
 @click.option(
     "--format", "output_format", type=click.Choice(RULES_LIST.names), default=RULES_LIST.default, show_default=True
 )
@@ -321,8 +378,8 @@ def rules_list(output_format: str, rules_dirs: tuple[str, ...], no_default_rules
     click.echo(RULES_LIST.render(output_format, found), nl=False)
 
 
-@rules_group.command(name="show")
-@click.argument("rule_id")
+@rules_group.command(name="show", epilog=examples("opsadvisor rules show ambition.it-operated"))
+@click.argument("rule_id", shell_complete=RULE_IDS)
 @rules_options
 @reports_errors
 def rules_show(rule_id: str, rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
@@ -330,13 +387,15 @@ def rules_show(rule_id: str, rules_dirs: tuple[str, ...], no_default_rules: bool
     click.echo(api.show_rule(rule_id, selected_pack(rules_dirs, no_default_rules)), nl=False)
 
 
-@rules_group.command(name="docs")
+@rules_group.command(
+    name="docs", epilog=examples("opsadvisor rules docs -o rules-catalogue.md", "opsadvisor rules docs --reference")
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
 @click.option(
     "--reference",
     is_flag=True,
     help="The facts, tests and conclusion kinds a rule may use. With -o FILE holding the generated-block "
-    "markers (docs/rules.md), only that block is replaced.",
+    "markers (docs/rules.md in a checkout), only that block is replaced.",
 )
 @rules_options
 @reports_errors
@@ -349,7 +408,9 @@ def rules_docs(output: Path | None, reference: bool, rules_dirs: tuple[str, ...]
         click.echo(api.write_rules_docs(output, pack, reference=reference))
 
 
-@rules_group.command(name="check")
+@rules_group.command(
+    name="check", epilog=examples("opsadvisor rules check", "opsadvisor rules check docs/examples/acme-rules --strict")
+)
 @click.argument("dirs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
 @click.option(
@@ -371,7 +432,13 @@ def rules_table() -> None:
     """Decision tables: convert between CSV, XLSX and YAML."""
 
 
-@rules_table.command(name="convert")
+@rules_table.command(
+    name="convert",
+    epilog=examples(
+        "opsadvisor rules table convert docs/examples/tables/acme-tables/vendor-review.xlsx"
+        " --to csv -o vendor-review.csv"
+    ),
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--to", "to", type=click.Choice(["csv", "xlsx", "yaml"]), required=True, help="The form to write.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
@@ -382,7 +449,13 @@ def rules_table_convert(file: Path, to: str, output: Path | None, table_id: str 
     click.echo(api.convert_table(file, to, output, table_id))
 
 
-@rules_group.command(name="test")
+@rules_group.command(
+    name="test",
+    epilog=examples(
+        "opsadvisor rules test rules/tests --coverage --min-coverage 100",
+        "opsadvisor rules test docs/examples/acme-rules/tests --rules docs/examples/acme-rules",
+    ),
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--coverage", is_flag=True, help="List the rules no test case fired.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="PCT", help="Fail below PCT% rule coverage.")
@@ -415,9 +488,16 @@ def rules_test(
     sys.exit(run.exit_code)
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "opsadvisor explain scenarios/sales-crm-business-operated.json",
+        "opsadvisor explain scenarios/payroll-it-operated.json --rule risk.continuity-with-business",
+    )
+)
 @click.argument("scenario", type=click.Path(path_type=Path, allow_dash=True))
-@click.option("--rule", "rule_ids", multiple=True, metavar="ID", help="Explain this rule (repeatable).")
+@click.option(
+    "--rule", "rule_ids", multiple=True, metavar="ID", shell_complete=RULE_IDS, help="Explain this rule (repeatable)."
+)
 @click.option("--format", "output_format", type=click.Choice(EXPLAIN.names), default=EXPLAIN.default, show_default=True)
 @rules_options
 @reports_errors
@@ -449,7 +529,13 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool) -> Any:
     )
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "opsadvisor batch scenarios",
+        "opsadvisor batch docs/examples/portfolio.csv --out report.html --out report.xlsx",
+        "opsadvisor batch --template portfolio.xlsx",
+    )
+)
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--out",
@@ -483,7 +569,7 @@ def batch(
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
-    """Assess every service in INPUT... (directories, .jsonl, .json, .csv, .xlsx); see docs/batch.md."""
+    """Assess every service of a portfolio: folders, .jsonl, .json, .csv and .xlsx files (opsadvisor docs batch)."""
     from .batch import batch_exit_code, render_summary, report_context, run_batch, write_template
 
     if template is not None:
@@ -519,7 +605,12 @@ def batch(
     sys.exit(batch_exit_code(summary, fail_on))
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "opsadvisor diff scenarios --no-default-rules --base-rules rules"
+        " --rules rules --rules docs/examples/acme-rules",
+    )
+)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--base-rules",

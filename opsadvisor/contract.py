@@ -193,6 +193,7 @@ class Field:
       asked. `ask_if` limits asking to documents it holds for; `question` is the default question
       (a rule pack's `questions:` may reword it).
     - `example`: a JSON value for the CSV/XLSX template's example row.
+    - `label`: its name in reports for people (tables, Markdown, the workshop pack), where JSON keeps `path`.
     """
 
     path: str
@@ -207,6 +208,12 @@ class Field:
     asked: int | None = None
     ask_if: Callable[[ValueOf], bool] | None = None
     question: str = ""
+    label: str = ""  # how a report names it to a person (default: its last path segment, in words)
+
+    @property
+    def words(self) -> str:
+        """The field as a report names it: 'who operates it today' for current.operated_by."""
+        return self.label or self.path.rsplit(".", 1)[-1].replace("_", " ")
 
     def node(
         self, process_ids: tuple[str, ...] = (), risk_ids: tuple[str, ...] = (), role_ids: tuple[str, ...] = ()
@@ -327,6 +334,7 @@ FIELDS: tuple[Field, ...] = (
         required=True,
         asked=0,
         question="What is the service's id (a short, unique name such as hr-payroll)?",
+        label="service id",
     ),
     Field(
         "service.name",
@@ -336,6 +344,7 @@ FIELDS: tuple[Field, ...] = (
         required=True,
         asked=10,
         question="What is the service called?",
+        label="service name",
     ),
     Field(
         "service.business_owner",
@@ -355,6 +364,7 @@ FIELDS: tuple[Field, ...] = (
         listed=10,
         asked=20,
         question="Is the service to be operated by the IT function, by the business, or a mix of both?",
+        label="operate-ownership ambition",
     ),
     Field(
         "hosting",
@@ -365,6 +375,7 @@ FIELDS: tuple[Field, ...] = (
         listed=20,
         asked=60,
         question="Where does the application run - SaaS, vendor hosted, on premise or in the cloud?",
+        label="where it runs",
     ),
     Field(
         "vendor_run",
@@ -375,6 +386,7 @@ FIELDS: tuple[Field, ...] = (
         listed=30,
         asked=50,
         question="Does a vendor operate the application day to day?",
+        label="whether a vendor runs it",
     ),
     Field(
         "contract_owner",
@@ -386,6 +398,7 @@ FIELDS: tuple[Field, ...] = (
         asked=40,
         question="Who holds the service provider contract - IT, the business, nobody yet, or not applicable (built in "
         "house, no third party)?",
+        label="who holds the contract",
     ),
     Field(
         "contract.it_elements_owner",
@@ -401,6 +414,7 @@ FIELDS: tuple[Field, ...] = (
             ),
         ),
         listed=45,
+        label="who holds the contract's IT elements",
     ),
     Field(
         "current.operated_by",
@@ -415,6 +429,7 @@ FIELDS: tuple[Field, ...] = (
         listed=12,
         asked=160,
         question="Who operates the service today - IT operations, the business, a vendor, a mix, or is it new?",
+        label="who operates it today",
     ),
     Field(
         "current.contract_owner",
@@ -423,6 +438,7 @@ FIELDS: tuple[Field, ...] = (
         "business",
         facts=(FactSpec("current.contract_owner", "choice", "who holds the contract today", CONTRACT_OWNERS),),
         listed=14,
+        label="who holds the contract today",
     ),
     Field(
         "integrations",
@@ -478,6 +494,7 @@ FIELDS: tuple[Field, ...] = (
         listed=60,
         asked=90,
         question="What is the highest classification of the data it holds?",
+        label="data classification",
     ),
     Field(
         "data.personal_data",
@@ -509,6 +526,7 @@ FIELDS: tuple[Field, ...] = (
         listed=90,
         asked=120,
         question="How many people use the service?",
+        label="number of users",
     ),
     Field(
         "lifecycle",
@@ -519,6 +537,7 @@ FIELDS: tuple[Field, ...] = (
         listed=100,
         asked=130,
         question="Is the service a pilot, scaling, mature or retiring?",
+        label="lifecycle stage",
     ),
     Field(
         "business_capabilities",
@@ -535,6 +554,7 @@ FIELDS: tuple[Field, ...] = (
         asked=140,
         question="Which operate capabilities does the business have in place (support desk, vendor management, "
         "change control, access management, licence management, continuity planning)?",
+        label="the business's operate capabilities",
     ),
     Field(
         "expected_benefits",
@@ -764,6 +784,12 @@ FACTS: dict[str, FactSpec] = {fact.name: fact for item in FACT_FIELDS.values() f
 SERVICE_PLACEHOLDERS: tuple[str, ...] = tuple(
     item.path for item in FIELDS if item.path.startswith("service.") and item.path != "service.description"
 )
+
+
+def label_for(path: str) -> str:
+    """How a report names a field (or a derived fact) to a person: 'who operates it today'."""
+    field = FIELD.get(path)
+    return field.words if field else path.replace("_", " ")
 
 
 def question_for(path: str, questions: Mapping[str, str]) -> str:

@@ -83,8 +83,11 @@ class Registry(Generic[R]):
 
 # --- the targets ---------------------------------------------------------------------------------
 
-ASSESSMENT: Registry[Callable[..., str]] = Registry("assess")  # (Assessment, [explain: bool]) -> str
-ASSESSMENT.register("table", "opsadvisor.render.table:render", options=("explain",), suffixes=(".txt",))
+# (Assessment, [explain: bool], [width: int | None, colour: bool: the terminal's, see terminal.py]) -> str
+ASSESSMENT: Registry[Callable[..., str]] = Registry("assess")
+ASSESSMENT.register(
+    "table", "opsadvisor.render.table:render", options=("explain", "width", "colour"), suffixes=(".txt",)
+)
 ASSESSMENT.register("json", "opsadvisor.render.json_report:render", suffixes=(".json",))
 ASSESSMENT.register("markdown", "opsadvisor.render.markdown:render", options=("explain",), suffixes=(".md",))
 

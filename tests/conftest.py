@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,9 @@ from opsadvisor import api
 from opsadvisor.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import docblocks  # noqa: E402, F401  (tools/docblocks.py runs the documented commands; tests import it from here)
+
 SCENARIOS = ROOT / "scenarios"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 RULES_VERSION = "sha256:<rules-version>"  # stands for the pack's version in golden files
@@ -24,8 +28,8 @@ def scenario(**facts: Any) -> dict[str, Any]:
     return {"service": {"id": "svc-1", "name": "Test service"}, **facts}
 
 
-def run_cli(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+def run_cli(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
 
 
 def check_golden(golden: Path, report: str) -> None:
@@ -46,6 +50,12 @@ def check_golden(golden: Path, report: str) -> None:
 def write_json(path: Path, document: Any) -> Path:
     path.write_text(json.dumps(document), encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def plain_output() -> None:
+    """Reports as written to a file, whatever the developer's shell exports (terminal.py reads COLUMNS)."""
+    os.environ.pop("COLUMNS", None)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -29,7 +29,7 @@ def test_every_test_and_conclusion_kind_is_documented() -> None:
 def test_rules_list_shows_every_rule_with_its_location_and_version() -> None:
     result = run_cli("rules", "list")
     assert result.exit_code == 0
-    assert "ambition.it-operated" in result.output and "rules/10-ambition.yaml:9" in result.output
+    assert "ambition.it-operated" in result.output and "<bundled>/10-ambition.yaml:9" in result.output
     files = len(list(default_rules_dir().glob("*.yaml")))
     summary = f"{len(load_pack().rules)} rules from {files} files; rules_version {load_pack().version}"
     assert result.output.splitlines()[-1] == summary
@@ -45,10 +45,10 @@ def test_rules_list_marks_overrides_and_disabled_rules(tmp_path: Path) -> None:
     )
     found = list_rules([folder])
     entry = next(e for e in found.rules if e.id == "ambition.mixed")
-    assert entry.overrides == "rules/10-ambition.yaml:40" and entry.location.endswith("org/org.yaml:3")
+    assert entry.overrides == "<bundled>/10-ambition.yaml:40" and entry.location.endswith("org/org.yaml:3")
     assert found.disabled == {"interfaces.none": f"{folder}/org.yaml:1"}
     result = run_cli("rules", "list", "--rules", str(folder))
-    assert "(overrides rules/10-ambition.yaml:40)" in result.output
+    assert "(overrides <bundled>/10-ambition.yaml:40)" in result.output
     assert f"disabled: interfaces.none (by {folder}/org.yaml:1)" in result.output
     document = json.loads(run_cli("rules", "list", "--format", "json").output)
     assert len(document["rules"]) == len(load_pack().rules) and document["rules_version"].startswith("sha256:")
@@ -58,7 +58,7 @@ def test_rules_show_prints_the_whole_rule() -> None:
     result = run_cli("rules", "show", "dialogue.benefits-missing")
     assert result.exit_code == 0
     assert "any of (expected_benefits equals 0; expected_benefits exists false)" in result.output
-    assert "defined at  rules/50-dialogue.yaml:5" in result.output and "rationale:" in result.output
+    assert "defined at  <bundled>/50-dialogue.yaml:5" in result.output and "rationale:" in result.output
 
 
 def test_rules_show_an_unknown_rule_is_a_usage_error_with_did_you_mean() -> None:

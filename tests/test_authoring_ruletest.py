@@ -93,7 +93,7 @@ def test_coverage_lists_the_rules_no_case_fired_and_min_coverage_fails(tmp_path:
     path.write_text(path.read_text().replace("not_fired", "fired"))
     result = run_cli("rules", "test", str(path), "--coverage")
     assert result.exit_code == 0
-    assert "  not fired: ambition.mixed  (rules/10-ambition.yaml:40)" in result.output
+    assert "  not fired: ambition.mixed  (<bundled>/10-ambition.yaml:40)" in result.output
     result = run_cli("rules", "test", str(path), "--min-coverage", "50")
     assert result.exit_code == 1
     assert "is below the minimum of 50%" in result.output

@@ -1,10 +1,21 @@
-"""Packaging: what a non-editable `pip install .` ships must include every part of the package."""
+"""Packaging: what a non-editable `pip install .` ships must include every part of the package, the
+guides included, and an installed copy must work from any folder."""
 
 from __future__ import annotations
 
 import configparser
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
+import pytest
 from conftest import ROOT
+
+from opsadvisor.guides import TOPICS
+
+SOURCES = ("setup.cfg", "pyproject.toml", "README.md", "opsadvisor", "rules", "docs")
 
 
 def test_every_subpackage_is_listed_in_setup_cfg() -> None:
@@ -13,8 +24,55 @@ def test_every_subpackage_is_listed_in_setup_cfg() -> None:
     listed = set(config["options"]["packages"].split())
     on_disk = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "opsadvisor").rglob("__init__.py")}
     assert on_disk <= listed, f"add to setup.cfg [options] packages: {sorted(on_disk - listed)}"
-    assert "opsadvisor.rules" in listed and config["options"]["package_dir"].split() == [
-        "opsadvisor.rules",
-        "=",
-        "rules",
-    ]
+    data_folders = config["options"]["package_dir"].split()
+    assert data_folders == ["opsadvisor.rules", "=", "rules", "opsadvisor.docs", "=", "docs"]
+    assert {"opsadvisor.rules", "opsadvisor.docs"} <= listed
+
+
+def test_every_guide_is_a_topic_and_every_topic_a_guide() -> None:
+    assert sorted(path.stem for path in (ROOT / "docs").glob("*.md")) == sorted(TOPICS)
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package as a non-editable install lays it out: a wheel built from a copy of the sources
+    (so no stale build/ folder of the checkout leaks in), unpacked into a folder of its own."""
+    work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"
+    source.mkdir()
+    for name in SOURCES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy2(ROOT / name, source / name)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work), str(source)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = work.glob("opsadvisor-*.whl")
+    target = work / "site-packages"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(target)
+    return target
+
+
+def run_installed(target: Path, cwd: Path, *args: str) -> str:
+    code = f"import sys; sys.path.insert(0, {str(target)!r}); from opsadvisor.cli import main; main()"
+    done = subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def test_an_installed_copy_prints_the_guides_and_names_bundled_rule_files_that_exist(
+    installed: Path, tmp_path: Path
+) -> None:
+    for topic in TOPICS:
+        assert (installed / "opsadvisor" / "docs" / f"{topic}.md").is_file(), topic
+    guide = run_installed(installed, tmp_path, "docs", "operating-models")
+    assert guide == (ROOT / "docs" / "operating-models.md").read_text(encoding="utf-8")
+    index = run_installed(installed, tmp_path, "docs")
+    assert f"<bundled> (the bundled rules) is {installed / 'opsadvisor' / 'rules'}" in index
+    shown = run_installed(installed, tmp_path, "rules", "show", "ambition.it-operated")
+    location = shown.split("defined at  ", 1)[1].split()[0]
+    assert location.startswith("<bundled>/10-ambition.yaml:")
+    assert (installed / "opsadvisor" / "rules" / location.split("/")[1].split(":")[0]).is_file()

@@ -59,7 +59,7 @@ def test_a_layer_replaces_and_disables_default_rules(tmp_path: Path) -> None:
     pack = load_pack([layer(tmp_path, text)])
     replaced = pack.rule("ambition.mixed")
     assert replaced is not None and replaced.overrides is not None
-    assert str(replaced.overrides).startswith("rules/10-ambition.yaml:")
+    assert str(replaced.overrides).startswith("<bundled>/10-ambition.yaml:")
     assert pack.rule("interfaces.none") is None
     assessment = opsadvisor.assess(scenario(ambition="mixed", integrations=[]), rules=pack)
     assert assessment.recommendation.model is None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -430,38 +429,12 @@ def test_convert_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     assert (tmp_path / "two.csv").read_text(encoding="utf-8").startswith("table,t2\n")
 
 
-# --- the guide's chapter runs as written ----------------------------------------------------------------------
+# --- the guide's chapter: its console blocks run in test_docs.py (tools/docblocks.py) -----------------------
 
 
-def _console_blocks(chapter: str) -> list[tuple[str, list[str]]]:
-    blocks = re.findall(r"```console\n(.*?)```", chapter, re.S)
-    result = []
-    for block in blocks:
-        lines = block.splitlines()
-        starts = [i for i, line in enumerate(lines) if line.startswith("$ opsadvisor ")]
-        for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
-            result.append((lines[start][len("$ opsadvisor ") :], lines[start + 1 : end]))
-    return result
-
-
-def _normal(text: str) -> str:
-    """Counts and hashes that depend on the bundled pack in effect."""
-    return re.sub(r"sha256:[0-9a-f]+", "sha256:...", re.sub(r"\(\d+ rules in \d+ files\)", "(N rules)", text))
-
-
-def test_the_decision_tables_chapter_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_decision_tables_chapter_yaml_example_loads(tmp_path: Path) -> None:
     guide = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     chapter = guide[guide.index("## Decision tables") : guide.index("## Reference")]
-    monkeypatch.chdir(ROOT)
-    blocks = _console_blocks(chapter)
-    assert len(blocks) == 5
-    for command, expected in blocks:
-        args = shlex.split(command)
-        if args[:2] == ["rules", "table"]:  # writes files: into a temporary folder
-            args = [str(tmp_path / arg) if arg.startswith("vendor-review") else arg for arg in args]
-            expected = [str(tmp_path / line) for line in expected]
-        result = run_cli(*args)
-        assert _normal(result.output).splitlines() == _normal("\n".join(expected)).splitlines(), command
     yaml_example = re.search(r"In a YAML rule file the same table is:\n\n```yaml\n(.*?)```", chapter, re.S).group(1)
     (tmp_path / "yaml-tables").mkdir()
     (tmp_path / "yaml-tables" / "vendor.yaml").write_text(yaml_example, encoding="utf-8")

@@ -6,7 +6,7 @@ import shlex
 from dataclasses import dataclass
 
 from ..assessment import MatrixRow
-from ..contract import UNDECIDED
+from ..contract import UNDECIDED, label_for
 from ..render.sections import party, recommendation_lines
 from ..rulepack import version_label
 from ..text import performer
@@ -104,11 +104,6 @@ def _matrix(pack: WorkshopPack) -> list[Block]:
         ]
         if decision.suggestions:
             blocks += [Paragraph("What the facts suggest:"), Bullets(decision.suggestions)]
-        options = " ".join(f"--{column} PARTY" for column in decision.columns)
-        blocks += [
-            Paragraph("Record the decision:"),
-            Command(f"opsadvisor decide {shlex.quote(pack.source)} {decision.process} {options}"),
-        ]
     return blocks
 
 
@@ -137,15 +132,45 @@ def _business_accountable(pack: WorkshopPack) -> list[Block]:
             Paragraph("What to agree:"),
             Bullets(walked.agreements),
         ]
+    return blocks
+
+
+def _facilitator_appendix(pack: WorkshopPack) -> list[Block]:
+    """The commands that record the workshop's outcomes: for the facilitator, apart from the handout."""
+    source = shlex.quote(pack.source)
+    commands: list[Block] = []
+    for number, decision in enumerate(pack.decisions, 1):
+        options = " ".join(f"--{column} PARTY" for column in decision.columns)
+        commands += [
+            Paragraph(f"D{number}. {decision.name}:"),
+            Command(f"opsadvisor decide {source} {decision.process} {options}"),
+        ]
+    for walked in pack.accountable:
+        row = walked.row
         if row.performed_by is None:
-            blocks += [
-                Paragraph("Record who performs the daily work (vendor, business, it_ops or it_delivery):"),
+            commands += [
+                Paragraph(f"Who performs {row.name} (vendor, business, it_ops or it_delivery):"),
                 Command(
-                    f"opsadvisor decide {shlex.quote(pack.source)} {row.process} --application {row.application} "
+                    f"opsadvisor decide {source} {row.process} --application {row.application} "
                     f"--interface {shlex.quote(row.interface)} --performed-by WHO"
                 ),
             ]
-    return blocks
+    for risk in pack.assessment.pending_risks:
+        commands += [
+            Paragraph(f"Risk {risk.id}, once accepted:"),
+            Command(f"opsadvisor accept {source} {risk.id} --by ROLE --date YYYY-MM-DD"),
+        ]
+    if not commands:
+        return []
+    return [
+        Heading(2, "Facilitator appendix: recording the outcomes"),
+        Paragraph(
+            "Not for the participants' handout. After the workshop, record each decision and each accepted risk "
+            "in the scenario file (PARTY: it_ops, it_delivery, business or tbd; an interface may also be n/a), "
+            "then assess it again."
+        ),
+        *commands,
+    ]
 
 
 def _conflicts_and_benefits(pack: WorkshopPack) -> list[Block]:
@@ -188,11 +213,6 @@ def _risks(pack: WorkshopPack) -> list[Block]:
         for r in a.risks
     )
     blocks.append(Table(("risk", "consequence", "who must accept", "decision", "date"), rows))
-    if a.pending_risks:
-        blocks += [
-            Paragraph("Record an acceptance:"),
-            Command(f"opsadvisor accept {shlex.quote(pack.source)} RISK_ID --by ROLE --date YYYY-MM-DD"),
-        ]
     return blocks
 
 
@@ -229,7 +249,7 @@ def _governance_and_maturity(pack: WorkshopPack) -> list[Block]:
     if a.open_questions:
         blocks += [
             Heading(2, "Still to find out"),
-            Table(("fact", "question"), tuple((q.fact, q.question) for q in a.open_questions)),
+            Table(("about", "question"), tuple((label_for(q.fact), q.question) for q in a.open_questions)),
         ]
     return blocks
 
@@ -265,4 +285,5 @@ def workshop_blocks(pack: WorkshopPack) -> list[Block]:
         *_risks(pack),
         *_governance_and_maturity(pack),
         *_sign_off(pack),
+        *_facilitator_appendix(pack),
     ]

@@ -21,13 +21,13 @@ from typing import Any
 from .. import api
 from ..assessment import Assessment, DateArg, MatrixRow
 from ..backend import CompiledRules
-from ..contract import COLUMNS, UNDECIDED
+from ..contract import COLUMNS, UNDECIDED, label_for
 from ..engine import BACKEND, built
 from ..facts import build_facts
 from ..formats import WORKSHOP
 from ..rulepack import Rule, RulePack
 from ..scenario import Scenario, load_scenario, source_of
-from ..text import count, party, show_value
+from ..text import count, party, say_value
 from .benefits import split_benefit
 
 MODE1_TRIGGER = "mode1_trigger"
@@ -142,7 +142,7 @@ def _triggers(pack: RulePack, assessment: Assessment) -> tuple[tuple[Trigger, ..
     met, not_met = [], []
     for rule in _deriving(pack.rules, MODE1_TRIGGER):
         if rule.id in matched:
-            facts = "; ".join(f"{key} = {show_value(value)}" for key, value in matched[rule.id].items())
+            facts = "; ".join(f"{label_for(key)}: {say_value(value)}" for key, value in matched[rule.id].items())
             detail = ", ".join(_derived_values(rule, MODE1_TRIGGER)) + (f" ({facts})" if facts else "")
             met.append(Trigger(rule.id, rule.title, detail))
         else:

@@ -193,8 +193,8 @@ class Kind:
     def to_json(self, value: Any) -> Any:
         return [dict(item.__dict__) for item in value]
 
-    def headline(self, value: Any) -> list[str]:
-        """Lines at the top of a report (the recommendation)."""
+    def headline(self, value: Any, assessment: Assessment) -> list[str]:
+        """Lines at the top of a report for people (the recommendation): rules named by their titles."""
         return []
 
     def sections(self, value: Any, assessment: Assessment) -> list[Section]:

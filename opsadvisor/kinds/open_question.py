@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..contract import FIELD, question_for
+from ..contract import FIELD, label_for, question_for
 from ..errors import did_you_mean
 from .base import Kind, Section
 
@@ -54,8 +54,8 @@ class OpenQuestionKind(Kind):
         return tuple(OpenQuestion(name, question_for(name, questions)) for name in asked)
 
     def sections(self, value: tuple[OpenQuestion, ...], assessment: Any) -> list[Section]:
-        rows = [(q.fact, q.question) for q in value]
-        return [Section("Open questions", ("fact", "question"), rows, "No open questions.", (None, 70))]
+        rows = [(label_for(q.fact), q.question) for q in value]
+        return [Section("Open questions", ("about", "question"), rows, "No open questions.", (None, 70))]
 
 
 KIND = OpenQuestionKind()

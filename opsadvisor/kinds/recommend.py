@@ -104,7 +104,7 @@ class RecommendKind(Kind):
             "departures": list(value.departures),
         }
 
-    def headline(self, value: Recommendation) -> list[str]:
+    def headline(self, value: Recommendation, assessment: Any) -> list[str]:
         if value.model is None:
             return ["No model recommended: the facts given do not decide one."]
         label = "Suggested model" if value.suggestion else "Recommended model"
@@ -119,7 +119,8 @@ class RecommendKind(Kind):
             lines.append(f"Mode: {value.mode} ({'predictable' if value.mode == 1 else 'exploratory'})")
         if value.suggestion:
             lines.append("This is a suggestion from the facts: the operate-ownership ambition is not yet set.")
-        lines.append("Because: " + ", ".join(value.because))
+        titles = assessment.rule_titles
+        lines.append("Because: " + "; ".join(titles.get(rule, rule) for rule in value.because))
         return lines
 
     def outranked(self, payload: Recommend, assessment: Any) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..assessment import Assessment
 from ..rulepack import version_parts
 from ..text import escape_markdown, markdown_table
-from .sections import recommendation_lines, sections
+from .sections import GUIDE, recommendation_lines, sections
 
 
 def render(assessment: Assessment, explain: bool = False) -> str:
@@ -19,5 +19,5 @@ def render(assessment: Assessment, explain: bool = False) -> str:
         if section.note:
             out += ["", escape_markdown(section.note)]
     version, note = version_parts(assessment.rules_version)
-    out += ["", f"_Rules version: `{version}`{note}_", ""]
+    out += ["", f"_Rules version: `{version}`{note}_", "", f"_{escape_markdown(GUIDE)}_", ""]
     return "\n".join(out)

@@ -27,8 +27,16 @@ class _Layer:
     files: list[tuple[str, bytes]]
 
 
+BUNDLED = "<bundled>"  # how locations in the bundled pack read: `<bundled>/10-ambition.yaml:9`
+
+
 def default_rules_dir() -> Path:
-    """The bundled pack: inside the installed package, or `rules/` beside it in a checkout."""
+    """The bundled pack: inside the installed package, or `rules/` beside it in a checkout.
+
+    Its files are named `<bundled>/NAME` wherever it lives, so a location never names a path that does
+    not exist from the user's folder, and reports read the same in a checkout and an installed copy
+    (`opsadvisor docs` prints the folder `<bundled>` stands for).
+    """
     package = Path(__file__).parent.parent
     installed = package / "rules"
     return installed if installed.is_dir() else package.parent / "rules"
@@ -61,7 +69,7 @@ def load_pack_with_problems(
     problems = Problems()
     layers: list[_Layer] = []
     if include_default:
-        layers.append(_read_layer(default_rules_dir(), "rules", problems))
+        layers.append(_read_layer(default_rules_dir(), BUNDLED, problems))
     for path in extra:
         layers.append(_read_layer(Path(path), str(path), problems))
     if not layers:
