@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -14,9 +15,10 @@ from typing import Any, TypeVar
 import click
 
 from . import api
-from .errors import EXIT_FINDINGS, OpsAdvisorError
+from .errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_INVALID_SCENARIO, EXIT_TERMINATED, OpsAdvisorError, UsageError
 from .files import atomic_write
 from .formats import ASSESSMENT, BATCH, DIFF, EXPLAIN, RULE_TESTS, RULES_CHECK, RULES_LIST, WORKSHOP
+from .text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,6 +38,42 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+NAME_MAX = 255  # bytes in one path component (Linux, macOS)
+PATH_MAX = 4095  # bytes in a whole path (Linux)
+
+
+class PathArg(click.Path):
+    """click.Path that refuses a path the file system cannot name (exit 2 with the path), so that no
+    later stat or open fails with ENAMETOOLONG deep inside a command."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = super().convert(value, param, ctx)
+        encoded = os.fsencode(path)
+        if len(encoded) > PATH_MAX or any(len(part) > NAME_MAX for part in encoded.split(b"/")):
+            self.fail(f"{printable(path)}: the path is too long (at most {NAME_MAX} bytes a name)", param, ctx)
+        return path
+
+
+class Main(click.Group):
+    """The command group: Ctrl-C exits 130 and SIGTERM 143, quietly, after every output file's
+    temporary file is removed and the worker processes are stopped (both unwind as exceptions)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        signal.signal(signal.SIGTERM, _terminated)
+        return super().main(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: no output file was written", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    sys.exit(EXIT_TERMINATED)
+
+
 def rules_options(command: F) -> F:
     """--rules DIR (repeatable, or OPSADVISOR_RULES) and --no-default-rules."""
     command = click.option(
@@ -47,7 +85,7 @@ def rules_options(command: F) -> F:
         "--rules",
         "rules_dirs",
         multiple=True,
-        type=click.Path(),
+        type=PathArg(),
         envvar="OPSADVISOR_RULES",
         help=f"Extra rule directory or file, layered on the default pack (repeatable). Without it, "
         f"OPSADVISOR_RULES is read: a '{os.pathsep}'-separated list, empty entries ignored.",
@@ -59,14 +97,14 @@ def selected_pack(rules_dirs: tuple[str, ...], no_default_rules: bool) -> api.Ru
     return api.rule_pack(layers or None, include_default=not no_default_rules)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="opsadvisor")
 def main() -> None:
     """Advise on the operating model of a business-led IT service."""
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(path_type=Path, allow_dash=True))
+@click.argument("scenario", type=PathArg(path_type=Path, allow_dash=True))
 @click.option(
     "--format", "output_format", type=click.Choice(ASSESSMENT.names), default=ASSESSMENT.default, show_default=True
 )
@@ -109,12 +147,12 @@ def schema(rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
 
 @main.command()
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the scenario here (default: stdout)."
+    "-o", "--output", type=PathArg(dir_okay=False, path_type=Path), help="Write the scenario here (default: stdout)."
 )
 @click.option(
     "--from",
     "start",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathArg(dir_okay=False, path_type=Path),
     help="Start from this scenario and ask only what it lacks.",
 )
 @rules_options
@@ -126,7 +164,10 @@ def interview(output: Path | None, start: Path | None, rules_dirs: tuple[str, ..
     end of input stops the interview and leaves no file behind.
     """
     from .dialogue.interview import ClickAsker, scenario_json, summary
-    from .scenario import read_scenario_file
+    from .scenario import STDIN_SOURCE, read_scenario_file
+
+    if sys.stdin is None:
+        raise UsageError(STDIN_SOURCE, ["standard input is closed; run the interview in a terminal or pipe answers in"])
 
     pack = selected_pack(rules_dirs, no_default_rules)
     document = read_scenario_file(start) if start else None
@@ -148,8 +189,8 @@ def interview(output: Path | None, start: Path | None, rules_dirs: tuple[str, ..
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the pack here.")
+@click.argument("scenario", type=PathArg(path_type=Path))
+@click.option("-o", "--output", type=PathArg(dir_okay=False, path_type=Path), help="Write the pack here.")
 @click.option(
     "--format",
     "output_format",
@@ -172,7 +213,7 @@ def workshop(
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("scenario", type=PathArg(path_type=Path))
 @click.argument("process")
 @click.option("--application", required=True, help="it_ops, it_delivery, business or tbd.")
 @click.option("--interface", help="it_ops, it_delivery, business, tbd or n/a.")
@@ -196,7 +237,7 @@ def decide(
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("scenario", type=PathArg(path_type=Path))
 @click.argument("risk_id")
 @click.option("--by", "accepted_by", required=True, help="Who accepted the risk (a role or a name).")
 @click.option("--date", help="When, as YYYY-MM-DD (default: today).")
@@ -249,7 +290,7 @@ def rules_show(rule_id: str, rules_dirs: tuple[str, ...], no_default_rules: bool
 
 
 @rules_group.command(name="docs")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
+@click.option("-o", "--output", type=PathArg(path_type=Path, dir_okay=False), help="Write to FILE.")
 @click.option(
     "--reference",
     is_flag=True,
@@ -268,7 +309,7 @@ def rules_docs(output: Path | None, reference: bool, rules_dirs: tuple[str, ...]
 
 
 @rules_group.command(name="check")
-@click.argument("dirs", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("dirs", nargs=-1, type=PathArg(path_type=Path))
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
 @click.option(
     "--format", "output_format", type=click.Choice(RULES_CHECK.names), default=RULES_CHECK.default, show_default=True
@@ -285,13 +326,13 @@ def rules_check(
 
 
 @rules_group.command(name="test")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=PathArg(path_type=Path))
 @click.option("--coverage", is_flag=True, help="List the rules no test case fired.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="PCT", help="Fail below PCT% rule coverage.")
 @click.option(
     "--format", "output_format", type=click.Choice(RULE_TESTS.names), default=RULE_TESTS.default, show_default=True
 )
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE.")
+@click.option("-o", "--output", type=PathArg(path_type=Path, dir_okay=False), help="Write the report to FILE.")
 @rules_options
 @reports_errors
 def rules_test(
@@ -318,7 +359,7 @@ def rules_test(
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(path_type=Path, allow_dash=True))
+@click.argument("scenario", type=PathArg(path_type=Path, allow_dash=True))
 @click.option("--rule", "rule_ids", multiple=True, metavar="ID", help="Explain this rule (repeatable).")
 @click.option("--format", "output_format", type=click.Choice(EXPLAIN.names), default=EXPLAIN.default, show_default=True)
 @rules_options
@@ -352,12 +393,12 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool) -> Any:
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, type=PathArg(path_type=Path))
 @click.option(
     "--out",
     "outputs",
     multiple=True,
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=PathArg(path_type=Path, dir_okay=False),
     help=f"Write a report; the format follows the extension: {' '.join(BATCH.names)} (repeatable).",
 )
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
@@ -370,9 +411,10 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool) -> Any:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option(
     "--template",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=PathArg(path_type=Path, dir_okay=False),
     help="Write an empty portfolio (FILE.csv or FILE.xlsx: headers and one example row) and exit.",
 )
+@click.option("--force", is_flag=True, help="Let --template replace an existing file.")
 @rules_options
 @reports_errors
 def batch(
@@ -382,22 +424,28 @@ def batch(
     fail_on: tuple[str, ...],
     quiet: bool,
     template: Path | None,
+    force: bool,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
     """Assess every service in INPUT... (directories, .jsonl, .json, .csv, .xlsx); see docs/batch.md."""
-    from .batch import batch_exit_code, render_summary, report_context, run_batch, write_template
+    from .batch import batch_exit_code, check_output, render_summary, report_context, run_batch, write_template
 
     if template is not None:
         if inputs:
             raise click.UsageError("--template writes a template; give no INPUT with it")
         try:
-            write_template(template)
+            write_template(template, force=force)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--template") from None
         return
     if not inputs:
         raise click.UsageError("give at least one INPUT (or --template FILE)")
+    for target in outputs:
+        try:
+            check_output(target)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--out") from None
     pack = selected_pack(rules_dirs, no_default_rules)
     bar = _progress_bar(inputs, quiet)
     started = time.monotonic()
@@ -408,27 +456,24 @@ def batch(
         if bar is not None:
             bar.update(1, f"{(bar.pos + 1) / max(time.monotonic() - started, 1e-6):.0f} services/s")
 
-    try:
-        if bar is not None:
-            with bar:
-                summary = run_batch(inputs, pack, outputs, jobs, on_outcome=report)
-        else:
+    if bar is not None:
+        with bar:
             summary = run_batch(inputs, pack, outputs, jobs, on_outcome=report)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--out") from None
+    else:
+        summary = run_batch(inputs, pack, outputs, jobs, on_outcome=report)
     if not quiet:
         click.echo(render_summary(summary, report_context(pack).process_names), nl=False)
     sys.exit(batch_exit_code(summary, fail_on))
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=PathArg(path_type=Path))
 @click.option(
     "--base-rules",
     "base_dirs",
     multiple=True,
     required=True,
-    type=click.Path(path_type=Path),
+    type=PathArg(path_type=Path),
     help="The rule directory (or file) to compare against, layered like --rules (repeatable).",
 )
 @click.option("--format", "output_format", type=click.Choice(DIFF.names), default=DIFF.default)
@@ -445,12 +490,15 @@ def diff(
 ) -> None:
     """Show what a rule change changes: assess INPUT... under --base-rules and under --rules.
 
-    Exit 0 when no service changes, 1 when some do.
+    Exit 0 when no service changes, 1 when some do, 3 when an entry is invalid under both packs
+    (a missing or unreadable input included).
     """
     from .batch.diff import diff_portfolio
 
     base = selected_pack(base_dirs, no_default_rules)
     pack = selected_pack(rules_dirs, no_default_rules)
     report = diff_portfolio(inputs, base, pack, jobs)
+    for error in report.invalid:
+        click.echo(f"invalid: {error}", err=True)
     click.echo(DIFF.render(output_format, report), nl=False)
-    sys.exit(EXIT_FINDINGS if report.changed else 0)
+    sys.exit(EXIT_INVALID_SCENARIO if report.invalid else EXIT_FINDINGS if report.changed else 0)

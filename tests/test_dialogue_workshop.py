@@ -32,7 +32,7 @@ def test_the_pack_has_every_section_the_workshop_needs() -> None:
         "## Decisions to make",
         "## Conflicts to resolve",
         "## Expected benefits to validate",
-        "## Risks to accept (sign-off)",
+        "## Risks to accept \\(sign-off\\)",  # Markdown-escaped: no user text can form a link
         "## Where IT offers help",
         "## Maturity: mode 2 to mode 1",
     ):
@@ -62,7 +62,7 @@ def test_every_tbd_cell_is_a_decision_with_its_discussion_questions() -> None:
 
 def test_conflicts_risks_sign_off_and_benefits() -> None:
     text = api.workshop(ROOT / "scenarios/trading-ledger-critical-sox.json")
-    assert "Aim for model A (IT operated)" in text  # the conflict's remedy
+    assert "Aim for model A \\(IT operated\\)" in text  # the conflict's remedy
     assert "| restricted-data-outside-it" in text and "| accepted by CISO" in text and "2026-10-14" in text
     assert "| **accept / mitigate** | **date**   |" in text
     assert "Traders get new position reports without an IT release cycle" in text
@@ -80,7 +80,7 @@ def test_benefits_written_by_the_interview_show_how_they_are_validated() -> None
 def test_maturity_lists_the_mode_1_triggers_met_and_not_yet_met() -> None:
     text = api.workshop(ROOT / "scenarios/trading-ledger-critical-sox.json")
     met, not_met = text.split("### Mode 1 triggers the service meets")[1].split("### Mode 1 triggers not yet met")
-    assert "criticality is high or critical (criticality = critical)" in met
+    assert "criticality is high or critical \\(criticality = critical\\)" in met
     assert "subject to regulation" in met and "integrates with a system of record" in met
     assert "- More than 500 users is a mode 1 trigger" in not_met.split("##")[0]
     assert "Current mode: mode 2." in text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,8 +132,14 @@ _worker: tuple[tuple[Assessor, ...], bool] | None = None
 
 
 def _start_worker(packs: tuple[RulePack, ...], with_json: bool) -> None:
-    """Pool initializer: runs in the worker after the fork, so the durable_rules host is its own."""
+    """Pool initializer: runs in the worker after the fork, so the durable_rules host is its own.
+
+    Ctrl-C reaches the whole process group: the parent alone handles it (and stops the workers),
+    so a worker ignores it and dies at once on the SIGTERM the parent sends: no traceback from workers.
+    """
     global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker = (tuple(Assessor(pack) for pack in packs), with_json)
 
 

@@ -2,7 +2,9 @@
 
 The file is edited surgically (see jsonedit): only the changed value or the new member is written,
 so the rest of the file keeps its key order and formatting; the new text is checked to decode to
-exactly the expected document and to validate, then written atomically.
+exactly the expected document and to validate, then written atomically (through a symlink to its
+target, keeping owner and mode). The file is locked from reading to writing, so two edits at once
+both land.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from .. import api
 from ..assessment import Assessment
 from ..contract import Choice, Date, Record, Spec
 from ..errors import EXIT_USAGE, EngineError, OpsAdvisorError, did_you_mean
-from ..files import atomic_write
+from ..files import atomic_write, locked
 from ..render.sections import party
 from ..scenario import decode_json, read_file_bytes
 from ..validation import validate
@@ -95,31 +97,30 @@ def decide(
     Raises RecordError (exit 2) for an unknown process or party, ScenarioError (exit 3) when the
     file is not a valid scenario.
     """
-    scenario = _load(path, rules, include_default_rules)
-    spec = scenario.assessor.spec.fields["decisions"]
-    processes = scenario.assessor.pack.process_ids
-    if process not in processes:
-        raise RecordError(
-            scenario.source,
-            [f'unknown process "{process}"; expected one of {", ".join(processes)}{did_you_mean(process, processes)}'],
-        )
-    cells: Record = spec.value  # type: ignore[union-attr]
-    chosen = {"application": choice_word(application)}
-    if interface is not None:
-        chosen["interface"] = choice_word(interface)
-    for column, cell in chosen.items():
-        _check(cell, cells.fields[column], f"--{column}", scenario.source)
-    expected = copy.deepcopy(scenario.document)
-    current = expected.setdefault("decisions", {}).get(process)
-    text = scenario.text
-    if current is None:
-        expected["decisions"][process] = chosen
-        text = set_value(text, ("decisions", process), chosen)
-    else:
-        current.update(chosen)
+    with locked(path):  # another decide/accept on the file waits: no edit is lost
+        scenario = _load(path, rules, include_default_rules)
+        spec = scenario.assessor.spec.fields["decisions"]
+        processes = scenario.assessor.pack.process_ids
+        if process not in processes:
+            expected_ids = f"expected one of {', '.join(processes)}{did_you_mean(process, processes)}"
+            raise RecordError(scenario.source, [f'unknown process "{process}"; {expected_ids}'])
+        cells: Record = spec.value  # type: ignore[union-attr]
+        chosen = {"application": choice_word(application)}
+        if interface is not None:
+            chosen["interface"] = choice_word(interface)
         for column, cell in chosen.items():
-            text = set_value(text, ("decisions", process, column), cell)
-    return _save(scenario, text, expected)
+            _check(cell, cells.fields[column], f"--{column}", scenario.source)
+        expected = copy.deepcopy(scenario.document)
+        current = expected.setdefault("decisions", {}).get(process)
+        text = scenario.text
+        if current is None:
+            expected["decisions"][process] = chosen
+            text = set_value(text, ("decisions", process), chosen)
+        else:
+            current.update(chosen)
+            for column, cell in chosen.items():
+                text = set_value(text, ("decisions", process, column), cell)
+        return _save(scenario, text, expected)
 
 
 def accept(
@@ -135,26 +136,27 @@ def accept(
     Accepting a risk again replaces who accepted it and when. Raises RecordError (exit 2) for an
     unknown risk id, an empty role or a bad date.
     """
-    scenario = _load(path, rules, include_default_rules)
-    when = date if date is not None else datetime.date.today().isoformat()
-    accepted: Record = scenario.assessor.spec.fields["accepted_risks"].item  # type: ignore[union-attr]
-    risk_ids = scenario.assessor.pack.risk_ids
-    _check(risk, Choice(risk_ids), "RISK_ID", scenario.source)
-    _check(by, accepted.fields["accepted_by"], "--by", scenario.source)
-    _check(when, Date(), "--date", scenario.source)
-    expected = copy.deepcopy(scenario.document)
-    entries = expected.setdefault("accepted_risks", [])
-    index = next((i for i, entry in enumerate(entries) if entry["risk"] == risk), None)
-    text = scenario.text
-    if index is None:
-        item = {"risk": risk, "accepted_by": by, "date": when}
-        entries.append(item)
-        text = append_item(text, ("accepted_risks",), item)
-    else:
-        entries[index].update({"accepted_by": by, "date": when})
-        text = set_value(text, ("accepted_risks", index, "accepted_by"), by)
-        text = set_value(text, ("accepted_risks", index, "date"), when)
-    return _save(scenario, text, expected)
+    with locked(path):  # another decide/accept on the file waits: no edit is lost
+        scenario = _load(path, rules, include_default_rules)
+        when = date if date is not None else datetime.date.today().isoformat()
+        accepted: Record = scenario.assessor.spec.fields["accepted_risks"].item  # type: ignore[union-attr]
+        risk_ids = scenario.assessor.pack.risk_ids
+        _check(risk, Choice(risk_ids), "RISK_ID", scenario.source)
+        _check(by, accepted.fields["accepted_by"], "--by", scenario.source)
+        _check(when, Date(), "--date", scenario.source)
+        expected = copy.deepcopy(scenario.document)
+        entries = expected.setdefault("accepted_risks", [])
+        index = next((i for i, entry in enumerate(entries) if entry["risk"] == risk), None)
+        text = scenario.text
+        if index is None:
+            item = {"risk": risk, "accepted_by": by, "date": when}
+            entries.append(item)
+            text = append_item(text, ("accepted_risks",), item)
+        else:
+            entries[index].update({"accepted_by": by, "date": when})
+            text = set_value(text, ("accepted_risks", index, "accepted_by"), by)
+            text = set_value(text, ("accepted_risks", index, "date"), when)
+        return _save(scenario, text, expected)
 
 
 def describe_decision(recorded: Recorded, process: str) -> list[str]:

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from ...files import binary_file
+from ...text import printable
 from ..runner import Outcome
 from ..summary import Summary
 from . import ReportContext, row, row_headers
@@ -38,11 +39,12 @@ class XlsxWriter:
         self.sheet.append([self._cell(value) for value in row(outcome)])
 
     def _cell(self, value: Any) -> Any:
-        if isinstance(value, str) and value.startswith("="):
-            cell = WriteOnlyCell(self.sheet, value)
-            cell.data_type = "s"  # user text, never a formula
-            return cell
-        return value
+        """Text stays text: control characters escaped (XML cannot hold them), never a formula."""
+        if not isinstance(value, str):
+            return value
+        cell = WriteOnlyCell(self.sheet, printable(value))
+        cell.data_type = "s"
+        return cell
 
     def finish(self, summary: Summary) -> None:
         save_workbook(self.workbook, self.path)
