@@ -25,7 +25,7 @@ class OutputError(UsageError):
     """An output file cannot be written: no such folder, no permission, disk full (exit 2)."""
 
 
-def _failed(target: Path, error: OSError) -> OutputError:
+def write_failed(target: Path, error: OSError) -> OutputError:
     return OutputError(str(target), [f"cannot write the file: {error.strerror or error}"])
 
 
@@ -59,7 +59,7 @@ class AtomicFile:
                 prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent
             )
         except OSError as error:
-            raise _failed(self.shown, error) from None
+            raise write_failed(self.shown, error) from None
         options: dict[str, Any] = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
         self.stream: IO[Any] = os.fdopen(descriptor, mode, **options)
 
@@ -68,7 +68,7 @@ class AtomicFile:
             self.stream.write(data)
         except OSError as error:
             self.abort()
-            raise _failed(self.shown, error) from None
+            raise write_failed(self.shown, error) from None
 
     def commit(self) -> None:
         try:
@@ -79,7 +79,7 @@ class AtomicFile:
             os.replace(self.temporary, self.target)
         except OSError as error:
             self.abort()
-            raise _failed(self.shown, error) from None
+            raise write_failed(self.shown, error) from None
 
     def _keep_owner_and_mode(self) -> None:
         if self._existing is None:
@@ -104,7 +104,7 @@ def _atomic(target: str | Path, mode: str) -> Iterator[IO[Any]]:
         yield file.stream
     except OSError as error:
         file.abort()
-        raise _failed(file.shown, error) from None
+        raise write_failed(file.shown, error) from None
     except BaseException:
         file.abort()
         raise
@@ -191,14 +191,14 @@ class Spool:
         try:
             self.file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by close())
         except OSError as error:
-            raise _failed(self.target, error) from None
+            raise write_failed(self.target, error) from None
 
     def write(self, text: str) -> None:
         try:
             self.file.write(text)
         except OSError as error:
             self.close()
-            raise _failed(self.target, error) from None
+            raise write_failed(self.target, error) from None
 
     def lines(self) -> Iterator[str]:
         self.file.seek(0)
