@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -59,8 +60,13 @@ class Main(click.Group):
     temporary file is removed and the worker processes are stopped (both unwind as exceptions)."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        signal.signal(signal.SIGTERM, _terminated)
-        return super().main(*args, **kwargs)
+        if threading.current_thread() is not threading.main_thread():  # only the main thread gets signals
+            return super().main(*args, **kwargs)
+        previous = signal.signal(signal.SIGTERM, _terminated)
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

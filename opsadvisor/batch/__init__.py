@@ -88,7 +88,7 @@ def refuse_input_as_output(target: Path, inputs: Iterable[Path]) -> None:
     """OutputError (exit 2) when a report would replace an input: the same file (through links
     too), or a .json file inside an input folder (the next run would read the report as a scenario)."""
     for source in inputs:
-        inside = source.is_dir() and target.suffix.lower() == ".json" and _is_below(target, source)
+        inside = os.path.isdir(source) and target.suffix.lower() == ".json" and _is_below(target, source)
         if inside or same_file(target, source):
             raise OutputError(str(target), [f"is an input of this batch ({source}); write the report elsewhere"])
 

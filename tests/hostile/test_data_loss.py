@@ -251,7 +251,11 @@ def test_an_interrupted_batch_leaves_no_temporary_file_no_worker_and_no_tracebac
         os.killpg(process.pid, signum)  # a terminal's Ctrl-C reaches the whole process group
     else:
         process.send_signal(signum)
-    _, stderr = process.communicate(timeout=60)
+    try:
+        _, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)  # leave no hung process behind the failure
+        raise
     assert process.returncode == code, stderr
     assert "Traceback" not in stderr
     assert leftovers(out) == [] and list(spool.iterdir()) == []
