@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -16,10 +18,18 @@ import click
 
 from . import api, terminal
 from .clihelp import AUDIENCES, HELP_WIDTH, PROCESS_IDS, RISK_IDS, RULE_IDS, GuidedGroup, examples
-from .errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_STOPPED, OpsAdvisorError
+from .errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID_SCENARIO,
+    EXIT_STOPPED,
+    EXIT_TERMINATED,
+    OpsAdvisorError,
+)
 from .files import AtomicFile, OutputError, atomic_write
 from .formats import ASSESSMENT, BATCH, DIFF, EXPLAIN, RULE_TESTS, RULES_CHECK, RULES_LIST, WORKSHOP
 from .guides import TOPICS, index
+from .text import printable
 
 if TYPE_CHECKING:
     from .dialogue.interview import Asker
@@ -42,6 +52,47 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+NAME_MAX = 255  # bytes in one path component (Linux, macOS)
+PATH_MAX = 4095  # bytes in a whole path (Linux)
+
+
+class PathArg(click.Path):
+    """click.Path that refuses a path the file system cannot name (exit 2 with the path), so that no
+    later stat or open fails with ENAMETOOLONG deep inside a command."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = super().convert(value, param, ctx)
+        encoded = os.fsencode(path)
+        if len(encoded) > PATH_MAX or any(len(part) > NAME_MAX for part in encoded.split(b"/")):
+            self.fail(f"{printable(path)}: the path is too long (at most {NAME_MAX} bytes a name)", param, ctx)
+        return path
+
+
+class Main(GuidedGroup):
+    """The command group: Ctrl-C exits 130 and SIGTERM 143, quietly, after every output file's
+    temporary file is removed and the worker processes are stopped (both unwind as exceptions)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is not threading.main_thread():  # only the main thread gets signals
+            return super().main(*args, **kwargs)
+        previous = signal.signal(signal.SIGTERM, _terminated)
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: no output file was written", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    sys.exit(EXIT_TERMINATED)
+
+
 def layer_options(command: F) -> F:
     """--rules DIR (repeatable, or OPSADVISOR_RULES) and --no-default-rules."""
     command = click.option(
@@ -53,7 +104,7 @@ def layer_options(command: F) -> F:
         "--rules",
         "rules_dirs",
         multiple=True,
-        type=click.Path(),
+        type=PathArg(),
         envvar="OPSADVISOR_RULES",
         help=f"Extra rule directory or file, layered on the default pack (repeatable). Without it, "
         f"OPSADVISOR_RULES is read: a '{os.pathsep}'-separated list, empty entries ignored.",
@@ -97,7 +148,7 @@ def selected_pack(rules_dirs: tuple[str, ...], no_default_rules: bool) -> api.Ru
 
 @click.group(
     "opsadvisor",
-    cls=GuidedGroup,
+    cls=Main,
     audiences=AUDIENCES,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": HELP_WIDTH},
 )
@@ -140,7 +191,7 @@ def completion(shell: str) -> None:
         "opsadvisor assess scenarios/trading-ledger-critical-sox.json --fail-on risk",
     )
 )
-@click.argument("scenario", type=click.Path(path_type=Path, allow_dash=True))
+@click.argument("scenario", type=PathArg(path_type=Path, allow_dash=True))
 @click.option(
     "--format", "output_format", type=click.Choice(ASSESSMENT.names), default=ASSESSMENT.default, show_default=True
 )
@@ -191,12 +242,12 @@ def schema(rules_dirs: tuple[str, ...], no_default_rules: bool) -> None:
     )
 )
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the scenario here (default: stdout)."
+    "-o", "--output", type=PathArg(dir_okay=False, path_type=Path), help="Write the scenario here (default: stdout)."
 )
 @click.option(
     "--from",
     "start",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathArg(dir_okay=False, path_type=Path),
     help="Start from this scenario and ask only what it lacks.",
 )
 @click.option(
@@ -269,8 +320,8 @@ def _interview(asker: Asker, output: Path | None, start: Path | None, yes: bool,
         "opsadvisor workshop scenarios/field-service-mixed.json -o workshop.html",
     )
 )
-@click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the pack here.")
+@click.argument("scenario", type=PathArg(path_type=Path))
+@click.option("-o", "--output", type=PathArg(dir_okay=False, path_type=Path), help="Write the pack here.")
 @click.option(
     "--format",
     "output_format",
@@ -301,7 +352,7 @@ def workshop(
 @main.command(
     epilog=examples("opsadvisor decide my-service.json incident --application business --performed-by vendor")
 )
-@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("scenario", type=PathArg(path_type=Path))
 @click.argument("process", shell_complete=PROCESS_IDS)
 @click.option("--application", required=True, help="it_ops, it_delivery, business or tbd.")
 @click.option("--interface", help="it_ops, it_delivery, business, tbd or n/a.")
@@ -331,7 +382,7 @@ def decide(
         "opsadvisor accept my-service.json personal-data-outside-it --role business_owner --name Jo --date 2026-01-31"
     )
 )
-@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("scenario", type=PathArg(path_type=Path))
 @click.argument("risk_id", shell_complete=RISK_IDS)
 @click.option("--role", required=True, help="The accepting role, a role id of the rule pack (e.g. business_owner).")
 @click.option("--name", required=True, help="Who accepted, in that role.")
@@ -390,7 +441,7 @@ def rules_show(rule_id: str, rules_dirs: tuple[str, ...], no_default_rules: bool
 @rules_group.command(
     name="docs", epilog=examples("opsadvisor rules docs -o rules-catalogue.md", "opsadvisor rules docs --reference")
 )
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
+@click.option("-o", "--output", type=PathArg(path_type=Path, dir_okay=False), help="Write to FILE.")
 @click.option(
     "--reference",
     is_flag=True,
@@ -411,7 +462,7 @@ def rules_docs(output: Path | None, reference: bool, rules_dirs: tuple[str, ...]
 @rules_group.command(
     name="check", epilog=examples("opsadvisor rules check", "opsadvisor rules check docs/examples/acme-rules --strict")
 )
-@click.argument("dirs", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("dirs", nargs=-1, type=PathArg(path_type=Path))
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
 @click.option(
     "--format", "output_format", type=click.Choice(RULES_CHECK.names), default=RULES_CHECK.default, show_default=True
@@ -439,9 +490,9 @@ def rules_table() -> None:
         " --to csv -o vendor-review.csv"
     ),
 )
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=PathArg(exists=True, dir_okay=False, path_type=Path))
 @click.option("--to", "to", type=click.Choice(["csv", "xlsx", "yaml"]), required=True, help="The form to write.")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
+@click.option("-o", "--output", type=PathArg(path_type=Path, dir_okay=False), help="Write to FILE.")
 @click.option("--table", "table_id", metavar="ID", help="The table to convert, when the file holds several.")
 @reports_errors
 def rules_table_convert(file: Path, to: str, output: Path | None, table_id: str | None) -> None:
@@ -456,13 +507,13 @@ def rules_table_convert(file: Path, to: str, output: Path | None, table_id: str 
         "opsadvisor rules test docs/examples/acme-rules/tests --rules docs/examples/acme-rules",
     ),
 )
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=PathArg(path_type=Path))
 @click.option("--coverage", is_flag=True, help="List the rules no test case fired.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="PCT", help="Fail below PCT% rule coverage.")
 @click.option(
     "--format", "output_format", type=click.Choice(RULE_TESTS.names), default=RULE_TESTS.default, show_default=True
 )
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE.")
+@click.option("-o", "--output", type=PathArg(path_type=Path, dir_okay=False), help="Write the report to FILE.")
 @rules_options
 @reports_errors
 def rules_test(
@@ -494,7 +545,7 @@ def rules_test(
         "opsadvisor explain scenarios/payroll-it-operated.json --rule risk.continuity-with-business",
     )
 )
-@click.argument("scenario", type=click.Path(path_type=Path, allow_dash=True))
+@click.argument("scenario", type=PathArg(path_type=Path, allow_dash=True))
 @click.option(
     "--rule", "rule_ids", multiple=True, metavar="ID", shell_complete=RULE_IDS, help="Explain this rule (repeatable)."
 )
@@ -536,12 +587,12 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool) -> Any:
         "opsadvisor batch --template portfolio.xlsx",
     )
 )
-@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, type=PathArg(path_type=Path))
 @click.option(
     "--out",
     "outputs",
     multiple=True,
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=PathArg(path_type=Path, dir_okay=False),
     help=f"Write a report; the format follows the extension: {' '.join(BATCH.names)} (repeatable).",
 )
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
@@ -554,9 +605,10 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool) -> Any:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option(
     "--template",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=PathArg(path_type=Path, dir_okay=False),
     help="Write an empty portfolio (FILE.csv or FILE.xlsx: headers and one example row) and exit.",
 )
+@click.option("--force", is_flag=True, help="Let --template replace an existing file.")
 @rules_options
 @reports_errors
 def batch(
@@ -566,22 +618,28 @@ def batch(
     fail_on: tuple[str, ...],
     quiet: bool,
     template: Path | None,
+    force: bool,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
     """Assess every service of a portfolio: folders, .jsonl, .json, .csv and .xlsx files (opsadvisor docs batch)."""
-    from .batch import batch_exit_code, render_summary, report_context, run_batch, write_template
+    from .batch import batch_exit_code, check_output, render_summary, report_context, run_batch, write_template
 
     if template is not None:
         if inputs:
             raise click.UsageError("--template writes a template; give no INPUT with it")
         try:
-            write_template(template)
+            write_template(template, force=force)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--template") from None
         return
     if not inputs:
         raise click.UsageError("give at least one INPUT (or --template FILE)")
+    for target in outputs:
+        try:
+            check_output(target)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--out") from None
     pack = selected_pack(rules_dirs, no_default_rules)
     bar = _progress_bar(inputs, quiet)
     started = time.monotonic()
@@ -592,14 +650,11 @@ def batch(
         if bar is not None:
             bar.update(1, f"{(bar.pos + 1) / max(time.monotonic() - started, 1e-6):.0f} services/s")
 
-    try:
-        if bar is not None:
-            with bar:
-                summary = run_batch(inputs, pack, outputs, jobs, on_outcome=report)
-        else:
+    if bar is not None:
+        with bar:
             summary = run_batch(inputs, pack, outputs, jobs, on_outcome=report)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--out") from None
+    else:
+        summary = run_batch(inputs, pack, outputs, jobs, on_outcome=report)
     if not quiet:
         click.echo(render_summary(summary, report_context(pack).process_names), nl=False)
     sys.exit(batch_exit_code(summary, fail_on))
@@ -611,13 +666,13 @@ def batch(
         " --rules rules --rules docs/examples/acme-rules",
     )
 )
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=PathArg(path_type=Path))
 @click.option(
     "--base-rules",
     "base_dirs",
     multiple=True,
     required=True,
-    type=click.Path(path_type=Path),
+    type=PathArg(path_type=Path),
     help="The rule directory (or file) to compare against, layered like --rules (repeatable).",
 )
 @click.option("--format", "output_format", type=click.Choice(DIFF.names), default=DIFF.default)
@@ -634,12 +689,15 @@ def diff(
 ) -> None:
     """Show what a rule change changes: assess INPUT... under --base-rules and under --rules.
 
-    Exit 0 when no service changes, 1 when some do.
+    Exit 0 when no service changes, 1 when some do, 3 when an entry is invalid under both packs
+    (a missing or unreadable input included).
     """
     from .batch.diff import diff_portfolio
 
     base = selected_pack(base_dirs, no_default_rules)
     pack = selected_pack(rules_dirs, no_default_rules)
     report = diff_portfolio(inputs, base, pack, jobs)
+    for error in report.invalid:
+        click.echo(f"invalid: {error}", err=True)
     click.echo(DIFF.render(output_format, report), nl=False)
-    sys.exit(EXIT_FINDINGS if report.changed else 0)
+    sys.exit(EXIT_INVALID_SCENARIO if report.invalid else EXIT_FINDINGS if report.changed else 0)

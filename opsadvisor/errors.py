@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .text import count as count  # the one plural helper; authoring imports it from here
+from .text import printable
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -13,7 +14,8 @@ EXIT_INVALID_SCENARIO = 3
 EXIT_INVALID_RULES = 4
 EXIT_ENGINE = 5
 EXIT_STOPPED = 1  # the interview stopped before its end: nothing written
-EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as a shell reports it)
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
+EXIT_TERMINATED = 143  # SIGTERM (128 + SIGTERM)
 
 
 class OpsAdvisorError(Exception):
@@ -31,12 +33,20 @@ class OpsAdvisorError(Exception):
         return (type(self), (self.source, self.problems))
 
     def lines(self) -> list[str]:
-        """One line per problem, each prefixed by the source when there is one."""
+        """One line per problem, each prefixed by the source when there is one; control characters
+        and lone surrogates (from a file name or a found value) are escaped, so a message is safe to print."""
         prefix = f"{self.source}: " if self.source else ""
-        return [prefix + problem for problem in self.problems]
+        return [printable(prefix + problem) for problem in self.problems]
 
     def render(self) -> str:
         return "\n".join(self.lines())
+
+
+class UsageError(OpsAdvisorError):
+    """The command cannot run as given: an unusable path, a closed stdin, an output that would
+    destroy an input (exit 2)."""
+
+    exit_code = EXIT_USAGE
 
 
 class ScenarioError(OpsAdvisorError):

@@ -1,8 +1,11 @@
-"""Writing output files so that an interruption never leaves a half-written one.
+"""Writing output files so that an interruption never leaves a half-written one, and locking a file
+that is read, edited and written back.
 
 Every report, scenario edit and generated document goes through a temporary file beside the target
 and `os.replace`: a reader, a crash, Ctrl-C or a full disk sees the old file or the new one, never
-a mix. An existing file keeps its permission bits; a new one gets what `open()` would give it.
+a mix, and the temporary file is removed whatever happened. A symbolic link is followed: the file
+it points to is replaced and the link stays. An existing file keeps its permission bits and its
+owner; a new one gets what `open()` would give it.
 """
 
 from __future__ import annotations
@@ -15,58 +18,83 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import EXIT_USAGE, OpsAdvisorError
+from .errors import UsageError
 
 
-class OutputError(OpsAdvisorError):
+class OutputError(UsageError):
     """An output file cannot be written: no such folder, no permission, disk full (exit 2)."""
 
-    exit_code = EXIT_USAGE
 
-
-def _failed(target: Path, error: OSError) -> OutputError:
+def write_failed(target: Path, error: OSError) -> OutputError:
     return OutputError(str(target), [f"cannot write the file: {error.strerror or error}"])
 
 
-def _mode_for(target: Path) -> int:
-    """The target's permission bits, or those open() would give a new file (mkstemp's are 0600)."""
-    with contextlib.suppress(FileNotFoundError):
-        return stat.S_IMODE(target.stat().st_mode)
+def _existing(target: Path) -> os.stat_result | None:
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        return target.stat()
+    return None
+
+
+def _new_file_bits() -> int:
+    """The permission bits open() gives a new file (mkstemp's are 0600)."""
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
 
 
 class AtomicFile:
-    """A temporary file in the target's folder; `commit()` renames it over the target."""
+    """A temporary file in the target's folder; `commit()` renames it over the target.
+
+    Write through `write()` (or the `stream`, inside `text_file`/`binary_file`): a failed write
+    removes the temporary file and raises OutputError (exit 2) naming the target.
+    """
 
     def __init__(self, target: str | Path, mode: str = "w") -> None:
-        self.target = Path(target)
-        self._bits = _mode_for(self.target)
+        self.target = Path(os.path.realpath(target))  # through a symlink: replace its target, keep the link
+        self.shown = Path(target)
+        self.temporary = ""
         try:
+            self._existing = _existing(self.target)
             descriptor, self.temporary = tempfile.mkstemp(
                 prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent
             )
         except OSError as error:
-            raise _failed(self.target, error) from None
+            raise write_failed(self.shown, error) from None
         options: dict[str, Any] = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
         self.stream: IO[Any] = os.fdopen(descriptor, mode, **options)
+
+    def write(self, data: Any) -> None:
+        try:
+            self.stream.write(data)
+        except OSError as error:
+            self.abort()
+            raise write_failed(self.shown, error) from None
 
     def commit(self) -> None:
         try:
             self.stream.flush()
             os.fsync(self.stream.fileno())
             self.stream.close()
-            os.chmod(self.temporary, self._bits)
+            self._keep_owner_and_mode()
             os.replace(self.temporary, self.target)
         except OSError as error:
             self.abort()
-            raise _failed(self.target, error) from None
+            raise write_failed(self.shown, error) from None
+
+    def _keep_owner_and_mode(self) -> None:
+        if self._existing is None:
+            os.chmod(self.temporary, _new_file_bits())
+            return
+        with contextlib.suppress(PermissionError):  # only root may give a file away
+            os.chown(self.temporary, self._existing.st_uid, self._existing.st_gid)
+        os.chmod(self.temporary, stat.S_IMODE(self._existing.st_mode))
 
     def abort(self) -> None:
-        self.stream.close()
+        """Remove the temporary file first: closing may fail again (a full disk fails the flush)."""
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.temporary)
+        with contextlib.suppress(OSError):
+            self.stream.close()
 
 
 @contextlib.contextmanager
@@ -74,6 +102,9 @@ def _atomic(target: str | Path, mode: str) -> Iterator[IO[Any]]:
     file = AtomicFile(target, mode)
     try:
         yield file.stream
+    except OSError as error:
+        file.abort()
+        raise write_failed(file.shown, error) from None
     except BaseException:
         file.abort()
         raise
@@ -92,3 +123,87 @@ def atomic_write(target: str | Path, data: bytes) -> None:
     """Replace `target` with `data` in one step."""
     with binary_file(target) as stream:
         stream.write(data)
+
+
+def refuse_existing(target: str | Path, force: bool) -> None:
+    """OutputError (exit 2) when `target` exists and `force` is not given: never overwrite a filled-in file."""
+    if not force and os.path.lexists(target):
+        raise OutputError(str(target), ["already exists; use --force to replace it"])
+
+
+def same_file(one: str | Path, other: str | Path) -> bool:
+    """Whether two paths name the same file (after symlinks, or the same inode)."""
+    if os.path.realpath(one) == os.path.realpath(other):
+        return True
+    with contextlib.suppress(OSError):
+        return os.path.samefile(one, other)
+    return False
+
+
+@contextlib.contextmanager
+def locked(path: str | Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock (flock) on the file while reading, editing and replacing it.
+
+    Two `decide` runs on one file take turns instead of both editing the same old text. The lock is
+    on the file itself (no lock file is left behind); as `commit` replaces the file, a waiting
+    process that wakes up holding the lock of the replaced file opens the new one and locks again.
+    A file that cannot be opened is not locked: reading it reports why.
+    """
+    import fcntl  # POSIX only, and only edits need it
+
+    target = os.path.realpath(path)
+    descriptor: int | None = None
+    while descriptor is None:
+        try:
+            descriptor = os.open(target, os.O_RDONLY)
+        except OSError:
+            break
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        if not _is_current(descriptor, target):
+            os.close(descriptor)
+            descriptor = None
+    try:
+        yield
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)
+
+
+def _is_current(descriptor: int, target: str) -> bool:
+    """Whether the locked descriptor is still the file at `target` (not replaced while we waited)."""
+    held = os.fstat(descriptor)
+    try:
+        now = os.stat(target)
+    except OSError:
+        return False
+    return (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino)
+
+
+class Spool:
+    """Text kept on disk until a report can be written in order (its summary first), then read back.
+
+    An unnamed temporary file: nothing is left behind, whatever stops the process. A failed write
+    (the temporary space is full) raises OutputError naming the report it was for.
+    """
+
+    def __init__(self, target: str | Path) -> None:
+        self.target = Path(target)
+        try:
+            self.file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by close())
+        except OSError as error:
+            raise write_failed(self.target, error) from None
+
+    def write(self, text: str) -> None:
+        try:
+            self.file.write(text)
+        except OSError as error:
+            self.close()
+            raise write_failed(self.target, error) from None
+
+    def lines(self) -> Iterator[str]:
+        self.file.seek(0)
+        yield from self.file
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.file.close()

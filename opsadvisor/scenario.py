@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from .contract import FIELD, FIELDS, AcceptedRisk, Integration, Record, get_path, scenario_spec
-from .errors import ScenarioError
+from .errors import ScenarioError, UsageError
 from .validation import describe, validate
 
-MAX_BYTES = 5_000_000
+MAX_BYTES = 5_000_000  # a scenario file, stdin or a rule test file: read no further (README "Limits")
 STDIN = "-"
 STDIN_SOURCE = "<stdin>"
 
@@ -133,7 +133,7 @@ def decode_json(raw: bytes, source: str) -> Any:
     if not raw.strip():
         raise ScenarioError(source, ["the file is empty; expected a JSON object"])
     if len(raw) > MAX_BYTES:
-        raise ScenarioError(source, [f"the file is {len(raw)} bytes; at most {MAX_BYTES} allowed"])
+        raise ScenarioError(source, [f"is larger than {MAX_BYTES:,} bytes, the limit for a scenario"])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -171,10 +171,11 @@ def source_of(path: str | Path) -> str:
 
 
 def read_file_bytes(path: str | Path) -> bytes:
-    """The bytes of a scenario file, or a ScenarioError that says why it cannot be read."""
+    """The bytes of a scenario file (at most MAX_BYTES), or a ScenarioError that says why it cannot be read."""
     source = str(path)
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as stream:
+            return stream.read(MAX_BYTES + 1)  # decode_json refuses more: /dev/zero or a huge file stops here
     except IsADirectoryError:
         raise ScenarioError(source, ["is a directory; expected a scenario JSON file"]) from None
     except OSError as error:
@@ -182,14 +183,15 @@ def read_file_bytes(path: str | Path) -> bytes:
 
 
 def _read_stdin() -> bytes:
+    """Standard input (at most MAX_BYTES); a closed stdin is a usage error (exit 2), not an empty scenario."""
     stream = getattr(sys.stdin, "buffer", None)  # sys.stdin is None when the process has no stdin
     if stream is None:
-        raise ScenarioError(STDIN_SOURCE, ["standard input is closed; pipe a scenario in or name a file"])
+        raise UsageError(STDIN_SOURCE, ["standard input is closed; pipe a scenario in or name a file"])
     try:
-        return stream.read()
+        return stream.read(MAX_BYTES + 1)
     except (OSError, ValueError) as error:  # ValueError: the stream was closed
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise ScenarioError(STDIN_SOURCE, [f"cannot read standard input: {reason}"]) from None
+        raise UsageError(STDIN_SOURCE, [f"cannot read standard input: {reason}"]) from None
 
 
 def read_scenario_file(path: str | Path) -> Any:

@@ -7,6 +7,7 @@ cheap to import (no `html`, no `tabulate` at import time): `opsadvisor assess` l
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -82,11 +83,59 @@ def party_letter(value: str) -> str:
 # --- escaping ------------------------------------------------------------------------------------
 
 
+# C0 controls except tab and newline, DEL and C1: what can move a terminal's cursor, clear its screen,
+# set its title or write its clipboard (OSC 52), and what XML (XLSX) cannot hold.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate: not Unicode, cannot be encoded
+_UNPRINTABLE = re.compile(f"{CONTROL.pattern}|{SURROGATE.pattern}")
+_MARKDOWN_SPECIAL = re.compile(r"([\\|\[\]()!`])")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula (OWASP)
+
+
+def _escape_code(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(value: Any) -> str:
+    """Text with control characters and lone surrogates written as escapes (ESC -> \\x1b).
+
+    For text that did not pass the contract (an invalid entry's name, an error message) on its way
+    to a terminal, a report or a workbook.
+    """
+    return _UNPRINTABLE.sub(_escape_code, str(value))
+
+
 def escape_markdown(value: Any) -> str:
-    """Text safe inside a Markdown table cell: no pipes, no line breaks, no raw HTML."""
-    text = str(value).replace("\\", "\\\\").replace("|", "\\|")
+    """Text safe inside a Markdown table cell or line: no pipes, no line breaks, no raw HTML, and no
+    link, image or code span (`[`, `]`, `(`, `)`, `!` and backticks are backslash-escaped)."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", printable(value))
     text = text.replace("<", "&lt;").replace(">", "&gt;")
     return " ".join(text.split())
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: text printable and, when a spreadsheet would read it as a formula, prefixed with '."""
+    if not isinstance(value, str):
+        return value
+    text = printable(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+class CsvRows:
+    """The one CSV writer of every CSV output: comma, minimal quoting, "\\n" rows, every cell a csv_cell.
+
+    A line break inside a value is quoted (the row stays one row); a CR is escaped by printable, as
+    the csv module does not quote a lone CR when rows end in "\\n".
+    """
+
+    def __init__(self, stream: Any) -> None:
+        import csv  # only CSV outputs need it
+
+        self._writer = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+
+    def write(self, values: Iterable[Any]) -> None:
+        self._writer.writerow([csv_cell(value) for value in values])
 
 
 def markdown_table(headers: Sequence[str], rows: Iterable[Iterable[Any]]) -> str:

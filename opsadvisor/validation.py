@@ -27,10 +27,12 @@ from .contract import (
     Text,
 )
 from .errors import did_you_mean
+from .text import CONTROL, SURROGATE, printable
 
 MAX_ERRORS = 20
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NO_CONTROL = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$"  # text.CONTROL, as a JSON Schema pattern
 
 
 def describe(value: Any) -> str:
@@ -42,7 +44,7 @@ def describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"number {json.dumps(value)}"
     if isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)
+        text = printable(json.dumps(value, ensure_ascii=False))
         if len(text) > 60:
             text = text[:56] + '..."'
         return f"string {text}"
@@ -83,6 +85,34 @@ def _check_text(value: Any, spec: Text, path: str, problems: list[str]) -> None:
         _expect(problems, path, "a non-empty string", value)
     elif len(value) > spec.max_length:
         _expect(problems, path, f"a string of at most {spec.max_length} characters", value)
+    else:
+        _check_characters(value, path, problems)
+
+
+def _check_characters(value: str, path: str, problems: list[str]) -> None:
+    """Refuse control characters (they would reach terminals, spreadsheets and wikis: screen clears,
+    title changes, clipboard writes) and lone surrogates (not Unicode: they cannot be printed)."""
+    control = CONTROL.search(value)
+    if control:
+        code = ord(control.group())
+        _expect(
+            problems,
+            path,
+            "text without control characters",
+            value,
+            f" (U+{code:04X} at character {control.start() + 1})",
+        )
+        return
+    surrogate = SURROGATE.search(value)
+    if surrogate:
+        code = ord(surrogate.group())
+        _expect(
+            problems,
+            path,
+            "valid Unicode text",
+            value,
+            f" (a lone surrogate U+{code:04X} at character {surrogate.start() + 1})",
+        )
 
 
 def _check_choice(value: Any, spec: Choice, path: str, problems: list[str]) -> None:
@@ -173,9 +203,9 @@ _CHECKERS: dict[type, Any] = {
 def json_schema(spec: Spec) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) equivalent of a contract spec."""
     if isinstance(spec, Text):
-        schema: dict[str, Any] = {"type": "string", "maxLength": spec.max_length}
+        schema: dict[str, Any] = {"type": "string", "maxLength": spec.max_length, "pattern": NO_CONTROL}
         if spec.non_empty:
-            schema["pattern"] = r"\S"
+            schema["allOf"] = [{"pattern": r"\S"}]
         return schema
     if isinstance(spec, Choice):
         return {"enum": list(spec.values)}

@@ -1,10 +1,15 @@
 """Safe YAML loading that remembers line numbers, so rule errors can say file:line.
 
 Only YAML's safe subset is parsed (no tags that build objects): loading a rule file executes nothing.
+Aliases (`*name`) are refused: rules are short, and an alias bomb (each level repeating the one
+before) would otherwise expand to billions of nodes in every stage that walks the document.
 
 Parsed files are cached as JSON, keyed by a hash of their bytes, so that `opsadvisor assess` need not
 import and run the YAML parser on every start (benchmarks/startup.py). The cache holds plain data,
-never code, and a changed file has a new key: it cannot go stale.
+never code, and a changed file has a new key: it cannot go stale. Each entry starts with a header
+line naming the hash of the source it was parsed from and the hash of the entry itself: an entry
+that was edited, truncated or belongs to other bytes is ignored and the file is parsed again, so
+the rules that run are always those of the file (and of `rules_version`, its hash).
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .files import OutputError, text_file
+from .files import OutputError, atomic_write
 
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"
 
 
 class LineDict(dict[str, Any]):
@@ -62,6 +67,8 @@ def _loader() -> Any:
         result.line = node.start_mark.line + 1
         result.key_lines = {}
         for key_node, value_node in node.value:
+            refuse_alias(loader, key_node)
+            refuse_alias(loader, value_node)
             key = loader.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             if not isinstance(key, str):
@@ -73,10 +80,21 @@ def _loader() -> Any:
         return result
 
     def construct_sequence(loader: Any, node: Any) -> LineList:
+        for child in node.value:
+            refuse_alias(loader, child)
         result = LineList(loader.construct_object(child, deep=True) for child in node.value)
         result.line = node.start_mark.line + 1
         result.item_lines = [child.start_mark.line + 1 for child in node.value]
         return result
+
+    def refuse_alias(loader: Any, node: Any) -> None:
+        """A node met a second time is an alias of an anchored one (the composer shares the node)."""
+        if node in loader.constructed_objects or node in loader.recursive_objects:
+            raise YamlProblem(
+                node.start_mark.line + 1,
+                "the value anchored here (&name) is reused through an alias (*name): aliases are not allowed; "
+                "write the value out",
+            )
 
     LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
@@ -116,21 +134,32 @@ def load_yaml_bytes(raw: bytes) -> Any:
     folder = cache_dir()
     if folder is None:
         return load_yaml(raw.decode("utf-8"))
-    path = folder / f"{hashlib.sha256(CACHE_FORMAT.encode() + raw).hexdigest()}.json"
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-        return _decode(json.loads(path.read_bytes()))
+    source = _digest(CACHE_FORMAT.encode() + raw)
+    path = folder / f"{source}.json"
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError, IndexError, RecursionError):
+        header, _, entry = path.read_bytes().partition(b"\n")
+        if header == _header(source, entry):
+            return _decode(json.loads(entry))
     document = load_yaml(raw.decode("utf-8"))
-    _store(path, document)
+    _store(path, source, document)
     return document
 
 
-def _store(path: Path, document: Any) -> None:
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _header(source: str, entry: bytes) -> bytes:
+    """The first line of a cache entry: what it was parsed from and what it holds, both as hashes."""
+    return f"opsadvisor-cache {CACHE_FORMAT} source={source} entry={_digest(entry)}".encode()
+
+
+def _store(path: Path, source: str, document: Any) -> None:
     """Write the cache entry atomically; any failure just means no cache."""
     with contextlib.suppress(OSError, OutputError, TypeError, ValueError):
-        encoded = json.dumps(_encode(document))
+        entry = json.dumps(_encode(document)).encode()
         path.parent.mkdir(parents=True, exist_ok=True)
-        with text_file(path) as stream:
-            stream.write(encoded)
+        atomic_write(path, _header(source, entry) + b"\n" + entry)
 
 
 def _encode(value: Any) -> Any:

@@ -223,7 +223,7 @@ def test_unreadable_inputs_are_invalid_entries(tmp_path: Path) -> None:
     assert result.exit_code == 3
     statuses = [line.get("status", "ok") for line in read_jsonl(tmp_path / "out.jsonl")]
     assert statuses == ["invalid", "invalid", "ok"]
-    assert "holds no scenario files" in result.stderr
+    assert "empty: no entries" in result.stderr
     assert "cannot read the file" in result.stderr
 
 

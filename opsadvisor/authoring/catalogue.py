@@ -31,7 +31,7 @@ from ..contract import (
 )
 from ..effective import CELL_PREFIX, system_facts
 from ..errors import EXIT_USAGE, OpsAdvisorError, count, did_you_mean
-from ..files import atomic_write
+from ..files import OutputError, atomic_write
 from ..rulepack import (
     DEFAULT_PRIORITY,
     FILE_KEYS,
@@ -447,17 +447,33 @@ def replace_reference(document: str, reference: str) -> str:
     """The document with its generated block replaced (the markers must be there)."""
     start, end = document.find(BEGIN), document.find(END)
     if start < 0 or end < start:
-        raise ValueError("no generated reference block (BEGIN/END markers) in the document")
+        found = "a BEGIN marker but no END marker after it" if start >= 0 else "no BEGIN marker"
+        raise ValueError(f"no generated reference block in the document: {found}")
     return document[:start] + reference + document[end + len(END) :]
 
 
 def write_reference(path: Path, pack: RulePack) -> bool:
-    """Refresh the generated block of a Markdown file in place; True when it changed."""
-    old = path.read_text(encoding="utf-8")
-    new = replace_reference(old, render_reference(pack))
+    """Refresh the generated block of a Markdown file in place; True when it changed.
+
+    OutputError (exit 2), the file untouched, when it is not UTF-8 or its markers are broken.
+    """
+    old = _read_document(path)
+    try:
+        new = replace_reference(old, render_reference(pack))
+    except ValueError as error:
+        raise OutputError(str(path), [f"{error}; the file is left as it was"]) from None
     if new != old:
         atomic_write(path, new.encode("utf-8"))
     return new != old
+
+
+def _read_document(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise OutputError(str(path), [f"byte {error.start} is not UTF-8 text; the file is left as it was"]) from None
+    except OSError as error:
+        raise OutputError(str(path), [f"cannot read the file: {error.strerror}"]) from None
 
 
 # --- the Python API twins of `rules list`, `rules show` and `rules docs` --------------------------
@@ -489,7 +505,7 @@ def write_rules_docs(
     only the generated block, so the hand-written guide around it stays.
     """
     pack = rule_pack(rules, include_default_rules)
-    if reference and path.is_file() and BEGIN in path.read_text(encoding="utf-8"):
+    if reference and path.is_file() and BEGIN in _read_document(path):
         changed = write_reference(path, pack)
         return f"{path}: generated reference {'updated' if changed else 'already up to date'}"
     atomic_write(path, rules_docs(pack, reference=reference).encode("utf-8"))

@@ -5,11 +5,14 @@ The Python twins of `opsadvisor batch` and `opsadvisor diff` (re-exported by ops
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..api import RulesArg, rule_pack
 from ..errors import EXIT_FINDINGS, EXIT_INVALID_SCENARIO, EXIT_OK
+from ..files import OutputError, same_file
 from ..rulepack import RulePack
 from .inputs import iter_entries, write_template
 from .outputs import ReportContext, Writer, check_output, open_writer
@@ -20,6 +23,7 @@ __all__ = [
     "Outcome",
     "Summary",
     "batch_exit_code",
+    "check_output",
     "count_entries",
     "render_summary",
     "run_batch",
@@ -48,24 +52,29 @@ def run_batch(
 
     Invalid entries never stop the batch: they are counted, passed to `on_outcome` and written
     with status "invalid". Outputs are written atomically once every entry is done; on an error
-    (or Ctrl-C) no output is replaced. Raises ValueError for an output of unknown format.
+    (or Ctrl-C) no output is replaced and the worker processes are stopped. Raises ValueError for
+    an output of unknown format, OutputError (exit 2) for an output that is one of the inputs.
     """
-    pack = rule_pack(rules, include_default_rules)
+    sources = [Path(path) for path in inputs]
     targets = [Path(path) for path in outputs]
     for target in targets:
         check_output(target)
+        refuse_input_as_output(target, sources)
+    pack = rule_pack(rules, include_default_rules)
     context = report_context(pack)
     writers: list[Writer] = []
     summary = Summary()
     try:
         writers = [open_writer(target, context) for target in targets]
         with_json = any(writer.needs_json for writer in writers)
-        for outcome in assess_entries(iter_entries(inputs), pack, jobs or default_jobs(), with_json):
-            summary.add(outcome)
-            for writer in writers:
-                writer.add(outcome)
-            if on_outcome is not None:
-                on_outcome(outcome)
+        outcomes = assess_entries(iter_entries(sources), pack, jobs or default_jobs(), with_json)
+        with contextlib.closing(outcomes):  # stops the workers now, whatever ends the loop
+            for outcome in outcomes:
+                summary.add(outcome)
+                for writer in writers:
+                    writer.add(outcome)
+                if on_outcome is not None:
+                    on_outcome(outcome)
     except BaseException:
         for writer in writers:
             writer.abort()
@@ -73,6 +82,19 @@ def run_batch(
     for writer in writers:
         writer.finish(summary)
     return summary
+
+
+def refuse_input_as_output(target: Path, inputs: Iterable[Path]) -> None:
+    """OutputError (exit 2) when a report would replace an input: the same file (through links
+    too), or a .json file inside an input folder (the next run would read the report as a scenario)."""
+    for source in inputs:
+        inside = os.path.isdir(source) and target.suffix.lower() == ".json" and _is_below(target, source)
+        if inside or same_file(target, source):
+            raise OutputError(str(target), [f"is an input of this batch ({source}); write the report elsewhere"])
+
+
+def _is_below(path: Path, folder: Path) -> bool:
+    return Path(os.path.realpath(folder)) in Path(os.path.realpath(path)).parents
 
 
 def batch_exit_code(summary: Summary, fail_on: Iterable[str] = ()) -> int:

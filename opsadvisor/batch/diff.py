@@ -45,6 +45,7 @@ class DiffReport:
     entries: int = 0
     services: list[ServiceChange] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)  # kind -> services changed that way
+    invalid: list[str] = field(default_factory=list)  # errors of entries neither pack can assess
 
     @property
     def changed(self) -> bool:
@@ -93,6 +94,8 @@ def diff_portfolio(inputs: Iterable[str | Path], base: RulePack, pack: RulePack,
     report = DiffReport()
     for before, after in assess_entries_with(iter_entries(inputs), (base, pack), jobs, with_json=False):
         report.entries += 1
+        if before.status != OK and after.status != OK:
+            report.invalid.append(after.error or after.location)  # a missing file must not read "no change"
         changes = compare(before, after)
         if changes:
             name = after.service_name or before.service_name

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 from ..contract import FIELDS, Count, Flag, ListOf, MapOf, Spec
 from ..errors import ScenarioError
 from ..scenario import decode_json_text, get_path, read_scenario_file, set_path
+from ..text import CsvRows, printable
 
 # Kinds of payload
 FILE = "file"  # a path: read and decode the scenario file
@@ -41,6 +42,8 @@ _FALSE = ("false", "no")
 _WHOLE = re.compile(r"^[+-]?\d+$")
 _DATED = re.compile(r"^(.*):(\d{4}-\d{2}-\d{2})$")
 SYSTEM_OF_RECORD = ":sor"
+MAX_DIGITS = 20  # a longer number is kept as text (the validator reports it): int() refuses 4,300 digits
+MAX_WORKBOOK_BYTES = 256 * 1024 * 1024  # what an XLSX input's parts may expand to
 
 
 @dataclass(frozen=True)
@@ -77,15 +80,31 @@ Reader = Callable[[Path], Iterator[Entry]]
 
 
 def iter_entries(inputs: Iterable[str | Path]) -> Iterator[Entry]:
-    """Every entry of every input, in order, streamed: a directory, or a file read by its suffix's reader."""
+    """Every entry of every input, in order, streamed: a directory, or a file read by its suffix's reader.
+
+    An input without entries (an empty file, array, sheet or folder) is an invalid entry whatever
+    its format, so that a check run on the wrong file fails instead of passing on nothing.
+    """
     for item in inputs:
         path = Path(item)
-        reader = _directory if path.is_dir() else READERS.get(path.suffix.lower())
+        reader = _directory if _is_dir(path) else READERS.get(path.suffix.lower())
         if reader is None:
             *others, last = ("a directory", *READERS)
             yield _unreadable(path, f"unknown input type; expected {', '.join(others)} or {last}")
-        else:
-            yield from reader(path)
+            continue
+        found = False
+        for entry in reader(path):
+            found = True
+            yield entry
+        if not found:
+            yield _unreadable(path, "no entries; expected at least one scenario")
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long, a loop of links: the reader says why it cannot read the file
+        return False
 
 
 def _unreadable(path: Path, problem: str) -> Entry:
@@ -94,8 +113,6 @@ def _unreadable(path: Path, problem: str) -> Entry:
 
 def _directory(path: Path) -> Iterator[Entry]:
     files = sorted(file for file in path.rglob("*.json") if file.is_file())
-    if not files:
-        yield _unreadable(path, "holds no scenario files (*.json)")
     for file in files:
         yield Entry(str(file), FILE, str(file))
 
@@ -121,7 +138,9 @@ def _json_array(path: Path) -> Iterator[Entry]:
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8-sig")
-        value = decode_json_text(text, str(path)) if text.strip() else None
+        if not text.strip():
+            return  # no entries
+        value = decode_json_text(text, str(path))
     except OSError as error:
         yield _unreadable(path, f"cannot read the file: {error.strerror}")
         return
@@ -134,8 +153,6 @@ def _json_array(path: Path) -> Iterator[Entry]:
     if not isinstance(value, list):
         yield Entry(str(path), FILE, str(path))  # one scenario: exactly what `assess` does with it
         return
-    if not value:
-        yield _unreadable(path, "the array is empty; expected scenarios")
     for index, document in enumerate(value):
         yield Entry(f"{path}[{index}]", DOCUMENT, document)
 
@@ -146,14 +163,7 @@ def _json_array(path: Path) -> Iterator[Entry]:
 def _csv(path: Path) -> Iterator[Entry]:
     try:
         with _open_text(path) as stream:
-            reader = csv.reader(stream)
-            header = next(reader, None)
-            if header is None:
-                yield _unreadable(path, "the file is empty; expected a header row and one row per service")
-                return
-            for number, row in enumerate(reader, 2):
-                if any(cell.strip() for cell in row):
-                    yield _row_entry(path, number, header, row)
+            yield from _table_entries(path, csv.reader(stream))
     except OSError as error:
         yield _unreadable(path, f"cannot read the file: {error.strerror}")
     except UnicodeDecodeError as error:
@@ -163,25 +173,62 @@ def _csv(path: Path) -> Iterator[Entry]:
 
 
 def _xlsx(path: Path) -> Iterator[Entry]:
-    from openpyxl import load_workbook
-
+    """The first sheet's rows. The workbook's XML is parsed by defusedxml (no DTD, no entities: no
+    billion laughs, no XXE), and its parts may expand to at most MAX_WORKBOOK_BYTES (no zip bomb)."""
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = _open_workbook(path)
     except Exception as error:  # openpyxl raises many types for a damaged or foreign file
-        yield _unreadable(path, f"cannot read the workbook: {error}")
+        yield _unreadable(path, f"cannot read the workbook: {_reason(error)}")
         return
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            yield _unreadable(path, "the first sheet is empty; expected a header row and one row per service")
-            return
-        names = ["" if cell is None else str(cell) for cell in header]
-        for number, row in enumerate(rows, 2):
-            if any(_cell_text(cell) for cell in row):
-                yield _row_entry(path, number, names, row)
+        yield from _table_entries(path, workbook.worksheets[0].iter_rows(values_only=True))
+    except Exception as error:  # the sheet is parsed as it is read: a forbidden entity shows up here
+        yield _unreadable(path, f"cannot read the workbook: {_reason(error)}")
     finally:
         workbook.close()
+
+
+def _open_workbook(path: Path) -> Any:
+    import zipfile
+
+    import openpyxl
+
+    if not openpyxl.DEFUSEDXML:
+        raise ValueError("defusedxml is not in use (is OPENPYXL_DEFUSEDXML set to False?)")
+    with zipfile.ZipFile(path) as archive:  # the sizes it declares are enforced as it is read
+        expanded = sum(member.file_size for member in archive.infolist())
+    if expanded > MAX_WORKBOOK_BYTES:
+        raise ValueError(f"its parts expand to {expanded:,} bytes; at most {MAX_WORKBOOK_BYTES:,} allowed")
+    return openpyxl.load_workbook(path, read_only=True, data_only=True)
+
+
+def _reason(error: Exception) -> str:
+    return str(error) or type(error).__name__
+
+
+def _table_entries(path: Path, rows: Iterator[Sequence[Any]]) -> Iterator[Entry]:
+    """A CSV file's or a sheet's rows as entries: the first row names the columns."""
+    header = next(rows, None)
+    if header is None:
+        return  # no entries
+    names = [_cell_text(cell) for cell in header]
+    problem = _header_problem(names)
+    if problem:
+        yield _unreadable(path, problem)
+        return
+    for number, row in enumerate(rows, 2):
+        if any(_cell_text(cell) for cell in row):
+            yield _row_entry(path, number, names, row)
+
+
+def _header_problem(names: list[str]) -> str | None:
+    """A column named twice, or None: "last wins" would silently drop a fact."""
+    first: dict[str, int] = {}
+    for number, name in enumerate(names, 1):
+        if name and name in first:
+            return f'columns {first[name]} and {number} are both named "{printable(name)}"; name each column once'
+        first.setdefault(name, number)
+    return None
 
 
 def _cell_text(cell: Any) -> str:
@@ -201,8 +248,8 @@ def _row_entry(path: Path, number: int, header: list[str], row: Iterable[Any]) -
     document: dict[str, Any] = {}
     for name, cell in zip(header, cells, strict=False):
         text = _cell_text(cell)
-        if text and name.strip():
-            set_path(document, name.strip(), _column_value(name.strip(), text))
+        if text and name:
+            set_path(document, name, _column_value(name, text))
     return Entry(location, DOCUMENT, document)
 
 
@@ -221,7 +268,7 @@ def _column_value(column: str, text: str) -> Any:
         lowered = text.lower()
         return True if lowered in _TRUE else False if lowered in _FALSE else text
     if isinstance(spec, Count):
-        return int(text) if _WHOLE.match(text) else text
+        return int(text) if _WHOLE.match(text) and len(text) <= MAX_DIGITS else text
     if isinstance(spec, ListOf) and column in _RECORD_ITEMS:
         read = _RECORD_ITEMS[column][0]
         return [read(item) for item in _items(text)]
@@ -328,20 +375,24 @@ def row_of(document: dict[str, Any]) -> dict[str, str]:
     return cells
 
 
-def write_template(path: str | Path) -> None:
-    """An empty CSV or XLSX portfolio: the header row and one example row."""
+def write_template(path: str | Path, force: bool = False) -> None:
+    """An empty CSV or XLSX portfolio: the header row and one example row.
+
+    An existing file is a filled-in portfolio, perhaps: OutputError (exit 2) unless `force`.
+    """
     from .. import files
 
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ValueError(f"{path}: a template is a .csv or .xlsx file")
+    files.refuse_existing(target, force)
     row = list(row_of(example_document()).values())
     if suffix == ".csv":
         with files.text_file(target) as stream:
-            writer = csv.writer(stream, lineterminator="\n")
-            writer.writerow(COLUMNS)
-            writer.writerow(row)
+            rows = CsvRows(stream)
+            rows.write(COLUMNS)
+            rows.write(row)
         return
     from openpyxl import Workbook
 

@@ -9,8 +9,10 @@ every `--jobs`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +28,7 @@ from .inputs import Entry
 OK = "ok"
 INVALID = "invalid"
 CHUNK_SIZE = 64
+HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 @dataclass(frozen=True)
@@ -131,8 +134,15 @@ _worker: tuple[tuple[Assessor, ...], bool] | None = None
 
 
 def _start_worker(packs: tuple[RulePack, ...], with_json: bool) -> None:
-    """Pool initializer: runs in the worker after the fork, so the durable_rules host is its own."""
+    """Pool initializer: runs in the worker after the fork, so the durable_rules host is its own.
+
+    Ctrl-C reaches the whole process group: the parent alone handles it (and stops the workers),
+    so a worker ignores it and dies at once on the SIGTERM the parent sends: no traceback from workers.
+    """
     global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
     _worker = (tuple(Assessor(pack) for pack in packs), with_json)
 
 
@@ -164,5 +174,20 @@ def assess_entries_with(
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, initializer=_start_worker, initargs=(packs, with_json)) as pool:
+    with _signals_held():
+        pool = context.Pool(jobs, initializer=_start_worker, initargs=(packs, with_json))
+    with pool:
         yield from pool.imap(_work, entries, chunksize=CHUNK_SIZE)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while the workers are forked; one that arrives meanwhile is delivered
+    when the pool exists to be stopped. Raised halfway through a fork, it would leave a worker that
+    nothing stops, waiting forever on the task queue. The workers start with both held and release
+    them in _start_worker."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

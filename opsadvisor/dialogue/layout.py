@@ -156,9 +156,10 @@ def _facilitator_appendix(pack: WorkshopPack) -> list[Block]:
                 ),
             ]
     for risk in pack.assessment.pending_risks:
+        roles = ", ".join(item.role for item in risk.acceptances if item.status != "accepted")
         commands += [
-            Paragraph(f"Risk {risk.id}, once accepted:"),
-            Command(f"opsadvisor accept {source} {risk.id} --by ROLE --date YYYY-MM-DD"),
+            Paragraph(f"Risk {risk.id}, once accepted (by: {roles}), one command per role:"),
+            Command(f"opsadvisor accept {source} {risk.id} --role ROLE --name NAME --date YYYY-MM-DD"),
         ]
     if not commands:
         return []

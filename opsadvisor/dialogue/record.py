@@ -2,7 +2,9 @@
 
 The file is edited surgically (see jsonedit): only the changed value or the new member is written,
 so the rest of the file keeps its key order and formatting; the new text is checked to decode to
-exactly the expected document and to validate, then written atomically.
+exactly the expected document and to validate, then written atomically (through a symlink to its
+target, keeping owner and mode). The file is locked from reading to writing, so two edits at once
+both land.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from .. import api
 from ..assessment import Assessment
 from ..contract import PERFORMED_BY, SEVERITIES, Choice, Date, Record, Spec
 from ..errors import EXIT_INVALID_SCENARIO, EXIT_USAGE, EngineError, OpsAdvisorError, did_you_mean
-from ..files import atomic_write
+from ..files import atomic_write, locked
 from ..kinds.risk import review_date
 from ..scenario import decode_json, read_file_bytes
 from ..text import party, performer
@@ -98,30 +100,29 @@ def decide(
     Raises RecordError (exit 2) for an unknown process, party or performer, ScenarioError (exit 3)
     when the file is not a valid scenario.
     """
-    scenario = _load(path, rules, include_default_rules)
-    spec = scenario.assessor.spec.fields["decisions"]
-    processes = scenario.assessor.pack.process_ids
-    if process not in processes:
-        raise RecordError(
-            scenario.source,
-            [f'unknown process "{process}"; expected one of {", ".join(processes)}{did_you_mean(process, processes)}'],
-        )
-    cells: Record = spec.value  # type: ignore[union-attr]
-    given = {"application": application, "interface": interface, PERFORMED_BY: performed_by}
-    chosen = {key: choice_word(value) for key, value in given.items() if value is not None}
-    for key, value in chosen.items():
-        _check(value, cells.fields[key], f"--{key.replace('_', '-')}", scenario.source)
-    expected = copy.deepcopy(scenario.document)
-    current = expected.setdefault("decisions", {}).get(process)
-    text = scenario.text
-    if current is None:
-        expected["decisions"][process] = chosen
-        text = set_value(text, ("decisions", process), chosen)
-    else:
-        current.update(chosen)
+    with locked(path):  # another decide/accept on the file waits: no edit is lost
+        scenario = _load(path, rules, include_default_rules)
+        spec = scenario.assessor.spec.fields["decisions"]
+        processes = scenario.assessor.pack.process_ids
+        if process not in processes:
+            expected_ids = f"expected one of {', '.join(processes)}{did_you_mean(process, processes)}"
+            raise RecordError(scenario.source, [f'unknown process "{process}"; {expected_ids}'])
+        cells: Record = spec.value  # type: ignore[union-attr]
+        given = {"application": application, "interface": interface, PERFORMED_BY: performed_by}
+        chosen = {key: choice_word(value) for key, value in given.items() if value is not None}
         for key, value in chosen.items():
-            text = set_value(text, ("decisions", process, key), value)
-    return _save(scenario, text, expected)
+            _check(value, cells.fields[key], f"--{key.replace('_', '-')}", scenario.source)
+        expected = copy.deepcopy(scenario.document)
+        current = expected.setdefault("decisions", {}).get(process)
+        text = scenario.text
+        if current is None:
+            expected["decisions"][process] = chosen
+            text = set_value(text, ("decisions", process), chosen)
+        else:
+            current.update(chosen)
+            for key, value in chosen.items():
+                text = set_value(text, ("decisions", process, key), value)
+        return _save(scenario, text, expected)
 
 
 class RefusedAcceptance(OpsAdvisorError):
@@ -147,39 +148,40 @@ def accept(
     an unknown risk id or role, an empty name or a bad date, and RefusedAcceptance (exit 3) for an
     obligation or a role the risk does not name as an acceptor; the file is left unchanged.
     """
-    scenario = _load(path, rules, include_default_rules)
-    pack = scenario.assessor.pack
-    when = date if date is not None else datetime.date.today().isoformat()
-    _refuse_obligation(pack, risk, scenario.source)
-    accepted: Record = scenario.assessor.spec.fields["accepted_risks"].item  # type: ignore[union-attr]
-    _check(risk, Choice(pack.risk_ids), "RISK_ID", scenario.source)
-    _check(role, accepted.fields["role"], "--role", scenario.source)
-    _check(name, accepted.fields["name"], "--name", scenario.source)
-    _check(when, Date(), "--date", scenario.source)
-    rules_of_risk = [payload for rule in pack.rules for payload in rule.of_kind("risk") if payload.id == risk]
-    acceptors = tuple(dict.fromkeys(role_id for payload in rules_of_risk for role_id in payload.accept_by))
-    if role not in acceptors:
-        names = ", ".join(f"{role_id} ({pack.roles[role_id].name})" for role_id in acceptors if role_id in pack.roles)
-        raise RefusedAcceptance(
-            scenario.source,
-            [f"the {pack.roles[role].name} may not accept {risk}; it is accepted by: {names}"],
-        )
-    severity = max((payload.severity for payload in rules_of_risk), key=SEVERITIES.index)
-    review = review_by if review_by is not None else review_date(pack, severity, when)
-    _check(review, Date(), "--review-by", scenario.source)
-    item = {"risk": risk, "role": role, "name": name, "date": when, "review_by": review}
-    expected = copy.deepcopy(scenario.document)
-    entries = expected.setdefault("accepted_risks", [])
-    index = next((i for i, entry in enumerate(entries) if (entry["risk"], entry.get("role")) == (risk, role)), None)
-    text = scenario.text
-    if index is None:
-        entries.append(item)
-        text = append_item(text, ("accepted_risks",), item)
-    else:
-        entries[index] = item
-        for key in ("name", "date", "review_by"):
-            text = set_value(text, ("accepted_risks", index, key), item[key])
-    return _save(scenario, text, expected)
+    with locked(path):  # another decide/accept on the file waits: no edit is lost
+        scenario = _load(path, rules, include_default_rules)
+        pack = scenario.assessor.pack
+        when = date if date is not None else datetime.date.today().isoformat()
+        _refuse_obligation(pack, risk, scenario.source)
+        accepted: Record = scenario.assessor.spec.fields["accepted_risks"].item  # type: ignore[union-attr]
+        _check(risk, Choice(pack.risk_ids), "RISK_ID", scenario.source)
+        _check(role, accepted.fields["role"], "--role", scenario.source)
+        _check(name, accepted.fields["name"], "--name", scenario.source)
+        _check(when, Date(), "--date", scenario.source)
+        rules_of_risk = [payload for rule in pack.rules for payload in rule.of_kind("risk") if payload.id == risk]
+        acceptors = tuple(dict.fromkeys(role_id for payload in rules_of_risk for role_id in payload.accept_by))
+        if role not in acceptors:
+            names = ", ".join(f"{r} ({pack.roles[r].name})" for r in acceptors if r in pack.roles)
+            raise RefusedAcceptance(
+                scenario.source,
+                [f"the {pack.roles[role].name} may not accept {risk}; it is accepted by: {names}"],
+            )
+        severity = max((payload.severity for payload in rules_of_risk), key=SEVERITIES.index)
+        review = review_by if review_by is not None else review_date(pack, severity, when)
+        _check(review, Date(), "--review-by", scenario.source)
+        item = {"risk": risk, "role": role, "name": name, "date": when, "review_by": review}
+        expected = copy.deepcopy(scenario.document)
+        entries = expected.setdefault("accepted_risks", [])
+        index = next((i for i, entry in enumerate(entries) if (entry["risk"], entry.get("role")) == (risk, role)), None)
+        text = scenario.text
+        if index is None:
+            entries.append(item)
+            text = append_item(text, ("accepted_risks",), item)
+        else:
+            entries[index] = item
+            for key in ("name", "date", "review_by"):
+                text = set_value(text, ("accepted_risks", index, key), item[key])
+        return _save(scenario, text, expected)
 
 
 def _refuse_obligation(pack: Any, risk: str, source: str) -> None:

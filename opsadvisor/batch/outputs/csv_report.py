@@ -1,11 +1,11 @@
-"""CSV: one row per entry (see row_headers)."""
+"""CSV: one row per entry (see row_headers); cells are text.CsvRows cells (no formulas, one line per row)."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from ...files import AtomicFile
+from ...text import CsvRows
 from ..runner import Outcome
 from ..summary import Summary
 from . import ReportContext, row, row_headers
@@ -16,11 +16,11 @@ class CsvWriter:
 
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.file = AtomicFile(path)
-        self.writer = csv.writer(self.file.stream, lineterminator="\n")
-        self.writer.writerow(row_headers())
+        self.rows = CsvRows(self.file)
+        self.rows.write(row_headers())
 
     def add(self, outcome: Outcome) -> None:
-        self.writer.writerow(row(outcome))
+        self.rows.write(row(outcome))
 
     def finish(self, summary: Summary) -> None:
         self.file.commit()

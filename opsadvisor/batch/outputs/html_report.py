@@ -10,13 +10,12 @@ ids, names, locations, errors, process names from rule packs) is HTML-escaped. C
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...files import text_file
+from ...files import Spool, text_file
 from ...render.templating import markup, template
 from ...rulepack import version_parts
 from ...text import PARTIES, party_letter
@@ -76,7 +75,7 @@ class HtmlWriter:
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.path = path
         self.context = context
-        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by finish or abort)
+        self.spool = Spool(path)
         self.row = template("portfolio_row.html.j2")
         self.count = 0
         self.open_decisions = 0
@@ -103,8 +102,7 @@ class HtmlWriter:
 
     def _rows(self) -> Iterator[Any]:
         """The spooled rows, already HTML."""
-        self.spool.seek(0)
-        for line in self.spool:
+        for line in self.spool.lines():
             yield markup(line)
 
     def finish(self, summary: Summary) -> None:

@@ -18,11 +18,11 @@ class JsonWriter:
         self.separator = "[\n"
 
     def add(self, outcome: Outcome) -> None:
-        self.file.stream.write(self.separator + outcome.to_json())
+        self.file.write(self.separator + outcome.to_json())
         self.separator = ",\n"
 
     def finish(self, summary: Summary) -> None:
-        self.file.stream.write("[]\n" if self.separator == "[\n" else "\n]\n")
+        self.file.write("[]\n" if self.separator == "[\n" else "\n]\n")
         self.file.commit()
 
     def abort(self) -> None:

@@ -17,7 +17,7 @@ class JsonLinesWriter:
         self.file = AtomicFile(path)
 
     def add(self, outcome: Outcome) -> None:
-        self.file.stream.write(outcome.to_json() + "\n")
+        self.file.write(outcome.to_json() + "\n")
 
     def finish(self, summary: Summary) -> None:
         self.file.commit()

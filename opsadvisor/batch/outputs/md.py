@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
-from ...files import text_file
+from ...files import Spool, text_file
 from ...rulepack import version_parts
 from ...text import escape_markdown, markdown_table
 from ..runner import Outcome
@@ -20,7 +18,7 @@ class MarkdownWriter:
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.path = path
         self.context = context
-        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by finish or abort)
+        self.spool = Spool(path)
         headers = row_headers()
         self.spool.write("| # | " + " | ".join(headers) + " |\n")
         self.spool.write("|---:|" + "---|" * len(headers) + "\n")
@@ -39,8 +37,7 @@ class MarkdownWriter:
                 out.write(markdown_table(headers, rows) + "\n" if rows else "_None._\n")
             out.write("\n## Services\n\n")
             if self.count:
-                self.spool.seek(0)
-                shutil.copyfileobj(self.spool, out)
+                out.writelines(self.spool.lines())
             else:
                 out.write("_No entries._\n")
             version, note = version_parts(self.context.rules_version)

@@ -1,4 +1,4 @@
-"""XLSX: one row per entry (see row_headers), streamed with openpyxl's write-only workbook.
+"""XLSX: one row per entry (see row_headers), written with openpyxl's write-only workbook.
 
 openpyxl stamps the save time into the workbook properties and every zip member; both are fixed
 here so that the same portfolio gives a byte-identical workbook.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -16,7 +17,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from ...files import binary_file
+from ...files import Spool, binary_file, write_failed
+from ...text import printable
 from ..runner import Outcome
 from ..summary import Summary
 from . import ReportContext, row, row_headers
@@ -26,29 +28,46 @@ _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 class XlsxWriter:
+    """Rows are spooled (files.Spool) and the workbook is built when the batch is done.
+
+    openpyxl streams a write-only sheet into a named temporary file of its own: built at the end,
+    that file exists only while the workbook is saved, so Ctrl-C, SIGTERM or a full disk during the
+    batch leaves nothing behind.
+    """
+
     needs_json = False
 
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.path = path
-        self.workbook = Workbook(write_only=True)
-        self.sheet = self.workbook.create_sheet("services")
-        self.sheet.append(list(row_headers()))
+        self.spool = Spool(path)
 
     def add(self, outcome: Outcome) -> None:
-        self.sheet.append([self._cell(value) for value in row(outcome)])
-
-    def _cell(self, value: Any) -> Any:
-        if isinstance(value, str) and value.startswith("="):
-            cell = WriteOnlyCell(self.sheet, value)
-            cell.data_type = "s"  # user text, never a formula
-            return cell
-        return value
+        self.spool.write(json.dumps(row(outcome), ensure_ascii=False) + "\n")
 
     def finish(self, summary: Summary) -> None:
-        save_workbook(self.workbook, self.path)
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("services")
+        try:
+            sheet.append(list(row_headers()))
+            for line in self.spool.lines():
+                sheet.append([_cell(sheet, value) for value in json.loads(line)])
+            save_workbook(workbook, self.path)
+        except OSError as error:
+            raise write_failed(self.path, error) from None
+        finally:
+            self.spool.close()
 
     def abort(self) -> None:
-        self.workbook.close()
+        self.spool.close()
+
+
+def _cell(sheet: Any, value: Any) -> Any:
+    """Text stays text: control characters escaped (XML cannot hold them), never a formula."""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, printable(value))
+    cell.data_type = "s"
+    return cell
 
 
 def save_workbook(workbook: Workbook, path: Path) -> None:
