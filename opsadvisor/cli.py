@@ -609,6 +609,7 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool) -> Any:
     help="Write an empty portfolio (FILE.csv or FILE.xlsx: headers and one example row) and exit.",
 )
 @click.option("--force", is_flag=True, help="Let --template replace an existing file.")
+@as_of_option
 @rules_options
 @reports_errors
 def batch(
@@ -619,6 +620,7 @@ def batch(
     quiet: bool,
     template: Path | None,
     force: bool,
+    as_of: datetime.datetime | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
@@ -650,11 +652,12 @@ def batch(
         if bar is not None:
             bar.update(1, f"{(bar.pos + 1) / max(time.monotonic() - started, 1e-6):.0f} services/s")
 
+    day = as_of.date() if as_of else None
     if bar is not None:
         with bar:
-            summary = run_batch(inputs, pack, outputs, jobs, on_outcome=report)
+            summary = run_batch(inputs, pack, outputs, jobs, on_outcome=report, as_of=day)
     else:
-        summary = run_batch(inputs, pack, outputs, jobs, on_outcome=report)
+        summary = run_batch(inputs, pack, outputs, jobs, on_outcome=report, as_of=day)
     if not quiet:
         click.echo(render_summary(summary, report_context(pack).process_names), nl=False)
     sys.exit(batch_exit_code(summary, fail_on))

@@ -275,3 +275,25 @@ documents = st.fixed_dictionaries(
 def test_csv_rows_decode_to_the_documents_they_encode(tmp_path_factory: pytest.TempPathFactory, docs: list) -> None:
     path = write_csv(tmp_path_factory.mktemp("csv") / "in.csv", docs)
     assert [entry.document() for entry in iter_entries([path])] == docs
+
+
+def test_batch_evaluates_every_acceptance_on_the_as_of_day(tmp_path: Path) -> None:
+    """An acceptance holds until its review date: --as-of decides, the same day for every service."""
+    document = {
+        "service": {"id": "crm", "name": "CRM"},
+        "ambition": "business_operated",
+        "data": {"personal_data": True},
+        "accepted_risks": [
+            {"risk": "personal-data-outside-it", "role": "business_owner", "name": "Jo", "review_by": "2027-01-01"}
+        ],
+    }
+    source = write_jsonl(tmp_path / "in.jsonl", [document])
+
+    def pending(day: str) -> str:
+        out = tmp_path / f"{day}.csv"
+        result = run_cli("batch", source, "--jobs", "1", "-q", "--as-of", day, "--out", out)
+        assert result.exit_code == 0, result.output
+        return next(csv.DictReader(out.open(encoding="utf-8")))["pending_risks"]
+
+    assert pending("2026-12-31") == ""
+    assert pending("2027-01-02") == "personal-data-outside-it"

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..api import RulesArg, rule_pack
+from ..assessment import DateArg
 from ..errors import EXIT_FINDINGS, EXIT_INVALID_SCENARIO, EXIT_OK
 from ..files import OutputError, same_file
 from ..rulepack import RulePack
@@ -47,8 +48,10 @@ def run_batch(
     jobs: int | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
     include_default_rules: bool = True,
+    as_of: DateArg = None,
 ) -> Summary:
-    """Assess every entry of the inputs and write every output; returns the portfolio summary.
+    """Assess every entry of the inputs and write every output; returns the portfolio summary. Risk
+    acceptances are evaluated on `as_of` (a date or YYYY-MM-DD; default: today).
 
     Invalid entries never stop the batch: they are counted, passed to `on_outcome` and written
     with status "invalid". Outputs are written atomically once every entry is done; on an error
@@ -67,7 +70,7 @@ def run_batch(
     try:
         writers = [open_writer(target, context) for target in targets]
         with_json = any(writer.needs_json for writer in writers)
-        outcomes = assess_entries(iter_entries(sources), pack, jobs or default_jobs(), with_json)
+        outcomes = assess_entries(iter_entries(sources), pack, jobs or default_jobs(), with_json, as_of)
         with contextlib.closing(outcomes):  # stops the workers now, whatever ends the loop
             for outcome in outcomes:
                 summary.add(outcome)

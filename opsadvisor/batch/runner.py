@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import kinds
 from ..api import Assessor, assessor_for
-from ..assessment import Assessment
+from ..assessment import AsOf, Assessment, DateArg
 from ..errors import ScenarioError
 from ..kinds import Kind
 from ..rulepack import RulePack
@@ -90,12 +90,12 @@ def encode(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def outcome_of(entry: Entry, assessor: Assessor, with_json: bool) -> Outcome:
+def outcome_of(entry: Entry, assessor: Assessor, with_json: bool, as_of: str) -> Outcome:
     """Assess one entry; an invalid one becomes an Outcome with its error, never an exception."""
     document: Any = None
     try:
         document = entry.document()
-        assessment = assessor.assess_document(document, entry.location)
+        assessment = assessor.assess_document(document, entry.location, as_of)
     except ScenarioError as error:
         return _invalid(entry, document, error)
     return _assessed(entry, assessment, with_json)
@@ -130,10 +130,10 @@ def _text_or_none(value: Any) -> str | None:
 
 # --- worker processes ----------------------------------------------------------------------------
 
-_worker: tuple[tuple[Assessor, ...], bool] | None = None
+_worker: tuple[tuple[Assessor, ...], bool, str] | None = None
 
 
-def _start_worker(packs: tuple[RulePack, ...], with_json: bool) -> None:
+def _start_worker(packs: tuple[RulePack, ...], with_json: bool, as_of: str) -> None:
     """Pool initializer: runs in the worker after the fork, so the durable_rules host is its own.
 
     Ctrl-C reaches the whole process group: the parent alone handles it (and stops the workers),
@@ -143,39 +143,47 @@ def _start_worker(packs: tuple[RulePack, ...], with_json: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
-    _worker = (tuple(Assessor(pack) for pack in packs), with_json)
+    _worker = (tuple(Assessor(pack) for pack in packs), with_json, as_of)
 
 
 def _work(entry: Entry) -> tuple[Outcome, ...]:
     assert _worker is not None, "the pool initializer did not run"
-    assessors, with_json = _worker
-    return tuple(outcome_of(entry, assessor, with_json) for assessor in assessors)
+    assessors, with_json, as_of = _worker
+    return tuple(outcome_of(entry, assessor, with_json, as_of) for assessor in assessors)
 
 
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def assess_entries(entries: Iterable[Entry], pack: RulePack, jobs: int, with_json: bool = True) -> Iterator[Outcome]:
-    """Every entry's Outcome, in input order, assessed by `jobs` processes (1: in this process)."""
-    for (outcome,) in assess_entries_with(entries, (pack,), jobs, with_json):
+def assess_entries(
+    entries: Iterable[Entry], pack: RulePack, jobs: int, with_json: bool = True, as_of: DateArg = None
+) -> Iterator[Outcome]:
+    """Every entry's Outcome, in input order, assessed by `jobs` processes (1: in this process); risk
+    acceptances are evaluated on `as_of` (default: today), the same day for every entry."""
+    for (outcome,) in assess_entries_with(entries, (pack,), jobs, with_json, as_of):
         yield outcome
 
 
 def assess_entries_with(
-    entries: Iterable[Entry], packs: tuple[RulePack, ...], jobs: int, with_json: bool = True
+    entries: Iterable[Entry],
+    packs: tuple[RulePack, ...],
+    jobs: int,
+    with_json: bool = True,
+    as_of: DateArg = None,
 ) -> Iterator[tuple[Outcome, ...]]:
     """Every entry's Outcome under each pack, in input order (one pool of workers for all packs)."""
+    as_of = AsOf.of(as_of).date
     if jobs <= 1:
         assessors = tuple(assessor_for(pack) for pack in packs)
         for entry in entries:
-            yield tuple(outcome_of(entry, assessor, with_json) for assessor in assessors)
+            yield tuple(outcome_of(entry, assessor, with_json, as_of) for assessor in assessors)
         return
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     with _signals_held():
-        pool = context.Pool(jobs, initializer=_start_worker, initargs=(packs, with_json))
+        pool = context.Pool(jobs, initializer=_start_worker, initargs=(packs, with_json, as_of))
     with pool:
         yield from pool.imap(_work, entries, chunksize=CHUNK_SIZE)
 
