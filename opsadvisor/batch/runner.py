@@ -173,17 +173,17 @@ def assess_entries_with(
     as_of: DateArg = None,
 ) -> Iterator[tuple[Outcome, ...]]:
     """Every entry's Outcome under each pack, in input order (one pool of workers for all packs)."""
-    as_of = AsOf.of(as_of).date
+    day = AsOf.of(as_of).date  # one day for every entry, whatever the clock does meanwhile
     if jobs <= 1:
         assessors = tuple(assessor_for(pack) for pack in packs)
         for entry in entries:
-            yield tuple(outcome_of(entry, assessor, with_json, as_of) for assessor in assessors)
+            yield tuple(outcome_of(entry, assessor, with_json, day) for assessor in assessors)
         return
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     with _signals_held():
-        pool = context.Pool(jobs, initializer=_start_worker, initargs=(packs, with_json, as_of))
+        pool = context.Pool(jobs, initializer=_start_worker, initargs=(packs, with_json, day))
     with pool:
         yield from pool.imap(_work, entries, chunksize=CHUNK_SIZE)
 
