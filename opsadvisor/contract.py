@@ -298,6 +298,34 @@ def _low_code(value_of: ValueOf) -> bool:
     return value_of("hosting") == "low_code_platform"
 
 
+# How reports name the yes/no facts of the regulation and practice records.
+FLAG_LABELS = {
+    "dora.critical_function": "DORA: supports a critical or important function",
+    "dora.register_entry": "DORA: entry in the register of information",
+    "dora.exit_strategy": "DORA: exit strategy",
+    "dora.contract_clauses": "DORA: Art. 30 contract clauses",
+    "sox.soc1_report": "SOX: the vendor's SOC 1 Type 2 report",
+    "sox.key_controls_owner": "SOX: an owner for the key controls",
+    "sox.cuecs_owned": "SOX: owners for the user entity controls",
+    "gdpr.dpa": "GDPR: data-processing agreement",
+    "gdpr.processing_record": "GDPR: record of processing",
+    "gdpr.high_risk": "GDPR: high-risk processing",
+    "gdpr.dpia": "GDPR: data protection impact assessment",
+    "gdpr.transfers_outside_eea": "GDPR: transfers outside the EEA",
+    "gdpr.transfer_safeguards": "GDPR: safeguards for those transfers",
+    "security.sso_mfa": "single sign-on and MFA",
+    "security.central_logging": "logging to the central monitoring",
+    "security.vulnerability_management": "vulnerability management",
+    "security.joint_incident_response": "joint incident response with the vendor",
+    "low_code.dlp_policy": "low-code: data loss prevention policy",
+    "low_code.environments": "low-code: separate environments",
+    "low_code.support_owner": "low-code: a named support owner",
+    "exit.data_portability": "exit: data portability",
+    "exit.escrow": "exit: escrow",
+    "exit.termination_assistance": "exit: termination assistance",
+}
+
+
 def _flags(record: str, listed: int, *flags: tuple[str, str, str]) -> tuple[Field, ...]:
     """Yes/no fields of one record (`record.name`), each a flag fact. The interview does not ask them: a
     rule that needs one raises it as an open question (`question:`), so they are asked only where they matter."""
@@ -308,6 +336,7 @@ def _flags(record: str, listed: int, *flags: tuple[str, str, str]) -> tuple[Fiel
             f"{record}_{name}",
             True,
             facts=(FactSpec(f"{record}.{name}", "flag", description),),
+            label=FLAG_LABELS[f"{record}.{name}"],
             listed=listed + index,
             question=question,
         )
@@ -700,6 +729,7 @@ FIELDS: tuple[Field, ...] = (
         "low_code_tier",
         "team",
         facts=(FactSpec("low_code.tier", "ordered", "the low-code solution's tier", LOW_CODE_TIERS),),
+        label="low-code tier",
         listed=190,
         asked=172,
         ask_if=_low_code,

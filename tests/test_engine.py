@@ -235,13 +235,16 @@ def test_assessing_with_a_rules_dir_in_a_loop_keeps_nothing_compiled(
     (folder / "r.yaml").write_text(yaml.safe_dump({"rules": [_rule("extra", {"users": 3})]}), encoding="utf-8")
     document = scenario(users=3, criticality="high")
     before = _live_packs()
-    for _ in range(50):
+    created, deleted = rulesets
+    per_round = 0
+    for round_ in range(50):
         assert "extra" in [entry.rule for entry in opsadvisor.assess(document, rules=[folder]).trace]
         api.workshop(document, rules=[folder])
         api.explain(document, rules=[folder])
+        per_round = per_round or len(created)  # as many native rulesets as the pack's size needs (at least 5)
+        assert len(created) == (round_ + 1) * per_round  # each call's pack compiled its own rules ...
     gc.collect()
-    created, deleted = rulesets
-    assert len(created) == 50 * 5  # each call's pack compiled its own rules (workshop and explain: twice) ...
+    assert per_round >= 5  # the assessor's, the workshop's (twice) and explain's (twice) engines
     assert sorted(deleted) == sorted(created)  # ... and each native ruleset went with its pack
     assert _live_packs() == before
 
@@ -249,10 +252,14 @@ def test_assessing_with_a_rules_dir_in_a_loop_keeps_nothing_compiled(
 def test_one_pack_compiles_each_of_its_engines_once(rulesets: tuple[list[int], list[int]]) -> None:
     pack = load_pack()
     document = scenario(users=3, criticality="high")
+    created, _ = rulesets
+    compiled = 0
     for _ in range(3):
         opsadvisor.assess(document, rules=pack)
         api.workshop(document, rules=pack)
         api.explain(document, rules=pack)
+        compiled = compiled or len(created)
     assert api.assessor_for(pack) is api.assessor_for(pack)
-    created, _ = rulesets
-    assert len(created) == 3  # the assessor's engine, the workshop participants', explain's conditions
+    # the assessor's engine, the workshop participants', explain's conditions: each compiled once, into as
+    # many native rulesets as its rules need (the assessor's may take several: durable_rules' limits)
+    assert len(created) == compiled >= 3

@@ -88,3 +88,30 @@ def test_the_summary_lists_the_ten_services_with_most_findings_earliest_first_on
     assert result.exit_code == 0, result.output
     expected = [("svc-07", "2")] + [(f"svc-{n:02}", "1") for n in (1, 2, 3, 4, 5, 6, 8, 9, 10)]
     assert top_services(result.output) == expected
+
+
+QUESTIONS = """\
+rules:
+  - id: ask.exit-first
+    title: Fires first (lower priority), asks for a field listed late in the contract
+    rationale: Test.
+    priority: 1
+    when: {ambition: it_operated}
+    then: [{question: exit.escrow}]
+  - id: ask.dora-later
+    title: Fires later, asks for a field listed early in the contract
+    rationale: Test.
+    priority: 900
+    when: {ambition: it_operated}
+    then: [{question: dora.critical_function}, {question: sox.soc1_report}]
+"""
+
+
+def test_questions_rules_ask_come_in_the_contracts_order_not_the_firing_order(tmp_path: Path) -> None:
+    layer = tmp_path / "layer"
+    layer.mkdir()
+    (layer / "ask.yaml").write_text(QUESTIONS, encoding="utf-8")
+    document = scenario(ambition="it_operated", contract_owner="it", sox={"soc1_report": True})
+    report = assess_json(tmp_path, document, "--rules", str(layer))
+    asked = [question["fact"] for question in report["open_questions"] if question["fact"].startswith(("dora", "exit"))]
+    assert asked == ["dora.critical_function", "exit.escrow"]  # sox.soc1_report is known: not asked

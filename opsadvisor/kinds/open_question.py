@@ -46,10 +46,13 @@ class OpenQuestionKind(Kind):
         return f"ask for {payload.field}"
 
     def build(self, settling: Any) -> tuple[OpenQuestion, ...]:
+        """The dialogue's missing fields in its order, then the fields rules ask for in the contract's order
+        (not the order the rules fired in, which is the engine's business)."""
         asked = [*settling.facts.missing_fields]
-        for made in settling.made(self.name):
-            if made.payload.field not in asked and settling.scenario.value(made.payload.field) is None:
-                asked.append(made.payload.field)
+        wanted = {made.payload.field for made in settling.made(self.name)}
+        for field in FIELD:
+            if field in wanted and field not in asked and settling.scenario.value(field) is None:
+                asked.append(field)
         questions = settling.pack.questions
         return tuple(OpenQuestion(name, question_for(name, questions)) for name in asked)
 
