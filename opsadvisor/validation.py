@@ -89,30 +89,21 @@ def _check_text(value: Any, spec: Text, path: str, problems: list[str]) -> None:
         _check_characters(value, path, problems)
 
 
+# Characters text may not hold: what a report would pass to a terminal, spreadsheet or wiki.
+_REFUSED = (
+    (CONTROL, "text without control characters", ""),  # screen clears, title changes, clipboard writes
+    (SURROGATE, "valid Unicode text", "a lone surrogate "),  # not Unicode: it cannot be printed
+)
+
+
 def _check_characters(value: str, path: str, problems: list[str]) -> None:
-    """Refuse control characters (they would reach terminals, spreadsheets and wikis: screen clears,
-    title changes, clipboard writes) and lone surrogates (not Unicode: they cannot be printed)."""
-    control = CONTROL.search(value)
-    if control:
-        code = ord(control.group())
-        _expect(
-            problems,
-            path,
-            "text without control characters",
-            value,
-            f" (U+{code:04X} at character {control.start() + 1})",
-        )
-        return
-    surrogate = SURROGATE.search(value)
-    if surrogate:
-        code = ord(surrogate.group())
-        _expect(
-            problems,
-            path,
-            "valid Unicode text",
-            value,
-            f" (a lone surrogate U+{code:04X} at character {surrogate.start() + 1})",
-        )
+    """Refuse control characters and lone surrogates, naming the first one and where it is."""
+    for pattern, expected, what in _REFUSED:
+        found = pattern.search(value)
+        if found:
+            where = f" ({what}U+{ord(found.group()):04X} at character {found.start() + 1})"
+            _expect(problems, path, expected, value, where)
+            return
 
 
 def _check_choice(value: Any, spec: Choice, path: str, problems: list[str]) -> None:

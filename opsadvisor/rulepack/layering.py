@@ -136,21 +136,19 @@ class _PackBuilder:
 
     def _add_tables(self, document: Document, layer_tables: dict[str, Any]) -> None:
         for table in document.tables:
-            if table.id in layer_tables:
-                self.problems.add(
-                    table.location,
-                    f'duplicate table id "{table.id}" (first defined at {layer_tables[table.id].location})',
-                )
-            layer_tables[table.id] = table
+            self._add_once(table, layer_tables, "table")
+
+    def _add_once(self, item: Any, seen: dict[str, Any], what: str) -> None:
+        """Keep a rule or table by id; an id given twice in one layer is a problem naming both places."""
+        if item.id in seen:
+            self.problems.add(
+                item.location, f'duplicate {what} id "{item.id}" (first defined at {seen[item.id].location})'
+            )
+        seen[item.id] = item
 
     def _add_document(self, document: Document, layer_rules: dict[str, Rule]) -> None:
         for rule in document.rules:
-            if rule.id in layer_rules:
-                self.problems.add(
-                    rule.location,
-                    f'duplicate rule id "{rule.id}" (first defined at {layer_rules[rule.id].location})',
-                )
-            layer_rules[rule.id] = rule
+            self._add_once(rule, layer_rules, "rule")
         self.disabled.update(document.disable)
         self.processes.update((process.id, process) for process in document.processes)
         for model_id, model in document.models.items():
