@@ -5,9 +5,11 @@
 For each size it writes a JSON Lines portfolio (seeded, so every run assesses the same services),
 runs `opsadvisor batch PORTFOLIO --jobs N --out results.jsonl --quiet` as a subprocess, and prints
 services per second and the peak resident memory of the whole process tree (the batch process and
-its workers, summed; sampled from /proc every 20 ms). The floor asserts the same compiled rules and
-the same facts into durable_rules in this process, with no input decoding, validation or report
-building: what the engine alone costs.
+its workers, summed; sampled from /proc every 20 ms). Then, on the largest portfolio and in this
+process: the batch runner's loop with and without the engine memo (and the memo's hit rate), the
+durable_rules floor (the same compiled rules and facts, no decoding, validation or report building;
+through durable's own Python API and through opsadvisor's native driver) and the I/O floor (each line
+decoded, encoded and written by plain Python, no assessment).
 """
 
 from __future__ import annotations
