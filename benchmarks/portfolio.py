@@ -5,9 +5,11 @@
 For each size it writes a JSON Lines portfolio (seeded, so every run assesses the same services),
 runs `opsadvisor batch PORTFOLIO --jobs N --out results.jsonl --quiet` as a subprocess, and prints
 services per second and the peak resident memory of the whole process tree (the batch process and
-its workers, summed; sampled from /proc every 20 ms). The floor asserts the same compiled rules and
-the same facts into durable_rules in this process, with no input decoding, validation or report
-building: what the engine alone costs.
+its workers, summed; sampled from /proc every 20 ms). Then, on the largest portfolio and in this
+process: the batch runner's loop with and without the engine memo (and the memo's hit rate), the
+durable_rules floor (the same compiled rules and facts, no decoding, validation or report building;
+through durable's own Python API and through opsadvisor's native driver) and the I/O floor (each line
+decoded, encoded and written by plain Python, no assessment).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def synthetic_service(rng: random.Random, number: int) -> dict[str, Any]:
     if ambition:
         document["ambition"] = ambition
     business_led = ambition in ("business_operated", "mixed")
-    document["hosting"] = rng.choices(HOSTING, [50, 15, 15, 20])[0]
+    document["hosting"] = rng.choices(HOSTING, [45, 15, 15, 20, 5])[0]
     document["vendor_run"] = document["hosting"] in ("saas", "vendor_hosted") or rng.random() < 0.1
     document["contract_owner"] = rng.choices(
         ["it", "business", "none"], [20, 70, 10] if business_led else [70, 20, 10]
@@ -82,11 +84,30 @@ def synthetic_service(rng: random.Random, number: int) -> dict[str, Any]:
     return document
 
 
+REPEATED = 0.3  # share of services that reuse a common profile under their own id, name and owner
+COMMON = 200  # how many profiles are common (the first ones generated)
+
+
 def write_portfolio(path: Path, size: int, seed: int) -> None:
+    """A seeded portfolio: mostly distinct services, and a share (REPEATED) that repeat one of the COMMON
+    profiles (the same SaaS product or template in another department), as real portfolios do."""
     rng = random.Random(seed)
+    profiles: list[dict[str, Any]] = []
     with path.open("w", encoding="utf-8") as stream:
         for number in range(size):
-            stream.write(json.dumps(synthetic_service(rng, number)) + "\n")
+            if profiles and rng.random() < REPEATED:
+                document = json.loads(json.dumps(rng.choice(profiles)))
+                area = rng.choice(AREAS)
+                document["service"] = {
+                    "id": f"svc-{number:06d}",
+                    "name": f"{area} application {number}",
+                    "business_owner": f"{area} lead {number % 97}",
+                }
+            else:
+                document = synthetic_service(rng, number)
+                if len(profiles) < COMMON:
+                    profiles.append(document)
+            stream.write(json.dumps(document) + "\n")
 
 
 def _tree_rss(root: int) -> int:
@@ -205,6 +226,37 @@ def native_floor(pack: RulePack, services: list[dict[str, Any]]) -> float:
     return (time.perf_counter() - started) / len(services)
 
 
+def io_floor(portfolio: Path, out: Path) -> float:
+    """Seconds per service for plain Python with no assessment: each line decoded, encoded and written."""
+    started = time.perf_counter()
+    count = 0
+    with portfolio.open(encoding="utf-8") as stream, out.open("w", encoding="utf-8") as sink:
+        for line in stream:
+            sink.write(json.dumps(json.loads(line), ensure_ascii=False, separators=(",", ":")) + "\n")
+            count += 1
+    return (time.perf_counter() - started) / count
+
+
+def in_process(portfolio: Path) -> tuple[float, float, float]:
+    """(seconds per service, seconds per service with no memo, hit rate) of the batch runner's own loop,
+    in this process: no start-up, the JSON written nowhere."""
+    from opsadvisor.batch.inputs import iter_entries
+    from opsadvisor.batch.runner import assess_entries
+
+    pack = api.rule_pack()
+    figures = []
+    for size in (api.MEMO_SIZE, 0):
+        assessor = api.Assessor(pack, memo_size=size)
+        pack.compiled["assessor"] = assessor  # the one assess_entries takes (engine.built)
+        started = time.perf_counter()
+        count = sum(1 for _ in assess_entries(iter_entries([portfolio]), pack, jobs=1))
+        figures.append((time.perf_counter() - started) / count)
+        engine = assessor.engine
+        figures.append(engine.hits / max(1, engine.hits + engine.misses))
+    del pack.compiled["assessor"]
+    return figures[0], figures[2], figures[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -226,12 +278,20 @@ def main() -> None:
                     f" {seconds / size * 1e6:>10.0f}",
                     flush=True,
                 )
-        pack, services = floor_services(Path(folder) / f"portfolio-{sizes[-1]}.jsonl", 20000)
+        largest = Path(folder) / f"portfolio-{sizes[-1]}.jsonl"
+        floor_io = io_floor(largest, Path(folder) / "floor.jsonl")
+        memo, no_memo, hit_rate = in_process(largest)
+        pack, services = floor_services(largest, 20000)
+    print(f"in-process, {sizes[-1]} services, one process, no start-up:")
     for label, floor in (
-        ("raw durable_rules floor (its own Python API)", host_floor(pack, services)),
-        ("raw floor through opsadvisor's native driver", native_floor(pack, services)),
+        ("batch runner loop (parse, validate, assess, JSON), memo on", memo),
+        ("batch runner loop, memo off (durable_rules runs every service)", no_memo),
+        ("durable_rules floor (its own Python API, same rules and facts)", host_floor(pack, services)),
+        ("durable_rules floor through opsadvisor's native driver", native_floor(pack, services)),
+        ("I/O floor (plain Python: JSON line decoded, encoded, written)", floor_io),
     ):
-        print(f"{label}: {1 / floor:.0f} services/s ({floor * 1e6:.0f} us/service, one process)")
+        print(f"  {label}: {floor * 1e6:.0f} us/service")
+    print(f"  memo hit rate (one process): {hit_rate:.0%}")
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ from typing import Any
 from .assessment import AsOf, Assessment, DateArg, Settling, build_assessment
 from .contract import Record, scenario_spec
 from .effective import stage_two
-from .engine import Engine, EngineResult, built
-from .facts import Facts, build_facts
+from .engine import MEMO_SIZE, Engine, EngineResult, built
+from .facts import Facts, build_facts, run_key
 from .rulepack import RulePack, load_pack, seed_rules_only
 from .scenario import Scenario, ScenarioInput, load_scenario, parse_scenario
 from .validation import json_schema
@@ -23,10 +23,10 @@ RulesArg = RulePack | Iterable[str | Path] | None
 class Assessor:
     """A rule pack compiled once, ready to assess any number of scenarios in this process."""
 
-    def __init__(self, pack: RulePack) -> None:
+    def __init__(self, pack: RulePack, memo_size: int = MEMO_SIZE) -> None:
         self.pack = pack
         self.spec: Record = scenario_spec(pack.process_ids, pack.risk_ids, pack.role_ids)
-        self.engine = Engine(pack)
+        self.engine = Engine(pack, memo_size=memo_size)
 
     def parse(self, document: Any, source: str) -> Scenario:
         return parse_scenario(document, source, self.spec)
@@ -35,7 +35,7 @@ class Assessor:
         """The service's facts and what the rules made of them, both stages (see effective.py)."""
         facts = build_facts(scenario)
         second = stage_two(lambda partial: Settling(scenario, facts, partial, self.pack, as_of), self.pack)
-        return facts, self.engine.run(facts, second)
+        return facts, self.engine.run(facts, second, (run_key(scenario), as_of.date))
 
     def assess_scenario(self, scenario: Scenario, as_of: DateArg = None) -> Assessment:
         """Assess a Scenario; risk acceptances are evaluated on `as_of` (default: today)."""

@@ -67,6 +67,7 @@ MAX_ENDING = 250  # rules ending on one test (256)
 MAX_RULES = 4000  # rules in one ruleset (4,096)
 MAX_STACK = 60  # tests waiting to be visited while one fact is matched (64: error 303, when asserting)
 LONG_VALUE = 1024  # longer encoded derived values are hashed
+MAX_TEXTS = 4096  # derived facts whose JSON is kept
 
 # --- facts ----------------------------------------------------------------------------------------
 
@@ -425,6 +426,17 @@ def _route_of(fact: dict[str, Any]) -> str:
     return f"{DERIVED}:{fact['n']}" if fact["t"] == DERIVED else fact["t"]
 
 
+def _joins(match: dict[str, Any]) -> bool:
+    """Whether a fact match takes derived facts (whose values the rule's action reads)."""
+    return _route(match).startswith(f"{DERIVED}:")
+
+
+def _name_of(message: str) -> str:
+    """The rule an action message (`{"<rule>": {...}}`) is for, read without decoding the message: rule
+    ids are plain (rulepack.RULE_ID: no quote, no escape), so the name is the text up to its closing quote."""
+    return message[2 : message.index('"', 2)]
+
+
 # --- the native core ------------------------------------------------------------------------------
 
 # What the native assert calls answer first (see durable/engine.py, Ruleset._handle_result); the
@@ -492,7 +504,24 @@ class _Network:
         self._copies = [_part_tag(index) for index in range(1, len(routes) + 1) if _part_tag(index) in routes]
         self._order = {name: (d.get("pri", 0), position) for position, (name, d) in enumerate(definitions.items())}
         self._actions = actions
+        # Rules whose action reads the facts it matched: those joining derived facts. The others'
+        # action messages are not decoded (the rule's name leads the message; see _name_of).
+        self._joining = {name for name, d in definitions.items() if any(_joins(match) for match in d["all"])}
         self._sids = itertools.count()
+        self._texts: dict[tuple[str, str], str] = {}  # a derived fact's JSON, without its closing brace
+
+    def _text(self, fact: dict[str, Any]) -> str:
+        """The fact as JSON without its closing brace (the session id goes there). A derived fact's text
+        is kept: the same few are asserted for every service (bounded all the same)."""
+        if fact["t"] != DERIVED:
+            return json.dumps(fact, ensure_ascii=False)[:-1]
+        key = (fact["n"], fact["v"])
+        text = self._texts.get(key)
+        if text is None:
+            if len(self._texts) >= MAX_TEXTS:
+                self._texts.clear()
+            text = self._texts[key] = json.dumps(fact, ensure_ascii=False)[:-1]
+        return text
 
     def service_facts(self, service: dict[str, Any]) -> list[dict[str, Any]]:
         """The service fact, and the copies that split rules match (see _service_matches)."""
@@ -508,9 +537,14 @@ class _Network:
         waiting: set[int] = set()  # rulesets whose next action may have changed
         agenda: dict[int, tuple[tuple[int, int], str, dict[str, Any]]] = {}  # ruleset -> its next action
 
+        closing = f', "sid": "{sid}"}}'
+
         def put(fact: dict[str, Any]) -> None:
-            text = json.dumps({**fact, "sid": sid}, ensure_ascii=False)
-            for index in self._routes.get(_route_of(fact), ()):
+            places = self._routes.get(_route_of(fact))
+            if not places:
+                return  # no rule tests it: the engine would not take it
+            text = self._text(fact) + closing
+            for index in places:
                 touched.add(index)
                 state = rulesets[index].assert_fact(text)
                 if state is not None:
@@ -519,7 +553,8 @@ class _Network:
 
         def take(index: int, message: str | None) -> None:
             if message:
-                name, matched = next(iter(json.loads(message).items()))
+                name = _name_of(message)
+                matched = json.loads(message)[name] if name in self._joining else {}
                 agenda[index] = (self._order[name], name, matched)
             else:
                 agenda.pop(index, None)

@@ -7,12 +7,25 @@ the field (contract.FIELDS).
 
 from __future__ import annotations
 
+import dataclasses
+import operator
+from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 
-from .contract import FACT_FIELDS, FACTS, FIELD, QUESTION_FIELDS, FactValue
+from .contract import FACT_FIELDS, FACTS, FIELD, FIELDS, QUESTION_FIELDS, FactValue, Text
 from .scenario import Scenario
 
-__all__ = ["FactValue", "Facts", "build_facts", "fact_source"]
+__all__ = ["FactValue", "Facts", "build_facts", "fact_source", "run_key"]
+
+# Scenario attributes holding free text that yields no fact (the service's id, name, owner and
+# description): only messages interpolate them. Every other attribute is part of a run's key; the
+# dictionaries among them (recorded decisions) are frozen into tuples, the rest are hashable as they are.
+FREE_TEXT = tuple(item.attr for item in FIELDS if isinstance(item.spec, Text) and not item.facts)
+_KEYED = tuple(item for item in dataclasses.fields(Scenario) if item.name not in FREE_TEXT)
+_KEYED_VALUES = operator.attrgetter(*(item.name for item in _KEYED))
+_FREE_TEXT_VALUES = operator.attrgetter(*FREE_TEXT)
+_DICTS = tuple(index for index, item in enumerate(_KEYED) if str(item.type).startswith("dict"))
 
 
 @dataclass(frozen=True)
@@ -38,3 +51,20 @@ def build_facts(scenario: Scenario) -> Facts:
 def fact_source(name: str) -> str:
     """The scenario field a fact is read from (for 'missing' explanations)."""
     return FACT_FIELDS[name].path
+
+
+def run_key(scenario: Scenario) -> Hashable:
+    """Everything of a validated scenario that can change what the rules conclude, in both stages: every
+    attribute (facts, decisions, today's operator, acceptances, ...) but the free text, of which only
+    presence counts (a missing owner is an open question). Two scenarios with equal keys get the same
+    firings and derived facts (engine.Engine.run keeps them under this key)."""
+    values = list(_KEYED_VALUES(scenario))
+    for index in _DICTS:
+        values[index] = _frozen(values[index])
+    return (tuple(values), tuple(value is None for value in _FREE_TEXT_VALUES(scenario)))
+
+
+def _frozen(value: Any) -> Hashable:
+    if isinstance(value, dict):
+        return tuple((key, _frozen(item)) for key, item in sorted(value.items()))
+    return value  # type: ignore[no-any-return]
