@@ -52,7 +52,7 @@ def synthetic_service(rng: random.Random, number: int) -> dict[str, Any]:
     if ambition:
         document["ambition"] = ambition
     business_led = ambition in ("business_operated", "mixed")
-    document["hosting"] = rng.choices(HOSTING, [50, 15, 15, 20])[0]
+    document["hosting"] = rng.choices(HOSTING, [45, 15, 15, 20, 5])[0]
     document["vendor_run"] = document["hosting"] in ("saas", "vendor_hosted") or rng.random() < 0.1
     document["contract_owner"] = rng.choices(
         ["it", "business", "none"], [20, 70, 10] if business_led else [70, 20, 10]
