@@ -597,14 +597,14 @@ def explain(
 # --- batch and diff: a whole portfolio (opsadvisor.batch) -------------------------------------------
 
 
-def _progress_bar(inputs: tuple[Path, ...], quiet: bool, label: str) -> Any:
+def _progress_bar(inputs: tuple[Path, ...], quiet: bool, label: str, table_map: Any = None) -> Any:
     """A progress bar on stderr when it is a terminal and not --quiet; else None."""
     from .batch import count_entries
 
     if quiet or not sys.stderr.isatty():
         return None
     return click.progressbar(
-        length=count_entries(inputs),
+        length=count_entries(inputs, table_map),
         label=label,
         file=sys.stderr,
         show_pos=True,
@@ -701,7 +701,7 @@ def batch(
     streaming = any(str(target).startswith("-") for target in outputs)
     table_map = load_map(map_file) if map_file is not None else None
     pack = selected_pack(rules_dirs, no_default_rules)
-    bar = _progress_bar(inputs, quiet, "assessing")
+    bar = _progress_bar(inputs, quiet, "assessing", table_map)
     gates = Gates()
     started = time.monotonic()
 

@@ -37,9 +37,10 @@ __all__ = [
 ]
 
 
-def count_entries(inputs: Iterable[str | Path]) -> int:
-    """How many entries the inputs hold (reads them once, decodes no JSON; for progress bars)."""
-    return sum(1 for _ in iter_entries(inputs))
+def count_entries(inputs: Iterable[str | Path], table_map: TableMap | None = None) -> int:
+    """How many entries the inputs hold, read through the column map (reads them once, decodes no JSON;
+    for progress bars)."""
+    return sum(1 for _ in iter_entries(inputs, table_map or NO_MAP))
 
 
 def report_context(pack: RulePack) -> ReportContext:
