@@ -25,6 +25,7 @@ from .errors import (
     EXIT_STOPPED,
     EXIT_TERMINATED,
     OpsAdvisorError,
+    ScenarioError,
 )
 from .files import AtomicFile, OutputError, atomic_write
 from .formats import ASSESSMENT, BATCH, DIFF, EXPLAIN, RULE_TESTS, RULES_CHECK, RULES_LIST, WORKSHOP
@@ -191,7 +192,7 @@ def completion(shell: str) -> None:
         "opsadvisor assess scenarios/trading-ledger-critical-sox.json --fail-on risk",
     )
 )
-@click.argument("scenario", type=PathArg(path_type=Path, allow_dash=True))
+@click.argument("scenarios", nargs=-1, required=True, type=PathArg(path_type=Path, allow_dash=True))
 @click.option(
     "--format", "output_format", type=click.Choice(ASSESSMENT.names), default=ASSESSMENT.default, show_default=True
 )
@@ -206,7 +207,7 @@ def completion(shell: str) -> None:
 @rules_options
 @reports_errors
 def assess(
-    scenario: Path,
+    scenarios: tuple[Path, ...],
     output_format: str,
     explain: bool,
     fail_on: tuple[str, ...],
@@ -214,13 +215,45 @@ def assess(
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
-    """Assess one service described by a SCENARIO file (JSON; '-' reads stdin)."""
+    """Assess the service each SCENARIO file describes (JSON; '-' reads stdin).
+
+    Several files: one report each, in order, then a one-line total (on stderr for --format json);
+    an invalid file is reported and the others are still assessed (exit 3)."""
     pack = selected_pack(rules_dirs, no_default_rules)
-    assessment = api.assess(scenario, rules=pack, as_of=as_of.date() if as_of else None)
     shown = {"width": terminal.width(), "colour": terminal.colour()}
-    click.echo(ASSESSMENT.render(output_format, assessment, explain=explain, **shown), nl=False)
-    if ("conflict" in fail_on and assessment.conflicts) or ("risk" in fail_on and assessment.pending_risks):
-        sys.exit(EXIT_FINDINGS)
+    day = as_of.date() if as_of else None
+    if len(scenarios) == 1:
+        assessment = api.assess(scenarios[0], rules=pack, as_of=day)
+        click.echo(ASSESSMENT.render(output_format, assessment, explain=explain, **shown), nl=False)
+        if _fails(assessment, fail_on):
+            sys.exit(EXIT_FINDINGS)
+        return
+    invalid = failing = conflicts = pending = 0
+    for number, scenario in enumerate(scenarios):
+        try:
+            assessment = api.assess(scenario, rules=pack, as_of=day)
+        except ScenarioError as error:
+            invalid += 1
+            for line in error.lines():
+                click.echo(f"error: {line}", err=True)
+            continue
+        if number and output_format != "json":
+            click.echo("")
+        click.echo(ASSESSMENT.render(output_format, assessment, explain=explain, **shown), nl=False)
+        failing += _fails(assessment, fail_on)
+        conflicts += bool(assessment.conflicts)
+        pending += len(assessment.pending_risks)
+    total = (
+        f"{len(scenarios) - invalid} of {len(scenarios)} scenarios assessed: {conflicts} with conflicts, "
+        f"{pending} risks pending, {invalid} invalid"
+    )
+    click.echo(total, err=output_format == "json")
+    sys.exit(EXIT_INVALID_SCENARIO if invalid else EXIT_FINDINGS if failing else 0)
+
+
+def _fails(assessment: Any, fail_on: tuple[str, ...]) -> bool:
+    """Whether an assessment has a --fail-on finding."""
+    return bool(("conflict" in fail_on and assessment.conflicts) or ("risk" in fail_on and assessment.pending_risks))
 
 
 @main.command(epilog=examples("opsadvisor schema"))
@@ -564,15 +597,15 @@ def explain(
 # --- batch and diff: a whole portfolio (opsadvisor.batch) -------------------------------------------
 
 
-def _progress_bar(inputs: tuple[Path, ...], quiet: bool) -> Any:
+def _progress_bar(inputs: tuple[Path, ...], quiet: bool, label: str, table_map: Any = None) -> Any:
     """A progress bar on stderr when it is a terminal and not --quiet; else None."""
     from .batch import count_entries
 
     if quiet or not sys.stderr.isatty():
         return None
     return click.progressbar(
-        length=count_entries(inputs),
-        label="assessing",
+        length=count_entries(inputs, table_map),
+        label=label,
         file=sys.stderr,
         show_pos=True,
         show_eta=True,
@@ -584,7 +617,10 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool) -> Any:
     epilog=examples(
         "opsadvisor batch scenarios",
         "opsadvisor batch docs/examples/portfolio.csv --out report.html --out report.xlsx",
+        "opsadvisor batch scenarios/exports/servicenow-applications.csv --map scenarios/exports/servicenow-map.yaml"
+        " --out report.xlsx",
         "opsadvisor batch --template portfolio.xlsx",
+        "opsadvisor batch --template my-map.yaml --map-from scenarios/exports/leanix-applications.csv",
     )
 )
 @click.argument("inputs", nargs=-1, type=PathArg(path_type=Path))
@@ -592,21 +628,41 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool) -> Any:
     "--out",
     "outputs",
     multiple=True,
+    type=PathArg(path_type=Path, dir_okay=False, allow_dash=True),
+    help=f"Write a report; the format follows the extension: {' '.join(BATCH.names)} (repeatable). "
+    "'-' streams JSON Lines to stdout, '-.csv' CSV.",
+)
+@click.option(
+    "--map",
+    "map_file",
     type=PathArg(path_type=Path, dir_okay=False),
-    help=f"Write a report; the format follows the extension: {' '.join(BATCH.names)} (repeatable).",
+    help="Read CSV/XLSX exports through this column map (FILE.yaml: rename, split, values, constants, ignore).",
 )
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @click.option(
     "--fail-on",
     type=click.Choice(["conflict", "risk"]),
     multiple=True,
-    help="Exit 1 when any service has a conflict, or a risk nobody has accepted.",
+    help="Exit 1 when any service has a conflict, or a risk nobody has accepted; says which on stderr.",
+)
+@click.option(
+    "--csv-encoding",
+    type=click.Choice(["utf-8-sig", "utf-8"]),
+    default="utf-8-sig",
+    show_default=True,
+    help="CSV reports: UTF-8 with a BOM (Excel reads it right), or plain utf-8.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @click.option(
     "--template",
     type=PathArg(path_type=Path, dir_okay=False),
-    help="Write an empty portfolio (FILE.csv or FILE.xlsx: headers and one example row) and exit.",
+    help="Write an empty portfolio (FILE.xlsx: services, example and instructions sheets; FILE.csv: the "
+    "header) or, with --map-from, a column map FILE.yaml; and exit.",
+)
+@click.option(
+    "--map-from",
+    type=PathArg(path_type=Path, dir_okay=False),
+    help="With --template FILE.yaml: the export (.csv or .xlsx) whose header the map skeleton lists.",
 )
 @click.option("--force", is_flag=True, help="Let --template replace an existing file.")
 @as_of_option
@@ -615,26 +671,26 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool) -> Any:
 def batch(
     inputs: tuple[Path, ...],
     outputs: tuple[Path, ...],
+    map_file: Path | None,
     jobs: int | None,
     fail_on: tuple[str, ...],
+    csv_encoding: str,
     quiet: bool,
     template: Path | None,
+    map_from: Path | None,
     force: bool,
     as_of: datetime.datetime | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
     """Assess every service of a portfolio: folders, .jsonl, .json, .csv and .xlsx files (opsadvisor docs batch)."""
-    from .batch import batch_exit_code, check_output, render_summary, report_context, run_batch, write_template
+    from .batch import Gates, batch_exit_code, check_output, load_map, render_summary, report_context, run_batch
 
     if template is not None:
-        if inputs:
-            raise click.UsageError("--template writes a template; give no INPUT with it")
-        try:
-            write_template(template, force=force)
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint="--template") from None
+        _write_template(inputs, template, map_from, force)
         return
+    if map_from is not None:
+        raise click.UsageError("--map-from goes with --template FILE.yaml")
     if not inputs:
         raise click.UsageError("give at least one INPUT (or --template FILE)")
     for target in outputs:
@@ -642,25 +698,52 @@ def batch(
             check_output(target)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--out") from None
+    streaming = any(str(target).startswith("-") for target in outputs)
+    table_map = load_map(map_file) if map_file is not None else None
     pack = selected_pack(rules_dirs, no_default_rules)
-    bar = _progress_bar(inputs, quiet)
+    bar = _progress_bar(inputs, quiet, "assessing", table_map)
+    gates = Gates()
     started = time.monotonic()
 
     def report(outcome: Any) -> None:
+        gates.add(outcome)
         if outcome.error:
             click.echo(f"invalid: {outcome.error}", err=True)
         if bar is not None:
             bar.update(1, f"{(bar.pos + 1) / max(time.monotonic() - started, 1e-6):.0f} services/s")
 
-    day = as_of.date() if as_of else None
+    def note(text: str) -> None:
+        click.echo(f"warning: {printable(text)}", err=True)
+
+    options = {
+        "on_outcome": report,
+        "as_of": as_of.date() if as_of else None,
+        "on_note": note,
+        "bom": csv_encoding == "utf-8-sig",
+        **({"table_map": table_map} if table_map is not None else {}),
+    }
     if bar is not None:
         with bar:
-            summary = run_batch(inputs, pack, outputs, jobs, on_outcome=report, as_of=day)
+            summary = run_batch(inputs, pack, outputs, jobs, **options)
     else:
-        summary = run_batch(inputs, pack, outputs, jobs, on_outcome=report, as_of=day)
+        summary = run_batch(inputs, pack, outputs, jobs, **options)
     if not quiet:
-        click.echo(render_summary(summary, report_context(pack).process_names), nl=False)
-    sys.exit(batch_exit_code(summary, fail_on))
+        click.echo(render_summary(summary, report_context(pack).process_names), nl=False, err=streaming)
+    code = batch_exit_code(summary, fail_on)
+    for line in gates.failed(fail_on):
+        click.echo(line, err=True)
+    sys.exit(code)
+
+
+def _write_template(inputs: tuple[Path, ...], template: Path, map_from: Path | None, force: bool) -> None:
+    from .batch import write_template
+
+    if inputs:
+        raise click.UsageError("--template writes a template; give no INPUT with it")
+    try:
+        write_template(template, force=force, map_from=map_from)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--template") from None
 
 
 @main.command(
@@ -692,14 +775,19 @@ def diff(
 ) -> None:
     """Show what a rule change changes: assess INPUT... under --base-rules and under --rules.
 
-    Exit 0 when no service changes, 1 when some do, 3 when an entry is invalid under both packs
-    (a missing or unreadable input included).
+    Lists each changed service's added and removed items. Exit 0 when no service changes, 1 when some
+    do, 2 when an input is missing or unreadable, 3 when an entry is invalid under both packs.
     """
     from .batch.diff import diff_portfolio
 
     base = selected_pack(base_dirs, no_default_rules)
     pack = selected_pack(rules_dirs, no_default_rules)
-    report = diff_portfolio(inputs, base, pack, jobs)
+    bar = _progress_bar(inputs, False, "comparing")
+    if bar is not None:
+        with bar:
+            report = diff_portfolio(inputs, base, pack, jobs, on_entry=lambda: bar.update(1))
+    else:
+        report = diff_portfolio(inputs, base, pack, jobs)
     for error in report.invalid:
         click.echo(f"invalid: {error}", err=True)
     click.echo(DIFF.render(output_format, report), nl=False)

@@ -49,6 +49,45 @@ MODES = (1, 2)
 SEVERITIES = ("low", "medium", "high")
 MAX_TEXT = 2000
 
+# Other names people use for a vocabulary value (besides its id and its label; case, spaces, '-' and '_'
+# do not matter): what the interview, CSV/XLSX cells and JSON choice fields accept (opsadvisor/vocabulary.py).
+# A synonym applies only in a vocabulary that holds its value and does not hold the synonym as an id.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "it_operated": ("IT", "IT operated", "operated by IT"),
+    "business_operated": ("business", "operated by the business"),
+    "mixed": ("hybrid", "both"),
+    "undecided": ("unknown", "not decided", "tbd"),
+    "saas": ("software as a service", "cloud service"),
+    "vendor_hosted": ("hosted", "hosted by the vendor", "managed service"),
+    "on_premise": ("on premises", "on prem", "on-prem", "in house", "data centre", "data center"),
+    "cloud": ("iaas", "paas", "public cloud"),
+    "low_code_platform": ("low code", "no code", "power platform"),
+    "it": ("IT department",),
+    "none": ("nobody", "no contract"),
+    "not_applicable": ("n/a", "na", "built in house"),
+    "it_ops": ("IT", "IT operations", "IT OPS", "operations"),
+    "new": ("not live", "not yet live"),
+    "it_delivery": ("IT Delivery", "delivery"),
+    "tbd": ("t.b.d.", "to be decided", "open", "undecided"),
+    "n/a": ("not applicable", "na"),
+    "pci_dss": ("PCI DSS", "PCI", "PCI-DSS"),
+    "gdpr": ("DSGVO", "RGPD", "AVG"),
+    "nis2": ("NIS 2", "NIS-2"),
+    "24x7": ("24/7", "24 x 7", "always"),
+    "business_hours": ("office hours", "9 to 5"),
+    "extended_hours": ("extended",),
+    "restricted": ("secret", "strictly confidential"),
+    "public": ("open data",),
+    "low": ("minor",),
+    "critical": ("very high", "mission critical"),
+    "retiring": ("sunset", "decommissioning", "end of life"),
+    "pilot": ("trial", "proof of concept", "poc"),
+}
+FLAG_WORDS: dict[bool, tuple[str, ...]] = {
+    True: ("yes", "y", "true", "1", "x", "ja", "oui"),
+    False: ("no", "n", "false", "0", "nein", "non"),
+}
+
 
 # --- spec nodes -------------------------------------------------------------------------------
 
@@ -209,6 +248,14 @@ class Field:
     ask_if: Callable[[ValueOf], bool] | None = None
     question: str = ""
     label: str = ""  # how a report names it to a person (default: its last path segment, in words)
+
+    @property
+    def normalised_in_json(self) -> bool:
+        """Whether a JSON document's value may be given as a label or synonym (`PCI DSS` for `pci_dss`):
+        choice fields and lists of choices; flags, counts and texts are taken as written. The JSON Schema
+        lists the canonical ids only."""
+        node = self.node()
+        return isinstance(node, Choice) or (isinstance(node, ListOf) and isinstance(node.item, Choice))
 
     @property
     def words(self) -> str:

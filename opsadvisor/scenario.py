@@ -19,6 +19,7 @@ from typing import Any
 from .contract import FIELD, FIELDS, AcceptedRisk, Integration, Record, get_path, scenario_spec
 from .errors import ScenarioError, UsageError
 from .validation import describe, validate
+from .vocabulary import normalise_document
 
 MAX_BYTES = 5_000_000  # a scenario file, stdin or a rule test file: read no further (README "Limits")
 STDIN = "-"
@@ -216,6 +217,7 @@ def parse_scenario(document: Any, source: str, spec: Record | None = None) -> Sc
     spec = spec or scenario_spec((), ())
     if not isinstance(document, dict):
         raise ScenarioError(source, [f"$: expected a JSON object; found {describe(document)}"])
+    document = normalise_document(document)
     problems = validate(document, spec)
     if problems:
         raise ScenarioError(source, problems)

@@ -32,6 +32,7 @@ from opsadvisor.contract import (
     PERFORMERS,
     REGULATIONS,
 )
+from opsadvisor.errors import UsageError
 
 OUTPUTS = ("out.jsonl", "out.json", "out.csv", "out.xlsx", "out.md", "out.html")
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.json"))
@@ -195,36 +196,96 @@ def test_unknown_output_format_is_a_usage_error(tmp_path: Path) -> None:
     assert "unknown output format .txt" in result.output
 
 
-@pytest.mark.parametrize("name", ["template.csv", "template.xlsx"])
-def test_template_has_headers_and_an_example_that_assesses(tmp_path: Path, name: str) -> None:
-    template = tmp_path / name
+def test_the_xlsx_template_has_drop_downs_an_example_sheet_and_instructions(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from opsadvisor.contract import FIELD, Choice, Flag, ListOf
+
+    template = tmp_path / "template.xlsx"
     assert run_cli("batch", "--template", template).exit_code == 0
-    result = batch(tmp_path, template)
+    workbook = load_workbook(template)
+    assert workbook.sheetnames == ["Services", "Example", "Instructions"]
+    services, example = workbook["Services"], workbook["Example"]
+    header = [cell.value for cell in services[1]]
+    assert services.max_row == 1 and services.freeze_panes == "A2" and all(cell.font.bold for cell in services[1])
+    vocabulary = {
+        path
+        for path in header
+        if isinstance(node := FIELD[path].node(), (Choice, Flag))
+        or (isinstance(node, ListOf) and isinstance(node.item, Choice))
+    }
+    validated = {header[_column_index(check.sqref) - 1] for check in services.data_validations.dataValidation}
+    assert validated == vocabulary
+    # the example is never assessed (only the first sheet is read), and it assesses when copied there
+    assert batch(tmp_path, template).exit_code == 3
+    rows = [[cell.value for cell in row] for row in example.iter_rows()]
+    copied = _csv_file(tmp_path / "copied.csv", rows[0], [["" if value is None else value for value in rows[1]]])
+    result = batch(tmp_path, copied)
     assert result.exit_code == 0, result.output
     (line,) = read_jsonl(tmp_path / "out.jsonl")
     assert line["service"]["id"] == "ops-field"
     assert [risk["accepted"] for risk in line["risks"] if risk["id"] == "personal-data-outside-it"] == [True]
 
 
+def _csv_file(path: Path, header: list, rows: list[list]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        csv.writer(stream).writerows([header, *rows])
+    return path
+
+
+def _column_index(sqref: object) -> int:
+    from openpyxl.utils import column_index_from_string
+
+    return column_index_from_string("".join(char for char in str(sqref).split(":")[0] if char.isalpha()))
+
+
+def test_the_csv_template_is_the_header_row(tmp_path: Path) -> None:
+    from opsadvisor.batch.inputs import COLUMNS
+
+    template = tmp_path / "template.csv"
+    assert run_cli("batch", "--template", template).exit_code == 0
+    assert template.read_text(encoding="utf-8").splitlines() == [",".join(COLUMNS)]
+
+
 def test_bad_csv_cells_get_the_validator_message_with_the_row(tmp_path: Path) -> None:
     portfolio = tmp_path / "in.csv"
-    portfolio.write_text("service.id,service.name,vendor_run,users,critcality\nsvc,Svc,maybe,many,high\n")
+    portfolio.write_text("service.id,service.name,vendor_run,users\nsvc,Svc,maybe,many\n")
     result = batch(tmp_path, portfolio)
     assert result.exit_code == 3
     assert f'{portfolio}:row 2: $.vendor_run: expected true or false; found string "maybe"' in result.stderr
     assert f"{portfolio}:row 2: $.users: expected a whole number" in result.stderr
-    assert 'did you mean "criticality"?' in result.stderr
 
 
-def test_unreadable_inputs_are_invalid_entries(tmp_path: Path) -> None:
+def test_a_bad_header_is_reported_once_by_column_before_any_row(tmp_path: Path) -> None:
+    rows = [[f"svc-{number}", "Svc", "high"] for number in range(5)]
+    portfolio = _csv_file(tmp_path / "in.csv", ["service.id", "service.name", "critcality"], rows)
+    result = batch(tmp_path, portfolio)
+    assert result.exit_code == 3
+    assert result.stderr.count("critcality") == 1
+    assert f'{portfolio}: column 3 "critcality" is not a scenario field (did you mean "criticality"?)' in result.stderr
+    assert ":row " not in result.stderr and len(read_jsonl(tmp_path / "out.jsonl")) == 1
+
+
+def test_missing_inputs_are_a_usage_error_before_any_work(tmp_path: Path) -> None:
+    result = batch(tmp_path, tmp_path / "missing.jsonl", SCENARIOS / "payroll-it-operated.json", "nope.xlsx")
+    assert result.exit_code == 2
+    assert "missing.jsonl: no such file or folder" in result.stderr and "nope.xlsx: no such file" in result.stderr
+    assert not (tmp_path / "out.jsonl").exists()
+    result = batch(tmp_path, SCENARIOS, outputs=("no-folder/out.html",))
+    assert result.exit_code == 2 and "no such folder" in result.stderr
+    with pytest.raises(UsageError):
+        api.run_batch([tmp_path / "missing.jsonl"], outputs=[tmp_path / "r.html"])
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_an_empty_folder_is_an_invalid_entry(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = batch(tmp_path, empty, tmp_path / "missing.jsonl", SCENARIOS / "payroll-it-operated.json")
+    result = batch(tmp_path, empty, SCENARIOS / "payroll-it-operated.json")
     assert result.exit_code == 3
     statuses = [line.get("status", "ok") for line in read_jsonl(tmp_path / "out.jsonl")]
-    assert statuses == ["invalid", "invalid", "ok"]
+    assert statuses == ["invalid", "ok"]
     assert "empty: no entries" in result.stderr
-    assert "cannot read the file" in result.stderr
 
 
 settings.register_profile("batch", max_examples=60, deadline=None)

@@ -41,14 +41,14 @@ def batch_report(tmp_path: Path, suffix: str) -> Path:
 
 
 def csv_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as stream:
+    with path.open(encoding="utf-8-sig", newline="") as stream:
         return list(csv.DictReader(stream))
 
 
 def xlsx_rows(path: Path) -> list[dict[str, str]]:
     from openpyxl import load_workbook
 
-    headers, *rows = load_workbook(path, read_only=True).active.iter_rows(values_only=True)
+    headers, *rows = load_workbook(path, read_only=True)["Services"].iter_rows(values_only=True)
     return [{str(h): "" if v is None else str(v) for h, v in zip(headers, row, strict=True)} for row in rows]
 
 

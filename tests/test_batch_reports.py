@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import shutil
@@ -51,6 +53,13 @@ def expected_counts(lines: list[dict]) -> dict[str, int]:
     }
 
 
+def page_data(html: str) -> dict:
+    """The JSON data the page's script renders the service list from."""
+    found = re.search(r'<script type="application/json" id="?data"?>(.*?)</script>', html, re.S)
+    assert found, "the page carries its data"
+    return json.loads(found.group(1))
+
+
 def check_page(html: str, lines: list[dict]) -> None:
     tags = elements(html)
     counts = {
@@ -64,14 +73,11 @@ def check_page(html: str, lines: list[dict]) -> None:
         model = line["recommendation"]["model"] or "none"
         per_model[model] = per_model.get(model, 0) + 1
     assert models == per_model
-    rows = [attrs for tag, attrs in tags if tag == "tr" and "service" in (attrs.get("class") or "").split()]
-    assert len(rows) == len(lines)
-    assert (
-        sum("conflict" in (row.get("class") or "").split() for row in rows) == expected_counts(lines)["with-conflicts"]
-    )
-    open_cells = sum("p-tbd" in (attrs.get("class") or "") for tag, attrs in tags if tag == "span")
-    legend = 1
-    assert open_cells - legend == expected_counts(lines)["open-decisions"]
+    rows = page_data(html)["rows"]
+    assert [row[0] for row in rows] == [(line.get("service") or {}).get("id") or "" for line in lines]
+    assert sum(bool(row[5]) for row in rows) == expected_counts(lines)["with-conflicts"]
+    assert sum(row[8] for row in rows) == expected_counts(lines)["open-decisions"]
+    assert sum(len(row[6]) for row in rows) == expected_counts(lines)["pending-risks"]
 
 
 def test_html_is_self_contained_escaped_and_counts_match(tmp_path: Path) -> None:
@@ -80,16 +86,22 @@ def test_html_is_self_contained_escaped_and_counts_match(tmp_path: Path) -> None
     )
     assert result.exit_code == 3
     html = (tmp_path / "p.html").read_text(encoding="utf-8")
-    assert HOSTILE not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;" in html
-    assert "<script" not in html
+    assert HOSTILE not in html and "<script>alert" not in html
+    assert "\\u003cscript\\u003ealert" in html  # the data: no text can close its <script>
+    scripts = [attrs for tag, attrs in elements(html) if tag == "script"]
+    assert scripts == [{"type": "application/json", "id": "data"}, {}]
     assert not re.search(r"""(src|href)\s*=|@import|url\(""", html), "the page must load nothing"
+    code = re.search(r"<script>(.*?)</script>", html, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
+    policy = next(
+        attrs["content"] for tag, attrs in elements(html) if attrs.get("http-equiv") == "Content-Security-Policy"
+    )
+    assert f"script-src 'sha256-{digest}'" in policy and "default-src 'none'" in policy
     check_page(html, read_jsonl(tmp_path / "p.jsonl"))
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (Debian package: chromium)")
-def test_html_renders_in_headless_chromium(tmp_path: Path) -> None:
-    run_cli("batch", portfolio(tmp_path), "--jobs", "1", "--out", tmp_path / "p.html", "--out", tmp_path / "p.jsonl")
+def chromium_dom(page: Path, state: str, profile: Path) -> str:
+    """The page's DOM after its script ran, in headless Chromium, with a state in the address (#...)."""
     command = [
         str(CHROMIUM),
         "--headless",
@@ -99,14 +111,51 @@ def test_html_renders_in_headless_chromium(tmp_path: Path) -> None:
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
-        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
         "--dump-dom",
-        (tmp_path / "p.html").as_uri(),
+        page.as_uri() + state,
     ]
-    rendered = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
-    assert "<h1>Operating model portfolio</h1>" in rendered
-    assert "<script>alert" not in rendered  # the hostile name stayed text
-    check_page(rendered, read_jsonl(tmp_path / "p.jsonl"))
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+    assert "Content Security Policy" not in done.stderr, "the page's own script and style are allowed"
+    return done.stdout
+
+
+def shown_rows(dom: str) -> list[str]:
+    """The ids of the service rows the list shows."""
+    return re.findall(r'<tr class="svc[^"]*" data-index="\d+"><td>([^<]*)</td>', dom)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (Debian package: chromium)")
+def test_html_list_filters_and_detail_match_the_data_in_chromium(tmp_path: Path) -> None:
+    run_cli("batch", portfolio(tmp_path), "--jobs", "1", "--out", tmp_path / "p.html", "--out", tmp_path / "p.jsonl")
+    lines = read_jsonl(tmp_path / "p.jsonl")
+    html = (tmp_path / "p.html").read_text(encoding="utf-8")
+    data = page_data(html)
+    with_conflicts = [index for index, line in enumerate(lines) if line.get("conflicts")]
+    first = with_conflicts[0]
+    dom = chromium_dom(tmp_path / "p.html", f"#f-kind=*&open={first}", tmp_path / "profile")
+    assert "<h1>Operating model portfolio</h1>" in dom and "<script>alert" not in dom
+    assert '<td>&lt;script&gt;alert("x")&lt;/script&gt; &amp; "quotes"</td>' in chromium_dom(
+        tmp_path / "p.html", "#q=evil", tmp_path / "profile"
+    )  # the hostile name is text
+    check_page(dom, lines)
+    assert int(re.search(r'id="shown" data-count="(\d+)"', dom).group(1)) == len(with_conflicts)
+    assert sorted(shown_rows(dom)) == sorted(lines[index]["service"]["id"] for index in with_conflicts)
+    detail = re.search(r'<tr class="detail">(.*?)</tr></tbody>', dom, re.S).group(1)
+    kinds = {data["kinds"][index][1] for index in data["rows"][first][5]}
+    assert kinds == {conflict["kind"].replace("_", " ") for conflict in lines[first]["conflicts"]}
+    assert all(f"<li>{kind}: " in detail for kind in kinds)
+    assert f"Conflicts ({len(kinds)})" in detail
+    dom = chromium_dom(tmp_path / "p.html", "#f-model=B&f-process=0&f-party=B", tmp_path / "profile")
+    wanted = [
+        line["service"]["id"]
+        for line in lines
+        if "status" not in line
+        and line["recommendation"]["model"] == "B"
+        and "business" in (line["accountability"][0]["application"], line["accountability"][0]["interface"])
+    ]
+    assert sorted(shown_rows(dom)) == sorted(wanted) and wanted
 
 
 def test_markdown_report_lists_every_entry_after_the_summary(tmp_path: Path) -> None:

@@ -149,7 +149,7 @@ def test_the_toy_kind_is_a_column_of_the_batch_csv(toy_kind: Path, tmp_path: Pat
     out = tmp_path / "report.csv"
     result = run_cli("batch", str(SAAS), "--out", str(out), "--jobs", "1", "-q", "--rules", str(toy_kind))
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert rows[0]["notes"] == "hosted by a vendor"
     assert list(rows[0])[-2:] == ["notes", "error"]
 
@@ -158,7 +158,15 @@ def test_the_toy_kind_is_compared_by_diff(toy_kind: Path) -> None:
     result = run_cli("diff", str(SAAS), "--base-rules", "rules", "--rules", str(toy_kind), "--format", "json")
     report = json.loads(result.output)
     assert report["changes_by_kind"]["notes"] == 1
-    assert report["services"][0]["changes"] == [{"kind": "notes", "before": "none", "after": "hosted by a vendor"}]
+    assert report["services"][0]["changes"] == [
+        {
+            "kind": "notes",
+            "before": "none",
+            "after": "hosted by a vendor",
+            "added": ["hosted by a vendor"],
+            "removed": [],
+        }
+    ]
 
 
 def test_a_kind_name_is_registered_once() -> None:
@@ -206,7 +214,7 @@ def test_a_portfolio_input_format_is_a_reader_registered_by_suffix(
     """A toy reader: a .list file names one scenario file per line."""
     from opsadvisor.batch import inputs
 
-    def read(path: Path) -> Iterator[inputs.Entry]:
+    def read(path: Path, table_map: object) -> Iterator[inputs.Entry]:
         for number, line in enumerate(path.read_text().splitlines(), 1):
             yield inputs.Entry(f"{path}:line {number}", inputs.FILE, line)
 
@@ -216,4 +224,4 @@ def test_a_portfolio_input_format_is_a_reader_registered_by_suffix(
     out = tmp_path / "out.csv"
     result = run_cli("batch", str(listing), "--out", str(out), "--jobs", "1", "-q")
     assert result.exit_code == 0, result.output
-    assert [row["status"] for row in csv.DictReader(out.open(encoding="utf-8"))] == ["ok", "ok"]
+    assert [row["status"] for row in csv.DictReader(out.open(encoding="utf-8-sig"))] == ["ok", "ok"]

@@ -8,37 +8,53 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from ..api import RulesArg, rule_pack
 from ..assessment import DateArg
-from ..errors import EXIT_FINDINGS, EXIT_INVALID_SCENARIO, EXIT_OK
+from ..errors import EXIT_FINDINGS, EXIT_INVALID_SCENARIO, EXIT_OK, UsageError
 from ..files import OutputError, same_file
 from ..rulepack import RulePack
-from .inputs import iter_entries, write_template
-from .outputs import ReportContext, Writer, check_output, open_writer
+from .gates import Gates
+from .inputs import check_inputs, iter_entries, write_template
+from .mapping import NO_MAP, TableMap, load_map
+from .outputs import STDOUT, ReportContext, Writer, check_output, open_writer
 from .runner import Outcome, assess_entries, default_jobs
 from .summary import Summary, render_summary
 
 __all__ = [
+    "Gates",
     "Outcome",
     "Summary",
     "batch_exit_code",
     "check_output",
     "count_entries",
+    "load_map",
     "render_summary",
     "run_batch",
     "write_template",
 ]
 
 
-def count_entries(inputs: Iterable[str | Path]) -> int:
-    """How many entries the inputs hold (reads them once, decodes no JSON; for progress bars)."""
-    return sum(1 for _ in iter_entries(inputs))
+def count_entries(inputs: Iterable[str | Path], table_map: TableMap | None = None) -> int:
+    """How many entries the inputs hold, read through the column map (reads them once, decodes no JSON;
+    for progress bars)."""
+    return sum(1 for _ in iter_entries(inputs, table_map or NO_MAP))
 
 
 def report_context(pack: RulePack) -> ReportContext:
-    return ReportContext(tuple((process.id, process.name) for process in pack.processes), pack.version)
+    risk_titles: dict[str, str] = {}
+    for rule in pack.rules:
+        for risk in rule.of_kind("risk"):
+            risk_titles.setdefault(risk.id, rule.title)
+    return ReportContext(
+        tuple((process.id, process.name) for process in pack.processes),
+        pack.version,
+        dict(pack.conflict_kinds),
+        risk_titles,
+        {rule.id: rule.title for rule in pack.rules},
+    )
 
 
 def run_batch(
@@ -49,28 +65,35 @@ def run_batch(
     on_outcome: Callable[[Outcome], None] | None = None,
     include_default_rules: bool = True,
     as_of: DateArg = None,
+    table_map: TableMap | str | Path = NO_MAP,
+    on_note: Callable[[str], None] | None = None,
+    bom: bool = True,
 ) -> Summary:
     """Assess every entry of the inputs and write every output; returns the portfolio summary. Risk
-    acceptances are evaluated on `as_of` (a date or YYYY-MM-DD; default: today).
+    acceptances are evaluated on `as_of` (a date or YYYY-MM-DD; default: today). CSV and XLSX inputs
+    are read through `table_map` (a TableMap or a map file, see mapping.py); the readers' notes (an
+    encoding guessed) go to `on_note`. A CSV report starts with a BOM unless `bom` is False.
 
     Invalid entries never stop the batch: they are counted, passed to `on_outcome` and written
     with status "invalid". Outputs are written atomically once every entry is done; on an error
     (or Ctrl-C) no output is replaced and the worker processes are stopped. Raises ValueError for
-    an output of unknown format, OutputError (exit 2) for an output that is one of the inputs.
+    an output of unknown format; UsageError (exit 2), before any work, for an input that does not
+    exist or cannot be read, an output folder that does not exist, or an output that is an input.
     """
     sources = [Path(path) for path in inputs]
     targets = [Path(path) for path in outputs]
-    for target in targets:
-        check_output(target)
-        refuse_input_as_output(target, sources)
+    check_paths(sources, targets)
+    if not isinstance(table_map, TableMap):
+        table_map = load_map(table_map)
     pack = rule_pack(rules, include_default_rules)
-    context = report_context(pack)
+    context = replace(report_context(pack), bom=bom)
     writers: list[Writer] = []
     summary = Summary()
     try:
         writers = [open_writer(target, context) for target in targets]
         with_json = any(writer.needs_json for writer in writers)
-        outcomes = assess_entries(iter_entries(sources), pack, jobs or default_jobs(), with_json, as_of)
+        entries = iter_entries(sources, table_map, on_note)
+        outcomes = assess_entries(entries, pack, jobs or default_jobs(), with_json, as_of)
         with contextlib.closing(outcomes):  # stops the workers now, whatever ends the loop
             for outcome in outcomes:
                 summary.add(outcome)
@@ -85,6 +108,25 @@ def run_batch(
     for writer in writers:
         writer.finish(summary)
     return summary
+
+
+def check_paths(sources: list[Path], targets: list[Path]) -> None:
+    """UsageError (exit 2) for every input that cannot be read and every output that cannot be written
+    (unknown format, no such folder, one of the inputs), before any work: nothing is written."""
+    problems = check_inputs(sources)
+    for target in targets:
+        check_output(target)
+        if str(target) in STDOUT:
+            continue
+        folder = target.parent
+        if not folder.is_dir():
+            problems.append(f"{target}: no such folder {folder}")
+        elif not os.access(folder, os.W_OK | os.X_OK):
+            problems.append(f"{target}: cannot write in the folder {folder}")
+    if problems:
+        raise UsageError("", problems)
+    for target in targets:
+        refuse_input_as_output(target, sources)
 
 
 def refuse_input_as_output(target: Path, inputs: Iterable[Path]) -> None:

@@ -8,14 +8,15 @@ mode, conflict kinds, risks (pending or accepted) and governance areas.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import kinds
+from ..errors import UsageError
 from ..formats import DIFF
 from ..rulepack import RulePack
-from .inputs import iter_entries
+from .inputs import check_inputs, iter_entries
 from .runner import OK, Outcome, assess_entries_with, default_jobs
 
 
@@ -25,11 +26,33 @@ def compared() -> tuple[str, ...]:
     return ("validity", *(name for name, _ in aspects))
 
 
+SCALAR = ("validity", "model", "mode")  # aspects with one value; the others are lists of items
+NOTHING = "none"
+
+
 @dataclass(frozen=True)
 class Change:
+    """One aspect of a service that changed: its text before and after, and the items added and removed
+    (for a one-value aspect such as the model: the new value added, the old one removed)."""
+
     kind: str
     before: str
     after: str
+
+    @property
+    def added(self) -> tuple[str, ...]:
+        old = _items(self.before)
+        return tuple(item for item in _items(self.after) if item not in old)
+
+    @property
+    def removed(self) -> tuple[str, ...]:
+        new = _items(self.after)
+        return tuple(item for item in _items(self.before) if item not in new)
+
+
+def _items(text: str) -> tuple[str, ...]:
+    """An aspect's text as items: diff_aspects join a list with ', ' and say 'none' for an empty one."""
+    return () if text == NOTHING else tuple(text.split(", "))
 
 
 @dataclass(frozen=True)
@@ -62,7 +85,13 @@ class DiffReport:
                     "id": service.service_id,
                     "name": service.service_name,
                     "changes": [
-                        {"kind": change.kind, "before": change.before, "after": change.after}
+                        {
+                            "kind": change.kind,
+                            "before": change.before,
+                            "after": change.after,
+                            "added": list(change.added),
+                            "removed": list(change.removed),
+                        }
                         for change in service.changes
                     ],
                 }
@@ -88,11 +117,24 @@ def compare(before: Outcome, after: Outcome) -> tuple[Change, ...]:
     return tuple(Change(kind, old[kind], new[kind]) for kind in compared() if old.get(kind) != new.get(kind))
 
 
-def diff_portfolio(inputs: Iterable[str | Path], base: RulePack, pack: RulePack, jobs: int | None = None) -> DiffReport:
-    """The services whose assessment differs between the base pack and the new pack."""
+def diff_portfolio(
+    inputs: Iterable[str | Path],
+    base: RulePack,
+    pack: RulePack,
+    jobs: int | None = None,
+    on_entry: Callable[[], None] | None = None,
+) -> DiffReport:
+    """The services whose assessment differs between the base pack and the new pack; `on_entry` is called
+    after each entry (the CLI's progress bar). UsageError (exit 2) first for an input that cannot be read."""
+    sources = list(inputs)
+    problems = check_inputs(sources)
+    if problems:
+        raise UsageError("", problems)
     jobs = jobs or default_jobs()
     report = DiffReport()
-    for before, after in assess_entries_with(iter_entries(inputs), (base, pack), jobs, with_json=False):
+    for before, after in assess_entries_with(iter_entries(sources), (base, pack), jobs, with_json=False):
+        if on_entry is not None:
+            on_entry()
         report.entries += 1
         if before.status != OK and after.status != OK:
             report.invalid.append(after.error or after.location)  # a missing file must not read "no change"

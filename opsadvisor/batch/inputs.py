@@ -12,16 +12,33 @@ the decoding work.
 from __future__ import annotations
 
 import csv
+import datetime
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..contract import FIELDS, Count, Flag, ListOf, MapOf, Spec
+from .. import vocabulary
+from ..contract import (
+    APPLICATION_CELLS,
+    FIELDS,
+    INTEGRATION_TYPES,
+    INTERFACE_CELLS,
+    PERFORMED_BY,
+    PERFORMERS,
+    Choice,
+    Count,
+    Flag,
+    ListOf,
+    MapOf,
+    Spec,
+)
 from ..errors import ScenarioError
 from ..scenario import decode_json_text, get_path, read_scenario_file, set_path
-from ..text import CsvRows, printable
+from ..text import CsvRows
+from .mapping import NO_MAP, Plan, TableMap, plan, skeleton
 
 # Kinds of payload
 FILE = "file"  # a path: read and decode the scenario file
@@ -30,6 +47,7 @@ DOCUMENT = "document"  # an already decoded document (JSON array item, CSV or XL
 INVALID = "invalid"  # a ScenarioError found while reading
 
 LIST_SEPARATOR = ";"
+CHOICE_SEPARATORS = ";,"  # a list of vocabulary values may be comma-separated too: no value holds a comma
 EMPTY_LIST = "none"  # a list cell saying "none" is an empty list; an empty cell is a missing fact
 
 
@@ -37,8 +55,7 @@ EMPTY_LIST = "none"  # a list cell saying "none" is an empty list; an empty cell
 # path is its column ("data.classification"), so a field added to contract.FIELDS is a column too.
 _LAYOUT: dict[str, Spec] = {item.path: item.node() for item in FIELDS}
 COLUMNS = tuple(_LAYOUT)
-_TRUE = ("true", "yes")
-_FALSE = ("false", "no")
+_CELLS = {"application": APPLICATION_CELLS, "interface": INTERFACE_CELLS, PERFORMED_BY: PERFORMERS}
 _WHOLE = re.compile(r"^[+-]?\d+$")
 _DATED = re.compile(r"^(.*):(\d{4}-\d{2}-\d{2})$")
 SYSTEM_OF_RECORD = ":sor"
@@ -76,28 +93,64 @@ def _decode_line(text: str, location: str) -> Any:
         raise
 
 
-Reader = Callable[[Path], Iterator[Entry]]
+class Note(str):
+    """Something a reader tells the user without making an entry invalid (an encoding guessed, a map
+    column not found): `iter_entries` passes it to `on_note`, never to the assessment."""
 
 
-def iter_entries(inputs: Iterable[str | Path]) -> Iterator[Entry]:
+# A reader: an input file and the column map (used by the spreadsheet readers) to its entries and notes.
+Reader = Callable[[Path, TableMap], Iterator["Entry | Note"]]
+
+
+def iter_entries(
+    inputs: Iterable[str | Path], table_map: TableMap = NO_MAP, on_note: Callable[[str], None] | None = None
+) -> Iterator[Entry]:
     """Every entry of every input, in order, streamed: a directory, or a file read by its suffix's reader.
 
     An input without entries (an empty file, array, sheet or folder) is an invalid entry whatever
-    its format, so that a check run on the wrong file fails instead of passing on nothing.
+    its format, so that a check run on the wrong file fails instead of passing on nothing. The
+    readers' notes go to `on_note` (default: dropped).
     """
     for item in inputs:
         path = Path(item)
         reader = _directory if _is_dir(path) else READERS.get(path.suffix.lower())
         if reader is None:
-            *others, last = ("a directory", *READERS)
-            yield _unreadable(path, f"unknown input type; expected {', '.join(others)} or {last}")
+            yield _unreadable(path, unknown_type())
             continue
         found = False
-        for entry in reader(path):
+        for entry in reader(path, table_map):
+            if isinstance(entry, Note):
+                if on_note is not None:
+                    on_note(entry)
+                continue
             found = True
             yield entry
         if not found:
             yield _unreadable(path, "no entries; expected at least one scenario")
+
+
+def unknown_type() -> str:
+    *others, last = ("a directory", *READERS)
+    return f"unknown input type; expected {', '.join(others)} or {last}"
+
+
+def check_inputs(inputs: Iterable[str | Path]) -> list[str]:
+    """The problems that stop a batch before any work (exit 2): an input that does not exist, cannot be
+    read, or has no reader. An input that exists but holds no entries is left to the batch (exit 3)."""
+    problems = []
+    for item in inputs:
+        path = Path(item)
+        if _is_dir(path):
+            if not os.access(path, os.R_OK | os.X_OK):
+                problems.append(f"{path}: cannot read the folder")
+            continue
+        if not path.exists():
+            problems.append(f"{path}: no such file or folder")
+        elif path.suffix.lower() not in READERS:
+            problems.append(f"{path}: {unknown_type()}")
+        elif not os.access(path, os.R_OK):
+            problems.append(f"{path}: cannot read the file (permission denied)")
+    return problems
 
 
 def _is_dir(path: Path) -> bool:
@@ -111,7 +164,7 @@ def _unreadable(path: Path, problem: str) -> Entry:
     return Entry(str(path), INVALID, ScenarioError(str(path), [problem]))
 
 
-def _directory(path: Path) -> Iterator[Entry]:
+def _directory(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entry]:
     files = sorted(file for file in path.rglob("*.json") if file.is_file())
     for file in files:
         yield Entry(str(file), FILE, str(file))
@@ -121,7 +174,7 @@ def _open_text(path: Path) -> Any:
     return path.open(encoding="utf-8-sig", newline="")
 
 
-def _json_lines(path: Path) -> Iterator[Entry]:
+def _json_lines(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entry]:
     try:
         with _open_text(path) as lines:
             for number, line in enumerate(lines, 1):
@@ -133,7 +186,7 @@ def _json_lines(path: Path) -> Iterator[Entry]:
         yield _unreadable(path, f"byte {error.start} is not UTF-8 text; expected a JSON Lines file")
 
 
-def _json_array(path: Path) -> Iterator[Entry]:
+def _json_array(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entry]:
     """A JSON file: an array of scenarios (each an entry), or a single scenario object."""
     try:
         raw = path.read_bytes()
@@ -160,10 +213,17 @@ def _json_array(path: Path) -> Iterator[Entry]:
 # --- spreadsheets --------------------------------------------------------------------------------
 
 
-def _csv(path: Path) -> Iterator[Entry]:
+def _csv(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entry | Note]:
+    """A CSV file as Excel and exports write it: `,`, `;` or tab separated (seen in the header line),
+    UTF-8 with or without a BOM, or else Windows-1252 (with a note: the guess may be wrong)."""
     try:
-        with _open_text(path) as stream:
-            yield from _table_entries(path, csv.reader(stream))
+        encoding = _csv_encoding(path)
+        if encoding == LEGACY_ENCODING:
+            yield Note(f"{path}: not UTF-8 text; read as Windows-1252 (save it as CSV UTF-8 to be sure)")
+        with path.open(encoding=encoding, newline="") as stream:
+            delimiter = _delimiter(stream.readline())
+            stream.seek(0)
+            yield from _table_entries(path, csv.reader(stream, delimiter=delimiter), table_map)
     except OSError as error:
         yield _unreadable(path, f"cannot read the file: {error.strerror}")
     except UnicodeDecodeError as error:
@@ -172,7 +232,35 @@ def _csv(path: Path) -> Iterator[Entry]:
         yield _unreadable(path, f"not a valid CSV file: {error}")
 
 
-def _xlsx(path: Path) -> Iterator[Entry]:
+LEGACY_ENCODING = "cp1252"
+DELIMITERS = (",", ";", "\t")
+
+
+def _csv_encoding(path: Path) -> str:
+    """utf-8-sig when the whole file is UTF-8 (a BOM or none), else cp1252 (what Excel writes in Western
+    Europe). Binary data (a NUL byte) stays utf-8-sig, so that its error names the byte."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            if b"\0" in chunk:
+                return "utf-8-sig"
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return LEGACY_ENCODING
+    return "utf-8-sig"
+
+
+def _delimiter(header: str) -> str:
+    """The separator the header line uses most (a comma when none)."""
+    counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def _xlsx(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entry | Note]:
     """The first sheet's rows. The workbook's XML is parsed by defusedxml (no DTD, no entities: no
     billion laughs, no XXE), and its parts may expand to at most MAX_WORKBOOK_BYTES (no zip bomb)."""
     try:
@@ -181,7 +269,7 @@ def _xlsx(path: Path) -> Iterator[Entry]:
         yield _unreadable(path, f"cannot read the workbook: {_reason(error)}")
         return
     try:
-        yield from _table_entries(path, workbook.worksheets[0].iter_rows(values_only=True))
+        yield from _table_entries(path, workbook.worksheets[0].iter_rows(values_only=True), table_map)
     except Exception as error:  # the sheet is parsed as it is read: a forbidden entity shows up here
         yield _unreadable(path, f"cannot read the workbook: {_reason(error)}")
     finally:
@@ -206,29 +294,22 @@ def _reason(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
-def _table_entries(path: Path, rows: Iterator[Sequence[Any]]) -> Iterator[Entry]:
-    """A CSV file's or a sheet's rows as entries: the first row names the columns."""
+def _table_entries(path: Path, rows: Iterator[Sequence[Any]], table_map: TableMap) -> Iterator[Entry | Note]:
+    """A CSV file's or a sheet's rows as entries: the first row names the columns. A header problem
+    (a column that is no field, a field given twice, a required field missing) makes the file one
+    invalid entry naming every bad column, before any row is read."""
     header = next(rows, None)
     if header is None:
         return  # no entries
     names = [_cell_text(cell) for cell in header]
-    problem = _header_problem(names)
-    if problem:
-        yield _unreadable(path, problem)
+    found = plan(names, table_map)
+    if isinstance(found, list):
+        yield Entry(str(path), INVALID, ScenarioError(str(path), found))
         return
+    yield from (Note(note) for note in found.notes)
     for number, row in enumerate(rows, 2):
         if any(_cell_text(cell) for cell in row):
-            yield _row_entry(path, number, names, row)
-
-
-def _header_problem(names: list[str]) -> str | None:
-    """A column named twice, or None: "last wins" would silently drop a fact."""
-    first: dict[str, int] = {}
-    for number, name in enumerate(names, 1):
-        if name and name in first:
-            return f'columns {first[name]} and {number} are both named "{printable(name)}"; name each column once'
-        first.setdefault(name, number)
-    return None
+            yield _row_entry(path, number, found, row)
 
 
 def _cell_text(cell: Any) -> str:
@@ -236,42 +317,55 @@ def _cell_text(cell: Any) -> str:
         return ""
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, datetime.datetime):
+        return cell.date().isoformat()
     return str(cell).strip()
 
 
-def _row_entry(path: Path, number: int, header: list[str], row: Iterable[Any]) -> Entry:
+def _row_entry(path: Path, number: int, layout: Plan, row: Iterable[Any]) -> Entry:
     location = f"{path}:row {number}"
     cells = list(row)
-    if len(cells) > len(header) and any(_cell_text(cell) for cell in cells[len(header) :]):
-        error = ScenarioError(location, [f"the row has {len(cells)} cells but the header only {len(header)}"])
-        return Entry(location, INVALID, error)
+    if len(cells) > len(layout.columns) and any(_cell_text(cell) for cell in cells[len(layout.columns) :]):
+        problem = f"the row has {len(cells)} cells but the header only {len(layout.columns)}"
+        return Entry(location, INVALID, ScenarioError(location, [problem]))
     document: dict[str, Any] = {}
-    for name, cell in zip(header, cells, strict=False):
+    for path_, text in layout.constants.items():
+        set_path(document, path_, _column_value(path_, text))
+    for column, cell in zip(layout.columns, cells, strict=False):
         text = _cell_text(cell)
-        if text and name:
-            set_path(document, name, _column_value(name, text))
+        if not text or column.field is None:
+            continue
+        mapped = column.text(text)
+        if mapped:
+            set_path(document, column.field, _column_value(column.field, mapped))
     return Entry(location, DOCUMENT, document)
 
 
-def _items(text: str) -> list[str]:
+def _items(text: str, separators: str = LIST_SEPARATOR) -> list[str]:
     if text.lower() == EMPTY_LIST:
         return []
-    return [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
+    return [item.strip() for item in re.split(f"[{separators}]", text) if item.strip()]
 
 
 def _column_value(column: str, text: str) -> Any:
-    """A cell's text as the scenario value; text that does not fit is kept for the validator to report.
-
-    Unknown columns are kept as text too (the validator names them)."""
+    """A cell's text as the scenario value, read with the forgiving vocabulary (vocabulary.py); text
+    that does not fit is kept for the validator to report."""
     spec = _LAYOUT.get(column)
     if isinstance(spec, Flag):
-        lowered = text.lower()
-        return True if lowered in _TRUE else False if lowered in _FALSE else text
+        found = vocabulary.flag(text)
+        return text if found is None else found
     if isinstance(spec, Count):
         return int(text) if _WHOLE.match(text) and len(text) <= MAX_DIGITS else text
+    if isinstance(spec, Choice):
+        return vocabulary.choice_or_text(text, spec.values)
     if isinstance(spec, ListOf) and column in _RECORD_ITEMS:
         read = _RECORD_ITEMS[column][0]
         return [read(item) for item in _items(text)]
+    if isinstance(spec, ListOf) and isinstance(spec.item, Choice):
+        values = spec.item.values
+        return [vocabulary.choice_or_text(item, values) for item in _items(text, CHOICE_SEPARATORS)]
     if isinstance(spec, ListOf):
         return _items(text)
     if isinstance(spec, MapOf):
@@ -299,7 +393,10 @@ def _integration(item: str) -> dict[str, Any]:
     if system_of_record:
         item = item[: -len(SYSTEM_OF_RECORD)]
     system, _, kind = item.rpartition(":")
-    result: dict[str, Any] = {"system": system.strip(), "type": kind.strip()}
+    result: dict[str, Any] = {
+        "system": system.strip(),
+        "type": vocabulary.choice_or_text(kind.strip(), INTEGRATION_TYPES),
+    }
     if system_of_record:
         result["system_of_record"] = True
     return result
@@ -351,7 +448,10 @@ def _decisions(text: str) -> dict[str, dict[str, str]]:
     for item in _items(text):
         cell, _, party = item.partition("=")
         process, _, column = cell.strip().partition(".")
-        decisions.setdefault(process.strip(), {})[column.strip()] = party.strip()
+        column = column.strip()
+        decisions.setdefault(process.strip(), {})[column] = vocabulary.choice_or_text(
+            party.strip(), _CELLS.get(column, ())
+        )
     return decisions
 
 
@@ -375,8 +475,14 @@ def row_of(document: dict[str, Any]) -> dict[str, str]:
     return cells
 
 
-def write_template(path: str | Path, force: bool = False) -> None:
-    """An empty CSV or XLSX portfolio: the header row and one example row.
+def write_template(path: str | Path, force: bool = False, map_from: str | Path | None = None) -> None:
+    """An empty portfolio to fill in, or with `map_from` (an export) a column map skeleton for it.
+
+    - FILE.xlsx: a Services sheet (the header, a drop-down of its values on every vocabulary column,
+      a frozen bold header), the example service on an Example sheet and the instructions on a third;
+      only the first sheet is read, so the example is never assessed.
+    - FILE.csv: the header row only.
+    - FILE.yaml with `map_from`: the export's columns, each mapped to the field it names or to ignore.
 
     An existing file is a filled-in portfolio, perhaps: OutputError (exit 2) unless `force`.
     """
@@ -384,25 +490,44 @@ def write_template(path: str | Path, force: bool = False) -> None:
 
     target = Path(path)
     suffix = target.suffix.lower()
+    if map_from is not None:
+        if suffix not in (".yaml", ".yml"):
+            raise ValueError(f"{path}: a map is a .yaml file")
+        files.refuse_existing(target, force)
+        files.atomic_write(target, skeleton(_header_of(Path(map_from)), str(map_from)).encode())
+        return
     if suffix not in (".csv", ".xlsx"):
-        raise ValueError(f"{path}: a template is a .csv or .xlsx file")
+        raise ValueError(f"{path}: a template is a .csv or .xlsx file (or a .yaml map with --map-from)")
     files.refuse_existing(target, force)
-    row = list(row_of(example_document()).values())
     if suffix == ".csv":
         with files.text_file(target) as stream:
-            rows = CsvRows(stream)
-            rows.write(COLUMNS)
-            rows.write(row)
+            CsvRows(stream).write(COLUMNS)
         return
-    from openpyxl import Workbook
+    from .template import write_workbook
 
-    from .outputs.xlsx import save_workbook
+    write_workbook(target, COLUMNS, list(row_of(example_document()).values()))
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("services")
-    sheet.append(list(COLUMNS))
-    sheet.append(row)
-    save_workbook(workbook, target)
+
+def _header_of(path: Path) -> list[str]:
+    """The column names of an export's first row; ValueError when it cannot be read or has none."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValueError(f"{path}: --map-from reads a .csv or .xlsx export")
+    try:
+        if suffix == ".csv":
+            with path.open(encoding=_csv_encoding(path), newline="") as stream:
+                line = stream.readline()
+                header = next(csv.reader([line], delimiter=_delimiter(line)), [])
+        else:
+            workbook = _open_workbook(path)
+            header = next(workbook.worksheets[0].iter_rows(values_only=True), ())
+            workbook.close()
+    except Exception as error:  # a missing file, a damaged workbook: the same message the batch gives
+        raise ValueError(f"{path}: cannot read the export: {_reason(error)}") from None
+    names = [_cell_text(cell) for cell in header]
+    if not any(names):
+        raise ValueError(f"{path}: no header row")
+    return names
 
 
 # The input formats by file suffix: a new one is a reader (a module of its own) plus one line here.

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .. import api
+from .. import api, vocabulary
 from ..assessment import Assessment
 from ..contract import DIALOGUE, FIELD, Choice, Count, Field, Flag, ListOf, Record, Spec, Text, question_for
 from ..errors import ScenarioError
@@ -174,22 +174,35 @@ def hint(spec: Spec) -> str:
 
 
 def convert(answer: str, spec: Spec) -> Any:
-    """The JSON value an answer stands for; an answer that does not fit is passed on as text,
-    so the contract's validator says why it is wrong."""
+    """The JSON value an answer stands for (the forgiving vocabulary of opsadvisor/vocabulary.py, and a
+    number for the n-th choice); an answer that does not fit is passed on as text, so the contract's
+    validator says why it is wrong."""
     text = answer.strip()
     if isinstance(spec, Choice):
-        return choice_word(text, spec.values)
+        return _chosen(text, spec.values)
     if isinstance(spec, Flag):
-        word = text.lower()
-        return True if word in ("yes", "y", "true") else False if word in ("no", "n", "false") else text
+        found = vocabulary.flag(text)
+        return text if found is None else found
     if isinstance(spec, Count):
         number = re.fullmatch(rf"(-?)0*([0-9]{{1,{MAX_DIGITS}}})", re.sub(r"[ _,]", "", text))
         return int("".join(number.groups())) if number else text
     if isinstance(spec, ListOf) and isinstance(spec.item, Choice):
         if text.lower() in NONE:
             return []
-        return [choice_word(part, spec.item.values) for part in re.split(r"[,;\s]+", text) if part]
+        return [chosen for part in re.split(r"[,;]+", text) for chosen in _chosen_items(part.strip(), spec.item.values)]
     return text
+
+
+def _chosen(text: str, values: tuple[str, ...]) -> str:
+    return vocabulary.choice(text, values) or choice_word(text, values)
+
+
+def _chosen_items(part: str, values: tuple[str, ...]) -> list[str]:
+    """One comma-separated part of a list answer: a value ('PCI DSS'), or several separated by spaces ('gdpr sox')."""
+    if not part:
+        return []
+    whole = vocabulary.choice(part, values)
+    return [whole] if whole else [_chosen(word, values) for word in part.split()]
 
 
 def shown(value: Any) -> str:

@@ -43,7 +43,7 @@ class RecommendKind(Kind):
     part = "recommendation"
     order = 10
     columns = (
-        Column("model", 10, lambda outline: outline[0] or ""),
+        Column("model", 10, lambda outline: f"{outline[0]} (suggested)" if outline[2] else outline[0] or ""),
         Column("mode", 20, lambda outline: "" if outline[1] is None else outline[1]),
     )
     aspects = (("model", 10), ("mode", 20))
@@ -145,13 +145,14 @@ class RecommendKind(Kind):
             ),
         )
 
-    def outline(self, value: Recommendation) -> tuple[str | None, int | None]:
-        return (value.model, value.mode)
+    def outline(self, value: Recommendation) -> tuple[str | None, int | None, bool]:
+        """(model, mode, whether the model is only a suggestion: shown as "B (suggested)")."""
+        return (value.model, value.mode, bool(value.model and value.suggestion))
 
     def new_tally(self) -> dict[tuple[str, str], int]:
         return {}
 
-    def tally(self, tally: dict[tuple[str, str], int], outline: tuple[str | None, int | None]) -> Any:
+    def tally(self, tally: dict[tuple[str, str], int], outline: tuple[str | None, int | None, bool]) -> Any:
         key = (outline[0] or NO_MODEL, "-" if outline[1] is None else str(outline[1]))
         tally[key] = tally.get(key, 0) + 1
         return tally
@@ -160,7 +161,7 @@ class RecommendKind(Kind):
         rows = [(model, mode, count) for (model, mode), count in sorted(tally.items())]
         return [SummaryTable("Services per model and mode", ["model", "mode", "services"], rows)]
 
-    def diff_aspects(self, outline: tuple[str | None, int | None]) -> dict[str, str]:
+    def diff_aspects(self, outline: tuple[str | None, int | None, bool]) -> dict[str, str]:
         return {"model": outline[0] or "none", "mode": "none" if outline[1] is None else str(outline[1])}
 
 

@@ -7,7 +7,7 @@ from tabulate import tabulate
 from ..batch.diff import DiffReport, compared
 from ..text import escape_markdown, json_text, markdown_table
 
-HEADERS = ("service", "location", "change", "before", "after")
+HEADERS = ("service", "location", "change", "added", "removed")
 
 
 def _counts(report: DiffReport) -> list[tuple[str, int]]:
@@ -16,7 +16,7 @@ def _counts(report: DiffReport) -> list[tuple[str, int]]:
 
 def _rows(report: DiffReport) -> list[tuple[str, ...]]:
     return [
-        (service.service_id or "", service.location, change.kind, change.before, change.after)
+        (service.service_id or "", service.location, change.kind, ", ".join(change.added), ", ".join(change.removed))
         for service in report.services
         for change in service.changes
     ]

@@ -43,7 +43,7 @@ def test_xlsx_keeps_formula_text_as_text(tmp_path: Path) -> None:
 
     portfolio = write_jsonl(tmp_path / "p.jsonl", [document("=1+1")])
     assert cli("batch", portfolio, "--out", tmp_path / "r.xlsx", "--jobs", "1", "-q").exit_code == 0
-    cell = load_workbook(tmp_path / "r.xlsx").active["C2"]
+    cell = load_workbook(tmp_path / "r.xlsx")["Services"]["C2"]
     assert (cell.value, cell.data_type) == ("=1+1", "s")
 
 
@@ -55,7 +55,7 @@ def test_a_control_character_in_a_name_never_crashes_the_xlsx_writer(tmp_path: P
     result = cli("batch", portfolio, *(arg for out in outputs for arg in ("--out", out)), "--jobs", "1", "-q")
     assert result.exit_code == 3 and not crashed(result), result.output  # the named entry is invalid
     assert all(out.exists() for out in outputs)
-    assert load_workbook(outputs[0]).active["C2"].value == "bell\\x07 escape\\x1b[2J"
+    assert load_workbook(outputs[0])["Services"]["C2"].value == "bell\\x07 escape\\x1b[2J"
 
 
 # --- control characters and lone surrogates -------------------------------------------------------------

@@ -121,10 +121,10 @@ def test_an_empty_input_has_no_entries_whatever_its_format(tmp_path: Path, name:
     assert f"{path}: no entries" in result.output
 
 
-def test_diff_on_a_missing_input_is_an_error(tmp_path: Path) -> None:
+def test_diff_on_a_missing_input_is_a_usage_error(tmp_path: Path) -> None:
     result = cli("diff", tmp_path / "missing.jsonl", "--base-rules", default_rules_dir(), "--jobs", "1")
-    assert result.exit_code == 3, result.output
-    assert "missing.jsonl: cannot read the file" in result.output
+    assert result.exit_code == 2, result.output
+    assert "missing.jsonl: no such file or folder" in result.output
 
 
 # --- paths ---------------------------------------------------------------------------------------------

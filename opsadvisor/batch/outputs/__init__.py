@@ -8,11 +8,13 @@ the summary can come first without keeping the portfolio in memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from ... import kinds
+from ...files import AtomicFile
 from ...formats import BATCH
 from ..runner import OK, Outcome
 from ..summary import Summary
@@ -25,10 +27,22 @@ def row_headers() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class ReportContext:
-    """What every report needs besides the outcomes: the pack's processes and version."""
+    """What every report needs besides the outcomes: the pack's processes and version, and the words
+    reports for people use for ids (conflict kinds, risks and rules by their titles)."""
 
     processes: tuple[tuple[str, str], ...]  # (id, name), in matrix order
     rules_version: str
+    conflict_kinds: dict[str, str] = field(default_factory=dict)  # kind -> what it means
+    risk_titles: dict[str, str] = field(default_factory=dict)  # risk id -> the title of the rule raising it
+    rule_titles: dict[str, str] = field(default_factory=dict)  # rule id -> title
+    bom: bool = True  # a CSV report starts with a UTF-8 BOM (so that Excel reads it as UTF-8)
+
+    def kind_label(self, kind: str) -> str:
+        """A conflict kind in words: 'contract ownership'."""
+        return kind.replace("_", " ")
+
+    def risk_label(self, risk: str) -> str:
+        return self.risk_titles.get(risk) or risk.replace("-", " ")
 
     @property
     def process_names(self) -> dict[str, str]:
@@ -58,9 +72,33 @@ def row(outcome: Outcome) -> tuple[Any, ...]:
     )
 
 
+# `--out -` streams JSON Lines to stdout, `--out -.csv` CSV (the extension picks the format, as for files).
+STDOUT = {"-": ".jsonl", "-.jsonl": ".jsonl", "-.csv": ".csv"}
+
+
+class StdoutFile:
+    """Where a streamed report goes instead of an AtomicFile: stdout, line by line, nothing to commit."""
+
+    def write(self, text: str) -> None:
+        sys.stdout.write(text)
+
+    def commit(self) -> None:
+        sys.stdout.flush()
+
+    def abort(self) -> None:
+        sys.stdout.flush()
+
+
+def output_file(path: Path) -> AtomicFile | StdoutFile:
+    """The file a streaming report writes: stdout for `-` (and `-.csv`), else an atomic file."""
+    return StdoutFile() if str(path) in STDOUT else AtomicFile(path)
+
+
 def check_output(path: str | Path) -> str:
     """The format of an output path (its extension), or ValueError naming the registered ones."""
-    found = BATCH.for_path(path)
+    found = STDOUT[str(path)] if str(path) in STDOUT else BATCH.for_path(path)
+    if str(path).startswith("-") and str(path) not in STDOUT and found is None:
+        raise ValueError(f"{path}: to stream to stdout, use --out - (JSON Lines) or --out -.csv")
     if found is None:
         suffix = Path(path).suffix.lower() or "(no extension)"
         raise ValueError(f"{path}: unknown output format {suffix}; use {', '.join(BATCH.names)}")

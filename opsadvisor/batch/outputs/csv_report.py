@@ -1,21 +1,26 @@
-"""CSV: one row per entry (see row_headers); cells are text.CsvRows cells (no formulas, one line per row)."""
+"""CSV: one row per entry (see row_headers); cells are text.CsvRows cells (no formulas, one line per row).
+
+Written to a file atomically, or streamed to stdout (`--out -.csv`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ...files import AtomicFile
 from ...text import CsvRows
 from ..runner import Outcome
 from ..summary import Summary
-from . import ReportContext, row, row_headers
+from . import STDOUT, ReportContext, output_file, row, row_headers
+
+BOM = "\ufeff"  # so that Excel reads the file as UTF-8 ("Café", not "CafÃ©"); `--csv-encoding utf-8` drops it
 
 
 class CsvWriter:
     needs_json = False
 
     def __init__(self, path: Path, context: ReportContext) -> None:
-        self.file = AtomicFile(path)
+        self.file = output_file(path)
+        if context.bom and str(path) not in STDOUT:  # a pipe gets plain UTF-8
+            self.file.write(BOM)
         self.rows = CsvRows(self.file)
         self.rows.write(row_headers())
 

@@ -1,20 +1,21 @@
-"""JSON Lines: one line per entry, the `assess --format json` contract or status/source/error."""
+"""JSON Lines: one line per entry, the `assess --format json` contract or status/source/error.
+
+Written to a file atomically, or streamed to stdout line by line (`--out -`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ...files import AtomicFile
 from ..runner import Outcome
 from ..summary import Summary
-from . import ReportContext
+from . import ReportContext, output_file
 
 
 class JsonLinesWriter:
     needs_json = True
 
     def __init__(self, path: Path, context: ReportContext) -> None:
-        self.file = AtomicFile(path)
+        self.file = output_file(path)
 
     def add(self, outcome: Outcome) -> None:
         self.file.write(outcome.to_json() + "\n")

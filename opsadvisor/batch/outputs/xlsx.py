@@ -1,4 +1,12 @@
-"""XLSX: one row per entry (see row_headers), written with openpyxl's write-only workbook.
+"""XLSX portfolio report, for a portfolio owner to keep: four sheets, written with openpyxl's write-only workbook.
+
+- Summary: the terminal summary's tables, and a bar chart of services per model.
+- Services: one row per entry (see row_headers) as an Excel table: bold frozen header, filters,
+  fitted widths; a suggested model reads "B (suggested)".
+- Findings: one row per conflict, risk, governance area and open decision, with its text, severity
+  (or priority) and the rule.
+- Accountability: one row per service, the accountable party for each process's application and
+  interface (two columns per process: 28 with the default pack).
 
 openpyxl stamps the save time into the workbook properties and every zip member; both are fixed
 here so that the same portfolio gives a byte-identical workbook.
@@ -10,21 +18,57 @@ import datetime
 import io
 import json
 import re
+import warnings
 import zipfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from ...files import Spool, binary_file, write_failed
-from ...text import printable
-from ..runner import Outcome
+from ...text import party, printable
+from ..runner import OK, Outcome
 from ..summary import Summary
 from . import ReportContext, row, row_headers
 
 FIXED_TIME = datetime.datetime(2000, 1, 1)
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+BOLD = Font(bold=True)
+MAX_WIDTH = 60
+FINDING_HEADERS = ("service", "name", "finding", "what", "severity", "text", "rule", "location")
+
+
+def findings_of(document: dict[str, Any], context: ReportContext) -> list[tuple[str, str, str, str, str]]:
+    """(finding, what, severity, text, rule) of one assessment (its JSON): conflicts, risks nobody has
+    accepted, governance areas and open decisions, named in words."""
+    names = context.process_names
+    found = [
+        ("conflict", context.kind_label(item["kind"]), item["severity"], item["message"], item["rule"])
+        for item in document.get("conflicts", [])
+    ]
+    found += [
+        ("risk", context.risk_label(item["id"]), item["severity"], item["message"], item["rule"])
+        for item in document.get("risks", [])
+        if not item["accepted"]
+    ]
+    found += [
+        ("governance area", names.get(item["process"], item["process"]), "", item["advice"], item["rule"])
+        for item in document.get("governance_areas", [])
+    ]
+    found += [
+        (
+            "open decision",
+            f"{names.get(item['process'], item['process'])}: {item['column']}",
+            item["priority"],
+            item["why"],
+            "",
+        )
+        for item in document.get("open_decisions", [])
+    ]
+    return found
 
 
 class XlsxWriter:
@@ -35,22 +79,34 @@ class XlsxWriter:
     batch leaves nothing behind.
     """
 
-    needs_json = False
+    needs_json = True
 
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.path = path
+        self.context = context
         self.spool = Spool(path)
+        self.rows = 0
+        self.findings = 0
+        self.widths = [len(header) for header in row_headers()]
 
     def add(self, outcome: Outcome) -> None:
-        self.spool.write(json.dumps(row(outcome), ensure_ascii=False) + "\n")
+        cells = row(outcome)
+        self.rows += 1
+        self.widths = [max(width, len(str(cell))) for width, cell in zip(self.widths, cells, strict=True)]
+        found: list[Any] = []
+        if outcome.status == OK and outcome.json is not None:
+            found = findings_of(json.loads(outcome.json), self.context)
+        self.findings += len(found)
+        record = {"row": cells, "findings": found, "cells": outcome.cells}
+        self.spool.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def finish(self, summary: Summary) -> None:
         workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("services")
         try:
-            sheet.append(list(row_headers()))
-            for line in self.spool.lines():
-                sheet.append([_cell(sheet, value) for value in json.loads(line)])
+            self._summary(workbook, summary)
+            self._services(workbook)
+            self._findings(workbook)
+            self._accountability(workbook)
             save_workbook(workbook, self.path)
         except OSError as error:
             raise write_failed(self.path, error) from None
@@ -59,6 +115,120 @@ class XlsxWriter:
 
     def abort(self) -> None:
         self.spool.close()
+
+    def _records(self) -> Iterable[dict[str, Any]]:
+        for line in self.spool.lines():
+            yield json.loads(line)
+
+    def _summary(self, workbook: Workbook, summary: Summary) -> None:
+        from openpyxl.chart import BarChart, Reference
+
+        sheet = workbook.create_sheet("Summary")
+        sheet.column_dimensions["A"].width = 45
+        line = 0
+        chart_rows: tuple[int, int] | None = None
+        for title, headers, rows in summary.tables(self.context.process_names):
+            sheet.append([_bold(sheet, title)])
+            sheet.append([_bold(sheet, header) for header in headers])
+            line += 2
+            for values in rows:
+                sheet.append([_cell(sheet, value) for value in values])
+            line += len(rows)
+            sheet.append([])
+            line += 1
+        per_model = summary.per_model()
+        sheet.append([_bold(sheet, "Services per model"), _bold(sheet, "services")])
+        first = line + 2
+        for model, count in per_model.items():
+            sheet.append([_cell(sheet, model), count])
+        chart_rows = (first, first + len(per_model) - 1)
+        if per_model:
+            chart = BarChart()
+            chart.title = "Services per model"
+            chart.y_axis.title = "services"
+            chart.legend = None
+            chart.add_data(
+                Reference(sheet, min_col=2, min_row=chart_rows[0] - 1, max_row=chart_rows[1]), titles_from_data=True
+            )
+            chart.set_categories(Reference(sheet, min_col=1, min_row=chart_rows[0], max_row=chart_rows[1]))
+            sheet.add_chart(chart, "E2")
+
+    def _services(self, workbook: Workbook) -> None:
+        from openpyxl.utils import get_column_letter
+        from openpyxl.worksheet.filters import AutoFilter
+        from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+        sheet = workbook.create_sheet("Services")
+        headers = row_headers()
+        _header_sheet(sheet, headers, self.widths)
+        for record in self._records():
+            sheet.append([_cell(sheet, value) for value in record["row"]])
+        if self.rows:
+            table = Table(displayName="Services", ref=f"A1:{get_column_letter(len(headers))}{self.rows + 1}")
+            table.tableColumns = [TableColumn(id=index, name=name) for index, name in enumerate(headers, 1)]
+            table.autoFilter = AutoFilter(ref=table.ref)
+            table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+            with warnings.catch_warnings():  # "add table columns manually": they are, above
+                warnings.simplefilter("ignore", UserWarning)
+                sheet.add_table(table)
+        else:
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}1"
+
+    def _findings(self, workbook: Workbook) -> None:
+        from openpyxl.utils import get_column_letter
+
+        sheet = workbook.create_sheet("Findings")
+        _header_sheet(sheet, FINDING_HEADERS, [14, 30, 16, 40, 10, 100, 40, 40])
+        for record in self._records():
+            location, service_id, name = record["row"][:3]
+            for finding in record["findings"]:
+                sheet.append([_cell(sheet, value) for value in (service_id, name, *finding, location)])
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(FINDING_HEADERS))}{max(self.findings, 0) + 1}"
+
+    def _accountability(self, workbook: Workbook) -> None:
+        sheet = workbook.create_sheet("Accountability")
+        headers = [
+            "service",
+            "name",
+            *(f"{name}: {column}" for _, name in self.context.processes for column in ("application", "interface")),
+        ]
+        _header_sheet(sheet, headers, [14, 30, *([18] * (len(headers) - 2))])
+        for record in self._records():
+            cells = [party(value) for pair in record["cells"] for value in pair]
+            sheet.append([_cell(sheet, value) for value in (record["row"][1], record["row"][2], *cells)])
+
+
+def _header_sheet(sheet: Any, headers: Sequence[str], widths: Sequence[int]) -> None:
+    """A bold header row, frozen, with each column as wide as its longest value (within limits)."""
+    from openpyxl.utils import get_column_letter
+
+    for index, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 6) + 2, MAX_WIDTH)
+    sheet.freeze_panes = "A2"
+    sheet.append([_bold(sheet, header) for header in headers])
+
+
+def style_header(sheet: Any) -> None:
+    """A normal (not write-only) sheet's first row bold and frozen."""
+    for cell in sheet[1]:
+        cell.font = BOLD
+    sheet.freeze_panes = "A2"
+
+
+def fit_widths(sheet: Any, rows: Sequence[Sequence[Any]]) -> None:
+    """A normal sheet's columns as wide as their longest value (within limits)."""
+    from openpyxl.utils import get_column_letter
+
+    for index in range(max((len(values) for values in rows), default=0)):
+        longest = max(len(str(values[index])) for values in rows if index < len(values))
+        sheet.column_dimensions[get_column_letter(index + 1)].width = min(max(longest, 6) + 2, MAX_WIDTH)
+
+
+def _bold(sheet: Any, value: Any) -> Any:
+    cell = WriteOnlyCell(sheet, printable(value))
+    cell.data_type = "s"
+    cell.font = BOLD
+    return cell
 
 
 def _cell(sheet: Any, value: Any) -> Any:

@@ -1,0 +1,243 @@
+"""Column maps: read a CMDB or portfolio-tool export as it is (`opsadvisor batch --map FILE.yaml`).
+
+A map says, per source column, which scenario field it fills (`rename`), how a list cell is
+separated (`split`), what its values mean (`values`, a table matched like the vocabulary: case,
+spaces, `-` and `_` ignored; `null` = not known), or that it is not used (`ignore`); and which
+fields every row has the same value for (`constants`). Without a map, a column is a field named by
+its path (`data.classification`) or its label (`data classification`), forgivingly. The header is
+checked once, column by column, before any row is read (`plan`).
+
+    columns:
+      number: service.id                      # rename
+      u_compliance: {field: regulations, split: ","}
+      u_hosting:
+        field: hosting
+        values: {SaaS: saas, "On Premises": on_premise, Unknown: null}
+      sys_updated_on: ignore
+    constants:
+      current.operated_by: it_ops
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import vocabulary
+from ..contract import FIELD, FIELDS
+from ..errors import UsageError, did_you_mean
+from ..text import printable
+from ..yamlload import YamlProblem, load_yaml
+
+IGNORE = "ignore"
+MAP_KEYS = ("columns", "constants")
+COLUMN_KEYS = ("field", "split", "values")
+
+
+@dataclass(frozen=True)
+class Column:
+    """Where one source column goes: a field path (None: ignored), its list separator and value table."""
+
+    field: str | None
+    split: str | None = None
+    values: dict[str, str | None] = field(default_factory=dict)  # vocabulary.key(source value) -> value
+
+    def text(self, cell: str) -> str | None:
+        """The cell's text for its field after the value table and the split; None: not known."""
+        if self.split is None:
+            return self._value(cell)
+        items = [self._value(item.strip()) for item in cell.split(self.split) if item.strip()]
+        return "; ".join(item for item in items if item) or None
+
+    def _value(self, text: str) -> str | None:
+        return self.values.get(vocabulary.key(text), text) if self.values else text
+
+
+@dataclass(frozen=True)
+class TableMap:
+    columns: dict[str, Column]  # vocabulary.key(source column) -> Column
+    constants: dict[str, str]  # field path -> cell text, for every row
+    source: str = ""
+
+
+NO_MAP = TableMap({}, {})
+
+
+def load_map(path: str | Path) -> TableMap:
+    """Read and check a map file; UsageError (exit 2) naming the file, line and entry on any problem."""
+    source = str(path)
+    try:
+        document = load_yaml(Path(path).read_text(encoding="utf-8-sig"))
+    except OSError as error:
+        raise UsageError(source, [f"cannot read the map: {error.strerror}"]) from None
+    except UnicodeDecodeError:
+        raise UsageError(source, ["the map is not UTF-8 text"]) from None
+    except YamlProblem as problem:
+        raise UsageError(f"{source}:{problem.line}", [problem.message]) from None
+    problems: list[str] = []
+    table_map = _build(document, problems, source)
+    if problems:
+        raise UsageError(source, problems)
+    return table_map
+
+
+def _line(node: Any, name: str) -> str:
+    line = node.line_of(name) if hasattr(node, "line_of") else 0
+    return f"line {line}: " if line else ""
+
+
+def _build(document: Any, problems: list[str], source: str) -> TableMap:
+    if not isinstance(document, dict):
+        problems.append(f"expected a mapping with {' and '.join(MAP_KEYS)}")
+        return NO_MAP
+    for name in document:
+        if name not in MAP_KEYS:
+            problems.append(f'{_line(document, name)}unknown key "{name}"; expected {", ".join(MAP_KEYS)}')
+    columns = document.get("columns") or {}
+    constants = document.get("constants") or {}
+    if not isinstance(columns, dict) or not isinstance(constants, dict):
+        problems.append("columns and constants are mappings")
+        return NO_MAP
+    built = {vocabulary.key(str(name)): _column(columns, str(name), problems) for name in columns}
+    for name in constants:
+        _check_field(str(name), f"{_line(constants, name)}constant {name}", problems)
+    return TableMap(built, {str(name): _constant(value) for name, value in constants.items()}, source)
+
+
+def _constant(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value) or "none"
+    return str(value)
+
+
+def _column(columns: dict[str, Any], name: str, problems: list[str]) -> Column:
+    entry = columns[name]
+    where = f"{_line(columns, name)}column {name}"
+    if entry == IGNORE or entry is None:
+        return Column(None)
+    if isinstance(entry, str):
+        _check_field(entry, where, problems)
+        return Column(entry)
+    if not isinstance(entry, dict) or "field" not in entry:
+        problems.append(f"{where}: expected a field path, {IGNORE}, or a mapping with field (and split, values)")
+        return Column(None)
+    for key in entry:
+        if key not in COLUMN_KEYS:
+            problems.append(f'{where}: unknown key "{key}"; expected {", ".join(COLUMN_KEYS)}')
+    _check_field(str(entry["field"]), where, problems)
+    values = entry.get("values") or {}
+    if not isinstance(values, dict):
+        problems.append(f"{where}: values is a mapping of source value to scenario value")
+        values = {}
+    split = entry.get("split")
+    return Column(
+        str(entry["field"]),
+        None if split is None else str(split),
+        {
+            vocabulary.key(str(source)): None if target is None else _constant(target)
+            for source, target in values.items()
+        },
+    )
+
+
+def _check_field(path: str, where: str, problems: list[str]) -> None:
+    if path not in FIELD:
+        problems.append(f'{where}: "{path}" is not a scenario field{did_you_mean(path, FIELD)}')
+
+
+# --- the header ----------------------------------------------------------------------------------
+
+REQUIRED = tuple(item.path for item in FIELDS if item.required)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A header read with a map: each column's Column (by position), the constants, and notes to show."""
+
+    columns: tuple[Column, ...]
+    constants: dict[str, str]
+    notes: tuple[str, ...] = ()
+
+
+def plan(names: list[str], table_map: TableMap) -> Plan | list[str]:
+    """How each column of a header is read, or the header's problems, one per column, with did-you-means."""
+    problems: list[str] = []
+    columns: list[Column] = []
+    first: dict[str, int] = {}
+    for number, name in enumerate(names, 1):
+        column = _resolve(name, table_map)
+        if column is None:
+            if name:
+                hint = did_you_mean(name, vocabulary.column_names())
+                problems.append(
+                    f'column {number} "{printable(name)}" is not a scenario field{hint}; {_remedy(table_map)}'
+                )
+            column = Column(None)
+        if column.field is not None:
+            if column.field in first:
+                problems.append(_twice(names, first[column.field], number, column.field))
+            first.setdefault(column.field, number)
+        columns.append(column)
+    given = set(first) | set(table_map.constants)
+    problems += [f"no column gives {path}, which every service needs" for path in REQUIRED if path not in given]
+    if problems:
+        return problems
+    found = {vocabulary.key(name) for name in names}
+    unused = [name for name in table_map.columns if name not in found]
+    notes = tuple(f"{table_map.source}: the map's column {name} is not in the file" for name in unused)
+    return Plan(tuple(columns), table_map.constants, notes)
+
+
+def _twice(names: list[str], earlier: int, number: int, field: str) -> str:
+    """Two columns for one field: "last wins" would silently drop a fact."""
+    if names[earlier - 1] == names[number - 1]:
+        return f'columns {earlier} and {number} are both named "{printable(names[number - 1])}"; name each column once'
+    shown = f'"{printable(names[earlier - 1])}" and "{printable(names[number - 1])}"'
+    return f"columns {earlier} and {number} ({shown}) both give {field}; keep one of them"
+
+
+def _resolve(name: str, table_map: TableMap) -> Column | None:
+    mapped = table_map.columns.get(vocabulary.key(name))
+    if mapped is not None:
+        return mapped
+    path = vocabulary.column(name)
+    return Column(path) if path else None
+
+
+def _remedy(table_map: TableMap) -> str:
+    if table_map.source:
+        return f"map it or write it as {IGNORE} in {table_map.source}"
+    return "rename it, or map it with --map FILE.yaml (batch --template FILE.yaml --map-from EXPORT)"
+
+
+# --- a map skeleton from an export's header ---------------------------------------------------------
+
+
+def skeleton(names: list[str], source: str) -> str:
+    """A map for an export's header: the columns that name fields already, the others to fill in."""
+    lines = [
+        f"# A column map for {source} (opsadvisor batch {source} --map THIS_FILE.yaml).",
+        "# Each column: a scenario field path, ignore, or {field: PATH, split: SEPARATOR, values: {SOURCE: VALUE}}.",
+        "# The fields: opsadvisor schema, or the column table of opsadvisor docs batch.",
+        "columns:",
+    ]
+    for name in names:
+        if not name:
+            continue
+        path = vocabulary.column(name)
+        quoted = _quoted(name)
+        guess = did_you_mean(name, vocabulary.column_names())
+        lines.append(f"  {quoted}: {path}" if path else f"  {quoted}: {IGNORE}  # TODO: a field?{guess}")
+    missing = [path for path in REQUIRED if path not in {vocabulary.column(name) for name in names}]
+    lines.append("constants: {}" if not missing else "constants:")
+    lines += [f"  # {path}: a column above must give it, or a constant here" for path in missing]
+    return "\n".join(lines) + "\n"
+
+
+def _quoted(name: str) -> str:
+    import json
+
+    return json.dumps(printable(name), ensure_ascii=False)

@@ -1,0 +1,136 @@
+"""One forgiving vocabulary: the words a person may use for a contract value, wherever they type it.
+
+The interview, CSV and XLSX cells, mapped exports and the choice fields of JSON documents all read
+values through here. A vocabulary value is accepted as its id (`pci_dss`), its label (`PCI DSS`) or
+a declared synonym (`pci`, contract.SYNONYMS), ignoring case, spaces, `-`, `_`, `.` and `/`; a flag
+as yes/no/y/n/true/false/1/0 (contract.FLAG_WORDS). Anything else is left as written, so that the
+validator reports it with its did-you-mean. Column names are matched the same way: a field's path
+(`data.classification`) or its label (`data classification`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from .contract import FIELDS, FLAG_WORDS, SYNONYMS, Choice, Field, get_path
+from .text import PARTIES
+
+_SEPARATORS = re.compile(r"[\s._/-]+")
+
+
+def key(text: str) -> str:
+    """The form two names are compared in: 'PCI-DSS', 'pci_dss' and ' Pci dss ' are all 'pci dss'."""
+    return _SEPARATORS.sub(" ", text.strip().lower()).strip()
+
+
+def label(value: str) -> str:
+    """How a report names a vocabulary value to a person: 'business operated', 'IT OPS'."""
+    known = PARTIES.get(value)
+    return known.label if known else value.replace("_", " ")
+
+
+@cache
+def _table(values: tuple[str, ...]) -> dict[str, str]:
+    """Every accepted name's key -> its value id. Ids win over labels, labels over synonyms; a synonym
+    that would name two values of the vocabulary names neither."""
+    table: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for names in (lambda value: (value,), lambda value: (label(value),), lambda value: SYNONYMS.get(value, ())):
+        layer: dict[str, str] = {}
+        for value in values:
+            for name in names(value):
+                found = key(name)
+                if found in table:
+                    continue
+                if layer.get(found, value) != value:
+                    ambiguous.add(found)
+                layer[found] = value
+        table.update({name: value for name, value in layer.items() if name not in ambiguous})
+    return table
+
+
+def choice(text: str, values: Sequence[str]) -> str | None:
+    """The value id `text` names in the vocabulary `values`, or None."""
+    return _table(tuple(values)).get(key(text))
+
+
+_FLAGS = {word: value for value, words in FLAG_WORDS.items() for word in words}
+
+
+def flag(text: str) -> bool | None:
+    """True or False for yes/no/y/n/true/false/1/0 (any case), else None."""
+    return _FLAGS.get(text.strip().lower())
+
+
+def choice_or_text(text: str, values: Sequence[str]) -> str:
+    """The value id, or the text as written (the validator then says what is wrong and what was meant)."""
+    return choice(text, values) or text
+
+
+# --- JSON documents ------------------------------------------------------------------------------
+
+_IN_JSON: tuple[Field, ...] = tuple(item for item in FIELDS if item.normalised_in_json)
+
+
+def _values(item: Field) -> tuple[str, ...]:
+    node = item.node()
+    return node.values if isinstance(node, Choice) else node.item.values  # type: ignore[union-attr]
+
+
+def normalise_document(document: Any) -> Any:
+    """A scenario document with its choice fields' labels and synonyms replaced by their ids.
+
+    Only the fields the contract lets JSON name forgivingly (Field.normalised_in_json); a value that
+    is already an id, or that names nothing, is left as it is. The document is returned as it is when
+    nothing changes, else a copy is changed (the caller's document is never modified)."""
+    if not isinstance(document, dict):
+        return document
+    changes = [(item.path, value) for item in _IN_JSON if (value := _normalised(item, document)) is not None]
+    if not changes:
+        return document
+    import copy
+
+    changed = copy.deepcopy(document)
+    for path, value in changes:
+        *parents, last = path.split(".")
+        (get_path(changed, ".".join(parents)) if parents else changed)[last] = value
+    return changed
+
+
+def _normalised(item: Field, document: dict[str, Any]) -> Any:
+    """The field's value with ids for labels and synonyms, or None when it is missing or needs no change."""
+    value = get_path(document, item.path)
+    values = _values(item)
+    if isinstance(value, str) and value not in values:
+        found = choice(value, values)
+        return found
+    if isinstance(value, list) and any(isinstance(entry, str) and entry not in values for entry in value):
+        items = [choice_or_text(entry, values) if isinstance(entry, str) else entry for entry in value]
+        return items if items != value else None
+    return None
+
+
+# --- column names --------------------------------------------------------------------------------
+
+
+@cache
+def _columns() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for item in FIELDS:
+        names.setdefault(key(item.path), item.path)
+    for item in FIELDS:
+        names.setdefault(key(item.words), item.path)
+    return names
+
+
+def column(name: str) -> str | None:
+    """The field path a column header names: its path or its label, forgivingly ('Service ID')."""
+    return _columns().get(key(name))
+
+
+def column_names() -> tuple[str, ...]:
+    """Every field path, for a header's did-you-mean."""
+    return tuple(item.path for item in FIELDS)
