@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..contract import FIELD, Choice, Flag, ListOf
-from .outputs.xlsx import fit_widths, save_workbook, style_header
+from .outputs.xlsx import BOLD, fit_widths, save_workbook, style_header
 
 FIRST_ROWS = 2000  # the rows a drop-down covers
 INSTRUCTIONS = (
@@ -69,6 +69,6 @@ def write_workbook(target: Path, columns: Sequence[str], example: Sequence[str])
     notes = workbook.create_sheet("Instructions")
     for line in INSTRUCTIONS:
         notes.append([line])
-    notes["A1"].font = notes["A1"].font.copy(bold=True)
+    notes["A1"].font = BOLD
     notes.column_dimensions["A"].width = 110
     save_workbook(workbook, target)
