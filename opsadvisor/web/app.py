@@ -133,7 +133,9 @@ class Workbench:
 
     # --- responses ----------------------------------------------------------------------------
 
-    def page(self, template: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
+    def page(
+        self, template: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
+    ) -> HTMLResponse:
         html = self.templates.get_template(template).render(csrf=self.token, folder=self.workspace.root.name, **context)
         return HTMLResponse(html, status_code=status, headers=headers)
 

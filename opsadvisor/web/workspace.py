@@ -20,7 +20,7 @@ from ..batch.summary import Summary
 from ..scenario import read_file_bytes
 
 SUFFIX = ".json"
-PARALLEL_FROM = 256  # fewer changed files than this are assessed in this process; more, in worker processes
+PARALLEL_FROM = 2000  # fewer changed files than this are assessed in this process (~0.6 ms each); more, in workers
 
 _Stamp = tuple[int, int, int]
 
