@@ -306,7 +306,7 @@ class Workbench:
             lines = change(path, form)
         except OpsAdvisorError as error:
             return self._answer(request, name, 422, problems=error.problems)
-        return self._answer(request, name, 200, notice="\n".join(lines))
+        return self._answer(request, name, 200, notice="\n".join(line.replace(str(path), name) for line in lines))
 
     def _answer(self, request: Request, name: str, status: int, **extra: Any) -> Response:
         if "hx-request" not in request.headers and status == 200:

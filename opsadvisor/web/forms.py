@@ -134,7 +134,7 @@ def form_fields(
                 item.path,
                 question_for(item.path, assessor.pack.questions),
                 allowed(item, spec),
-                shown_value(item.example, spec),
+                shown_value(item.example, spec).replace("\n", "; "),
                 item.required,
                 _many_lines(spec),
                 _choices(spec),

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import api
+from ..batch.runner import INVALID
 from .guard import LOCAL_HOSTS
 
 
@@ -19,6 +20,18 @@ def hosts_for(host: str) -> tuple[str, ...]:
 def url_of(host: str, port: int) -> str:
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
     return f"http://{shown}:{port}/"
+
+
+def check_setup(folder: Path, host: str, port: int, pack: api.RulePack) -> str:
+    """What `serve --check` says: the application builds over the folder (the pack compiled, every file assessed)."""
+    from .app import create_app
+
+    listing = create_app(folder, pack, hosts_for(host)).state.bench.workspace.listing()
+    invalid = sum(outcome.status == INVALID for outcome in listing.outcomes)
+    return (
+        f"ready to serve {len(listing.outcomes)} scenario files ({invalid} invalid) of {folder.resolve()} "
+        f"on {url_of(host, port)}; rules version {pack.version}"
+    )
 
 
 def serve(
