@@ -442,6 +442,56 @@ def accept(
         click.echo(line)
 
 
+@main.command(epilog=examples("opsadvisor serve scenarios --check"))
+@click.argument("folder", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="The port (0: any free one)."
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on; another than this machine's is warned about.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the workbench in the web browser.")
+@click.option("--check", is_flag=True, help="Check the set-up (the extra, the rules, the folder's scenarios) and exit.")
+@rules_options
+@reports_errors
+def serve(
+    folder: Path,
+    port: int,
+    host: str,
+    open_browser: bool,
+    check: bool,
+    rules_dirs: tuple[str, ...],
+    no_default_rules: bool,
+) -> None:
+    """The workbench: a local web page over a FOLDER of scenario files (needs pip install 'opsadvisor[web]').
+
+    Run `opsadvisor serve scenarios --open`, and the browser opens it; Ctrl-C stops it (docs/workbench.md).
+    """
+    try:
+        from .web.server import check_setup
+        from .web.server import serve as run_server
+    except ImportError as error:  # the extra is not installed
+        raise click.ClickException(f"{error}; the workbench needs its extra: pip install 'opsadvisor[web]'") from None
+    from .web.guard import LOCAL_HOSTS
+
+    if host not in LOCAL_HOSTS:
+        click.echo(
+            f"warning: listening on {host}: anyone who can reach this address can read and change the scenarios",
+            err=True,
+        )
+    pack = selected_pack(rules_dirs, no_default_rules)
+    if check:
+        click.echo(check_setup(folder, host, port, pack))
+        return
+    try:
+        run_server(folder, host, port, open_browser, pack, click.echo)
+    except KeyboardInterrupt:  # uvicorn stops on Ctrl-C, then raises it again for its caller
+        click.echo("The workbench stopped.", err=True)
+
+
 # --- rule authoring: rules list/show/docs/check/test, and explain --------------------------------
 
 

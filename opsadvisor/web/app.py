@@ -1,0 +1,488 @@
+"""The workbench's pages and actions, over the Python API (no rule or report logic of its own).
+
+Every page reads the scenario file afresh, so a file edited on disk meanwhile is what the page shows;
+every change goes through `api.decide`, `api.accept` or the interview (forms.finished) and is refused
+when the file changed since the page was made (its version, a digest of the bytes, travels with each
+form as `version` and is the pages' ETag). The handlers are `async` and call the API directly: one
+request at a time, so the check of the version and the write that follows it cannot interleave with
+another tab's (the durable_rules engine is not shared between threads either).
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .. import api, kinds
+from ..assessment import Assessment
+from ..batch.runner import INVALID, Outcome
+from ..contract import PERFORMED_BY, Record
+from ..dialogue.interview import preview, scenario_json
+from ..dialogue.record import describe_acceptance, describe_decision
+from ..errors import OpsAdvisorError, ScenarioError
+from ..files import atomic_write
+from ..formats import WORKSHOP
+from ..scenario import read_scenario_file
+from ..text import party, performer
+from . import forms
+from .guard import LOCAL_HOSTS, SecurityHeaders, SizeLimit
+from .workspace import OutsideWorkspace, Workspace, version_of, writable_name
+
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "x-csrf-token"
+VERSION_FIELD = "version"
+SHOWN = 200  # rows a list page shows at most; the filters narrow it down
+STALE = (
+    "The file changed since this page was loaded (in another tab, by someone else or on disk): "
+    "nothing was saved. This is the current version; make your change again if it still applies."
+)
+SORTS = ("location", "name", "model", "conflicts", "risks", "decisions")
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Row:
+    """A scenario in the list: what its batch outcome says."""
+
+    location: str
+    service_id: str
+    name: str
+    model: str
+    mode: str
+    conflicts: int
+    risks: int
+    decisions: int
+    error: str
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> Row:
+        if outcome.status == INVALID:
+            return cls(
+                outcome.location,
+                outcome.service_id or "",
+                outcome.service_name or "",
+                "",
+                "",
+                0,
+                0,
+                0,
+                outcome.error or "",
+            )
+        model, mode, suggested = outcome.outlines["recommendation"]
+        pending = sum(not accepted for _, accepted in outcome.outlines["risks"])
+        return cls(
+            outcome.location,
+            outcome.service_id or "",
+            outcome.service_name or "",
+            f"{model} (suggested)" if model and suggested else model or "none",
+            "" if mode is None else str(mode),
+            len(outcome.conflicts),
+            pending,
+            outcome.open_decisions,
+            "",
+        )
+
+    @property
+    def findings(self) -> int:
+        return self.conflicts + self.risks + self.decisions
+
+    def matches(self, words: str) -> bool:
+        text = f"{self.location} {self.service_id} {self.name} {self.error}".lower()
+        return all(word in text for word in words.lower().split())
+
+    def sort_key(self, key: str) -> tuple[Any, ...]:
+        value = getattr(self, key)
+        return ((-value if isinstance(value, int) else value), self.location)
+
+
+class Workbench:
+    """The application's state: the workspace, the compiled rule pack, the templates and the CSRF token."""
+
+    def __init__(self, folder: Path, pack: api.RulePack) -> None:
+        self.workspace = Workspace(folder, pack)
+        self.pack = pack
+        self.assessor = api.assessor_for(pack)
+        self.token = secrets.token_urlsafe(32)  # per server run: a page of another site cannot read it
+        self.templates = jinja2.Environment(
+            loader=jinja2.PackageLoader("opsadvisor.web", "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.templates.filters["party"] = party
+        self.templates.filters["performer"] = performer
+        self.templates.filters["url"] = lambda value: quote(str(value), safe="/")
+
+    # --- responses ----------------------------------------------------------------------------
+
+    def page(
+        self, template: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
+    ) -> HTMLResponse:
+        html = self.templates.get_template(template).render(csrf=self.token, folder=self.workspace.root.name, **context)
+        return HTMLResponse(html, status_code=status, headers=headers)
+
+    async def form(self, request: Request) -> FormData:
+        """The posted form, once its CSRF token (form field or header) is the server's; else 403."""
+        form = await request.form()
+        given = request.headers.get(CSRF_HEADER) or str(form.get(CSRF_FIELD, ""))
+        if not secrets.compare_digest(given.encode(), self.token.encode()):
+            raise HTTPException(403, "missing or wrong CSRF token: reload the page")
+        return form
+
+    def scenario(self, request: Request) -> tuple[str, Path]:
+        name = request.path_params["name"]
+        try:
+            return name, self.workspace.existing(name)
+        except OutsideWorkspace:
+            raise HTTPException(404, f"no scenario {name} in the workspace") from None
+
+    # --- the scenario list, the portfolio and the rules ---------------------------------------------
+
+    async def scenarios(self, request: Request) -> Response:
+        words = request.query_params.get("q", "")
+        sort = request.query_params.get("sort", "location")
+        sort = sort if sort in SORTS else "location"
+        rows = [Row.of(outcome) for outcome in self.workspace.listing().outcomes]
+        shown = sorted((row for row in rows if row.matches(words)), key=lambda row: row.sort_key(sort))
+        return self.page(
+            "scenarios.html.j2",
+            rows=shown[:SHOWN],
+            matching=len(shown),
+            total=len(rows),
+            invalid=[row for row in shown if row.error],
+            q=words,
+            sort=sort,
+            sorts=SORTS,
+        )
+
+    async def portfolio(self, request: Request) -> Response:
+        model = request.query_params.get("model", "")
+        findings = request.query_params.get("findings") == "1"
+        listing = self.workspace.listing()
+        rows = [Row.of(outcome) for outcome in listing.outcomes]
+        chosen = [row for row in rows if not row.error and model in ("", row.model) and (row.findings or not findings)]
+        chosen.sort(key=lambda row: (-row.findings, row.location))
+        names = {process.id: process.name for process in self.pack.processes}
+        return self.page(
+            "portfolio.html.j2",
+            tables=listing.summary.tables(names),
+            rows=chosen[:SHOWN],
+            matching=len(chosen),
+            models=sorted({row.model for row in rows if not row.error}),
+            model=model,
+            findings=findings,
+        )
+
+    async def rules(self, request: Request) -> Response:
+        words = request.query_params.get("q", "").lower()
+        catalogue = api.list_rules(self.pack)
+        entries = [
+            entry
+            for entry in catalogue.rules
+            if all(w in f"{entry.id} {entry.title} {entry.source}".lower() for w in words.split())
+        ]
+        return self.page("rules.html.j2", catalogue=catalogue, entries=entries, q=words)
+
+    async def rule(self, request: Request) -> Response:
+        rule_id = request.path_params["rule"]
+        try:
+            text = api.show_rule(rule_id, self.pack)
+        except OpsAdvisorError as error:
+            raise HTTPException(404, error.render()) from None
+        return self.page("rule.html.j2", rule_id=rule_id, text=text)
+
+    # --- one service: the report, explain, the workshop ---------------------------------------------
+
+    def _assessed(self, path: Path) -> tuple[Assessment | None, str]:
+        try:
+            return api.assess(path, rules=self.pack), ""
+        except ScenarioError as error:
+            return None, "\n".join(error.problems)
+
+    def _report(self, name: str, path: Path) -> dict[str, Any]:
+        assessment, error = self._assessed(path)
+        sections = []
+        if assessment is not None:
+            sections = [
+                section
+                for kind in kinds.parts()
+                if kind.part not in ("risks", "accountability")
+                for section in kind.sections(assessment.parts[kind.part], assessment)
+            ]
+        return {
+            "name": name,
+            "assessment": assessment,
+            "error": error,
+            "sections": sections,
+            "version": version_of(path),
+            "rule_ids": sorted(rule.id for rule in self.pack.rules),
+        }
+
+    async def service(self, request: Request) -> Response:
+        name, path = self.scenario(request)
+        context = self._report(name, path)
+        if context["assessment"] is not None:
+            context["headline"] = [
+                line
+                for kind in kinds.parts()
+                for line in kind.headline(context["assessment"].parts[kind.part], context["assessment"])
+            ]
+        return self.page(
+            "service.html.j2",
+            status=200 if not context["error"] else 422,
+            headers={"ETag": f'"{context["version"]}"'},
+            **context,
+        )
+
+    async def explain(self, request: Request) -> Response:
+        name, path = self.scenario(request)
+        rule_id = request.query_params.get("rule", "").strip()
+        try:
+            explanation = api.explain(path, [rule_id], self.pack, source=name)
+        except OpsAdvisorError as error:
+            return self.page("explain.html.j2", status=422, rule=None, problems=error.problems)
+        return self.page("explain.html.j2", rule=explanation.rules[0], problems=[])
+
+    def _board(self, name: str, path: Path, **extra: Any) -> dict[str, Any]:
+        context = self._report(name, path)
+        cells: Record = self.assessor.spec.fields["decisions"].value  # type: ignore[union-attr]
+        context.update(
+            choices={key: cells.fields[key].values for key in ("application", "interface", PERFORMED_BY)},  # type: ignore[attr-defined]
+            roles=self.pack.roles,
+            today=datetime.date.today().isoformat(),
+            notice="",
+            problems=[],
+            panel=None,
+        )
+        context.update(extra)
+        return context
+
+    async def workshop(self, request: Request) -> Response:
+        name, path = self.scenario(request)
+        context = self._board(name, path)
+        return self.page(
+            "workshop.html.j2",
+            status=200 if not context["error"] else 422,
+            headers={"ETag": f'"{context["version"]}"'},
+            **context,
+        )
+
+    async def cell(self, request: Request) -> Response:
+        """The decision form of one process (the cell clicked in the matrix)."""
+        name, path = self.scenario(request)
+        context = self._board(name, path)
+        assessment = context["assessment"]
+        process = request.query_params.get("process", "")
+        if assessment is None or process not in assessment.process_names:
+            raise HTTPException(404, f"no process {process}")
+        row = next(row for row in assessment.accountability if row.process == process)
+        return self.page("cell.html.j2", row=row, **context)
+
+    async def _change(self, request: Request, change: Callable[[Path, FormData], list[str]]) -> Response:
+        """Apply a decision or an acceptance when the page's version is the file's; answer with the board."""
+        name, path = self.scenario(request)
+        form = await self.form(request)
+        if str(form.get(VERSION_FIELD, "")) != version_of(path):
+            return self._answer(request, name, 409, notice=STALE)
+        try:
+            lines = change(path, form)
+        except OpsAdvisorError as error:
+            return self._answer(request, name, 422, problems=error.problems)
+        return self._answer(request, name, 200, notice="\n".join(line.replace(str(path), name) for line in lines))
+
+    def _answer(self, request: Request, name: str, status: int, **extra: Any) -> Response:
+        if "hx-request" not in request.headers and status == 200:
+            return RedirectResponse(f"/s/{quote(name)}/workshop", status_code=303)
+        path = self.workspace.existing(name)
+        context = self._board(name, path, **extra)
+        template = "board.html.j2" if "hx-request" in request.headers else "workshop.html.j2"
+        return self.page(template, status=status, headers={"ETag": f'"{context["version"]}"'}, **context)
+
+    async def decide(self, request: Request) -> Response:
+        def change(path: Path, form: FormData) -> list[str]:
+            process = str(form.get("process", ""))
+            given = {key: str(form.get(key, "")) or None for key in ("application", "interface", PERFORMED_BY)}
+            recorded = api.decide(
+                path, process, given["application"] or "", given["interface"], given[PERFORMED_BY], rules=self.pack
+            )
+            return describe_decision(recorded, process)
+
+        return await self._change(request, change)
+
+    async def accept(self, request: Request) -> Response:
+        def change(path: Path, form: FormData) -> list[str]:
+            risk = str(form.get("risk", ""))
+            values = {key: str(form.get(key, "")).strip() for key in ("role", "name", "date", "review_by")}
+            recorded = api.accept(
+                path,
+                risk,
+                values["role"],
+                values["name"],
+                values["date"] or None,
+                values["review_by"] or None,
+                rules=self.pack,
+            )
+            return describe_acceptance(recorded, risk)
+
+        return await self._change(request, change)
+
+    async def pack_export(self, request: Request) -> Response:
+        name, path = self.scenario(request)
+        output_format = request.path_params["format"]
+        if output_format not in WORKSHOP.names:
+            raise HTTPException(404, f"no workshop pack format {output_format}")
+        try:
+            text = api.workshop(path, rules=self.pack, output_format=output_format, source=name)
+        except OpsAdvisorError as error:
+            raise HTTPException(422, error.render()) from None
+        suffix = WORKSHOP.format(output_format).suffixes[0]
+        media = "text/html" if suffix.startswith(".htm") else "text/markdown"
+        filename = f"workshop-{Path(name).stem}{suffix}"
+        return Response(
+            text,
+            media_type=f"{media}; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{quote(filename)}"'},
+        )
+
+    # --- the interview as a form ----------------------------------------------------------------------
+
+    async def new(self, request: Request) -> Response:
+        fields = forms.form_fields(self.assessor, {})
+        return self.page(
+            "edit.html.j2", name=None, fields=fields, version="", file="", preview_line="", notice="", problems=[]
+        )
+
+    async def edit(self, request: Request) -> Response:
+        name, path = self.scenario(request)
+        try:
+            document = read_scenario_file(path)
+            self.assessor.parse(document, name)
+        except ScenarioError as error:
+            raise HTTPException(422, error.render()) from None
+        return self._form_page(name, document, version_of(path), 200)
+
+    def _form_page(
+        self, name: str | None, document: dict[str, Any], version: str, status: int, **extra: Any
+    ) -> Response:
+        fields = forms.form_fields(self.assessor, document, extra.pop("typed", None), extra.pop("answers", None))
+        context = {"file": "", "notice": "", "problems": [], "preview_line": self._preview(document), **extra}
+        return self.page("edit.html.j2", status=status, name=name, fields=fields, version=version, **context)
+
+    def _preview(self, document: dict[str, Any]) -> str:
+        try:
+            return preview(self.assessor.assess_document(document, "the form"))
+        except ScenarioError:
+            return "Answer the service's id and name to see the recommendation."
+
+    async def form_preview(self, request: Request) -> Response:
+        form = await self.form(request)
+        typed = {key: str(value) for key, value in form.items()}
+        answers = forms.read_answers(typed, self.assessor)
+        fields = forms.form_fields(self.assessor, answers.document, typed, answers)
+        return self.page("preview.html.j2", preview_line=self._preview(answers.document), fields=fields)
+
+    async def save(self, request: Request) -> Response:
+        """Write the form's scenario: a new file, or (with a name in the path) the edited one."""
+        form = await self.form(request)
+        typed = {key: str(value) for key, value in form.items()}
+        edited = "name" in request.path_params
+        if edited:
+            name, path = self.scenario(request)
+            start = read_scenario_file(path)
+            if typed.get(VERSION_FIELD, "") != version_of(path):
+                self.assessor.parse(start, name)
+                return self._form_page(name, start, version_of(path), 409, notice=STALE)
+        else:
+            name = writable_name(typed.get("file", ""))
+            start = None
+            try:
+                path = self.workspace.resolve(name)
+            except OutsideWorkspace:
+                return self._refused(
+                    typed, None, [f"{name}: a file name inside the workspace, such as my-service.json"]
+                )
+            if path.exists():
+                return self._refused(typed, None, [f"{name} exists: open it from the scenario list to edit it"])
+        answers = forms.read_answers(typed, self.assessor, start)
+        if answers.errors:
+            return self._refused(
+                typed, name if edited else None, ["Some answers were not accepted: see below."], answers
+            )
+        try:
+            document = forms.finished(answers.document, self.assessor)
+            atomic_write(path, scenario_json(document, self.assessor.spec).encode("utf-8"))
+        except OpsAdvisorError as error:
+            return self._refused(typed, name if edited else None, error.lines())
+        return RedirectResponse(f"/s/{quote(self.workspace.name_of(path))}", status_code=303)
+
+    def _refused(
+        self, typed: dict[str, str], name: str | None, problems: list[str], answers: forms.Answers | None = None
+    ) -> Response:
+        answers = answers or forms.read_answers(typed, self.assessor)
+        return self._form_page(
+            name,
+            answers.document,
+            typed.get(VERSION_FIELD, ""),
+            422,
+            typed=typed,
+            answers=answers,
+            problems=problems,
+            file=typed.get("file", ""),
+        )
+
+
+async def _error_page(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    bench: Workbench = request.app.state.bench
+    return bench.page("error.html.j2", status=exc.status_code, message=exc.detail)
+
+
+def create_app(folder: str | Path, pack: api.RulePack | None = None, hosts: tuple[str, ...] = LOCAL_HOSTS) -> Starlette:
+    """The workbench over a folder of scenario files; `hosts`: the host names the browser may use."""
+    bench = Workbench(Path(folder), pack if pack is not None else api.rule_pack())
+    static = StaticFiles(packages=[("opsadvisor.web", "static")])
+    routes = [
+        Route("/", bench.scenarios),
+        Route("/portfolio", bench.portfolio),
+        Route("/rules", bench.rules),
+        Route("/rules/{rule}", bench.rule),
+        Route("/new", bench.new),
+        Route("/new", bench.save, methods=["POST"]),
+        Route("/preview", bench.form_preview, methods=["POST"]),
+        Route("/edit/{name:path}", bench.edit),
+        Route("/edit/{name:path}", bench.save, methods=["POST"]),
+        Route("/s/{name:path}/workshop", bench.workshop),
+        Route("/s/{name:path}/cell", bench.cell),
+        Route("/s/{name:path}/explain", bench.explain),
+        Route("/s/{name:path}/decide", bench.decide, methods=["POST"]),
+        Route("/s/{name:path}/accept", bench.accept, methods=["POST"]),
+        Route("/s/{name:path}/pack.{format}", bench.pack_export),
+        Route("/s/{name:path}", bench.service),
+        Mount("/static", static, name="static"),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(SizeLimit),
+        Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: _error_page})
+    app.state.bench = bench
+    return app

@@ -1,0 +1,173 @@
+"""The workbench as people use it: headless Chromium (Debian's chromium and chromium-driver, via Selenium).
+
+Skipped, with the reason, where the browser or its driver is not installed; under CI (CI set) their
+absence fails instead, since .ci/run installs them. With OPSADVISOR_SCREENSHOTS=FOLDER, each page is
+also saved as a PNG there (the pictures of docs/workbench.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import HR, MIXED, SCENARIOS
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+WAIT = 10  # seconds an element may take to appear (a page shows in well under one)
+
+if not (CHROMIUM and DRIVER):
+    reason = "headless Chromium tests need Debian's chromium and chromium-driver (apt-get install chromium-driver)"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the browser tests: {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as shows  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+
+class Server:
+    """The workbench on a free port of 127.0.0.1, in a thread of the test process."""
+
+    def __init__(self, folder: Path) -> None:
+        import uvicorn
+
+        from opsadvisor.web.app import create_app
+
+        self.server = uvicorn.Server(uvicorn.Config(create_app(folder), host="127.0.0.1", port=0, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        while not self.server.started:
+            threading.Event().wait(0.01)
+        self.url = f"http://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("workbench")
+    for scenario in sorted(SCENARIOS.glob("*.json")):
+        shutil.copy(scenario, path / scenario.name)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(folder: Path) -> Iterator[Server]:
+    running = Server(folder)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM  # type: ignore[assignment]
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1440,1000"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=DRIVER))
+    yield driver
+    driver.quit()
+
+
+def shot(browser: webdriver.Chrome, name: str, top: bool = True) -> None:
+    folder = os.environ.get("OPSADVISOR_SCREENSHOTS")
+    if folder:
+        if top:
+            browser.execute_script("window.scrollTo(0, 0)")
+        browser.save_screenshot(str(Path(folder) / f"{name}.png"))
+
+
+def wait_for_text(browser: webdriver.Chrome, selector: str, text: str) -> None:
+    WebDriverWait(browser, WAIT).until(shows.text_to_be_present_in_element((By.CSS_SELECTOR, selector), text))
+
+
+def test_create_a_scenario_through_the_form_and_see_the_model(
+    browser: webdriver.Chrome, server: Server, folder: Path
+) -> None:
+    browser.get(f"{server.url}/")
+    shot(browser, "scenarios")
+    browser.get(f"{server.url}/new")
+    for field, text in (
+        ("file", "expenses"),
+        ("service-id", "expenses"),
+        ("service-name", "Expense claims"),
+        ("ambition", "Business operated"),
+        ("criticality", "2"),
+        ("users", "1,200"),
+    ):
+        browser.find_element(By.ID, f"f-{field}").send_keys(text)
+    browser.find_element(By.ID, "f-hosting").send_keys("mainframe")
+    browser.find_element(By.ID, "f-users").click()  # leaving the field is a change: the preview follows
+    wait_for_text(browser, "#preview", "recommended model B")
+    wait_for_text(browser, "#e-hosting", "mainframe")  # the contract's message next to the field
+    shot(browser, "new-scenario", top=False)
+    browser.find_element(By.ID, "f-hosting").clear()
+    browser.find_element(By.CSS_SELECTOR, "button.save").click()
+    WebDriverWait(browser, WAIT).until(shows.url_to_be(f"{server.url}/s/expenses.json"))
+    wait_for_text(browser, "#recommendation", "Recommended model: B")
+    assert json.loads((folder / "expenses.json").read_text(encoding="utf-8"))["ambition"] == "business_operated"
+
+
+def test_decide_a_tbd_cell_and_see_the_file_and_the_risks_change(
+    browser: webdriver.Chrome, server: Server, folder: Path
+) -> None:
+    browser.get(f"{server.url}/s/{MIXED}/workshop")
+    wait_for_text(browser, "#count-risks", "0 risks to accept")
+    browser.find_element(By.CSS_SELECTOR, 'button[data-cell="it_controls/application"]').click()
+    WebDriverWait(browser, WAIT).until(shows.presence_of_element_located((By.ID, "decide")))
+    Select(browser.find_element(By.CSS_SELECTOR, "#decide select[name=application]")).select_by_value("business")
+    Select(browser.find_element(By.CSS_SELECTOR, "#decide select[name=performed_by]")).select_by_value("vendor")
+    shot(browser, "workshop-decide")
+    browser.find_element(By.CSS_SELECTOR, "#decide button[type=submit]").click()
+    wait_for_text(browser, "#count-risks", "1 risks to accept")
+    assert browser.find_element(By.ID, "risk-personal-data-outside-it").is_displayed()
+    decided = json.loads((folder / MIXED).read_text(encoding="utf-8"))["decisions"]["it_controls"]
+    assert decided == {"application": "business", "interface": "tbd", "performed_by": "vendor"}
+    shot(browser, "workshop")
+
+
+def test_accepting_a_risk_with_a_role_that_may_not_is_refused(
+    browser: webdriver.Chrome, server: Server, folder: Path
+) -> None:
+    before = (folder / HR).read_bytes()
+    browser.get(f"{server.url}/s/{HR}")
+    shot(browser, "service")
+    browser.find_element(By.CSS_SELECTOR, "#recommendation details.why summary").click()
+    wait_for_text(browser, "#recommendation .explained", "Fired.")
+    browser.get(f"{server.url}/s/{HR}/workshop")
+    form = browser.find_element(By.CSS_SELECTOR, "#risk-personal-data-outside-it form.accept")
+    Select(form.find_element(By.NAME, "role")).select_by_value("cio")
+    form.find_element(By.NAME, "name").send_keys("Chris")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for_text(browser, "#problems", "may not accept personal-data-outside-it")
+    assert (folder / HR).read_bytes() == before
+
+
+def test_the_portfolio_page_of_1000_scenarios(browser: webdriver.Chrome, tmp_path: Path) -> None:
+    (tmp_path / "portfolio").mkdir()
+    templates = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(SCENARIOS.glob("*.json"))]
+    for number in range(1000):
+        document = templates[number % len(templates)]
+        document["service"]["id"] = f"svc-{number:04d}"
+        (tmp_path / "portfolio" / f"svc-{number:04d}.json").write_text(json.dumps(document), encoding="utf-8")
+    big = Server(tmp_path / "portfolio")
+    try:
+        browser.get(f"{big.url}/portfolio")
+        wait_for_text(browser, "main", "Services per model and mode")
+        entries = browser.find_element(By.CSS_SELECTOR, "section.summary table tbody tr").text
+        assert entries.split() == ["1000", "1000", "0"]
+        shot(browser, "portfolio")
+        browser.get(f"{big.url}/rules")
+        shot(browser, "rules")
+    finally:
+        big.stop()

@@ -1,0 +1,262 @@
+"""Every page and action of the workbench, through its server (Starlette's test client)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import HR, MIXED, token, version
+from starlette.testclient import TestClient
+
+from opsadvisor import api
+from opsadvisor.dialogue.interview import ScriptedAsker, scenario_json
+from opsadvisor.web import workspace as workspace_module
+
+
+def decide(client: TestClient, name: str, **fields: str) -> object:
+    data = {"csrf": token(client), "version": version(client, name), **fields}
+    return client.post(f"/s/{name}/decide", data=data, headers={"HX-Request": "true"})
+
+
+def test_the_scenario_list_shows_model_mode_and_counts_and_invalid_files(workspace: Path, client: TestClient) -> None:
+    (workspace / "broken.json").write_text('{"service": {"id": "x"}}', encoding="utf-8")
+    page = client.get("/")
+    assert page.status_code == 200
+    hr_row = page.text.split(f'href="/s/{HR}">')[1].split("</tr>")[0]
+    assert '<td class="model">A</td><td>2</td>' in hr_row.replace("\n", "").replace("  ", "")
+    assert '<td class="num hot">5</td>' in hr_row  # five risks to accept
+    assert "broken.json" in page.text and "service.name" in page.text  # the invalid file, with its error
+
+
+def test_the_scenario_list_filters_and_sorts(client: TestClient) -> None:
+    only = client.get("/", params={"q": "payroll"}).text
+    assert "payroll-it-operated.json" in only and HR not in only
+    by_risks = client.get("/", params={"sort": "risks"}).text
+    assert by_risks.index(HR) < by_risks.index(MIXED)
+
+
+def test_the_service_page_is_the_report_with_explain_and_why_not(client: TestClient) -> None:
+    page = client.get(f"/s/{HR}")
+    assert page.status_code == 200 and page.headers["etag"] == f'"{version(client, HR)}"'
+    text = page.text
+    for part in (
+        "Recommendation",
+        "decided otherwise",
+        "Conflicts",
+        "Remedy:",
+        "Risks to accept",
+        "Must be accepted by",
+        "Where IT can add value",
+        "Open questions",
+        "Next steps",
+        "Accountability",
+    ):
+        assert part in text, part
+    assert f'hx-get="/s/{HR}/explain?rule=risk.continuity-with-business"' in text
+    fired = client.get(f"/s/{HR}/explain", params={"rule": "risk.continuity-with-business"}).text
+    assert "Fired." in fired and "criticality" in fired
+    why_not = client.get(f"/s/{HR}/explain", params={"rule": "ambition.business-operated"}).text
+    assert "Did not fire" in why_not and "failed" in why_not
+    unknown = client.get(f"/s/{HR}/explain", params={"rule": "no.such-rule"})
+    assert unknown.status_code == 422 and "no.such-rule" in unknown.text
+
+
+def test_clicking_a_tbd_cell_and_deciding_writes_the_file_and_raises_the_risk(
+    workspace: Path, client: TestClient
+) -> None:
+    board = client.get(f"/s/{MIXED}/workshop").text
+    assert 'data-cell="it_controls/application"' in board and "0 risks to accept" in board
+    form = client.get(f"/s/{MIXED}/cell", params={"process": "it_controls"}).text
+    assert 'name="application"' in form and 'name="performed_by"' in form
+    answer = decide(
+        client, MIXED, process="it_controls", application="business", interface="it_ops", performed_by="vendor"
+    )
+    assert answer.status_code == 200
+    on_disk = json.loads((workspace / MIXED).read_text(encoding="utf-8"))
+    assert on_disk["decisions"]["it_controls"] == {
+        "application": "business",
+        "interface": "it_ops",
+        "performed_by": "vendor",
+    }
+    assert "1 risks to accept" in answer.text and "personal-data-outside-it" in answer.text
+    assert "open decisions:" in answer.text  # the CLI's feedback, shown as a notice
+
+
+def test_a_decision_without_htmx_redirects_to_the_workshop(client: TestClient) -> None:
+    data = {"csrf": token(client), "version": version(client, MIXED), "process": "licence", "application": "it_ops"}
+    answer = client.post(f"/s/{MIXED}/decide", data=data, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == f"/s/{MIXED}/workshop"
+
+
+def test_a_stale_save_is_refused_with_the_current_version_shown(workspace: Path, client: TestClient) -> None:
+    old = version(client, MIXED)
+    api.decide(workspace / MIXED, "licence", "business")  # meanwhile, another tab or the CLI
+    before = (workspace / MIXED).read_bytes()
+    data = {"csrf": token(client), "version": old, "process": "it_controls", "application": "business"}
+    answer = client.post(f"/s/{MIXED}/decide", data=data, headers={"HX-Request": "true"})
+    assert answer.status_code == 409 and "nothing was saved" in answer.text
+    assert (workspace / MIXED).read_bytes() == before
+    assert f'data-version="{version(client, MIXED)}"' in answer.text  # the current version, ready to use
+
+
+def test_an_acceptance_by_a_role_that_may_not_accept_is_refused(workspace: Path, client: TestClient) -> None:
+    before = (workspace / HR).read_bytes()
+    data = {
+        "csrf": token(client),
+        "version": version(client, HR),
+        "risk": "personal-data-outside-it",
+        "role": "cio",
+        "name": "Chris",
+        "date": "2026-01-31",
+    }
+    answer = client.post(f"/s/{HR}/accept", data=data, headers={"HX-Request": "true"})
+    assert answer.status_code == 422 and "may not accept personal-data-outside-it" in answer.text
+    assert (workspace / HR).read_bytes() == before
+
+
+def test_an_acceptance_is_recorded_and_the_risk_list_changes(workspace: Path, client: TestClient) -> None:
+    data = {
+        "csrf": token(client),
+        "version": version(client, HR),
+        "risk": "personal-data-outside-it",
+        "role": "business_owner",
+        "name": "Hanna",
+        "date": "2026-01-31",
+        "review_by": "",
+    }
+    answer = client.post(f"/s/{HR}/accept", data=data, headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and "4 risks to accept" in answer.text
+    accepted = json.loads((workspace / HR).read_text(encoding="utf-8"))["accepted_risks"]
+    assert accepted[0]["name"] == "Hanna" and accepted[0]["role"] == "business_owner"
+
+
+def test_the_workshop_pack_exports_as_the_cli_writes_it(workspace: Path, client: TestClient) -> None:
+    for output_format in ("markdown", "html"):
+        answer = client.get(f"/s/{MIXED}/pack.{output_format}")
+        assert answer.status_code == 200 and "attachment" in answer.headers["content-disposition"]
+        assert answer.text == api.workshop(workspace / MIXED, output_format=output_format, source=MIXED)
+    assert client.get(f"/s/{MIXED}/pack.pdf").status_code == 404
+
+
+ANSWERS = {
+    "file": "expenses",
+    "service.id": "expenses",
+    "service.name": "Expense claims",
+    "ambition": "Business operated",
+    "expected_benefits": "Faster claims (validated by: claim time in May)",
+    "vendor_run": "yes",
+    "hosting": "SaaS",
+    "integrations": "ERP, api, yes",
+    "criticality": "2",
+    "regulations": "gdpr",
+    "users": "1,200",
+}
+
+
+def test_a_new_scenario_from_the_form_is_what_the_interview_writes(workspace: Path, client: TestClient) -> None:
+    answer = client.post("/new", data={"csrf": token(client), **ANSWERS}, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/s/expenses.json"
+    typed = [
+        "expenses",
+        "Expense claims",
+        "2",
+        "Faster claims",
+        "claim time in May",
+        "",
+        "?",
+        "yes",
+        "saas",
+        "ERP",
+        "api",
+        "yes",
+        "",
+        "medium",
+        "?",
+        "?",
+        "gdpr",
+        "1200",
+        "?",
+        "?",
+        "?",
+        "?",
+    ]
+    pack = api.rule_pack()
+    document = api.interview(ScriptedAsker(typed), rules=pack)
+    assert (workspace / "expenses.json").read_text(encoding="utf-8") == scenario_json(
+        document, api.assessor_for(pack).spec
+    )
+    assert "Model B" in client.get("/s/expenses.json/workshop").text
+
+
+def test_a_refused_answer_gets_the_contracts_message_next_to_its_field(workspace: Path, client: TestClient) -> None:
+    answer = client.post("/new", data={"csrf": token(client), **ANSWERS, "users": "many", "hosting": "mainframe"})
+    assert answer.status_code == 422 and not (workspace / "expenses.json").exists()
+    users = answer.text.split('id="e-users">')[1].split("</span>")[0]
+    hosting = answer.text.split('id="e-hosting">')[1].split("</span>")[0]
+    assert "whole number" in users and "mainframe" in hosting and "saas" in hosting
+    assert 'value="many"' in answer.text  # what was typed is kept
+
+
+def test_a_new_scenario_never_replaces_a_file_nor_leaves_the_workspace(workspace: Path, client: TestClient) -> None:
+    for name, message in ((HR, "exists"), ("../outside", "inside the workspace"), ("/tmp/abs", "inside the workspace")):
+        answer = client.post("/new", data={"csrf": token(client), **ANSWERS, "file": name})
+        assert answer.status_code == 422 and message in answer.text, name
+    assert not (workspace.parent / "outside.json").exists()
+
+
+def test_the_preview_follows_the_answers(client: TestClient) -> None:
+    answer = client.post("/preview", data={**ANSWERS, "users": "lots"}, headers={"X-CSRF-Token": token(client)})
+    assert "recommended model B" in answer.text
+    assert 'id="e-users" hx-swap-oob="true">' in answer.text and "whole number" in answer.text
+
+
+def test_editing_keeps_the_decisions_and_refuses_a_stale_save(workspace: Path, client: TestClient) -> None:
+    page = client.get(f"/edit/{MIXED}").text
+    assert 'value="Field service planning"' in page and "ERP, api, yes" in page
+    form = {
+        "csrf": token(client),
+        "version": version(client, MIXED),
+        "service.id": "ops-field",
+        "service.name": "Field planning",
+        "ambition": "mixed",
+        "criticality": "high",
+    }
+    assert client.post(f"/edit/{MIXED}", data=form, follow_redirects=False).status_code == 303
+    saved = json.loads((workspace / MIXED).read_text(encoding="utf-8"))
+    assert saved["service"]["name"] == "Field planning" and saved["criticality"] == "high"
+    assert saved["decisions"]["incident"] == {"application": "business", "interface": "it_ops"}
+    assert "integrations" not in saved  # emptied in the form: now an open question
+    stale = client.post(f"/edit/{MIXED}", data={**form, "service.name": "Other"})
+    assert stale.status_code == 409 and 'value="Field planning"' in stale.text
+
+
+def test_the_portfolio_is_the_batch_overview_cached_by_file_stamp(
+    workspace: Path, client: TestClient, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    assessed: list[str] = []
+    real = workspace_module.assess_entries
+
+    def counting(entries, *args, **kwargs):  # type: ignore[no-untyped-def]
+        assessed.extend(entry.location for entry in entries)
+        return real(entries, *args, **kwargs)
+
+    monkeypatch.setattr(workspace_module, "assess_entries", counting)
+    page = client.get("/portfolio").text
+    assert "Services per model and mode" in page and "Entries" in page and len(assessed) == 3
+    api.decide(workspace / MIXED, "it_controls", "business")
+    page = client.get("/portfolio", params={"findings": "1", "model": "C"}).text
+    assert assessed[3:] == [MIXED]  # only the changed file is assessed again
+    assert "personal-data-outside-it" in page and "payroll-it-operated.json" not in page.split('id="services"')[1]
+
+
+def test_the_rules_page_lists_the_catalogue_with_provenance(client: TestClient) -> None:
+    page = client.get("/rules", params={"q": "continuity"}).text
+    assert "risk.continuity-with-business" in page and "seed" in page
+    rule = client.get("/rules/risk.continuity-with-business")
+    assert rule.status_code == 200 and "risk.continuity-with-business" in rule.text
+    assert client.get("/rules/no.such-rule").status_code == 404
+
+
+def test_static_htmx_is_served_from_the_package(client: TestClient) -> None:
+    answer = client.get("/static/htmx.min.js")
+    assert answer.status_code == 200 and answer.text.startswith("var htmx=")

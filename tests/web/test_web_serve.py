@@ -1,0 +1,64 @@
+"""`opsadvisor serve`: starts, prints its URL, answers; and `assess` never loads the web stack."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import SCENARIOS
+
+from opsadvisor.cli import main
+
+
+def test_assess_does_not_import_the_web_stack() -> None:
+    code = (
+        "import sys\n"
+        "from opsadvisor.cli import main\n"
+        f"main(['assess', {str(SCENARIOS / 'payroll-it-operated.json')!r}], standalone_mode=False)\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith(('starlette', 'uvicorn', 'opsadvisor.web')))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines()[-1] == ""
+
+
+def test_serve_is_listed_for_business_analysts() -> None:
+    help_text = CliRunner().invoke(main, ["--help"]).output
+    analysts = help_text.split("Business analysts")[1].split("IT architects")[0]
+    assert "serve" in analysts
+
+
+def test_serve_prints_its_url_and_answers(workspace: Path) -> None:
+    code = "from opsadvisor.cli import main; main()"
+    server = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", str(workspace), "--port", "0", "--host", "127.0.0.2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        started = time.monotonic()
+        line = server.stdout.readline()  # type: ignore[union-attr]
+        assert line.startswith("opsadvisor workbench on http://127.0.0.2:"), line
+        url = line.split(" on ")[1].split(" ")[0]
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            assert answer.status == 200 and b"Scenarios" in answer.read()
+        assert time.monotonic() - started < 10  # generous: the goal (under a second) is in benchmarks
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, errors = server.communicate(timeout=10)
+    assert "warning: listening on 127.0.0.2" in errors
+
+
+def test_serve_check_builds_the_workbench_and_exits(workspace: Path) -> None:
+    (workspace / "broken.json").write_text("{", encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve", str(workspace), "--check", "--port", "9000"])
+    assert result.exit_code == 0
+    assert result.output.startswith("ready to serve 4 scenario files (1 invalid) of ")
+    assert "on http://127.0.0.1:9000/" in result.output
