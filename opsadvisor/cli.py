@@ -474,7 +474,7 @@ def serve(
         from .web.server import check_setup
         from .web.server import serve as run_server
     except ImportError as error:  # the extra is not installed
-        raise click.ClickException(f"{error}; the workbench needs its extra: pip install 'opsadvisor[web]'") from None
+        raise click.UsageError(f"{error}; the workbench needs its extra: pip install 'opsadvisor[web]'") from None
     from .web.guard import LOCAL_HOSTS
 
     if host not in LOCAL_HOSTS:

@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import SCENARIOS
 
@@ -25,6 +26,19 @@ def test_assess_does_not_import_the_web_stack() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines()[-1] == ""
+
+
+def test_serve_without_the_web_extra_is_a_usage_error_naming_the_extra(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for loaded in [name for name in sys.modules if name.startswith("opsadvisor.web.")]:
+        monkeypatch.delitem(sys.modules, loaded)
+    for name in ["starlette", *(name for name in sys.modules if name.startswith("starlette."))]:
+        monkeypatch.setitem(sys.modules, name, None)  # what an install without the extra looks like
+    result = CliRunner().invoke(main, ["serve", "--check", str(workspace)])
+    assert result.exit_code == 2
+    assert "pip install 'opsadvisor[web]'" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_serve_is_listed_for_business_analysts() -> None:
