@@ -351,6 +351,30 @@ def test_a_table_error_names_the_file_and_row(tmp_path: Path) -> None:
     assert 'did you mean "high"?' in result.output
 
 
+ROW_PROVENANCE_CSV = (
+    "table,acme.size\ntitle,How big a service is\nrationale,Size drives capacity planning.\n"
+    'source,"seed, What can we do"\ninput,output,row,row\nusers,derive.size,rationale,source\n'
+    '>= 500,big,,\n< 500,small,A small service grows first.,"{source}"\n'
+)
+
+
+def test_a_row_may_carry_its_own_rationale_and_source(tmp_path: Path) -> None:
+    (tmp_path / "size.csv").write_text(ROW_PROVENANCE_CSV.format(source="practice, ITIL 4 capacity"), encoding="utf-8")
+    own = run_cli("rules", "show", "acme.size.2", "--rules", str(tmp_path))
+    assert own.exit_code == 0, own.output
+    assert "practice, ITIL 4 capacity" in own.output and "A small service grows first." in own.output
+    inherited = run_cli("rules", "show", "acme.size.1", "--rules", str(tmp_path))
+    assert "seed, What can we do" in inherited.output and "Size drives capacity planning." in inherited.output
+
+
+def test_a_row_source_that_is_neither_seed_nor_practice_names_the_row(tmp_path: Path) -> None:
+    (tmp_path / "size.csv").write_text(ROW_PROVENANCE_CSV.format(source="guesswork"), encoding="utf-8")
+    result = run_cli("rules", "check", str(tmp_path))
+    assert result.exit_code == 4
+    assert f"{tmp_path}/size.csv:8: error: row 2: source must start with seed or practice" in result.output
+    assert "found 'guesswork'" in result.output
+
+
 def test_rules_check_reports_a_gap_and_an_overlap(tmp_path: Path) -> None:
     (tmp_path / "t.csv").write_text(
         "table,acme.t\ntitle,T\nrationale,R\ninput,input,output\ncriticality,users,next_step\n"
@@ -441,20 +465,28 @@ def test_the_decision_tables_chapter_yaml_example_loads(tmp_path: Path) -> None:
     assert "acme.no-vendor" in [rule_id for rule_id, _, _ in _meaning(tmp_path / "yaml-tables")]
 
 
-# --- the default pack's table-shaped families, as tables, assess every scenario the same -------------
+# --- the default pack's table-shaped families assess every scenario as their rules did -------------
 
 
 def _without_locations(report: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in report.items() if key != "rules_version"}
 
 
-def test_the_default_families_written_as_tables_assess_every_scenario_the_same() -> None:
-    families = ROOT / "tests" / "tables"
-    pack, problems = load_pack_with_problems([families])
+def test_the_default_mode1_trigger_table_assesses_every_scenario_as_its_rules_did() -> None:
+    as_rules, problems = load_pack_with_problems([ROOT / "tests" / "tables"])
     assert not problems
-    replaced = {rule.id for rule in pack.rules if rule.table}
-    assert len(replaced) == 4 and all(rule.overrides for rule in pack.rules if rule.table)
+    table_rows = {rule.id: rule for rule in api.rule_pack().rules if rule.table == "mode1-triggers"}
+    replacing = {rule.id: rule for rule in as_rules.rules if rule.overrides}
+    assert set(replacing) == set(table_rows) and len(table_rows) == 4
+    for rule_id, row in table_rows.items():
+        before = replacing[rule_id]
+        assert (row.title, row.rationale, row.priority, row.provenance) == (
+            before.title,
+            before.rationale,
+            before.priority,
+            before.provenance,
+        ), rule_id
     for scenario in sorted(SCENARIOS.glob("*.json")):
         base = api.assess(scenario).to_dict()
-        tables = api.assess(scenario, rules=pack).to_dict()
-        assert _without_locations(tables) == _without_locations(base), scenario.name
+        rules = api.assess(scenario, rules=as_rules).to_dict()
+        assert _without_locations(rules) == _without_locations(base), scenario.name

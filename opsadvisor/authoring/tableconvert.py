@@ -15,7 +15,7 @@ from ..errors import EXIT_USAGE, OpsAdvisorError, RulesError
 from ..files import text_file
 from ..rulepack.ir import Problems
 from ..rulepack.table_front import grid_tables, table_from_yaml
-from ..rulepack.tables import Table, TableRow, cell_text
+from ..rulepack.tables import ROW_SETTINGS, Table, TableRow, cell_text
 from ..yamlload import LineDict, YamlProblem, load_yaml_bytes
 
 FORMATS = ("csv", "xlsx", "yaml")
@@ -55,7 +55,7 @@ def _yaml_tables(name: str, raw: bytes, problems: Problems) -> list[Table]:
 
 def grid(table: Table) -> list[list[Any]]:
     """The table as spreadsheet rows: key/value rows, the marker row, the names row, one row per row."""
-    settings = [key for key in ("id", "priority", "title") if any(getattr(row, key) is not None for row in table.rows)]
+    settings = [key for key in ROW_SETTINGS if any(getattr(row, key) is not None for row in table.rows)]
     head: list[list[Any]] = [["table", table.id], ["title", table.title], ["rationale", table.rationale]]
     head += [["source", table.source]] if table.source else []
     head += [["hit_policy", table.hit_policy]]
@@ -72,7 +72,7 @@ def grid(table: Table) -> list[list[Any]]:
 
 
 def _yaml_row(row: TableRow) -> Any:
-    settings = {key: getattr(row, key) for key in ("id", "priority", "title") if getattr(row, key) is not None}
+    settings = {key: getattr(row, key) for key in ROW_SETTINGS if getattr(row, key) is not None}
     cells = list(row.cells)
     return {**settings, "cells": cells} if settings else cells
 

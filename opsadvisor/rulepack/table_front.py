@@ -223,7 +223,20 @@ def _row(number: int, cells: list[Any], values: dict[str, Any], location: Locati
         problems.add(location, f"row {number}: priority must be a whole number; found {shown(priority)}")
         priority = None
     text = {key: None if values.get(key) is None else str(values[key]).strip() for key in ("id", "title")}
-    return TableRow(number, tuple(cells), location, text["id"], priority, text["title"])
+    text |= {key: " ".join(str(values.get(key) or "").split()) or None for key in ("rationale", "source")}
+    if text["source"] and isinstance(found := provenance(text["source"]), str):
+        problems.add(location, f"row {number}: {found}")
+        text["source"] = None
+    return TableRow(
+        number,
+        tuple(cells),
+        location,
+        text["id"],
+        priority,
+        text["title"],
+        rationale=text["rationale"],
+        source=text["source"],
+    )
 
 
 def _table(data: dict[str, Any], rows: list[TableRow], location: Location, problems: Problems) -> Table | None:

@@ -47,7 +47,7 @@ from .ir import (
 
 HIT_POLICIES = ("unique", "first", "priority", "any", "collect")
 SINGLE_HIT = ("unique", "first", "priority", "any")
-ROW_SETTINGS = ("id", "priority", "title")
+ROW_SETTINGS = ("id", "priority", "title", "rationale", "source")
 ANY_CELL = "-"
 NO_EARLIER_ROW = "no earlier row matches"
 _RANGE = re.compile(r"^([\[(])\s*([^.\s]+)\s*\.\.\s*([^.\s]+)\s*([\])])$")
@@ -66,6 +66,8 @@ class TableRow:
     title: str | None = None
     tests: tuple[tuple[Condition, ...], ...] = ()  # per input column, once compiled (empty: any value)
     rule_id: str = ""
+    rationale: str | None = None  # the row's own, where its rule has a reason of its own (else the table's)
+    source: str | None = None  # the row's own provenance, where it differs from the table's
 
 
 @dataclass(frozen=True)
@@ -544,12 +546,12 @@ class _Compiler:
         return Rule(
             row.rule_id,
             title,
-            table.rationale,
+            row.rationale or table.rationale,
             DEFAULT_PRIORITY if priority is None else priority,
             Group("all", (*conditions, *region)),
             then,
             row.location,
-            provenance(table.source) if table.source else Provenance(),
+            provenance(source) if (source := row.source or table.source) else Provenance(),
             table=table.id,
         )
 
