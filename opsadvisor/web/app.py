@@ -119,6 +119,7 @@ class Workbench:
         self.workspace = Workspace(folder, pack)
         self.pack = pack
         self.assessor = api.assessor_for(pack)
+        self.rule_ids = sorted(rule.id for rule in pack.rules)  # the Why (not)? field's suggestions
         self.token = secrets.token_urlsafe(32)  # per server run: a page of another site cannot read it
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("opsadvisor.web", "templates"),
@@ -138,6 +139,12 @@ class Workbench:
     ) -> HTMLResponse:
         html = self.templates.get_template(template).render(csrf=self.token, folder=self.workspace.root.name, **context)
         return HTMLResponse(html, status_code=status, headers=headers)
+
+    def scenario_page(self, template: str, context: dict[str, Any], status: int | None = None) -> HTMLResponse:
+        """A page about one scenario file, tagged with its version (422 when the file is invalid)."""
+        if status is None:
+            status = 422 if context["error"] else 200
+        return self.page(template, status=status, headers={"ETag": f'"{context["version"]}"'}, **context)
 
     async def form(self, request: Request) -> FormData:
         """The posted form, once its CSRF token (form field or header) is the server's; else 403."""
@@ -233,7 +240,7 @@ class Workbench:
             "error": error,
             "sections": sections,
             "version": version_of(path),
-            "rule_ids": sorted(rule.id for rule in self.pack.rules),
+            "rule_ids": self.rule_ids,
         }
 
     async def service(self, request: Request) -> Response:
@@ -245,12 +252,7 @@ class Workbench:
                 for kind in kinds.parts()
                 for line in kind.headline(context["assessment"].parts[kind.part], context["assessment"])
             ]
-        return self.page(
-            "service.html.j2",
-            status=200 if not context["error"] else 422,
-            headers={"ETag": f'"{context["version"]}"'},
-            **context,
-        )
+        return self.scenario_page("service.html.j2", context)
 
     async def explain(self, request: Request) -> Response:
         name, path = self.scenario(request)
@@ -277,13 +279,7 @@ class Workbench:
 
     async def workshop(self, request: Request) -> Response:
         name, path = self.scenario(request)
-        context = self._board(name, path)
-        return self.page(
-            "workshop.html.j2",
-            status=200 if not context["error"] else 422,
-            headers={"ETag": f'"{context["version"]}"'},
-            **context,
-        )
+        return self.scenario_page("workshop.html.j2", self._board(name, path))
 
     async def cell(self, request: Request) -> Response:
         """The decision form of one process (the cell clicked in the matrix)."""
@@ -314,7 +310,7 @@ class Workbench:
         path = self.workspace.existing(name)
         context = self._board(name, path, **extra)
         template = "board.html.j2" if "hx-request" in request.headers else "workshop.html.j2"
-        return self.page(template, status=status, headers={"ETag": f'"{context["version"]}"'}, **context)
+        return self.scenario_page(template, context, status)
 
     async def decide(self, request: Request) -> Response:
         def change(path: Path, form: FormData) -> list[str]:
