@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +17,26 @@ from hypothesis import strategies as st
 
 from opsadvisor import api
 from opsadvisor.backend import Case
-from opsadvisor.contract import FACTS
+from opsadvisor.contract import (
+    AMBITIONS,
+    APPLICATION_CELLS,
+    CAPABILITIES,
+    CLASSIFICATIONS,
+    CONTRACT_OWNERS,
+    CRITICALITIES,
+    FACTS,
+    HOSTING,
+    IT_ELEMENTS_OWNERS,
+    LIFECYCLES,
+    REGULATIONS,
+)
 from opsadvisor.durable_backend import compile_rule
 from opsadvisor.engine import BACKEND
 from opsadvisor.facts import Facts
 from opsadvisor.rulepack import Location, load_pack_with_problems
 from opsadvisor.rulepack.conditions import MISSING, TESTS_BY_KIND, holds, make_condition
 from opsadvisor.rulepack.ir import Problems
+from opsadvisor.rulepack.table_front import Concluder
 from opsadvisor.rulepack.tables import Table, TableRow, compile_table, engine_operators, gaps
 
 HERE = Location("test", 1)
@@ -277,6 +292,46 @@ def test_collect_fires_every_matching_row() -> None:
     assert _fired(rules, {"criticality": "high", "data.personal_data": True}) == ["t.1", "t.2"]
 
 
+def _shared_id(rows: list[list[str]], policy: str = "collect", said: str = "advice") -> Table:
+    """A table whose rows all have the id `shared` and conclude `said`."""
+    table = _table(rows, policy)
+    return replace(table, rows=tuple(replace(row, id="shared", cells=(*row.cells[:-1], said)) for row in table.rows))
+
+
+def test_rows_that_share_an_id_are_one_rule_that_fires_once_when_any_of_them_matches() -> None:
+    _, rules, problems = _compiled(_shared_id([["critical", "-", "-", "sox"], ["-", "true", "-", "sox"]]))
+    assert not problems.items and [rule.id for rule in rules] == ["shared"]
+    assert rules[0].when.describe() == (
+        "all of (regulations contains sox; any of (criticality equals critical; data.personal_data equals true))"
+    )
+    engine = BACKEND.compile(rules)
+    for values, fired in [
+        ({"criticality": "critical", "data.personal_data": True, "regulations": ("sox",)}, 1),  # both rows: once
+        ({"criticality": "low", "data.personal_data": True, "regulations": ("sox",)}, 1),
+        ({"criticality": "critical", "regulations": ("gdpr",)}, 0),
+        ({"criticality": "low", "data.personal_data": False, "regulations": ("sox",)}, 0),
+    ]:
+        assert len(engine.run(Facts(values, ())).firings) == fired, values
+
+
+def test_rows_that_share_an_id_must_conclude_alike() -> None:
+    table = _shared_id([["critical", "-", "-", "-"], ["-", "true", "-", "-"]])
+    table = replace(table, rows=(table.rows[0], replace(table.rows[1], cells=(*table.rows[1].cells[:-1], "other"))))
+    problems = Problems()
+    compile_table(table, problems, Concluder(problems))
+    assert [p.message for p in problems.items] == [
+        "table t: rows 1 and 2 share the id shared, so they are one rule, but differ in outputs; "
+        "give the rows different ids or make them agree"
+    ]
+
+
+def test_explain_names_every_row_of_a_rule_written_as_several(tmp_path: Path) -> None:
+    scenario = json.dumps({"service": {"id": "svc", "name": "Svc"}, "criticality": "critical", "regulations": ["dora"]})
+    explained = run_cli("explain", "-", "--rule", "ambition.undecided.suggest-a-regulated", input=scenario)
+    assert "    rows 6, 7, 8, 9, 10, 11 of table ambition.undecided.suggestion (collect)" in explained.output
+    assert "fired" in explained.output
+
+
 def test_first_reports_a_row_earlier_rows_shadow() -> None:
     _, _, problems = _compiled(_table([["-", "-", "-", "-"], ["low", "-", "-", "-"]], "first"))
     assert problems.items[0].message == (
@@ -472,12 +527,16 @@ def _without_locations(report: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in report.items() if key != "rules_version"}
 
 
-def test_the_default_mode1_trigger_table_assesses_every_scenario_as_its_rules_did() -> None:
+FAMILIES = {"mode1-triggers": 4, "ambition.undecided.suggestion": 5, "risks-to-accept": 6, "governance-areas": 6}
+
+
+def test_the_default_packs_tables_assess_every_scenario_as_the_rules_they_replaced() -> None:
     as_rules, problems = load_pack_with_problems([ROOT / "tests" / "tables"])
     assert not problems
-    table_rows = {rule.id: rule for rule in api.rule_pack().rules if rule.table == "mode1-triggers"}
+    table_rows = {rule.id: rule for rule in api.rule_pack().rules if rule.table in FAMILIES}
     replacing = {rule.id: rule for rule in as_rules.rules if rule.overrides}
-    assert set(replacing) == set(table_rows) and len(table_rows) == 4
+    assert set(replacing) == set(table_rows)
+    assert Counter(rule.table for rule in table_rows.values()) == FAMILIES
     for rule_id, row in table_rows.items():
         before = replacing[rule_id]
         assert (row.title, row.rationale, row.priority, row.provenance) == (
@@ -486,7 +545,133 @@ def test_the_default_mode1_trigger_table_assesses_every_scenario_as_its_rules_di
             before.priority,
             before.provenance,
         ), rule_id
-    for scenario in sorted(SCENARIOS.glob("*.json")):
+    examples = [*sorted(SCENARIOS.glob("*.json")), *sorted((ROOT / "docs" / "examples").glob("*.json"))]
+    for scenario in examples:
         base = api.assess(scenario).to_dict()
         rules = api.assess(scenario, rules=as_rules).to_dict()
         assert _without_locations(rules) == _without_locations(base), scenario.name
+
+
+def _domain(fact: str, conditions: list[Any], derived: dict[str, set[Any]]) -> list[Any]:
+    """Every value of a fact that can make a difference to these conditions (MISSING: not known)."""
+    if fact not in FACTS:  # derived, by a rule or from the effective matrix (accountable.PROCESS.COLUMN)
+        return [MISSING, *sorted(derived.get(fact, APPLICATION_CELLS), key=repr)]
+    spec = FACTS[fact]
+    if spec.kind == "flag":
+        return [MISSING, True, False]
+    if spec.kind == "number":
+        edges = {c.operand + step for c in conditions if isinstance(c.operand, int) for step in (-1, 0, 1)}
+        return [MISSING, *sorted(value for value in edges | {0} if value >= 0)]
+    if spec.is_set:
+        named = sorted({m for c in conditions for m in (c.operand if isinstance(c.operand, list) else [c.operand])})
+        other = [value for value in spec.values if value not in named][:1]
+        return [MISSING, (), *((m,) for m in [*named, *other]), tuple(named)]
+    return [MISSING, *spec.values]
+
+
+def test_each_table_row_matches_exactly_where_the_rule_it_replaced_did_in_the_engine() -> None:
+    """Exhaustive over the values that matter to each pair, in durable_rules: the table's rule and the
+    rule it replaced match on the same cases and conclude the same."""
+    as_rules, _ = load_pack_with_problems([ROOT / "tests" / "tables"])
+    replacing = {rule.id: rule for rule in as_rules.rules if rule.overrides}
+    pack = api.rule_pack()
+    derived: dict[str, set[Any]] = {}
+    for rule in pack.rules:
+        for name, value in rule.derives:
+            derived.setdefault(name, set()).add(value)
+    for new in (rule for rule in pack.rules if rule.table in FAMILIES):
+        old = replacing[new.id]
+        assert [(c.kind, c.payload) for c in new.then] == [(c.kind, c.payload) for c in old.then], new.id
+        conditions = [*old.when.conditions(), *new.when.conditions()]
+        facts = list(dict.fromkeys(c.fact for c in conditions))
+        domains = [_domain(fact, [c for c in conditions if c.fact == fact], derived) for fact in facts]
+        items = [*old.when.items, *new.when.items]  # a rule holds when each of its top-level items does
+        compiled, split = BACKEND.compile_items(items), len(old.when.items)
+        for case in itertools.product(*domains):
+            known = {fact: value for fact, value in zip(facts, case, strict=True) if value is not MISSING}
+            values = {fact: value for fact, value in known.items() if fact in FACTS}
+            matched = compiled.matches(Case(values, {f: (v,) for f, v in known.items() if f not in FACTS}))
+            was, now = set(range(split)) <= matched, set(range(split, len(items))) <= matched
+            assert was == now, (new.id, known)
+
+
+PROCESSES = ("incident", "continuity", "it_controls", "vendor_contract", "licence", "change")
+
+services = st.fixed_dictionaries(
+    {"service": st.just({"id": "svc", "name": "Service", "business_owner": "Owner"})},
+    optional={
+        "ambition": st.sampled_from(AMBITIONS),
+        "hosting": st.sampled_from(HOSTING),
+        "vendor_run": st.booleans(),
+        "contract_owner": st.sampled_from(CONTRACT_OWNERS),
+        "contract": st.fixed_dictionaries({"it_elements_owner": st.sampled_from(IT_ELEMENTS_OWNERS)}),
+        "integrations": st.lists(
+            st.fixed_dictionaries(
+                {"system": st.just("ERP"), "type": st.just("api"), "system_of_record": st.booleans()}
+            ),
+            max_size=2,
+        ),
+        "criticality": st.sampled_from(CRITICALITIES),
+        "data": st.fixed_dictionaries(
+            {}, optional={"classification": st.sampled_from(CLASSIFICATIONS), "personal_data": st.booleans()}
+        ),
+        "regulations": st.lists(st.sampled_from(REGULATIONS), unique=True, max_size=3),
+        "users": st.sampled_from((0, 499, 500, 501, 20000)),
+        "lifecycle": st.sampled_from(LIFECYCLES),
+        "business_capabilities": st.lists(st.sampled_from(CAPABILITIES), unique=True),
+        "decisions": st.dictionaries(
+            st.sampled_from(PROCESSES), st.fixed_dictionaries({"application": st.sampled_from(APPLICATION_CELLS)})
+        ),
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def families_as_rules() -> Any:
+    pack, problems = load_pack_with_problems([ROOT / "tests" / "tables"])
+    assert not problems
+    return pack
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(services)
+def test_the_default_packs_tables_assess_any_service_as_the_rules_they_replaced(
+    families_as_rules: Any, document: dict[str, Any]
+) -> None:
+    """Every combination of the facts the tables test (the bundled scenarios do not reach them all)."""
+    base = api.assess(document).to_dict()
+    rules = api.assess(document, rules=families_as_rules).to_dict()
+    assert _without_locations(rules) == _without_locations(base)
+
+
+@pytest.mark.parametrize("table_id", sorted(FAMILIES))
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_the_default_packs_tables_survive_a_spreadsheet(table_id: str, form: str, tmp_path: Path) -> None:
+    """An architect exports a bundled table to Excel or CSV and loads it back: the same rules (list
+    outputs such as a risk's accept_by included)."""
+    table = api.rule_pack().table(table_id)
+    (tmp_path / "layer").mkdir()
+    out = tmp_path / "layer" / f"table.{form}"
+    run_cli(
+        "rules",
+        "table",
+        "convert",
+        str(ROOT / table.location.file.replace("<bundled>", "rules")),
+        "--table",
+        table_id,
+        "--to",
+        form,
+        "-o",
+        str(out),
+    )
+    pack, problems = load_pack_with_problems([tmp_path / "layer"])
+    assert not problems
+
+    def described(rules: Any) -> list[Any]:
+        return sorted(
+            (r.id, r.when.describe(), r.concluded, r.title, r.rationale, r.priority, r.provenance)
+            for r in rules
+            if r.table == table_id
+        )
+
+    assert described(pack.rules) == described(api.rule_pack().rules)

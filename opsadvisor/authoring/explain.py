@@ -223,17 +223,20 @@ def _outranked(rule: Rule, assessment: Assessment) -> tuple[str, ...]:
 
 
 def _cells(rule: Rule, pack: RulePack) -> tuple[str, dict[Condition, str]]:
-    """For a decision table's row: "row N of table T", and each condition's column and cell as written."""
+    """For a decision table's row: "row N of table T", and each condition's column and cell as written
+    (rows that share an id, one rule: "rows N, M of table T")."""
     table = pack.table(rule.table) if rule.table else None
-    row = table.row(rule.id) if table else None
-    if row is None:
+    rows = table.rows_of(rule.id) if table else ()
+    if not rows:
         return "", {}
     cells = {
         condition: f"{fact}: {cell_text(cell)}"
+        for row in rows
         for fact, cell, tests in zip(table.inputs, table.inputs_of(row), row.tests, strict=True)
         for condition in tests
     }
-    return f"row {row.number} of table {table.id} ({table.hit_policy})", cells
+    numbers = ", ".join(str(row.number) for row in rows)
+    return f"{'rows' if len(rows) > 1 else 'row'} {numbers} of table {table.id} ({table.hit_policy})", cells
 
 
 def _explain_rule(

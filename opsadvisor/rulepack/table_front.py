@@ -56,7 +56,7 @@ def grid_tables(name: str, raw: bytes, problems: Problems) -> list[Table]:
 
 def add_table(document: Document, table: Table, problems: Problems) -> None:
     """Compile a table read by any front end into the document: the table, and its rows as rules."""
-    compiled, rules = compile_table(table, problems, _Concluder(problems))
+    compiled, rules = compile_table(table, problems, Concluder(problems))
     if all(row.rule_id for row in compiled.rows):  # its cells parsed: `rules check` can still find its gaps
         document.tables.append(compiled)
     document.rules.extend(rules)
@@ -302,7 +302,7 @@ def _check_outputs(outputs: list[str], location: Location, label: str, problems:
             problems.add(location, f"{label}: both '{kind_name}' and '{name}' are outputs; use one")
 
 
-class _Concluder:
+class Concluder:
     """A row's output cells to conclusions, each kind's cells parsed by the kind."""
 
     def __init__(self, problems: Problems) -> None:

@@ -83,8 +83,9 @@ class Table:
     location: Location
     priority: int | None = None
 
-    def row(self, rule_id: str) -> TableRow | None:
-        return next((row for row in self.rows if row.rule_id == rule_id), None)
+    def rows_of(self, rule_id: str) -> tuple[TableRow, ...]:
+        """The rows of one rule: usually one; rows that share an id are one rule."""
+        return tuple(row for row in self.rows if row.rule_id == rule_id)
 
     def inputs_of(self, row: TableRow) -> tuple[Any, ...]:
         return row.cells[: len(self.inputs)]
@@ -201,9 +202,12 @@ def cell_conditions(fact: str, cell: Any, location: Location) -> tuple[Condition
 
 
 def output_value(cell: Any) -> Any:
-    """An output cell's value: text from CSV/XLSX becomes a number or true/false when it reads as one."""
+    """An output cell's value: text from CSV/XLSX becomes a number or true/false when it reads as one,
+    and a list when it is written as one (`[business_owner, accountable_executive]`, as `cell_text` writes)."""
     if isinstance(cell, str):
         text = cell.strip()
+        if text.startswith("[") and text.endswith("]"):
+            return [output_value(item) for item in _items(text)]
         if re.fullmatch(r"-?\d+", text):
             return int(text)
         if text.lower() in ("true", "false"):
@@ -506,11 +510,37 @@ class _Compiler:
             return table, []
         table = replace(table, rows=tuple(parsed))
         conclusions = {row.number: then for row, then in rows}
-        if table.hit_policy not in SINGLE_HIT:
-            return table, [self._rule(row, conclusions[row.number], ()) for row in parsed]
-        regions = self._regions(table, conclusions)
-        rules = [self._rule(row, conclusions[row.number], regions[row.number]) for row in parsed]
+        regions = self._regions(table, conclusions) if table.hit_policy in SINGLE_HIT else {}
+        rules = [
+            self._rule(same, conclusions[same[0].number], regions) for same in self._alike(table, conclusions).values()
+        ]
         return table, [] if len(self.problems.items) > before else rules
+
+    def _alike(self, table: Table, conclusions: dict[int, tuple[Conclusion, ...]]) -> dict[str, list[TableRow]]:
+        """The rows by rule id: rows that share an id are one rule, matching when any of them does (a
+        condition such as "regulated or restricted, and critical or large" spans several rows). They
+        must conclude the same and agree on priority, title, rationale and source."""
+        by_id: dict[str, list[TableRow]] = {}
+        for row in table.rows:
+            by_id.setdefault(row.rule_id, []).append(row)
+        for same in by_id.values():
+            first = same[0]
+            for row in same[1:]:
+                differ = [
+                    name
+                    for name, a, b in (
+                        ("outputs", _said(conclusions[first.number]), _said(conclusions[row.number])),
+                        *((key, getattr(first, key), getattr(row, key)) for key in ROW_SETTINGS[1:]),
+                    )
+                    if a != b and (name == "outputs" or b is not None)
+                ]
+                if differ:
+                    self.error(
+                        row.location,
+                        f"rows {first.number} and {row.number} share the id {row.rule_id}, so they are one rule, "
+                        f"but differ in {', '.join(differ)}; give the rows different ids or make them agree",
+                    )
+        return by_id
 
     def _row(self, row: TableRow, conclude: Any) -> tuple[TableRow, tuple[Conclusion, ...]]:
         table = self.table
@@ -530,17 +560,37 @@ class _Compiler:
         then = conclude(table.outputs, table.outputs_of(row), row.location, f"{self.label} {where}")
         return replace(row, tests=tuple(tests), rule_id=rule_id), then
 
-    def _rule(self, row: TableRow, then: tuple[Conclusion, ...], region: tuple[Condition | Group, ...]) -> Rule:
-        table = self.table
-        conditions = tuple(condition for cell in row.tests for condition in cell)
-        operators = engine_operators(Group("all", (*conditions, *region)))
-        if operators > MAX_OPERATORS:
-            self.error(
-                row.location,
-                f"row {row.number} needs {operators} and/or operators in the engine (durable_rules takes at most "
-                f"{MAX_OPERATORS}): rows before it overlap it in too many ways; make the rows disjoint or "
-                "split the table",
-            )
+    def _rule(self, rows: list[TableRow], then: tuple[Conclusion, ...], regions: dict[int, tuple[Any, ...]]) -> Rule:
+        """One rule from its rows: a row's cells (and, under a single-hit policy, "no earlier row
+        matches"); when several rows share the rule's id, the tests all of them make, and any of the rest."""
+        table, row = self.table, rows[0]
+        own = [tuple(c for cell in each.tests for c in cell) for each in rows]
+        shared = [c for c in own[0] if all(_meaning(c) in map(_meaning, others) for others in own[1:])]
+        alternatives = []
+        for each, conditions in zip(rows, own, strict=True):
+            rest = tuple(c for c in conditions if _meaning(c) not in map(_meaning, shared))
+            if len(rows) > 1 and any(c.derived for c in rest):
+                self.error(
+                    each.location,
+                    f"rows that share the id {row.rule_id} must test the derived facts alike (a derived fact "
+                    f"cannot be one of several alternatives); row {each.number} differs from row {row.number}",
+                )
+            when = Group("all", (*rest, *regions.get(each.number, ())))
+            operators = engine_operators(Group("all", (*shared, *when.items)))
+            if operators > MAX_OPERATORS:
+                self.error(
+                    each.location,
+                    f"row {each.number} needs {operators} and/or operators in the engine (durable_rules takes at "
+                    f"most {MAX_OPERATORS}): rows before it overlap it in too many ways; make the rows disjoint or "
+                    "split the table",
+                )
+            alternatives.append(when)
+        if len(rows) == 1:
+            when = Group("all", (*shared, *alternatives[0].items))
+        elif all(alternative.items for alternative in alternatives):
+            when = Group("all", (*shared, Group("any", tuple(alternatives))))
+        else:  # a row with the shared tests only matches whenever any of the rows does
+            when = Group("all", tuple(shared))
         title = row.title or f"{table.title} (row {row.number})"
         priority = row.priority if row.priority is not None else table.priority
         return Rule(
@@ -548,7 +598,7 @@ class _Compiler:
             title,
             row.rationale or table.rationale,
             DEFAULT_PRIORITY if priority is None else priority,
-            Group("all", (*conditions, *region)),
+            when,
             then,
             row.location,
             provenance(source) if (source := row.source or table.source) else Provenance(),
@@ -628,6 +678,11 @@ class _Compiler:
             ]
             alternatives.append(Group("all", tuple(items)))
         return (Group("any", tuple(alternatives), label=NO_EARLIER_ROW),)
+
+
+def _meaning(condition: Condition) -> tuple[str, str, Any]:
+    """What a condition tests, wherever it was written."""
+    return condition.fact, condition.test, repr(condition.operand)
 
 
 def _said(conclusions: Sequence[Conclusion]) -> list[tuple[str, Any]]:
