@@ -466,6 +466,20 @@ def test_explain_show_docs_and_coverage_know_tables(table_rules: Path, tmp_path:
     assert "  not fired: acme.size-medium  (" in tested.output and "  not fired: acme.size.1 " not in tested.output
 
 
+def test_coverage_counts_each_row_of_a_rule_written_as_several_rows(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "cases:\n  - name: sox and a system of record\n"
+        "    scenario: {regulations: [sox], integrations: [{system: GL, type: file, system_of_record: true}]}\n"
+        "    expect: {fired: [ambition.undecided.suggest-a-regulated]}\n"
+    )
+    tested = run_cli("rules", "test", str(cases), "--coverage")
+    assert "(a rule written as several table rows counts each row)" in tested.output
+    assert "  not fired: ambition.undecided.suggest-a-regulated row 7  (<bundled>/10-ambition.yaml:" in tested.output
+    assert "suggest-a-regulated row 6 " not in tested.output  # it held: SOX and a system of record
+    assert "  not fired: ambition.undecided.suggest-a-regulated  (" not in tested.output
+
+
 # --- convert: round trips -----------------------------------------------------------------------------------
 
 

@@ -25,9 +25,14 @@ from typing import Any
 
 from .. import kinds
 from ..api import assessor_for, rule_pack
+from ..assessment import TraceEntry
+from ..backend import Case
+from ..engine import BACKEND, built
 from ..errors import EXIT_FINDINGS, EXIT_OK, OpsAdvisorError, RulesError, ScenarioError, count, did_you_mean
+from ..facts import Facts, build_facts
 from ..kinds.base import Expectation, IdsExpectation
 from ..rulepack import RulePack, default_rules_dir
+from ..rulepack.ir import Group
 from ..scenario import read_scenario_file
 from ..yamlload import LineDict, LineList, YamlProblem, load_yaml
 
@@ -66,7 +71,7 @@ class CaseResult:
     line: int
     name: str
     diff: tuple[str, ...]  # "- expected" / "+ actual" lines; empty when the case passed
-    fired: tuple[str, ...]
+    fired: tuple[str, ...]  # rule ids, and "ID row N" for each row that held of a rule written as several rows
 
     @property
     def passed(self) -> bool:
@@ -76,7 +81,7 @@ class CaseResult:
 @dataclass(frozen=True)
 class RuleTestRun:
     results: tuple[CaseResult, ...]
-    rules: dict[str, str]  # every rule in the pack -> where it is defined
+    rules: dict[str, str]  # what coverage counts (rule ids; "ID row N" for a rule of several rows) -> where
     min_coverage: float | None = None
 
     @property
@@ -116,7 +121,10 @@ class RuleTestRun:
 
     def coverage_line(self) -> str:
         covered = len(self.rules) - len(self.not_fired)
-        return f"coverage: {covered} of {len(self.rules)} rules fired ({self.coverage:.1f}%)"
+        rows = (
+            " (a rule written as several table rows counts each row)" if any(" row " in r for r in self.rules) else ""
+        )
+        return f"coverage: {covered} of {len(self.rules)} rules fired ({self.coverage:.1f}%){rows}"
 
     def minimum_missed(self) -> str:
         return f"coverage {self.coverage:.1f}% is below the minimum of {self.min_coverage:g}%"
@@ -319,15 +327,49 @@ def compare(expect: dict[str, Any], assessment: Any) -> list[str]:
 
 def run_cases(cases: list[RuleCase], pack: RulePack, min_coverage: float | None = None) -> RuleTestRun:
     assessor = assessor_for(pack)
+    rows = built(pack, "rule rows", _RowsHeld)
     results = []
     for case in cases:
-        assessment = assessor.assess_document(case.document, f"{case.file}:{case.line}")
-        fired = tuple(FIRED.actual(assessment))
+        scenario = assessor.parse(case.document, f"{case.file}:{case.line}")
+        assessment = assessor.assess_scenario(scenario)
+        fired = (*FIRED.actual(assessment), *rows.held(assessment.trace, build_facts(scenario)))
         results.append(CaseResult(case.file, case.line, case.name, tuple(compare(case.expect, assessment)), fired))
     order = {name: index for index, name in enumerate(pack.files)}
     in_file_order = sorted(pack.rules, key=lambda rule: (order.get(rule.location.file, -1), rule.location.line))
-    rules = {rule.id: str(rule.location) for rule in in_file_order}
+    rules = {
+        target: location
+        for rule in in_file_order
+        for target, location in rows.targets.get(rule.id, [(rule.id, str(rule.location))])
+    }
     return RuleTestRun(tuple(results), rules, min_coverage)
+
+
+class _RowsHeld:
+    """Coverage for a rule written as several table rows (rows that share an id): which of its rows
+    held when it fired, each row's tests matched by durable_rules on the values the rule matched."""
+
+    def __init__(self, pack: RulePack) -> None:
+        self.targets: dict[str, list[tuple[str, str]]] = {}
+        self._items: dict[str, list[tuple[str, Group]]] = {}
+        for table in pack.tables:
+            for rule_id in dict.fromkeys(row.rule_id for row in table.rows):
+                rows = table.rows_of(rule_id)
+                if len(rows) > 1:  # its derived tests are shared by every row: the rule fired, so they held
+                    self.targets[rule_id] = [(f"{rule_id} row {row.number}", str(row.location)) for row in rows]
+                    self._items[rule_id] = [
+                        (label, Group("all", tuple(c for cell in row.tests for c in cell if not c.derived)))
+                        for row, (label, _) in zip(rows, self.targets[rule_id], strict=True)
+                    ]
+        self._compiled = {
+            rule_id: BACKEND.compile_items([g for _, g in items]) for rule_id, items in self._items.items()
+        }
+
+    def held(self, trace: Iterable[TraceEntry], facts: Facts) -> list[str]:
+        labels = []
+        for rule_id in dict.fromkeys(entry.rule for entry in trace if entry.rule in self._compiled):
+            held = self._compiled[rule_id].matches(Case(facts.values))
+            labels += [label for index, (label, _) in enumerate(self._items[rule_id]) if index in held]
+        return labels
 
 
 def run_rule_tests(
