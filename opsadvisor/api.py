@@ -26,6 +26,7 @@ class Assessor:
     def __init__(self, pack: RulePack, memo_size: int = MEMO_SIZE) -> None:
         self.pack = pack
         self.spec: Record = scenario_spec(pack.process_ids, pack.risk_ids, pack.role_ids)
+        self.memo_size = memo_size  # also what batch.memo keeps of rendered outcomes
         self.engine = Engine(pack, memo_size=memo_size)
 
     def parse(self, document: Any, source: str) -> Scenario:

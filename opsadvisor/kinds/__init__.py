@@ -19,6 +19,7 @@ __all__ = [
     "SummaryTable",
     "authored",
     "columns",
+    "is_built_in",
     "kind",
     "parts",
     "register",
@@ -40,6 +41,7 @@ BUILT_IN = (
     "open_decision",
     "open_question",
 )
+_BUILT_IN_MODULES = frozenset(f"{__name__}.{module}" for module in BUILT_IN)
 _KINDS: dict[str, Kind] = {}
 
 
@@ -54,6 +56,11 @@ def register(new: Kind) -> Kind:
 def unregister(name: str) -> None:
     """Remove a kind added with register (tests that add a toy kind clean up with it)."""
     _KINDS.pop(name, None)
+
+
+def is_built_in(item: Kind) -> bool:
+    """Whether the kind is one of BUILT_IN (its class defined there), not an organisation's or a test's."""
+    return type(item).__module__ in _BUILT_IN_MODULES
 
 
 def registered() -> tuple[Kind, ...]:

@@ -41,6 +41,7 @@ class RecommendKind(Kind):
     catalogue = "Model and mode"
     catalogue_order = 10
     part = "recommendation"
+    compares_texts = False  # by id / the winning rule, never by text
     order = 10
     columns = (
         Column("model", 10, lambda outline: f"{outline[0]} (suggested)" if outline[2] else outline[0] or ""),

@@ -1,0 +1,155 @@
+"""The batch's memo of rendered outcomes: a repeated service profile is assessed once, and each service
+with that profile gets the kept JSON line with its own id, name and owner put in.
+
+Portfolios repeat profiles: the same SaaS product or template in several departments, under other
+ids, names and owners. What the rules conclude does not depend on that free text (facts.run_key),
+and the built-in kinds use it only verbatim: interpolated into texts (assessment._Interpolator), in a
+risk's acceptor label (kinds.risk.role_label) and as the service's id and name. So an outcome is
+built once per key from a *template* scenario whose free text is a stand-in character each (a lone
+surrogate: validation refuses them in every text a scenario holds), and a service's JSON line is the
+template's with each stand-in replaced by the service's own text, JSON-escaped: JSON escapes text
+character by character, so that is the line a build with the real text encodes.
+
+Only texts that sort and deduplicate alike whatever replaces the stand-ins may come from a template
+(`_order_kept`, for each kind whose build compares its texts: Kind.compares_texts); a key whose texts
+do not, a rule pack holding a lone surrogate, a kind that is not
+built in, or an empty free text, is built the plain way every time. tests/test_outcome_memo.py
+compares memo and no memo over a varied portfolio.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any
+
+from .. import kinds
+from ..api import Assessor
+from ..assessment import AsOf, Assessment, build_assessment
+from ..facts import FREE_TEXT, run_key
+from ..rulepack import RulePack
+from ..scenario import Scenario
+from ..text import SURROGATE
+
+# The stand-in of each free text attribute (facts.FREE_TEXT): one lone surrogate each.
+STAND_INS = {attr: chr(0xDC00 + index) for index, attr in enumerate(FREE_TEXT)}
+_STAND_IN_SET = frozenset(STAND_INS.values())
+_FREE_TEXT_VALUES = tuple((attr, STAND_INS[attr]) for attr in FREE_TEXT)
+
+# (outlines by part, the JSON line with stand-ins or None) of one key; None: build it the plain way.
+Template = tuple[dict[str, Any], str | None] | None
+
+
+class OutcomeMemo:
+    """An Assessor's outcomes kept by key (the `assessor.memo_size` keys used last), as templates."""
+
+    def __init__(self, assessor: Assessor) -> None:
+        self.assessor = assessor
+        self._size = assessor.memo_size if _holds_no_surrogate(assessor.pack) else 0
+        self._kept: dict[Hashable, Template] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def outcome(
+        self, scenario: Scenario, as_of: str, with_json: bool, encode: Callable[[Any], str]
+    ) -> tuple[dict[str, Any], str | None]:
+        """(outlines by part, the JSON line when `with_json`) of a valid scenario; `encode` turns
+        `Assessment.to_dict()` into the line."""
+        texts = [getattr(scenario, attr) for attr in FREE_TEXT]
+        if self._size <= 0 or "" in texts:
+            return self._plain(scenario, as_of, with_json, encode)
+        key = (run_key(scenario), as_of, with_json)
+        template = self._kept.pop(key, False)
+        if template is False:
+            self.misses += 1
+            template = self._template(scenario, as_of, with_json, encode)
+            if len(self._kept) >= self._size:
+                del self._kept[next(iter(self._kept))]  # the one used least recently
+        else:
+            self.hits += 1
+        self._kept[key] = template  # now the most recent
+        if template is None:
+            return self._plain(scenario, as_of, with_json, encode)
+        outlines, line = template
+        if line is not None:
+            for (_, stand_in), text in zip(_FREE_TEXT_VALUES, texts, strict=True):
+                if text is not None:
+                    line = line.replace(stand_in, encode(text)[1:-1])
+        return outlines, line
+
+    def _plain(
+        self, scenario: Scenario, as_of: str, with_json: bool, encode: Callable[[Any], str]
+    ) -> tuple[dict[str, Any], str | None]:
+        assessment = self.assessor.assess_scenario(scenario, as_of)
+        return outlines_of(assessment), encode(assessment.to_dict()) if with_json else None
+
+    def _template(self, scenario: Scenario, as_of: str, with_json: bool, encode: Callable[[Any], str]) -> Template:
+        """The key's outcome built from the scenario with stand-ins for its free text; None when the
+        kinds are not all built in, or its texts might sort or deduplicate otherwise with real text."""
+        if not all(kinds.is_built_in(kind) for kind in kinds.registered()):
+            return None
+        stand_ins = {attr: stand_in for attr, stand_in in _FREE_TEXT_VALUES if getattr(scenario, attr) is not None}
+        template = dataclasses.replace(scenario, **stand_ins)
+        when = AsOf.of(as_of)
+        facts, result = self.assessor.run(template, when)
+        texts: dict[str, list[str]] = {}
+        assessment = build_assessment(template, facts, result, self.assessor.pack, when, texts)
+        compared = (texts.get(kind.part, []) for kind in kinds.parts() if kind.compares_texts)  # type: ignore[arg-type]
+        if not all(_order_kept(group) for group in compared):
+            return None
+        return outlines_of(assessment), encode(assessment.to_dict()) if with_json else None
+
+
+def outlines_of(assessment: Assessment) -> dict[str, Any]:
+    """What a batch outcome keeps of each part (kinds.Kind.outline), by part key."""
+    return {kind.part: kind.outline(assessment.parts[kind.part]) for kind in kinds.parts()}  # type: ignore[misc]
+
+
+def _order_kept(texts: Iterable[str]) -> bool:
+    """Whether the texts compare (and so sort and deduplicate) the same whatever non-empty text
+    replaces each stand-in. Sorted, each text must differ from the next at a character that is no
+    stand-in (or be a prefix of it, followed by no stand-in): then replacing keeps every neighbour
+    strictly in order, and so the whole order, and no two texts become equal."""
+    return all(_apart(first, second) for first, second in itertools.pairwise(sorted(set(texts))))
+
+
+def _apart(first: str, second: str) -> bool:
+    """Whether two different texts differ first at a character that is no stand-in, in either."""
+    same = _common_prefix(first, second)
+    return all(len(text) == same or text[same] not in _STAND_IN_SET for text in (first, second))
+
+
+def _common_prefix(first: str, second: str) -> int:
+    """The length of the longest common prefix (bisected: each comparison is one slice compare in C)."""
+    low, high = 0, min(len(first), len(second))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if first[:middle] == second[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _holds_no_surrogate(pack: RulePack) -> bool:
+    """Whether no text of the pack holds a lone surrogate, so that every stand-in in a template is one
+    the memo put there (a scenario's texts cannot hold one: validation refuses them)."""
+    return not any(SURROGATE.search(text) for text in _strings(pack))
+
+
+def _strings(value: Any) -> Iterable[str]:
+    """Every string in a rule pack's dataclasses, mappings and sequences (not what is compiled from it)."""
+    if isinstance(value, str):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            if item.name != "compiled":
+                yield from _strings(getattr(value, item.name))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            yield from _strings(item)
