@@ -25,6 +25,7 @@ NAMES = (
     'A "quoted" \\ name {service.id}',  # JSON escapes, and a placeholder that must stay text
     "Caf\u00e9 \u2603 \U0001f600 \u2028",  # non-ASCII kept as is (ensure_ascii=False)
     "x",
+    "".join(STAND_INS.values()),  # the memo's own stand-ins, as text: filled in one pass, left as they are
 )
 
 # Two next steps of one rule (same rank): they sort and deduplicate by their text, with the name in it.
@@ -65,6 +66,15 @@ def _portfolio_with_names() -> list[dict[str, Any]]:
     ]
 
 
+def _with_stand_in_accepted(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with an acceptance whose person's name holds a stand-in (a text the key holds)."""
+    changed = copy.deepcopy(document)
+    changed["accepted_risks"] = [
+        {"risk": "restricted-data-outside-it", "role": "business_owner", "name": "C" + STAND_INS["service_name"]}
+    ]
+    return changed
+
+
 def _compare(pack: RulePack, documents: list[dict[str, Any]]) -> OutcomeMemo:
     memo, plain = OutcomeMemo(api.Assessor(pack)), OutcomeMemo(api.Assessor(pack, memo_size=0))
     for day in DAYS:
@@ -80,6 +90,13 @@ def _compare(pack: RulePack, documents: list[dict[str, Any]]) -> OutcomeMemo:
 def test_the_outcome_memo_changes_no_output_and_is_used() -> None:
     memo = _compare(api.rule_pack(), _portfolio_with_names())
     assert memo.hits > len(_portfolio_with_names())  # the renamed profiles came from the memo
+
+
+def test_a_stand_in_in_a_text_the_key_holds_is_never_filled_in() -> None:
+    documents = [_with_stand_in_accepted(document) for document in _scenarios()]
+    memo = _compare(api.rule_pack(), documents)
+    assert memo.misses and all(template is None for template in memo._kept.values())
+    assert any(STAND_INS["service_name"] in json.dumps(document, ensure_ascii=False) for document in documents)
 
 
 def test_texts_that_sort_by_the_name_are_built_for_each_name(tmp_path: Path) -> None:
@@ -101,6 +118,22 @@ def test_a_pack_holding_a_stand_in_is_never_memoised() -> None:
     for _ in range(2):
         memo.outcome(memo.assessor.parse(document, "x"), DAYS[0], True, encode)
     assert (memo.hits, memo.misses) == (0, 0)
+
+
+def test_orjson_writes_what_json_writes() -> None:
+    """runner.encode's orjson writes what json.dumps(ensure_ascii=False, separators=(",", ":")) does: every
+    character (but lone surrogates, which json would also write and validation refuses) in keys and values,
+    the numbers and constants of an assessment, and every scenario's JSON line."""
+    characters = "".join(chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
+    plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    for start in range(0, len(characters), 4096):
+        text = characters[start : start + 4096]
+        value = {text: [text, 0, -1, 2**63 - 1, -(2**63), True, False, None, (text,), {}, []]}
+        assert encode(value) == plain(value)
+    for document in _scenarios():
+        assessment = api.Assessor(api.rule_pack()).assess_document(document, "x", DAYS[0]).to_dict()
+        assert encode(assessment) == plain(assessment)
+    assert encode({1: "a non-text key, which orjson refuses"}) == plain({1: "a non-text key, which orjson refuses"})
 
 
 @pytest.mark.parametrize("size", [1, 2])

@@ -5,22 +5,24 @@ Portfolios repeat profiles: the same SaaS product or template in several departm
 ids, names and owners. What the rules conclude does not depend on that free text (facts.run_key),
 and the built-in kinds use it only verbatim: interpolated into texts (assessment._Interpolator), in a
 risk's acceptor label (kinds.risk.role_label) and as the service's id and name. So an outcome is
-built once per key from a *template* scenario whose free text is a stand-in character each (a lone
-surrogate: validation refuses them in every text a scenario holds), and a service's JSON line is the
-template's with each stand-in replaced by the service's own text, JSON-escaped: JSON escapes text
-character by character, so that is the line a build with the real text encodes.
+built once per key from a *template* scenario whose free text is a stand-in character each (a Unicode
+noncharacter, reserved for such internal use), and a service's JSON line is the template's with each
+stand-in replaced, in one pass, by the service's own text, JSON-escaped: JSON escapes text character by
+character, so that is the line a build with the real text encodes. A template is made only when no
+other text it holds can hold a stand-in: neither the rule pack's nor the scenario's other texts.
 
 Only texts that sort and deduplicate alike whatever replaces the stand-ins may come from a template
 (`_order_kept`, for each kind whose build compares its texts: Kind.compares_texts); a key whose texts
-do not, a rule pack holding a lone surrogate, a kind that is not
-built in, or an empty free text, is built the plain way every time. tests/test_outcome_memo.py
-compares memo and no memo over a varied portfolio.
+do not or whose other texts hold a stand-in, a rule pack holding one, a kind that is not built in, or
+an empty free text, is built the plain way every time. tests/test_outcome_memo.py compares memo and
+no memo over a varied portfolio.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
@@ -30,11 +32,11 @@ from ..assessment import AsOf, Assessment, build_assessment
 from ..facts import FREE_TEXT, run_key
 from ..rulepack import RulePack
 from ..scenario import Scenario
-from ..text import SURROGATE
 
-# The stand-in of each free text attribute (facts.FREE_TEXT): one lone surrogate each.
-STAND_INS = {attr: chr(0xDC00 + index) for index, attr in enumerate(FREE_TEXT)}
+# The stand-in of each free text attribute (facts.FREE_TEXT): one noncharacter (U+FDD0...) each.
+STAND_INS = {attr: chr(0xFDD0 + index) for index, attr in enumerate(FREE_TEXT)}
 _STAND_IN_SET = frozenset(STAND_INS.values())
+_STAND_IN = re.compile("[" + "".join(STAND_INS.values()) + "]")
 _FREE_TEXT_VALUES = tuple((attr, STAND_INS[attr]) for attr in FREE_TEXT)
 
 # (outlines by part, the JSON line with stand-ins or None) of one key; None: build it the plain way.
@@ -46,7 +48,7 @@ class OutcomeMemo:
 
     def __init__(self, assessor: Assessor) -> None:
         self.assessor = assessor
-        self._size = assessor.memo_size if _holds_no_surrogate(assessor.pack) else 0
+        self._size = assessor.memo_size if _holds_no_stand_in(assessor.pack) else 0
         self._kept: dict[Hashable, Template] = {}
         self.hits = 0
         self.misses = 0
@@ -72,11 +74,7 @@ class OutcomeMemo:
         if template is None:
             return self._plain(scenario, as_of, with_json, encode)
         outlines, line = template
-        if line is not None:
-            for (_, stand_in), text in zip(_FREE_TEXT_VALUES, texts, strict=True):
-                if text is not None:
-                    line = line.replace(stand_in, encode(text)[1:-1])
-        return outlines, line
+        return outlines, None if line is None else _filled(line, texts, encode)
 
     def _plain(
         self, scenario: Scenario, as_of: str, with_json: bool, encode: Callable[[Any], str]
@@ -89,6 +87,8 @@ class OutcomeMemo:
         kinds are not all built in, or its texts might sort or deduplicate otherwise with real text."""
         if not all(kinds.is_built_in(kind) for kind in kinds.registered()):
             return None
+        if not _holds_no_stand_in(dataclasses.replace(scenario, **dict.fromkeys(FREE_TEXT, ""))):
+            return None
         stand_ins = {attr: stand_in for attr, stand_in in _FREE_TEXT_VALUES if getattr(scenario, attr) is not None}
         template = dataclasses.replace(scenario, **stand_ins)
         when = AsOf.of(as_of)
@@ -99,6 +99,15 @@ class OutcomeMemo:
         if not all(_order_kept(group) for group in compared):
             return None
         return outlines_of(assessment), encode(assessment.to_dict()) if with_json else None
+
+
+def _filled(line: str, texts: list[str | None], encode: Callable[[Any], str]) -> str:
+    """A template's line with each stand-in replaced by its text, JSON-escaped, in one pass (so a text
+    that holds a stand-in is left as it is)."""
+    escaped = {
+        stand_in: encode(text)[1:-1] for (_, stand_in), text in zip(_FREE_TEXT_VALUES, texts, strict=True) if text
+    }
+    return _STAND_IN.sub(lambda found: escaped[found.group()], line)
 
 
 def outlines_of(assessment: Assessment) -> dict[str, Any]:
@@ -132,14 +141,14 @@ def _common_prefix(first: str, second: str) -> int:
     return low
 
 
-def _holds_no_surrogate(pack: RulePack) -> bool:
-    """Whether no text of the pack holds a lone surrogate, so that every stand-in in a template is one
-    the memo put there (a scenario's texts cannot hold one: validation refuses them)."""
-    return not any(SURROGATE.search(text) for text in _strings(pack))
+def _holds_no_stand_in(value: RulePack | Scenario) -> bool:
+    """Whether no text of a rule pack, or of a scenario, holds a stand-in: then every stand-in in a
+    template is one the memo put there."""
+    return not any(_STAND_IN.search(text) for text in _strings(value))
 
 
 def _strings(value: Any) -> Iterable[str]:
-    """Every string in a rule pack's dataclasses, mappings and sequences (not what is compiled from it)."""
+    """Every string in dataclasses, mappings and sequences (not what is compiled from a rule pack)."""
     if isinstance(value, str):
         yield value
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from .. import kinds
 from ..api import Assessor, assessor_for
 from ..assessment import AsOf, DateArg
@@ -89,7 +91,15 @@ class Outcome:
 
 
 def encode(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON, non-ASCII as it is: `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`.
+
+    orjson writes exactly that, about 7 times faster, for what a batch encodes (tests/test_outcome_memo.py
+    checks every character): str keys, ints within 64 bits, no float, no lone surrogate. What it refuses
+    is left to json."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def outcome_of(entry: Entry, memo: OutcomeMemo, with_json: bool, as_of: str) -> Outcome:
