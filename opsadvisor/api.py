@@ -32,11 +32,12 @@ class Assessor:
     def parse(self, document: Any, source: str) -> Scenario:
         return parse_scenario(document, source, self.spec)
 
-    def run(self, scenario: Scenario, as_of: AsOf) -> tuple[Facts, EngineResult]:
-        """The service's facts and what the rules made of them, both stages (see effective.py)."""
+    def run(self, scenario: Scenario, as_of: AsOf, memo: bool = True) -> tuple[Facts, EngineResult]:
+        """The service's facts and what the rules made of them, both stages (see effective.py); with
+        `memo` False the rules run whatever the engine kept (for a caller that keeps what it makes of it)."""
         facts = build_facts(scenario)
         second = stage_two(lambda partial: Settling(scenario, facts, partial, self.pack, as_of), self.pack)
-        return facts, self.engine.run(facts, second, (run_key(scenario), as_of.date))
+        return facts, self.engine.run(facts, second, (run_key(scenario), as_of.date) if memo else None)
 
     def assess_scenario(self, scenario: Scenario, as_of: DateArg = None) -> Assessment:
         """Assess a Scenario; risk acceptances are evaluated on `as_of` (default: today)."""

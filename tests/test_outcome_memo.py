@@ -15,7 +15,7 @@ from test_memo import DAYS, SCENARIOS, _portfolio
 
 from opsadvisor import api
 from opsadvisor.batch.memo import STAND_INS, OutcomeMemo
-from opsadvisor.batch.runner import encode
+from opsadvisor.batch.runner import encode, encode_utf8
 from opsadvisor.rulepack import RulePack
 
 NAMES = (
@@ -26,6 +26,7 @@ NAMES = (
     "Caf\u00e9 \u2603 \U0001f600 \u2028",  # non-ASCII kept as is (ensure_ascii=False)
     "x",
     "".join(STAND_INS.values()),  # the memo's own stand-ins, as text: filled in one pass, left as they are
+    "\ufdfa \ufdef",  # characters whose UTF-8 starts as the stand-ins' does
 )
 
 # Two next steps of one rule (same rank): they sort and deduplicate by their text, with the name in it.
@@ -76,13 +77,16 @@ def _with_stand_in_accepted(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _compare(pack: RulePack, documents: list[dict[str, Any]]) -> OutcomeMemo:
+    """Each document's outcome, with and without JSON, on each day, from the memo (each asked for three
+    times: the first plain, the second from a new template, the third from the kept one) and without."""
     memo, plain = OutcomeMemo(api.Assessor(pack)), OutcomeMemo(api.Assessor(pack, memo_size=0))
     for day in DAYS:
         for number, document in enumerate(documents):
             scenario = memo.assessor.parse(document, f"portfolio:line {number}")
-            expected = plain.outcome(scenario, day, True, encode)
-            assert memo.outcome(scenario, day, True, encode) == expected, (number, scenario.service_name)
-            assert memo.outcome(scenario, day, False, encode) == (expected[0], None)
+            expected = plain.outcome(scenario, day, True, encode_utf8)
+            for _ in range(3):
+                assert memo.outcome(scenario, day, True, encode_utf8) == expected, (number, scenario.service_name)
+                assert memo.outcome(scenario, day, False, encode_utf8) == (expected[0], None)
     assert plain.hits == 0
     return memo
 
@@ -95,7 +99,7 @@ def test_the_outcome_memo_changes_no_output_and_is_used() -> None:
 def test_a_stand_in_in_a_text_the_key_holds_is_never_filled_in() -> None:
     documents = [_with_stand_in_accepted(document) for document in _scenarios()]
     memo = _compare(api.rule_pack(), documents)
-    assert memo.misses and all(template is None for template in memo._kept.values())
+    assert memo.misses and all(kept is None for kept in memo._kept.values())  # no template made
     assert any(STAND_INS["service_name"] in json.dumps(document, ensure_ascii=False) for document in documents)
 
 
@@ -116,7 +120,7 @@ def test_a_pack_holding_a_stand_in_is_never_memoised() -> None:
     memo = OutcomeMemo(api.Assessor(dataclasses.replace(pack, rules=(titled, *pack.rules[1:]))))
     document = _scenarios()[0]
     for _ in range(2):
-        memo.outcome(memo.assessor.parse(document, "x"), DAYS[0], True, encode)
+        memo.outcome(memo.assessor.parse(document, "x"), DAYS[0], True, encode_utf8)
     assert (memo.hits, memo.misses) == (0, 0)
 
 
@@ -133,13 +137,14 @@ def test_orjson_writes_what_json_writes() -> None:
     for document in _scenarios():
         assessment = api.Assessor(api.rule_pack()).assess_document(document, "x", DAYS[0]).to_dict()
         assert encode(assessment) == plain(assessment)
-    assert encode({1: "a non-text key, which orjson refuses"}) == plain({1: "a non-text key, which orjson refuses"})
+    for refused in ({1: "a non-text key"}, ["a lone surrogate \ud800"], [2**64]):  # left to json
+        assert encode(refused) == plain(refused)
 
 
 @pytest.mark.parametrize("size", [1, 2])
 def test_the_outcome_memo_is_bounded(size: int) -> None:
     memo = OutcomeMemo(api.Assessor(api.rule_pack(), memo_size=size))
     for document in _scenarios()[:3] * 2:
-        memo.outcome(memo.assessor.parse(document, "x"), DAYS[0], True, encode)
+        memo.outcome(memo.assessor.parse(document, "x"), DAYS[0], True, encode_utf8)
     assert len(memo._kept) == size
     assert memo.misses == 6  # each profile was forgotten before it came back

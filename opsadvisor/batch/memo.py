@@ -29,6 +29,7 @@ from typing import Any
 from .. import kinds
 from ..api import Assessor
 from ..assessment import AsOf, Assessment, build_assessment
+from ..contract import FIELDS, ListOf, MapOf, Record, Spec, Text
 from ..facts import FREE_TEXT, run_key
 from ..rulepack import RulePack
 from ..scenario import Scenario
@@ -37,10 +38,34 @@ from ..scenario import Scenario
 STAND_INS = {attr: chr(0xFDD0 + index) for index, attr in enumerate(FREE_TEXT)}
 _STAND_IN_SET = frozenset(STAND_INS.values())
 _STAND_IN = re.compile("[" + "".join(STAND_INS.values()) + "]")
+# Each stand-in in UTF-8, by its attribute's position in FREE_TEXT: a template's line is split at them
+# as bytes (UTF-8 is self-synchronising: a character's bytes never match inside another's).
+_NEEDLES = tuple(enumerate(stand_in.encode() for stand_in in STAND_INS.values()))
 _FREE_TEXT_VALUES = tuple((attr, STAND_INS[attr]) for attr in FREE_TEXT)
 
-# (outlines by part, the JSON line with stand-ins or None) of one key; None: build it the plain way.
-Template = tuple[dict[str, Any], str | None] | None
+
+def _holds_text(spec: Spec) -> bool:
+    """Whether values of a contract spec can hold free text (the other specs take closed vocabularies,
+    flags, counts and dates)."""
+    if isinstance(spec, Text):
+        return True
+    if isinstance(spec, ListOf):
+        return _holds_text(spec.item)
+    if isinstance(spec, Record):
+        return any(_holds_text(child) for child in spec.fields.values())
+    return isinstance(spec, MapOf) and _holds_text(spec.value)
+
+
+# The Scenario attributes besides FREE_TEXT that can hold free text (acceptances, benefits, ...).
+_OTHER_TEXTS = tuple(item.attr for item in FIELDS if item.attr not in FREE_TEXT and _holds_text(item.node()))
+
+# (outlines by part, the JSON line in UTF-8 split at its stand-ins (see _split), or None) of one key;
+# None: build it the plain way.
+Template = tuple[dict[str, Any], list[bytes | int] | None] | None
+# What a key keeps: its template, or True when it was seen once (built the plain way: most services are
+# unique, and a template costs more than a plain build; a profile that comes back gets one).
+Kept = Template | bool
+Encode = Callable[[Any], bytes]  # a value to JSON in UTF-8
 
 
 class OutcomeMemo:
@@ -49,65 +74,90 @@ class OutcomeMemo:
     def __init__(self, assessor: Assessor) -> None:
         self.assessor = assessor
         self._size = assessor.memo_size if _holds_no_stand_in(assessor.pack) else 0
-        self._kept: dict[Hashable, Template] = {}
+        self._kept: dict[Hashable, Kept] = {}
         self.hits = 0
         self.misses = 0
 
     def outcome(
-        self, scenario: Scenario, as_of: str, with_json: bool, encode: Callable[[Any], str]
+        self, scenario: Scenario, as_of: str, with_json: bool, encode: Encode
     ) -> tuple[dict[str, Any], str | None]:
         """(outlines by part, the JSON line when `with_json`) of a valid scenario; `encode` turns
-        `Assessment.to_dict()` into the line."""
+        `Assessment.to_dict()` into the line's UTF-8."""
         texts = [getattr(scenario, attr) for attr in FREE_TEXT]
         if self._size <= 0 or "" in texts:
             return self._plain(scenario, as_of, with_json, encode)
         key = (run_key(scenario), as_of, with_json)
-        template = self._kept.pop(key, False)
-        if template is False:
+        kept = self._kept.pop(key, False)
+        if kept is False:
             self.misses += 1
-            template = self._template(scenario, as_of, with_json, encode)
+            kept = True
             if len(self._kept) >= self._size:
                 del self._kept[next(iter(self._kept))]  # the one used least recently
+        elif kept is True:
+            self.misses += 1
+            kept = self._template(scenario, as_of, with_json, encode)
         else:
             self.hits += 1
-        self._kept[key] = template  # now the most recent
-        if template is None:
+        self._kept[key] = kept  # now the most recent
+        if kept is True or kept is None:
             return self._plain(scenario, as_of, with_json, encode)
-        outlines, line = template
+        outlines, line = kept
         return outlines, None if line is None else _filled(line, texts, encode)
 
     def _plain(
-        self, scenario: Scenario, as_of: str, with_json: bool, encode: Callable[[Any], str]
+        self, scenario: Scenario, as_of: str, with_json: bool, encode: Encode
     ) -> tuple[dict[str, Any], str | None]:
         assessment = self.assessor.assess_scenario(scenario, as_of)
-        return outlines_of(assessment), encode(assessment.to_dict()) if with_json else None
+        return outlines_of(assessment), _text(encode(assessment.to_dict())) if with_json else None
 
-    def _template(self, scenario: Scenario, as_of: str, with_json: bool, encode: Callable[[Any], str]) -> Template:
+    def _template(self, scenario: Scenario, as_of: str, with_json: bool, encode: Encode) -> Template:
         """The key's outcome built from the scenario with stand-ins for its free text; None when the
         kinds are not all built in, or its texts might sort or deduplicate otherwise with real text."""
         if not all(kinds.is_built_in(kind) for kind in kinds.registered()):
             return None
-        if not _holds_no_stand_in(dataclasses.replace(scenario, **dict.fromkeys(FREE_TEXT, ""))):
+        if any(_STAND_IN.search(text) for attr in _OTHER_TEXTS for text in _strings(getattr(scenario, attr))):
             return None
         stand_ins = {attr: stand_in for attr, stand_in in _FREE_TEXT_VALUES if getattr(scenario, attr) is not None}
         template = dataclasses.replace(scenario, **stand_ins)
         when = AsOf.of(as_of)
-        facts, result = self.assessor.run(template, when)
+        facts, result = self.assessor.run(template, when, memo=False)  # what this memo keeps is the outcome
         texts: dict[str, list[str]] = {}
         assessment = build_assessment(template, facts, result, self.assessor.pack, when, texts)
         compared = (texts.get(kind.part, []) for kind in kinds.parts() if kind.compares_texts)  # type: ignore[arg-type]
         if not all(_order_kept(group) for group in compared):
             return None
-        return outlines_of(assessment), encode(assessment.to_dict()) if with_json else None
+        return outlines_of(assessment), _split(encode(assessment.to_dict())) if with_json else None
 
 
-def _filled(line: str, texts: list[str | None], encode: Callable[[Any], str]) -> str:
-    """A template's line with each stand-in replaced by its text, JSON-escaped, in one pass (so a text
-    that holds a stand-in is left as it is)."""
-    escaped = {
-        stand_in: encode(text)[1:-1] for (_, stand_in), text in zip(_FREE_TEXT_VALUES, texts, strict=True) if text
-    }
-    return _STAND_IN.sub(lambda found: escaped[found.group()], line)
+def _split(line: bytes) -> list[bytes | int]:
+    """A template's line as its pieces of text and, where a stand-in stood, its attribute's position."""
+    pieces: list[bytes | int] = [line]
+    for position, needle in _NEEDLES:
+        if needle in line:
+            pieces = [
+                item
+                for piece in pieces
+                for item in (_between(piece.split(needle), position) if isinstance(piece, bytes) else (piece,))
+            ]
+    return pieces
+
+
+def _between(pieces: list[bytes], position: int) -> list[bytes | int]:
+    """The pieces with `position` between each two."""
+    spaced: list[bytes | int] = [position] * (2 * len(pieces) - 1)
+    spaced[::2] = pieces
+    return spaced
+
+
+def _filled(line: list[bytes | int], texts: list[str | None], encode: Encode) -> str:
+    """A template's line (split at its stand-ins) with each stand-in replaced by its text, JSON-escaped."""
+    escaped = [encode(text)[1:-1] if text else b"" for text in texts]
+    return _text(b"".join(escaped[piece] if isinstance(piece, int) else piece for piece in line))
+
+
+def _text(line: bytes) -> str:
+    """A JSON line from its UTF-8 (lone surrogates pass: json writes them, orjson refuses them)."""
+    return line.decode("utf-8", "surrogatepass")
 
 
 def outlines_of(assessment: Assessment) -> dict[str, Any]:
@@ -141,10 +191,9 @@ def _common_prefix(first: str, second: str) -> int:
     return low
 
 
-def _holds_no_stand_in(value: RulePack | Scenario) -> bool:
-    """Whether no text of a rule pack, or of a scenario, holds a stand-in: then every stand-in in a
-    template is one the memo put there."""
-    return not any(_STAND_IN.search(text) for text in _strings(value))
+def _holds_no_stand_in(pack: RulePack) -> bool:
+    """Whether no text of a rule pack holds a stand-in (nor then its vocabularies' ids)."""
+    return not any(_STAND_IN.search(text) for text in _strings(pack))
 
 
 def _strings(value: Any) -> Iterable[str]:

@@ -91,15 +91,18 @@ class Outcome:
 
 
 def encode(value: Any) -> str:
-    """Compact JSON, non-ASCII as it is: `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`.
+    """Compact JSON, non-ASCII as it is: `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`."""
+    return encode_utf8(value).decode("utf-8", "surrogatepass")
 
-    orjson writes exactly that, about 7 times faster, for what a batch encodes (tests/test_outcome_memo.py
-    checks every character): str keys, ints within 64 bits, no float, no lone surrogate. What it refuses
-    is left to json."""
+
+def encode_utf8(value: Any) -> bytes:
+    """encode's JSON in UTF-8 (lone surrogates pass). orjson writes exactly that, about 7 times faster, for
+    what a batch encodes (tests/test_outcome_memo.py checks every character): str keys, ints within 64
+    bits, no float, no lone surrogate. What it refuses is left to json."""
     try:
-        return orjson.dumps(value).decode()
+        return orjson.dumps(value)
     except orjson.JSONEncodeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
 
 def outcome_of(entry: Entry, memo: OutcomeMemo, with_json: bool, as_of: str) -> Outcome:
@@ -110,7 +113,7 @@ def outcome_of(entry: Entry, memo: OutcomeMemo, with_json: bool, as_of: str) -> 
         scenario = memo.assessor.parse(document, entry.location)
     except ScenarioError as error:
         return _invalid(entry, document, error)
-    outlines, line = memo.outcome(scenario, as_of, with_json, encode)
+    outlines, line = memo.outcome(scenario, as_of, with_json, encode_utf8)
     return Outcome(
         location=entry.location,
         status=OK,
