@@ -446,6 +446,10 @@ _WARM_UP = "~warm-up"
 _WARM_UP_RULE = "_warm_up"
 _WARM_UP_DEFINITION = {"all": [{"w": {"t": _WARM_UP}}]}
 
+# A fact as the native core reads it: json.dumps(fact, ensure_ascii=False), its encoder made once (not
+# per call: a service fact is encoded for every service).
+_FACT_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
 # An action gets the facts its rule matched (by alias) and a function that asserts a new fact.
 Action = Callable[[dict[str, Any], Callable[[dict[str, Any]], None]], None]
 _ruleset_numbers = itertools.count(1)
@@ -519,14 +523,14 @@ class _Network:
         """The fact as JSON without its closing brace (the session id goes there). A derived fact's text
         is kept: the same few are asserted for every service (bounded all the same)."""
         if fact["t"] != DERIVED:
-            return json.dumps(fact, ensure_ascii=False)[:-1]
+            return _FACT_JSON(fact)[:-1]
         key = (fact["n"], fact["v"])
         text = self._texts.get(key)
         if text is None:
             if len(self._texts) >= MAX_TEXTS:
                 self._texts.clear()
                 self._facts.clear()
-            text = self._texts[key] = json.dumps(fact, ensure_ascii=False)[:-1]
+            text = self._texts[key] = _FACT_JSON(fact)[:-1]
             self._facts[text] = fact
         return text
 

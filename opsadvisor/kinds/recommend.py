@@ -182,6 +182,8 @@ def _with_mode(recommendation: Recommendation, mode: Any, settling: Any) -> Reco
 def _departures(model: Any, settling: Any) -> list[str]:
     """The processes whose recorded decision differs from a decided cell of the model, in matrix order."""
     decisions = settling.scenario.decisions
+    if not decisions:
+        return []  # most services record none: then no process departs (asked twice per service)
     return [
         process.name
         for process in settling.pack.processes
