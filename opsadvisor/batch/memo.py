@@ -99,15 +99,18 @@ class OutcomeMemo:
         else:
             self.hits += 1
         self._kept[key] = kept  # now the most recent
-        if kept is True or kept is None:
-            return self._plain(scenario, as_of, with_json, encode)
+        if kept is True or kept is None:  # seen once (likely unique: the engine keeps nothing), or no template
+            return self._plain(scenario, as_of, with_json, encode, memo=kept is None)
         outlines, line = kept
         return outlines, None if line is None else _filled(line, texts, encode)
 
     def _plain(
-        self, scenario: Scenario, as_of: str, with_json: bool, encode: Encode
+        self, scenario: Scenario, as_of: str, with_json: bool, encode: Encode, memo: bool = True
     ) -> tuple[dict[str, Any], str | None]:
-        assessment = self.assessor.assess_scenario(scenario, as_of)
+        """The outcome built from the scenario itself; `memo`: through the engine's memo (Assessor.run)."""
+        when = AsOf.of(as_of)
+        facts, result = self.assessor.run(scenario, when, memo)
+        assessment = build_assessment(scenario, facts, result, self.assessor.pack, when)
         return outlines_of(assessment), _text(encode(assessment.to_dict())) if with_json else None
 
     def _template(self, scenario: Scenario, as_of: str, with_json: bool, encode: Encode) -> Template:
