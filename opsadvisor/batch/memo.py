@@ -14,8 +14,9 @@ other text it holds can hold a stand-in: neither the rule pack's nor the scenari
 Only texts that sort and deduplicate alike whatever replaces the stand-ins may come from a template
 (`_order_kept`, for each kind whose build compares its texts: Kind.compares_texts); a key whose texts
 do not or whose other texts hold a stand-in, a rule pack holding one, a kind that is not built in, or
-an empty free text, is built the plain way every time. tests/test_outcome_memo.py compares memo and
-no memo over a varied portfolio.
+an empty free text, is built the plain way every time. A key gets its template the second time it is
+seen: most services are unique, and a template costs more than a plain build (docs/batch.md,
+Performance). tests/test_outcome_memo.py compares memo and no memo over a varied portfolio.
 """
 
 from __future__ import annotations
