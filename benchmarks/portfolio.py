@@ -6,7 +6,7 @@ For each size it writes a JSON Lines portfolio (seeded, so every run assesses th
 runs `opsadvisor batch PORTFOLIO --jobs N --out results.jsonl --quiet` as a subprocess, and prints
 services per second and the peak resident memory of the whole process tree (the batch process and
 its workers, summed; sampled from /proc every 20 ms). Then, on the largest portfolio and in this
-process: the batch runner's loop with and without the engine memo (and the memo's hit rate), the
+process: the batch runner's loop with and without the outcome memo (batch.memo; and its hit rate), the
 durable_rules floor (the same compiled rules and facts, no decoding, validation or report building;
 through durable's own Python API and through opsadvisor's native driver) and the I/O floor (each line
 decoded, encoded and written by plain Python, no assessment).
@@ -241,19 +241,19 @@ def in_process(portfolio: Path) -> tuple[float, float, float]:
     """(seconds per service, seconds per service with no memo, hit rate) of the batch runner's own loop,
     in this process: no start-up, the JSON written nowhere."""
     from opsadvisor.batch.inputs import iter_entries
+    from opsadvisor.batch.memo import OutcomeMemo
     from opsadvisor.batch.runner import assess_entries
 
     pack = api.rule_pack()
     figures = []
     for size in (api.MEMO_SIZE, 0):
-        assessor = api.Assessor(pack, memo_size=size)
-        pack.compiled["assessor"] = assessor  # the one assess_entries takes (engine.built)
+        memo = OutcomeMemo(api.Assessor(pack, memo_size=size))
+        pack.compiled["outcomes"] = memo  # the one assess_entries takes (engine.built)
         started = time.perf_counter()
         count = sum(1 for _ in assess_entries(iter_entries([portfolio]), pack, jobs=1))
         figures.append((time.perf_counter() - started) / count)
-        engine = assessor.engine
-        figures.append(engine.hits / max(1, engine.hits + engine.misses))
-    del pack.compiled["assessor"]
+        figures.append(memo.hits / max(1, memo.hits + memo.misses))
+    del pack.compiled["outcomes"]
     return figures[0], figures[2], figures[1]
 
 
@@ -285,7 +285,7 @@ def main() -> None:
     print(f"in-process, {sizes[-1]} services, one process, no start-up:")
     for label, floor in (
         ("batch runner loop (parse, validate, assess, JSON), memo on", memo),
-        ("batch runner loop, memo off (durable_rules runs every service)", no_memo),
+        ("batch runner loop, memo off (every service assessed and encoded)", no_memo),
         ("durable_rules floor (its own Python API, same rules and facts)", host_floor(pack, services)),
         ("durable_rules floor through opsadvisor's native driver", native_floor(pack, services)),
         ("I/O floor (plain Python: JSON line decoded, encoded, written)", floor_io),

@@ -26,16 +26,18 @@ class Assessor:
     def __init__(self, pack: RulePack, memo_size: int = MEMO_SIZE) -> None:
         self.pack = pack
         self.spec: Record = scenario_spec(pack.process_ids, pack.risk_ids, pack.role_ids)
+        self.memo_size = memo_size  # also what batch.memo keeps of rendered outcomes
         self.engine = Engine(pack, memo_size=memo_size)
 
     def parse(self, document: Any, source: str) -> Scenario:
         return parse_scenario(document, source, self.spec)
 
-    def run(self, scenario: Scenario, as_of: AsOf) -> tuple[Facts, EngineResult]:
-        """The service's facts and what the rules made of them, both stages (see effective.py)."""
+    def run(self, scenario: Scenario, as_of: AsOf, memo: bool = True) -> tuple[Facts, EngineResult]:
+        """The service's facts and what the rules made of them, both stages (see effective.py); with
+        `memo` False the rules run whatever the engine kept (for a caller that keeps what it makes of it)."""
         facts = build_facts(scenario)
         second = stage_two(lambda partial: Settling(scenario, facts, partial, self.pack, as_of), self.pack)
-        return facts, self.engine.run(facts, second, (run_key(scenario), as_of.date))
+        return facts, self.engine.run(facts, second, (run_key(scenario), as_of.date) if memo else None)
 
     def assess_scenario(self, scenario: Scenario, as_of: DateArg = None) -> Assessment:
         """Assess a Scenario; risk acceptances are evaluated on `as_of` (default: today)."""

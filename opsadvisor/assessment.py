@@ -174,7 +174,14 @@ class Made:
 class Settling:
     """What a kind sees while it builds its part: what fired, the service, the pack and the parts built so far."""
 
-    def __init__(self, scenario: Scenario, facts: Facts, result: EngineResult, pack: RulePack, as_of: AsOf) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        facts: Facts,
+        result: EngineResult,
+        pack: RulePack,
+        as_of: AsOf,
+    ) -> None:
         self.scenario = scenario
         self.facts = facts
         self.pack = pack
@@ -188,9 +195,19 @@ class Settling:
         return self._made.get(kind, [])
 
 
-def build_assessment(scenario: Scenario, facts: Facts, result: EngineResult, pack: RulePack, as_of: AsOf) -> Assessment:
+def build_assessment(
+    scenario: Scenario,
+    facts: Facts,
+    result: EngineResult,
+    pack: RulePack,
+    as_of: AsOf,
+    texts: dict[str, list[str]] | None = None,
+) -> Assessment:
+    """The assessment of what fired; with `texts`, the texts each kind interpolates, by part."""
     settling = Settling(scenario, facts, result, pack, as_of)
     for kind in kinds.parts():
+        if texts is not None:
+            settling.text.texts = texts.setdefault(kind.part, [])  # type: ignore[arg-type]
         settling.parts[kind.part] = kind.build(settling)  # type: ignore[index]
     return Assessment(
         service_id=scenario.service_id,
@@ -220,7 +237,8 @@ def _trace_entry(firing: Firing) -> TraceEntry:
 
 
 class _Interpolator:
-    """Fills {placeholders} in rule messages with the service's facts and derived facts."""
+    """Fills {placeholders} in rule messages with the service's facts and derived facts; appends each
+    text it makes to `texts` while that is a list (batch.memo checks how a kind's texts compare)."""
 
     def __init__(self, scenario: Scenario, facts: Facts, result: EngineResult) -> None:
         self.service: dict[str, str] = {
@@ -230,6 +248,7 @@ class _Interpolator:
         }
         self.facts = facts.values
         self.derived = result.derived
+        self.texts: list[str] | None = None
 
     def _value(self, name: str) -> str:
         """A placeholder's text, looked up only when a message uses it (the hot path)."""
@@ -240,6 +259,7 @@ class _Interpolator:
         return self.service.get(name, "unknown")
 
     def __call__(self, template: str) -> str:
-        if "{" not in template:
-            return template
-        return PLACEHOLDER.sub(lambda match: self._value(match.group(1)), template)
+        text = PLACEHOLDER.sub(lambda match: self._value(match.group(1)), template) if "{" in template else template
+        if self.texts is not None:
+            self.texts.append(text)
+        return text

@@ -48,7 +48,7 @@ from typing import Any
 
 import durable_rules_engine as native
 
-from .backend import Case, EngineResult, Item, SecondStage, firing, group_derived
+from .backend import Case, EngineResult, Firing, Item, SecondStage, firing, group_derived
 from .contract import FACTS
 from .errors import EngineError, RulesError
 from .facts import Facts, FactValue
@@ -446,6 +446,10 @@ _WARM_UP = "~warm-up"
 _WARM_UP_RULE = "_warm_up"
 _WARM_UP_DEFINITION = {"all": [{"w": {"t": _WARM_UP}}]}
 
+# A fact as the native core reads it: json.dumps(fact, ensure_ascii=False), its encoder made once (not
+# per call: a service fact is encoded for every service).
+_FACT_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
 # An action gets the facts its rule matched (by alias) and a function that asserts a new fact.
 Action = Callable[[dict[str, Any], Callable[[dict[str, Any]], None]], None]
 _ruleset_numbers = itertools.count(1)
@@ -504,24 +508,52 @@ class _Network:
         self._copies = [_part_tag(index) for index in range(1, len(routes) + 1) if _part_tag(index) in routes]
         self._order = {name: (d.get("pri", 0), position) for position, (name, d) in enumerate(definitions.items())}
         self._actions = actions
-        # Rules whose action reads the facts it matched: those joining derived facts. The others'
-        # action messages are not decoded (the rule's name leads the message; see _name_of).
-        self._joining = {name for name, d in definitions.items() if any(_joins(match) for match in d["all"])}
+        # Rules whose action reads the facts it matched: those joining derived facts, by the aliases of
+        # those. The others' action messages are not read (the rule's name leads them; see _name_of).
+        self._joining = {
+            name: tuple(next(iter(match)) for match in d["all"] if _joins(match))
+            for name, d in definitions.items()
+            if any(_joins(match) for match in d["all"])
+        }
         self._sids = itertools.count()
         self._texts: dict[tuple[str, str], str] = {}  # a derived fact's JSON, without its closing brace
+        self._facts: dict[str, dict[str, Any]] = {}  # and back: the derived fact of such a text
 
     def _text(self, fact: dict[str, Any]) -> str:
         """The fact as JSON without its closing brace (the session id goes there). A derived fact's text
         is kept: the same few are asserted for every service (bounded all the same)."""
         if fact["t"] != DERIVED:
-            return json.dumps(fact, ensure_ascii=False)[:-1]
+            return _FACT_JSON(fact)[:-1]
         key = (fact["n"], fact["v"])
         text = self._texts.get(key)
         if text is None:
             if len(self._texts) >= MAX_TEXTS:
                 self._texts.clear()
-            text = self._texts[key] = json.dumps(fact, ensure_ascii=False)[:-1]
+                self._facts.clear()
+            text = self._texts[key] = _FACT_JSON(fact)[:-1]
+            self._facts[text] = fact
         return text
+
+    def tests(self, name: str) -> bool:
+        """Whether a rule tests the derived fact `name` (the engine takes only such derived facts)."""
+        return f"{DERIVED}:{name}" in self._routes
+
+    def _matched(self, message: str, name: str, closing: str) -> dict[str, Any]:
+        """The derived facts a joining rule's action message holds, by alias. The native core writes
+        each matched fact's JSON into the message as it was asserted, so each is found by its text,
+        up to the session's closing (a quote inside a JSON string is escaped: neither `"d0":` nor the
+        closing can occur inside a value), without decoding the service fact around it. A text not
+        found as asserted decodes the whole message."""
+        matched = {}
+        for alias in self._joining[name]:
+            marker = f'"{alias}":'
+            start = message.find(marker) + len(marker)
+            end = message.find(closing, start)
+            fact = self._facts.get(message[start:end]) if start >= len(marker) and end >= 0 else None
+            if fact is None:
+                return json.loads(message)[name]  # type: ignore[no-any-return]
+            matched[alias] = fact
+        return matched
 
     def service_facts(self, service: dict[str, Any]) -> list[dict[str, Any]]:
         """The service fact, and the copies that split rules match (see _service_matches)."""
@@ -554,7 +586,7 @@ class _Network:
         def take(index: int, message: str | None) -> None:
             if message:
                 name = _name_of(message)
-                matched = json.loads(message)[name] if name in self._joining else {}
+                matched = self._matched(message, name, closing) if name in self._joining else {}
                 agenda[index] = (self._order[name], name, matched)
             else:
                 agenda.pop(index, None)
@@ -597,7 +629,8 @@ class _CompiledRules:
     """Rules compiled into a network; an action asserts its rule's derived facts, so rules chain."""
 
     def __init__(self, rules: Sequence[Rule], definitions: dict[str, dict[str, Any]]) -> None:
-        self._fired: list[tuple[Rule, tuple[Any, ...]]] = []
+        self._facts = Facts({}, ())  # the facts of the service being run
+        self._fired: list[Firing] = []
         self._seen: set[tuple[str, tuple[Any, ...]]] = set()
         self._derived: list[tuple[str, Any]] = []
         self._joined = {rule.id: tuple(c.fact for c in _derived_conditions(rule)) for rule in rules}
@@ -610,6 +643,7 @@ class _CompiledRules:
         derived = rule.derives
         facts = [encode_derived(name, value) for name, value in derived]
         aliases = [_derived_alias(index) for index, _ in enumerate(_derived_conditions(rule))]
+        joined = self._joined[rule.id]
         decoded = self._decoded
 
         def action(matched: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
@@ -620,7 +654,7 @@ class _CompiledRules:
                 # firings are deduplicated: see EngineResult for what a caller can rely on.
                 return
             self._seen.add((rule.id, values))
-            self._fired.append((rule, values))
+            self._fired.append(firing(rule, self._facts, dict(zip(joined, values, strict=True)) if values else {}))
             self._derived.extend(derived)
             for fact in facts:
                 emit(fact)
@@ -628,6 +662,7 @@ class _CompiledRules:
         return action
 
     def run(self, facts: Facts, then: SecondStage | None = None) -> EngineResult:
+        self._facts = facts
         self._fired = []
         self._seen = set()
         self._derived = []
@@ -635,25 +670,20 @@ class _CompiledRules:
 
         def second_stage() -> list[dict[str, Any]]:
             assert then is not None
-            pairs = list(then(self._result(facts)))
+            pairs = list(then(self._result()))
             self._derived += pairs
-            self._asserted = {encode_value(value): value for _, value in pairs}
-            return [encode_derived(name, value) for name, value in pairs]
+            tested = [(name, value) for name, value in pairs if self._network.tests(name)]  # the others: dropped
+            self._asserted = {encode_value(value): value for _, value in tested}
+            return [encode_derived(name, value) for name, value in tested]
 
         try:
             self._network.run(self._network.service_facts(encode_service(facts.values)), second_stage if then else None)
         except Exception as error:  # a bug in an action or in durable_rules: never a silent gap
             raise EngineError("durable_rules", [f"a rule action failed: {error!r}"]) from error
-        return self._result(facts)
+        return self._result()
 
-    def _result(self, facts: Facts) -> EngineResult:
-        return EngineResult(
-            firings=tuple(
-                firing(rule, facts, dict(zip(self._joined[rule.id], values, strict=True)) if values else {})
-                for rule, values in self._fired
-            ),
-            derived=group_derived(self._derived),
-        )
+    def _result(self) -> EngineResult:
+        return EngineResult(firings=tuple(self._fired), derived=group_derived(self._derived))
 
 
 class _CompiledItems:

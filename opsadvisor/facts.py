@@ -36,12 +36,16 @@ class Facts:
     missing_fields: tuple[str, ...]
 
 
+# Per fact: its name, the Scenario attribute it is read from and how (computed once: the hot path).
+_READS = tuple((name, FACT_FIELDS[name].attr, fact.read) for name, fact in FACTS.items())
+
+
 def build_facts(scenario: Scenario) -> Facts:
     values: dict[str, FactValue] = {}
-    for name, fact in FACTS.items():
-        value = scenario.value(FACT_FIELDS[name].path)
+    for name, attr, read in _READS:
+        value = getattr(scenario, attr)
         if value is not None:
-            values[name] = fact.read(value)
+            values[name] = read(value)
     missing = tuple(
         path for path in QUESTION_FIELDS if scenario.value(path) is None and FIELD[path].applies(scenario.value)
     )

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from .contract import FIELDS, FLAG_WORDS, SYNONYMS, Choice, Field, get_path
+from .contract import FIELDS, FLAG_WORDS, SYNONYMS, Choice, Field, get_parts, get_path
 from .text import PARTIES
 
 _SEPARATORS = re.compile(r"[\s._/-]+")
@@ -80,6 +80,10 @@ def _values(item: Field) -> tuple[str, ...]:
     return node.values if isinstance(node, Choice) else node.item.values  # type: ignore[union-attr]
 
 
+# Per field normalised in JSON: its path, split too, and its choice's values (computed once: the hot path).
+_IN_JSON_LAYOUT = tuple((item.path, tuple(item.path.split(".")), _values(item)) for item in _IN_JSON)
+
+
 def normalise_document(document: Any) -> Any:
     """A scenario document with its choice fields' labels and synonyms replaced by their ids.
 
@@ -88,7 +92,11 @@ def normalise_document(document: Any) -> Any:
     nothing changes, else a copy is changed (the caller's document is never modified)."""
     if not isinstance(document, dict):
         return document
-    changes = [(item.path, value) for item in _IN_JSON if (value := _normalised(item, document)) is not None]
+    changes = [
+        (path, value)
+        for path, parts, values in _IN_JSON_LAYOUT
+        if (value := _normalised(document, parts, values)) is not None
+    ]
     if not changes:
         return document
     import copy
@@ -100,10 +108,10 @@ def normalise_document(document: Any) -> Any:
     return changed
 
 
-def _normalised(item: Field, document: dict[str, Any]) -> Any:
-    """The field's value with ids for labels and synonyms, or None when it is missing or needs no change."""
-    value = get_path(document, item.path)
-    values = _values(item)
+def _normalised(document: dict[str, Any], parts: tuple[str, ...], values: tuple[str, ...]) -> Any:
+    """The value at the path (split in parts) with ids for labels and synonyms among `values`, or None
+    when it is missing or needs no change."""
+    value = get_parts(document, parts)
     if isinstance(value, str) and value not in values:
         found = choice(value, values)
         return found

@@ -4,6 +4,7 @@ what is compiled from a pack lives as long as the pack."""
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -263,3 +264,29 @@ def test_one_pack_compiles_each_of_its_engines_once(rulesets: tuple[list[int], l
     # the assessor's engine, the workshop participants', explain's conditions: each compiled once, into as
     # many native rulesets as its rules need (the assessor's may take several: durable_rules' limits)
     assert len(created) == compiled >= 3
+
+
+def test_joining_rules_read_their_derived_facts_without_decoding_the_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """_Network._matched finds each matched derived fact by the text it was asserted with, and so decodes
+    no action message: the assessment is the one decoding them gives."""
+    path = Path(opsadvisor.__file__).parent.parent / "scenarios" / "hr-portal-it-operated-decided-otherwise.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    expected = api.Assessor(api.rule_pack()).assess_document(document, "x", "2026-11-30").to_dict()
+    read = []
+    real = durable_backend._Network._matched
+
+    def counted(network: Any, message: str, name: str, closing: str) -> dict[str, Any]:
+        read.append(name)
+        return real(network, message, name, closing)
+
+    class NoDecoding:
+        dumps = staticmethod(json.dumps)
+
+        @staticmethod
+        def loads(text: str) -> Any:
+            raise AssertionError("an action message was decoded")
+
+    monkeypatch.setattr(durable_backend._Network, "_matched", counted)
+    monkeypatch.setattr(durable_backend, "json", NoDecoding)
+    assert api.Assessor(api.rule_pack()).assess_document(document, "x", "2026-11-30").to_dict() == expected
+    assert read  # joining rules fired

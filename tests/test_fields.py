@@ -97,6 +97,7 @@ def documents(text: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]
 def test_the_validator_accepts_every_document_built_from_the_field_vocabularies(document: dict[str, Any]) -> None:
     assert validate(document, ASSESSOR.spec) == []
     parsed = ASSESSOR.parse(document, "t")
+    assert vars(parsed) == vars(Scenario(**vars(parsed)))  # built as the constructor builds it (scenario._build)
     for item in FIELDS:  # a field left out is missing, unless it has a default
         absent = get_path(document, item.path) is None
         assert (parsed.value(item.path) is None) == (absent and item.default is None)

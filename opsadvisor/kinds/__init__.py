@@ -6,6 +6,7 @@ reads them; another module (an organisation's, or a test's) adds a kind with `re
 
 from __future__ import annotations
 
+import functools
 import importlib
 
 from .base import Column, Expectation, Kind, PackFacts, Section, SummaryTable
@@ -19,6 +20,7 @@ __all__ = [
     "SummaryTable",
     "authored",
     "columns",
+    "is_built_in",
     "kind",
     "parts",
     "register",
@@ -40,6 +42,7 @@ BUILT_IN = (
     "open_decision",
     "open_question",
 )
+_BUILT_IN_MODULES = frozenset(f"{__name__}.{module}" for module in BUILT_IN)
 _KINDS: dict[str, Kind] = {}
 
 
@@ -48,12 +51,19 @@ def register(new: Kind) -> Kind:
     if not new.name or new.name in _KINDS:
         raise ValueError(f"a conclusion kind needs a new name; {new.name!r} is taken or empty")
     _KINDS[new.name] = new
+    _parts.cache_clear()
     return new
 
 
 def unregister(name: str) -> None:
     """Remove a kind added with register (tests that add a toy kind clean up with it)."""
     _KINDS.pop(name, None)
+    _parts.cache_clear()
+
+
+def is_built_in(item: Kind) -> bool:
+    """Whether the kind is one of BUILT_IN (its class defined there), not an organisation's or a test's."""
+    return type(item).__module__ in _BUILT_IN_MODULES
 
 
 def registered() -> tuple[Kind, ...]:
@@ -71,6 +81,11 @@ def authored() -> tuple[Kind, ...]:
 
 def parts() -> tuple[Kind, ...]:
     """The kinds with a part of the assessment, in report (and JSON) order."""
+    return _parts()
+
+
+@functools.cache  # asked for several times per service; cleared when a kind is registered or removed
+def _parts() -> tuple[Kind, ...]:
     return tuple(sorted((k for k in _KINDS.values() if k.part), key=lambda k: k.order))
 
 

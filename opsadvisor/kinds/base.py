@@ -152,6 +152,9 @@ class Kind:
     columns: tuple[Column, ...] = ()  # its columns in the batch report's service rows
     summary_order: int | None = None  # where its tables stand in the portfolio summary (default: order)
     aspects: tuple[tuple[str, int], ...] = ()  # (aspect, order) that `diff` compares, see diff_aspects
+    # Whether build compares the texts it interpolates (sorts or deduplicates by them): a batch then keeps
+    # a profile's outcome for services of other names only when they compare alike (batch.memo).
+    compares_texts: bool = True
 
     # --- rule files ------------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ class RecommendKind(Kind):
     catalogue = "Model and mode"
     catalogue_order = 10
     part = "recommendation"
+    compares_texts = False  # by id / the winning rule, never by text
     order = 10
     columns = (
         Column("model", 10, lambda outline: f"{outline[0]} (suggested)" if outline[2] else outline[0] or ""),
@@ -181,6 +182,8 @@ def _with_mode(recommendation: Recommendation, mode: Any, settling: Any) -> Reco
 def _departures(model: Any, settling: Any) -> list[str]:
     """The processes whose recorded decision differs from a decided cell of the model, in matrix order."""
     decisions = settling.scenario.decisions
+    if not decisions:
+        return []  # most services record none: then no process departs (asked twice per service)
     return [
         process.name
         for process in settling.pack.processes

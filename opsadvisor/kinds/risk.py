@@ -98,6 +98,7 @@ class RiskKind(Kind):
         Column("pending_risks", 40, lambda outline: ";".join(risk for risk, accepted in outline if not accepted)),
     )
     aspects = (("risks", 40),)
+    compares_texts = False  # by id / the winning rule, never by text
 
     def parse(self, data: Any) -> RiskRule | str:
         result = mapping(data, ("id", "message", "accept_by"), ("consult", "severity"))
