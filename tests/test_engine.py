@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import scenario
+from conftest import SCENARIOS, scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -269,7 +269,7 @@ def test_one_pack_compiles_each_of_its_engines_once(rulesets: tuple[list[int], l
 def test_joining_rules_read_their_derived_facts_without_decoding_the_message(monkeypatch: pytest.MonkeyPatch) -> None:
     """_Network._matched finds each matched derived fact by the text it was asserted with, and so decodes
     no action message: the assessment is the one decoding them gives."""
-    path = Path(opsadvisor.__file__).parent.parent / "scenarios" / "hr-portal-it-operated-decided-otherwise.json"
+    path = SCENARIOS / "hr-portal-it-operated-decided-otherwise.json"
     document = json.loads(path.read_text(encoding="utf-8"))
     expected = api.Assessor(api.rule_pack()).assess_document(document, "x", "2026-11-30").to_dict()
     read = []
