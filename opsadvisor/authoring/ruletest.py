@@ -346,7 +346,7 @@ def run_cases(cases: list[RuleCase], pack: RulePack, min_coverage: float | None 
 
 class _RowsHeld:
     """Coverage for a rule written as several table rows (rows that share an id): which of its rows
-    held when it fired, each row's tests matched by durable_rules on the values the rule matched."""
+    held when it fired: each row's own tests, matched by durable_rules against the service's facts."""
 
     def __init__(self, pack: RulePack) -> None:
         self.targets: dict[str, list[tuple[str, str]]] = {}
