@@ -292,10 +292,12 @@ def test_collect_fires_every_matching_row() -> None:
     assert _fired(rules, {"criticality": "high", "data.personal_data": True}) == ["t.1", "t.2"]
 
 
-def _shared_id(rows: list[list[str]], policy: str = "collect", said: str = "advice") -> Table:
-    """A table whose rows all have the id `shared` and conclude `said`."""
-    table = _table(rows, policy)
-    return replace(table, rows=tuple(replace(row, id="shared", cells=(*row.cells[:-1], said)) for row in table.rows))
+def _shared_id(rows: list[list[str]], inputs: tuple[str, ...] = INPUTS) -> Table:
+    """A collect table whose rows all have the id `shared` and conclude the same."""
+    table = _table(rows, "collect", inputs)
+    return replace(
+        table, rows=tuple(replace(row, id="shared", cells=(*row.cells[:-1], "advice")) for row in table.rows)
+    )
 
 
 def test_rows_that_share_an_id_are_one_rule_that_fires_once_when_any_of_them_matches() -> None:
@@ -322,6 +324,15 @@ def test_rows_that_share_an_id_must_conclude_alike() -> None:
     assert [p.message for p in problems.items] == [
         "table t: rows 1 and 2 share the id shared, so they are one rule, but differ in outputs; "
         "give the rows different ids or make them agree"
+    ]
+
+
+def test_rows_that_share_an_id_must_test_derived_facts_alike() -> None:
+    _, _, problems = _compiled(_shared_id([["true", "critical"], ["-", "high"]], ("sensitive_data", "criticality")))
+    assert [p.message for p in problems.items] == [
+        "table t: rows 1 and 2 share the id shared but test the derived facts differently (sensitive_data "
+        "equals true in one only); a derived fact cannot be one of several alternatives: test it alike in "
+        "every row of the rule"
     ]
 
 

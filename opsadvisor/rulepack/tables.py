@@ -566,15 +566,10 @@ class _Compiler:
         table, row = self.table, rows[0]
         own = [tuple(c for cell in each.tests for c in cell) for each in rows]
         shared = [c for c in own[0] if all(_meaning(c) in map(_meaning, others) for others in own[1:])]
+        self._derived_alike(rows, own)
         alternatives = []
         for each, conditions in zip(rows, own, strict=True):
             rest = tuple(c for c in conditions if _meaning(c) not in map(_meaning, shared))
-            if len(rows) > 1 and any(c.derived for c in rest):
-                self.error(
-                    each.location,
-                    f"rows that share the id {row.rule_id} must test the derived facts alike (a derived fact "
-                    f"cannot be one of several alternatives); row {each.number} differs from row {row.number}",
-                )
             when = Group("all", (*rest, *regions.get(each.number, ())))
             operators = engine_operators(Group("all", (*shared, *when.items)))
             if operators > MAX_OPERATORS:
@@ -604,6 +599,21 @@ class _Compiler:
             provenance(source) if (source := row.source or table.source) else Provenance(),
             table=table.id,
         )
+
+    def _derived_alike(self, rows: list[TableRow], own: list[tuple[Condition, ...]]) -> None:
+        """Rows that share an id must test derived facts alike: a derived fact is a join in the engine and
+        cannot be one of several alternatives."""
+        first = {_meaning(c): c for c in own[0] if c.derived}
+        for each, conditions in zip(rows[1:], own[1:], strict=True):
+            these = {_meaning(c): c for c in conditions if c.derived}
+            if these.keys() != first.keys():
+                differ = [c.describe() for key, c in {**first, **these}.items() if (key in first) != (key in these)]
+                self.error(
+                    each.location,
+                    f"rows {rows[0].number} and {each.number} share the id {each.rule_id} but test the derived facts "
+                    f"differently ({'; '.join(differ)} in one only); a derived fact cannot be one of several "
+                    "alternatives: test it alike in every row of the rule",
+                )
 
     def _regions(self, table: Table, conclusions: dict[int, tuple[Conclusion, ...]]) -> dict[int, tuple[Any, ...]]:
         """Per row, the 'no earlier row matches' group (empty when no earlier row overlaps it)."""
