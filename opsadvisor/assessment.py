@@ -174,14 +174,7 @@ class Made:
 class Settling:
     """What a kind sees while it builds its part: what fired, the service, the pack and the parts built so far."""
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        facts: Facts,
-        result: EngineResult,
-        pack: RulePack,
-        as_of: AsOf,
-    ) -> None:
+    def __init__(self, scenario: Scenario, facts: Facts, result: EngineResult, pack: RulePack, as_of: AsOf) -> None:
         self.scenario = scenario
         self.facts = facts
         self.pack = pack

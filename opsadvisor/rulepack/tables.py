@@ -565,11 +565,12 @@ class _Compiler:
         matches"); when several rows share the rule's id, the tests all of them make, and any of the rest."""
         table, row = self.table, rows[0]
         own = [tuple(c for cell in each.tests for c in cell) for each in rows]
-        shared = [c for c in own[0] if all(_meaning(c) in map(_meaning, others) for others in own[1:])]
+        common = set.intersection(*({_meaning(c) for c in conditions} for conditions in own))
+        shared = [c for c in own[0] if _meaning(c) in common]
         self._derived_alike(rows, own)
         alternatives = []
         for each, conditions in zip(rows, own, strict=True):
-            rest = tuple(c for c in conditions if _meaning(c) not in map(_meaning, shared))
+            rest = tuple(c for c in conditions if _meaning(c) not in common)
             when = Group("all", (*rest, *regions.get(each.number, ())))
             operators = engine_operators(Group("all", (*shared, *when.items)))
             if operators > MAX_OPERATORS:
