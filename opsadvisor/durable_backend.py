@@ -1,7 +1,7 @@
 """The RuleBackend on durable_rules: the only module that knows durable_rules or imports it.
 
-Rules compile to durable_rules' JSON rule language, and facts are encoded to match them (one session
-per assessed service):
+Rules compile to durable_rules' JSON rule language, and facts are encoded to match them (each assessed
+service in a session of its own):
 - one service fact `{"t": "s", ...}`: scalar facts under their name ('.' becomes '_'); a set fact
   becomes one true/false flag per possible value (`regulations__sox`), so "contains" and "lacks"
   are plain equality tests and a missing set has no flags at all. Scenario values are typed by the
@@ -15,10 +15,15 @@ Every condition tests `t`, so no other fact can ever match it.
 
 The module drives the engine's native core (the C Rete network that `durable.engine` wraps)
 directly, one session at a time: assert the facts, run the agenda in this thread until it is empty,
-delete the session. That avoids the traps listed in shared/notes/durable-rules.md that live in
-durable's Python host: no timer threads (actions never run elsewhere), no action errors swallowed
-into the session state (they are raised), and never more than one live session (a ruleset allows
-1,024). Session ids come from a private counter. The other traps handled here: a ruleset must
+then retract every fact the session stored, which leaves it empty for the next service. That avoids
+the traps listed in shared/notes/durable-rules.md that live in durable's Python host: no timer
+threads (actions never run elsewhere), no action errors swallowed into the session state (they are
+raised), and never more than one live session (a ruleset allows 1,024). The session is emptied rather
+than deleted because a new one costs more than the whole match of a service: measured on durable_rules
+2.0.28, creating a session clears about 8 KB of frame index per join node of the ruleset (state.c,
+createStateNode) and deleting it walks them again, 28 µs of the default pack's run, where retracting
+its ~15 facts takes a few. A session whose run failed is deleted (the next run opens a new one), so
+no fact can outlive the service that asserted it. The other traps handled here: a ruleset must
 complete one action before a session may be deleted (the warm-up), a rule fires once per `$or`
 branch that holds (deduplicated in `_CompiledRules`), and a native ruleset outlives the Python
 object that created it unless deleted (done when the object is collected).
@@ -442,6 +447,7 @@ def _name_of(message: str) -> str:
 # What the native assert calls answer first (see durable/engine.py, Ruleset._handle_result); the
 # other answers (1: no rule wants the fact, 2: the same fact is already known) mean nothing to do.
 _HANDLED = 0
+_SESSION = "0"  # the one session of each ruleset, emptied after each run (see the module docstring)
 _WARM_UP = "~warm-up"
 _WARM_UP_RULE = "_warm_up"
 _WARM_UP_DEFINITION = {"all": [{"w": {"t": _WARM_UP}}]}
@@ -515,7 +521,6 @@ class _Network:
             for name, d in definitions.items()
             if any(_joins(match) for match in d["all"])
         }
-        self._sids = itertools.count()
         self._texts: dict[tuple[str, str], str] = {}  # a derived fact's JSON, without its closing brace
         self._facts: dict[str, dict[str, Any]] = {}  # and back: the derived fact of such a text
 
@@ -560,10 +565,12 @@ class _Network:
         return [service, *({**service, "t": tag} for tag in self._copies)]
 
     def run(self, facts: Iterable[dict[str, Any]], then: Callable[[], Iterable[dict[str, Any]]] | None = None) -> None:
-        """Assert the facts in a new session, run every action they trigger, then (when given) the facts
-        `then` answers once nothing more fires, in the same session; delete the session."""
-        sid = str(next(self._sids))
+        """Assert the facts in the session, run every action they trigger, then (when given) the facts
+        `then` answers once nothing more fires; retract every fact the session stored (see the module
+        docstring: the session is empty again), or delete the session if anything failed."""
+        sid = _SESSION
         rulesets = self._rulesets
+        stored: dict[int, list[str]] = {}  # ruleset -> the facts (JSON) it took in this run
         states: dict[int, int] = {}
         touched: set[int] = set()  # rulesets holding the session (an unwanted fact opens it too)
         waiting: set[int] = set()  # rulesets whose next action may have changed
@@ -582,6 +589,7 @@ class _Network:
                 if state is not None:
                     states[index] = state
                     waiting.add(index)
+                    stored.setdefault(index, []).append(text)
 
         def take(index: int, message: str | None) -> None:
             if message:
@@ -603,7 +611,7 @@ class _Network:
                 waiting.clear()
                 if not agenda:
                     if second is None:
-                        return
+                        break
                     for fact in second():
                         put(fact)
                     second = None
@@ -617,9 +625,22 @@ class _Network:
                     raise
                 waiting.discard(index)
                 take(index, rulesets[index].complete(states[index]))
-        finally:
-            for index in touched:
-                native.delete_state(rulesets[index].handle, sid)
+            self._retract(stored)
+        except BaseException:
+            self._delete(touched)
+            raise
+
+    def _retract(self, stored: dict[int, list[str]]) -> None:
+        """Retract the facts each ruleset stored in this run, one call per ruleset."""
+        for index, texts in stored.items():
+            code, *_ = native.retract_facts(self._rulesets[index].handle, f"[{','.join(texts)}]")
+            if code != _HANDLED:
+                raise EngineError("durable_rules", [f"retracting a service's facts failed (error code {code})"])
+
+    def _delete(self, indices: Iterable[int]) -> None:
+        """Delete the session in these rulesets (the next run opens a new one)."""
+        for index in indices:
+            native.delete_state(self._rulesets[index].handle, _SESSION)
 
 
 # --- the backend ----------------------------------------------------------------------------------

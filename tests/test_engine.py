@@ -154,6 +154,33 @@ def test_an_action_failure_is_an_engine_error_not_a_silent_gap(monkeypatch: pyte
         engine.run(facts)  # the failed session was abandoned and deleted: the next one runs too
 
 
+def test_a_run_after_a_failed_one_starts_from_no_facts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failed run's facts stay nowhere: the service assessed next gets what a fresh engine gives it
+    (the engine reuses one session per ruleset and empties it after each run)."""
+    pack = load_pack()
+    parse = api.assessor_for(pack).parse
+    failing = build_facts(parse(scenario(ambition="business_operated", criticality="critical"), "t"))
+    following = build_facts(parse(scenario(ambition="business_operated", criticality="low"), "t"))
+    expected = [firing.rule.id for firing in Engine(pack).run(following).firings]
+    real_action = durable_backend._CompiledRules._action
+
+    def failing_second_action(self: Any, rule: Any) -> Any:
+        action = real_action(self, rule)
+
+        def run(matched: Any, emit: Any) -> None:
+            action(matched, emit)
+            if len(self._fired) == 2 and self._facts is failing:
+                raise RuntimeError("boom")
+
+        return run
+
+    monkeypatch.setattr(durable_backend._CompiledRules, "_action", failing_second_action)
+    engine = Engine(pack)
+    with pytest.raises(EngineError, match="boom"):
+        engine.run(failing)
+    assert [firing.rule.id for firing in engine.run(following).firings] == expected
+
+
 def test_trace_lists_matched_facts_in_firing_order() -> None:
     result = opsadvisor.assess(scenario(ambition="business_operated", criticality="high"))
     order = [entry.rule for entry in result.trace]
