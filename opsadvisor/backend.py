@@ -104,7 +104,12 @@ def group_derived(pairs: Iterable[tuple[str, Any]]) -> dict[str, tuple[Any, ...]
     """(name, value) pairs in derivation order -> each name's distinct values, names and values sorted."""
     grouped: dict[str, list[Any]] = {}
     for name, value in pairs:
-        values = grouped.setdefault(name, [])
-        if value not in values:
+        values = grouped.get(name)
+        if values is None:
+            grouped[name] = [value]
+        elif value not in values:
             values.append(value)
-    return {name: tuple(sorted(values, key=str)) for name, values in sorted(grouped.items())}
+    return {
+        name: tuple(sorted(values, key=str)) if len(values) > 1 else (values[0],)
+        for name, values in sorted(grouped.items())
+    }

@@ -427,10 +427,6 @@ def _route(match: dict[str, Any]) -> str:
     return f"{DERIVED}:{tests[1]['n']}" if kind == DERIVED else kind
 
 
-def _route_of(fact: dict[str, Any]) -> str:
-    return f"{DERIVED}:{fact['n']}" if fact["t"] == DERIVED else fact["t"]
-
-
 def _joins(match: dict[str, Any]) -> bool:
     """Whether a fact match takes derived facts (whose values the rule's action reads)."""
     return _route(match).startswith(f"{DERIVED}:")
@@ -448,6 +444,7 @@ def _name_of(message: str) -> str:
 # other answers (1: no rule wants the fact, 2: the same fact is already known) mean nothing to do.
 _HANDLED = 0
 _SESSION = "0"  # the one session of each ruleset, emptied after each run (see the module docstring)
+_CLOSING = f', "sid": "{_SESSION}"}}'  # how a fact's JSON ends in the session (see _Network._prepare)
 _WARM_UP = "~warm-up"
 _WARM_UP_RULE = "_warm_up"
 _WARM_UP_DEFINITION = {"all": [{"w": {"t": _WARM_UP}}]}
@@ -521,29 +518,30 @@ class _Network:
             for name, d in definitions.items()
             if any(_joins(match) for match in d["all"])
         }
-        self._texts: dict[tuple[str, str], str] = {}  # a derived fact's JSON, without its closing brace
-        self._facts: dict[str, dict[str, Any]] = {}  # and back: the derived fact of such a text
+        # The derived facts some rule tests, by name: the engine takes no other derived fact.
+        self.tested = frozenset(route[len(DERIVED) + 1 :] for route in routes if route.startswith(f"{DERIVED}:"))
+        # A derived fact's rulesets and JSON, session id in: the same few are asserted for every service, so
+        # each is prepared once (bounded all the same); and back, the fact of its JSON (without the session id).
+        self._prepared: dict[tuple[str, str], tuple[list[int], str]] = {}
+        self._facts: dict[str, dict[str, Any]] = {}
 
-    def _text(self, fact: dict[str, Any]) -> str:
-        """The fact as JSON without its closing brace (the session id goes there). A derived fact's text
-        is kept: the same few are asserted for every service (bounded all the same)."""
+    def _prepare(self, fact: dict[str, Any]) -> tuple[list[int], str]:
+        """The rulesets with a rule testing the fact (none: the engine would not take it), and the fact
+        as the native core reads it, in the session."""
         if fact["t"] != DERIVED:
-            return _FACT_JSON(fact)[:-1]
+            return self._routes.get(fact["t"], []), _FACT_JSON(fact)[:-1] + _CLOSING
         key = (fact["n"], fact["v"])
-        text = self._texts.get(key)
-        if text is None:
-            if len(self._texts) >= MAX_TEXTS:
-                self._texts.clear()
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            if len(self._prepared) >= MAX_TEXTS:
+                self._prepared.clear()
                 self._facts.clear()
-            text = self._texts[key] = _FACT_JSON(fact)[:-1]
+            text = _FACT_JSON(fact)[:-1]
             self._facts[text] = fact
-        return text
+            prepared = self._prepared[key] = (self._routes.get(f"{DERIVED}:{fact['n']}", []), text + _CLOSING)
+        return prepared
 
-    def tests(self, name: str) -> bool:
-        """Whether a rule tests the derived fact `name` (the engine takes only such derived facts)."""
-        return f"{DERIVED}:{name}" in self._routes
-
-    def _matched(self, message: str, name: str, closing: str) -> dict[str, Any]:
+    def _matched(self, message: str, name: str) -> dict[str, Any]:
         """The derived facts a joining rule's action message holds, by alias. The native core writes
         each matched fact's JSON into the message as it was asserted, so each is found by its text,
         up to the session's closing (a quote inside a JSON string is escaped: neither `"d0":` nor the
@@ -553,7 +551,7 @@ class _Network:
         for alias in self._joining[name]:
             marker = f'"{alias}":'
             start = message.find(marker) + len(marker)
-            end = message.find(closing, start)
+            end = message.find(_CLOSING, start)
             fact = self._facts.get(message[start:end]) if start >= len(marker) and end >= 0 else None
             if fact is None:
                 return json.loads(message)[name]  # type: ignore[no-any-return]
@@ -568,25 +566,21 @@ class _Network:
         """Assert the facts in the session, run every action they trigger, then (when given) the facts
         `then` answers once nothing more fires; retract every fact the session stored (see the module
         docstring: the session is empty again), or delete the session if anything failed."""
-        sid = _SESSION
         rulesets = self._rulesets
+        handles = [ruleset.handle for ruleset in rulesets]
+        prepare = self._prepare
         stored: dict[int, list[str]] = {}  # ruleset -> the facts (JSON) it took in this run
         states: dict[int, int] = {}
         touched: set[int] = set()  # rulesets holding the session (an unwanted fact opens it too)
         waiting: set[int] = set()  # rulesets whose next action may have changed
         agenda: dict[int, tuple[tuple[int, int], str, dict[str, Any]]] = {}  # ruleset -> its next action
 
-        closing = f', "sid": "{sid}"}}'
-
         def put(fact: dict[str, Any]) -> None:
-            places = self._routes.get(_route_of(fact))
-            if not places:
-                return  # no rule tests it: the engine would not take it
-            text = self._text(fact) + closing
+            places, text = prepare(fact)
             for index in places:
                 touched.add(index)
-                state = rulesets[index].assert_fact(text)
-                if state is not None:
+                code, state = native.assert_fact(handles[index], text)
+                if code == _HANDLED:  # else no rule wants it (in this ruleset), or the session holds it already
                     states[index] = state
                     waiting.add(index)
                     stored.setdefault(index, []).append(text)
@@ -594,7 +588,7 @@ class _Network:
         def take(index: int, message: str | None) -> None:
             if message:
                 name = _name_of(message)
-                matched = self._matched(message, name, closing) if name in self._joining else {}
+                matched = self._matched(message, name) if name in self._joining else {}
                 agenda[index] = (self._order[name], name, matched)
             else:
                 agenda.pop(index, None)
@@ -668,7 +662,11 @@ class _CompiledRules:
         decoded = self._decoded
 
         def action(matched: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
-            values = tuple(decoded.get(code, self._asserted.get(code)) for code in (matched[a]["v"] for a in aliases))
+            values = (
+                tuple(decoded.get(code, self._asserted.get(code)) for code in (matched[a]["v"] for a in aliases))
+                if aliases
+                else ()
+            )
             if (rule.id, values) in self._seen:
                 # durable_rules fires once per branch of an $or that holds (e.g. two regulations
                 # for `regulations: {empty: false}`); the same facts make one firing. The one place
@@ -693,9 +691,10 @@ class _CompiledRules:
             assert then is not None
             pairs = list(then(self._result()))
             self._derived += pairs
-            tested = [(name, value) for name, value in pairs if self._network.tests(name)]  # the others: dropped
-            self._asserted = {encode_value(value): value for _, value in tested}
-            return [encode_derived(name, value) for name, value in tested]
+            tested = self._network.tested  # the others: dropped
+            facts = [(encode_derived(name, value), value) for name, value in pairs if name in tested]
+            self._asserted = {fact["v"]: value for fact, value in facts}
+            return [fact for fact, _ in facts]
 
         try:
             self._network.run(self._network.service_facts(encode_service(facts.values)), second_stage if then else None)

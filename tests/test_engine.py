@@ -302,9 +302,9 @@ def test_joining_rules_read_their_derived_facts_without_decoding_the_message(mon
     read = []
     real = durable_backend._Network._matched
 
-    def counted(network: Any, message: str, name: str, closing: str) -> dict[str, Any]:
+    def counted(network: Any, message: str, name: str) -> dict[str, Any]:
         read.append(name)
-        return real(network, message, name, closing)
+        return real(network, message, name)
 
     class NoDecoding:
         dumps = staticmethod(json.dumps)
