@@ -42,7 +42,9 @@ HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 class Outcome:
     """What the reports need of one assessed (or invalid) entry; small, to travel between processes.
 
-    `outlines` holds each conclusion kind's outline of its part (kinds.Kind.outline), by part key.
+    `outlines` holds each conclusion kind's outline of its part (kinds.Kind.outline), by part key;
+    `findings` the things to act on they hold (findings_in), counted where the outlines are made, so that
+    a worker counts them, not the parent that gathers every outcome.
     """
 
     location: str
@@ -52,14 +54,10 @@ class Outcome:
     outlines: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     json: str | None = None  # the `assess --format json` contract, one line
+    findings: int = 0
 
     def outline(self, kind: Kind) -> Any:
         return self.outlines.get(kind.part)  # type: ignore[arg-type]
-
-    @property
-    def findings(self) -> int:
-        """Things to act on, as the kinds count them: conflicts, risks nobody has accepted, open decisions."""
-        return sum(kind.findings(self.outlines[kind.part]) for kind in kinds.parts() if kind.part in self.outlines)
 
     # What the HTML heat map reads of the built-in kinds.
     @property
@@ -124,7 +122,13 @@ def outcome_of(entry: Entry, memo: OutcomeMemo, with_json: bool, as_of: str) -> 
         service_name=scenario.service_name,
         outlines=outlines,
         json=line,
+        findings=findings_in(outlines),
     )
+
+
+def findings_in(outlines: dict[str, Any]) -> int:
+    """Things to act on, as the kinds count them: conflicts, risks nobody has accepted, open decisions."""
+    return sum(kind.findings(outlines[kind.part]) for kind in kinds.parts() if kind.part in outlines)
 
 
 def _invalid(entry: Entry, document: Any, error: ScenarioError) -> Outcome:
