@@ -159,9 +159,10 @@ def _jsonable(value: Any) -> Any:
 # --- building ----------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)  # not frozen: made for every conclusion of every service, and never shared
+@dataclass(frozen=True, slots=True)
 class Made:
-    """A conclusion's payload together with the rule that made it."""
+    """A conclusion's payload together with the rule that made it (made once per rule of a pack, see
+    _made_by, and shared by every service that rule fires for)."""
 
     payload: Any
     rule: Rule
@@ -181,7 +182,7 @@ class Settling:
         self.as_of = as_of.date  # acceptances are evaluated on this day (YYYY-MM-DD)
         self.text = _Interpolator(scenario, facts, result)
         self.parts: dict[str, Any] = {}
-        self._made = _conclusions(result.firings)
+        self._made = _conclusions(result.firings, pack)
 
     def made(self, kind: str) -> list[Made]:
         """The conclusions of one kind that fired, in firing order."""
@@ -212,15 +213,20 @@ def build_assessment(
     )
 
 
-def _conclusions(firings: tuple[Firing, ...]) -> dict[str, list[Made]]:
+def _conclusions(firings: tuple[Firing, ...], pack: RulePack) -> dict[str, list[Made]]:
     made: dict[str, list[Made]] = {}
     seen: set[str] = set()
+    by_rule = pack.compiled.setdefault("conclusions", {})  # the pack's cache (engine.built)
     for firing in firings:
-        if firing.rule.id in seen:
+        rule = firing.rule
+        if rule.id in seen:
             continue  # a rule that fired again for another derived value concludes the same
-        seen.add(firing.rule.id)
-        for conclusion in firing.rule.then:
-            made.setdefault(conclusion.kind, []).append(Made(conclusion.payload, firing.rule))
+        seen.add(rule.id)
+        conclusions = by_rule.get(rule.id)
+        if conclusions is None or conclusions[0] is not rule:
+            conclusions = by_rule[rule.id] = (rule, tuple((c.kind, Made(c.payload, rule)) for c in rule.then))
+        for kind, item in conclusions[1]:
+            made.setdefault(kind, []).append(item)
     return made
 
 
