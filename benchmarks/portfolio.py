@@ -1,11 +1,13 @@
 """Benchmark `opsadvisor batch` on a seeded synthetic portfolio, against the raw durable_rules floor.
 
-    python benchmarks/portfolio.py [--sizes 1000,10000,100000] [--jobs 1,2] [--seed 7]
+    python benchmarks/portfolio.py [--sizes 1000,10000,100000] [--jobs 1,2] [--seed 7] [--repeat 1]
 
 For each size it writes a JSON Lines portfolio (seeded, so every run assesses the same services),
 runs `opsadvisor batch PORTFOLIO --jobs N --out results.jsonl --quiet` as a subprocess, and prints
 services per second and the peak resident memory of the whole process tree (the batch process and
-its workers, summed; sampled from /proc every 20 ms). Then, on the largest portfolio and in this
+its workers, summed; sampled from /proc every 20 ms). With `--repeat R` the job counts take turns R
+times (so a slower minute of a shared machine hits each alike) and each line is the median run, with
+the range of the R runs and the speed-up over the first job count's median. Then, on the largest portfolio and in this
 process: the batch runner's loop with and without the outcome memo (batch.memo; and its hit rate), the
 durable_rules floor (the same compiled rules and facts, no decoding, validation or report building;
 through durable's own Python API and through opsadvisor's native driver) and the I/O floor (each line
@@ -19,6 +21,7 @@ import contextlib
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -262,20 +265,31 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--jobs", default="1,2")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     jobs_list = [int(jobs) for jobs in args.jobs.split(",")]
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
-    print(f"{'services':>9} {'jobs':>4} {'seconds':>8} {'services/s':>10} {'peak RSS MB':>11} {'us/service':>10}")
+    print(
+        f"{'services':>9} {'jobs':>4} {'seconds':>8} {'services/s':>10} {'peak RSS MB':>11} {'us/service':>10}"
+        f" {'range us':>9} {'speed-up':>8}"
+    )
     with tempfile.TemporaryDirectory() as folder:
         for size in sizes:
             portfolio = Path(folder) / f"portfolio-{size}.jsonl"
             write_portfolio(portfolio, size, args.seed)
+            runs: dict[int, list[tuple[float, int]]] = {jobs: [] for jobs in jobs_list}
+            for _ in range(args.repeat):
+                for jobs in jobs_list:
+                    runs[jobs].append(run_batch(portfolio, jobs, Path(folder) / "results.jsonl"))
+            first = statistics.median(seconds for seconds, _ in runs[jobs_list[0]])
             for jobs in jobs_list:
-                seconds, peak = run_batch(portfolio, jobs, Path(folder) / "results.jsonl")
+                seconds = statistics.median(elapsed for elapsed, _ in runs[jobs])
+                peak = max(peak for _, peak in runs[jobs])
+                low, high = (min(e for e, _ in runs[jobs]) / size * 1e6, max(e for e, _ in runs[jobs]) / size * 1e6)
                 print(
                     f"{size:>9} {jobs:>4} {seconds:>8.2f} {size / seconds:>10.0f} {peak / 2**20:>11.1f}"
-                    f" {seconds / size * 1e6:>10.0f}",
+                    f" {seconds / size * 1e6:>10.0f} {f'{low:.0f}-{high:.0f}':>9} {first / seconds:>7.2f}x",
                     flush=True,
                 )
         largest = Path(folder) / f"portfolio-{sizes[-1]}.jsonl"
