@@ -267,6 +267,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     sizes = [int(size) for size in args.sizes.split(",")]
     jobs_list = [int(jobs) for jobs in args.jobs.split(",")]
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")

@@ -162,7 +162,7 @@ def _jsonable(value: Any) -> Any:
 @dataclass(frozen=True, slots=True)
 class Made:
     """A conclusion's payload together with the rule that made it (made once per rule of a pack, see
-    _made_by, and shared by every service that rule fires for)."""
+    _conclusions, and shared by every service that rule fires for)."""
 
     payload: Any
     rule: Rule

@@ -3,6 +3,8 @@ what is compiled from a pack lives as long as the pack."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import gc
 import json
 from collections.abc import Callable
@@ -17,11 +19,13 @@ from hypothesis import strategies as st
 
 import opsadvisor
 from opsadvisor import api, durable_backend
-from opsadvisor.backend import Case
+from opsadvisor.assessment import AsOf, build_assessment
+from opsadvisor.backend import Case, Firing
 from opsadvisor.durable_backend import native
 from opsadvisor.engine import BACKEND, Engine, built
 from opsadvisor.errors import EngineError
 from opsadvisor.facts import build_facts
+from opsadvisor.kinds.recommend import Recommend
 from opsadvisor.rulepack import RulePack, load_pack
 
 # (fact, test, operand, oracle) - the oracle says when the condition holds for a present value.
@@ -154,31 +158,87 @@ def test_an_action_failure_is_an_engine_error_not_a_silent_gap(monkeypatch: pyte
         engine.run(facts)  # the failed session was abandoned and deleted: the next one runs too
 
 
-def test_a_run_after_a_failed_one_starts_from_no_facts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A failed run's facts stay nowhere: the service assessed next gets what a fresh engine gives it
-    (the engine reuses one session per ruleset and empties it after each run)."""
+def _facts_held(engine: Engine) -> list[Any]:
+    """Every fact the engine's sessions hold, in all its rulesets (a deleted session holds none)."""
+    held: list[Any] = []
+    for ruleset in engine._rules._network._rulesets:  # type: ignore[attr-defined]
+        with contextlib.suppress(native.error):  # no session: deleted after a failed run
+            held += json.loads(native.get_facts(ruleset.handle, "0"))
+    return held
+
+
+@pytest.mark.parametrize(
+    ("interruption", "raised"),
+    [(RuntimeError("boom"), EngineError), (KeyboardInterrupt(), KeyboardInterrupt)],
+    ids=["error", "ctrl-c"],
+)
+def test_a_run_that_fails_halfway_leaves_nothing_for_the_next_service(
+    monkeypatch: pytest.MonkeyPatch, interruption: BaseException, raised: type[BaseException]
+) -> None:
+    """The engine reuses one session per ruleset and empties it after each service: after every run,
+    and after one that fails near its end (facts stored in many rulesets by then), no session holds a
+    fact, and each next service gets what a fresh engine gives it."""
+    monkeypatch.setattr(durable_backend, "MAX_RULES", 4)  # the default pack spread over many rulesets
     pack = load_pack()
-    parse = api.assessor_for(pack).parse
-    failing = build_facts(parse(scenario(ambition="business_operated", criticality="critical"), "t"))
-    following = build_facts(parse(scenario(ambition="business_operated", criticality="low"), "t"))
-    expected = [firing.rule.id for firing in Engine(pack).run(following).firings]
+    parse = api.Assessor(pack).parse
+    when = AsOf.of("2026-11-30")
+    services = [
+        parse(json.loads(path.read_text(encoding="utf-8")), path.name) for path in sorted(SCENARIOS.glob("*.json"))
+    ]
+    fresh = api.Assessor(pack)
+    failing = services[0]
+    fail_at = len(fresh.run(failing, when, memo=False)[1].firings) - 1
+    armed = [True]
     real_action = durable_backend._CompiledRules._action
 
-    def failing_second_action(self: Any, rule: Any) -> Any:
+    def failing_late(self: Any, rule: Any) -> Any:
         action = real_action(self, rule)
 
         def run(matched: Any, emit: Any) -> None:
             action(matched, emit)
-            if len(self._fired) == 2 and self._facts is failing:
-                raise RuntimeError("boom")
+            if armed[0] and len(self._fired) == fail_at:
+                armed[0] = False
+                raise interruption
 
         return run
 
-    monkeypatch.setattr(durable_backend._CompiledRules, "_action", failing_second_action)
-    engine = Engine(pack)
-    with pytest.raises(EngineError, match="boom"):
-        engine.run(failing)
-    assert [firing.rule.id for firing in engine.run(following).firings] == expected
+    monkeypatch.setattr(durable_backend._CompiledRules, "_action", failing_late)
+    assessor = api.Assessor(pack)
+    assert len(assessor.engine._rules._network._rulesets) > 10  # type: ignore[attr-defined]
+    with pytest.raises(raised):
+        assessor.run(failing, when, memo=False)
+    assert not armed[0] and _facts_held(assessor.engine) == []
+    for service in services:
+        assert assessor.run(service, when, memo=False) == fresh.run(service, when, memo=False), service.service_id
+        assert _facts_held(assessor.engine) == []
+
+
+def test_conclusions_come_from_the_rule_object_that_fired() -> None:
+    """A pack keeps each rule's conclusions once; a firing of another rule object under the same id
+    (a changed copy) concludes what that copy says, not what was kept."""
+    pack = api.rule_pack()
+    assessor = api.assessor_for(pack)
+    when = AsOf.of("2026-11-30")
+    service = assessor.parse(scenario(ambition="business_operated"), "t")
+    facts, result = assessor.run(service, when)
+    assert build_assessment(service, facts, result, pack, when).recommendation.model == "B"
+    firings = tuple(
+        Firing(
+            dataclasses.replace(
+                firing.rule,
+                then=tuple(
+                    dataclasses.replace(c, payload=Recommend("A")) if c.kind == "recommend" else c
+                    for c in firing.rule.then
+                ),
+            ),
+            firing.matched,
+        )
+        if firing.rule.id == "ambition.business-operated"
+        else firing
+        for firing in result.firings
+    )
+    changed = dataclasses.replace(result, firings=firings)
+    assert build_assessment(service, facts, changed, pack, when).recommendation.model == "A"
 
 
 def test_trace_lists_matched_facts_in_firing_order() -> None:
