@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import kinds
-from .engine import EngineResult, Firing
+from .engine import EngineResult, Firing, built
 from .facts import Facts
 from .kinds.accountability import MatrixRow
 from .kinds.conflict import Conflict
@@ -216,7 +216,7 @@ def build_assessment(
 def _conclusions(firings: tuple[Firing, ...], pack: RulePack) -> dict[str, list[Made]]:
     made: dict[str, list[Made]] = {}
     seen: set[str] = set()
-    by_rule = pack.compiled.setdefault("conclusions", {})  # the pack's cache (engine.built)
+    by_rule: dict[str, tuple[Rule, tuple[tuple[str, Made], ...]]] = built(pack, "conclusions", lambda pack: {})
     for firing in firings:
         rule = firing.rule
         if rule.id in seen:

@@ -90,13 +90,11 @@ class AccountabilityKind(Kind):
     def build(self, settling: Any) -> tuple[MatrixRow, ...]:
         pack = settling.pack
         model_id = settling.parts["recommendation"].model
-        model = pack.models.get(model_id) if model_id else None
+        reference = _reference_matrix(pack, model_id if model_id in pack.models else None)
         decisions = settling.scenario.decisions
         if not decisions and not settling.made(self.name):
-            return _reference_matrix(pack, model_id if model else None)
-        cells = {
-            process.id: list(model.cells[process.id]) if model else [UNDECIDED, UNDECIDED] for process in pack.processes
-        }
+            return reference
+        cells = {row.process: [row.application, row.interface] for row in reference}
         for made in sorted(settling.made(self.name), key=lambda m: m.rank):
             for process_id, column in made.payload.cells(pack.process_ids):
                 cells[process_id][COLUMNS.index(column)] = made.payload.party
@@ -186,9 +184,10 @@ class MatrixExpectation(Expectation):
 
 
 def _reference_matrix(pack: Any, model_id: str | None) -> tuple[MatrixRow, ...]:
-    """A model's reference cells as the matrix (every cell t.b.d. without a model), made once per pack
-    and model: most services record no decision and no rule of theirs sets a cell (measured: 69% of
-    the benchmark portfolio), and the matrix is settled twice per service (effective.py)."""
+    """A model's reference cells as the matrix (every cell t.b.d. without a model): where every matrix
+    starts, and the whole of it for most services, which record no decision and get no rule setting a
+    cell (measured: 69% of the benchmark portfolio). Made once per pack and model: the matrix is settled
+    twice per service (effective.py)."""
     matrices = pack.compiled.setdefault("reference matrices", {})  # the pack's cache (engine.built)
     matrix = matrices.get(model_id)
     if matrix is None:
