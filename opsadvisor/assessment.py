@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import kinds
+from . import clock, kinds
 from .engine import EngineResult, Firing, built
 from .facts import Facts
 from .kinds.accountability import MatrixRow
@@ -65,7 +65,7 @@ class AsOf:
     @classmethod
     def of(cls, value: DateArg) -> AsOf:
         if value is None:
-            return cls(datetime.date.today().isoformat(), False)
+            return cls(clock.today().isoformat(), False)
         return cls(value.isoformat() if isinstance(value, datetime.date) else value, True)
 
     def __str__(self) -> str:

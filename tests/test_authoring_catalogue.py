@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import ROOT, run_cli
-
 from opsadvisor import kinds
 from opsadvisor.api import list_rules, rule_pack
 from opsadvisor.authoring.catalogue import TEST_MEANINGS, render_reference, replace_reference
 from opsadvisor.rulepack import TESTS_BY_KIND, default_rules_dir, load_pack
+
+from .helpers import ROOT, run_cli
 
 DOCS = ROOT / "docs" / "rules.md"
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from conftest import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opsadvisor.api import check_rules
 from opsadvisor.rulepack import default_rules_dir, load_pack
+
+from .helpers import run_cli
 
 RULE = """
   - id: {id}

@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIOS, run_cli, scenario
 
 from opsadvisor.api import explain
 from opsadvisor.authoring.catalogue import UnknownRule
+
+from .helpers import SCENARIOS, run_cli, scenario
 
 CRM = SCENARIOS / "sales-crm-business-operated.json"
 

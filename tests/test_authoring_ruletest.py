@@ -7,7 +7,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +15,8 @@ from opsadvisor.authoring.ruletest import NoTestCases
 from opsadvisor.errors import OpsAdvisorError, RulesError
 from opsadvisor.kinds.base import IdsExpectation
 from opsadvisor.rulepack import default_rules_dir, load_pack
+
+from .helpers import ROOT, run_cli
 
 PASSING = """
 base:

@@ -7,15 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from batch_helpers import (
-    SCENARIOS,
-    bundled,
-    read_jsonl,
-    run_cli,
-    write_csv,
-    write_jsonl,
-    write_xlsx,
-)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,6 +24,16 @@ from opsadvisor.contract import (
     REGULATIONS,
 )
 from opsadvisor.errors import UsageError
+
+from .batch_helpers import (
+    SCENARIOS,
+    bundled,
+    read_jsonl,
+    run_cli,
+    write_csv,
+    write_jsonl,
+    write_xlsx,
+)
 
 OUTPUTS = ("out.jsonl", "out.json", "out.csv", "out.xlsx", "out.md", "out.html")
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.json"))

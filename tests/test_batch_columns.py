@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from batch_helpers import run_cli, write_jsonl
-from conftest import scenario
+
+from .batch_helpers import run_cli, write_jsonl
+from .helpers import scenario
 
 # a conflict (contract_ownership), a pending risk and an accepted one
 DOCUMENT = {

@@ -12,7 +12,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from batch_helpers import SCENARIOS, bundled, read_jsonl, run_cli, write_jsonl
+
+from .batch_helpers import SCENARIOS, bundled, read_jsonl, run_cli, write_jsonl
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 HOSTILE = '<script>alert("x")</script> & "quotes"'

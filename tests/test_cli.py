@@ -7,9 +7,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import SCENARIOS, run_cli, scenario
 
 import opsadvisor
+
+from .helpers import SCENARIOS, run_cli, scenario
 
 CRM = str(SCENARIOS / "sales-crm-business-operated.json")
 

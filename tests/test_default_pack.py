@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import scenario
 
 import opsadvisor
 import opsadvisor.formats
 from opsadvisor.assessment import Assessment
+
+from .helpers import scenario
 
 SEED_A = {"enhancement": "it_delivery", "release": "it_delivery"}
 SEED_B_APPLICATION = {"enhancement": "it_delivery", "release": "it_delivery", "supportability_transition": "tbd"}

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SCENARIOS, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +17,8 @@ from opsadvisor.cli import main
 from opsadvisor.contract import QUESTION_FIELDS
 from opsadvisor.dialogue.interview import Declined, Review, ScriptedAsker, convert, spec_at
 from opsadvisor.validation import validate
+
+from .helpers import SCENARIOS, run_cli
 
 # One answer a line, in the order the dialogue asks (ambition first, benefits for business operated).
 FULL = [

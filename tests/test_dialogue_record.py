@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SCENARIOS, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opsadvisor import api
 from opsadvisor.dialogue.jsonedit import append_item, set_value
+
+from .helpers import SCENARIOS, run_cli
 
 
 @pytest.fixture

@@ -8,11 +8,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import GOLDEN, ROOT, check_golden, run_cli, scenario
 
 from opsadvisor import api
 from opsadvisor.errors import RulesError
 from opsadvisor.rulepack import load_pack
+
+from .helpers import GOLDEN, ROOT, check_golden, run_cli, scenario
 
 
 def section(text: str, heading: str) -> str:

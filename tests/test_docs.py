@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+import os
 import re
+import shutil
+import subprocess
+import sys
 
 import click
 import pytest
-from conftest import ROOT, docblocks
 
 from opsadvisor.cli import main
+
+from .helpers import ROOT, docblocks
 
 
 def command_paths(group: click.Group, prefix: str = "") -> list[str]:
@@ -78,3 +84,27 @@ def test_the_readme_links_nothing_outside_the_repository() -> None:
     for link in re.findall(r"\]\(([^)#]+)\)", readme):
         if not link.startswith("http"):
             assert (ROOT / link).exists() and (ROOT / link).resolve().is_relative_to(ROOT), link
+
+
+def faketime_or_skip() -> str:
+    """Debian's faketime, which CI installs (.ci/run); a developer without it skips what needs it."""
+    found = shutil.which("faketime")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("faketime is missing: .ci/run installs it")
+        pytest.skip("faketime (Debian's package) is not installed")
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ahead", [90, 3653], ids=["90-days-ahead", "10-years-ahead"])
+def test_the_readme_blocks_read_the_same_with_the_clock_ahead(ahead: int) -> None:
+    """The README's examples pin their own day; the system's date, moved ahead, changes nothing."""
+    faketime = faketime_or_skip()
+    shifted = [faketime, "-f", f"+{ahead}d", sys.executable]
+    asked = subprocess.run(
+        [*shifted, "-c", "import datetime; print(datetime.date.today())"], capture_output=True, text=True
+    )
+    assert asked.stdout.strip() == (datetime.date.today() + datetime.timedelta(days=ahead)).isoformat()
+    done = subprocess.run([*shifted, str(ROOT / "tools" / "docblocks.py"), "README.md"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

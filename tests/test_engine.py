@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SCENARIOS, scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +26,8 @@ from opsadvisor.errors import EngineError
 from opsadvisor.facts import build_facts
 from opsadvisor.kinds.recommend import Recommend
 from opsadvisor.rulepack import RulePack, load_pack
+
+from .helpers import SCENARIOS, scenario
 
 # (fact, test, operand, oracle) - the oracle says when the condition holds for a present value.
 CASES: list[tuple[str, str, Any, Any]] = [

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import scenario
 
 import opsadvisor
 from opsadvisor import api, durable_backend
@@ -17,6 +16,8 @@ from opsadvisor.authoring.check import check_rules
 from opsadvisor.durable_backend import encode_value
 from opsadvisor.errors import RulesError
 from opsadvisor.rulepack import load_pack
+
+from .helpers import scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 TYPED = Path(__file__).parent / "rules" / "typed-equality"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from conftest import scenario
-
 from opsadvisor import api
 from opsadvisor.durable_backend import encode_service
 from opsadvisor.facts import build_facts
+
+from .helpers import scenario
 
 
 def facts_of(**fields):

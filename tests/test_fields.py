@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +39,8 @@ from opsadvisor.errors import ScenarioError, UsageError
 from opsadvisor.facts import build_facts
 from opsadvisor.scenario import Scenario, get_path, load_scenario, read_scenario_file, set_path
 from opsadvisor.validation import validate
+
+from .helpers import ROOT, scenario
 
 ASSESSOR = api.assessor_for(api.rule_pack())
 PACK_IDS = (ASSESSOR.pack.process_ids, ASSESSOR.pack.risk_ids, ASSESSOR.pack.role_ids)

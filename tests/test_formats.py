@@ -9,11 +9,12 @@ from pathlib import Path
 
 import click
 import pytest
-from conftest import GOLDEN, ROOT, SCENARIOS, run_cli
-from test_golden import FORMATS as GOLDEN_FORMATS
 
 from opsadvisor.cli import main
 from opsadvisor.formats import ASSESSMENT, BATCH, REGISTRIES, WORKSHOP, Registry, all_formats
+
+from .helpers import GOLDEN, ROOT, SCENARIOS, run_cli
+from .test_golden import FORMATS as GOLDEN_FORMATS
 
 FORMAT_OPTION = [registry for registry in REGISTRIES if registry is not BATCH]  # those chosen with --format
 

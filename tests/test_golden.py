@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import GOLDEN, RULES_VERSION, SCENARIOS, check_golden, run_cli
 
 from opsadvisor import api
+
+from .helpers import GOLDEN, RULES_VERSION, SCENARIOS, check_golden, run_cli
 
 AS_OF = ("--as-of", "2026-11-30")  # risk acceptances expire: a golden report is evaluated on a fixed day
 FORMATS = {

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT, SCENARIOS
+from .helpers import ROOT, SCENARIOS
 
 SCENARIO = str(SCENARIOS / "sales-crm-business-operated.json")  # risks, governance areas and a conflict
 UNDECIDED = str(SCENARIOS / "survey-tool-undecided.json")  # a recommendation with two reasons

@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 from click.shell_completion import ShellComplete
 from click.testing import CliRunner
-from conftest import ROOT, docblocks, run_cli
 
 from opsadvisor import __version__
 from opsadvisor.cli import main
 from opsadvisor.guides import TOPICS
+
+from .helpers import ROOT, docblocks, run_cli
 
 
 def test_dash_capital_v_prints_the_version() -> None:

@@ -7,9 +7,10 @@ import json
 import re
 
 import pytest
-from conftest import SCENARIOS, run_cli
 
 from opsadvisor import api
+
+from .helpers import SCENARIOS, run_cli
 
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.json"))
 RULE_ID = re.compile(r"\b[a-z][a-z0-9-]*\.[a-z0-9-]+\b")  # e.g. ambition.it-operated

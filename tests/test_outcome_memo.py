@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_memo import DAYS, SCENARIOS, _portfolio
 
 from opsadvisor import api
 from opsadvisor.batch.memo import STAND_INS, OutcomeMemo
 from opsadvisor.batch.runner import encode, encode_utf8
 from opsadvisor.rulepack import RulePack
+
+from .test_memo import DAYS, SCENARIOS, _portfolio
 
 NAMES = (
     "Zed",  # equals the literal in ORDER_PACK's second step: the real texts deduplicate

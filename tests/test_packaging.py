@@ -11,9 +11,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from opsadvisor.guides import TOPICS
+
+from .helpers import ROOT
 
 SOURCES = ("setup.cfg", "pyproject.toml", "README.md", "opsadvisor", "rules", "docs")
 

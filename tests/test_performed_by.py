@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from batch_helpers import write_csv
-from conftest import SCENARIOS, run_cli, scenario
 
 import opsadvisor
 from opsadvisor import api
 from opsadvisor.batch.inputs import iter_entries
 from opsadvisor.contract import PERFORMERS
 from opsadvisor.errors import ScenarioError
+
+from .batch_helpers import write_csv
+from .helpers import SCENARIOS, run_cli, scenario
 
 
 def with_performers(document: dict[str, Any], performer: str) -> dict[str, Any]:

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from batch_helpers import SCENARIOS, read_jsonl, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,6 +24,8 @@ from opsadvisor.contract import (
     ListOf,
 )
 from opsadvisor.dialogue.interview import convert
+
+from .batch_helpers import SCENARIOS, read_jsonl, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPORTS = ROOT / "scenarios" / "exports"

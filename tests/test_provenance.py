@@ -7,12 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli, scenario, write_json
 from hypothesis import given
 from hypothesis import strategies as st
 
 from opsadvisor import api
 from opsadvisor.rulepack.ir import ORIGINS, Provenance, provenance
+
+from .helpers import ROOT, run_cli, scenario, write_json
 
 PACK = ROOT / "tests" / "packs" / "provenance"  # one seed rule (a next step), one practice rule (a risk)
 SEED_STEP = "org.seed-saas-step"

@@ -8,9 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SCENARIOS, run_cli
 
 from opsadvisor.rulepack import load_pack
+
+from .helpers import ROOT, SCENARIOS, run_cli
 
 PACKS = sorted((ROOT / "rules").glob("7*.yaml"))
 

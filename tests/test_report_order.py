@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from batch_helpers import run_cli, write_jsonl
-from conftest import scenario
+from .batch_helpers import run_cli, write_jsonl
+from .helpers import scenario
 
 CONFLICTS = """\
 conflict_kinds: {a_low: Low., b_high: High., c_medium: Medium.}

@@ -6,11 +6,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli, scenario
 
 import opsadvisor
 from opsadvisor.errors import RulesError
 from opsadvisor.rulepack import load_pack
+
+from .helpers import ROOT, run_cli, scenario
 
 VALID_RULE = """
 rules:

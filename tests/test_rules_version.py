@@ -6,9 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import ROOT, SCENARIOS, run_cli
-
 from opsadvisor import api
+
+from .helpers import ROOT, SCENARIOS, run_cli
 
 CRM = str(SCENARIOS / "sales-crm-business-operated.json")
 

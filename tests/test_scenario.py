@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, scenario
 
 import opsadvisor
 from opsadvisor.errors import ScenarioError
 from opsadvisor.scenario import decode_json, parse_scenario, read_scenario_file
+
+from .helpers import run_cli, scenario
 
 
 def problems_of(document: object) -> list[str]:

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIOS, run_cli
 
 from opsadvisor import kinds
+
+from .helpers import SCENARIOS, run_cli
 
 TOY_MODULE = '''
 """A toy conclusion kind: `- note: text` adds a note to the assessment."""

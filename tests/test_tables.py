@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SCENARIOS, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,6 +37,8 @@ from opsadvisor.rulepack.conditions import MISSING, TESTS_BY_KIND, holds, make_c
 from opsadvisor.rulepack.ir import Problems
 from opsadvisor.rulepack.table_front import Concluder
 from opsadvisor.rulepack.tables import Table, TableRow, compile_table, engine_operators, gaps
+
+from .helpers import ROOT, SCENARIOS, run_cli
 
 HERE = Location("test", 1)
 

@@ -8,10 +8,11 @@ import sys
 
 import pexpect
 import pytest
-from conftest import GOLDEN, RULES_VERSION, SCENARIOS, run_cli
 
 from opsadvisor import api, terminal
 from opsadvisor.render import table
+
+from .helpers import GOLDEN, RULES_VERSION, SCENARIOS, run_cli
 
 HR = SCENARIOS / "hr-portal-it-operated-decided-otherwise.json"
 RED_HIGH = "\x1b[31m\x1b[1mhigh\x1b[0m"

@@ -6,12 +6,15 @@ stands for the lines left out of a long output (the lines above and below it are
 that exits with a status other than 0 ends with a line `[exit status N]`.
 
 Each file runs in order, in a fresh folder holding what a clone ships (scenarios/, rules/,
-docs/examples/), at a terminal 100 columns wide without colour. `opsadvisor` runs in this process
+docs/examples/), at a terminal 100 columns wide without colour, on the docs' own day (OPSADVISOR_TODAY pins the tool's
+"today" to DOCS_TODAY, so the blocks read the same on any later day). The rules version a block prints
+changes with every rule edited: blocks are compared with it normalised, and `--update` writes the current one. `opsadvisor` runs in this process
 (click's test runner); other commands (cp, cat) run as processes. A command may read its input
 from a file (`< FILE`) and write its output to one (`> FILE`); there are no pipes.
 
-    python tools/docblocks.py            # check: exit 1 and show the diff when a block is stale
-    python tools/docblocks.py --update   # rewrite the stale blocks
+    python tools/docblocks.py                   # check: exit 1 and show the diff when a block is stale
+    python tools/docblocks.py --update          # rewrite the stale blocks
+    python tools/docblocks.py README.md         # only the files named
 """
 
 from __future__ import annotations
@@ -30,7 +33,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FILES = ("README.md", "docs/operating-models.md", "docs/dialogue.md", "docs/batch.md", "docs/rules.md")
 SHIPPED = ("scenarios", "rules", "docs/examples")
-ENV = {"COLUMNS": "100", "LINES": "40", "NO_COLOR": "1", "OPSADVISOR_RULES": None, "_OPSADVISOR_COMPLETE": None}
+DOCS_TODAY = "2026-11-30"  # the day the documented examples are run on, whatever the system's date
+ENV = {
+    "COLUMNS": "100",
+    "LINES": "40",
+    "NO_COLOR": "1",
+    "OPSADVISOR_TODAY": DOCS_TODAY,
+    "OPSADVISOR_RULES": None,
+    "_OPSADVISOR_COMPLETE": None,
+}
+RULES_VERSION = re.compile(r"sha256:[0-9a-f]{16}")
+RULES_VERSION_SHOWN = "sha256:<rules-version>"
 ELIDED = "..."
 BLOCK = re.compile(r"^```console\n(.*?)^```$", re.M | re.S)
 
@@ -134,19 +147,34 @@ def current(path: Path, folder: Path) -> str:
     return BLOCK.sub(regenerate, text)
 
 
-def stale(name: str) -> tuple[str, str]:
-    """(as written, as it should read) for one of FILES, run in a fresh folder."""
+def regenerated(name: str) -> tuple[str, str]:
+    """(as written, as the commands print it now) for one of FILES, run in a fresh folder."""
     path = ROOT / name
     with tempfile.TemporaryDirectory() as base:
         return path.read_text(encoding="utf-8"), current(path, fresh_folder(Path(base)))
 
 
+def without_rules_version(text: str) -> str:
+    return RULES_VERSION.sub(RULES_VERSION_SHOWN, text)
+
+
+def stale(name: str) -> tuple[str, str]:
+    """(as written, as it should read) for one of FILES, the rules version normalised in both."""
+    written, wanted = regenerated(name)
+    return without_rules_version(written), without_rules_version(wanted)
+
+
 def main(argv: list[str]) -> int:
     update = "--update" in argv
+    named = [arg for arg in argv if arg != "--update"]
+    unknown = [name for name in named if name not in FILES]
+    if unknown:
+        print(f"not a documented file: {', '.join(unknown)}; the files are: {', '.join(FILES)}", file=sys.stderr)
+        return 2
     failed = False
-    for name in FILES:
-        written, wanted = stale(name)
-        if written == wanted:
+    for name in named or FILES:
+        written, wanted = regenerated(name)
+        if without_rules_version(written) == without_rules_version(wanted):
             continue
         if update:
             (ROOT / name).write_text(wanted, encoding="utf-8")

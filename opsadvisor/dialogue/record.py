@@ -10,12 +10,11 @@ both land.
 from __future__ import annotations
 
 import copy
-import datetime
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import api
+from .. import api, clock
 from ..assessment import Assessment
 from ..contract import PERFORMED_BY, SEVERITIES, Choice, Date, Record, Spec
 from ..errors import EXIT_INVALID_SCENARIO, EXIT_USAGE, EngineError, OpsAdvisorError, did_you_mean
@@ -151,7 +150,7 @@ def accept(
     with locked(path):  # another decide/accept on the file waits: no edit is lost
         scenario = _load(path, rules, include_default_rules)
         pack = scenario.assessor.pack
-        when = date if date is not None else datetime.date.today().isoformat()
+        when = date if date is not None else clock.today().isoformat()
         _refuse_obligation(pack, risk, scenario.source)
         accepted: Record = scenario.assessor.spec.fields["accepted_risks"].item  # type: ignore[union-attr]
         _check(risk, Choice(pack.risk_ids), "RISK_ID", scenario.source)

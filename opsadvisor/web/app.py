@@ -10,7 +10,6 @@ another tab's (the durable_rules engine is not shared between threads either).
 
 from __future__ import annotations
 
-import datetime
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .. import api, kinds
+from .. import api, clock, kinds
 from ..assessment import Assessment
 from ..batch.runner import INVALID, Outcome
 from ..contract import PERFORMED_BY, Record
@@ -269,7 +268,7 @@ class Workbench:
         context.update(
             choices={key: cells.fields[key].values for key in ("application", "interface", PERFORMED_BY)},  # type: ignore[attr-defined]
             roles=self.pack.roles,
-            today=datetime.date.today().isoformat(),
+            today=clock.today().isoformat(),
             notice="",
             problems=[],
             panel=None,

@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hostile_helpers import (
+
+from opsadvisor import api
+
+from .hostile_helpers import (
     MIXED,
     NEUTRAL,
     PAYROLL,
@@ -26,8 +29,6 @@ from hostile_helpers import (
     opsadvisor,
     write_jsonl,
 )
-
-from opsadvisor import api
 
 # --- an output that is an input --------------------------------------------------------------------
 

@@ -10,9 +10,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hostile_helpers import CONTROL_CHARACTERS, PAYROLL, cli, crashed, document, opsadvisor, write_json, write_jsonl
 
 from opsadvisor.batch.inputs import write_template
+
+from .hostile_helpers import CONTROL_CHARACTERS, PAYROLL, cli, crashed, document, opsadvisor, write_json, write_jsonl
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: what a spreadsheet may run as a formula
 

@@ -8,11 +8,12 @@ import os
 from pathlib import Path
 
 import pytest
-from hostile_helpers import PAYROLL, cli, crashed, opsadvisor
 
 from opsadvisor.authoring.catalogue import BEGIN
 from opsadvisor.batch.inputs import COLUMNS
 from opsadvisor.rulepack import default_rules_dir
+
+from .hostile_helpers import PAYROLL, cli, crashed, opsadvisor
 
 # --- endless input -------------------------------------------------------------------------------------
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import HR, MIXED, token, version
 from starlette.testclient import TestClient
 
 from opsadvisor import api
 from opsadvisor.dialogue.interview import ScriptedAsker, scenario_json
 from opsadvisor.web import workspace as workspace_module
+
+from .web_helpers import HR, MIXED, token, version
 
 
 def decide(client: TestClient, name: str, **fields: str) -> object:

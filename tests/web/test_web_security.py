@@ -7,11 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import HR, MIXED, token, version
 from starlette.testclient import TestClient
 
 from opsadvisor.web.app import create_app
 from opsadvisor.web.workspace import OutsideWorkspace, Workspace
+
+from .web_helpers import HR, MIXED, token, version
 
 POSTS = ("/new", "/preview", f"/edit/{MIXED}", f"/s/{MIXED}/decide", f"/s/{MIXED}/accept")
 

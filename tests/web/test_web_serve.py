@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SCENARIOS
 
 from opsadvisor.cli import main
+
+from .web_helpers import SCENARIOS
 
 
 def test_assess_does_not_import_the_web_stack() -> None:
