@@ -7,8 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from .helpers import write_json
+
+# No per-example deadline: on a loaded machine (CI, two cores shared) one slow example is not a bug.
+settings.register_profile("opsadvisor", deadline=None)
+settings.load_profile("opsadvisor")
 
 
 @pytest.fixture(autouse=True, scope="session")

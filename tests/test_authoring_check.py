@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -169,6 +170,7 @@ def test_cli_json_format(tmp_path: Path) -> None:
 YAML_TEXT = st.text(alphabet=st.sampled_from(list("abcz_-.:{}[], \n'\"#!&*|>0129")), max_size=120)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=YAML_TEXT)
 def test_any_rule_file_text_gives_findings_never_a_traceback(tmp_path: Path, text: str) -> None:
@@ -191,6 +193,7 @@ CONDITION = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(when=CONDITION, priority=st.sampled_from([300, 301]), model=st.sampled_from("ABC"))
 def test_generated_rules_are_checked_without_crashing(tmp_path: Path, when: dict, priority: int, model: str) -> None:

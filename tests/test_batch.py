@@ -136,6 +136,7 @@ def test_bad_entries_are_reported_and_never_stop_the_batch(tmp_path: Path) -> No
     assert markdown.index("good-1") < markdown.index("bad-1") < markdown.index("good-2")
 
 
+@pytest.mark.slow
 def test_outputs_are_byte_identical_for_any_number_of_jobs(tmp_path: Path) -> None:
     portfolio = write_jsonl(tmp_path / "in.jsonl", bundled() * 20 + ['{"broken"'])
     for jobs in (1, 2, 3):

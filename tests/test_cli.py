@@ -97,6 +97,7 @@ def test_missing_file_exits_3_with_its_name(tmp_path: Path) -> None:
     assert "nope.json: cannot read the file: No such file or directory" in result.stderr
 
 
+@pytest.mark.slow
 def test_schema_is_valid_and_accepts_every_bundled_scenario() -> None:
     schema = json.loads(run_cli("schema").stdout)
     jsonschema.Draft202012Validator.check_schema(schema)

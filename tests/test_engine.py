@@ -316,6 +316,7 @@ def _live_packs() -> int:
     return sum(isinstance(thing, RulePack) for thing in gc.get_objects())
 
 
+@pytest.mark.slow
 def test_assessing_with_a_rules_dir_in_a_loop_keeps_nothing_compiled(
     tmp_path: Path, rulesets: tuple[list[int], list[int]]
 ) -> None:

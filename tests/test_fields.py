@@ -93,6 +93,7 @@ def documents(text: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]
     return st.fixed_dictionaries(required, optional=fields).map(nest)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(documents(any_text))
 def test_the_validator_accepts_every_document_built_from_the_field_vocabularies(document: dict[str, Any]) -> None:
@@ -114,6 +115,7 @@ def _csv_round_trip(document: dict[str, Any], tmp_path: Path) -> Any:
     return entry.document()
 
 
+@pytest.mark.slow
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(documents(cell_text))
 def test_a_csv_row_written_from_a_scenario_reads_back_to_the_same_facts(

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import click
+import pytest
 from click.shell_completion import ShellComplete
 from click.testing import CliRunner
 
@@ -90,6 +91,7 @@ def test_summaries_are_whole_and_every_command_has_an_example_that_fits_80_colum
         assert max(map(len, own.splitlines())) <= 80, path
 
 
+@pytest.mark.slow
 def test_every_example_in_the_help_runs_in_a_fresh_clone(tmp_path: Path) -> None:
     folder = docblocks.fresh_folder(tmp_path)
     for path, command in every_command():

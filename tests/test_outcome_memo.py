@@ -92,6 +92,7 @@ def _compare(pack: RulePack, documents: list[dict[str, Any]]) -> OutcomeMemo:
     return memo
 
 
+@pytest.mark.slow
 def test_the_outcome_memo_changes_no_output_and_is_used() -> None:
     memo = _compare(api.rule_pack(), _portfolio_with_names())
     assert memo.hits > len(_portfolio_with_names())  # the renamed profiles came from the memo

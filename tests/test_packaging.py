@@ -64,6 +64,7 @@ def run_installed(target: Path, cwd: Path, *args: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_an_installed_copy_prints_the_guides_and_names_bundled_rule_files_that_exist(
     installed: Path, tmp_path: Path
 ) -> None:

@@ -90,6 +90,7 @@ near_scenarios = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(near_scenarios)
 def test_validator_agrees_with_the_printed_json_schema(document: dict[str, Any]) -> None:
@@ -99,6 +100,7 @@ def test_validator_agrees_with_the_printed_json_schema(document: dict[str, Any])
     assert (validate(document, assessor.spec) == []) == schema_valid
 
 
+@pytest.mark.slow
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(near_scenarios | st.dictionaries(st.text(max_size=12), json_values, max_size=4))
 def test_any_json_object_is_assessed_or_refused_cleanly(document: dict[str, Any]) -> None:
@@ -120,6 +122,7 @@ def test_any_bytes_decode_or_raise_scenario_error(raw: bytes) -> None:
         assert error.render().startswith("x.json")
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=120) | near_scenarios.map(lambda d: json.dumps(d).encode()))
 def test_cli_gives_a_report_or_exit_3_never_a_traceback(raw: bytes) -> None:

@@ -595,6 +595,7 @@ def _domain(fact: str, conditions: list[Any], derived: dict[str, set[Any]]) -> l
     return [MISSING, *spec.values]
 
 
+@pytest.mark.slow
 def test_each_table_row_matches_exactly_where_the_rule_it_replaced_did_in_the_engine() -> None:
     """Exhaustive over the values that matter to each pair, in durable_rules: the table's rule and the
     rule it replaced match on the same cases and conclude the same."""
@@ -659,6 +660,7 @@ def families_as_rules() -> Any:
     return pack
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(services)
 def test_the_default_packs_tables_assess_any_service_as_the_rules_they_replaced(

@@ -69,6 +69,7 @@ def test_colour_only_at_a_terminal_and_never_with_no_color(monkeypatch: pytest.M
     assert terminal.colour(Tty())
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 def test_at_a_real_terminal_the_report_is_coloured_and_fitted_unless_no_color() -> None:
     code = "from opsadvisor.cli import main; main()"
