@@ -106,6 +106,12 @@ def printable(value: Any) -> str:
     return _UNPRINTABLE.sub(_escape_code, str(value))
 
 
+def one_line(value: Any) -> str:
+    """`printable` text that also keeps to one line (a line break or tab written as an escape), for a
+    name quoted inside a message: a header cell holding a newline must not break the message."""
+    return printable(value).replace("\n", "\\n").replace("\t", "\\t")
+
+
 def escape_markdown(value: Any) -> str:
     """Text safe inside a Markdown table cell or line: no pipes, no line breaks, no raw HTML, and no
     link, image or code span (`[`, `]`, `(`, `)`, `!` and backticks are backslash-escaped)."""

@@ -516,8 +516,9 @@ def _header_of(path: Path) -> list[str]:
     try:
         if suffix == ".csv":
             with path.open(encoding=_csv_encoding(path), newline="") as stream:
-                line = stream.readline()
-                header = next(csv.reader([line], delimiter=_delimiter(line)), [])
+                delimiter = _delimiter(stream.readline())
+                stream.seek(0)
+                header = next(csv.reader(stream, delimiter=delimiter), [])  # a record: a quoted cell may hold a newline
         else:
             workbook = _open_workbook(path)
             header = next(workbook.worksheets[0].iter_rows(values_only=True), ())

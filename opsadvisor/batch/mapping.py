@@ -27,7 +27,7 @@ from typing import Any
 from .. import vocabulary
 from ..contract import FIELD, FIELDS
 from ..errors import UsageError, did_you_mean
-from ..text import printable
+from ..text import one_line, printable
 from ..yamlload import YamlProblem, load_yaml
 
 IGNORE = "ignore"
@@ -59,6 +59,7 @@ class TableMap:
     columns: dict[str, Column]  # vocabulary.key(source column) -> Column
     constants: dict[str, str]  # field path -> cell text, for every row
     source: str = ""
+    constant_lines: dict[str, int] = field(default_factory=dict)  # field path -> the constant's line in the map
 
 
 NO_MAP = TableMap({}, {})
@@ -99,10 +100,26 @@ def _build(document: Any, problems: list[str], source: str) -> TableMap:
     if not isinstance(columns, dict) or not isinstance(constants, dict):
         problems.append("columns and constants are mappings")
         return NO_MAP
-    built = {vocabulary.key(str(name)): _column(columns, str(name), problems) for name in columns}
+    built: dict[str, Column] = {}
+    named: dict[str, str] = {}  # vocabulary.key -> the first entry naming that column, with its line
+    filling: dict[str, str] = {}  # field path -> the entry of the column that fills it
+    for name in columns:
+        key, where = vocabulary.key(str(name)), f'{_line(columns, name)}column "{one_line(name)}"'
+        if key in named:
+            problems.append(f"{named[key]} and {where} name one column (case, spaces, - and _ are ignored); keep one")
+            continue
+        named[key] = where
+        built[key] = _column(columns, str(name), problems)
+        if built[key].field is not None:
+            filling.setdefault(built[key].field, where)
     for name in constants:
         _check_field(str(name), f"{_line(constants, name)}constant {name}", problems)
-    return TableMap(built, {str(name): _constant(value) for name, value in constants.items()}, source)
+        if name in filling:  # the column would win over the constant, silently
+            problems.append(
+                f"{_line(constants, name)}constant {name} and {filling[name]} both give it; keep one of them"
+            )
+    lines = {str(name): constants.line_of(name) for name in constants} if hasattr(constants, "line_of") else {}
+    return TableMap(built, {str(name): _constant(value) for name, value in constants.items()}, source, lines)
 
 
 def _constant(value: Any) -> str:
@@ -133,6 +150,9 @@ def _column(columns: dict[str, Any], name: str, problems: list[str]) -> Column:
         problems.append(f"{where}: values is a mapping of source value to scenario value")
         values = {}
     split = entry.get("split")
+    if split is not None and not str(split):
+        problems.append(f'{where}: split is the text between the items of a list cell (e.g. ","); found an empty one')
+        split = None
     return Column(
         str(entry["field"]),
         None if split is None else str(split),
@@ -173,7 +193,7 @@ def plan(names: list[str], table_map: TableMap) -> Plan | list[str]:
             if name:
                 hint = did_you_mean(name, vocabulary.column_names())
                 problems.append(
-                    f'column {number} "{printable(name)}" is not a scenario field{hint}; {_remedy(table_map)}'
+                    f'column {number} "{one_line(name)}" is not a scenario field{hint}; {_remedy(table_map)}'
                 )
             column = Column(None)
         if column.field is not None:
@@ -181,6 +201,9 @@ def plan(names: list[str], table_map: TableMap) -> Plan | list[str]:
                 problems.append(_twice(names, first[column.field], number, column.field))
             first.setdefault(column.field, number)
         columns.append(column)
+    problems += [
+        _given_by_both(table_map, path, names[first[path] - 1]) for path in table_map.constants if path in first
+    ]
     given = set(first) | set(table_map.constants)
     problems += [f"no column gives {path}, which every service needs" for path in REQUIRED if path not in given]
     if problems:
@@ -191,11 +214,17 @@ def plan(names: list[str], table_map: TableMap) -> Plan | list[str]:
     return Plan(tuple(columns), table_map.constants, notes)
 
 
+def _given_by_both(table_map: TableMap, path: str, column: str) -> str:
+    line = table_map.constant_lines.get(path)
+    where = f"{table_map.source}:{line}" if line else table_map.source
+    return f'column "{one_line(column)}" and the constant {path} ({where}) both give {path}; keep one of them'
+
+
 def _twice(names: list[str], earlier: int, number: int, field: str) -> str:
     """Two columns for one field: "last wins" would silently drop a fact."""
     if names[earlier - 1] == names[number - 1]:
-        return f'columns {earlier} and {number} are both named "{printable(names[number - 1])}"; name each column once'
-    shown = f'"{printable(names[earlier - 1])}" and "{printable(names[number - 1])}"'
+        return f'columns {earlier} and {number} are both named "{one_line(names[number - 1])}"; name each column once'
+    shown = f'"{one_line(names[earlier - 1])}" and "{one_line(names[number - 1])}"'
     return f"columns {earlier} and {number} ({shown}) both give {field}; keep one of them"
 
 
