@@ -27,7 +27,7 @@ from .errors import (
     OpsAdvisorError,
     ScenarioError,
 )
-from .files import AtomicFile, OutputError, atomic_write
+from .files import AtomicFile, OutputError, atomic_write, refuse_replacing_input
 from .formats import ASSESSMENT, BATCH, DIFF, EXPLAIN, RULE_TESTS, RULES_CHECK, RULES_LIST, WORKSHOP
 from .guides import TOPICS, index
 from .text import printable
@@ -373,6 +373,8 @@ def workshop(
     no_default_rules: bool,
 ) -> None:
     """The Support Model Design Workshop pack for a SCENARIO file."""
+    if output is not None:
+        refuse_replacing_input(output, [scenario])
     pack = selected_pack(rules_dirs, no_default_rules)
     output_format = output_format or WORKSHOP.for_path(output) or WORKSHOP.default
     text = api.workshop(scenario, rules=pack, output_format=output_format, as_of=as_of.date() if as_of else None)

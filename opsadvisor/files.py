@@ -14,7 +14,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -142,6 +142,24 @@ def same_file(one: str | Path, other: str | Path) -> bool:
     with contextlib.suppress(OSError):
         return os.path.samefile(one, other)
     return False
+
+
+def refuse_replacing_input(
+    target: str | Path, inputs: Iterable[str | Path], read_in_folder: Iterable[str] = ()
+) -> None:
+    """OutputError (exit 2) when writing `target` would replace an input: the same file (through links,
+    or the same inode), or a file inside an input folder that the command reads from it (suffixes in
+    `read_in_folder`: by the name written or by the file it links to)."""
+    resolved = Path(os.path.realpath(target))
+    suffixes = {suffix.lower() for suffix in read_in_folder}
+    for source in inputs:
+        inside = (
+            os.path.isdir(source)
+            and Path(os.path.realpath(source)) in resolved.parents
+            and bool({Path(target).suffix.lower(), resolved.suffix.lower()} & suffixes)
+        )
+        if inside or same_file(target, source):
+            raise OutputError(str(target), [f"is an input of this command ({source}); write the output elsewhere"])
 
 
 @contextlib.contextmanager

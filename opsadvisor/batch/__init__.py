@@ -14,7 +14,7 @@ from pathlib import Path
 from ..api import RulesArg, rule_pack
 from ..assessment import DateArg
 from ..errors import EXIT_FINDINGS, EXIT_INVALID_SCENARIO, EXIT_OK, UsageError
-from ..files import OutputError, same_file
+from ..files import refuse_replacing_input
 from ..rulepack import RulePack
 from .gates import Gates
 from .inputs import check_inputs, iter_entries, write_template
@@ -130,16 +130,9 @@ def check_paths(sources: list[Path], targets: list[Path]) -> None:
 
 
 def refuse_input_as_output(target: Path, inputs: Iterable[Path]) -> None:
-    """OutputError (exit 2) when a report would replace an input: the same file (through links
-    too), or a .json file inside an input folder (the next run would read the report as a scenario)."""
-    for source in inputs:
-        inside = os.path.isdir(source) and target.suffix.lower() == ".json" and _is_below(target, source)
-        if inside or same_file(target, source):
-            raise OutputError(str(target), [f"is an input of this batch ({source}); write the report elsewhere"])
-
-
-def _is_below(path: Path, folder: Path) -> bool:
-    return Path(os.path.realpath(folder)) in Path(os.path.realpath(path)).parents
+    """OutputError (exit 2) when a report would replace an input: the same file (through links too),
+    or a scenario file inside an input folder (the next run would read the report as a scenario)."""
+    refuse_replacing_input(target, inputs, read_in_folder=(".json",))
 
 
 def batch_exit_code(summary: Summary, fail_on: Iterable[str] = ()) -> int:

@@ -52,16 +52,51 @@ def _json_report_in_input_folder(tmp: Path) -> tuple[list[str], Path]:
     return [str(folder), "--out", str(scenario)], scenario
 
 
+def _link_to_a_scenario_in_the_input_folder(tmp: Path) -> tuple[list[str], Path]:
+    folder = tmp / "portfolio"
+    folder.mkdir()
+    scenario = folder / "a.json"
+    shutil.copy(PAYROLL, scenario)
+    (tmp / "r.jsonl").symlink_to(scenario)
+    return [str(folder), "--out", str(tmp / "r.jsonl")], scenario
+
+
 @pytest.mark.parametrize(
-    "make", [_same_file, _symlink_to_input, _json_report_in_input_folder], ids=lambda make: make.__name__[1:]
+    "make",
+    [_same_file, _symlink_to_input, _json_report_in_input_folder, _link_to_a_scenario_in_the_input_folder],
+    ids=lambda make: make.__name__[1:],
 )
 def test_batch_refuses_an_output_that_is_an_input(tmp_path: Path, make: Any) -> None:
     args, input_file = make(tmp_path)
     before = input_file.read_bytes()
     result = cli("batch", *args, "--jobs", "1")
     assert result.exit_code == 2, result.output
-    assert "is an input of this batch" in result.output
+    assert "is an input of this command" in result.output
     assert input_file.read_bytes() == before
+
+
+@pytest.mark.parametrize("through_a_link", [False, True], ids=["same-file", "link-to-it"])
+def test_workshop_refuses_an_output_that_is_its_scenario(tmp_path: Path, through_a_link: bool) -> None:
+    scenario = tmp_path / "s.json"
+    shutil.copy(PAYROLL, scenario)
+    target = scenario
+    if through_a_link:
+        target = tmp_path / "pack.md"
+        target.symlink_to(scenario)
+    before = scenario.read_bytes()
+    result = cli("workshop", scenario, "-o", target)
+    assert result.exit_code == 2, result.output
+    assert "is an input of this command" in result.output
+    assert scenario.read_bytes() == before
+
+
+def test_a_report_next_to_the_scenarios_of_an_input_folder_is_still_written(tmp_path: Path) -> None:
+    folder = tmp_path / "portfolio"
+    folder.mkdir()
+    shutil.copy(PAYROLL, folder / "a.json")
+    result = cli("batch", folder, "--out", folder / "report.jsonl", "--jobs", "1", "-q")
+    assert result.exit_code == 0, result.output
+    assert (folder / "report.jsonl").read_text(encoding="utf-8").count("\n") == 1
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
