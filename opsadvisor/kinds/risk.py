@@ -63,9 +63,12 @@ class Risk:
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later (the month's last day when it has fewer days)."""
+    """The same day `months` later (the month's last day when it has fewer days), at most the
+    calendar's last day: a review "after 9999-12-31" is due on 9999-12-31."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
