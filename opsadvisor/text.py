@@ -106,6 +106,18 @@ def printable(value: Any) -> str:
     return _UNPRINTABLE.sub(_escape_code, str(value))
 
 
+def unprintable_character(text: str) -> str | None:
+    """What is wrong with a text that holds a control character (C0 but tab and newline, DEL, C1) or a
+    lone surrogate, naming the first one and its position; None for a printable text."""
+    found = _UNPRINTABLE.search(text)
+    if found is None:
+        return None
+    return (
+        f"a text holds the control character {_escape_code(found)} at position {found.start() + 1}: it could "
+        "rewrite the terminal of whoever reads it; remove it"
+    )
+
+
 def one_line(value: Any) -> str:
     """`printable` text that also keeps to one line (a line break or tab written as an escape), for a
     name quoted inside a message: a header cell holding a newline must not break the message."""

@@ -1,7 +1,9 @@
 """Safe YAML loading that remembers line numbers, so rule errors can say file:line.
 
 Only YAML's safe subset is parsed (no tags that build objects): loading a rule file executes nothing.
-Aliases (`*name`) are refused: rules are short, and an alias bomb (each level repeating the one
+Texts holding a control character (an escape such as "\\e" or "\\x1b" in a quoted string) are refused:
+a shared rule pack must not be able to set the title, clear the screen or write the clipboard of whoever
+prints its texts. Aliases (`*name`) are refused: rules are short, and an alias bomb (each level repeating the one
 before) would otherwise expand to billions of nodes in every stage that walks the document.
 
 Parsed files are cached as JSON, keyed by a hash of their bytes, so that `opsadvisor assess` need not
@@ -23,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from .files import OutputError, atomic_write
+from .text import unprintable_character
 
-CACHE_FORMAT = "2"
+CACHE_FORMAT = "3"  # 3: texts with control characters are refused (entries parsed before may hold them)
 
 
 class LineDict(dict[str, Any]):
@@ -96,6 +99,14 @@ def _loader() -> Any:
                 "write the value out",
             )
 
+    def construct_text(loader: Any, node: Any) -> str:
+        text = loader.construct_scalar(node)
+        refused = unprintable_character(text)
+        if refused:
+            raise YamlProblem(node.start_mark.line + 1, refused)
+        return str(text)
+
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG, construct_text)
     LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
     return LineLoader

@@ -6,11 +6,12 @@ stands for the lines left out of a long output (the lines above and below it are
 that exits with a status other than 0 ends with a line `[exit status N]`.
 
 Each file runs in order, in a fresh folder holding what a clone ships (scenarios/, rules/,
-docs/examples/), at a terminal 100 columns wide without colour, on the docs' own day (OPSADVISOR_TODAY pins the tool's
-"today" to DOCS_TODAY, so the blocks read the same on any later day). The rules version a block prints
-changes with every rule edited: blocks are compared with it normalised, and `--update` writes the current one. `opsadvisor` runs in this process
-(click's test runner); other commands (cp, cat) run as processes. A command may read its input
-from a file (`< FILE`) and write its output to one (`> FILE`); there are no pipes.
+docs/examples/), at a terminal 100 columns wide without colour, on the docs' own day (OPSADVISOR_TODAY
+pins the tool's "today" to DOCS_TODAY, so the blocks read the same on any later day). The rules version
+a block prints changes with every rule edited: blocks are compared with it normalised, and `--update`
+writes the current one. `opsadvisor` runs in this process (click's test runner); other commands (cp,
+cat) run as processes. A command may read its input from a file (`< FILE`) and write its output to one
+(`> FILE`); there are no pipes.
 
     python tools/docblocks.py                   # check: exit 1 and show the diff when a block is stale
     python tools/docblocks.py --update          # rewrite the stale blocks

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import kinds
 from ..kinds.recommend import NO_MODEL
+from ..text import printable
 from .runner import INVALID, Outcome
 
 TOP = 10
@@ -81,7 +82,10 @@ class Summary:
             (
                 f"Services with the most findings (top {TOP})",
                 ["service", "name", "location", "findings"],
-                [(sid, name, location, findings) for location, sid, name, findings in self.top_services()],
+                [
+                    (printable(sid), printable(name), printable(location), findings)
+                    for location, sid, name, findings in self.top_services()
+                ],
             ),
         ]
 

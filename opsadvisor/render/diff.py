@@ -5,7 +5,7 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from ..batch.diff import DiffReport, compared
-from ..text import escape_markdown, json_text, markdown_table
+from ..text import escape_markdown, json_text, markdown_table, printable
 
 HEADERS = ("service", "location", "change", "added", "removed")
 
@@ -15,8 +15,18 @@ def _counts(report: DiffReport) -> list[tuple[str, int]]:
 
 
 def _rows(report: DiffReport) -> list[tuple[str, ...]]:
+    """One row per change; a file name (the location) may hold anything: its control characters are escaped."""
     return [
-        (service.service_id or "", service.location, change.kind, ", ".join(change.added), ", ".join(change.removed))
+        tuple(
+            printable(cell)
+            for cell in (
+                service.service_id or "",
+                service.location,
+                change.kind,
+                ", ".join(change.added),
+                ", ".join(change.removed),
+            )
+        )
         for service in report.services
         for change in service.changes
     ]
