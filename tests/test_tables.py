@@ -38,7 +38,7 @@ from opsadvisor.rulepack.ir import Problems
 from opsadvisor.rulepack.table_front import Concluder
 from opsadvisor.rulepack.tables import Table, TableRow, compile_table, engine_operators, gaps
 
-from .helpers import ROOT, SCENARIOS, run_cli
+from .helpers import ROOT, SCENARIOS, run_cli, write_json
 
 HERE = Location("test", 1)
 
@@ -209,6 +209,28 @@ def test_under_first_only_the_first_matching_row_fires_in_durable_rules(rows: li
         return
     matching = {case: [row.rule_id for row in table.rows if _matches(table, row, case)] for case in CASES}
     overlapping = [case for case, ids in matching.items() if len(ids) > 1]  # where the hit policy matters
+    engine = BACKEND.compile(rules)
+    for case in random.sample(overlapping, min(10, len(overlapping))) + random.sample(CASES, 5):
+        values = {fact: value for fact, value in zip(INPUTS, case, strict=True) if value is not MISSING}
+        fired = sorted({firing.rule.id for firing in engine.run(Facts(values, ())).firings})
+        assert fired == matching[case][:1], (rows, case)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ROWS, st.randoms(use_true_random=False))
+def test_under_any_one_row_fires_and_exactly_the_rows_earlier_rows_cover_are_redundant(
+    rows: list[list[str]], random: Any
+) -> None:
+    table, rules, problems = _compiled(_table(rows, "any"))  # every row concludes the same: nothing
+    if problems.items:  # a row too big for the engine is an error; a covered row is not
+        assert all("operators in the engine" in p.message for p in problems.items)
+        return
+    matching = {case: [row.rule_id for row in table.rows if _matches(table, row, case)] for case in CASES}
+    for row in table.rows:  # covered: it matches some case, and an earlier row matches every case it does
+        where = [ids for ids in matching.values() if row.rule_id in ids]
+        assert bool(row.covered_by) == (bool(where) and all(ids[0] != row.rule_id for ids in where)), rows
+    assert not {row.rule_id for row in table.rows if row.covered_by} & {rule.id for rule in rules}
+    overlapping = [case for case, ids in matching.items() if len(ids) > 1]
     engine = BACKEND.compile(rules)
     for case in random.sample(overlapping, min(10, len(overlapping))) + random.sample(CASES, 5):
         values = {fact: value for fact, value in zip(INPUTS, case, strict=True) if value is not MISSING}
@@ -490,6 +512,166 @@ def test_coverage_counts_each_row_of_a_rule_written_as_several_rows(tmp_path: Pa
     assert "  not fired: ambition.undecided.suggest-a-regulated row 7  (<bundled>/10-ambition.yaml:" in tested.output
     assert "suggest-a-regulated row 6 " not in tested.output  # it held: SOX and a system of record
     assert "  not fired: ambition.undecided.suggest-a-regulated  (" not in tested.output
+
+
+# --- a row that earlier rows cover: redundant under any, an error under the other single-hit policies ---------
+
+
+def _covered_table(folder: Path, policy: str, rows: str, row_setting: str = "") -> Path:
+    """A CSV table acme.t on criticality and users with one next step per row, its first row on line 8."""
+    markers, names = "input,input,output", "criticality,users,next_step"
+    if row_setting:
+        markers, names = f"{markers},row", f"{names},{row_setting}"
+    (folder / "t.csv").write_text(
+        f'table,acme.t\ntitle,T\nrationale,R\nsource,"practice, ITIL 4"\nhit_policy,{policy}\n{markers}\n{names}\n'
+        + rows,
+        encoding="utf-8",
+    )
+    return folder / "t.csv"
+
+
+def _table_findings(folder: Path) -> tuple[int, list[str]]:
+    """`rules check` of the folder: its exit code and the lines about acme.t."""
+    result = run_cli("rules", "check", str(folder))
+    return result.exit_code, [line for line in result.output.splitlines() if "[acme.t]" in line]
+
+
+def _table_steps(folder: Path, tmp_path: Path, **facts: Any) -> list[dict[str, str]]:
+    """`assess FILE --rules DIR` of a service with these facts: the next steps acme.t gave (exit 0)."""
+    scenario = write_json(tmp_path / "service.json", {"service": {"id": "svc", "name": "Svc"}, **facts})
+    result = run_cli("assess", str(scenario), "--rules", str(folder), "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    fired = [entry["rule"] for entry in report["trace"] if entry["rule"].startswith("acme.t")]
+    steps = [step for step in report["next_steps"] if step["rule"].startswith("acme.t")]
+    assert fired == [step["rule"] for step in steps]  # one row fires, once: its step is the only one
+    return steps
+
+
+def test_any_warns_of_a_row_an_earlier_row_covers_with_the_same_outputs_and_assesses(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    rows = ">= high,-,Review it.\n-,>= 500,Review it.\ncritical,>= 1000,Review it.\n<= medium,< 500,Nothing.\n"
+    table = _covered_table(folder, "any", rows)
+    code, lines = _table_findings(folder)
+    assert (code, lines) == (
+        0,
+        [
+            f"{table}:10: warning [acme.t]: row 3 is redundant: row 1 before it covers every case row 3 covers, "
+            "with the same outputs (hit policy any), so row 3 never fires; remove it, or move it above row 1 to "
+            "have it fire for its cases"
+        ],
+    )
+    assert _table_steps(folder, tmp_path, criticality="critical", users=1200) == [
+        {"step": "Review it.", "rule": "acme.t.1"}  # rows 1, 2 and 3 match: the first fires
+    ]
+    text = run_cli("assess", str(tmp_path / "service.json"), "--rules", str(folder))
+    assert text.exit_code == 0 and "redundant" not in text.output  # no authoring warning on an analyst's report
+    assert _table_steps(folder, tmp_path, criticality="low", users=600) == [{"step": "Review it.", "rule": "acme.t.2"}]
+
+
+def test_any_counts_a_row_several_earlier_rows_cover_together_as_redundant(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    rows = (
+        ">= high,< 500,Review it.\n>= high,>= 500,Review it.\ncritical,>= 100,Review it.\n"
+        "critical,>= 200,Review it.\n<= medium,-,Nothing.\n"
+    )
+    table = _covered_table(folder, "any", rows)
+    code, lines = _table_findings(folder)
+    assert code == 0
+    assert lines == [
+        f"{table}:{line}: warning [acme.t]: row {row} is redundant: rows 1, 2 before it together cover every case "
+        f"row {row} covers, with the same outputs (hit policy any), so row {row} never fires; remove it, or move "
+        "it above rows 1, 2 to have it fire for its cases"
+        for row, line in ((3, 10), (4, 11))  # row 4 lies in row 3 too, but row 3 never fires: rows 1, 2 cover it
+    ]
+    assert _table_steps(folder, tmp_path, criticality="critical", users=300) == [
+        {"step": "Review it.", "rule": "acme.t.1"}
+    ]
+    assert _table_steps(folder, tmp_path, criticality="critical", users=900) == [
+        {"step": "Review it.", "rule": "acme.t.2"}
+    ]
+
+
+def test_rules_show_and_explain_say_a_redundant_row_has_no_rule(tmp_path: Path) -> None:
+    _covered_table(tmp_path, "any", ">= high,-,Review it.\ncritical,>= 500,Review it.\n<= medium,-,Nothing.\n")
+    table = run_cli("rules", "show", "acme.t", "--rules", str(tmp_path)).output
+    assert re.search(r"^2 +critical +>= 500 +Review it\. +\(redundant\)$", table, re.MULTILINE), table
+    why = "no rule 'acme.t.2' in the pack; it is row 2 of table acme.t, which is redundant and never fires"
+    shown = run_cli("rules", "show", "acme.t.2", "--rules", str(tmp_path))
+    assert shown.exit_code == 2 and why in shown.output
+    scenario = str(SCENARIOS / "payroll-it-operated.json")
+    explained = run_cli("explain", scenario, "--rules", str(tmp_path), "--rule", "acme.t.2")
+    assert explained.exit_code == 2 and why in explained.output
+
+
+def test_a_redundant_row_is_no_part_of_the_rule_whose_id_it_shares(tmp_path: Path) -> None:
+    rows = ">= high,-,Review it.,acme.review\ncritical,>= 500,Review it.,acme.review\n<= medium,-,Nothing.,\n"
+    _covered_table(tmp_path, "any", rows, "id")
+    scenario = json.dumps({"service": {"id": "svc", "name": "Svc"}, "criticality": "critical", "users": 900})
+    explained = run_cli("explain", "-", "--rules", str(tmp_path), "--rule", "acme.review", input=scenario)
+    assert explained.exit_code == 0, explained.output
+    assert "    row 1 of table acme.t (any)" in explained.output and "fired" in explained.output
+
+
+def test_any_refuses_a_covered_row_that_concludes_differently(tmp_path: Path) -> None:
+    table = _covered_table(tmp_path, "any", ">= high,-,Review it.\ncritical,>= 500,Escalate.\n<= medium,-,Nothing.\n")
+    code, lines = _table_findings(tmp_path)
+    assert (code, lines) == (
+        4,
+        [
+            f"{table}:9: error [acme.t]: rows 1 and 2 both match criticality equals critical and users gte 500 "
+            "but conclude differently (hit policy any: overlapping rows agree)"
+        ],
+    )
+    assessed = run_cli("assess", str(SCENARIOS / "payroll-it-operated.json"), "--rules", str(tmp_path))
+    assert assessed.exit_code == 4 and "conclude differently" in assessed.output
+
+
+def test_unique_refuses_a_covered_row_as_an_overlap(tmp_path: Path) -> None:
+    table = _covered_table(tmp_path, "unique", ">= high,-,Review it.\ncritical,>= 500,Review it.\n<= medium,-,No.\n")
+    code, lines = _table_findings(tmp_path)
+    assert (code, lines) == (
+        4,
+        [
+            f"{table}:9: error [acme.t]: rows 1 and 2 both match criticality equals critical and users gte 500 "
+            "(hit policy unique: at most one row may match)"
+        ],
+    )
+    assessed = run_cli("assess", str(SCENARIOS / "payroll-it-operated.json"), "--rules", str(tmp_path))
+    assert assessed.exit_code == 4 and "hit policy unique" in assessed.output
+
+
+@pytest.mark.parametrize(
+    ("policy", "rows", "row_setting", "never"),
+    [
+        ("first", ">= high,-,Review it.\ncritical,>= 500,Review it.\n<= medium,-,No.\n", "", (2, 9, "1")),
+        # under priority the general row 2 comes first: the special row 1 is the one that never matches
+        (
+            "priority",
+            "critical,>= 500,Review it.,\n>= high,-,Review it.,500\n<= medium,-,No.,\n",
+            "priority",
+            (1, 8, "2"),
+        ),
+    ],
+    ids=["first", "priority"],
+)
+def test_first_and_priority_refuse_a_row_that_can_never_match(
+    policy: str, rows: str, row_setting: str, never: tuple[int, int, str], tmp_path: Path
+) -> None:
+    table = _covered_table(tmp_path, policy, rows, row_setting)
+    row, line, covering = never
+    code, lines = _table_findings(tmp_path)
+    assert (code, lines) == (
+        4,
+        [
+            f"{table}:{line}: error [acme.t]: row {row} can never match: rows {covering} before it cover every case "
+            f"it covers (hit policy {policy})"
+        ],
+    )
+    assessed = run_cli("assess", str(SCENARIOS / "payroll-it-operated.json"), "--rules", str(tmp_path))
+    assert assessed.exit_code == 4 and "can never match" in assessed.output
 
 
 # --- convert: round trips -----------------------------------------------------------------------------------

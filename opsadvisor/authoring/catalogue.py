@@ -147,8 +147,22 @@ def find_rule(pack: RulePack, rule_id: str) -> Rule:
         disabled = f"; it is disabled by {pack.disabled[rule_id]}" if rule_id in pack.disabled else ""
         if any(rule.id == rule_id for rule in pack.left_out):
             disabled, hint = "; it is not the seed's, and --seed-only leaves it out", ""
+        if redundant := _redundant_row(pack, rule_id):
+            disabled, hint = redundant, ""
         raise UnknownRule("", [f"no rule {rule_id!r} in the pack{disabled}{hint}"])
     return rule
+
+
+def _redundant_row(pack: RulePack, rule_id: str) -> str:
+    """Why a redundant table row has no rule ('' when the id is no such row's)."""
+    for table in pack.tables:
+        for row in table.rows:
+            if row.rule_id == rule_id and row.covered_by:
+                return (
+                    f"; it is row {row.number} of table {table.id}, which is redundant and never fires "
+                    "(see `opsadvisor rules check`)"
+                )
+    return ""
 
 
 def describe_item(item: Condition | Group) -> str:
@@ -179,9 +193,13 @@ def render_rule(rule: Rule) -> str:
 
 
 def _table_grid(table: Table) -> tuple[list[str], list[list[str]]]:
-    """Headers (inputs, then outputs marked with an arrow) and rows (row number, cells, rule id)."""
+    """Headers (inputs, then outputs marked with an arrow) and rows (row number, cells, rule id: none for a
+    redundant row)."""
     headers = ["#", *table.inputs, *(f"=> {name}" for name in table.outputs), "rule"]
-    rows = [[str(row.number), *(cell_text(cell) for cell in row.cells), row.rule_id] for row in table.rows]
+    rows = [
+        [str(row.number), *(cell_text(cell) for cell in row.cells), "(redundant)" if row.covered_by else row.rule_id]
+        for row in table.rows
+    ]
     return headers, rows
 
 

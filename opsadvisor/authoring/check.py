@@ -104,6 +104,7 @@ def check_rules(dirs: Iterable[str | Path] = (), include_default: bool = True) -
     findings = [_from_problem(problem) for problem in problems]
     findings.extend(lint(pack))
     findings.extend(table_gaps(pack))
+    findings.extend(redundant_rows(pack))
     order = {name: index for index, name in enumerate(pack.files)}
     findings.sort(key=lambda f: (order.get(f.file, -1), f.file, f.line, f.rule, f.message))
     return CheckReport(tuple(dict.fromkeys(findings)), len(pack.rules), pack.files, pack.version)
@@ -445,3 +446,26 @@ def table_gaps(pack: RulePack) -> list[Finding]:
         )
         findings.append(Finding(table.location.file, table.location.line, table.id, WARNING, message))
     return findings
+
+
+def redundant_rows(pack: RulePack) -> list[Finding]:
+    """A warning per redundant row of an `any` table: earlier rows match every case it matches and
+    conclude the same, so it never fires and removing it changes no outcome (the loader gives it no rule)."""
+    return [
+        Finding(row.location.file, row.location.line, table.id, WARNING, redundancy(row))
+        for table in pack.tables
+        for row in table.rows
+        if row.covered_by
+    ]
+
+
+def redundancy(row: decision.TableRow) -> str:
+    """Why a redundant row never fires, naming the rows that cover it, and what to do."""
+    covering = row.covered_by
+    rows = f"row {covering[0]}" if len(covering) == 1 else f"rows {', '.join(map(str, covering))}"
+    cover = "covers" if len(covering) == 1 else "together cover"
+    return (
+        f"row {row.number} is redundant: {rows} before it {cover} every case row {row.number} covers, with the "
+        f"same outputs (hit policy any), so row {row.number} never fires; remove it, or move it above {rows} "
+        "to have it fire for its cases"
+    )

@@ -14,9 +14,11 @@ by priority) covers, as ordinary conditions. So in the engine at most one row of
 a service, whatever the firing order, and that holds for every conclusion kind - a collected one
 (governance, next_step, derive) included, which settling by priority alone could not give. `unique`
 (rows must not overlap) and `any` (overlapping rows must conclude the same) are checked here; the
-first matching row is then the only one that fires. `collect` rows are plain rules. A derived fact
-is a join in the engine and cannot be negated, so in a single-hit table two rows must test it with
-the same values or with values that never meet.
+first matching row is then the only one that fires. A row that earlier rows cover entirely can never
+fire: an error under `first` and `priority`, and under `any` a redundant row (its outputs are theirs,
+so it changes no outcome), which gets no rule and is kept in `covered_by` for `rules check` to warn
+about. `collect` rows are plain rules. A derived fact is a join in the engine and cannot be negated,
+so in a single-hit table two rows must test it with the same values or with values that never meet.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class TableRow:
     rule_id: str = ""
     rationale: str | None = None  # the row's own, where its rule has a reason of its own (else the table's)
     source: str | None = None  # the row's own provenance, where it differs from the table's
+    covered_by: tuple[int, ...] = ()  # a redundant row under `any`: the earlier rows that match all it matches
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,8 @@ class Table:
     priority: int | None = None
 
     def rows_of(self, rule_id: str) -> tuple[TableRow, ...]:
-        """The rows of one rule: usually one; rows that share an id are one rule."""
-        return tuple(row for row in self.rows if row.rule_id == rule_id)
+        """The rows of one rule: usually one; rows that share an id are one rule. A redundant row is in none."""
+        return tuple(row for row in self.rows if row.rule_id == rule_id and not row.covered_by)
 
     def inputs_of(self, row: TableRow) -> tuple[Any, ...]:
         return row.cells[: len(self.inputs)]
@@ -494,6 +497,7 @@ class _Compiler:
     table: Table
     problems: Problems
     label: str = field(init=False)
+    redundant: dict[int, tuple[int, ...]] = field(default_factory=dict, init=False)  # row -> the rows covering it
 
     def __post_init__(self) -> None:
         self.label = f"table {self.table.id}"
@@ -511,8 +515,13 @@ class _Compiler:
         table = replace(table, rows=tuple(parsed))
         conclusions = {row.number: then for row, then in rows}
         regions = self._regions(table, conclusions) if table.hit_policy in SINGLE_HIT else {}
+        table = replace(
+            table, rows=tuple(replace(row, covered_by=self.redundant.get(row.number, ())) for row in table.rows)
+        )
         rules = [
-            self._rule(same, conclusions[same[0].number], regions) for same in self._alike(table, conclusions).values()
+            self._rule(live, conclusions[live[0].number], regions)
+            for same in self._alike(table, conclusions).values()
+            if (live := [row for row in same if not row.covered_by])
         ]
         return table, [] if len(self.problems.items) > before else rules
 
@@ -617,7 +626,8 @@ class _Compiler:
                 )
 
     def _regions(self, table: Table, conclusions: dict[int, tuple[Conclusion, ...]]) -> dict[int, tuple[Any, ...]]:
-        """Per row, the 'no earlier row matches' group (empty when no earlier row overlaps it)."""
+        """Per row, the 'no earlier row matches' group (empty when no earlier row overlaps it); a row that
+        earlier rows cover entirely has none (see _covered)."""
         scenario = [i for i, fact in enumerate(table.inputs) if fact_kind(fact) != "derived"]
         derived = [i for i, fact in enumerate(table.inputs) if fact_kind(fact) == "derived"]
         columns = [column(table.inputs[i], (row.tests[i] for row in table.rows)) for i in scenario]
@@ -643,8 +653,13 @@ class _Compiler:
                     self.error(
                         row.location, f"{pair} but conclude differently (hit policy any: overlapping rows agree)"
                     )
-                overlaps.append((earlier.number, both))
-            regions[row.number] = self._region(row, columns, boxes[row.number], overlaps)
+                if earlier.number not in self.redundant:  # it adds no case: the rows before it cover it
+                    overlaps.append((earlier.number, both))
+            region = self._region(row, columns, boxes[row.number], overlaps)
+            if region is None:
+                self._covered(row, boxes[row.number], overlaps, conclusions)
+            else:
+                regions[row.number] = region
         return regions
 
     def _same_binding(
@@ -666,20 +681,14 @@ class _Compiler:
 
     def _region(
         self, row: TableRow, columns: list[Column], box: Box, overlaps: list[tuple[int, Box]]
-    ) -> tuple[Any, ...]:
+    ) -> tuple[Any, ...] | None:
+        """The row's cases that no earlier row covers, as a 'no earlier row matches' group; None when there
+        are none."""
         if not overlaps:
             return ()
         pieces = subtract_all([box], (both for _, both in overlaps))
-        if not pieces and self.table.hit_policy == "unique":
-            return ()  # the overlap is the error already
         if not pieces:
-            numbers = ", ".join(str(number) for number, _ in overlaps)
-            self.error(
-                row.location,
-                f"row {row.number} can never match: rows {numbers} before it cover every case it covers "
-                f"(hit policy {self.table.hit_policy})",
-            )
-            return ()
+            return None
         alternatives = []
         for piece in pieces:
             items = [
@@ -689,6 +698,28 @@ class _Compiler:
             ]
             alternatives.append(Group("all", tuple(items)))
         return (Group("any", tuple(alternatives), label=NO_EARLIER_ROW),)
+
+    def _covered(
+        self, row: TableRow, box: Box, overlaps: list[tuple[int, Box]], conclusions: dict[int, tuple[Conclusion, ...]]
+    ) -> None:
+        """A row that earlier rows cover entirely can never fire. Under `unique` the overlap is the error
+        already; under `any`, when they conclude as it does (else that is the error), it is redundant, as
+        DMN tools call it: removing it changes no outcome, so it is a warning of `rules check`, not an
+        error. Whether one earlier row or several together cover it makes no difference."""
+        policy = self.table.hit_policy
+        if policy == "unique":
+            return
+        if policy == "any":
+            if all(_said(conclusions[number]) == _said(conclusions[row.number]) for number, _ in overlaps):
+                whole = [number for number, both in overlaps if both == box]
+                self.redundant[row.number] = (whole[0],) if whole else tuple(number for number, _ in overlaps)
+            return
+        numbers = ", ".join(str(number) for number, _ in overlaps)
+        self.error(
+            row.location,
+            f"row {row.number} can never match: rows {numbers} before it cover every case it covers "
+            f"(hit policy {policy})",
+        )
 
 
 def _meaning(condition: Condition) -> tuple[str, str, Any]:
