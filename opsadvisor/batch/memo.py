@@ -127,7 +127,7 @@ class OutcomeMemo:
         facts, result = self.assessor.run(template, when, memo=False)  # what this memo keeps is the outcome
         texts: dict[str, list[str]] = {}
         assessment = build_assessment(template, facts, result, self.assessor.pack, when, texts)
-        compared = (texts.get(kind.part, []) for kind in kinds.parts() if kind.compares_texts)  # type: ignore[arg-type]
+        compared = (texts.get(kind.part, []) for kind in kinds.parts() if kind.compares_texts)
         if not all(_order_kept(group) for group in compared):
             return None
         return outlines_of(assessment), _split(encode(assessment.to_dict())) if with_json else None
@@ -166,7 +166,7 @@ def _text(line: bytes) -> str:
 
 def outlines_of(assessment: Assessment) -> dict[str, Any]:
     """What a batch outcome keeps of each part (kinds.Kind.outline), by part key."""
-    return {kind.part: kind.outline(assessment.parts[kind.part]) for kind in kinds.parts()}  # type: ignore[misc]
+    return {kind.part: kind.outline(assessment.parts[kind.part]) for kind in kinds.parts()}
 
 
 def _order_kept(texts: Iterable[str]) -> bool:

@@ -57,7 +57,7 @@ class Outcome:
     findings: int = 0
 
     def outline(self, kind: Kind) -> Any:
-        return self.outlines.get(kind.part)  # type: ignore[arg-type]
+        return self.outlines.get(kind.part)
 
     # What the HTML heat map reads of the built-in kinds.
     @property
