@@ -25,7 +25,7 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from ..contract import FACTS
 from ..errors import did_you_mean
@@ -464,7 +464,8 @@ def _operators_of_group(group: Group) -> int | None:
     parts = []
     for item in group.items:
         if isinstance(item, Group):
-            nested = [_operators_of_group(child) for child in item.items]  # type: ignore[arg-type]
+            # a group nested in a group holds groups (yaml_front._nested, the regions above)
+            nested = [_operators_of_group(cast(Group, child)) for child in item.items]
             counted = [number for number in nested if number is not None]
             if counted:
                 parts.append(sum(counted) + (len(counted) > 1))
@@ -597,7 +598,8 @@ class _Compiler:
             when,
             then,
             row.location,
-            provenance(source) if (source := row.source or table.source) else Provenance(),
+            # the front ends dropped a row's or refused a table's source that is not a valid one
+            cast(Provenance, provenance(source)) if (source := row.source or table.source) else Provenance(),
             table=table.id,
         )
 
