@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -759,7 +759,7 @@ def check_header(table_id: Any, hit_policy: Any, priority: Any, location: Locati
 # --- completeness: the input combinations no row covers ----------------------------------------------
 
 
-def columns_of(table: Table, derived_values: dict[str, Sequence[Any]]) -> list[Column]:
+def columns_of(table: Table, derived_values: Mapping[str, Sequence[Any]]) -> list[Column]:
     """The atoms of each input column, a derived fact's being the values the pack derives."""
     return [
         column(fact, (row.tests[index] for row in table.rows), derived_values.get(fact, ()))
@@ -767,7 +767,7 @@ def columns_of(table: Table, derived_values: dict[str, Sequence[Any]]) -> list[C
     ]
 
 
-def gaps(table: Table, derived_values: dict[str, Sequence[Any]]) -> tuple[list[Column], list[Box]]:
+def gaps(table: Table, derived_values: Mapping[str, Sequence[Any]]) -> tuple[list[Column], list[Box]]:
     """The input combinations (known values only: a missing fact is an open question) no row matches,
     as disjoint boxes over the columns' atoms."""
     columns = columns_of(table, derived_values)
