@@ -201,8 +201,8 @@ def build_assessment(
     settling = Settling(scenario, facts, result, pack, as_of)
     for kind in kinds.parts():
         if texts is not None:
-            settling.text.texts = texts.setdefault(kind.part, [])  # type: ignore[arg-type]
-        settling.parts[kind.part] = kind.build(settling)  # type: ignore[index]
+            settling.text.texts = texts.setdefault(kind.part, [])
+        settling.parts[kind.part] = kind.build(settling)
     return Assessment(
         service_id=scenario.service_id,
         service_name=scenario.service_name,

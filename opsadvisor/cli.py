@@ -10,9 +10,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
@@ -36,13 +36,15 @@ if TYPE_CHECKING:
     from .dialogue.interview import Asker
 
 F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def reports_errors(command: F) -> F:
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn an OpsAdvisorError into a clear message on stderr and its exit code."""
 
     @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
         except OpsAdvisorError as error:
@@ -50,7 +52,7 @@ def reports_errors(command: F) -> F:
                 click.echo(f"error: {line}", err=True)
             sys.exit(error.exit_code)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 NAME_MAX = 255  # bytes in one path component (Linux, macOS)
@@ -141,7 +143,7 @@ def rules_options(command: F) -> F:
     return layer_options(command)
 
 
-def selected_pack(rules_dirs: tuple[str, ...], no_default_rules: bool) -> api.RulePack:
+def selected_pack(rules_dirs: tuple[str | Path, ...], no_default_rules: bool) -> api.RulePack:
     layers = [Path(entry) for entry in rules_dirs if entry]  # "a::b" or a trailing ':' in the variable
     seed_only = click.get_current_context().meta.get(SEED_ONLY, False)
     return api.rule_pack(layers or None, include_default=not no_default_rules, seed_only=seed_only)
@@ -181,7 +183,9 @@ def completion(shell: str) -> None:
     """Print the shell completion script: commands, options, files, and the ids of processes, risks and rules."""
     from click.shell_completion import get_completion_class
 
-    script = get_completion_class(shell)(main, {}, "opsadvisor", "_OPSADVISOR_COMPLETE")  # type: ignore[misc]
+    completion_class = get_completion_class(shell)
+    assert completion_class is not None  # click knows every shell the choice above allows
+    script = completion_class(main, {}, "opsadvisor", "_OPSADVISOR_COMPLETE")
     click.echo(script.source())
 
 
@@ -736,7 +740,16 @@ def batch(
     no_default_rules: bool,
 ) -> None:
     """Assess every service of a portfolio: folders, .jsonl, .json, .csv and .xlsx files (opsadvisor docs batch)."""
-    from .batch import Gates, batch_exit_code, check_output, load_map, render_summary, report_context, run_batch
+    from .batch import (
+        NO_MAP,
+        Gates,
+        batch_exit_code,
+        check_output,
+        load_map,
+        render_summary,
+        report_context,
+        run_batch,
+    )
 
     if template is not None:
         _write_template(inputs, template, map_from, force)
@@ -751,7 +764,7 @@ def batch(
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--out") from None
     streaming = any(str(target).startswith("-") for target in outputs)
-    table_map = load_map(map_file) if map_file is not None else None
+    table_map = load_map(map_file) if map_file is not None else NO_MAP
     pack = selected_pack(rules_dirs, no_default_rules)
     bar = _progress_bar(inputs, quiet, "assessing", table_map)
     gates = Gates()
@@ -767,18 +780,23 @@ def batch(
     def note(text: str) -> None:
         click.echo(f"warning: {printable(text)}", err=True)
 
-    options = {
-        "on_outcome": report,
-        "as_of": as_of.date() if as_of else None,
-        "on_note": note,
-        "bom": csv_encoding == "utf-8-sig",
-        **({"table_map": table_map} if table_map is not None else {}),
-    }
+    assess = partial(
+        run_batch,
+        inputs,
+        pack,
+        outputs,
+        jobs,
+        on_outcome=report,
+        as_of=as_of.date() if as_of else None,
+        table_map=table_map,
+        on_note=note,
+        bom=csv_encoding == "utf-8-sig",
+    )
     if bar is not None:
         with bar:
-            summary = run_batch(inputs, pack, outputs, jobs, **options)
+            summary = assess()
     else:
-        summary = run_batch(inputs, pack, outputs, jobs, **options)
+        summary = assess()
     if not quiet:
         click.echo(render_summary(summary, report_context(pack).process_names), nl=False, err=streaming)
     code = batch_exit_code(summary, fail_on)

@@ -49,7 +49,7 @@ import json
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import durable_rules_engine as native
 
@@ -100,7 +100,7 @@ def encode_service(values: Mapping[str, FactValue]) -> dict[str, Any]:
         if flags is None:
             encoded[key] = value
         else:
-            present = set(value)  # type: ignore[arg-type]
+            present = set(cast("tuple[str, ...]", value))  # a set fact (it has flags) holds a tuple of its options
             for option, flag in flags:
                 encoded[flag] = option in present
     return encoded
@@ -191,7 +191,8 @@ def _service_tests(group: Group) -> list[dict[str, Any]]:
         if isinstance(item, Group) and item.mode == "all":
             tests.extend(_service_tests(item))
         elif isinstance(item, Group):
-            parts = [_service_expression(child) for child in item.items]  # type: ignore[arg-type]
+            # a group nested in a group holds groups (yaml_front._nested, the decision tables' regions)
+            parts = [_service_expression(cast(Group, child)) for child in item.items]
             present = [part for part in parts if part is not None]
             if present:
                 tests.append(_any_of(present) if item.mode == "any" else _all_of(present))
@@ -558,7 +559,7 @@ class _Network:
             end = message.find(_CLOSING, start)
             fact = self._facts.get(message[start:end]) if start >= len(marker) and end >= 0 else None
             if fact is None:
-                return json.loads(message)[name]  # type: ignore[no-any-return]
+                return json.loads(message)[name]
             matched[alias] = fact
         return matched
 

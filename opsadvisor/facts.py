@@ -71,4 +71,4 @@ def run_key(scenario: Scenario) -> Hashable:
 def _frozen(value: Any) -> Hashable:
     if isinstance(value, dict):
         return tuple((key, _frozen(item)) for key, item in sorted(value.items()))
-    return value  # type: ignore[no-any-return]
+    return value

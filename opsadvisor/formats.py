@@ -66,7 +66,7 @@ class Registry(Generic[R]):
         found: Any = importlib.import_module(module)
         for part in attribute.split("."):
             found = getattr(found, part)
-        return found  # type: ignore[no-any-return]
+        return found
 
     def render(self, name: str, subject: Any, **options: Any) -> str:
         """Render `subject` in a format, passing only the options that format takes."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import IO
+from typing import IO, TypedDict
 
 import click
 
@@ -33,7 +33,14 @@ def colour(stream: IO[str] | None = None) -> bool:
     return (stream or sys.stdout).isatty() and not os.environ.get("NO_COLOR")
 
 
-STYLES = {  # (column header, cell) -> click.style keywords
+class Style(TypedDict, total=False):
+    """The click.style keywords a cell's colour uses."""
+
+    fg: str
+    bold: bool
+
+
+STYLES: dict[tuple[str, str], Style] = {  # (column header, cell) -> click.style keywords
     ("severity", "high"): {"fg": "red", "bold": True},
     ("severity", "medium"): {"fg": "yellow"},
     ("priority", "high"): {"fg": "red", "bold": True},

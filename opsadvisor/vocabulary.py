@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from .contract import FIELDS, FLAG_WORDS, SYNONYMS, Choice, Field, get_parts, get_path
+from .contract import FIELDS, FLAG_WORDS, SYNONYMS, Choice, Field, ListOf, get_parts, get_path
 from .text import PARTIES
 
 _SEPARATORS = re.compile(r"[\s._/-]+")
@@ -77,7 +77,10 @@ _IN_JSON: tuple[Field, ...] = tuple(item for item in FIELDS if item.normalised_i
 
 def _values(item: Field) -> tuple[str, ...]:
     node = item.node()
-    return node.values if isinstance(node, Choice) else node.item.values  # type: ignore[union-attr]
+    if isinstance(node, ListOf):
+        node = node.item
+    assert isinstance(node, Choice), item.path  # a field normalised in JSON is a choice or a list of choices
+    return node.values
 
 
 # Per field normalised in JSON: its path, split too, and its choice's values (computed once: the hot path).

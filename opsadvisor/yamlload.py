@@ -62,6 +62,7 @@ def _loader() -> Any:
     """A safe loader class whose mappings and sequences record their lines (built on first use)."""
     import yaml
 
+    # the C loader where PyYAML has libyaml, else the Python one: a base class mypy cannot see statically
     class LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
         pass
 

@@ -61,7 +61,7 @@ def write_xlsx(path: Path, documents: list[dict[str, Any]]) -> Path:
     from openpyxl import Workbook
 
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # a new workbook's only sheet
     sheet.append(list(COLUMNS))
     for document in documents:
         row = cells(document)

@@ -232,7 +232,7 @@ def _satisfiable(probes: dict[str, tuple[list[Condition], list[Any]]]) -> set[st
         wanted = {position[condition] for condition in tests}
         fact, derived = tests[0].fact, tests[0].derived
         for value in values:
-            case = (fact, derived, type(value), value)  # type: True and 1 are different candidates
+            case = (fact, derived, type(value), value)  # with the type, True and 1 are different candidates
             if case not in held:
                 held[case] = compiled.matches(_case(fact, derived, value))
             if wanted <= held[case]:
@@ -340,7 +340,7 @@ def _pair_probes(a: Rule, b: Rule, probes: _Probes) -> list[str]:
 
 
 def _used_names(rules: Iterable[Rule]) -> set[str]:
-    used = set()
+    used: set[str] = set()
     for rule in rules:
         used.update(condition.fact for condition in rule.when.conditions())
         for conclusion in rule.then:

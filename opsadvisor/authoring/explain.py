@@ -227,7 +227,7 @@ def _cells(rule: Rule, pack: RulePack) -> tuple[str, dict[Condition, str]]:
     (rows that share an id, one rule: "rows N, M of table T")."""
     table = pack.table(rule.table) if rule.table else None
     rows = table.rows_of(rule.id) if table else ()
-    if not rows:
+    if table is None or not rows:
         return "", {}
     cells = {
         condition: f"{fact}: {cell_text(cell)}"

@@ -24,6 +24,7 @@ from .runner import Outcome, assess_entries, default_jobs
 from .summary import Summary, render_summary
 
 __all__ = [
+    "NO_MAP",
     "Gates",
     "Outcome",
     "Summary",

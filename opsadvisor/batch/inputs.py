@@ -513,6 +513,7 @@ def _header_of(path: Path) -> list[str]:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ValueError(f"{path}: --map-from reads a .csv or .xlsx export")
+    header: Sequence[Any]  # the CSV's texts, or the workbook's cell values
     try:
         if suffix == ".csv":
             with path.open(encoding=_csv_encoding(path), newline="") as stream:

@@ -20,6 +20,7 @@ checked once, column by column, before any row is read (`plan`).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,8 @@ class Column:
 
     field: str | None
     split: str | None = None
-    values: dict[str, str | None] = field(default_factory=dict)  # vocabulary.key(source value) -> value
+    # vocabulary.key(source value) -> value (dataclasses.field: in this class, `field` is the attribute above)
+    values: dict[str, str | None] = dataclasses.field(default_factory=dict)
 
     def text(self, cell: str) -> str | None:
         """The cell's text for its field after the value table and the split; None: not known."""
@@ -109,9 +111,9 @@ def _build(document: Any, problems: list[str], source: str) -> TableMap:
             problems.append(f"{named[key]} and {where} name one column (case, spaces, - and _ are ignored); keep one")
             continue
         named[key] = where
-        built[key] = _column(columns, str(name), problems)
-        if built[key].field is not None:
-            filling.setdefault(built[key].field, where)
+        column = built[key] = _column(columns, str(name), problems)
+        if column.field is not None:
+            filling.setdefault(column.field, where)
     for name in constants:
         _check_field(str(name), f"{_line(constants, name)}constant {name}", problems)
         if name in filling:  # the column would win over the constant, silently

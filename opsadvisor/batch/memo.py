@@ -100,7 +100,7 @@ class OutcomeMemo:
         else:
             self.hits += 1
         self._kept[key] = kept  # now the most recent
-        if kept is True or kept is None:  # seen once (likely unique: the engine keeps nothing), or no template
+        if not isinstance(kept, tuple):  # True: seen once (likely unique: the engine keeps nothing), or no template
             return self._plain(scenario, as_of, with_json, encode, memo=kept is None)
         outlines, line = kept
         return outlines, None if line is None else _filled(line, texts, encode)
@@ -121,13 +121,16 @@ class OutcomeMemo:
             return None
         if any(_STAND_IN.search(text) for attr in _OTHER_TEXTS for text in _strings(getattr(scenario, attr))):
             return None
-        stand_ins = {attr: stand_in for attr, stand_in in _FREE_TEXT_VALUES if getattr(scenario, attr) is not None}
+        # the attributes are named at run time (FREE_TEXT, each `str | None`), so they are not checked by name
+        stand_ins: dict[str, Any] = {
+            attr: stand_in for attr, stand_in in _FREE_TEXT_VALUES if getattr(scenario, attr) is not None
+        }
         template = dataclasses.replace(scenario, **stand_ins)
         when = AsOf.of(as_of)
         facts, result = self.assessor.run(template, when, memo=False)  # what this memo keeps is the outcome
         texts: dict[str, list[str]] = {}
         assessment = build_assessment(template, facts, result, self.assessor.pack, when, texts)
-        compared = (texts.get(kind.part, []) for kind in kinds.parts() if kind.compares_texts)  # type: ignore[arg-type]
+        compared = (texts.get(kind.part, []) for kind in kinds.parts() if kind.compares_texts)
         if not all(_order_kept(group) for group in compared):
             return None
         return outlines_of(assessment), _split(encode(assessment.to_dict())) if with_json else None
@@ -166,7 +169,7 @@ def _text(line: bytes) -> str:
 
 def outlines_of(assessment: Assessment) -> dict[str, Any]:
     """What a batch outcome keeps of each part (kinds.Kind.outline), by part key."""
-    return {kind.part: kind.outline(assessment.parts[kind.part]) for kind in kinds.parts()}  # type: ignore[misc]
+    return {kind.part: kind.outline(assessment.parts[kind.part]) for kind in kinds.parts()}
 
 
 def _order_kept(texts: Iterable[str]) -> bool:

@@ -13,7 +13,7 @@ import contextlib
 import json
 import os
 import signal
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,7 +57,7 @@ class Outcome:
     findings: int = 0
 
     def outline(self, kind: Kind) -> Any:
-        return self.outlines.get(kind.part)  # type: ignore[arg-type]
+        return self.outlines.get(kind.part)
 
     # What the HTML heat map reads of the built-in kinds.
     @property
@@ -182,7 +182,7 @@ def default_jobs() -> int:
 
 def assess_entries(
     entries: Iterable[Entry], pack: RulePack, jobs: int, with_json: bool = True, as_of: DateArg = None
-) -> Iterator[Outcome]:
+) -> Generator[Outcome, None, None]:
     """Every entry's Outcome, in input order, assessed by `jobs` processes (1: in this process); risk
     acceptances are evaluated on `as_of` (default: today), the same day for every entry."""
     for (outcome,) in assess_entries_with(entries, (pack,), jobs, with_json, as_of):
@@ -195,7 +195,7 @@ def assess_entries_with(
     jobs: int,
     with_json: bool = True,
     as_of: DateArg = None,
-) -> Iterator[tuple[Outcome, ...]]:
+) -> Generator[tuple[Outcome, ...], None, None]:
     """Every entry's Outcome under each pack, in input order (one pool of workers for all packs)."""
     day = AsOf.of(as_of).date  # one day for every entry, whatever the clock does meanwhile
     if jobs <= 1:

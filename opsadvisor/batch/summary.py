@@ -32,7 +32,7 @@ class Summary:
             return
         self.assessed += 1
         for kind in kinds.parts():
-            self.tallies[kind.part] = kind.tally(self.tallies[kind.part], outcome.outline(kind))  # type: ignore[index]
+            self.tallies[kind.part] = kind.tally(self.tallies[kind.part], outcome.outline(kind))
         # the earliest entry wins a tie: its key (-index) is the larger one
         key = (outcome.findings, -self.read, outcome.location, outcome.service_id or "", outcome.service_name or "")
         if len(self._top) < TOP:
@@ -74,7 +74,7 @@ class Summary:
         tables = [
             (table.title, table.headers, table.rows)
             for kind in by_kind
-            for table in kind.summary_tables(self.tallies[kind.part], process_names)  # type: ignore[index]
+            for table in kind.summary_tables(self.tallies[kind.part], process_names)
         ]
         return [
             ("Entries", ["read", "assessed", "invalid"], [(self.read, self.assessed, self.invalid)]),

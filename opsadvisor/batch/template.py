@@ -46,7 +46,7 @@ def write_workbook(target: Path, columns: Sequence[str], example: Sequence[str])
     from openpyxl.worksheet.datavalidation import DataValidation
 
     workbook = Workbook()
-    services = workbook.active
+    services = workbook.worksheets[0]  # a new workbook's only sheet
     services.title = "Services"
     services.append(list(columns))
     style_header(services)

@@ -394,7 +394,8 @@ class Interview:
         spec = spec_at(self.spec, field)
         required = FIELD[field].required
         if field == BENEFITS:
-            return self._benefits(spec)  # type: ignore[arg-type]
+            assert isinstance(spec, ListOf), field  # a list of benefit and validation pairs
+            return self._benefits(spec)
         if isinstance(spec, ListOf) and isinstance(spec.item, Record):
             return self._records(field, spec.item)
         if not isinstance(spec, Text):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # json's own string scanner; not in typeshed
 from typing import Any
 
 _WHITESPACE = " \t\n\r"

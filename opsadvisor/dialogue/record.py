@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import api, clock
 from ..assessment import Assessment
-from ..contract import PERFORMED_BY, SEVERITIES, Choice, Date, Record, Spec
+from ..contract import PERFORMED_BY, SEVERITIES, Choice, Date, ListOf, MapOf, Record, Spec
 from ..errors import EXIT_INVALID_SCENARIO, EXIT_USAGE, EngineError, OpsAdvisorError, did_you_mean
 from ..files import atomic_write, locked
 from ..kinds.risk import review_date
@@ -106,7 +106,8 @@ def decide(
         if process not in processes:
             expected_ids = f"expected one of {', '.join(processes)}{did_you_mean(process, processes)}"
             raise RecordError(scenario.source, [f'unknown process "{process}"; {expected_ids}'])
-        cells: Record = spec.value  # type: ignore[union-attr]
+        assert isinstance(spec, MapOf) and isinstance(spec.value, Record)  # the contract's process id -> cells
+        cells = spec.value
         given = {"application": application, "interface": interface, PERFORMED_BY: performed_by}
         chosen = {key: choice_word(value) for key, value in given.items() if value is not None}
         for key, value in chosen.items():
@@ -152,7 +153,9 @@ def accept(
         pack = scenario.assessor.pack
         when = date if date is not None else clock.today().isoformat()
         _refuse_obligation(pack, risk, scenario.source)
-        accepted: Record = scenario.assessor.spec.fields["accepted_risks"].item  # type: ignore[union-attr]
+        acceptances = scenario.assessor.spec.fields["accepted_risks"]
+        assert isinstance(acceptances, ListOf) and isinstance(acceptances.item, Record)  # the contract's list
+        accepted = acceptances.item
         _check(risk, Choice(pack.risk_ids), "RISK_ID", scenario.source)
         _check(role, accepted.fields["role"], "--role", scenario.source)
         _check(name, accepted.fields["name"], "--name", scenario.source)

@@ -102,17 +102,21 @@ class AccountabilityKind(Kind):
             for column in COLUMNS:
                 if process_id in cells and column in decided:
                     cells[process_id][COLUMNS.index(column)] = decided[column]
-        return tuple(
-            MatrixRow(process.id, process.name, *cells[process.id], decisions.get(process.id, {}).get(PERFORMED_BY))
-            for process in pack.processes
-        )
+        rows = []
+        for process in pack.processes:
+            application, interface = cells[process.id]
+            performed_by = decisions.get(process.id, {}).get(PERFORMED_BY)
+            rows.append(MatrixRow(process.id, process.name, application, interface, performed_by))
+        return tuple(rows)
 
     def to_json(self, value: tuple[MatrixRow, ...]) -> Any:
         return [{key: cell for key, cell in row.__dict__.items() if cell is not None} for row in value]
 
     def sections(self, value: tuple[MatrixRow, ...], assessment: Any) -> list[Section]:
-        headers = ("support process", "application", "interface")
-        rows = [(row.name, text.party(row.application), text.party(row.interface)) for row in value]
+        headers: tuple[str, ...] = ("support process", "application", "interface")
+        rows: list[tuple[str, ...]] = [
+            (row.name, text.party(row.application), text.party(row.interface)) for row in value
+        ]
         if any(row.performed_by for row in value):  # shown once the workshop records who does the work
             headers += ("performed by",)
             rows = [(*cells, text.performer(row.performed_by)) for cells, row in zip(rows, value, strict=True)]

@@ -55,7 +55,10 @@ class SummaryTable:
 class Expectation:
     """Keys of a rule test's `expect` block, and how to check them against an assessment."""
 
-    keys: tuple[str, ...] = ()
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The keys of `expect` it checks (read only: a subclass sets it as a class attribute or a property)."""
+        return ()
 
     def problems(self, key: str, value: Any, pack: RulePack) -> list[str]:
         """What is wrong with an expected value as written (before any case runs)."""
@@ -76,7 +79,7 @@ class ValueExpectation(Expectation):
     wanted: str  # what a valid value looks like
 
     @property
-    def keys(self) -> tuple[str, ...]:  # type: ignore[override]
+    def keys(self) -> tuple[str, ...]:
         return (self.key,)
 
     def problems(self, key: str, value: Any, pack: RulePack) -> list[str]:
@@ -99,7 +102,7 @@ class IdsExpectation(Expectation):
     vocabulary: Callable[[RulePack], tuple[str, ...]]
 
     @property
-    def keys(self) -> tuple[str, ...]:  # type: ignore[override]
+    def keys(self) -> tuple[str, ...]:
         return (self.key, self.absent)
 
     def problems(self, key: str, value: Any, pack: RulePack) -> list[str]:
@@ -147,7 +150,7 @@ class Kind:
     meaning: str = ""
     catalogue: str | None = None  # the `rules docs` heading of rules that conclude it
     catalogue_order: int = 100  # where that heading stands; a rule is listed under its first heading
-    part: str | None = None  # the key of its part of the assessment (JSON), None: no part of its own
+    part: str = ""  # the key of its part of the assessment (JSON), "": no part of its own
     order: int = 100  # where its part stands in the JSON and the report (built in this order too)
     columns: tuple[Column, ...] = ()  # its columns in the batch report's service rows
     summary_order: int | None = None  # where its tables stand in the portfolio summary (default: order)

@@ -75,7 +75,7 @@ class OpenDecisionKind(Kind):
     def sections(self, value: tuple[OpenDecision, ...], assessment: Any) -> list[Section]:
         names = assessment.process_names
         if any(d.priority != "normal" for d in value):
-            rows = [(names.get(d.process, d.process), d.column, d.priority) for d in value]
+            rows: list[tuple[str, ...]] = [(names.get(d.process, d.process), d.column, d.priority) for d in value]
             why = next(d.why for d in value if d.why)
             return [Section("Open decisions", ("process", "column", "priority"), rows, "No open decisions.", note=why)]
         rows = [(names.get(d.process, d.process), d.column) for d in value]

@@ -109,11 +109,11 @@ class RiskKind(Kind):
             return result
         if not isinstance(result["id"], str) or not RULE_ID.match(result["id"]):
             return "id must be lower-case letters, digits, '.', '_' or '-'"
-        roles = {key: _role_ids(result.get(key, [])) for key in ("accept_by", "consult")}
-        for key, ids in roles.items():
-            if ids is None:
-                return f"{key} lists role ids (see `roles:` in the pack), e.g. [business_owner]"
-        if not roles["accept_by"]:
+        accept_by, consult = (_role_ids(result.get(key, [])) for key in ("accept_by", "consult"))
+        if accept_by is None or consult is None:
+            key = "accept_by" if accept_by is None else "consult"
+            return f"{key} lists role ids (see `roles:` in the pack), e.g. [business_owner]"
+        if not accept_by:
             return "accept_by names at least one role"
         severity = result.get("severity", DEFAULT_SEVERITY)
         if severity not in SEVERITIES:
@@ -121,7 +121,7 @@ class RiskKind(Kind):
         texts = text_fields({"message": result["message"]}, ("message",))
         if isinstance(texts, str):
             return texts
-        return RiskRule(result["id"], texts["message"], roles["accept_by"], roles["consult"], severity)  # type: ignore[arg-type]
+        return RiskRule(result["id"], texts["message"], accept_by, consult, severity)
 
     def describe(self, payload: RiskRule) -> str:
         return f"risk {payload.id} ({payload.severity})"

@@ -208,7 +208,7 @@ class _PackBuilder:
     def _models(self, processes: tuple[Process, ...]) -> dict[str, Model]:
         models: dict[str, Model] = {}
         for model_id, data in self.models.items():
-            location = data.get("location")
+            location: Location = data["location"]  # every front end's model records where it starts
             missing = [key for key in ("name", "ambition", "mode") if key not in data]
             if missing:
                 self.problems.add(location, f"model {model_id}: missing {', '.join(missing)}")

@@ -24,10 +24,11 @@ import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..errors import did_you_mean
 from ..kinds import authored, kind
+from ..yamlload import LineDict, LineList
 from .document import Document
 from .ir import Conclusion, Location, Problems, provenance, shown
 from .tables import ROW_SETTINGS, Table, TableRow, check_header, compile_table, is_any, output_value
@@ -165,7 +166,7 @@ def _table_body(
                 f"a row column is one of {', '.join(ROW_SETTINGS)}; "
                 f"found '{setting}'{did_you_mean(setting, ROW_SETTINGS)}",
             )
-    rows = []
+    rows: list[TableRow] = []
     for number, row in enumerate(grid[marker_line + 1 :], marker_line + 2):
         cells = _trimmed(row, len(markers))
         if all(_text(cell) == "" for cell in cells):
@@ -191,19 +192,19 @@ def table_from_yaml(file: str, item: Any, problems: Problems) -> Table | None:
     from .yaml_front import unknown_keys
 
     line = getattr(item, "line", 1)
-    if not isinstance(item, dict):
+    if not isinstance(item, LineDict):  # the rule files' loader makes every mapping a LineDict
         problems.add(Location(file, line), f"a table must be a mapping with {', '.join(TABLE_KEYS)}")
         return None
     unknown_keys(item, TABLE_KEYS, file, problems, "a table")
     items = item.get("rows")
-    if not isinstance(items, list):
+    if not isinstance(items, LineList):
         problems.add(Location(file, item.line_of("rows")), f"table {item.get('id')}: rows must be a list")
         return None
     rows = []
     for index, entry in enumerate(items):
         where = Location(file, items.line_of(index))
         values: dict[str, Any] = {}
-        if isinstance(entry, dict):
+        if isinstance(entry, LineDict):
             unknown_keys(entry, ROW_KEYS, file, problems, "a table row")
             values = {key: entry[key] for key in ROW_SETTINGS if key in entry}
             entry = entry.get("cells")
@@ -265,7 +266,7 @@ def _table(data: dict[str, Any], rows: list[TableRow], location: Location, probl
     source = " ".join(str(data.get("source") or "").split())
     if source and isinstance(found := provenance(source), str):
         problems.add(location, f"{label}: {found}")
-    if len(problems.items) > before:
+    if len(problems.items) > before or not isinstance(table_id, str):  # check_header reported an id not text
         return None
     return Table(
         table_id,
@@ -281,7 +282,7 @@ def _table(data: dict[str, Any], rows: list[TableRow], location: Location, probl
     )
 
 
-def _names(value: Any) -> bool:
+def _names(value: Any) -> TypeGuard[list[str]]:
     return isinstance(value, list) and bool(value) and all(isinstance(name, str) and name for name in value)
 
 

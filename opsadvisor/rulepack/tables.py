@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from ..contract import FACTS
 from ..errors import did_you_mean
@@ -467,7 +467,8 @@ def _operators_of_group(group: Group) -> int | None:
     parts = []
     for item in group.items:
         if isinstance(item, Group):
-            nested = [_operators_of_group(child) for child in item.items]  # type: ignore[arg-type]
+            # a group nested in a group holds groups (yaml_front._nested, the regions above)
+            nested = [_operators_of_group(cast(Group, child)) for child in item.items]
             counted = [number for number in nested if number is not None]
             if counted:
                 parts.append(sum(counted) + (len(counted) > 1))
@@ -606,7 +607,8 @@ class _Compiler:
             when,
             then,
             row.location,
-            provenance(source) if (source := row.source or table.source) else Provenance(),
+            # the front ends dropped a row's or refused a table's source that is not a valid one
+            cast(Provenance, provenance(source)) if (source := row.source or table.source) else Provenance(),
             table=table.id,
         )
 
@@ -788,7 +790,7 @@ def check_header(table_id: Any, hit_policy: Any, priority: Any, location: Locati
 # --- completeness: the input combinations no row covers ----------------------------------------------
 
 
-def columns_of(table: Table, derived_values: dict[str, Sequence[Any]]) -> list[Column]:
+def columns_of(table: Table, derived_values: Mapping[str, Sequence[Any]]) -> list[Column]:
     """The atoms of each input column, a derived fact's being the values the pack derives."""
     return [
         column(fact, (row.tests[index] for row in table.rows), derived_values.get(fact, ()))
@@ -796,7 +798,7 @@ def columns_of(table: Table, derived_values: dict[str, Sequence[Any]]) -> list[C
     ]
 
 
-def gaps(table: Table, derived_values: dict[str, Sequence[Any]]) -> tuple[list[Column], list[Box]]:
+def gaps(table: Table, derived_values: Mapping[str, Sequence[Any]]) -> tuple[list[Column], list[Box]]:
     """The input combinations (known values only: a missing fact is an open question) no row matches,
     as disjoint boxes over the columns' atoms."""
     columns = columns_of(table, derived_values)

@@ -31,7 +31,7 @@ from starlette.staticfiles import StaticFiles
 from .. import api, clock, kinds
 from ..assessment import Assessment
 from ..batch.runner import INVALID, Outcome
-from ..contract import PERFORMED_BY, Record
+from ..contract import PERFORMED_BY, Choice, MapOf, Record
 from ..dialogue.interview import preview, scenario_json
 from ..dialogue.record import describe_acceptance, describe_decision
 from ..errors import OpsAdvisorError, ScenarioError
@@ -264,9 +264,16 @@ class Workbench:
 
     def _board(self, name: str, path: Path, **extra: Any) -> dict[str, Any]:
         context = self._report(name, path)
-        cells: Record = self.assessor.spec.fields["decisions"].value  # type: ignore[union-attr]
+        decisions = self.assessor.spec.fields["decisions"]
+        assert isinstance(decisions, MapOf) and isinstance(decisions.value, Record)  # the contract's id -> cells
+        cells = decisions.value.fields
         context.update(
-            choices={key: cells.fields[key].values for key in ("application", "interface", PERFORMED_BY)},  # type: ignore[attr-defined]
+            # each of these cells is a choice (contract._decision_spec)
+            choices={
+                key: node.values
+                for key in ("application", "interface", PERFORMED_BY)
+                if isinstance(node := cells[key], Choice)
+            },
             roles=self.pack.roles,
             today=clock.today().isoformat(),
             notice="",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from opsadvisor.web.workspace import version_of
@@ -14,8 +15,14 @@ HR = "hr-portal-it-operated-decided-otherwise.json"  # five pending risks
 
 
 def token(client: TestClient) -> str:
-    return client.app.state.bench.token  # type: ignore[attr-defined,no-any-return]
+    return _app(client).state.bench.token
 
 
 def version(client: TestClient, name: str) -> str:
-    return version_of(client.app.state.bench.workspace.root / name)  # type: ignore[attr-defined]
+    return version_of(_app(client).state.bench.workspace.root / name)
+
+
+def _app(client: TestClient) -> Starlette:
+    """The workbench application the client drives (the client types it as any ASGI app)."""
+    assert isinstance(client.app, Starlette)
+    return client.app

@@ -172,7 +172,7 @@ class HtmlWriter:
         """Per process: how many services have each party accountable for the application and the interface."""
         rows = []
         for index, (_, name) in enumerate(self.context.processes):
-            cells = [
+            cells: list[dict[str, Any]] = [
                 {"count": self.heat[(index, column, value)], "css": _mark(value).css, "party": value}
                 for column in (0, 1)
                 for value in HEAT_PARTIES
