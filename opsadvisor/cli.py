@@ -328,12 +328,15 @@ def interview(
 
 
 def _interview(asker: Asker, output: Path | None, start: Path | None, yes: bool, pack: api.RulePack) -> str:
-    """The interview's scenario text. The output file is checked before the first question, so no
-    answer is typed for a file that cannot be written (or, without --yes, replaced unasked)."""
-    from .dialogue.interview import Review, scenario_json, summary
-    from .scenario import read_scenario_file
+    """The interview's scenario text, in the output's format. The output file is checked before the first
+    question, so no answer is typed for a file that cannot be written (a folder, a read-only format) or,
+    without --yes, replaced unasked."""
+    from .dialogue.interview import Review, scenario_text, summary
+    from .scenario import STDIN, read_scenario_file
+    from .scenario_formats import writable
 
     document = read_scenario_file(start) if start else None
+    _, editor = writable(output or STDIN)  # the output's format (JSON on stdout): one that can be written
     replaces = output is not None and output.exists()
     if output is not None:
         AtomicFile(output).abort()  # the temporary file the write will use: a missing or read-only folder fails now
@@ -348,7 +351,7 @@ def _interview(asker: Asker, output: Path | None, start: Path | None, yes: bool,
     asker.say("")
     for line in summary(result, assessor.assess_document(result)):
         asker.say(line)
-    return scenario_json(result, assessor.spec)
+    return scenario_text(result, assessor.spec, editor)
 
 
 @main.command(

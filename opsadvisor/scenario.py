@@ -3,22 +3,23 @@ return a typed Scenario.
 
 `load_scenario` is the one way in: assess, explain, the workshop pack and the Python API all read
 a scenario through it, so a file, `-` (stdin), a decoded document and an already-parsed Scenario
-are accepted alike and fail with the same messages.
+are accepted alike and fail with the same messages. A file is decoded in its format, chosen by its
+suffix (scenario_formats: JSON, the default, also for stdin), then validated alike whatever the format.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import scenario_formats
 from .contract import FIELD, FIELDS, AcceptedRisk, Integration, Record, get_parts, scenario_spec
 from .contract import get_path as get_path  # re-exported: readers of documents take it from here
 from .errors import ScenarioError, UsageError
+from .scenario_formats import ScenarioFormat
 from .validation import describe, validate
 from .vocabulary import normalise_document
 
@@ -104,67 +105,12 @@ def set_path(document: dict[str, Any], path: str, value: Any) -> None:
     node[last] = value
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):  # rare: find the first key given twice
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen.add(key)
-    return result
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a valid JSON number")
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(f"{text} is too large for a number")
-    return number
-
-
-def decode_json(raw: bytes, source: str) -> Any:
-    """Bytes to a JSON value, or a ScenarioError that says where and why."""
-    if not raw.strip():
-        raise ScenarioError(source, ["the file is empty; expected a JSON object"])
+def decode_scenario(raw: bytes, source: str, form: ScenarioFormat) -> Any:
+    """A scenario file's bytes to its document in `form` (not yet validated), or a ScenarioError that says
+    where and why."""
     if len(raw) > MAX_BYTES:
         raise ScenarioError(source, [f"is larger than {MAX_BYTES:,} bytes, the limit for a scenario"])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ScenarioError(
-            source, [f"byte {error.start} is not UTF-8 text; expected a JSON file, found binary data"]
-        ) from None
-    if "\x00" in text:
-        raise ScenarioError(source, ["found a NUL character; expected a JSON text file"])
-    return decode_json_text(text, source)
-
-
-def decode_json_text(text: str, source: str) -> Any:
-    try:
-        return json.loads(
-            text,
-            object_pairs_hook=_reject_duplicates,
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
-        )
-    except json.JSONDecodeError as error:
-        raise ScenarioError(f"{source}:{error.lineno}:{error.colno}", [f"invalid JSON: {error.msg}"]) from None
-    except _DuplicateKey as error:
-        raise ScenarioError(
-            source, [f'the key "{error}" appears twice in one object; each fact must be given once']
-        ) from None
-    except ValueError as error:
-        raise ScenarioError(source, [f"invalid JSON: {error}"]) from None
-    except RecursionError:
-        raise ScenarioError(source, ["the JSON is nested too deeply; a scenario is at most 4 levels deep"]) from None
+    return form.decode(raw, source)
 
 
 def source_of(path: str | Path) -> str:
@@ -177,9 +123,11 @@ def read_file_bytes(path: str | Path) -> bytes:
     source = str(path)
     try:
         with open(path, "rb") as stream:
-            return stream.read(MAX_BYTES + 1)  # decode_json refuses more: /dev/zero or a huge file stops here
+            return stream.read(MAX_BYTES + 1)  # decode_scenario refuses more: /dev/zero or a huge file stops here
     except IsADirectoryError:
-        raise ScenarioError(source, ["is a directory; expected a scenario JSON file"]) from None
+        raise ScenarioError(
+            source, [f"is a directory; expected a scenario file ({scenario_formats.patterns()})"]
+        ) from None
     except OSError as error:
         raise ScenarioError(source, [f"cannot read the file: {error.strerror}"]) from None
 
@@ -197,15 +145,16 @@ def _read_stdin() -> bytes:
 
 
 def read_scenario_file(path: str | Path) -> Any:
-    """The decoded JSON document of a scenario file, or of stdin for "-" (not yet validated)."""
+    """The decoded document of a scenario file in its format (scenario_formats), or of stdin for "-" (not
+    yet validated)."""
     raw = _read_stdin() if str(path) == STDIN else read_file_bytes(path)
-    return decode_json(raw, source_of(path))
+    return decode_scenario(raw, source_of(path), scenario_formats.for_path(path))
 
 
 def load_scenario(scenario: ScenarioInput, spec: Record | None = None, source: str | None = None) -> Scenario:
     """Read and validate a scenario: a file path, "-" for stdin, a decoded document, or a Scenario
     (returned as it is). `source` names it in validation messages (default: its path, "<stdin>" or
-    "<scenario>"); read and JSON errors always name the file. Raises ScenarioError (exit 3)."""
+    "<scenario>"); read and syntax errors always name the file. Raises ScenarioError (exit 3)."""
     if isinstance(scenario, Scenario):
         return scenario
     if isinstance(scenario, (str, Path)):

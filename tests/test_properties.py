@@ -28,7 +28,7 @@ from opsadvisor.contract import (
     REGULATIONS,
 )
 from opsadvisor.errors import ScenarioError
-from opsadvisor.scenario import decode_json
+from opsadvisor.scenario_formats.json_format import decode_json
 from opsadvisor.validation import validate
 
 json_values = st.recursive(

@@ -9,7 +9,8 @@ import pytest
 
 import opsadvisor
 from opsadvisor.errors import ScenarioError
-from opsadvisor.scenario import decode_json, parse_scenario, read_scenario_file
+from opsadvisor.scenario import parse_scenario, read_scenario_file
+from opsadvisor.scenario_formats.json_format import decode_json
 
 from .helpers import run_cli, scenario
 

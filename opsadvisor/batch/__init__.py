@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from .. import scenario_formats
 from ..api import RulesArg, rule_pack
 from ..assessment import DateArg
 from ..errors import EXIT_FINDINGS, EXIT_INVALID_SCENARIO, EXIT_OK, UsageError
@@ -133,7 +134,7 @@ def check_paths(sources: list[Path], targets: list[Path]) -> None:
 def refuse_input_as_output(target: Path, inputs: Iterable[Path]) -> None:
     """OutputError (exit 2) when a report would replace an input: the same file (through links too),
     or a scenario file inside an input folder (the next run would read the report as a scenario)."""
-    refuse_replacing_input(target, inputs, read_in_folder=(".json",))
+    refuse_replacing_input(target, inputs, read_in_folder=scenario_formats.suffixes())
 
 
 def batch_exit_code(summary: Summary, fail_on: Iterable[str] = ()) -> int:

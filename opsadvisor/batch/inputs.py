@@ -1,12 +1,13 @@
 """Batch input: every entry of a portfolio, streamed, each with where it came from.
 
-Sources: a directory (every `*.json` below it, sorted by path), a JSON Lines file, a JSON file
-holding an array of scenarios, a CSV file or an XLSX workbook (see docs/batch.md for the column
-mapping: the columns are the scenario fields of contract.FIELDS). An entry carries its location
-("file", "file:line 3", "file[3]", "file:row 3") and a payload that `Entry.document()` turns into
-the decoded scenario document or a ScenarioError with the message `opsadvisor assess` gives. JSON
-text is decoded there, not while reading, so that the worker processes of a parallel batch share
-the decoding work.
+Sources: a directory (every scenario file below it, sorted by path: `*.json`, or the suffix of
+another registered scenario format, see scenario_formats), a JSON Lines file, a JSON file holding an
+array of scenarios, a CSV file, an XLSX workbook (see docs/batch.md for the column mapping: the
+columns are the scenario fields of contract.FIELDS) or a file of another scenario format. An entry
+carries its location ("file", "file:line 3", "file[3]", "file:row 3") and a payload that
+`Entry.document()` turns into the decoded scenario document or a ScenarioError with the message
+`opsadvisor assess` gives. JSON text is decoded there, not while reading, so that the worker
+processes of a parallel batch share the decoding work.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import vocabulary
+from .. import scenario_formats, vocabulary
 from ..contract import (
     APPLICATION_CELLS,
     FIELDS,
@@ -36,7 +37,8 @@ from ..contract import (
     Spec,
 )
 from ..errors import ScenarioError
-from ..scenario import decode_json_text, get_path, read_scenario_file, set_path
+from ..scenario import get_path, read_scenario_file, set_path
+from ..scenario_formats.json_format import decode_json_text
 from ..text import CsvRows
 from .mapping import NO_MAP, Plan, TableMap, plan, skeleton
 
@@ -113,7 +115,7 @@ def iter_entries(
     """
     for item in inputs:
         path = Path(item)
-        reader = _directory if _is_dir(path) else READERS.get(path.suffix.lower())
+        reader = _directory if _is_dir(path) else _reader_for(path)
         if reader is None:
             yield _unreadable(path, unknown_type())
             continue
@@ -129,8 +131,20 @@ def iter_entries(
             yield _unreadable(path, "no entries; expected at least one scenario")
 
 
+def _reader_for(path: Path) -> Reader | None:
+    """The reader of an input file: by its suffix, and a file of a scenario format is one scenario."""
+    suffix = path.suffix.lower()
+    if suffix in READERS:
+        return READERS[suffix]
+    return _scenario_file if suffix in scenario_formats.suffixes() else None
+
+
+def _input_types() -> tuple[str, ...]:
+    return (*READERS, *(suffix for suffix in scenario_formats.suffixes() if suffix not in READERS))
+
+
 def unknown_type() -> str:
-    *others, last = ("a directory", *READERS)
+    *others, last = ("a directory", *_input_types())
     return f"unknown input type; expected {', '.join(others)} or {last}"
 
 
@@ -146,7 +160,7 @@ def check_inputs(inputs: Iterable[str | Path]) -> list[str]:
             continue
         if not path.exists():
             problems.append(f"{path}: no such file or folder")
-        elif path.suffix.lower() not in READERS:
+        elif _reader_for(path) is None:
             problems.append(f"{path}: {unknown_type()}")
         elif not os.access(path, os.R_OK):
             problems.append(f"{path}: cannot read the file (permission denied)")
@@ -165,9 +179,16 @@ def _unreadable(path: Path, problem: str) -> Entry:
 
 
 def _directory(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entry]:
-    files = sorted(file for file in path.rglob("*.json") if file.is_file())
+    files = sorted(
+        file for suffix in scenario_formats.suffixes() for file in path.rglob(f"*{suffix}") if file.is_file()
+    )
     for file in files:
         yield Entry(str(file), FILE, str(file))
+
+
+def _scenario_file(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entry]:
+    """A file of a scenario format other than JSON's: one scenario, read as `assess` reads it."""
+    yield Entry(str(path), FILE, str(path))
 
 
 def _open_text(path: Path) -> Any:

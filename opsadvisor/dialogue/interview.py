@@ -30,10 +30,10 @@ from ..assessment import Assessment
 from ..contract import DIALOGUE, FIELD, Choice, Count, Field, Flag, ListOf, Record, Spec, Text, question_for
 from ..errors import ScenarioError
 from ..scenario import get_path, set_path
+from ..scenario_formats import Editor
 from ..text import count, say_value
 from ..validation import validate
 from .benefits import join_benefit
-from .jsonedit import pretty
 
 DONT_KNOW = ("don't know", "dont know", "do not know", "unknown")
 PIPED_DONT_KNOW = "?"  # what piped answers (and earlier versions) use for don't know; at a terminal, help
@@ -126,8 +126,9 @@ def ordered(value: Any, spec: Spec) -> Any:
     return value
 
 
-def scenario_json(document: dict[str, Any], spec: Record) -> str:
-    return pretty(ordered(document, spec))
+def scenario_text(document: dict[str, Any], spec: Record, editor: Editor) -> str:
+    """A new scenario file's text in the format `editor` writes (scenario_formats), keys in the contract's order."""
+    return editor.pretty(ordered(document, spec))
 
 
 def forget(document: dict[str, Any], path: str) -> None:

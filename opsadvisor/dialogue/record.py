@@ -1,10 +1,11 @@
 """Record the workshop's outcome in the scenario file: decided cells and accepted risks.
 
-The file is edited surgically (see jsonedit): only the changed value or the new member is written,
-so the rest of the file keeps its key order and formatting; the new text is checked to decode to
-exactly the expected document and to validate, then written atomically (through a symlink to its
-target, keeping owner and mode). The file is locked from reading to writing, so two edits at once
-both land.
+The file is edited surgically, in its own format (scenario_formats; JSON's editor is jsonedit): only
+the changed value or the new member is written, so the rest of the file keeps its key order and
+formatting; the new text is checked to decode to exactly the expected document and to validate, then
+written atomically (through a symlink to its target, keeping owner and mode). A format that cannot be
+edited in place is refused before the file is read (exit 2). The file is locked from reading to
+writing, so two edits at once both land.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from ..contract import PERFORMED_BY, SEVERITIES, Choice, Date, ListOf, MapOf, Re
 from ..errors import EXIT_INVALID_SCENARIO, EXIT_USAGE, EngineError, OpsAdvisorError, did_you_mean
 from ..files import atomic_write, locked
 from ..kinds.risk import review_date
-from ..scenario import decode_json, read_file_bytes
+from ..scenario import decode_scenario, read_file_bytes
+from ..scenario_formats import Editor, ScenarioFormat, writable
 from ..text import party, performer
 from ..validation import validate
 from .interview import choice_word
-from .jsonedit import append_item, set_value
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -47,6 +48,8 @@ class Recorded:
 @dataclass
 class _ScenarioText:
     path: Path
+    form: ScenarioFormat
+    editor: Editor
     bom: bool
     text: str
     document: dict[str, Any]
@@ -59,12 +62,14 @@ class _ScenarioText:
 
 def _load(path: str | Path, rules: api.RulesArg, include_default_rules: bool) -> _ScenarioText:
     source = str(path)
+    form, editor = writable(path)
     raw = read_file_bytes(path)
-    document = decode_json(raw, source)
+    document = decode_scenario(raw, source, form)
     assessor = api.assessor_for(api.rule_pack(rules, include_default_rules))
     assessor.parse(document, source)  # refuse to edit a file that is not a valid scenario
     bom = raw.startswith(_BOM)
-    return _ScenarioText(Path(path), bom, raw[len(_BOM) if bom else 0 :].decode("utf-8"), document, assessor)
+    text = raw[len(_BOM) if bom else 0 :].decode("utf-8")
+    return _ScenarioText(Path(path), form, editor, bom, text, document, assessor)
 
 
 def _check(value: Any, spec: Spec, label: str, source: str) -> None:
@@ -75,7 +80,7 @@ def _check(value: Any, spec: Spec, label: str, source: str) -> None:
 
 def _save(scenario: _ScenarioText, text: str, expected: dict[str, Any]) -> Recorded:
     """Check the edited text decodes to `expected` and validates, then replace the file atomically."""
-    document = decode_json(text.encode("utf-8"), scenario.source)
+    document = decode_scenario(text.encode("utf-8"), scenario.source, scenario.form)
     if document != expected:
         raise EngineError(scenario.source, ["internal error: the edited file does not hold the expected change"])
     before = scenario.assessor.assess_document(scenario.document, scenario.source)
@@ -96,8 +101,8 @@ def decide(
     """Record who is accountable for a process (application column, and interface if given), and
     who performs its daily work (vendor, business, it_ops or it_delivery) if given.
 
-    Raises RecordError (exit 2) for an unknown process, party or performer, ScenarioError (exit 3)
-    when the file is not a valid scenario.
+    Raises RecordError (exit 2) for an unknown process, party or performer, UsageError (exit 2) for a
+    file whose format cannot be edited in place, ScenarioError (exit 3) when the file is not a valid scenario.
     """
     with locked(path):  # another decide/accept on the file waits: no edit is lost
         scenario = _load(path, rules, include_default_rules)
@@ -117,11 +122,11 @@ def decide(
         text = scenario.text
         if current is None:
             expected["decisions"][process] = chosen
-            text = set_value(text, ("decisions", process), chosen)
+            text = scenario.editor.set_value(text, ("decisions", process), chosen)
         else:
             current.update(chosen)
             for key, value in chosen.items():
-                text = set_value(text, ("decisions", process, key), value)
+                text = scenario.editor.set_value(text, ("decisions", process, key), value)
         return _save(scenario, text, expected)
 
 
@@ -145,8 +150,9 @@ def accept(
     reviewed by `review_by` (default: the date plus the pack's review period for the risk's severity).
 
     Accepting again in the same role replaces that role's acceptance. Raises RecordError (exit 2) for
-    an unknown risk id or role, an empty name or a bad date, and RefusedAcceptance (exit 3) for an
-    obligation or a role the risk does not name as an acceptor; the file is left unchanged.
+    an unknown risk id or role, an empty name or a bad date, UsageError (exit 2) for a file whose format
+    cannot be edited in place, and RefusedAcceptance (exit 3) for an obligation or a role the risk does not
+    name as an acceptor; the file is left unchanged.
     """
     with locked(path):  # another decide/accept on the file waits: no edit is lost
         scenario = _load(path, rules, include_default_rules)
@@ -178,11 +184,11 @@ def accept(
         text = scenario.text
         if index is None:
             entries.append(item)
-            text = append_item(text, ("accepted_risks",), item)
+            text = scenario.editor.append_item(text, ("accepted_risks",), item)
         else:
             entries[index] = item
             for key in ("name", "date", "review_by"):
-                text = set_value(text, ("accepted_risks", index, key), item[key])
+                text = scenario.editor.set_value(text, ("accepted_risks", index, key), item[key])
         return _save(scenario, text, expected)
 
 

@@ -28,11 +28,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .. import api, clock, kinds
+from .. import api, clock, kinds, scenario_formats
 from ..assessment import Assessment
 from ..batch.runner import INVALID, Outcome
 from ..contract import PERFORMED_BY, Choice, MapOf, Record
-from ..dialogue.interview import preview, scenario_json
+from ..dialogue.interview import preview, scenario_text
 from ..dialogue.record import describe_acceptance, describe_decision
 from ..errors import OpsAdvisorError, ScenarioError
 from ..files import atomic_write
@@ -177,6 +177,7 @@ class Workbench:
             q=words,
             sort=sort,
             sorts=SORTS,
+            patterns=scenario_formats.patterns(),
         )
 
     async def portfolio(self, request: Request) -> Response:
@@ -430,7 +431,8 @@ class Workbench:
             )
         try:
             document = forms.finished(answers.document, self.assessor)
-            atomic_write(path, scenario_json(document, self.assessor.spec).encode("utf-8"))
+            _, editor = scenario_formats.writable(name)  # the file keeps its format, when that format can be written
+            atomic_write(path, scenario_text(document, self.assessor.spec, editor).encode("utf-8"))
         except OpsAdvisorError as error:
             return self._refused(typed, name if edited else None, error.lines())
         return RedirectResponse(f"/s/{quote(self.workspace.name_of(path))}", status_code=303)

@@ -1,7 +1,8 @@
 """The workspace: the folder of scenario files the workbench serves, and nothing outside it.
 
 A page names a scenario by its path relative to the folder; `resolve` refuses anything else (an
-absolute path, `..`, a symbolic link or a folder link that leads out, a file that is not `*.json`).
+absolute path, `..`, a symbolic link or a folder link that leads out, a file that is not a scenario file:
+`*.json`, or the suffix of another registered scenario format, see scenario_formats).
 Every scenario's batch outcome (what the portfolio summary and the scenario list read) is kept by its
 file stamp (modification time, size and inode: an atomic write makes a new inode), so a page of
 10,000 scenarios assesses only the files that changed since the last look.
@@ -13,13 +14,12 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .. import api
+from .. import api, scenario_formats
 from ..batch.inputs import FILE, Entry
 from ..batch.runner import Outcome, assess_entries, default_jobs
 from ..batch.summary import Summary
 from ..scenario import read_file_bytes
 
-SUFFIX = ".json"
 PARALLEL_FROM = 2000  # fewer changed files than this are assessed in this process (~0.6 ms each); more, in workers
 
 _Stamp = tuple[int, int, int]
@@ -49,7 +49,7 @@ class Workspace:
         if not name or relative.is_absolute() or "\\" in name or any(part in ("", "..") for part in relative.parts):
             raise OutsideWorkspace(name)
         path = (self.root / relative).resolve()
-        if not path.is_relative_to(self.root) or path.suffix != SUFFIX:
+        if not path.is_relative_to(self.root) or path.suffix not in scenario_formats.suffixes():
             raise OutsideWorkspace(name)
         return path
 
@@ -66,10 +66,11 @@ class Workspace:
     def files(self) -> list[Path]:
         """The scenario files in the folder and its subfolders, whose real place is inside it."""
         found = []
-        for path in self.root.rglob(f"*{SUFFIX}"):
-            real = path.resolve()
-            if real.is_file() and real.is_relative_to(self.root) and not _hidden(path.relative_to(self.root)):
-                found.append(path)
+        for suffix in scenario_formats.suffixes():
+            for path in self.root.rglob(f"*{suffix}"):
+                real = path.resolve()
+                if real.is_file() and real.is_relative_to(self.root) and not _hidden(path.relative_to(self.root)):
+                    found.append(path)
         return sorted(found)
 
     def listing(self) -> Listing:
@@ -106,6 +107,9 @@ def version_of(path: Path) -> str:
 
 
 def writable_name(name: str) -> str:
-    """A file name as typed for a new scenario: `.json` added when it has no suffix."""
+    """A file name as typed for a new scenario: the default format's suffix (`.json`) added unless it ends
+    with a scenario format's."""
     name = name.strip()
-    return name if name.endswith(SUFFIX) else f"{name}{SUFFIX}"
+    if name.endswith(scenario_formats.suffixes()):
+        return name
+    return f"{name}{scenario_formats.default().suffixes[0]}"

@@ -8,7 +8,8 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from opsadvisor import api
-from opsadvisor.dialogue.interview import ScriptedAsker, scenario_json
+from opsadvisor.dialogue import jsonedit
+from opsadvisor.dialogue.interview import ScriptedAsker, scenario_text
 from opsadvisor.web import workspace as workspace_module
 
 from .web_helpers import HR, MIXED, token, version
@@ -183,8 +184,8 @@ def test_a_new_scenario_from_the_form_is_what_the_interview_writes(workspace: Pa
     ]
     pack = api.rule_pack()
     document = api.interview(ScriptedAsker(typed), rules=pack)
-    assert (workspace / "expenses.json").read_text(encoding="utf-8") == scenario_json(
-        document, api.assessor_for(pack).spec
+    assert (workspace / "expenses.json").read_text(encoding="utf-8") == scenario_text(
+        document, api.assessor_for(pack).spec, jsonedit
     )
     assert "Model B" in client.get("/s/expenses.json/workshop").text
 
