@@ -1,10 +1,12 @@
-"""The seams: a new conclusion kind, rule syntax or input format is one module plus one registration."""
+"""The seams: a new conclusion kind, rule syntax, input format or scenario file format is one module plus
+one registration."""
 
 from __future__ import annotations
 
 import csv
 import importlib
 import json
+import shutil
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -226,3 +228,159 @@ def test_a_portfolio_input_format_is_a_reader_registered_by_suffix(
     result = run_cli("batch", str(listing), "--out", str(out), "--jobs", "1", "-q")
     assert result.exit_code == 0, result.output
     assert [row["status"] for row in csv.DictReader(out.open(encoding="utf-8-sig"))] == ["ok", "ok"]
+
+
+TOY_YAML_FORMAT = '''
+"""A toy scenario file format: YAML, read with PyYAML; with an editor, written back as YAML (not in place)."""
+
+import yaml
+
+from opsadvisor.errors import ScenarioError
+from opsadvisor.scenario_formats import ScenarioFormat, register
+
+
+def decode(raw, source):
+    try:
+        return yaml.safe_load(raw.decode("utf-8"))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        raise ScenarioError(f"{source}:{mark.line + 1}:{mark.column + 1}", [f"invalid YAML: {error.problem}"]) from None
+
+
+def _node(document, path):
+    for key in path:
+        document = document.setdefault(key, {}) if isinstance(key, str) else document[key]
+    return document
+
+
+def set_value(text, path, value):
+    document = yaml.safe_load(text)
+    _node(document, path[:-1])[path[-1]] = value
+    return pretty(document)
+
+
+def append_item(text, path, item):
+    document = yaml.safe_load(text)
+    _node(document, path[:-1]).setdefault(path[-1], []).append(item)
+    return pretty(document)
+
+
+def pretty(value):
+    return yaml.safe_dump(value, sort_keys=False)
+
+
+FORMAT = register(ScenarioFormat("YAML", (".yaml", ".yml"), decode))
+'''
+
+
+@pytest.fixture
+def yaml_format(tmp_path: Path) -> Iterator[str]:
+    """Register the toy YAML format (read-only) from a module in a temporary folder; returns its module's name."""
+    from opsadvisor import scenario_formats
+
+    folder = tmp_path / "toy-format"
+    folder.mkdir()
+    (folder / "toy_yaml_format.py").write_text(TOY_YAML_FORMAT, encoding="utf-8")
+    sys.path.insert(0, str(folder))
+    try:
+        importlib.import_module("toy_yaml_format")
+        yield "toy_yaml_format"
+    finally:
+        scenario_formats.unregister("YAML")
+        sys.modules.pop("toy_yaml_format", None)
+        sys.path.remove(str(folder))
+
+
+MIXED = SCENARIOS / "field-service-mixed.json"
+
+
+def as_yaml(source: Path, target: Path) -> Path:
+    import yaml
+
+    target.write_text(yaml.safe_dump(json.loads(source.read_text(encoding="utf-8")), sort_keys=False), encoding="utf-8")
+    return target
+
+
+def test_a_registered_scenario_format_is_read_by_assess_explain_and_workshop(yaml_format: str, tmp_path: Path) -> None:
+    field = as_yaml(MIXED, tmp_path / "field.yaml")
+    from_yaml = json.loads(run_cli("assess", str(field), "--format", "json").stdout)
+    from_json = json.loads(run_cli("assess", str(MIXED), "--format", "json").stdout)
+    assert from_yaml == from_json
+    explained = run_cli("explain", str(field))
+    assert explained.exit_code == 0 and f"from {field}" in explained.stdout
+    workshop = run_cli("workshop", str(field))
+    assert workshop.exit_code == 0 and f"_Scenario: {field}." in workshop.stdout.replace("\\", "")
+
+
+def test_a_syntax_error_of_a_registered_format_names_the_file_and_line(yaml_format: str, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("service:\n  id: a\n  name: [unclosed\n", encoding="utf-8")
+    result = run_cli("assess", str(broken))
+    assert result.exit_code == 3 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"error: {broken}:4:1: invalid YAML:")
+
+
+def test_the_workbench_and_a_batch_folder_list_the_files_of_a_registered_format(
+    yaml_format: str, tmp_path: Path
+) -> None:
+    from starlette.testclient import TestClient
+
+    from opsadvisor.web.app import create_app
+
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    as_yaml(MIXED, folder / "field.yaml")
+    shutil.copy(SAAS, folder / "crm.json")
+    client = TestClient(create_app(folder), base_url="http://127.0.0.1")
+    listing = client.get("/").text
+    assert 'href="/s/field.yaml"' in listing and 'href="/s/crm.json"' in listing
+    assert "Field service planning" in listing and 'class="invalid"' not in listing
+    assert client.get("/s/field.yaml").status_code == 200
+    (tmp_path / "empty").mkdir()
+    empty = TestClient(create_app(tmp_path / "empty"), base_url="http://127.0.0.1").get("/").text
+    assert "No scenario file (*.json, *.yaml, *.yml) matches" in empty
+    out = tmp_path / "report.csv"
+    assert run_cli("batch", str(folder), "--out", str(out), "--jobs", "1", "-q").exit_code == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert [(row["location"], row["status"]) for row in rows] == [
+        (str(folder / "crm.json"), "ok"),
+        (str(folder / "field.yaml"), "ok"),
+    ]
+
+
+def test_decide_and_accept_refuse_a_format_that_cannot_be_edited(yaml_format: str, tmp_path: Path) -> None:
+    field = as_yaml(MIXED, tmp_path / "field.yaml")
+    original = field.read_bytes()
+    decided = run_cli("decide", str(field), "problem", "--application", "business")
+    assert decided.exit_code == 2
+    assert decided.stderr == (
+        f"error: {field}: YAML scenario files cannot be edited in place; opsadvisor writes JSON (*.json) files\n"
+    )
+    accepted = run_cli("accept", str(field), "x", "--role", "business_owner", "--name", "Jo")
+    assert accepted.exit_code == 2 and "YAML scenario files cannot be edited" in accepted.stderr
+    assert field.read_bytes() == original
+    interview = run_cli("interview", "-o", str(tmp_path / "new.yaml"), input="")
+    assert interview.exit_code == 2 and "YAML scenario files cannot be edited" in interview.stderr
+    assert not (tmp_path / "new.yaml").exists()
+
+
+def test_decide_keeps_the_format_of_a_file_whose_format_has_an_editor(yaml_format: str, tmp_path: Path) -> None:
+    import yaml
+
+    from opsadvisor import scenario_formats
+
+    read_only = scenario_formats.for_path("x.yaml")
+    scenario_formats.unregister("YAML")
+    scenario_formats.register(read_only._replace(editor=yaml_format))
+    field = as_yaml(MIXED, tmp_path / "field.yaml")
+    result = run_cli("decide", str(field), "problem", "--application", "business", "--interface", "it_ops")
+    assert result.exit_code == 0, result.output
+    text = field.read_text(encoding="utf-8")
+    assert text.startswith("service:\n")  # still YAML, written by the format's editor, not JSON
+    assert yaml.safe_load(text)["decisions"]["problem"] == {"application": "business", "interface": "it_ops"}
+    row = next(
+        row
+        for row in json.loads(run_cli("assess", str(field), "--format", "json").stdout)["accountability"]
+        if row["process"] == "problem"
+    )
+    assert (row["application"], row["interface"]) == ("business", "it_ops")
