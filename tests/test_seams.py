@@ -23,7 +23,7 @@ TOY_MODULE = '''
 
 from dataclasses import dataclass
 
-from opsadvisor.kinds import Column, Kind, Section, SummaryTable, register
+from opsadvisor.kinds import Column, Finding, FindingCount, Kind, Section, SummaryTable, register
 from opsadvisor.kinds.base import IdsExpectation
 
 
@@ -51,6 +51,7 @@ class NoteKind(Kind):
     order = 90
     columns = (Column("notes", 90, lambda outline: ";".join(outline)),)
     aspects = (("notes", 90),)
+    finding_count = FindingCount("notes", "notes to read", highlight=True)
 
     def parse(self, data):
         return Note(data) if isinstance(data, str) and data else "expected the note as text"
@@ -70,6 +71,12 @@ class NoteKind(Kind):
 
     def outline(self, value):
         return tuple(n.text for n in value)
+
+    def findings(self, outline):
+        return len(outline)
+
+    def listed_findings(self, part, words):
+        return [Finding("note", "a toy note", "", item["text"], item["rule"]) for item in part]
 
     def diff_aspects(self, outline):
         return {"notes": ", ".join(outline) or "none"}
@@ -170,6 +177,51 @@ def test_the_toy_kind_is_compared_by_diff(toy_kind: Path) -> None:
             "removed": [],
         }
     ]
+
+
+def test_the_findings_of_the_toy_kind_are_in_the_xlsx_and_html_reports_and_the_workbench(
+    toy_kind: Path, tmp_path: Path
+) -> None:
+    import openpyxl
+    from starlette.testclient import TestClient
+
+    from opsadvisor import api
+    from opsadvisor.web.app import create_app
+
+    folder = tmp_path / "portfolio"
+    folder.mkdir()
+    shutil.copy(SAAS, folder / "crm.json")
+    shutil.copy(SCENARIOS / "payroll-it-operated.json", folder / "a-payroll.json")  # on premise: no note
+    xlsx, html = tmp_path / "report.xlsx", tmp_path / "report.html"
+    result = run_cli(
+        "batch", str(folder), "--out", str(xlsx), "--out", str(html), "--jobs", "1", "-q", "--rules", str(toy_kind)
+    )
+    assert result.exit_code == 0, result.output
+    findings = list(openpyxl.load_workbook(xlsx)["Findings"].iter_rows(min_row=2, values_only=True))
+    notes = [row for row in findings if row[2] == "note"]
+    assert notes == [
+        (
+            "sales-crm",
+            "Sales CRM",
+            "note",
+            "a toy note",
+            None,
+            "hosted by a vendor",
+            "toy.note",
+            str(folder / "crm.json"),
+        )
+    ]
+    assert findings.index(notes[0]) == max(index for index, row in enumerate(findings) if row[0] == "sales-crm")
+    top = html.read_text(encoding="utf-8").split("<section id=top>")[1].split("</section>")[0]
+    assert "note: a toy note</span>: hosted by a vendor</li>" in top
+    client = TestClient(create_app(folder, api.rule_pack([toy_kind])), base_url="http://127.0.0.1")
+    listing = client.get("/", params={"sort": "notes"}).text
+    assert "<th>notes to read</th><th></th></tr></thead>" in listing
+    crm_row = listing.split('href="/s/crm.json">')[1].split("</tr>")[0]
+    assert '<td class="num hot">1</td>\n  <td><a href="/s/crm.json/workshop">' in crm_row  # the last count: 1 note
+    assert listing.index("crm.json") < listing.index("a-payroll.json") and '<option value="notes" selected>' in listing
+    portfolio = client.get("/portfolio").text
+    assert "<th>open decisions</th><th>notes to read</th></tr>" in portfolio
 
 
 def test_a_kind_name_is_registered_once() -> None:

@@ -9,17 +9,21 @@ from __future__ import annotations
 import functools
 import importlib
 
-from .base import Column, Expectation, Kind, PackFacts, Section, SummaryTable
+from .base import Column, Expectation, Finding, FindingCount, Kind, PackFacts, Section, SummaryTable, Words
 
 __all__ = [
     "Column",
     "Expectation",
+    "Finding",
+    "FindingCount",
     "Kind",
     "PackFacts",
     "Section",
     "SummaryTable",
+    "Words",
     "authored",
     "columns",
+    "finding_counts",
     "is_built_in",
     "kind",
     "parts",
@@ -92,6 +96,11 @@ def _parts() -> tuple[Kind, ...]:
 def summarised() -> tuple[Kind, ...]:
     """The kinds with a part, in the order their tables stand in a portfolio summary."""
     return tuple(sorted(parts(), key=lambda k: k.order if k.summary_order is None else k.summary_order))
+
+
+def finding_counts() -> tuple[tuple[Kind, FindingCount], ...]:
+    """The kinds whose findings are counts in the workbench's lists, with their column, in summary order."""
+    return tuple((k, k.finding_count) for k in summarised() if k.finding_count is not None)
 
 
 def columns() -> tuple[tuple[Kind, Column], ...]:

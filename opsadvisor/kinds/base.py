@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ..errors import did_you_mean
 
@@ -43,6 +43,37 @@ class Column:
     header: str
     order: int
     value: Callable[[Outline], Any]
+
+
+class Finding(NamedTuple):
+    """One thing to act on, in words, as a portfolio report lists it (the XLSX Findings sheet, the HTML
+    report's services with the most findings). A NamedTuple: it is spooled as a JSON array."""
+
+    finding: str  # what it is: "risk"
+    what: str  # which one, in words: the risk's title
+    severity: str  # or its priority; "" when it has none
+    text: str
+    rule: str  # the rule that raised it; "" when the assessment made it
+
+
+class Words(Protocol):
+    """How a portfolio report names ids in words (batch.outputs.ReportContext)."""
+
+    @property
+    def process_names(self) -> dict[str, str]: ...
+
+    def kind_label(self, kind: str) -> str: ...
+
+    def risk_label(self, risk: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class FindingCount:
+    """A kind's count of findings (Kind.findings) as a column of the workbench's scenario lists."""
+
+    key: str  # its sort key in the page's address: `?sort=risks`
+    header: str  # "risks to accept"
+    highlight: bool = False  # a count above zero is marked
 
 
 @dataclass(frozen=True)
@@ -154,6 +185,7 @@ class Kind:
     order: int = 100  # where its part stands in the JSON and the report (built in this order too)
     columns: tuple[Column, ...] = ()  # its columns in the batch report's service rows
     summary_order: int | None = None  # where its tables stand in the portfolio summary (default: order)
+    finding_count: FindingCount | None = None  # a kind whose `findings` counts: its column in the workbench
     aspects: tuple[tuple[str, int], ...] = ()  # (aspect, order) that `diff` compares, see diff_aspects
     # Whether build compares the texts it interpolates (sorts or deduplicates by them): a batch then keeps
     # a profile's outcome for services of other names only when they compare alike (batch.memo).
@@ -222,6 +254,11 @@ class Kind:
     def findings(self, outline: Outline) -> int:
         """How many findings (things to act on) the part holds, for the portfolio's ranking."""
         return 0
+
+    def listed_findings(self, part: Any, words: Words) -> list[Finding]:
+        """The part's findings in words, read from its JSON (`to_json`'s value, as the batch keeps it):
+        the portfolio reports list them in the summary's kind order (kinds.summarised)."""
+        return []
 
     def new_tally(self) -> Any:
         return None

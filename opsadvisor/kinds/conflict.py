@@ -9,7 +9,20 @@ from typing import Any
 from ..contract import SEVERITIES
 from ..errors import did_you_mean
 from ..rulepack.ir import RULE_ID
-from .base import Column, Expectation, IdsExpectation, Kind, PackFacts, Section, SummaryTable, mapping, text_fields
+from .base import (
+    Column,
+    Expectation,
+    Finding,
+    FindingCount,
+    IdsExpectation,
+    Kind,
+    PackFacts,
+    Section,
+    SummaryTable,
+    Words,
+    mapping,
+    text_fields,
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,7 @@ class ConflictKind(Kind):
     order = 20
     columns = (Column("conflicts", 30, lambda outline: ";".join(outline)),)
     aspects = (("conflicts", 30),)
+    finding_count = FindingCount("conflicts", "conflicts", highlight=True)
 
     def parse(self, data: Any) -> ConflictRule | str:
         result = mapping(data, ("kind", "severity", "message", "remedy"), ("id", "reference"))
@@ -126,6 +140,12 @@ class ConflictKind(Kind):
 
     def findings(self, outline: tuple[str, ...]) -> int:
         return len(outline)
+
+    def listed_findings(self, part: list[dict[str, Any]], words: Words) -> list[Finding]:
+        return [
+            Finding("conflict", words.kind_label(item["kind"]), item["severity"], item["message"], item["rule"])
+            for item in part
+        ]
 
     def new_tally(self) -> ConflictTally:
         return ConflictTally(Counter())

@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import did_you_mean
-from .base import Column, Expectation, IdsExpectation, Kind, PackFacts, Section, SummaryTable, mapping, text_fields
+from .base import (
+    Column,
+    Expectation,
+    Finding,
+    IdsExpectation,
+    Kind,
+    PackFacts,
+    Section,
+    SummaryTable,
+    Words,
+    mapping,
+    text_fields,
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,14 @@ class GovernanceKind(Kind):
 
     def outline(self, value: tuple[GovernanceArea, ...]) -> tuple[str, ...]:
         return tuple(area.process for area in value)
+
+    def listed_findings(self, part: list[dict[str, Any]], words: Words) -> list[Finding]:
+        """Listed, not counted: an area where IT can add value is advice, not a problem (findings() is 0)."""
+        names = words.process_names
+        return [
+            Finding("governance area", names.get(item["process"], item["process"]), "", item["advice"], item["rule"])
+            for item in part
+        ]
 
     def new_tally(self) -> Counter[str]:
         return Counter()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..contract import COLUMNS, UNDECIDED
-from .base import Column, Kind, Section, mapping, text_fields
+from .base import Column, Finding, FindingCount, Kind, Section, Words, mapping, text_fields
 
 PRIORITIES = ("normal", "high")
 
@@ -39,6 +39,7 @@ class OpenDecisionKind(Kind):
     part = "open_decisions"
     order = 60
     columns = (Column("open_decisions", 60, lambda outline: outline),)
+    finding_count = FindingCount("decisions", "open decisions")
 
     def parse(self, data: Any) -> Flag | str:
         result = mapping(data, ("priority", "why"))
@@ -86,6 +87,19 @@ class OpenDecisionKind(Kind):
 
     def findings(self, outline: int) -> int:
         return outline
+
+    def listed_findings(self, part: list[dict[str, Any]], words: Words) -> list[Finding]:
+        names = words.process_names
+        return [
+            Finding(
+                "open decision",
+                f"{names.get(item['process'], item['process'])}: {item['column']}",
+                item["priority"],
+                item["why"],
+                "",
+            )
+            for item in part
+        ]
 
 
 KIND = OpenDecisionKind()

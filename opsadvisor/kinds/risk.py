@@ -17,7 +17,20 @@ from typing import Any
 from ..contract import SEVERITIES
 from ..errors import did_you_mean
 from ..rulepack.ir import RULE_ID
-from .base import Column, Expectation, IdsExpectation, Kind, PackFacts, Section, SummaryTable, mapping, text_fields
+from .base import (
+    Column,
+    Expectation,
+    Finding,
+    FindingCount,
+    IdsExpectation,
+    Kind,
+    PackFacts,
+    Section,
+    SummaryTable,
+    Words,
+    mapping,
+    text_fields,
+)
 
 DEFAULT_SEVERITY = "medium"
 DEFAULT_REVIEW_MONTHS = 12
@@ -101,6 +114,7 @@ class RiskKind(Kind):
         Column("pending_risks", 40, lambda outline: ";".join(risk for risk, accepted in outline if not accepted)),
     )
     aspects = (("risks", 40),)
+    finding_count = FindingCount("risks", "risks to accept", highlight=True)
     compares_texts = False  # by id / the winning rule, never by text
 
     def parse(self, data: Any) -> RiskRule | str:
@@ -206,6 +220,14 @@ class RiskKind(Kind):
 
     def findings(self, outline: tuple[tuple[str, bool], ...]) -> int:
         return sum(not accepted for _, accepted in outline)
+
+    def listed_findings(self, part: list[dict[str, Any]], words: Words) -> list[Finding]:
+        """The risks nobody has accepted yet."""
+        return [
+            Finding("risk", words.risk_label(item["id"]), item["severity"], item["message"], item["rule"])
+            for item in part
+            if not item["accepted"]
+        ]
 
     def new_tally(self) -> dict[str, list[int]]:
         return {}

@@ -37,6 +37,7 @@ from ..dialogue.record import describe_acceptance, describe_decision
 from ..errors import OpsAdvisorError, ScenarioError
 from ..files import atomic_write
 from ..formats import WORKSHOP
+from ..kinds import FindingCount
 from ..scenario import read_scenario_file
 from ..text import party, performer
 from . import forms
@@ -51,64 +52,66 @@ STALE = (
     "The file changed since this page was loaded (in another tab, by someone else or on disk): "
     "nothing was saved. This is the current version; make your change again if it still applies."
 )
-SORTS = ("location", "name", "model", "conflicts", "risks", "decisions")
 
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+def sorts() -> tuple[str, ...]:
+    """What the scenario list sorts by: the file, name and model, and each kind's count of findings."""
+    return ("location", "name", "model", *(column.key for _, column in kinds.finding_counts()))
+
+
 @dataclass(frozen=True)
 class Row:
-    """A scenario in the list: what its batch outcome says."""
+    """A scenario in the list: what its batch outcome says. `counts` holds the findings of each kind that
+    counts them (kinds.finding_counts: conflicts, risks to accept, open decisions), with its column."""
 
     location: str
     service_id: str
     name: str
     model: str
     mode: str
-    conflicts: int
-    risks: int
-    decisions: int
+    counts: tuple[tuple[FindingCount, int], ...]
+    findings: int
     error: str
 
     @classmethod
     def of(cls, outcome: Outcome) -> Row:
-        if outcome.status == INVALID:
+        ok = outcome.status != INVALID
+        counts = tuple(
+            (column, kind.findings(outcome.outline(kind)) if ok else 0) for kind, column in kinds.finding_counts()
+        )
+        if not ok:
             return cls(
                 outcome.location,
                 outcome.service_id or "",
                 outcome.service_name or "",
                 "",
                 "",
-                0,
-                0,
+                counts,
                 0,
                 outcome.error or "",
             )
         model, mode, suggested = outcome.outlines["recommendation"]
-        pending = sum(not accepted for _, accepted in outcome.outlines["risks"])
         return cls(
             outcome.location,
             outcome.service_id or "",
             outcome.service_name or "",
             f"{model} (suggested)" if model and suggested else model or "none",
             "" if mode is None else str(mode),
-            len(outcome.conflicts),
-            pending,
-            outcome.open_decisions,
+            counts,
+            outcome.findings,
             "",
         )
-
-    @property
-    def findings(self) -> int:
-        return self.conflicts + self.risks + self.decisions
 
     def matches(self, words: str) -> bool:
         text = f"{self.location} {self.service_id} {self.name} {self.error}".lower()
         return all(word in text for word in words.lower().split())
 
     def sort_key(self, key: str) -> tuple[Any, ...]:
-        value = getattr(self, key)
-        return ((-value if isinstance(value, int) else value), self.location)
+        """Most findings first for a kind's count; else in text order."""
+        count = next((count for column, count in self.counts if column.key == key), None)
+        return (getattr(self, key) if count is None else -count, self.location)
 
 
 class Workbench:
@@ -165,7 +168,7 @@ class Workbench:
     async def scenarios(self, request: Request) -> Response:
         words = request.query_params.get("q", "")
         sort = request.query_params.get("sort", "location")
-        sort = sort if sort in SORTS else "location"
+        sort = sort if sort in sorts() else "location"
         rows = [Row.of(outcome) for outcome in self.workspace.listing().outcomes]
         shown = sorted((row for row in rows if row.matches(words)), key=lambda row: row.sort_key(sort))
         return self.page(
@@ -176,7 +179,8 @@ class Workbench:
             invalid=[row for row in shown if row.error],
             q=words,
             sort=sort,
-            sorts=SORTS,
+            sorts=sorts(),
+            columns=[column for _, column in kinds.finding_counts()],
             patterns=scenario_formats.patterns(),
         )
 
@@ -196,6 +200,7 @@ class Workbench:
             models=sorted({row.model for row in rows if not row.error}),
             model=model,
             findings=findings,
+            columns=[column for _, column in kinds.finding_counts()],
         )
 
     async def rules(self, request: Request) -> Response:

@@ -3,8 +3,9 @@
 - Summary: the terminal summary's tables, and a bar chart of services per model.
 - Services: one row per entry (see row_headers) as an Excel table: bold frozen header, filters,
   fitted widths; a suggested model reads "B (suggested)".
-- Findings: one row per conflict, risk, governance area and open decision, with its text, severity
-  (or priority) and the rule.
+- Findings: one row per finding the conclusion kinds list (kinds.Kind.listed_findings: conflicts,
+  risks nobody has accepted, governance areas, open decisions), with its text, severity (or priority)
+  and the rule.
 - Accountability: one row per service, the accountable party for each process's application and
   interface (two columns per process: 28 with the default pack).
 
@@ -28,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from ... import kinds
 from ...files import Spool, binary_file, write_failed
 from ...text import party, printable
 from ..runner import OK, Outcome
@@ -41,34 +43,15 @@ MAX_WIDTH = 60
 FINDING_HEADERS = ("service", "name", "finding", "what", "severity", "text", "rule", "location")
 
 
-def findings_of(document: dict[str, Any], context: ReportContext) -> list[tuple[str, str, str, str, str]]:
-    """(finding, what, severity, text, rule) of one assessment (its JSON): conflicts, risks nobody has
-    accepted, governance areas and open decisions, named in words."""
-    names = context.process_names
-    found = [
-        ("conflict", context.kind_label(item["kind"]), item["severity"], item["message"], item["rule"])
-        for item in document.get("conflicts", [])
+def findings_of(document: dict[str, Any], context: ReportContext) -> list[kinds.Finding]:
+    """The findings of one assessment (its JSON) in words, as every conclusion kind lists its own, in the
+    summary's kind order: conflicts, risks nobody has accepted, governance areas, open decisions."""
+    return [
+        finding
+        for kind in kinds.summarised()
+        if kind.part in document
+        for finding in kind.listed_findings(document[kind.part], context)
     ]
-    found += [
-        ("risk", context.risk_label(item["id"]), item["severity"], item["message"], item["rule"])
-        for item in document.get("risks", [])
-        if not item["accepted"]
-    ]
-    found += [
-        ("governance area", names.get(item["process"], item["process"]), "", item["advice"], item["rule"])
-        for item in document.get("governance_areas", [])
-    ]
-    found += [
-        (
-            "open decision",
-            f"{names.get(item['process'], item['process'])}: {item['column']}",
-            item["priority"],
-            item["why"],
-            "",
-        )
-        for item in document.get("open_decisions", [])
-    ]
-    return found
 
 
 class XlsxWriter:
