@@ -378,6 +378,7 @@ def test_the_workbench_and_a_batch_folder_list_the_files_of_a_registered_format(
     from starlette.testclient import TestClient
 
     from opsadvisor.web.app import create_app
+    from opsadvisor.web.workspace import version_of
 
     folder = tmp_path / "ws"
     folder.mkdir()
@@ -388,6 +389,14 @@ def test_the_workbench_and_a_batch_folder_list_the_files_of_a_registered_format(
     assert 'href="/s/field.yaml"' in listing and 'href="/s/crm.json"' in listing
     assert "Field service planning" in listing and 'class="invalid"' not in listing
     assert client.get("/s/field.yaml").status_code == 200
+    original = (folder / "field.yaml").read_bytes()
+    bench = client.app.state.bench  # type: ignore[attr-defined]
+    form = {"csrf": bench.token, "version": version_of(folder / "field.yaml")}
+    decided = client.post("/s/field.yaml/decide", data={**form, "process": "problem", "application": "business"})
+    edited = client.post("/edit/field.yaml", data={**form, "service.id": "ops-field", "service.name": "Field"})
+    for answer in (decided, edited):  # read-only: the workbench refuses to write it, and says why
+        assert answer.status_code == 422 and "YAML scenario files cannot be edited in place" in answer.text
+    assert (folder / "field.yaml").read_bytes() == original
     (tmp_path / "empty").mkdir()
     empty = TestClient(create_app(tmp_path / "empty"), base_url="http://127.0.0.1").get("/").text
     assert "No scenario file (*.json, *.yaml, *.yml) matches" in empty
