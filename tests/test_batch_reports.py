@@ -127,6 +127,7 @@ def shown_rows(dom: str) -> list[str]:
     return re.findall(r'<tr class="svc[^"]*" data-index="\d+"><td>([^<]*)</td>', dom)
 
 
+@pytest.mark.no_faketime
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (Debian package: chromium)")
 def test_html_list_filters_and_detail_match_the_data_in_chromium(tmp_path: Path) -> None:
     run_cli("batch", portfolio(tmp_path), "--jobs", "1", "--out", tmp_path / "p.html", "--out", tmp_path / "p.jsonl")

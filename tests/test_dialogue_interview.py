@@ -379,6 +379,7 @@ def test_piped_answers_do_not_replace_an_existing_file_without_yes(tmp_path: Pat
     assert json.loads(out.read_text())["service"]["id"] == "crm"
 
 
+@pytest.mark.no_faketime
 def test_a_closed_stdin_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
     command = f"'{sys.executable}' -c 'from opsadvisor.cli import main; main()' interview <&-"
     result = subprocess.run(["sh", "-c", command], capture_output=True, text=True, cwd=tmp_path, check=False)

@@ -101,10 +101,12 @@ def faketime_or_skip() -> str:
 def test_the_readme_blocks_read_the_same_with_the_clock_ahead(ahead: int) -> None:
     """The README's examples pin their own day; the system's date, moved ahead, changes nothing."""
     faketime = faketime_or_skip()
-    shifted = [faketime, "-f", f"+{ahead}d", sys.executable]
-    asked = subprocess.run(
-        [*shifted, "-c", "import datetime; print(datetime.date.today())"], capture_output=True, text=True
-    )
-    assert asked.stdout.strip() == (datetime.date.today() + datetime.timedelta(days=ahead)).isoformat()
-    done = subprocess.run([*shifted, str(ROOT / "tools" / "docblocks.py"), "README.md"], capture_output=True, text=True)
+    env = {name: value for name, value in os.environ.items() if name not in ("LD_PRELOAD", "FAKETIME")}  # not nested
+    today = [sys.executable, "-c", "import datetime; print(datetime.date.today())"]
+    shifted = [faketime, "-f", f"+{ahead}d"]
+    system = subprocess.run(today, capture_output=True, text=True, env=env).stdout.strip()
+    moved = subprocess.run([*shifted, *today], capture_output=True, text=True, env=env).stdout.strip()
+    assert moved == (datetime.date.fromisoformat(system) + datetime.timedelta(days=ahead)).isoformat()
+    command = [*shifted, sys.executable, str(ROOT / "tools" / "docblocks.py"), "README.md"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

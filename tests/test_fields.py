@@ -173,6 +173,7 @@ def _close_stdin() -> None:
     os.close(0)
 
 
+@pytest.mark.no_faketime
 @pytest.mark.skipif(os.name != "posix", reason="closes the child's file descriptor 0")
 def test_the_cli_says_stdin_is_closed_and_exits_2() -> None:
     for command in ("assess", "explain"):

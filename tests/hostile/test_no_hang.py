@@ -45,6 +45,7 @@ def _cap_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
 
+@pytest.mark.no_faketime
 @pytest.mark.parametrize("args", [["assess", "-"], ["explain", "-"], ["interview"]], ids=lambda a: a[0])
 def test_a_closed_stdin_exits_2(args: list[str]) -> None:
     result = opsadvisor(*args, preexec_fn=lambda: os.close(0))

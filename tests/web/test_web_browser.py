@@ -21,6 +21,7 @@ from .web_helpers import HR, MIXED, SCENARIOS
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
 WAIT = 10  # seconds an element may take to appear (a page shows in well under one)
+pytestmark = pytest.mark.no_faketime
 
 if not (CHROMIUM and DRIVER):
     reason = "headless Chromium tests need Debian's chromium and chromium-driver (apt-get install chromium-driver)"

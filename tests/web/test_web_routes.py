@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from starlette.testclient import TestClient
 
-from opsadvisor import api
+from opsadvisor import api, clock
 from opsadvisor.dialogue import jsonedit
 from opsadvisor.dialogue.interview import ScriptedAsker, scenario_text
 from opsadvisor.web import workspace as workspace_module
@@ -116,7 +117,10 @@ def test_an_acceptance_by_a_role_that_may_not_accept_is_refused(workspace: Path,
     assert (workspace / HR).read_bytes() == before
 
 
-def test_an_acceptance_is_recorded_and_the_risk_list_changes(workspace: Path, client: TestClient) -> None:
+def test_an_acceptance_is_recorded_and_the_risk_list_changes(
+    workspace: Path, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(clock.PINNED_TODAY, "2026-06-30")  # within the acceptance's year: it counts
     data = {
         "csrf": token(client),
         "version": version(client, HR),

@@ -48,6 +48,7 @@ def test_serve_is_listed_for_business_analysts() -> None:
     assert "serve" in analysts
 
 
+@pytest.mark.no_faketime
 def test_serve_prints_its_url_and_answers(workspace: Path) -> None:
     code = "from opsadvisor.cli import main; main()"
     server = subprocess.Popen(
