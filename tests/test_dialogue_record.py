@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opsadvisor import api
+from opsadvisor import api, clock
 from opsadvisor.dialogue.jsonedit import append_item, set_value
 
 from .helpers import SCENARIOS, run_cli
@@ -95,7 +95,10 @@ def accept(path: Path, role: str, name: str, date: str, risk: str = "regulatory-
     return run_cli("accept", str(path), risk, "--role", role, "--name", name, "--date", date)
 
 
-def test_accept_records_each_role_and_the_risk_is_accepted_once_every_role_has(ledger: Path) -> None:
+def test_accept_records_each_role_and_the_risk_is_accepted_once_every_role_has(
+    ledger: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(clock.PINNED_TODAY, "2026-11-30")  # the acceptances it reads are current on this day
     result = accept(ledger, "business_owner", "Head of Trading", "2026-11-02")
     assert result.exit_code == 0, result.output
     assert "business owner: Head of Trading on 2026-11-02 (review by 2027-05-02)" in result.stdout

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from opsadvisor import api
+from opsadvisor import api, clock
 from opsadvisor.errors import RulesError
 from opsadvisor.rulepack import load_pack
 
@@ -74,7 +74,8 @@ def test_every_tbd_cell_is_a_decision_with_its_discussion_questions() -> None:
     assert "### D2." not in model_b
 
 
-def test_conflicts_risks_sign_off_and_benefits() -> None:
+def test_conflicts_risks_sign_off_and_benefits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(clock.PINNED_TODAY, "2026-11-30")  # the acceptances it reads are current on this day
     text = api.workshop(ROOT / "scenarios/trading-ledger-critical-sox.json")
     assert "Aim for model A \\(IT operated\\)" in text  # the conflict's remedy
     assert "| restricted-data-outside-it" in text and "2026-10-14" in text
