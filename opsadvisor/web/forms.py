@@ -4,6 +4,8 @@ Each answer is read with the interview's own `convert` (so "Business operated" a
 business_operated) and checked with the contract's validator, whose message is shown next to the
 field. Lists are typed one entry per line: integrations as "system, type, system of record (yes/no)",
 in the contract's field order; benefits as the interview writes them ("<benefit> (validated by: <how>)").
+A list known to be empty is "none" and an empty field is don't know, as in the interview: the file's `[]`
+and a missing key stay distinct, so saving the form unchanged writes the same facts.
 Saving runs `api.interview` itself over the answers, so what is written is exactly what the
 interview would write (same validation, key order and layout).
 """
@@ -18,7 +20,7 @@ from typing import Any
 
 from .. import api
 from ..contract import DIALOGUE, Choice, Field, Flag, ListOf, Record, Spec, question_for
-from ..dialogue.interview import PIPED_DONT_KNOW, ScriptedAsker, convert, forget, hint, interview, shown, spec_at
+from ..dialogue.interview import NONE, PIPED_DONT_KNOW, ScriptedAsker, convert, forget, hint, interview, shown, spec_at
 from ..scenario import get_path, set_path
 from ..validation import validate
 
@@ -67,6 +69,8 @@ def shown_value(value: Any, spec: Spec) -> str:
         return ""
     if _many_lines(spec):
         assert isinstance(spec, ListOf)
+        if not value:
+            return NONE[0]  # known to be none; an empty field means don't know
         if isinstance(spec.item, Record):
             return "\n".join(
                 ", ".join(shown(entry[key]) for key in spec.item.fields if key in entry) for entry in value
@@ -80,6 +84,8 @@ def read_value(text: str, spec: Spec) -> Any:
     if not _many_lines(spec):
         return convert(text, spec)
     assert isinstance(spec, ListOf)
+    if text.strip().lower() in NONE:
+        return []
     lines = [line.strip() for line in _LINES.split(text) if line.strip()]
     if not isinstance(spec.item, Record):
         return [convert(line, spec.item) for line in lines]
@@ -151,8 +157,10 @@ def allowed(item: Field, spec: Spec) -> str:
     if _many_lines(spec):
         assert isinstance(spec, ListOf)
         if isinstance(spec.item, Record):
-            return "one per line: " + ", ".join(key.replace("_", " ") for key in spec.item.fields)
-        return "one per line"
+            entries = "one per line: " + ", ".join(key.replace("_", " ") for key in spec.item.fields)
+        else:
+            entries = "one per line"
+        return f"{entries}; {NONE[0]} when there are none; empty = don't know (an open question)"
     return hint(spec) + ("" if item.required else "; empty = don't know (an open question)")
 
 
