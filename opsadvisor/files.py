@@ -11,6 +11,7 @@ owner; a new one gets what `open()` would give it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 import tempfile
@@ -74,13 +75,22 @@ class AtomicFile:
             self.abort()
             raise write_failed(self.shown, error) from None
 
-    def commit(self) -> None:
+    def commit(self, replace: bool = True) -> None:
+        """Put the written file in place; with `replace` False only where no file is (else OutputError):
+        a file another writer created meanwhile is never replaced."""
         try:
             self.stream.flush()
             os.fsync(self.stream.fileno())
             self.stream.close()
             self._keep_owner_and_mode()
-            os.replace(self.temporary, self.target)
+            if replace:
+                os.replace(self.temporary, self.target)
+            else:
+                os.link(self.temporary, self.target)  # fails when the target exists, whoever made it
+                os.unlink(self.temporary)
+        except FileExistsError:
+            self.abort()
+            raise OutputError(str(self.shown), ["already exists; nothing was written"]) from None
         except OSError as error:
             self.abort()
             raise write_failed(self.shown, error) from None
@@ -127,6 +137,18 @@ def atomic_write(target: str | Path, data: bytes) -> None:
     """Replace `target` with `data` in one step."""
     with binary_file(target) as stream:
         stream.write(data)
+
+
+def atomic_create(target: str | Path, data: bytes) -> None:
+    """Write a new file `target` holding `data` in one step; OutputError when it exists (never replaced)."""
+    file = AtomicFile(target, "wb")
+    file.write(data)
+    file.commit(replace=False)
+
+
+def version_of_bytes(data: bytes) -> str:
+    """A file's version as a page or a form carries it: a digest of its bytes, so any change shows."""
+    return hashlib.sha256(data).hexdigest()[:20]
 
 
 def refuse_existing(target: str | Path, force: bool) -> None:

@@ -5,7 +5,9 @@ the changed value or the new member is written, so the rest of the file keeps it
 formatting; the new text is checked to decode to exactly the expected document and to validate, then
 written atomically (through a symlink to its target, keeping owner and mode). A format that cannot be
 edited in place is refused before the file is read (exit 2). The file is locked from reading to
-writing, so two edits at once both land.
+writing, so two edits at once both land; a caller that chose the change on a version of the file (the
+workbench's forms carry it) passes it, and the edit is refused under the lock when the file is no longer
+that version (StaleVersion), so nobody's change is written over unseen.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from .. import api, clock
 from ..assessment import Assessment
 from ..contract import PERFORMED_BY, SEVERITIES, Choice, Date, ListOf, MapOf, Record, Spec
 from ..errors import EXIT_INVALID_SCENARIO, EXIT_USAGE, EngineError, OpsAdvisorError, did_you_mean
-from ..files import atomic_write, locked
+from ..files import atomic_write, locked, version_of_bytes
 from ..kinds.risk import review_date
 from ..scenario import decode_scenario, read_file_bytes
 from ..scenario_formats import Editor, ScenarioFormat, writable
@@ -34,6 +36,10 @@ class RecordError(OpsAdvisorError):
     """A decision or acceptance names an unknown process, party or risk, or a bad date (exit 2)."""
 
     exit_code = EXIT_USAGE
+
+
+class StaleVersion(RecordError):
+    """The file is no longer the version the change was chosen on: nothing was written (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -60,10 +66,12 @@ class _ScenarioText:
         return str(self.path)
 
 
-def _load(path: str | Path, rules: api.RulesArg, include_default_rules: bool) -> _ScenarioText:
+def _load(path: str | Path, rules: api.RulesArg, include_default_rules: bool, version: str | None) -> _ScenarioText:
     source = str(path)
     form, editor = writable(path)
     raw = read_file_bytes(path)
+    if version is not None and version_of_bytes(raw) != version:
+        raise StaleVersion(source, [f"the file changed since version {version} was read; nothing was written"])
     document = decode_scenario(raw, source, form)
     assessor = api.assessor_for(api.rule_pack(rules, include_default_rules))
     assessor.parse(document, source)  # refuse to edit a file that is not a valid scenario
@@ -97,15 +105,17 @@ def decide(
     performed_by: str | None = None,
     rules: api.RulesArg = None,
     include_default_rules: bool = True,
+    version: str | None = None,
 ) -> Recorded:
     """Record who is accountable for a process (application column, and interface if given), and
     who performs its daily work (vendor, business, it_ops or it_delivery) if given.
 
-    Raises RecordError (exit 2) for an unknown process, party or performer, UsageError (exit 2) for a
-    file whose format cannot be edited in place, ScenarioError (exit 3) when the file is not a valid scenario.
+    Raises RecordError (exit 2) for an unknown process, party or performer, StaleVersion (exit 2) when
+    `version` is given and the file is no longer that version, UsageError (exit 2) for a file whose format
+    cannot be edited in place, ScenarioError (exit 3) when the file is not a valid scenario.
     """
     with locked(path):  # another decide/accept on the file waits: no edit is lost
-        scenario = _load(path, rules, include_default_rules)
+        scenario = _load(path, rules, include_default_rules, version)
         spec = scenario.assessor.spec.fields["decisions"]
         processes = scenario.assessor.pack.process_ids
         if process not in processes:
@@ -145,17 +155,18 @@ def accept(
     review_by: str | None = None,
     rules: api.RulesArg = None,
     include_default_rules: bool = True,
+    version: str | None = None,
 ) -> Recorded:
     """Record that `name`, in `role`, accepted a risk on `date` (YYYY-MM-DD; today when None), to be
     reviewed by `review_by` (default: the date plus the pack's review period for the risk's severity).
 
     Accepting again in the same role replaces that role's acceptance. Raises RecordError (exit 2) for
-    an unknown risk id or role, an empty name or a bad date, UsageError (exit 2) for a file whose format
-    cannot be edited in place, and RefusedAcceptance (exit 3) for an obligation or a role the risk does not
-    name as an acceptor; the file is left unchanged.
+    an unknown risk id or role, an empty name or a bad date, StaleVersion (exit 2) as for `decide`, UsageError
+    (exit 2) for a file whose format cannot be edited in place, and RefusedAcceptance (exit 3) for an
+    obligation or a role the risk does not name as an acceptor; the file is left unchanged.
     """
     with locked(path):  # another decide/accept on the file waits: no edit is lost
-        scenario = _load(path, rules, include_default_rules)
+        scenario = _load(path, rules, include_default_rules, version)
         pack = scenario.assessor.pack
         when = date if date is not None else clock.today().isoformat()
         _refuse_obligation(pack, risk, scenario.source)
