@@ -1,11 +1,14 @@
 """The workbench's pages and actions, over the Python API (no rule or report logic of its own).
 
-Every page reads the scenario file afresh, so a file edited on disk meanwhile is what the page shows;
-every change goes through `api.decide`, `api.accept` or the interview (forms.finished) and is refused
-when the file changed since the page was made (its version, a digest of the bytes, travels with each
-form as `version` and is the pages' ETag). The handlers are `async` and call the API directly: one
-request at a time, so the check of the version and the write that follows it cannot interleave with
-another tab's (the durable_rules engine is not shared between threads either).
+Every page reads the scenario file afresh, once (its version and what it shows come from the same
+bytes), so a file edited on disk meanwhile is what the page shows; every change goes through
+`api.decide`, `api.accept` or the interview (forms.finished) and is refused (409, the current file
+shown) when the file changed since the page was made: its version, a digest of the bytes, travels with
+each form as `version` and is the pages' ETag. The check and the write run under the file's advisory
+lock (files.locked), the one `opsadvisor decide`/`accept` and another workbench over the same folder
+take, so no one's change is written over unseen. An action on a file deleted or broken on disk since
+its page was loaded answers 409 with the file's problem, where the user is looking. The handlers are
+`async` and call the API directly (the durable_rules engine is not shared between threads).
 """
 
 from __future__ import annotations
@@ -33,16 +36,15 @@ from ..assessment import Assessment
 from ..batch.runner import INVALID, Outcome
 from ..contract import PERFORMED_BY, Choice, MapOf, Record
 from ..dialogue.interview import preview, scenario_text
-from ..dialogue.record import describe_acceptance, describe_decision
+from ..dialogue.record import StaleVersion, describe_acceptance, describe_decision
 from ..errors import OpsAdvisorError, ScenarioError
-from ..files import atomic_write
+from ..files import atomic_create, atomic_write, locked
 from ..formats import WORKSHOP
 from ..kinds import FindingCount
-from ..scenario import read_scenario_file
 from ..text import party, performer
 from . import forms
-from .guard import LOCAL_HOSTS, SecurityHeaders, SizeLimit
-from .workspace import OutsideWorkspace, Workspace, version_of, writable_name
+from .guard import LOCAL_HOSTS, Disconnects, SecurityHeaders, SizeLimit
+from .workspace import OutsideWorkspace, RefusedName, Workspace, writable_name
 
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -51,6 +53,10 @@ SHOWN = 200  # rows a list page shows at most; the filters narrow it down
 STALE = (
     "The file changed since this page was loaded (in another tab, by someone else or on disk): "
     "nothing was saved. This is the current version; make your change again if it still applies."
+)
+BROKEN = (
+    "The file changed on disk since this page was loaded and cannot be used now: nothing was saved. "
+    "Its problem is below; fix or restore the file, then reload the page."
 )
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -157,9 +163,19 @@ class Workbench:
         return form
 
     def scenario(self, request: Request) -> tuple[str, Path]:
+        """The scenario file a page shows; 404 when there is none."""
         name = request.path_params["name"]
         try:
             return name, self.workspace.existing(name)
+        except OutsideWorkspace:
+            raise HTTPException(404, f"no scenario {name} in the workspace") from None
+
+    def target(self, request: Request) -> tuple[str, Path]:
+        """The scenario file an action of a loaded page names, there or not: an action on a file deleted or
+        broken since the page was made answers 409 with the file's problem. 404 for a name no file has."""
+        name = request.path_params["name"]
+        try:
+            return name, self.workspace.resolve(name)
         except OutsideWorkspace:
             raise HTTPException(404, f"no scenario {name} in the workspace") from None
 
@@ -223,14 +239,15 @@ class Workbench:
 
     # --- one service: the report, explain, the workshop ---------------------------------------------
 
-    def _assessed(self, path: Path) -> tuple[Assessment | None, str]:
-        try:
-            return api.assess(path, rules=self.pack), ""
-        except ScenarioError as error:
-            return None, "\n".join(error.problems)
-
     def _report(self, name: str, path: Path) -> dict[str, Any]:
-        assessment, error = self._assessed(path)
+        snapshot = self.workspace.snapshot(name, path)
+        assessment: Assessment | None = None
+        error = snapshot.problem
+        if snapshot.document is not None:
+            try:
+                assessment = self.assessor.assess_document(snapshot.document, name)
+            except ScenarioError as problem:
+                error = problem.render()
         sections = []
         if assessment is not None:
             sections = [
@@ -244,7 +261,7 @@ class Workbench:
             "assessment": assessment,
             "error": error,
             "sections": sections,
-            "version": version_of(path),
+            "version": snapshot.version,
             "rule_ids": self.rule_ids,
         }
 
@@ -260,10 +277,16 @@ class Workbench:
         return self.scenario_page("service.html.j2", context)
 
     async def explain(self, request: Request) -> Response:
-        name, path = self.scenario(request)
+        name, path = self.target(request)
         rule_id = request.query_params.get("rule", "").strip()
+        snapshot = self.workspace.snapshot(name, path)
         try:
-            explanation = api.explain(path, [rule_id], self.pack, source=name)
+            if snapshot.document is None:
+                raise ScenarioError(name, [snapshot.problem])
+            explanation = api.explain(snapshot.document, [rule_id], self.pack, source=name)
+        except ScenarioError as error:  # the page's file was valid: it changed on disk since
+            problems = [BROKEN, *(snapshot.problem.splitlines() or error.lines())]
+            return self.page("explain.html.j2", status=409, rule=None, problems=problems)
         except OpsAdvisorError as error:
             return self.page("explain.html.j2", status=422, rule=None, problems=error.problems)
         return self.page("explain.html.j2", rule=explanation.rules[0], problems=[])
@@ -295,48 +318,59 @@ class Workbench:
 
     async def cell(self, request: Request) -> Response:
         """The decision form of one process (the cell clicked in the matrix)."""
-        name, path = self.scenario(request)
+        name, path = self.target(request)
         context = self._board(name, path)
         assessment = context["assessment"]
         process = request.query_params.get("process", "")
-        if assessment is None or process not in assessment.process_names:
+        if assessment is None:
+            return self.page("problem.html.j2", status=409, notice=BROKEN, error=context["error"])
+        if process not in assessment.process_names:
             raise HTTPException(404, f"no process {process}")
         row = next(row for row in assessment.accountability if row.process == process)
         return self.page("cell.html.j2", row=row, **context)
 
-    async def _change(self, request: Request, change: Callable[[Path, FormData], list[str]]) -> Response:
-        """Apply a decision or an acceptance when the page's version is the file's; answer with the board."""
-        name, path = self.scenario(request)
+    async def _change(self, request: Request, change: Callable[[Path, FormData, str], list[str]]) -> Response:
+        """Apply a decision or an acceptance, which the API refuses under the file's lock unless the file is
+        still the page's version; answer with the board."""
+        name, path = self.target(request)
         form = await self.form(request)
-        if str(form.get(VERSION_FIELD, "")) != version_of(path):
-            return self._answer(request, name, 409, notice=STALE)
         try:
-            lines = change(path, form)
+            lines = change(path, form, str(form.get(VERSION_FIELD, "")))
+        except (StaleVersion, ScenarioError):  # the page's file was valid: it changed (or broke) since
+            return self._answer(request, name, path, 409, notice=STALE)
         except OpsAdvisorError as error:
-            return self._answer(request, name, 422, problems=error.problems)
-        return self._answer(request, name, 200, notice="\n".join(line.replace(str(path), name) for line in lines))
+            return self._answer(request, name, path, 422, problems=error.problems)
+        notice = "\n".join(line.replace(str(path), name) for line in lines)
+        return self._answer(request, name, path, 200, notice=notice)
 
-    def _answer(self, request: Request, name: str, status: int, **extra: Any) -> Response:
+    def _answer(self, request: Request, name: str, path: Path, status: int, **extra: Any) -> Response:
         if "hx-request" not in request.headers and status == 200:
             return RedirectResponse(f"/s/{quote(name)}/workshop", status_code=303)
-        path = self.workspace.existing(name)
         context = self._board(name, path, **extra)
+        if context["assessment"] is None and context["notice"] == STALE:
+            context["notice"] = BROKEN
         template = "board.html.j2" if "hx-request" in request.headers else "workshop.html.j2"
         return self.scenario_page(template, context, status)
 
     async def decide(self, request: Request) -> Response:
-        def change(path: Path, form: FormData) -> list[str]:
+        def change(path: Path, form: FormData, version: str) -> list[str]:
             process = str(form.get("process", ""))
             given = {key: str(form.get(key, "")) or None for key in ("application", "interface", PERFORMED_BY)}
             recorded = api.decide(
-                path, process, given["application"] or "", given["interface"], given[PERFORMED_BY], rules=self.pack
+                path,
+                process,
+                given["application"] or "",
+                given["interface"],
+                given[PERFORMED_BY],
+                rules=self.pack,
+                version=version,
             )
             return describe_decision(recorded, process)
 
         return await self._change(request, change)
 
     async def accept(self, request: Request) -> Response:
-        def change(path: Path, form: FormData) -> list[str]:
+        def change(path: Path, form: FormData, version: str) -> list[str]:
             risk = str(form.get("risk", ""))
             values = {key: str(form.get(key, "")).strip() for key in ("role", "name", "date", "review_by")}
             recorded = api.accept(
@@ -347,6 +381,7 @@ class Workbench:
                 values["date"] or None,
                 values["review_by"] or None,
                 rules=self.pack,
+                version=version,
             )
             return describe_acceptance(recorded, risk)
 
@@ -360,7 +395,7 @@ class Workbench:
         try:
             text = api.workshop(path, rules=self.pack, output_format=output_format, source=name)
         except OpsAdvisorError as error:
-            raise HTTPException(422, error.render()) from None
+            raise HTTPException(422, error.render().replace(str(path), name)) from None
         suffix = WORKSHOP.format(output_format).suffixes[0]
         media = "text/html" if suffix.startswith(".htm") else "text/markdown"
         filename = f"workshop-{Path(name).stem}{suffix}"
@@ -380,12 +415,14 @@ class Workbench:
 
     async def edit(self, request: Request) -> Response:
         name, path = self.scenario(request)
+        snapshot = self.workspace.snapshot(name, path)
         try:
-            document = read_scenario_file(path)
-            self.assessor.parse(document, name)
+            if snapshot.document is None:
+                raise HTTPException(422, snapshot.problem)
+            self.assessor.parse(snapshot.document, name)
         except ScenarioError as error:
             raise HTTPException(422, error.render()) from None
-        return self._form_page(name, document, version_of(path), 200)
+        return self._form_page(name, snapshot.document, snapshot.version, 200)
 
     def _form_page(
         self, name: str | None, document: dict[str, Any], version: str, status: int, **extra: Any
@@ -411,46 +448,71 @@ class Workbench:
         """Write the form's scenario: a new file, or (with a name in the path) the edited one."""
         form = await self.form(request)
         typed = {key: str(value) for key, value in form.items()}
-        edited = "name" in request.path_params
-        if edited:
-            name, path = self.scenario(request)
-            start = read_scenario_file(path)
-            if typed.get(VERSION_FIELD, "") != version_of(path):
-                self.assessor.parse(start, name)
-                return self._form_page(name, start, version_of(path), 409, notice=STALE)
-        else:
-            name = writable_name(typed.get("file", ""))
-            start = None
-            try:
-                path = self.workspace.resolve(name)
-            except OutsideWorkspace:
-                return self._refused(
-                    typed, None, [f"{name}: a file name inside the workspace, such as my-service.json"]
-                )
-            if path.exists():
-                return self._refused(typed, None, [f"{name} exists: open it from the scenario list to edit it"])
+        if "name" not in request.path_params:
+            return self._create(typed)
+        name, path = self.target(request)
+        with locked(path):  # decide and accept take it too: the version check and the write are one step
+            return self._replace(name, path, typed)
+
+    def _create(self, typed: dict[str, str]) -> Response:
+        name = writable_name(typed.get("file", ""))
+        try:
+            path = self.workspace.new_file(name)
+        except RefusedName as refusal:
+            return self._refused(typed, None, [str(refusal)])
+        return self._written(typed, None, name, path, None, atomic_create)  # another's new file is never replaced
+
+    def _replace(self, name: str, path: Path, typed: dict[str, str]) -> Response:
+        """Write the edited file when it is still the version the form was made from; else 409, showing the
+        current version, or the typed answers and why the file cannot be used now."""
+        snapshot = self.workspace.snapshot(name, path)
+        if not snapshot.version or snapshot.version != typed.get(VERSION_FIELD, ""):
+            problem = snapshot.problem
+            if snapshot.document is not None:
+                try:
+                    self.assessor.parse(snapshot.document, name)
+                    return self._form_page(name, snapshot.document, snapshot.version, 409, notice=STALE)
+                except ScenarioError as error:
+                    problem = error.render()
+            return self._refused(typed, name, [BROKEN, *problem.splitlines()], status=409)
+        return self._written(typed, name, name, path, snapshot.document, atomic_write)
+
+    def _written(
+        self,
+        typed: dict[str, str],
+        edited: str | None,
+        name: str,
+        path: Path,
+        start: dict[str, Any] | None,
+        write: Callable[[Path, bytes], None],
+    ) -> Response:
+        """Write the answers (on top of `start`, the edited file's document) to `path`, and show the service."""
         answers = forms.read_answers(typed, self.assessor, start)
         if answers.errors:
-            return self._refused(
-                typed, name if edited else None, ["Some answers were not accepted: see below."], answers
-            )
+            return self._refused(typed, edited, ["Some answers were not accepted: see below."], answers)
         try:
             document = forms.finished(answers.document, self.assessor)
             _, editor = scenario_formats.writable(name)  # the file keeps its format, when that format can be written
-            atomic_write(path, scenario_text(document, self.assessor.spec, editor).encode("utf-8"))
+            write(path, scenario_text(document, self.assessor.spec, editor).encode("utf-8"))
         except OpsAdvisorError as error:
-            return self._refused(typed, name if edited else None, error.lines())
+            return self._refused(typed, edited, [line.replace(str(path), name) for line in error.lines()])
         return RedirectResponse(f"/s/{quote(self.workspace.name_of(path))}", status_code=303)
 
     def _refused(
-        self, typed: dict[str, str], name: str | None, problems: list[str], answers: forms.Answers | None = None
+        self,
+        typed: dict[str, str],
+        name: str | None,
+        problems: list[str],
+        answers: forms.Answers | None = None,
+        status: int = 422,
     ) -> Response:
+        """The form again with what was typed, and why it was not written."""
         answers = answers or forms.read_answers(typed, self.assessor)
         return self._form_page(
             name,
             answers.document,
             typed.get(VERSION_FIELD, ""),
-            422,
+            status,
             typed=typed,
             answers=answers,
             problems=problems,
@@ -459,9 +521,21 @@ class Workbench:
 
 
 async def _error_page(request: Request, exc: Exception) -> Response:
+    """A refusal as a page, or (to a click of a loaded page) as the problem shown where the answer goes."""
     assert isinstance(exc, HTTPException)
     bench: Workbench = request.app.state.bench
+    if "hx-request" in request.headers:
+        return bench.page("problem.html.j2", status=exc.status_code, notice=exc.detail, error="")
     return bench.page("error.html.j2", status=exc.status_code, message=exc.detail)
+
+
+async def _crash_page(request: Request, exc: Exception) -> Response:
+    """A fault of the workbench itself (logged with its traceback): said, not a blank answer."""
+    bench: Workbench = request.app.state.bench
+    message = "The workbench failed on this request (see its log): nothing may have been saved. Reload the page."
+    if "hx-request" in request.headers:
+        return bench.page("problem.html.j2", status=500, notice=message, error="")
+    return bench.page("error.html.j2", status=500, message=message)
 
 
 def create_app(folder: str | Path, pack: api.RulePack | None = None, hosts: tuple[str, ...] = LOCAL_HOSTS) -> Starlette:
@@ -488,10 +562,12 @@ def create_app(folder: str | Path, pack: api.RulePack | None = None, hosts: tupl
         Mount("/static", static, name="static"),
     ]
     middleware = [
+        Middleware(Disconnects),
         Middleware(SecurityHeaders),
         Middleware(SizeLimit),
         Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)),
     ]
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: _error_page})
+    handlers = {HTTPException: _error_page, Exception: _crash_page}
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
     app.state.bench = bench
     return app
