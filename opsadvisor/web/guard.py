@@ -9,7 +9,12 @@ are checked by Starlette's TrustedHostMiddleware, so a page of another site that
 
 from __future__ import annotations
 
+import logging
+
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..text import printable
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 MAX_BODY = 256 * 1024  # a form of the interview is a few kilobytes; a scenario file is at most 1 MB, never posted
@@ -43,6 +48,27 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class Disconnects:
+    """A client that goes away before its whole request arrived (it closed the tab, or the server closed a
+    stalled connection, see protocol.py) is one line of the log, not a traceback: nothing was done."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except ClientDisconnect:
+            client = scope.get("client") or ("a client", 0)
+            logging.getLogger("uvicorn.error").warning(
+                "%s:%s went away before its request arrived whole: %s %s was not handled",
+                client[0],
+                client[1],
+                scope.get("method", ""),
+                printable(scope.get("path", "")),
+            )
 
 
 class _TooLarge(Exception):

@@ -1,15 +1,25 @@
-"""Run the workbench: uvicorn on 127.0.0.1 (another host only when asked for), and open a browser."""
+"""Run the workbench: uvicorn on 127.0.0.1 (another host only when asked for), and open a browser.
+
+The server closes a connection whose request does not arrive whole in time (protocol.py). At start, the
+temporary files an interrupted save left in the folder (a killed server, a full disk) are removed and named.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import api
 from ..batch.runner import INVALID
 from .guard import LOCAL_HOSTS
+
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.applications import Starlette
 
 
 def hosts_for(host: str) -> tuple[str, ...]:
@@ -34,17 +44,37 @@ def check_setup(folder: Path, host: str, port: int, pack: api.RulePack) -> str:
     )
 
 
+def server_config(app: Starlette, host: str, port: int) -> uvicorn.Config:
+    """How uvicorn serves the workbench: its warnings only, no Server header, the request deadline."""
+    import uvicorn
+
+    from .protocol import GuardedH11Protocol
+
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False, http=GuardedH11Protocol)
+
+
+def remove_stale_temporaries(app: Starlette) -> list[str]:
+    """Remove what interrupted saves left in the workspace; what was removed, in words."""
+    workspace = app.state.bench.workspace
+    said = []
+    for path in workspace.stale_temporaries():
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            said.append(f"removed {workspace.name_of(path)}, left by a save that was interrupted")
+    return said
+
+
 def serve(
     folder: Path, host: str, port: int, open_browser: bool, pack: api.RulePack, say: Callable[[str], None]
 ) -> None:
-    """Serve until interrupted; `say` prints the URL once the server listens."""
+    """Serve until interrupted; `say` prints the URL once the server listens, then what was cleaned up."""
     import uvicorn
 
     from .app import create_app
 
     app = create_app(folder, pack, hosts_for(host))
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False)
-    server = uvicorn.Server(config)
+    cleaned = remove_stale_temporaries(app)
+    server = uvicorn.Server(server_config(app, host, port))
 
     def announce() -> None:
         while not server.started and not server.should_exit:
@@ -53,6 +83,8 @@ def serve(
             port_now = server.servers[0].sockets[0].getsockname()[1] if server.servers else port
             url = url_of(host, port_now)
             say(f"opsadvisor workbench on {url} (folder {folder.resolve()}); Ctrl-C stops it")
+            for line in cleaned:
+                say(line)
             if open_browser:
                 webbrowser.open(url)
 
