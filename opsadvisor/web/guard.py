@@ -63,7 +63,7 @@ class Disconnects:
         except ClientDisconnect:
             client = scope.get("client") or ("a client", 0)
             logging.getLogger("uvicorn.error").warning(
-                "%s:%s went away before its request arrived whole: %s %s was not handled",
+                "%s:%s did not send its whole request (it went away, or stalled past the deadline): %s %s not handled",
                 client[0],
                 client[1],
                 scope.get("method", ""),

@@ -4,7 +4,7 @@ uvicorn closes a connection left idle after a response (`timeout_keep_alive`), b
 a request line, half its headers or half its body: such a client would hold its connection (and, for a
 body, the handler awaiting it) for ever. Here each request (its line, headers and body) must arrive within
 REQUEST_TIMEOUT seconds of the connection or of the previous response; else the connection is closed,
-with a 408 answer when no part of the request reached the application yet, and one line in the log.
+with a 408 answer when no part of the request reached the application yet; either way one line is logged.
 Handling a request that arrived whole takes as long as it takes.
 """
 
@@ -58,10 +58,8 @@ class GuardedH11Protocol(H11Protocol):
         self._deadline = None
         if self.transport.is_closing():
             return
-        client = f"{self.client[0]}:{self.client[1]}" if self.client else "a client"
-        self.logger.warning(
-            "%s sent no whole request within %g s: its connection is closed", client, self.request_timeout
-        )
         if self.conn.our_state is h11.IDLE:  # its line or headers are not all here: the application never saw it
+            client = f"{self.client[0]}:{self.client[1]}" if self.client else "a client"
+            self.logger.warning("%s sent no whole request within %g s: closed", client, self.request_timeout)
             self.transport.write(TIMEOUT_ANSWER)
-        self.transport.close()  # a handler awaiting the body sees the client go (guard.Disconnects)
+        self.transport.close()  # a handler awaiting the body sees the client go, and says so (guard.Disconnects)
