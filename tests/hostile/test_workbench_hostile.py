@@ -22,9 +22,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -116,24 +117,36 @@ def test_none_and_an_empty_field_stay_distinct_in_the_form(tmp_path: Path) -> No
 # --- data loss: every write path takes the file's lock ------------------------------------------------
 
 
-def test_a_form_save_waits_for_the_lock_and_then_refuses_its_stale_version(folder: Path, client: TestClient) -> None:
-    """While `decide` (here: the test) holds the file's lock and changes the file, the form save waits; then
-    it sees the new version and refuses, saying so: the decision is kept."""
-    fields = {**form_of(client.get(f"/edit/{NAME}").text), "users": "4321"}
-    answers: list[object] = []
+def _edit_save(client: TestClient) -> tuple[str, dict[str, str]]:
+    return f"/edit/{NAME}", {**form_of(client.get(f"/edit/{NAME}").text), "users": "4321"}
+
+
+def _decide(client: TestClient) -> tuple[str, dict[str, str]]:
+    version = client.get(f"/s/{NAME}/workshop").headers["etag"].strip('"')
+    fields = {"csrf": token(client), "version": version, "process": "incident", "application": "it_ops"}
+    return f"/s/{NAME}/decide", fields
+
+
+@pytest.mark.parametrize("action", [_edit_save, _decide], ids=["edit-save", "decide"])
+def test_a_write_waits_for_the_lock_and_then_refuses_its_stale_version(
+    folder: Path, client: TestClient, action: Callable[[TestClient], tuple[str, dict[str, str]]]
+) -> None:
+    """While `opsadvisor decide` (here: the test) holds the file's lock and changes the file, the workbench's
+    write waits; then it sees the file is no longer its page's version and refuses, saying so."""
+    url, fields = action(client)
+    answers: list[Any] = []
     with locked(folder / NAME):
-        saving = threading.Thread(target=lambda: answers.append(client.post(f"/edit/{NAME}", data=fields)))
-        saving.start()
-        time.sleep(0.5)  # the save is waiting for the lock (without it, it would have written by now)
+        writing = threading.Thread(target=lambda: answers.append(client.post(url, data=fields)))
+        writing.start()
+        time.sleep(0.5)  # the write is waiting for the lock (without it, it would have written by now)
         decided = on_disk(folder / NAME)
         decided["decisions"]["it_controls"] = {"application": "business"}  # type: ignore[index]
         atomic_write(folder / NAME, json.dumps(decided).encode())  # as `decide` does, holding the lock
-    saving.join(30)
-    answer = answers[0]
-    assert answer.status_code == 409 and NOTHING_SAVED in answer.text  # type: ignore[attr-defined]
+    writing.join(30)
+    assert answers[0].status_code == 409 and NOTHING_SAVED in answers[0].text
     document = on_disk(folder / NAME)
     assert document["decisions"]["it_controls"]["application"] == "business"  # type: ignore[index]
-    assert document["users"] != 4321
+    assert document["users"] != 4321 and document["decisions"]["incident"]["application"] != "it_ops"  # type: ignore[index]
 
 
 def test_two_workbenches_creating_the_same_file_never_replace_each_others(

@@ -42,8 +42,9 @@ class Server:
         import uvicorn
 
         from opsadvisor.web.app import create_app
+        from opsadvisor.web.server import server_config
 
-        self.server = uvicorn.Server(uvicorn.Config(create_app(folder), host="127.0.0.1", port=0, log_level="warning"))
+        self.server = uvicorn.Server(server_config(create_app(folder), "127.0.0.1", 0))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         while not self.server.started:
@@ -173,3 +174,27 @@ def test_the_portfolio_page_of_1000_scenarios(browser: webdriver.Chrome, tmp_pat
         shot(browser, "rules")
     finally:
         big.stop()
+
+
+def test_a_click_on_a_board_whose_file_broke_on_disk_shows_the_problem_where_the_user_looks(
+    browser: webdriver.Chrome, server: Server, folder: Path
+) -> None:
+    """The answer is 409 with the file's problem, and the page shows it in place of what the click asked for."""
+    name = "broken-behind-the-board.json"
+    shutil.copy(SCENARIOS / MIXED, folder / name)
+    try:
+        browser.get(f"{server.url}/s/{name}/workshop")
+        browser.find_element(By.CSS_SELECTOR, 'button[data-cell="it_controls/application"]').click()
+        WebDriverWait(browser, WAIT).until(shows.presence_of_element_located((By.ID, "decide")))
+        (folder / name).write_text('{"service": ', encoding="utf-8")
+        browser.find_element(By.CSS_SELECTOR, "#decide button[type=submit]").click()
+        wait_for_text(browser, "#board", "cannot be used now")
+        assert "invalid JSON" in browser.find_element(By.ID, "board").text
+        shutil.copy(SCENARIOS / MIXED, folder / name)
+        browser.get(f"{server.url}/s/{name}/workshop")
+        (folder / name).unlink()
+        browser.find_element(By.CSS_SELECTOR, 'button[data-cell="it_controls/application"]').click()
+        wait_for_text(browser, "#panel", "cannot be used now")
+        assert "No such file" in browser.find_element(By.ID, "panel").text
+    finally:
+        (folder / name).unlink(missing_ok=True)
