@@ -295,6 +295,7 @@ for number in range(int(sys.argv[2])):
 
 
 @pytest.mark.slow
+@pytest.mark.no_faketime
 def test_form_saves_cli_decides_and_a_second_workbench_interleaved_lose_no_update(folder: Path) -> None:
     """200 tries: form saves on one workbench, decisions on another, `opsadvisor decide` in a third process.
     Each writes its own fact, so every successful write must still be in the file until its writer's next."""
@@ -469,6 +470,7 @@ def _wait_closed(connections: dict[str, socket.socket], within: float) -> dict[s
 
 
 @pytest.mark.slow
+@pytest.mark.no_faketime
 def test_clients_that_send_half_a_request_are_closed_in_time_and_each_logged_in_one_line(
     server: tuple[Served, Path],
 ) -> None:
@@ -500,6 +502,7 @@ def test_clients_that_send_half_a_request_are_closed_in_time_and_each_logged_in_
 
 
 @pytest.mark.slow
+@pytest.mark.no_faketime
 def test_temporary_files_of_interrupted_saves_are_removed_at_start_and_named(server: tuple[Served, Path]) -> None:
     served, folder = server
     leftovers = sorted(str(path.relative_to(folder)) for path in folder.rglob("*.tmp"))
