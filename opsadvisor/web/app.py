@@ -8,7 +8,8 @@ each form as `version` and is the pages' ETag. The check and the write run under
 lock (files.locked), the one `opsadvisor decide`/`accept` and another workbench over the same folder
 take, so no one's change is written over unseen. An action on a file deleted or broken on disk since
 its page was loaded answers 409 with the file's problem, where the user is looking. The handlers are
-`async` and call the API directly (the durable_rules engine is not shared between threads).
+`async` and call the API directly (the durable_rules engine is not shared between threads); a write waits
+for the lock in the event loop, which its other holders keep for milliseconds.
 """
 
 from __future__ import annotations
@@ -282,11 +283,10 @@ class Workbench:
         snapshot = self.workspace.snapshot(name, path)
         try:
             if snapshot.document is None:
-                raise ScenarioError(name, [snapshot.problem])
+                raise ScenarioError("", snapshot.problem.splitlines())
             explanation = api.explain(snapshot.document, [rule_id], self.pack, source=name)
         except ScenarioError as error:  # the page's file was valid: it changed on disk since
-            problems = [BROKEN, *(snapshot.problem.splitlines() or error.lines())]
-            return self.page("explain.html.j2", status=409, rule=None, problems=problems)
+            return self.page("explain.html.j2", status=409, rule=None, problems=[BROKEN, *error.lines()])
         except OpsAdvisorError as error:
             return self.page("explain.html.j2", status=422, rule=None, problems=error.problems)
         return self.page("explain.html.j2", rule=explanation.rules[0], problems=[])
@@ -347,7 +347,7 @@ class Workbench:
         if "hx-request" not in request.headers and status == 200:
             return RedirectResponse(f"/s/{quote(name)}/workshop", status_code=303)
         context = self._board(name, path, **extra)
-        if context["assessment"] is None and context["notice"] == STALE:
+        if context["assessment"] is None and status == 409:  # not just changed: deleted, or no scenario now
             context["notice"] = BROKEN
         template = "board.html.j2" if "hx-request" in request.headers else "workshop.html.j2"
         return self.scenario_page(template, context, status)
@@ -532,7 +532,7 @@ async def _error_page(request: Request, exc: Exception) -> Response:
 async def _crash_page(request: Request, exc: Exception) -> Response:
     """A fault of the workbench itself (logged with its traceback): said, not a blank answer."""
     bench: Workbench = request.app.state.bench
-    message = "The workbench failed on this request (see its log): nothing may have been saved. Reload the page."
+    message = "The workbench failed on this request (its log says why). Reload the page to see the file as it is now."
     if "hx-request" in request.headers:
         return bench.page("problem.html.j2", status=500, notice=message, error="")
     return bench.page("error.html.j2", status=500, message=message)

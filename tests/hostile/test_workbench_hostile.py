@@ -387,6 +387,18 @@ def test_a_click_on_a_board_whose_file_broke_on_disk_answers_409_with_the_proble
         assert (folder / NAME).read_text(encoding="utf-8") == '{"service": '
 
 
+def test_a_fault_of_the_workbench_is_said_where_the_click_looks(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even a bug answers with words the page swaps in (htmx swaps 5xx answers too), not a blank 500."""
+    client = TestClient(create_app(folder), base_url="http://127.0.0.1", raise_server_exceptions=False)
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(app_module.api, "explain", fails)
+    answer = client.get(f"/s/{NAME}/explain", params={"rule": "x"}, headers={"HX-Request": "true"})
+    assert answer.status_code == 500 and 'class="problem"' in answer.text and "its log says why" in answer.text
+
+
 @pytest.mark.parametrize(
     "url",
     ["/s/a%00b.json", "/s/a%00.json/workshop", "/edit/a%00.json", f"/s/{'a' * 300}.json", f"/edit/{'é' * 150}.json"],
