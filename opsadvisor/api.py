@@ -13,7 +13,8 @@ from .contract import Record, scenario_spec
 from .effective import stage_two
 from .engine import MEMO_SIZE, Engine, EngineResult, built
 from .facts import Facts, build_facts, run_key
-from .rulepack import RulePack, load_pack, seed_rules_only
+from .rulepack.ir import RulePack
+from .rulepack.layering import load_pack, seed_rules_only
 from .scenario import Scenario, ScenarioInput, load_scenario, parse_scenario
 from .validation import json_schema
 

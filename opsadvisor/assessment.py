@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import clock, kinds
+from .clock import today
 from .engine import EngineResult, Firing, built
 from .facts import Facts
+from .kinds import parts as kind_parts
 from .kinds.accountability import MatrixRow
 from .kinds.conflict import Conflict
 from .kinds.governance import GovernanceArea
@@ -24,7 +25,8 @@ from .kinds.open_decision import OpenDecision
 from .kinds.open_question import OpenQuestion
 from .kinds.recommend import Recommendation
 from .kinds.risk import Risk
-from .rulepack import PLACEHOLDER, Rule, RulePack
+from .rulepack.crosscheck import PLACEHOLDER
+from .rulepack.ir import Rule, RulePack
 from .scenario import Scenario
 from .text import say_value
 
@@ -65,7 +67,7 @@ class AsOf:
     @classmethod
     def of(cls, value: DateArg) -> AsOf:
         if value is None:
-            return cls(clock.today().isoformat(), False)
+            return cls(today().isoformat(), False)
         return cls(value.isoformat() if isinstance(value, datetime.date) else value, True)
 
     def __str__(self) -> str:
@@ -136,7 +138,7 @@ class Assessment:
         """The JSON contract: stable keys, sorted lists."""
         return {
             "service": {"id": self.service_id, "name": self.service_name},
-            **{kind.part: kind.to_json(self.parts[kind.part]) for kind in kinds.parts()},
+            **{kind.part: kind.to_json(self.parts[kind.part]) for kind in kind_parts()},
             "trace": [
                 {
                     "rule": entry.rule,
@@ -199,7 +201,7 @@ def build_assessment(
 ) -> Assessment:
     """The assessment of what fired; with `texts`, the texts each kind interpolates, by part."""
     settling = Settling(scenario, facts, result, pack, as_of)
-    for kind in kinds.parts():
+    for kind in kind_parts():
         if texts is not None:
             settling.text.texts = texts.setdefault(kind.part, [])
         settling.parts[kind.part] = kind.build(settling)

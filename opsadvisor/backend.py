@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .facts import Facts, FactValue
-from .rulepack import Condition, Group, Rule
+from .rulepack.ir import Condition, Group, Rule
 
 MISSING = "missing"
 # One top-level item of a rule's `when`: a condition, or a nested any/all group.

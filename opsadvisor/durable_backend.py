@@ -57,7 +57,7 @@ from .backend import Case, EngineResult, Firing, Item, SecondStage, firing, grou
 from .contract import FACTS
 from .errors import EngineError, RulesError
 from .facts import Facts, FactValue
-from .rulepack import Condition, Group, Rule
+from .rulepack.ir import Condition, Group, Rule
 
 SERVICE = "s"
 DERIVED = "d"

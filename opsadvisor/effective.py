@@ -14,13 +14,16 @@ matrix is settled before they fire.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .contract import COLUMNS, INTERFACE_CELLS, MODELS, NOT_APPLICABLE, UNDECIDED
 from .kinds import kind
-from .kinds.accountability import MatrixRow
-from .kinds.recommend import NO_MODEL, Recommendation
-from .rulepack.ir import Process, RulePack
+from .kinds.recommend import NO_MODEL
+
+if TYPE_CHECKING:
+    from .kinds.accountability import MatrixRow
+    from .kinds.recommend import Recommendation
+    from .rulepack.ir import Process, RulePack
 
 CELL_PREFIX = "accountable."
 MODEL = "recommended_model"

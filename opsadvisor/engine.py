@@ -13,7 +13,7 @@ from typing import TypeVar, cast
 from .backend import EngineResult, Firing, RuleBackend, SecondStage
 from .durable_backend import DurableRules
 from .facts import Facts
-from .rulepack import RulePack
+from .rulepack.ir import RulePack
 
 __all__ = ["BACKEND", "Engine", "EngineResult", "Firing", "built"]
 

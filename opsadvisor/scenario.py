@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import scenario_formats
 from .contract import FIELD, FIELDS, AcceptedRisk, Integration, Record, get_parts, scenario_spec
 from .contract import get_path as get_path  # re-exported: readers of documents take it from here
 from .errors import ScenarioError, UsageError
 from .scenario_formats import ScenarioFormat
+from .scenario_formats import for_path as format_for_path
+from .scenario_formats import patterns as format_patterns
 from .validation import describe, validate
 from .vocabulary import normalise_document
 
@@ -125,9 +126,7 @@ def read_file_bytes(path: str | Path) -> bytes:
         with open(path, "rb") as stream:
             return stream.read(MAX_BYTES + 1)  # decode_scenario refuses more: /dev/zero or a huge file stops here
     except IsADirectoryError:
-        raise ScenarioError(
-            source, [f"is a directory; expected a scenario file ({scenario_formats.patterns()})"]
-        ) from None
+        raise ScenarioError(source, [f"is a directory; expected a scenario file ({format_patterns()})"]) from None
     except OSError as error:
         raise ScenarioError(source, [f"cannot read the file: {error.strerror}"]) from None
 
@@ -148,7 +147,7 @@ def read_scenario_file(path: str | Path) -> Any:
     """The decoded document of a scenario file in its format (scenario_formats), or of stdin for "-" (not
     yet validated)."""
     raw = _read_stdin() if str(path) == STDIN else read_file_bytes(path)
-    return decode_scenario(raw, source_of(path), scenario_formats.for_path(path))
+    return decode_scenario(raw, source_of(path), format_for_path(path))
 
 
 def load_scenario(scenario: ScenarioInput, spec: Record | None = None, source: str | None = None) -> Scenario:

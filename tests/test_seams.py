@@ -242,7 +242,8 @@ def test_a_rule_syntax_is_a_front_end_registered_by_suffix(tmp_path: Path, monke
     from opsadvisor.rulepack import frontends
     from opsadvisor.rulepack.conditions import make_condition
     from opsadvisor.rulepack.document import Document
-    from opsadvisor.rulepack.ir import Conclusion, Group, Location, Rule
+    from opsadvisor.rulepack.ir import Group, Location, Rule
+    from opsadvisor.rulepack.reading import conclusion
 
     def read(name: str, raw: bytes, problems: object) -> Document:
         rules = []
@@ -252,7 +253,7 @@ def test_a_rule_syntax_is_a_front_end_registered_by_suffix(tmp_path: Path, monke
             fact, value = test.split("=")
             where = Location(name, number)
             condition = make_condition(fact, "equals", value, where)
-            then = (Conclusion("next_step", kinds.kind("next_step").parse(step), where),)
+            then = (conclusion("next_step", step, where),)
             rules.append(Rule(rule_id, step, "toy", 100, Group("all", (condition,)), then, where))
         return Document(rules=rules)
 

@@ -297,7 +297,8 @@ class _Steps:
         from opsadvisor.kinds.next_step import Step
         from opsadvisor.rulepack import Conclusion
 
-        return (Conclusion("next_step", Step(self.texts[location.line - 1]), location),)
+        step = Step(self.texts[location.line - 1])
+        return (Conclusion("next_step", step, location, "next step"),)
 
 
 def test_priority_fires_the_highest_priority_row_whatever_the_row_order() -> None:

@@ -102,7 +102,7 @@ def _write_xlsx(tables: list[Table], target: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
-    from ..batch.outputs.xlsx import save_workbook
+    from ..xlsx_style import save_workbook
 
     workbook = Workbook(write_only=True)
     for table in tables:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..contract import FIELD, Choice, Flag, ListOf
-from .outputs.xlsx import BOLD, fit_widths, save_workbook, style_header
+from ..xlsx_style import BOLD, fit_widths, save_workbook, style_header
 
 FIRST_ROWS = 2000  # the rows a drop-down covers
 INSTRUCTIONS = (

@@ -11,10 +11,11 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from .. import text
 from ..contract import COLUMNS, INTERFACE_CELLS, PERFORMED_BY, UNDECIDED
 from ..errors import did_you_mean
-from ..rulepack.ir import shown
+from ..rulesyntax import shown
+from ..text import party as party_words
+from ..text import performer as performer_words
 from .base import Expectation, Kind, PackFacts, Section, mapping, unknown
 
 BOTH = "both"
@@ -115,11 +116,11 @@ class AccountabilityKind(Kind):
     def sections(self, value: tuple[MatrixRow, ...], assessment: Any) -> list[Section]:
         headers: tuple[str, ...] = ("support process", "application", "interface")
         rows: list[tuple[str, ...]] = [
-            (row.name, text.party(row.application), text.party(row.interface)) for row in value
+            (row.name, party_words(row.application), party_words(row.interface)) for row in value
         ]
         if any(row.performed_by for row in value):  # shown once the workshop records who does the work
             headers += ("performed by",)
-            rows = [(*cells, text.performer(row.performed_by)) for cells, row in zip(rows, value, strict=True)]
+            rows = [(*cells, performer_words(row.performed_by)) for cells, row in zip(rows, value, strict=True)]
         return [Section("Accountability", headers, rows)]
 
     def outranked(self, payload: Accountability, assessment: Any) -> str | None:

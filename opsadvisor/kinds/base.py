@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ..errors import did_you_mean
+from ..rulesyntax import shown
 
 if TYPE_CHECKING:
     from ..assessment import Assessment, Settling
@@ -314,6 +315,4 @@ def text_fields(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any] |
 
 
 def unknown(what: str, found: Any, allowed: Sequence[str]) -> str:
-    from ..rulepack.ir import shown
-
     return f"unknown {what} {shown(found)}; expected one of {', '.join(allowed)}{did_you_mean(str(found), allowed)}"

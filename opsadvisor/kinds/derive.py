@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ..contract import FACTS
-from ..rulepack.ir import shown
+from ..rulesyntax import shown
 from .base import Kind
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")

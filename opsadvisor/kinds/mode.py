@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..contract import MODES
-from ..rulepack.ir import shown
+from ..rulesyntax import shown
 from .base import Expectation, Kind, ValueExpectation, mapping
 
 TRANSITION = "transition"

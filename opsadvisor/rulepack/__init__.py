@@ -2,7 +2,8 @@
 
 - ir: the rule IR (rules, conditions, conclusions, the pack) every front end produces;
 - conditions: which tests apply to which fact, shared by every front end;
-- yaml_front (and frontends, their registry by file suffix): a rule file becomes IR rules with locations;
+- yaml_front, table_front (and frontends, their registry by file suffix): a rule file becomes IR rules
+  with locations; reading: what the two front ends share;
 - layering: layers, overrides, disabling, the pack's version, the seed-only filter;
 - crosscheck: checks that need the whole pack.
 Conclusions are parsed by their kinds (opsadvisor.kinds).
@@ -15,7 +16,6 @@ from .crosscheck import PLACEHOLDER
 from .ir import (
     DEFAULT_PRIORITY,
     MAX_PRIORITY,
-    RULE_ID,
     Conclusion,
     Condition,
     Group,
@@ -27,7 +27,6 @@ from .ir import (
     Rule,
     RulePack,
     derived_names,
-    shown,
     version_label,
     version_parts,
 )
@@ -40,7 +39,6 @@ __all__ = [
     "GROUP_KEYS",
     "MAX_PRIORITY",
     "PLACEHOLDER",
-    "RULE_ID",
     "RULE_KEYS",
     "TESTS_BY_KIND",
     "Conclusion",
@@ -58,7 +56,6 @@ __all__ = [
     "load_pack",
     "load_pack_with_problems",
     "seed_rules_only",
-    "shown",
     "version_label",
     "version_parts",
 ]

@@ -10,7 +10,8 @@ from typing import Any
 
 from ..contract import FACTS, FactSpec
 from ..errors import did_you_mean
-from .ir import Condition, Location, shown
+from ..rulesyntax import shown
+from .ir import Condition, Location
 
 # Which tests apply to which kind of fact; "derived" is any fact a rule derives.
 TESTS_BY_KIND: dict[str, tuple[str, ...]] = {

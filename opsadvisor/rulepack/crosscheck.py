@@ -12,7 +12,8 @@ from ..contract import FACTS, SERVICE_PLACEHOLDERS
 from ..effective import SETTLED_FIRST, system_facts
 from ..errors import did_you_mean
 from ..kinds import PackFacts, kind
-from .ir import Conclusion, Condition, Group, Location, Problems, Rule, derived_names, shown
+from ..rulesyntax import shown
+from .ir import Conclusion, Condition, Group, Location, Problems, Rule, derived_names
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 

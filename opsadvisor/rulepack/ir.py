@@ -7,16 +7,15 @@ from; nothing here knows how a rule was written. A conclusion carries a typed pa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from ..errors import did_you_mean
+from ..rulesyntax import shown
 from ..text import show_value
 
-RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 MAX_PRIORITY = 1000
 DEFAULT_PRIORITY = 100
 SEED, PRACTICE = ORIGINS = ("seed", "practice")
@@ -80,17 +79,18 @@ def describe_items(items: Iterable[Condition | Group]) -> str:
 
 @dataclass(frozen=True)
 class Conclusion:
-    """One conclusion of a rule: its kind's name, the payload that kind parsed, and where it was written."""
+    """One conclusion of a rule: its kind's name, the payload that kind parsed, where it was written,
+    and the line that kind describes the payload with (the front end asks the kind, so that the IR
+    needs no kind to describe a rule)."""
 
     kind: str
     payload: Any
     location: Location
+    summary: str
 
     def describe(self) -> str:
         """One line for the trace and the rule catalogue, e.g. 'conflict contract_ownership (high)'."""
-        from ..kinds import kind
-
-        return kind(self.kind).describe(self.payload)
+        return self.summary
 
 
 @dataclass(frozen=True)
@@ -272,18 +272,3 @@ class Problems:
 
     def add(self, location: Location | str, message: str) -> None:
         self.items.append(Problem(location, message))
-
-
-def shown(value: Any) -> str:
-    """A rule-file value as an author wrote it in YAML: 'text', 3, true, nothing, [a, b]."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f"'{value}'"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(shown(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{key}: {shown(item)}" for key, item in value.items()) + "}"
-    return str(value)

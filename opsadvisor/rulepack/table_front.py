@@ -27,10 +27,12 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from ..errors import did_you_mean
-from ..kinds import authored, kind
+from ..kinds import authored
+from ..rulesyntax import shown
 from ..yamlload import LineDict, LineList
 from .document import Document
-from .ir import Conclusion, Location, Problems, provenance, shown
+from .ir import Conclusion, Location, Problems, provenance
+from .reading import conclusion, unknown_keys
 from .tables import ROW_SETTINGS, Table, TableRow, check_header, compile_table, is_any, output_value
 
 SUFFIXES = (".csv", ".xlsx")
@@ -189,8 +191,6 @@ def _table_body(
 
 def table_from_yaml(file: str, item: Any, problems: Problems) -> Table | None:
     """A table from one entry of a YAML rule file's `tables:` list (yaml_front hands them here)."""
-    from .yaml_front import unknown_keys
-
     line = getattr(item, "line", 1)
     if not isinstance(item, LineDict):  # the rule files' loader makes every mapping a LineDict
         problems.add(Location(file, line), f"a table must be a mapping with {', '.join(TABLE_KEYS)}")
@@ -323,9 +323,9 @@ class Concluder:
                 data[kind_name] = output_value(cell)
         conclusions = []
         for kind_name, value in data.items():
-            payload = kind(kind_name).parse(value)
-            if isinstance(payload, str):
-                self.problems.add(location, f"{label}: {kind_name}: {payload}")
+            parsed = conclusion(kind_name, value, location)
+            if isinstance(parsed, str):
+                self.problems.add(location, f"{label}: {kind_name}: {parsed}")
             else:
-                conclusions.append(Conclusion(kind_name, payload, location))
+                conclusions.append(parsed)
         return tuple(conclusions)

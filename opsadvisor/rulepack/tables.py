@@ -31,11 +31,11 @@ from typing import Any, cast
 
 from ..contract import FACTS
 from ..errors import did_you_mean
+from ..rulesyntax import RULE_ID
 from .conditions import MISSING, TESTS_BY_KIND, fact_kind, holds, make_condition, shorthand
 from .ir import (
     DEFAULT_PRIORITY,
     MAX_PRIORITY,
-    RULE_ID,
     Conclusion,
     Condition,
     Group,

@@ -7,13 +7,13 @@ reader goes on, so one run lists them all.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from ..contract import CURRENT_OPERATORS, INTERFACE_CELLS, MODELS, MODES, SERVICE_PLACEHOLDERS, SEVERITIES
 from ..errors import did_you_mean
-from ..kinds import authored, kind
+from ..kinds import authored
 from ..kinds.base import unknown as unknown_text
+from ..rulesyntax import RULE_ID, shown
 from ..yamlload import LineDict, LineList, YamlProblem, load_yaml_bytes
 from .conditions import GROUP_KEYS, make_condition, shorthand
 from .document import Document
@@ -21,7 +21,6 @@ from .ir import (
     DEFAULT_PRIORITY,
     LINES,
     MAX_PRIORITY,
-    RULE_ID,
     AcceptancePolicy,
     Conclusion,
     Condition,
@@ -33,8 +32,9 @@ from .ir import (
     Role,
     Rule,
     provenance,
-    shown,
 )
+from .reading import conclusion, unknown_keys
+from .table_front import add_table, table_from_yaml
 
 SUFFIXES = (".yaml", ".yml")
 FILE_KEYS = (
@@ -99,8 +99,6 @@ def _document(name: str, document: LineDict, problems: Problems) -> Document:
 
 def _tables(name: str, document: LineDict, result: Document, problems: Problems) -> None:
     """Hand the file's `tables:` entries to the decision-table front end."""
-    from . import table_front
-
     items = document.get("tables")
     if items is None:
         return
@@ -108,19 +106,9 @@ def _tables(name: str, document: LineDict, result: Document, problems: Problems)
         problems.add(Location(name, document.line_of("tables")), "tables must be a list of tables")
         return
     for item in items:
-        table = table_front.table_from_yaml(name, item, problems)
+        table = table_from_yaml(name, item, problems)
         if table is not None:
-            table_front.add_table(result, table, problems)
-
-
-def unknown_keys(mapping: LineDict, allowed: Iterable[str], file: str, problems: Problems, what: str) -> None:
-    allowed = tuple(allowed)
-    for key in mapping:
-        if key not in allowed:
-            problems.add(
-                Location(file, mapping.line_of(key)),
-                f'unknown key "{key}" in {what}; expected one of {", ".join(allowed)}{did_you_mean(key, allowed)}',
-            )
+            add_table(result, table, problems)
 
 
 class _RuleReader:
@@ -438,9 +426,9 @@ class _RuleReader:
                     f"{', '.join(names)}{did_you_mean(name, names)}",
                 )
                 continue
-            payload = kind(name).parse(data)
-            if isinstance(payload, str):
-                self.error(item_line, f"{label}: {name}: {payload}")
+            parsed = conclusion(name, data, self.at(item_line))
+            if isinstance(parsed, str):
+                self.error(item_line, f"{label}: {name}: {parsed}")
                 continue
-            conclusions.append(Conclusion(name, payload, self.at(item_line)))
+            conclusions.append(parsed)
         return tuple(conclusions)

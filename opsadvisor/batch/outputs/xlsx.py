@@ -9,37 +9,29 @@
 - Accountability: one row per service, the accountable party for each process's application and
   interface (two columns per process: 28 with the default pack).
 
-openpyxl stamps the save time into the workbook properties and every zip member; both are fixed
-here so that the same portfolio gives a byte-identical workbook.
+The workbook is saved reproducibly (xlsx_style.save_workbook): the same portfolio gives a
+byte-identical workbook.
 """
 
 from __future__ import annotations
 
-import datetime
-import io
 import json
-import re
 import warnings
-import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from ... import kinds
-from ...files import Spool, binary_file, write_failed
+from ...files import Spool, write_failed
 from ...text import party, printable
+from ...xlsx_style import BOLD, MAX_WIDTH, save_workbook
 from ..runner import OK, Outcome
 from ..summary import Summary
 from . import ReportContext, row, row_headers
 
-FIXED_TIME = datetime.datetime(2000, 1, 1)
-_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-BOLD = Font(bold=True)
-MAX_WIDTH = 60
 FINDING_HEADERS = ("service", "name", "finding", "what", "severity", "text", "rule", "location")
 
 
@@ -191,22 +183,6 @@ def _header_sheet(sheet: Any, headers: Sequence[str], widths: Sequence[int]) -> 
     sheet.append([_bold(sheet, header) for header in headers])
 
 
-def style_header(sheet: Any) -> None:
-    """A normal (not write-only) sheet's first row bold and frozen."""
-    for cell in sheet[1]:
-        cell.font = BOLD
-    sheet.freeze_panes = "A2"
-
-
-def fit_widths(sheet: Any, rows: Sequence[Sequence[Any]]) -> None:
-    """A normal sheet's columns as wide as their longest value (within limits)."""
-    from openpyxl.utils import get_column_letter
-
-    for index in range(max((len(values) for values in rows), default=0)):
-        longest = max(len(str(values[index])) for values in rows if index < len(values))
-        sheet.column_dimensions[get_column_letter(index + 1)].width = min(max(longest, 6) + 2, MAX_WIDTH)
-
-
 def _bold(sheet: Any, value: Any) -> Any:
     cell = WriteOnlyCell(sheet, printable(value))
     cell.data_type = "s"
@@ -221,25 +197,3 @@ def _cell(sheet: Any, value: Any) -> Any:
     cell = WriteOnlyCell(sheet, printable(value))
     cell.data_type = "s"
     return cell
-
-
-def save_workbook(workbook: Workbook, path: Path) -> None:
-    """Save atomically and reproducibly (same content, same bytes)."""
-    workbook.properties.created = FIXED_TIME
-    saved = io.BytesIO()
-    workbook.save(saved)
-    with binary_file(path) as stream:
-        _write_reproducible(saved, stream)
-
-
-def _write_reproducible(saved: io.BytesIO, stream: Any) -> None:
-    """Copy a saved workbook with a fixed modification time and fixed zip member times."""
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(stream, "w") as target:
-        for member in source.infolist():
-            data = source.read(member)
-            if member.filename == "docProps/core.xml":
-                data = _MODIFIED.sub(lambda match: match.group(1) + stamp + match.group(2), data)
-            info = zipfile.ZipInfo(member.filename, date_time=FIXED_TIME.timetuple()[:6])
-            info.compress_type = member.compress_type
-            target.writestr(info, data)
