@@ -10,7 +10,7 @@ from typing import Any
 
 from .assessment import AsOf, Assessment, DateArg, Settling, build_assessment
 from .contract import Record, scenario_spec
-from .effective import stage_two
+from .effective import second_stage_facts
 from .engine import MEMO_SIZE, Engine, EngineResult, built
 from .facts import Facts, build_facts, run_key
 from .rulepack.ir import RulePack
@@ -34,11 +34,24 @@ class Assessor:
         return parse_scenario(document, source, self.spec)
 
     def run(self, scenario: Scenario, as_of: AsOf, memo: bool = True) -> tuple[Facts, EngineResult]:
-        """The service's facts and what the rules made of them, both stages (see effective.py); with
-        `memo` False the rules run whatever the engine kept (for a caller that keeps what it makes of it)."""
+        """The service's facts and what the rules made of them, both stages; with `memo` False the rules
+        run whatever the engine kept (for a caller that keeps what it makes of it)."""
         facts = build_facts(scenario)
-        second = stage_two(lambda partial: Settling(scenario, facts, partial, self.pack, as_of), self.pack)
-        return facts, self.engine.run(facts, second, (run_key(scenario), as_of.date) if memo else None)
+        key = (run_key(scenario), as_of.date) if memo else None
+        result = self.engine.recall(key)
+        if result is None:
+            result = self._both_stages(scenario, facts, as_of)
+            self.engine.keep(key, result)
+        return facts, result
+
+    def _both_stages(self, scenario: Scenario, facts: Facts, as_of: AsOf) -> EngineResult:
+        """The rules on the scenario's facts; then, in the same session, on the recommendation and the
+        effective matrix settled from what fired (effective.py), which rules about risks, conflicts and
+        governance test."""
+        with self.engine.session(facts) as session:
+            first = session.chain()
+            session.add(second_stage_facts(Settling(scenario, facts, first, self.pack, as_of)))
+            return session.chain()
 
     def assess_scenario(self, scenario: Scenario, as_of: DateArg = None) -> Assessment:
         """Assess a Scenario; risk acceptances are evaluated on `as_of` (default: today)."""

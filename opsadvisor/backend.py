@@ -1,7 +1,8 @@
 """The engine's seam: what a rules backend does for opsadvisor, whichever library runs the rules.
 
 A backend compiles rules once, then runs them on one service's facts at a time, letting them chain
-through derived facts (`RuleBackend.compile`, `CompiledRules.run`). For explanations and rule-pack
+through derived facts (`RuleBackend.compile`, `CompiledRules.run`), or step by step in a session
+(`CompiledRules.session`): chain, add facts, chain on. For explanations and rule-pack
 checks it also answers which of a list of condition items hold for given facts
 (`RuleBackend.compile_items`, `CompiledItems.matches`), with the very evaluation the rules get, so
 no second evaluator can disagree with the engine. durable_rules (`durable_backend`) is the backend
@@ -10,9 +11,9 @@ there is; nothing of it shows through these types.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from .facts import Facts, FactValue
 from .rulepack.ir import Condition, Group, Rule
@@ -53,18 +54,35 @@ class Case:
     derived: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
 
 
-# What a run asserts once its first stage is done, from what fired so far: (name, value) derived facts.
-SecondStage = Callable[[EngineResult], Iterable[tuple[str, Any]]]
+class Session(Protocol):
+    """One service's run, step by step, in a `with` block: the service's facts are in, nothing has
+    fired yet. The caller says what runs when: `chain`, then perhaps `add` facts of its own and
+    `chain` on (api.py: the second stage, effective.py). Leaving the block ends the session, whether
+    it failed or not, so each run is independent of the ones before; one session at a time."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None: ...
+
+    def chain(self) -> EngineResult:
+        """Let the rules fire until none is left to fire; what fired and what was derived so far.
+        Raises EngineError when the backend fails."""
+        ...
+
+    def add(self, facts: Iterable[tuple[str, Any]]) -> None:
+        """Derived facts (name, value), as if a rule had concluded them: the next `chain` fires the rules
+        that test them, and the result lists them among the derived facts."""
+        ...
 
 
 class CompiledRules(Protocol):
-    def run(self, facts: Facts, then: SecondStage | None = None) -> EngineResult:
-        """Assert one service's facts, let the rules chain, and say what fired and what was derived.
+    def run(self, facts: Facts) -> EngineResult:
+        """Assert one service's facts, let the rules chain, and say what fired and what was derived (a
+        session that chains once). Raises EngineError when the backend fails."""
+        ...
 
-        With `then`, once nothing more fires, the derived facts it answers are asserted in the same
-        session and the rules chain on (effective.py: the settled matrix). Raises EngineError when the
-        backend fails; each run is independent of the ones before.
-        """
+    def session(self, facts: Facts) -> Session:
+        """A session for one service's facts, to run step by step (see Session)."""
         ...
 
 

@@ -53,7 +53,7 @@ from typing import Any, cast
 
 import durable_rules_engine as native
 
-from .backend import Case, EngineResult, Firing, Item, SecondStage, firing, group_derived
+from .backend import Case, EngineResult, Firing, Item, firing, group_derived
 from .contract import FACTS
 from .errors import EngineError, RulesError
 from .facts import Facts, FactValue
@@ -567,79 +567,110 @@ class _Network:
         """The service fact, and the copies that split rules match (see _service_matches)."""
         return [service, *({**service, "t": tag} for tag in self._copies)]
 
-    def run(self, facts: Iterable[dict[str, Any]], then: Callable[[], Iterable[dict[str, Any]]] | None = None) -> None:
-        """Assert the facts in the session, run every action they trigger, then (when given) the facts
-        `then` answers once nothing more fires; retract every fact the session stored (see the module
-        docstring: the session is empty again), or delete the session if anything failed."""
-        rulesets = self._rulesets
-        handles = [ruleset.handle for ruleset in rulesets]
-        prepare = self._prepare
-        stored: dict[int, list[str]] = {}  # ruleset -> the facts (JSON) it took in this run
-        states: dict[int, int] = {}
-        touched: set[int] = set()  # rulesets holding the session (an unwanted fact opens it too)
-        waiting: set[int] = set()  # rulesets whose next action may have changed
-        agenda: dict[int, tuple[tuple[int, int], str, dict[str, Any]]] = {}  # ruleset -> its next action
+    def session(self) -> _Session:
+        """The network's session for one run (one at a time: see the module docstring), nothing asserted yet."""
+        return _Session(self)
 
-        def put(fact: dict[str, Any]) -> None:
-            places, text = prepare(fact)
-            for index in places:
-                touched.add(index)
-                code, state = native.assert_fact(handles[index], text)
-                if code == _HANDLED:  # else no rule wants it (in this ruleset), or the session holds it already
-                    states[index] = state
-                    waiting.add(index)
-                    stored.setdefault(index, []).append(text)
+    def run(self, facts: Iterable[dict[str, Any]]) -> None:
+        """Assert the facts in a session and run every action they trigger; then the session is empty again."""
+        with self.session() as session:
+            session.put_all(facts)
+            session.chain()
 
-        def take(index: int, message: str | None) -> None:
-            if message:
-                name = _name_of(message)
-                matched = self._matched(message, name) if name in self._joining else {}
-                agenda[index] = (self._order[name], name, matched)
-            else:
-                agenda.pop(index, None)
 
+class _Session:
+    """One run's session in every ruleset of a network, step by step: `put` asserts facts, `chain` runs
+    the actions they trigger until the agenda is empty, and leaving the `with` block retracts every
+    fact the session stored (see the module docstring: the session is empty again), or deletes the
+    session if anything failed, so that no fact outlives the run that asserted it."""
+
+    def __init__(self, network: _Network) -> None:
+        self._network = network
+        self._prepare = network._prepare
+        self._rulesets = network._rulesets
+        self._handles = [ruleset.handle for ruleset in network._rulesets]
+        self._stored: dict[int, list[str]] = {}  # ruleset -> the facts (JSON) it took in this run
+        self._states: dict[int, int] = {}
+        self._touched: set[int] = set()  # rulesets holding the session (an unwanted fact opens it too)
+        self._waiting: set[int] = set()  # rulesets whose next action may have changed
+        self._agenda: dict[int, tuple[tuple[int, int], str, dict[str, Any]]] = {}  # ruleset -> its next action
+
+    def __enter__(self) -> _Session:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
+        if kind is not None:
+            self._delete()
+            return
         try:
-            for fact in facts:
-                put(fact)
-            second = then
-            while True:
-                for index in waiting:
-                    if index in agenda:
-                        native.abandon_action(rulesets[index].handle, states[index])
-                    take(index, rulesets[index].start(states[index]))
-                waiting.clear()
-                if not agenda:
-                    if second is None:
-                        break
-                    for fact in second():
-                        put(fact)
-                    second = None
-                    continue
-                index = min(agenda, key=lambda key: agenda[key][0]) if len(agenda) > 1 else next(iter(agenda))
-                _, name, matched = agenda[index]
-                try:
-                    self._actions[name](matched, put)
-                except BaseException:
-                    native.abandon_action(rulesets[index].handle, states[index])
-                    raise
-                waiting.discard(index)
-                take(index, rulesets[index].complete(states[index]))
-            self._retract(stored)
+            self._retract()
         except BaseException:
-            self._delete(touched)
+            self._delete()
             raise
 
-    def _retract(self, stored: dict[int, list[str]]) -> None:
+    def put(self, fact: dict[str, Any]) -> None:
+        """Assert a fact in the rulesets with a rule testing it (an action's way to assert what it derives)."""
+        places, text = self._prepare(fact)
+        for index in places:
+            self._touched.add(index)
+            code, state = native.assert_fact(self._handles[index], text)
+            if code == _HANDLED:  # else no rule wants it (in this ruleset), or the session holds it already
+                self._states[index] = state
+                self._waiting.add(index)
+                self._stored.setdefault(index, []).append(text)
+
+    def put_all(self, facts: Iterable[dict[str, Any]]) -> None:
+        for fact in facts:
+            self.put(fact)
+
+    def chain(self) -> None:
+        """Run the next action across all rulesets until none is left (actions may put facts that
+        start more)."""
+        rulesets = self._rulesets
+        states = self._states
+        waiting = self._waiting
+        agenda = self._agenda
+        actions = self._network._actions
+        put, take = self.put, self._take  # bound once: an action may run a few dozen times per chain
+        while True:
+            for index in waiting:
+                if index in agenda:
+                    native.abandon_action(rulesets[index].handle, states[index])
+                take(index, rulesets[index].start(states[index]))
+            waiting.clear()
+            if not agenda:
+                return
+            index = min(agenda, key=lambda key: agenda[key][0]) if len(agenda) > 1 else next(iter(agenda))
+            _, name, matched = agenda[index]
+            try:
+                actions[name](matched, put)
+            except BaseException:
+                native.abandon_action(rulesets[index].handle, states[index])
+                raise
+            waiting.discard(index)
+            take(index, rulesets[index].complete(states[index]))
+
+    def _take(self, index: int, message: str | None) -> None:
+        """Put a ruleset's started action (its message) on the agenda, or take the ruleset off it."""
+        if message:
+            network = self._network
+            name = _name_of(message)
+            matched = network._matched(message, name) if name in network._joining else {}
+            self._agenda[index] = (network._order[name], name, matched)
+        else:
+            self._agenda.pop(index, None)
+
+    def _retract(self) -> None:
         """Retract the facts each ruleset stored in this run, one call per ruleset. A fact is known by
         the hash of its content, so the text it was asserted with finds it (the native core answers 0
-        even for a fact it does not hold, and raises on a real error: then run deletes the session)."""
-        for index, texts in stored.items():
-            native.retract_facts(self._rulesets[index].handle, f"[{','.join(texts)}]")
+        even for a fact it does not hold, and raises on a real error: then the session is deleted)."""
+        for index, texts in self._stored.items():
+            native.retract_facts(self._handles[index], f"[{','.join(texts)}]")
 
-    def _delete(self, indices: Iterable[int]) -> None:
-        """Delete the session in these rulesets (the next run opens a new one)."""
-        for index in indices:
-            native.delete_state(self._rulesets[index].handle, _SESSION)
+    def _delete(self) -> None:
+        """Delete the session in every ruleset it touched (the next run opens a new one)."""
+        for index in self._touched:
+            native.delete_state(self._handles[index], _SESSION)
 
 
 # --- the backend ----------------------------------------------------------------------------------
@@ -656,7 +687,7 @@ class _CompiledRules:
         self._joined = {rule.id: tuple(c.fact for c in _derived_conditions(rule)) for rule in rules}
         # Derived values come from the rules' own conclusions: an encoded value maps back to one value.
         self._decoded = {encode_value(value): value for rule in rules for _, value in rule.derives}
-        self._asserted: dict[str, Any] = {}  # the second stage's values of this run, by their encoding
+        self._asserted: dict[str, Any] = {}  # the values of this run's added facts (see add_derived), by encoding
         self._network = _Network(definitions, {rule.id: self._action(rule) for rule in rules})
 
     def _action(self, rule: Rule) -> Action:
@@ -685,30 +716,62 @@ class _CompiledRules:
 
         return action
 
-    def run(self, facts: Facts, then: SecondStage | None = None) -> EngineResult:
+    def session(self, facts: Facts) -> _RulesSession:
+        """A session for one service (see backend.Session); this object keeps what the run fired."""
         self._facts = facts
         self._fired = []
         self._seen = set()
         self._derived = []
         self._asserted = {}
+        return _RulesSession(self, self._network.session(), self._network.service_facts(encode_service(facts.values)))
 
-        def second_stage() -> list[dict[str, Any]]:
-            assert then is not None
-            pairs = list(then(self._result()))
-            self._derived += pairs
-            tested = self._network.tested  # the others: dropped
-            facts = [(encode_derived(name, value), value) for name, value in pairs if name in tested]
-            self._asserted = {fact["v"]: value for fact, value in facts}
-            return [fact for fact, _ in facts]
+    def run(self, facts: Facts) -> EngineResult:
+        with self.session(facts) as session:
+            return session.chain()
 
+    def add_derived(self, pairs: Iterable[tuple[str, Any]]) -> list[dict[str, Any]]:
+        """Count the (name, value) facts among this run's derived facts; the encoded facts to assert,
+        of those some rule tests (the others would match nothing)."""
+        pairs = list(pairs)
+        self._derived += pairs
+        tested = self._network.tested
+        facts = [(encode_derived(name, value), value) for name, value in pairs if name in tested]
+        self._asserted.update((fact["v"], value) for fact, value in facts)
+        return [fact for fact, _ in facts]
+
+    def result(self) -> EngineResult:
+        return EngineResult(firings=tuple(self._fired), derived=group_derived(self._derived))
+
+
+class _RulesSession:
+    """backend.Session on durable_rules: facts wait until `chain` asserts them, so that any failure,
+    in asserting as in an action, happens inside the `with` block that cleans the session up."""
+
+    def __init__(self, rules: _CompiledRules, session: _Session, service: list[dict[str, Any]]) -> None:
+        self._rules = rules
+        self._session = session
+        self._waiting = service
+
+    def __enter__(self) -> _RulesSession:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
         try:
-            self._network.run(self._network.service_facts(encode_service(facts.values)), second_stage if then else None)
+            self._session.__exit__(kind, error, trace)
+        except Exception as failure:  # retracting or deleting the session failed: durable_rules' error
+            raise EngineError("durable_rules", [f"a rule action failed: {failure!r}"]) from failure
+
+    def add(self, facts: Iterable[tuple[str, Any]]) -> None:
+        self._waiting += self._rules.add_derived(facts)
+
+    def chain(self) -> EngineResult:
+        waiting, self._waiting = self._waiting, []
+        try:
+            self._session.put_all(waiting)
+            self._session.chain()
         except Exception as error:  # a bug in an action or in durable_rules: never a silent gap
             raise EngineError("durable_rules", [f"a rule action failed: {error!r}"]) from error
-        return self._result()
-
-    def _result(self) -> EngineResult:
-        return EngineResult(firings=tuple(self._fired), derived=group_derived(self._derived))
+        return self._rules.result()
 
 
 class _CompiledItems:

@@ -9,11 +9,15 @@ for model A, B, C, a suggestion and any decision alike, never for a label alone.
 
 A rule that tests these facts cannot set the model or a cell itself (rules check says so): the
 matrix is settled before they fire.
+
+The caller runs the stages (api.Assessor.run): it opens an engine session on the scenario's facts,
+chains, settles from what fired (`second_stage_facts`), adds those facts and chains on. The engine
+never calls back here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .contract import COLUMNS, INTERFACE_CELLS, MODELS, NOT_APPLICABLE, UNDECIDED
@@ -21,6 +25,7 @@ from .kinds import kind
 from .kinds.recommend import NO_MODEL
 
 if TYPE_CHECKING:
+    from .assessment import Settling
     from .kinds.accountability import MatrixRow
     from .kinds.recommend import Recommendation
     from .rulepack.ir import Process, RulePack
@@ -63,7 +68,7 @@ def system_facts(processes: Sequence[Process]) -> dict[str, tuple[tuple[Any, ...
     return facts
 
 
-def settle(settling: Any) -> tuple[Recommendation, tuple[MatrixRow, ...]]:
+def settle(settling: Settling) -> tuple[Recommendation, tuple[MatrixRow, ...]]:
     """The recommendation and the effective matrix, as the recommend and accountability kinds settle them."""
     recommendation = kind("recommend").build(settling)
     settling.parts["recommendation"] = recommendation
@@ -86,24 +91,20 @@ def _changes(row: MatrixRow, today: tuple[str, str]) -> bool:
     return row.interface not in (UNDECIDED, NOT_APPLICABLE, today[1])
 
 
-def stage_two(settling_for: Callable[[Any], Any], pack: RulePack) -> Callable[[Any], list[tuple[str, Any]]]:
-    """What a run asserts after its first stage, from the first stage's firings (see the module docstring)."""
-
-    def facts(partial: Any) -> list[tuple[str, Any]]:
-        settling = settling_for(partial)
-        recommendation, matrix = settle(settling)
-        pairs: list[tuple[str, Any]] = [
-            (cell_fact(row.process, column), getattr(row, column)) for row in matrix for column in COLUMNS
-        ]
-        pairs.append((MODEL, recommendation.model or NO_MODEL))
-        pairs.append((SUGGESTED, recommendation.suggestion))
-        departed = len(recommendation.departures)
-        pairs += [(DECIDED_OTHERWISE, departed > 0), (DEPARTURES, departed)]
-        undecided = sum(getattr(row, column) == UNDECIDED for row in matrix for column in COLUMNS)
-        pairs += [(OPEN_CELLS, undecided > 0), (UNDECIDED_CELLS, undecided)]
-        changes = changing_processes(settling.scenario.current_operated_by, matrix, pack)
-        if changes is not None:
-            pairs += [(CHANGING, bool(changes)), (CHANGE_COUNT, len(changes)), (CHANGES, ", ".join(changes) or "none")]
-        return pairs
-
-    return facts
+def second_stage_facts(settling: Settling) -> list[tuple[str, Any]]:
+    """What the second stage asserts, settled from what the first stage fired (`settling` holds it; see
+    the module docstring): (name, value) facts, the effective matrix's cells first."""
+    recommendation, matrix = settle(settling)
+    pairs: list[tuple[str, Any]] = [
+        (cell_fact(row.process, column), getattr(row, column)) for row in matrix for column in COLUMNS
+    ]
+    pairs.append((MODEL, recommendation.model or NO_MODEL))
+    pairs.append((SUGGESTED, recommendation.suggestion))
+    departed = len(recommendation.departures)
+    pairs += [(DECIDED_OTHERWISE, departed > 0), (DEPARTURES, departed)]
+    undecided = sum(getattr(row, column) == UNDECIDED for row in matrix for column in COLUMNS)
+    pairs += [(OPEN_CELLS, undecided > 0), (UNDECIDED_CELLS, undecided)]
+    changes = changing_processes(settling.scenario.current_operated_by, matrix, settling.pack)
+    if changes is not None:
+        pairs += [(CHANGING, bool(changes)), (CHANGE_COUNT, len(changes)), (CHANGES, ", ".join(changes) or "none")]
+    return pairs

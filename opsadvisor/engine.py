@@ -1,6 +1,6 @@
 """Engine stage: a rule pack's rules run on the rules backend, one service at a time.
 
-The backend is a seam (backend.py: compile / run / matches); durable_rules (durable_backend.py) is
+The backend is a seam (backend.py: compile / run or session / matches); durable_rules (durable_backend.py) is
 the one there is, and no other module knows it. What is compiled from a pack is costly (a native
 ruleset) and is kept by the pack itself (`built`), so it lives exactly as long as the pack.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TypeVar, cast
 
-from .backend import EngineResult, Firing, RuleBackend, SecondStage
+from .backend import EngineResult, Firing, RuleBackend, Session
 from .durable_backend import DurableRules
 from .facts import Facts
 from .rulepack.ir import RulePack
@@ -25,8 +25,10 @@ T = TypeVar("T")
 class Engine:
     """A rule pack's rules compiled on the backend, ready to assess services.
 
-    A run given a `key` is kept under it (the `memo_size` keys used last), and a run with a known key
-    returns the kept result: the rules fired once for that key, and the same inputs fire the same rules.
+    `run` runs one stage; `session` lets the caller run the stages (api.Assessor.run: the scenario's
+    facts, then the effective model's). A result kept under a key (`keep`: the `memo_size` keys used
+    last) is found again by that key (`recall`): the rules fired once for that key, and the same inputs
+    fire the same rules.
     """
 
     def __init__(self, pack: RulePack, backend: RuleBackend = BACKEND, memo_size: int = MEMO_SIZE) -> None:
@@ -37,23 +39,34 @@ class Engine:
         self.hits = 0
         self.misses = 0
 
-    def run(self, facts: Facts, then: SecondStage | None = None, key: Hashable = None) -> EngineResult:
-        """Assert one service's facts, let the rules chain, and collect what fired (see EngineResult);
-        `then` gives the second stage's facts (see CompiledRules.run). `key` must cover every input of
-        both stages (facts.run_key does); None runs the rules whatever was run before."""
+    def run(self, facts: Facts) -> EngineResult:
+        """Assert one service's facts, let the rules chain, and collect what fired (see EngineResult)."""
+        return self._rules.run(facts)
+
+    def session(self, facts: Facts) -> Session:
+        """One service's facts in a session, to run stage by stage (see backend.Session)."""
+        return self._rules.session(facts)
+
+    def recall(self, key: Hashable) -> EngineResult | None:
+        """The result kept under `key`, now the most recently used; None when there is none (or no key).
+        The key must cover every input of the run (facts.run_key and the as-of date do)."""
         if key is None or self._memo_size <= 0:
-            return self._rules.run(facts, then)
+            return None
         result = self._memo.pop(key, None)
-        if result is not None:
-            self.hits += 1
-            self._memo[key] = result  # now the most recent
-            return result
-        self.misses += 1
-        result = self._rules.run(facts, then)
-        if len(self._memo) >= self._memo_size:
-            del self._memo[next(iter(self._memo))]  # the one used least recently
-        self._memo[key] = result
+        if result is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._memo[key] = result  # now the most recent
         return result
+
+    def keep(self, key: Hashable, result: EngineResult) -> None:
+        """Keep a run's result under `key` (nothing for no key), forgetting the one used least recently."""
+        if key is None or self._memo_size <= 0:
+            return
+        if len(self._memo) >= self._memo_size:
+            del self._memo[next(iter(self._memo))]
+        self._memo[key] = result
 
 
 def built(pack: RulePack, key: str, factory: Callable[[RulePack], T]) -> T:

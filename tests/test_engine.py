@@ -214,6 +214,32 @@ def test_a_run_that_fails_halfway_leaves_nothing_for_the_next_service(
         assert _facts_held(assessor.engine) == []
 
 
+def test_a_session_runs_the_stages_its_caller_asks_for(engine: Engine) -> None:
+    """Facts the caller adds between two chains fire the rules that test them, in the same session;
+    the result lists them among the derived facts, with those no rule tests."""
+    facts = build_facts(api.assessor_for(engine.pack).parse(scenario(users=5), "t"))
+    with engine.session(facts) as session:
+        first = session.chain()
+        session.add([("alarm", "red"), ("untested", 3)])
+        second = session.chain()
+    assert "chained" not in {firing.rule.id for firing in first.firings}
+    assert [firing.matched["alarm"] for firing in second.firings if firing.rule.id == "chained"] == ["red"]
+    assert second.firings[: len(first.firings)] == first.firings
+    assert (second.derived["alarm"], second.derived["untested"]) == (("red",), (3,))
+
+
+def test_a_caller_failing_between_the_stages_leaves_nothing_for_the_next_service(engine: Engine) -> None:
+    facts = build_facts(api.assessor_for(engine.pack).parse(scenario(criticality="critical", users=5), "t"))
+    fresh = Engine(engine.pack).run(facts)
+    with pytest.raises(RuntimeError, match="settling failed"), engine.session(facts) as session:
+        session.chain()
+        session.add([("alarm", "red")])
+        session.chain()
+        raise RuntimeError("settling failed")
+    assert _facts_held(engine) == []
+    assert engine.run(facts) == fresh
+
+
 def test_conclusions_come_from_the_rule_object_that_fired() -> None:
     """A pack keeps each rule's conclusions once; a firing of another rule object under the same id
     (a changed copy) concludes what that copy says, not what was kept."""
