@@ -8,10 +8,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .assessment import AsOf, Assessment, DateArg, Settling, build_assessment
+from .assessment import AsOf, Assessment, AssessmentDraft, DateArg, build_assessment
 from .contract import Record, scenario_spec
 from .effective import second_stage_facts
-from .engine import MEMO_SIZE, Engine, EngineResult, built
+from .engine import MEMO_SIZE, Engine, EngineResult, once_per_pack
 from .facts import Facts, build_facts, run_key
 from .rulepack.ir import RulePack
 from .rulepack.layering import load_pack, seed_rules_only
@@ -50,7 +50,7 @@ class Assessor:
         governance test."""
         with self.engine.session(facts) as session:
             first = session.chain()
-            session.add(second_stage_facts(Settling(scenario, facts, first, self.pack, as_of)))
+            session.add(second_stage_facts(AssessmentDraft(scenario, facts, first, self.pack, as_of)))
             return session.chain()
 
     def assess_scenario(self, scenario: Scenario, as_of: DateArg = None) -> Assessment:
@@ -65,7 +65,7 @@ class Assessor:
 
 def assessor_for(pack: RulePack) -> Assessor:
     """The pack's Assessor, built once and kept by the pack (a compiled rule pack is costly to build)."""
-    return built(pack, "assessor", Assessor)
+    return once_per_pack(pack, "assessor", Assessor)
 
 
 @cache

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import today
-from .engine import EngineResult, Firing, built
+from .engine import EngineResult, Firing, once_per_pack
 from .facts import Facts
 from .kinds import parts as kind_parts
 from .kinds.accountability import MatrixRow
@@ -162,8 +162,8 @@ def _jsonable(value: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class Made:
-    """A conclusion's payload together with the rule that made it (made once per rule of a pack, see
+class FiredConclusion:
+    """A conclusion of a rule that fired: its payload and the rule (made once per rule of a pack, see
     _conclusions, and shared by every service that rule fires for)."""
 
     payload: Any
@@ -174,8 +174,10 @@ class Made:
         return (self.rule.priority, self.rule.id)
 
 
-class Settling:
-    """What a kind sees while it builds its part: what fired, the service, the pack and the parts built so far."""
+class AssessmentDraft:
+    """The assessment being built, as each kind sees it while it builds its part: what fired, the
+    service, the pack and the parts built so far (the recommend and accountability kinds also build
+    from one between the engine's two stages, see effective.py)."""
 
     def __init__(self, scenario: Scenario, facts: Facts, result: EngineResult, pack: RulePack, as_of: AsOf) -> None:
         self.scenario = scenario
@@ -184,11 +186,11 @@ class Settling:
         self.as_of = as_of.date  # acceptances are evaluated on this day (YYYY-MM-DD)
         self.text = _Interpolator(scenario, facts, result)
         self.parts: dict[str, Any] = {}
-        self._made = _conclusions(result.firings, pack)
+        self._fired = _conclusions(result.firings, pack)
 
-    def made(self, kind: str) -> list[Made]:
+    def conclusions(self, kind: str) -> list[FiredConclusion]:
         """The conclusions of one kind that fired, in firing order."""
-        return self._made.get(kind, [])
+        return self._fired.get(kind, [])
 
 
 def build_assessment(
@@ -200,25 +202,27 @@ def build_assessment(
     texts: dict[str, list[str]] | None = None,
 ) -> Assessment:
     """The assessment of what fired; with `texts`, the texts each kind interpolates, by part."""
-    settling = Settling(scenario, facts, result, pack, as_of)
+    draft = AssessmentDraft(scenario, facts, result, pack, as_of)
     for kind in kind_parts():
         if texts is not None:
-            settling.text.texts = texts.setdefault(kind.part, [])
-        settling.parts[kind.part] = kind.build(settling)
+            draft.text.texts = texts.setdefault(kind.part, [])
+        draft.parts[kind.part] = kind.build(draft)
     return Assessment(
         service_id=scenario.service_id,
         service_name=scenario.service_name,
-        parts=settling.parts,
+        parts=draft.parts,
         trace=tuple(_trace_entry(firing) for firing in result.firings),
         rules_version=pack.version,
         as_of=as_of,
     )
 
 
-def _conclusions(firings: tuple[Firing, ...], pack: RulePack) -> dict[str, list[Made]]:
-    made: dict[str, list[Made]] = {}
+def _conclusions(firings: tuple[Firing, ...], pack: RulePack) -> dict[str, list[FiredConclusion]]:
+    by_kind: dict[str, list[FiredConclusion]] = {}
     seen: set[str] = set()
-    by_rule: dict[str, tuple[Rule, tuple[tuple[str, Made], ...]]] = built(pack, "conclusions", lambda pack: {})
+    by_rule: dict[str, tuple[Rule, tuple[tuple[str, FiredConclusion], ...]]] = once_per_pack(
+        pack, "conclusions", lambda pack: {}
+    )
     for firing in firings:
         rule = firing.rule
         if rule.id in seen:
@@ -226,10 +230,13 @@ def _conclusions(firings: tuple[Firing, ...], pack: RulePack) -> dict[str, list[
         seen.add(rule.id)
         conclusions = by_rule.get(rule.id)
         if conclusions is None or conclusions[0] is not rule:
-            conclusions = by_rule[rule.id] = (rule, tuple((c.kind, Made(c.payload, rule)) for c in rule.then))
+            conclusions = by_rule[rule.id] = (
+                rule,
+                tuple((c.kind, FiredConclusion(c.payload, rule)) for c in rule.then),
+            )
         for kind, item in conclusions[1]:
-            made.setdefault(kind, []).append(item)
-    return made
+            by_kind.setdefault(kind, []).append(item)
+    return by_kind
 
 
 def _trace_entry(firing: Firing) -> TraceEntry:

@@ -19,10 +19,10 @@ then retract every fact the session stored, which leaves it empty for the next s
 the traps listed in shared/notes/durable-rules.md that live in durable's Python host: no timer
 threads (actions never run elsewhere), no action errors swallowed into the session state (they are
 raised), and never more than one live session (a ruleset allows 1,024). The session is emptied rather
-than deleted because a new one costs more than the whole match of a service: measured on durable_rules
-2.0.28, creating a session clears about 8 KB of frame index per join node of the ruleset (state.c,
-createStateNode) and deleting it walks them again, 28 µs of the default pack's run, where retracting
-its ~15 facts takes a few. A session whose run failed is deleted (the next run opens a new one), so
+than deleted because a new one costs more than the whole match of a service: in durable_rules 2.0.28,
+creating a session clears about 8 KB of frame index per join node of the ruleset (state.c,
+createStateNode) and deleting it walks them again, where retracting a service's facts is one call
+(docs/batch.md, Performance, has the figures). A session whose run failed is deleted (the next run opens a new one), so
 no fact can outlive the service that asserted it. The other traps handled here: a ruleset must
 complete one action before a session may be deleted (the warm-up), a rule fires once per `$or`
 branch that holds (deduplicated in `_CompiledRules`), and a native ruleset outlives the Python
@@ -402,7 +402,7 @@ def _partition(definitions: dict[str, dict[str, Any]]) -> list[dict[str, dict[st
 
     Each group is the longest run from where the last one ended that `_holds` (found by doubling,
     then bisecting: O(n log n) model building), after one try of all of them (a pack one ruleset holds,
-    as the default pack: one model built, not seven; 2.6 ms of every process's start). One rule alone
+    as the default pack: one model built, not seven, at every process's start). One rule alone
     always fits: its own counts are far below every limit (a rule's expression size and joins are
     checked by `limit` first)."""
     items = list(definitions.items())
@@ -469,7 +469,7 @@ class _Ruleset:
     def __init__(self, definitions: dict[str, dict[str, Any]]) -> None:
         name = f"opsadvisor_{next(_ruleset_numbers)}"
         self.handle = native.create_ruleset(name, json.dumps({**definitions, _WARM_UP_RULE: _WARM_UP_DEFINITION}))
-        # The native ruleset (about 0.5 MB for the default pack, and one of 131,071 handles) lives
+        # The native ruleset (memory of its own, and one of 131,071 handles) lives
         # until deleted, whatever becomes of this object: delete it with the object. Measured on
         # durable_rules 2.0.28: memory stays flat over 400 built and dropped rulesets. Not at exit:
         # the process frees everything then.

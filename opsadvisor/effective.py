@@ -25,7 +25,7 @@ from .kinds import kind
 from .kinds.recommend import NO_MODEL
 
 if TYPE_CHECKING:
-    from .assessment import Settling
+    from .assessment import AssessmentDraft
     from .kinds.accountability import MatrixRow
     from .kinds.recommend import Recommendation
     from .rulepack.ir import Process, RulePack
@@ -68,11 +68,11 @@ def system_facts(processes: Sequence[Process]) -> dict[str, tuple[tuple[Any, ...
     return facts
 
 
-def settle(settling: Settling) -> tuple[Recommendation, tuple[MatrixRow, ...]]:
+def settle(draft: AssessmentDraft) -> tuple[Recommendation, tuple[MatrixRow, ...]]:
     """The recommendation and the effective matrix, as the recommend and accountability kinds settle them."""
-    recommendation = kind("recommend").build(settling)
-    settling.parts["recommendation"] = recommendation
-    return recommendation, kind("accountability").build(settling)
+    recommendation = kind("recommend").build(draft)
+    draft.parts["recommendation"] = recommendation
+    return recommendation, kind("accountability").build(draft)
 
 
 def changing_processes(today: str | None, matrix: tuple[MatrixRow, ...], pack: RulePack) -> list[str] | None:
@@ -91,10 +91,10 @@ def _changes(row: MatrixRow, today: tuple[str, str]) -> bool:
     return row.interface not in (UNDECIDED, NOT_APPLICABLE, today[1])
 
 
-def second_stage_facts(settling: Settling) -> list[tuple[str, Any]]:
-    """What the second stage asserts, settled from what the first stage fired (`settling` holds it; see
+def second_stage_facts(draft: AssessmentDraft) -> list[tuple[str, Any]]:
+    """What the second stage asserts, settled from what the first stage fired (`draft` holds it; see
     the module docstring): (name, value) facts, the effective matrix's cells first."""
-    recommendation, matrix = settle(settling)
+    recommendation, matrix = settle(draft)
     pairs: list[tuple[str, Any]] = [
         (cell_fact(row.process, column), getattr(row, column)) for row in matrix for column in COLUMNS
     ]
@@ -104,7 +104,7 @@ def second_stage_facts(settling: Settling) -> list[tuple[str, Any]]:
     pairs += [(DECIDED_OTHERWISE, departed > 0), (DEPARTURES, departed)]
     undecided = sum(getattr(row, column) == UNDECIDED for row in matrix for column in COLUMNS)
     pairs += [(OPEN_CELLS, undecided > 0), (UNDECIDED_CELLS, undecided)]
-    changes = changing_processes(settling.scenario.current_operated_by, matrix, settling.pack)
+    changes = changing_processes(draft.scenario.current_operated_by, matrix, draft.pack)
     if changes is not None:
         pairs += [(CHANGING, bool(changes)), (CHANGE_COUNT, len(changes)), (CHANGES, ", ".join(changes) or "none")]
     return pairs

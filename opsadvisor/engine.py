@@ -2,7 +2,7 @@
 
 The backend is a seam (backend.py: compile / run or session / matches); durable_rules (durable_backend.py) is
 the one there is, and no other module knows it. What is compiled from a pack is costly (a native
-ruleset) and is kept by the pack itself (`built`), so it lives exactly as long as the pack.
+ruleset) and is kept by the pack itself (`once_per_pack`), so it lives exactly as long as the pack.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from .durable_backend import DurableRules
 from .facts import Facts
 from .rulepack.ir import RulePack
 
-__all__ = ["BACKEND", "Engine", "EngineResult", "Firing", "built"]
+__all__ = ["BACKEND", "Engine", "EngineResult", "Firing", "once_per_pack"]
 
 BACKEND: RuleBackend = DurableRules()
 MEMO_SIZE = 2048  # runs an Engine keeps by key (facts.run_key): portfolios repeat service profiles
@@ -69,7 +69,7 @@ class Engine:
         self._memo[key] = result
 
 
-def built(pack: RulePack, key: str, factory: Callable[[RulePack], T]) -> T:
+def once_per_pack(pack: RulePack, key: str, factory: Callable[[RulePack], T]) -> T:
     """What `factory` builds from `pack`, built on first use and kept by the pack under `key`.
 
     The one cache of compiled things: it is the pack's own (RulePack.compiled), so what is built goes

@@ -21,8 +21,8 @@ from typing import IO, Any
 
 from .errors import UsageError
 
-# An output's write buffer: a batch writes one ~7 KB JSON line per service, which with the default
-# 8 KB buffer is one system call per service (measured: 8.7 against 5.3 µs a line with 1 MB).
+# An output's write buffer: a batch writes one JSON line of several KB per service, which with the
+# default 8 KB buffer is about one system call per service (docs/batch.md, Performance).
 WRITE_BUFFER = 1 << 20
 
 
@@ -56,7 +56,7 @@ class AtomicFile:
 
     def __init__(self, target: str | Path, mode: str = "w") -> None:
         self.target = Path(os.path.realpath(target))  # through a symlink: replace its target, keep the link
-        self.shown = Path(target)
+        self.as_named = Path(target)
         self.temporary = ""
         try:
             self._existing = _existing(self.target)
@@ -64,7 +64,7 @@ class AtomicFile:
                 prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent
             )
         except OSError as error:
-            raise write_failed(self.shown, error) from None
+            raise write_failed(self.as_named, error) from None
         options: dict[str, Any] = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
         self.stream: IO[Any] = os.fdopen(descriptor, mode, buffering=WRITE_BUFFER, **options)
 
@@ -73,7 +73,7 @@ class AtomicFile:
             self.stream.write(data)
         except OSError as error:
             self.abort()
-            raise write_failed(self.shown, error) from None
+            raise write_failed(self.as_named, error) from None
 
     def commit(self, replace: bool = True) -> None:
         """Put the written file in place; with `replace` False only where no file is (else OutputError):
@@ -90,10 +90,10 @@ class AtomicFile:
                 os.unlink(self.temporary)
         except FileExistsError:
             self.abort()
-            raise OutputError(str(self.shown), ["already exists; nothing was written"]) from None
+            raise OutputError(str(self.as_named), ["already exists; nothing was written"]) from None
         except OSError as error:
             self.abort()
-            raise write_failed(self.shown, error) from None
+            raise write_failed(self.as_named, error) from None
 
     def _keep_owner_and_mode(self) -> None:
         if self._existing is None:
@@ -118,7 +118,7 @@ def _atomic(target: str | Path, mode: str) -> Iterator[IO[Any]]:
         yield file.stream
     except OSError as error:
         file.abort()
-        raise write_failed(file.shown, error) from None
+        raise write_failed(file.as_named, error) from None
     except BaseException:
         file.abort()
         raise

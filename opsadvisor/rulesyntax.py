@@ -12,7 +12,7 @@ from typing import Any
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")  # rules, decision tables, and the risks and conflicts rules name
 
 
-def shown(value: Any) -> str:
+def as_written(value: Any) -> str:
     """A rule-file value as an author wrote it in YAML: 'text', 3, true, nothing, [a, b]."""
     if value is None:
         return "nothing"
@@ -21,7 +21,7 @@ def shown(value: Any) -> str:
     if isinstance(value, str):
         return f"'{value}'"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(shown(item) for item in value) + "]"
+        return "[" + ", ".join(as_written(item) for item in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{key}: {shown(item)}" for key, item in value.items()) + "}"
+        return "{" + ", ".join(f"{key}: {as_written(item)}" for key, item in value.items()) + "}"
     return str(value)

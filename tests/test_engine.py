@@ -21,7 +21,7 @@ from opsadvisor import api, durable_backend
 from opsadvisor.assessment import AsOf, build_assessment
 from opsadvisor.backend import Case, Firing
 from opsadvisor.durable_backend import native
-from opsadvisor.engine import BACKEND, Engine, built
+from opsadvisor.engine import BACKEND, Engine, once_per_pack
 from opsadvisor.errors import EngineError
 from opsadvisor.facts import build_facts
 from opsadvisor.kinds.recommend import Recommend
@@ -311,7 +311,9 @@ def test_each_condition_item_holds_exactly_when_its_one_condition_rule_fires(
     engine: Engine, facts: dict[str, Any]
 ) -> None:
     rules = [rule for rule in engine.pack.rules if len(rule.when.items) == 1]
-    compiled = built(engine.pack, "test-items", lambda pack: BACKEND.compile_items([r.when.items[0] for r in rules]))
+    compiled = once_per_pack(
+        engine.pack, "test-items", lambda pack: BACKEND.compile_items([r.when.items[0] for r in rules])
+    )
     scenario_facts = build_facts(api.assessor_for(engine.pack).parse(scenario(**facts), "test"))
     held = compiled.matches(Case(scenario_facts.values))
     fired_ids = set(fired(engine, scenario(**facts)))

@@ -49,7 +49,7 @@ any_text = st.text(
     st.characters(exclude_categories=("Cc", "Cs")), max_size=30
 )  # the contract refuses control characters
 # Text a CSV cell keeps as it is: no list separator, no leading or trailing blanks, not "none".
-cell_text = (
+csv_cell_text = (
     st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ", min_size=1, max_size=20)
     .map(str.strip)
     .filter(lambda text: text and text.lower() != "none")
@@ -117,7 +117,7 @@ def _csv_round_trip(document: dict[str, Any], tmp_path: Path) -> Any:
 
 @pytest.mark.slow
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(documents(cell_text))
+@given(documents(csv_cell_text))
 def test_a_csv_row_written_from_a_scenario_reads_back_to_the_same_facts(
     tmp_path: Path, document: dict[str, Any]
 ) -> None:

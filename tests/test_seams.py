@@ -23,7 +23,7 @@ TOY_MODULE = '''
 
 from dataclasses import dataclass
 
-from opsadvisor.kinds import Column, Finding, FindingCount, Kind, Section, SummaryTable, register
+from opsadvisor.kinds import BatchColumn, Finding, FindingCount, Kind, Section, SummaryTable, register
 from opsadvisor.kinds.base import IdsExpectation
 
 
@@ -49,7 +49,7 @@ class NoteKind(Kind):
     catalogue = "Toy notes"
     part = "notes"
     order = 90
-    columns = (Column("notes", 90, lambda outline: ";".join(outline)),)
+    columns = (BatchColumn("notes", 90, lambda outline: ";".join(outline)),)
     aspects = (("notes", 90),)
     finding_count = FindingCount("notes", "notes to read", highlight=True)
 
@@ -59,8 +59,8 @@ class NoteKind(Kind):
     def describe(self, payload):
         return f"note {payload.text}"
 
-    def build(self, settling):
-        return tuple(sorted(NoteItem(settling.text(m.payload.text), m.rule.id) for m in settling.made("note")))
+    def build(self, draft):
+        return tuple(sorted(NoteItem(draft.text(m.payload.text), m.rule.id) for m in draft.conclusions("note")))
 
     def sections(self, value, assessment):
         return [Section("Notes", ("note", "rule"), [(n.text, n.rule) for n in value], "No notes.")]

@@ -48,7 +48,7 @@ from ..rulepack import (
 )
 from ..rulepack.ir import PRACTICE, SEED, SOURCE_EXAMPLE, SOURCE_FORMS
 from ..rulepack.table_front import TABLE_KEYS
-from ..rulepack.tables import HIT_POLICIES, ROW_SETTINGS, Table, cell_text
+from ..rulepack.tables import HIT_POLICIES, ROW_SETTINGS, Table, table_cell_text
 from ..text import escape_markdown as escape
 from ..text import show_value
 
@@ -197,7 +197,11 @@ def _table_grid(table: Table) -> tuple[list[str], list[list[str]]]:
     redundant row)."""
     headers = ["#", *table.inputs, *(f"=> {name}" for name in table.outputs), "rule"]
     rows = [
-        [str(row.number), *(cell_text(cell) for cell in row.cells), "(redundant)" if row.covered_by else row.rule_id]
+        [
+            str(row.number),
+            *(table_cell_text(cell) for cell in row.cells),
+            "(redundant)" if row.covered_by else row.rule_id,
+        ]
         for row in table.rows
     ]
     return headers, rows

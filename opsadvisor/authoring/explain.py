@@ -19,10 +19,10 @@ from .. import kinds
 from ..api import RulesArg, assessor_for, rule_pack
 from ..assessment import AsOf, Assessment, TraceEntry, build_assessment
 from ..backend import MISSING, Case, CompiledItems
-from ..engine import BACKEND, built
+from ..engine import BACKEND, once_per_pack
 from ..facts import Facts, fact_source
 from ..rulepack import Condition, Group, Rule, RulePack
-from ..rulepack.tables import cell_text
+from ..rulepack.tables import table_cell_text
 from ..scenario import ScenarioInput, load_scenario, source_of
 from ..text import show_value
 from .catalogue import describe_item, find_rule
@@ -181,7 +181,7 @@ def _compile_conditions(pack: RulePack) -> CompiledItems:
 
 def _held(pack: RulePack, facts: Facts, derived: dict[str, tuple[Any, ...]]) -> dict[str, tuple[bool, ...]]:
     """For each rule id, whether each top-level item of its `when` held (nothing chains)."""
-    held = built(pack, "explain", _compile_conditions).matches(Case(facts.values, derived))
+    held = once_per_pack(pack, "explain", _compile_conditions).matches(Case(facts.values, derived))
     positions = itertools.count()
     return {rule.id: tuple(next(positions) in held for _ in rule.when.items) for rule in pack.rules}
 
@@ -230,7 +230,7 @@ def _cells(rule: Rule, pack: RulePack) -> tuple[str, dict[Condition, str]]:
     if table is None or not rows:
         return "", {}
     cells = {
-        condition: f"{fact}: {cell_text(cell)}"
+        condition: f"{fact}: {table_cell_text(cell)}"
         for row in rows
         for fact, cell, tests in zip(table.inputs, table.inputs_of(row), row.tests, strict=True)
         for condition in tests

@@ -27,7 +27,7 @@ from .. import kinds
 from ..api import assessor_for, rule_pack
 from ..assessment import TraceEntry
 from ..backend import Case
-from ..engine import BACKEND, built
+from ..engine import BACKEND, once_per_pack
 from ..errors import EXIT_FINDINGS, EXIT_OK, OpsAdvisorError, RulesError, ScenarioError, count, did_you_mean
 from ..facts import Facts, build_facts
 from ..kinds.base import Expectation, IdsExpectation
@@ -327,7 +327,7 @@ def compare(expect: dict[str, Any], assessment: Any) -> list[str]:
 
 def run_cases(cases: list[RuleCase], pack: RulePack, min_coverage: float | None = None) -> RuleTestRun:
     assessor = assessor_for(pack)
-    rows = built(pack, "rule rows", _RowsHeld)
+    rows = once_per_pack(pack, "rule rows", _RowsHeld)
     results = []
     for case in cases:
         scenario = assessor.parse(case.document, f"{case.file}:{case.line}")

@@ -15,7 +15,7 @@ from ..errors import EXIT_USAGE, OpsAdvisorError, RulesError
 from ..files import text_file
 from ..rulepack.ir import Problems
 from ..rulepack.table_front import grid_tables, table_from_yaml
-from ..rulepack.tables import ROW_SETTINGS, Table, TableRow, cell_text
+from ..rulepack.tables import ROW_SETTINGS, Table, TableRow, table_cell_text
 from ..yamlload import LineDict, YamlProblem, load_yaml_bytes
 
 FORMATS = ("csv", "xlsx", "yaml")
@@ -63,7 +63,7 @@ def grid(table: Table) -> list[list[Any]]:
     markers = ["input"] * len(table.inputs) + ["output"] * len(table.outputs) + ["row"] * len(settings)
     body = [
         [
-            *(cell_text(cell) for cell in row.cells),
+            *(table_cell_text(cell) for cell in row.cells),
             *("" if getattr(row, key) is None else getattr(row, key) for key in settings),
         ]
         for row in table.rows

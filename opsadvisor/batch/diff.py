@@ -26,7 +26,6 @@ def compared() -> tuple[str, ...]:
     return ("validity", *(name for name, _ in aspects))
 
 
-SCALAR = ("validity", "model", "mode")  # aspects with one value; the others are lists of items
 NOTHING = "none"
 
 

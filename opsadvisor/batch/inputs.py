@@ -322,18 +322,19 @@ def _table_entries(path: Path, rows: Iterator[Sequence[Any]], table_map: TableMa
     header = next(rows, None)
     if header is None:
         return  # no entries
-    names = [_cell_text(cell) for cell in header]
+    names = [_text_of_cell(cell) for cell in header]
     found = plan(names, table_map)
     if isinstance(found, list):
         yield Entry(str(path), INVALID, ScenarioError(str(path), found))
         return
     yield from (Note(note) for note in found.notes)
     for number, row in enumerate(rows, 2):
-        if any(_cell_text(cell) for cell in row):
+        if any(_text_of_cell(cell) for cell in row):
             yield _row_entry(path, number, found, row)
 
 
-def _cell_text(cell: Any) -> str:
+def _text_of_cell(cell: Any) -> str:
+    """A cell read from a workbook or a CSV row, as text: whole numbers without '.0', dates as YYYY-MM-DD."""
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
@@ -348,14 +349,14 @@ def _cell_text(cell: Any) -> str:
 def _row_entry(path: Path, number: int, layout: Plan, row: Iterable[Any]) -> Entry:
     location = f"{path}:row {number}"
     cells = list(row)
-    if len(cells) > len(layout.columns) and any(_cell_text(cell) for cell in cells[len(layout.columns) :]):
+    if len(cells) > len(layout.columns) and any(_text_of_cell(cell) for cell in cells[len(layout.columns) :]):
         problem = f"the row has {len(cells)} cells but the header only {len(layout.columns)}"
         return Entry(location, INVALID, ScenarioError(location, [problem]))
     document: dict[str, Any] = {}
     for path_, text in layout.constants.items():
         set_path(document, path_, _column_value(path_, text))
     for column, cell in zip(layout.columns, cells, strict=False):
-        text = _cell_text(cell)
+        text = _text_of_cell(cell)
         if not text or column.field is None:
             continue
         mapped = column.text(text)
@@ -394,7 +395,7 @@ def _column_value(column: str, text: str) -> Any:
     return text
 
 
-def cell_text(column: str, value: Any) -> str:
+def value_as_cell(column: str, value: Any) -> str:
     """A scenario value as the text of its column's cell: what `_column_value` reads back."""
     spec = _LAYOUT[column]
     if isinstance(spec, Flag):
@@ -492,7 +493,7 @@ def row_of(document: dict[str, Any]) -> dict[str, str]:
     cells: dict[str, str] = {}
     for column in COLUMNS:
         value = get_path(document, column)
-        cells[column] = "" if value is None else cell_text(column, value)
+        cells[column] = "" if value is None else value_as_cell(column, value)
     return cells
 
 
@@ -547,7 +548,7 @@ def _header_of(path: Path) -> list[str]:
             workbook.close()
     except Exception as error:  # a missing file, a damaged workbook: the same message the batch gives
         raise ValueError(f"{path}: cannot read the export: {_reason(error)}") from None
-    names = [_cell_text(cell) for cell in header]
+    names = [_text_of_cell(cell) for cell in header]
     if not any(names):
         raise ValueError(f"{path}: no header row")
     return names

@@ -37,7 +37,7 @@ COLUMN_KEYS = ("field", "split", "values")
 
 
 @dataclass(frozen=True)
-class Column:
+class MappedColumn:
     """Where one source column goes: a field path (None: ignored), its list separator and value table."""
 
     field: str | None
@@ -58,7 +58,7 @@ class Column:
 
 @dataclass(frozen=True)
 class TableMap:
-    columns: dict[str, Column]  # vocabulary.key(source column) -> Column
+    columns: dict[str, MappedColumn]  # vocabulary.key(source column) -> where it goes
     constants: dict[str, str]  # field path -> cell text, for every row
     source: str = ""
     constant_lines: dict[str, int] = field(default_factory=dict)  # field path -> the constant's line in the map
@@ -102,7 +102,7 @@ def _build(document: Any, problems: list[str], source: str) -> TableMap:
     if not isinstance(columns, dict) or not isinstance(constants, dict):
         problems.append("columns and constants are mappings")
         return NO_MAP
-    built: dict[str, Column] = {}
+    built: dict[str, MappedColumn] = {}
     named: dict[str, str] = {}  # vocabulary.key -> the first entry naming that column, with its line
     filling: dict[str, str] = {}  # field path -> the entry of the column that fills it
     for name in columns:
@@ -132,17 +132,17 @@ def _constant(value: Any) -> str:
     return str(value)
 
 
-def _column(columns: dict[str, Any], name: str, problems: list[str]) -> Column:
+def _column(columns: dict[str, Any], name: str, problems: list[str]) -> MappedColumn:
     entry = columns[name]
     where = f"{_line(columns, name)}column {name}"
     if entry == IGNORE or entry is None:
-        return Column(None)
+        return MappedColumn(None)
     if isinstance(entry, str):
         _check_field(entry, where, problems)
-        return Column(entry)
+        return MappedColumn(entry)
     if not isinstance(entry, dict) or "field" not in entry:
         problems.append(f"{where}: expected a field path, {IGNORE}, or a mapping with field (and split, values)")
-        return Column(None)
+        return MappedColumn(None)
     for key in entry:
         if key not in COLUMN_KEYS:
             problems.append(f'{where}: unknown key "{key}"; expected {", ".join(COLUMN_KEYS)}')
@@ -155,7 +155,7 @@ def _column(columns: dict[str, Any], name: str, problems: list[str]) -> Column:
     if split is not None and not str(split):
         problems.append(f'{where}: split is the text between the items of a list cell (e.g. ","); found an empty one')
         split = None
-    return Column(
+    return MappedColumn(
         str(entry["field"]),
         None if split is None else str(split),
         {
@@ -177,9 +177,9 @@ REQUIRED = tuple(item.path for item in FIELDS if item.required)
 
 @dataclass(frozen=True)
 class Plan:
-    """A header read with a map: each column's Column (by position), the constants, and notes to show."""
+    """A header read with a map: each column's MappedColumn (by position), the constants, and notes to show."""
 
-    columns: tuple[Column, ...]
+    columns: tuple[MappedColumn, ...]
     constants: dict[str, str]
     notes: tuple[str, ...] = ()
 
@@ -187,7 +187,7 @@ class Plan:
 def plan(names: list[str], table_map: TableMap) -> Plan | list[str]:
     """How each column of a header is read, or the header's problems, one per column, with did-you-means."""
     problems: list[str] = []
-    columns: list[Column] = []
+    columns: list[MappedColumn] = []
     first: dict[str, int] = {}
     for number, name in enumerate(names, 1):
         column = _resolve(name, table_map)
@@ -197,7 +197,7 @@ def plan(names: list[str], table_map: TableMap) -> Plan | list[str]:
                 problems.append(
                     f'column {number} "{one_line(name)}" is not a scenario field{hint}; {_remedy(table_map)}'
                 )
-            column = Column(None)
+            column = MappedColumn(None)
         if column.field is not None:
             if column.field in first:
                 problems.append(_twice(names, first[column.field], number, column.field))
@@ -230,12 +230,12 @@ def _twice(names: list[str], earlier: int, number: int, field: str) -> str:
     return f"columns {earlier} and {number} ({shown}) both give {field}; keep one of them"
 
 
-def _resolve(name: str, table_map: TableMap) -> Column | None:
+def _resolve(name: str, table_map: TableMap) -> MappedColumn | None:
     mapped = table_map.columns.get(vocabulary.key(name))
     if mapped is not None:
         return mapped
     path = vocabulary.column(name)
-    return Column(path) if path else None
+    return MappedColumn(path) if path else None
 
 
 def _remedy(table_map: TableMap) -> str:

@@ -22,7 +22,7 @@ import orjson
 from .. import kinds
 from ..api import Assessor, assessor_for
 from ..assessment import AsOf, DateArg
-from ..engine import built
+from ..engine import once_per_pack
 from ..errors import ScenarioError
 from ..kinds import Kind
 from ..rulepack import RulePack
@@ -31,9 +31,8 @@ from .memo import OutcomeMemo
 
 OK = "ok"
 INVALID = "invalid"
-# Entries per task. A task costs the parent about 0.6 ms of the pool's work (measured: 64 entries a task
-# took 1.15 s of the parent's CPU for 20,000 services, 256 took 0.80 s), and the parent's CPU is what
-# --jobs cannot spread (benchmarks/portfolio.py: --jobs 2 went from 1.6x to 1.7x --jobs 1).
+# Entries per task. Each task costs the parent some of the pool's work, and the parent's CPU is what
+# --jobs cannot spread: fewer, larger tasks (docs/batch.md, Performance: benchmarks/portfolio.py).
 CHUNK_SIZE = 256
 HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
@@ -97,7 +96,7 @@ def encode(value: Any) -> str:
 
 
 def encode_utf8(value: Any) -> bytes:
-    """encode's JSON in UTF-8 (lone surrogates pass). orjson writes exactly that, about 7 times faster, for
+    """encode's JSON in UTF-8 (lone surrogates pass). orjson writes exactly that, faster (docs/batch.md), for
     what a batch encodes (tests/test_outcome_memo.py checks every character): str keys, ints within 64
     bits, no float, no lone surrogate. What it refuses is left to json."""
     try:
@@ -173,7 +172,7 @@ def _work(entry: Entry) -> tuple[Outcome, ...]:
 
 def outcome_memo_for(pack: RulePack) -> OutcomeMemo:
     """The pack's OutcomeMemo (on its Assessor), built once and kept by the pack, like the Assessor."""
-    return built(pack, "outcomes", lambda pack: OutcomeMemo(assessor_for(pack)))
+    return once_per_pack(pack, "outcomes", lambda pack: OutcomeMemo(assessor_for(pack)))
 
 
 def default_jobs() -> int:

@@ -206,14 +206,14 @@ def _chosen_items(part: str, values: tuple[str, ...]) -> list[str]:
     return [whole] if whole else [_chosen(word, values) for word in part.split()]
 
 
-def shown(value: Any) -> str:
+def answer_text(value: Any) -> str:
     """An answer as the review lists it: yes/no, 'a, b', and integrations as 'ERP (type api, ...)'."""
     if isinstance(value, list) and value and isinstance(value[0], dict):
-        return "; ".join(_shown_record(entry) for entry in value)
+        return "; ".join(_record_text(entry) for entry in value)
     return say_value(value)
 
 
-def _shown_record(entry: dict[str, Any]) -> str:
+def _record_text(entry: dict[str, Any]) -> str:
     first, *others = entry.items()
     details = ", ".join(f"{key.replace('_', ' ')} {say_value(value)}" for key, value in others)
     return f"{first[1]} ({details})" if details else str(first[1])
@@ -280,7 +280,7 @@ class Interview:
         item = FIELD[self._field]
         self.asker.say(f"  Help for {item.path}: {self.question(item.path)}")
         self.asker.say(f"  Answers: {hint(spec)}" + (" (the number or the word)." if _has_choices(spec) else "."))
-        self.asker.say(f"  Example: {shown(item.example)}.")
+        self.asker.say(f"  Example: {answer_text(item.example)}.")
         if unknown:
             self.asker.say(f"  {self.unknown_hint()}: the assessment lists it as an open question.")
         else:
@@ -356,7 +356,9 @@ class Interview:
         self.asker.say("Your answers:")
         for number, item in enumerate(fields, 1):
             value = get_path(self.document, item.path, _MISSING)
-            self.asker.say(f"  {number:>2}  {item.path}: {'(open question)' if value is _MISSING else shown(value)}")
+            self.asker.say(
+                f"  {number:>2}  {item.path}: {'(open question)' if value is _MISSING else answer_text(value)}"
+            )
         verb = "Replace" if review.replaces else "Write"
         empty = "" if review.replaces else " (empty = yes)"
         self.asker.say(

@@ -14,13 +14,13 @@ from .workshop import WorkshopPack
 
 
 @dataclass(frozen=True)
-class Mark:
+class Highlight:
     """Text to highlight: a cell still to decide, or a value to fill in."""
 
     text: str
 
 
-Cell = str | Mark
+Cell = str | Highlight
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Bullets:
 
 
 @dataclass(frozen=True)
-class Table:
+class TableBlock:
     headers: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
 
@@ -52,11 +52,11 @@ class Command:
     text: str
 
 
-Block = Heading | Paragraph | Bullets | Table | Command
+Block = Heading | Paragraph | Bullets | TableBlock | Command
 
 
 def _cell(value: str) -> Cell:
-    return Mark("t.b.d. - decide") if value == UNDECIDED else party(value)
+    return Highlight("t.b.d. - decide") if value == UNDECIDED else party(value)
 
 
 def _header(pack: WorkshopPack) -> list[Block]:
@@ -88,7 +88,7 @@ def _matrix(pack: WorkshopPack) -> list[Block]:
             "necessarily doing the daily work: a vendor's desk may handle incidents while the accountable "
             "party owns SLA performance and escalation. Fill in who performs the daily work where it is blank."
         ),
-        Table(("support process", "application", "interface", "performed by"), rows),
+        TableBlock(("support process", "application", "interface", "performed by"), rows),
         Heading(2, "Decisions to make"),
     ]
     if not pack.decisions:
@@ -179,14 +179,16 @@ def _conflicts_and_benefits(pack: WorkshopPack) -> list[Block]:
     blocks: list[Block] = [Heading(2, "Conflicts to resolve")]
     if a.conflicts:
         blocks.append(
-            Table(("severity", "conflict", "remedy"), tuple((c.severity, c.message, c.remedy) for c in a.conflicts))
+            TableBlock(
+                ("severity", "conflict", "remedy"), tuple((c.severity, c.message, c.remedy) for c in a.conflicts)
+            )
         )
     else:
         blocks.append(Paragraph("No conflicts found.", note=True))
     blocks.append(Heading(2, "Expected benefits to validate"))
     if pack.benefits:
-        rows = tuple((b.benefit, b.validation or Mark("how will it be validated?")) for b in pack.benefits)
-        blocks.append(Table(("expected benefit", "how it will be validated"), rows))
+        rows = tuple((b.benefit, b.validation or Highlight("how will it be validated?")) for b in pack.benefits)
+        blocks.append(TableBlock(("expected benefit", "how it will be validated"), rows))
     elif pack.benefits is None:
         blocks.append(
             Paragraph(
@@ -208,12 +210,12 @@ def _risks(pack: WorkshopPack) -> list[Block]:
             r.id,
             r.message,
             r.accept_by,
-            f"accepted by {r.accepted_by}" if r.accepted else Mark("accept / mitigate"),
-            (r.accepted_on or "") if r.accepted else Mark("date"),
+            f"accepted by {r.accepted_by}" if r.accepted else Highlight("accept / mitigate"),
+            (r.accepted_on or "") if r.accepted else Highlight("date"),
         )
         for r in a.risks
     )
-    blocks.append(Table(("risk", "consequence", "who must accept", "decision", "date"), rows))
+    blocks.append(TableBlock(("risk", "consequence", "who must accept", "decision", "date"), rows))
     return blocks
 
 
@@ -223,7 +225,7 @@ def _governance_and_maturity(pack: WorkshopPack) -> list[Block]:
     blocks: list[Block] = [Heading(2, "Where IT offers help")]
     if a.governance_areas:
         blocks.append(
-            Table(
+            TableBlock(
                 ("support process", "what IT can do"),
                 tuple((names.get(g.process, g.process), g.advice) for g in a.governance_areas),
             )
@@ -250,7 +252,7 @@ def _governance_and_maturity(pack: WorkshopPack) -> list[Block]:
     if a.open_questions:
         blocks += [
             Heading(2, "Still to find out"),
-            Table(("about", "question"), tuple((label_for(q.fact), q.question) for q in a.open_questions)),
+            TableBlock(("about", "question"), tuple((label_for(q.fact), q.question) for q in a.open_questions)),
         ]
     return blocks
 
@@ -263,7 +265,7 @@ def _sign_off(pack: WorkshopPack) -> list[Block]:
             "Once every cell is decided and who performs the daily work is known, the accountable party "
             "of each process signs for it."
         ),
-        Table(
+        TableBlock(
             (
                 "support process",
                 "accountable: application",

@@ -11,7 +11,7 @@ from .workshop import WorkshopPack
 
 
 def _kind(value: object) -> str:
-    """A block's or a cell's type as the template tells them apart: "heading", "table", "mark", "str"."""
+    """A block's or a cell's type as the template tells them apart: "heading", "tableblock", "highlight", "str"."""
     return type(value).__name__.lower()
 
 

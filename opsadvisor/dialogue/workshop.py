@@ -22,7 +22,7 @@ from .. import api
 from ..assessment import Assessment, DateArg, MatrixRow
 from ..backend import CompiledRules
 from ..contract import COLUMNS, UNDECIDED, label_for
-from ..engine import BACKEND, built
+from ..engine import BACKEND, once_per_pack
 from ..facts import build_facts
 from ..formats import WORKSHOP
 from ..rulepack import Rule, RulePack
@@ -123,7 +123,7 @@ def _participant_rules_fired(pack: RulePack, scenario: Scenario) -> set[str]:
     """Run the pack's workshop participant rules on the rules engine (compiled once per pack)."""
     if not pack.workshop_rules:
         return set()
-    result = built(pack, "workshop", _participant_rules).run(build_facts(scenario))
+    result = once_per_pack(pack, "workshop", _participant_rules).run(build_facts(scenario))
     return {firing.rule.id for firing in result.firings}
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import functools
 import importlib
 
-from .base import Column, Expectation, Finding, FindingCount, Kind, PackFacts, Section, SummaryTable, Words
+from .base import BatchColumn, Expectation, Finding, FindingCount, Kind, PackFacts, Section, SummaryTable, Words
 
 __all__ = [
-    "Column",
+    "BatchColumn",
     "Expectation",
     "Finding",
     "FindingCount",
@@ -103,7 +103,7 @@ def finding_counts() -> tuple[tuple[Kind, FindingCount], ...]:
     return tuple((k, k.finding_count) for k in summarised() if k.finding_count is not None)
 
 
-def columns() -> tuple[tuple[Kind, Column], ...]:
+def columns() -> tuple[tuple[Kind, BatchColumn], ...]:
     """The batch report's kind columns, in column order."""
     return tuple(sorted(((k, c) for k in parts() for c in k.columns), key=lambda pair: pair[1].order))
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..contract import COLUMNS, INTERFACE_CELLS, PERFORMED_BY, UNDECIDED
 from ..errors import did_you_mean
-from ..rulesyntax import shown
+from ..rulesyntax import as_written
 from ..text import party as party_words
 from ..text import performer as performer_words
 from .base import Expectation, Kind, PackFacts, Section, mapping, unknown
@@ -59,7 +59,7 @@ class AccountabilityKind(Kind):
         if result["column"] not in (*COLUMNS, BOTH):
             column = result["column"]
             hint = did_you_mean(str(column), (*COLUMNS, BOTH))
-            return f"column must be application, interface or both; found {shown(column)}{hint}"
+            return f"column must be application, interface or both; found {as_written(column)}{hint}"
         if result["party"] not in INTERFACE_CELLS:
             return unknown("party", result["party"], INTERFACE_CELLS)
         return Accountability(result["process"], result["column"], result["party"])
@@ -88,17 +88,17 @@ class AccountabilityKind(Kind):
             f"but rule {other} sets {yours[(process, column)]}"
         )
 
-    def build(self, settling: Any) -> tuple[MatrixRow, ...]:
-        pack = settling.pack
-        model_id = settling.parts["recommendation"].model
+    def build(self, draft: Any) -> tuple[MatrixRow, ...]:
+        pack = draft.pack
+        model_id = draft.parts["recommendation"].model
         reference = _reference_matrix(pack, model_id if model_id in pack.models else None)
-        decisions = settling.scenario.decisions
-        if not decisions and not settling.made(self.name):
+        decisions = draft.scenario.decisions
+        if not decisions and not draft.conclusions(self.name):
             return reference
         cells = {row.process: [row.application, row.interface] for row in reference}
-        for made in sorted(settling.made(self.name), key=lambda m: m.rank):
-            for process_id, column in made.payload.cells(pack.process_ids):
-                cells[process_id][COLUMNS.index(column)] = made.payload.party
+        for fired in sorted(draft.conclusions(self.name), key=lambda m: m.rank):
+            for process_id, column in fired.payload.cells(pack.process_ids):
+                cells[process_id][COLUMNS.index(column)] = fired.payload.party
         for process_id, decided in decisions.items():
             for column in COLUMNS:
                 if process_id in cells and column in decided:
@@ -191,9 +191,9 @@ class MatrixExpectation(Expectation):
 def _reference_matrix(pack: Any, model_id: str | None) -> tuple[MatrixRow, ...]:
     """A model's reference cells as the matrix (every cell t.b.d. without a model): where every matrix
     starts, and the whole of it for most services, which record no decision and get no rule setting a
-    cell (measured: 69% of the benchmark portfolio). Made once per pack and model: the matrix is settled
-    twice per service (effective.py)."""
-    matrices = pack.compiled.setdefault("reference matrices", {})  # the pack's cache (engine.built)
+    cell (docs/batch.md, Performance). Made once per pack and model: the matrix is settled twice per
+    service (effective.py)."""
+    matrices = pack.compiled.setdefault("reference matrices", {})  # the pack's cache (engine.once_per_pack)
     matrix = matrices.get(model_id)
     if matrix is None:
         matrix = matrices[model_id] = _matrix(pack, model_id)

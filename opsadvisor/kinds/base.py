@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ..errors import did_you_mean
-from ..rulesyntax import shown
+from ..rulesyntax import as_written
 
 if TYPE_CHECKING:
-    from ..assessment import Assessment, Settling
+    from ..assessment import Assessment, AssessmentDraft
     from ..rulepack.ir import RulePack
 
 Payload = Any
@@ -38,7 +38,7 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Column:
+class BatchColumn:
     """One column of the batch report's service rows (CSV, XLSX, Markdown); `order` places it."""
 
     header: str
@@ -184,7 +184,7 @@ class Kind:
     catalogue_order: int = 100  # where that heading stands; a rule is listed under its first heading
     part: str = ""  # the key of its part of the assessment (JSON), "": no part of its own
     order: int = 100  # where its part stands in the JSON and the report (built in this order too)
-    columns: tuple[Column, ...] = ()  # its columns in the batch report's service rows
+    columns: tuple[BatchColumn, ...] = ()  # its columns in the batch report's service rows
     summary_order: int | None = None  # where its tables stand in the portfolio summary (default: order)
     finding_count: FindingCount | None = None  # a kind whose `findings` counts: its column in the workbench
     aspects: tuple[tuple[str, int], ...] = ()  # (aspect, order) that `diff` compares, see diff_aspects
@@ -225,7 +225,7 @@ class Kind:
 
     # --- the assessment --------------------------------------------------------------------------
 
-    def build(self, settling: Settling) -> Any:
+    def build(self, draft: AssessmentDraft) -> Any:
         """This kind's part of the assessment from the conclusions that fired (settled by priority or collected)."""
         return None
 
@@ -315,4 +315,6 @@ def text_fields(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any] |
 
 
 def unknown(what: str, found: Any, allowed: Sequence[str]) -> str:
-    return f"unknown {what} {shown(found)}; expected one of {', '.join(allowed)}{did_you_mean(str(found), allowed)}"
+    return (
+        f"unknown {what} {as_written(found)}; expected one of {', '.join(allowed)}{did_you_mean(str(found), allowed)}"
+    )

@@ -10,7 +10,7 @@ from ..contract import SEVERITIES
 from ..errors import did_you_mean
 from ..rulesyntax import RULE_ID
 from .base import (
-    Column,
+    BatchColumn,
     Expectation,
     Finding,
     FindingCount,
@@ -63,7 +63,7 @@ class ConflictKind(Kind):
     catalogue_order = 20
     part = "conflicts"
     order = 20
-    columns = (Column("conflicts", 30, lambda outline: ";".join(outline)),)
+    columns = (BatchColumn("conflicts", 30, lambda outline: ";".join(outline)),)
     aspects = (("conflicts", 30),)
     finding_count = FindingCount("conflicts", "conflicts", highlight=True)
 
@@ -98,8 +98,8 @@ class ConflictKind(Kind):
             f"or use one of {', '.join(sorted(pack.conflict_kinds))}{did_you_mean(payload.kind, pack.conflict_kinds)}"
         ]
 
-    def build(self, settling: Any) -> tuple[Conflict, ...]:
-        text = settling.text
+    def build(self, draft: Any) -> tuple[Conflict, ...]:
+        text = draft.text
         conflicts = {
             Conflict(
                 m.payload.kind,
@@ -110,7 +110,7 @@ class ConflictKind(Kind):
                 m.payload.id,
                 m.payload.reference,
             )
-            for m in settling.made(self.name)
+            for m in draft.conclusions(self.name)
         }
         return tuple(sorted(conflicts, key=lambda c: (-SEVERITIES.index(c.severity), c.kind, c.rule, c.message)))
 

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ..contract import FACTS
-from ..rulesyntax import shown
+from ..rulesyntax import as_written
 from .base import Kind
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -28,7 +28,7 @@ class DeriveKind(Kind):
             if name in FACTS:
                 return f"{name} is a scenario fact; derive a new name"
             if not NAME.match(name):
-                return f"derived fact names are lower_case words; found {shown(name)}"
+                return f"derived fact names are lower_case words; found {as_written(name)}"
             if not isinstance(value, (str, int, bool)):
                 return f"{name}: expected text, a number or true/false"
         return tuple(data.items())

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import did_you_mean
 from .base import (
-    Column,
+    BatchColumn,
     Expectation,
     Finding,
     IdsExpectation,
@@ -44,7 +44,7 @@ class GovernanceKind(Kind):
     part = "governance_areas"
     order = 30
     summary_order = 45
-    columns = (Column("governance_areas", 50, lambda outline: ";".join(outline)),)
+    columns = (BatchColumn("governance_areas", 50, lambda outline: ";".join(outline)),)
     aspects = (("governance", 50),)
 
     def parse(self, data: Any) -> Governance | str:
@@ -73,10 +73,12 @@ class GovernanceKind(Kind):
             f"{', '.join(pack.process_ids)}{did_you_mean(str(payload.process), pack.process_ids)}"
         ]
 
-    def build(self, settling: Any) -> tuple[GovernanceArea, ...]:
-        order = {process_id: index for index, process_id in enumerate(settling.pack.process_ids)}
-        text = settling.text
-        areas = {GovernanceArea(m.payload.process, text(m.payload.advice), m.rule.id) for m in settling.made(self.name)}
+    def build(self, draft: Any) -> tuple[GovernanceArea, ...]:
+        order = {process_id: index for index, process_id in enumerate(draft.pack.process_ids)}
+        text = draft.text
+        areas = {
+            GovernanceArea(m.payload.process, text(m.payload.advice), m.rule.id) for m in draft.conclusions(self.name)
+        }
         return tuple(sorted(areas, key=lambda a: (order[a.process], a.rule, a.advice)))
 
     def sections(self, value: tuple[GovernanceArea, ...], assessment: Any) -> list[Section]:

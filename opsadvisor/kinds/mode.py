@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..contract import MODES
-from ..rulesyntax import shown
+from ..rulesyntax import as_written
 from .base import Expectation, Kind, ValueExpectation, mapping
 
 TRANSITION = "transition"
@@ -44,7 +44,7 @@ class ModeKind(Kind):
         if data == TRANSITION:
             return Mode(2, transition=True)
         if data not in MODES or isinstance(data, bool):
-            return f"expected 1, 2 or transition; found {shown(data)}"
+            return f"expected 1, 2 or transition; found {as_written(data)}"
         return Mode(data)
 
     def describe(self, payload: Mode) -> str:

@@ -45,10 +45,10 @@ class NextStepKind(Kind):
     def texts(self, payload: Step) -> tuple[str, ...]:
         return (payload.step,)
 
-    def build(self, settling: Any) -> tuple[NextStep, ...]:
+    def build(self, draft: Any) -> tuple[NextStep, ...]:
         steps: dict[str, Any] = {}
-        for m in sorted(settling.made(self.name), key=lambda m: m.rank):
-            steps.setdefault(settling.text(m.payload.step), m)
+        for m in sorted(draft.conclusions(self.name), key=lambda m: m.rank):
+            steps.setdefault(draft.text(m.payload.step), m)
         ordered = sorted(steps.items(), key=lambda item: (item[1].rank, item[0]))
         return tuple(NextStep(step, m.rule.id) for step, m in ordered)
 

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..contract import COLUMNS, UNDECIDED
-from .base import Column, Finding, FindingCount, Kind, Section, Words, mapping, text_fields
+from .base import BatchColumn, Finding, FindingCount, Kind, Section, Words, mapping, text_fields
 
 PRIORITIES = ("normal", "high")
 
 
 @dataclass(frozen=True)
-class Flag:
+class OpenDecisionPriority:
     priority: str
     why: str
 
@@ -38,37 +38,37 @@ class OpenDecisionKind(Kind):
     catalogue_order = 35
     part = "open_decisions"
     order = 60
-    columns = (Column("open_decisions", 60, lambda outline: outline),)
+    columns = (BatchColumn("open_decisions", 60, lambda outline: outline),)
     finding_count = FindingCount("decisions", "open decisions")
 
-    def parse(self, data: Any) -> Flag | str:
+    def parse(self, data: Any) -> OpenDecisionPriority | str:
         result = mapping(data, ("priority", "why"))
         if isinstance(result, str):
             return result
         if result["priority"] not in PRIORITIES:
             return f"priority must be one of {', '.join(PRIORITIES)}"
         result = text_fields(result, ("why",))
-        return result if isinstance(result, str) else Flag(**result)
+        return result if isinstance(result, str) else OpenDecisionPriority(**result)
 
-    def describe(self, payload: Flag) -> str:
+    def describe(self, payload: OpenDecisionPriority) -> str:
         return f"open decisions priority {payload.priority}"
 
-    def detail(self, payload: Flag) -> str:
+    def detail(self, payload: OpenDecisionPriority) -> str:
         return payload.why
 
-    def detail_lines(self, payload: Flag) -> list[tuple[str, str]]:
+    def detail_lines(self, payload: OpenDecisionPriority) -> list[tuple[str, str]]:
         return [("why", payload.why)]
 
-    def texts(self, payload: Flag) -> tuple[str, ...]:
+    def texts(self, payload: OpenDecisionPriority) -> tuple[str, ...]:
         return (payload.why,)
 
-    def build(self, settling: Any) -> tuple[OpenDecision, ...]:
-        flags = settling.made(self.name)
+    def build(self, draft: Any) -> tuple[OpenDecision, ...]:
+        flags = draft.conclusions(self.name)
         priority = max((m.payload.priority for m in flags), key=PRIORITIES.index, default="normal")
-        why = " ".join(dict.fromkeys(settling.text(m.payload.why) for m in flags if m.payload.priority == priority))
+        why = " ".join(dict.fromkeys(draft.text(m.payload.why) for m in flags if m.payload.priority == priority))
         return tuple(
             OpenDecision(row.process, column, priority, why)
-            for row in settling.parts["accountability"]
+            for row in draft.parts["accountability"]
             for column in COLUMNS
             if getattr(row, column) == UNDECIDED
         )

@@ -45,15 +45,15 @@ class OpenQuestionKind(Kind):
     def describe(self, payload: Ask) -> str:
         return f"ask for {payload.field}"
 
-    def build(self, settling: Any) -> tuple[OpenQuestion, ...]:
+    def build(self, draft: Any) -> tuple[OpenQuestion, ...]:
         """The dialogue's missing fields in its order, then the fields rules ask for in the contract's order
         (not the order the rules fired in, which is the engine's business)."""
-        asked = [*settling.facts.missing_fields]
-        wanted = {made.payload.field for made in settling.made(self.name)}
+        asked = [*draft.facts.missing_fields]
+        wanted = {fired.payload.field for fired in draft.conclusions(self.name)}
         for field in FIELD:
-            if field in wanted and field not in asked and settling.scenario.value(field) is None:
+            if field in wanted and field not in asked and draft.scenario.value(field) is None:
                 asked.append(field)
-        questions = settling.pack.questions
+        questions = draft.pack.questions
         return tuple(OpenQuestion(name, question_for(name, questions)) for name in asked)
 
     def sections(self, value: tuple[OpenQuestion, ...], assessment: Any) -> list[Section]:

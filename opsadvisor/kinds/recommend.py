@@ -10,7 +10,7 @@ from typing import Any
 
 from ..contract import COLUMNS, MODELS, UNDECIDED
 from ..text import count
-from .base import Column, Expectation, Kind, SummaryTable, ValueExpectation, mapping, unknown
+from .base import BatchColumn, Expectation, Kind, SummaryTable, ValueExpectation, mapping, unknown
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ class RecommendKind(Kind):
     compares_texts = False  # by id / the winning rule, never by text
     order = 10
     columns = (
-        Column("model", 10, lambda outline: f"{outline[0]} (suggested)" if outline[2] else outline[0] or ""),
-        Column("mode", 20, lambda outline: "" if outline[1] is None else outline[1]),
+        BatchColumn("model", 10, lambda outline: f"{outline[0]} (suggested)" if outline[2] else outline[0] or ""),
+        BatchColumn("mode", 20, lambda outline: "" if outline[1] is None else outline[1]),
     )
     aspects = (("model", 10), ("mode", 20))
 
@@ -70,14 +70,14 @@ class RecommendKind(Kind):
             return f"recommends model {', '.join(sorted(ours))}, but rule {other} recommends {', '.join(sorted(yours))}"
         return ""
 
-    def build(self, settling: Any) -> Recommendation:
-        recommends, modes = settling.made("recommend"), settling.made("mode")
+    def build(self, draft: Any) -> Recommendation:
+        recommends, modes = draft.conclusions("recommend"), draft.conclusions("mode")
         mode = max(modes, key=lambda m: m.rank, default=None)
         if not recommends:
-            return _with_mode(Recommendation(None, None, None, False, ()), mode, settling)
+            return _with_mode(Recommendation(None, None, None, False, ()), mode, draft)
         winner = max(recommends, key=lambda m: m.rank)
         model_id = winner.payload.model
-        model = settling.pack.models.get(model_id)
+        model = draft.pack.models.get(model_id)
         because = {m.rule.id for m in recommends if m.payload.model == model_id}
         if mode is not None and (model is None or mode.rank > winner.rank):
             because.add(mode.rule.id)
@@ -89,9 +89,9 @@ class RecommendKind(Kind):
             model.mode if model else None,
             winner.payload.suggestion,
             tuple(sorted(because)),
-            departures=tuple(_departures(model, settling)) if model else (),
+            departures=tuple(_departures(model, draft)) if model else (),
         )
-        return _with_mode(recommendation, mode, settling)
+        return _with_mode(recommendation, mode, draft)
 
     def to_json(self, value: Recommendation) -> dict[str, Any]:
         return {
@@ -166,7 +166,7 @@ class RecommendKind(Kind):
         return {"model": outline[0] or "none", "mode": "none" if outline[1] is None else str(outline[1])}
 
 
-def _with_mode(recommendation: Recommendation, mode: Any, settling: Any) -> Recommendation:
+def _with_mode(recommendation: Recommendation, mode: Any, draft: Any) -> Recommendation:
     """The recommendation with the winning mode rule's mode, when one outranks the model's own."""
     if mode is None:
         return recommendation
@@ -175,18 +175,18 @@ def _with_mode(recommendation: Recommendation, mode: Any, settling: Any) -> Reco
         recommendation,
         mode=payload.mode,
         transition_due=payload.transition,
-        mode_note=settling.text(payload.note) if payload.note else "",
+        mode_note=draft.text(payload.note) if payload.note else "",
     )
 
 
-def _departures(model: Any, settling: Any) -> list[str]:
+def _departures(model: Any, draft: Any) -> list[str]:
     """The processes whose recorded decision differs from a decided cell of the model, in matrix order."""
-    decisions = settling.scenario.decisions
+    decisions = draft.scenario.decisions
     if not decisions:
         return []  # most services record none: then no process departs (asked twice per service)
     return [
         process.name
-        for process in settling.pack.processes
+        for process in draft.pack.processes
         if any(
             model.cells[process.id][index] not in (UNDECIDED, decisions[process.id][column])
             for index, column in enumerate(COLUMNS)

@@ -18,7 +18,7 @@ from ..contract import SEVERITIES
 from ..errors import did_you_mean
 from ..rulesyntax import RULE_ID
 from .base import (
-    Column,
+    BatchColumn,
     Expectation,
     Finding,
     FindingCount,
@@ -111,7 +111,7 @@ class RiskKind(Kind):
     order = 40
     summary_order = 35
     columns = (
-        Column("pending_risks", 40, lambda outline: ";".join(risk for risk, accepted in outline if not accepted)),
+        BatchColumn("pending_risks", 40, lambda outline: ";".join(risk for risk, accepted in outline if not accepted)),
     )
     aspects = (("risks", 40),)
     finding_count = FindingCount("risks", "risks to accept", highlight=True)
@@ -172,15 +172,15 @@ class RiskKind(Kind):
             )
         return problems
 
-    def build(self, settling: Any) -> tuple[Risk, ...]:
+    def build(self, draft: Any) -> tuple[Risk, ...]:
         winners: dict[str, Any] = {}
-        for m in settling.made(self.name):
+        for m in draft.conclusions(self.name):
             if m.payload.id not in winners or m.rank > winners[m.payload.id].rank:
                 winners[m.payload.id] = m
         recorded: dict[str, list[Any]] = {}
-        for item in settling.scenario.accepted_risks:
+        for item in draft.scenario.accepted_risks:
             recorded.setdefault(item.risk, []).append(item)
-        risks = [_risk(m, recorded.get(risk_id, []), settling) for risk_id, m in winners.items()]
+        risks = [_risk(m, recorded.get(risk_id, []), draft) for risk_id, m in winners.items()]
         return tuple(sorted(risks, key=lambda r: (r.accepted, r.id)))
 
     def to_json(self, value: tuple[Risk, ...]) -> list[dict[str, Any]]:
@@ -256,12 +256,12 @@ def _role_ids(value: Any) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(value))
 
 
-def _risk(made: Any, recorded: list[Any], settling: Any) -> Risk:
+def _risk(fired: Any, recorded: list[Any], draft: Any) -> Risk:
     """One risk with its acceptances: each required role's latest acceptance, checked against as_of."""
-    payload, pack, scenario = made.payload, settling.pack, settling.scenario
+    payload, pack, scenario = fired.payload, draft.pack, draft.scenario
     roles = {role_id: pack.roles.get(role_id) for role_id in payload.accept_by}
     acceptances = tuple(
-        _role_acceptance(role_id, role, recorded, payload.severity, settling) for role_id, role in roles.items()
+        _role_acceptance(role_id, role, recorded, payload.severity, draft) for role_id, role in roles.items()
     )
     notes = []
     legacy = [item for item in recorded if not item.role]
@@ -274,12 +274,12 @@ def _risk(made: Any, recorded: list[Any], settling: Any) -> Risk:
     dates = [item.date for item in acceptances if item.date]
     return Risk(
         payload.id,
-        settling.text(payload.message),
+        draft.text(payload.message),
         " and ".join(role_label(role, scenario) if role else role_id for role_id, role in roles.items()),
         accepted,
         ", ".join(f"{item.role}: {item.name}" for item in acceptances) if accepted else None,
         max(dates) if accepted and dates else None,
-        made.rule.id,
+        fired.rule.id,
         payload.severity,
         tuple(pack.roles[c].name if c in pack.roles else c for c in payload.consult),
         acceptances,
@@ -287,14 +287,14 @@ def _risk(made: Any, recorded: list[Any], settling: Any) -> Risk:
     )
 
 
-def _role_acceptance(role_id: str, role: Any, recorded: list[Any], severity: str, settling: Any) -> RoleAcceptance:
+def _role_acceptance(role_id: str, role: Any, recorded: list[Any], severity: str, draft: Any) -> RoleAcceptance:
     label = role.name if role else role_id
     mine = sorted((item for item in recorded if item.role == role_id), key=lambda item: item.date or "")
     if not mine:
         return RoleAcceptance(label, None, None, None, "missing")
     latest = mine[-1]
-    review_by = latest.review_by or (review_date(settling.pack, severity, latest.date) if latest.date else None)
-    expired = review_by is not None and settling.as_of > review_by
+    review_by = latest.review_by or (review_date(draft.pack, severity, latest.date) if latest.date else None)
+    expired = review_by is not None and draft.as_of > review_by
     return RoleAcceptance(label, latest.name, latest.date, review_by, "review due" if expired else "accepted")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..contract import FACTS, FactSpec
 from ..errors import did_you_mean
-from ..rulesyntax import shown
+from ..rulesyntax import as_written
 from .ir import Condition, Location
 
 # Which tests apply to which kind of fact; "derived" is any fact a rule derives.
@@ -36,8 +36,8 @@ def shorthand(fact: str, value: Any) -> tuple[str, Any] | str:
     kind = fact_kind(fact)
     if isinstance(value, list) and kind == "set":
         return (
-            f"{fact} is a list fact: write {fact}: {{contains_any: {shown(value)}}} "
-            f"or {fact}: {{contains_all: {shown(value)}}}"
+            f"{fact} is a list fact: write {fact}: {{contains_any: {as_written(value)}}} "
+            f"or {fact}: {{contains_all: {as_written(value)}}}"
         )
     if isinstance(value, list):
         return ("in", value)
@@ -90,17 +90,17 @@ def _value_problem(spec: FactSpec | None, kind: str, value: Any) -> str:
         assert spec is not None
         if value not in spec.values:
             return (
-                f"{shown(value)} is not a value {spec.name} can take; expected one of "
+                f"{as_written(value)} is not a value {spec.name} can take; expected one of "
                 f"{', '.join(spec.values)}{did_you_mean(str(value), spec.values)}"
             )
     elif kind == "flag":
         if not isinstance(value, bool):
-            return f"expected true or false; found {shown(value)}"
+            return f"expected true or false; found {as_written(value)}"
     elif kind == "number":
         if isinstance(value, bool) or not isinstance(value, int):
-            return f"expected a whole number; found {shown(value)}"
+            return f"expected a whole number; found {as_written(value)}"
     elif not isinstance(value, (str, int, bool)):
-        return f"expected text, a number or true/false; found {shown(value)}"
+        return f"expected text, a number or true/false; found {as_written(value)}"
     return ""
 
 

@@ -12,7 +12,7 @@ from ..contract import FACTS, SERVICE_PLACEHOLDERS
 from ..effective import SETTLED_FIRST, system_facts
 from ..errors import did_you_mean
 from ..kinds import PackFacts, kind
-from ..rulesyntax import shown
+from ..rulesyntax import as_written
 from .ir import Conclusion, Condition, Group, Location, Problems, Rule, derived_names
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -61,7 +61,7 @@ class CrossChecker:
                 shown_allowed = [str(item).lower() if isinstance(item, bool) else str(item) for item in allowed]
                 self.problems.add(
                     condition.location,
-                    f"rule {rule.id}: {condition.fact} is never {shown(value)}; expected one of "
+                    f"rule {rule.id}: {condition.fact} is never {as_written(value)}; expected one of "
                     f"{', '.join(shown_allowed)}{did_you_mean(str(value), shown_allowed)}",
                 )
 

@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from ..errors import did_you_mean
-from ..rulesyntax import shown
+from ..rulesyntax import as_written
 from ..text import show_value
 
 MAX_PRIORITY = 1000
@@ -112,9 +112,9 @@ def provenance(text: str) -> Provenance | str:
     origin, reference = origin.strip(), reference.strip()
     if origin not in ORIGINS:
         hint = did_you_mean(origin, ORIGINS)
-        return f"source must start with seed or practice: {SOURCE_FORMAT}; found {shown(text)}{hint}"
+        return f"source must start with seed or practice: {SOURCE_FORMAT}; found {as_written(text)}{hint}"
     if not reference:
-        return f"source {origin} needs a reference after a comma: {SOURCE_FORMAT}; found {shown(text)}"
+        return f"source {origin} needs a reference after a comma: {SOURCE_FORMAT}; found {as_written(text)}"
     return Provenance(origin, reference)
 
 

@@ -28,7 +28,7 @@ from typing import Any, TypeGuard
 
 from ..errors import did_you_mean
 from ..kinds import authored
-from ..rulesyntax import shown
+from ..rulesyntax import as_written
 from ..yamlload import LineDict, LineList
 from .document import Document
 from .ir import Conclusion, Location, Problems, provenance
@@ -221,7 +221,7 @@ def table_from_yaml(file: str, item: Any, problems: Problems) -> Table | None:
 def _row(number: int, cells: list[Any], values: dict[str, Any], location: Location, problems: Problems) -> TableRow:
     priority = output_value(values.get("priority"))
     if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
-        problems.add(location, f"row {number}: priority must be a whole number; found {shown(priority)}")
+        problems.add(location, f"row {number}: priority must be a whole number; found {as_written(priority)}")
         priority = None
     text = {key: None if values.get(key) is None else str(values[key]).strip() for key in ("id", "title")}
     text |= {key: " ".join(str(values.get(key) or "").split()) or None for key in ("rationale", "source")}

@@ -206,7 +206,7 @@ def cell_conditions(fact: str, cell: Any, location: Location) -> tuple[Condition
 
 def output_value(cell: Any) -> Any:
     """An output cell's value: text from CSV/XLSX becomes a number or true/false when it reads as one,
-    and a list when it is written as one (`[business_owner, accountable_executive]`, as `cell_text` writes)."""
+    and a list when it is written as one (`[business_owner, accountable_executive]`, as `table_cell_text` writes)."""
     if isinstance(cell, str):
         text = cell.strip()
         if text.startswith("[") and text.endswith("]"):
@@ -219,16 +219,16 @@ def output_value(cell: Any) -> Any:
     return cell
 
 
-def cell_text(cell: Any) -> str:
+def table_cell_text(cell: Any) -> str:
     """A cell as text (CSV, XLSX, `rules show`): YAML values in the cell syntax."""
     if cell is None:
         return ANY_CELL
     if isinstance(cell, bool):
         return "true" if cell else "false"
     if isinstance(cell, list):
-        return "[" + ", ".join(cell_text(item) for item in cell) + "]"
+        return "[" + ", ".join(table_cell_text(item) for item in cell) + "]"
     if isinstance(cell, dict):
-        return " & ".join(f"{test}: {cell_text(operand)}" for test, operand in cell.items())
+        return " & ".join(f"{test}: {table_cell_text(operand)}" for test, operand in cell.items())
     return str(cell)
 
 
@@ -236,7 +236,7 @@ def cell_text(cell: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Column:
+class ColumnAtoms:
     """One input column's atoms: representative values (MISSING last), and for numbers the intervals."""
 
     fact: str
@@ -257,25 +257,25 @@ class Column:
         return frozenset(i for i, atom in enumerate(self.atoms) if all(holds(c, atom) for c in conditions))
 
 
-def column(fact: str, cells: Iterable[Sequence[Condition]], derived_values: Sequence[Any] = ()) -> Column:
+def column(fact: str, cells: Iterable[Sequence[Condition]], derived_values: Sequence[Any] = ()) -> ColumnAtoms:
     """The atoms of a column, from the fact's vocabulary and the cells written in it."""
     conditions = [condition for cell in cells for condition in cell]
     kind = fact_kind(fact)
     if kind == "derived":
-        return Column(fact, (*derived_values, MISSING))
+        return ColumnAtoms(fact, (*derived_values, MISSING))
     spec = FACTS[fact]
     if kind in ("choice", "ordered"):
-        return Column(fact, (*spec.values, MISSING))
+        return ColumnAtoms(fact, (*spec.values, MISSING))
     if kind == "flag":
-        return Column(fact, (True, False, MISSING))
+        return ColumnAtoms(fact, (True, False, MISSING))
     if kind == "number":
         cuts = sorted({0, *(cut for c in conditions for cut in _cuts(c))})
         intervals = tuple(zip(cuts, [*cuts[1:], None], strict=True))
-        return Column(fact, (*(low for low, _ in intervals), MISSING), intervals)
+        return ColumnAtoms(fact, (*(low for low, _ in intervals), MISSING), intervals)
     named = {value for c in conditions for value in (c.operand if isinstance(c.operand, tuple) else (c.operand,))}
     members = spec.values if any(c.test == "empty" for c in conditions) else tuple(v for v in spec.values if v in named)
     combos = [combo for size in range(len(members) + 1) for combo in itertools.combinations(members, size)]
-    return Column(fact, (*combos, MISSING), members=members)
+    return ColumnAtoms(fact, (*combos, MISSING), members=members)
 
 
 def _cuts(condition: Condition) -> tuple[int, ...]:
@@ -334,22 +334,11 @@ def merge(boxes: list[Box]) -> list[Box]:
     return sorted(boxes, key=lambda box: [sorted(part) for part in box])
 
 
-def atoms_count(boxes: Iterable[Box]) -> int:
-    """How many atom combinations disjoint boxes hold."""
-    total = 0
-    for box in boxes:
-        size = 1
-        for part in box:
-            size *= len(part)
-        total += size
-    return total
-
-
 # --- atoms back to conditions ---------------------------------------------------------------------------
 
 
 def column_items(
-    col: Column, atoms: frozenset[int], full: frozenset[int], location: Location
+    col: ColumnAtoms, atoms: frozenset[int], full: frozenset[int], location: Location
 ) -> list[Condition | Group]:
     """Conditions that hold exactly for these atoms of the column (nothing when they are `full`)."""
     if atoms >= full:
@@ -371,7 +360,7 @@ def _condition(fact: str, test: str, operand: Any, location: Location) -> Condit
     return condition
 
 
-def _known_items(col: Column, atoms: frozenset[int], location: Location) -> list[Condition | Group]:
+def _known_items(col: ColumnAtoms, atoms: frozenset[int], location: Location) -> list[Condition | Group]:
     fact = col.fact
     if atoms == col.known:
         return [_condition(fact, "exists", True, location)]
@@ -401,7 +390,7 @@ def _known_items(col: Column, atoms: frozenset[int], location: Location) -> list
     return [_condition(fact, "in", values, location)]
 
 
-def _interval_items(col: Column, atoms: list[int], location: Location) -> list[Condition | Group]:
+def _interval_items(col: ColumnAtoms, atoms: list[int], location: Location) -> list[Condition | Group]:
     runs: list[list[int]] = []
     for index in atoms:
         if runs and runs[-1][-1] == index - 1:
@@ -422,7 +411,7 @@ def _interval_items(col: Column, atoms: list[int], location: Location) -> list[C
     return [Group("any", tuple(Group("all", tuple(tests)) for tests in groups))]
 
 
-def _set_items(col: Column, combos: list[tuple[str, ...]], location: Location) -> list[Condition | Group]:
+def _set_items(col: ColumnAtoms, combos: list[tuple[str, ...]], location: Location) -> list[Condition | Group]:
     """Combinations of named members as contains/lacks tests, split member by member (Shannon)."""
     cover = _combo_cover(col.members, {frozenset(combo) for combo in combos})
     alternatives = [
@@ -682,7 +671,7 @@ class _Compiler:
         return True
 
     def _region(
-        self, row: TableRow, columns: list[Column], box: Box, overlaps: list[tuple[int, Box]]
+        self, row: TableRow, columns: list[ColumnAtoms], box: Box, overlaps: list[tuple[int, Box]]
     ) -> tuple[Any, ...] | None:
         """The row's cases that no earlier row covers, as a 'no earlier row matches' group; None when there
         are none."""
@@ -755,7 +744,7 @@ def hit_order(table: Table) -> list[TableRow]:
     return list(table.rows)
 
 
-def _describe(columns: list[Column], box: Box, location: Location) -> str:
+def _describe(columns: list[ColumnAtoms], box: Box, location: Location) -> str:
     items = [
         item
         for col, atoms in zip(columns, box, strict=True)
@@ -790,7 +779,7 @@ def check_header(table_id: Any, hit_policy: Any, priority: Any, location: Locati
 # --- completeness: the input combinations no row covers ----------------------------------------------
 
 
-def columns_of(table: Table, derived_values: Mapping[str, Sequence[Any]]) -> list[Column]:
+def columns_of(table: Table, derived_values: Mapping[str, Sequence[Any]]) -> list[ColumnAtoms]:
     """The atoms of each input column, a derived fact's being the values the pack derives."""
     return [
         column(fact, (row.tests[index] for row in table.rows), derived_values.get(fact, ()))
@@ -798,7 +787,7 @@ def columns_of(table: Table, derived_values: Mapping[str, Sequence[Any]]) -> lis
     ]
 
 
-def gaps(table: Table, derived_values: Mapping[str, Sequence[Any]]) -> tuple[list[Column], list[Box]]:
+def gaps(table: Table, derived_values: Mapping[str, Sequence[Any]]) -> tuple[list[ColumnAtoms], list[Box]]:
     """The input combinations (known values only: a missing fact is an open question) no row matches,
     as disjoint boxes over the columns' atoms."""
     columns = columns_of(table, derived_values)
@@ -806,7 +795,7 @@ def gaps(table: Table, derived_values: Mapping[str, Sequence[Any]]) -> tuple[lis
     return columns, subtract_all([tuple(col.known for col in columns)], rows)
 
 
-def describe_box(columns: Sequence[Column], box: Box, location: Location) -> str:
+def describe_box(columns: Sequence[ColumnAtoms], box: Box, location: Location) -> str:
     """A box as conditions ('criticality at_most medium and users lt 500'), 'any input' when it is everything."""
     items = [
         item for col, atoms in zip(columns, box, strict=True) for item in column_items(col, atoms, col.known, location)

@@ -13,7 +13,7 @@ from ..contract import CURRENT_OPERATORS, INTERFACE_CELLS, MODELS, MODES, SERVIC
 from ..errors import did_you_mean
 from ..kinds import authored
 from ..kinds.base import unknown as unknown_text
-from ..rulesyntax import RULE_ID, shown
+from ..rulesyntax import RULE_ID, as_written
 from ..yamlload import LineDict, LineList, YamlProblem, load_yaml_bytes
 from .conditions import GROUP_KEYS, make_condition, shorthand
 from .document import Document
@@ -137,7 +137,7 @@ class _RuleReader:
             if isinstance(value, str):
                 result.append((value, values.line_of(index)))
             else:
-                self.error(values.line_of(index), f"{key}: expected a rule id; found {shown(value)}")
+                self.error(values.line_of(index), f"{key}: expected a rule id; found {as_written(value)}")
         return result
 
     def _mapping_of(self, document: LineDict, key: str, what: str) -> list[tuple[str, LineDict, int]]:
@@ -154,7 +154,7 @@ class _RuleReader:
                 unknown_keys(item, ROLE_KEYS if key == "roles" else POLICY_KEYS, self.file, self.problems, what)
                 entries.append((name, item, value.line_of(name)))
             else:
-                self.error(value.line_of(name), f"{key}.{name}: expected a mapping; found {shown(item)}")
+                self.error(value.line_of(name), f"{key}.{name}: expected a mapping; found {as_written(item)}")
         return entries
 
     def roles(self, document: LineDict) -> dict[str, Role]:
@@ -165,12 +165,12 @@ class _RuleReader:
             authority = item.get("authority", 0)
             person = item.get("person")
             if not re.match(PROCESS_ID, str(role_id)):
-                self.error(line, f"roles: a role id is lower-case letters, digits and '_'; found {shown(role_id)}")
+                self.error(line, f"roles: a role id is lower-case letters, digits and '_'; found {as_written(role_id)}")
             elif not isinstance(item.get("name"), str) or line_of_defence not in LINES:
                 self.error(
                     line,
                     f"roles.{role_id}: needs a name and line: first (owns and accepts risk) or second "
-                    f"(consulted); found line {shown(line_of_defence)}",
+                    f"(consulted); found line {as_written(line_of_defence)}",
                 )
             elif isinstance(authority, bool) or not isinstance(authority, int) or authority < 0:
                 self.error(line, f"roles.{role_id}: authority must be a whole number 0 or more")
@@ -208,7 +208,7 @@ class _RuleReader:
             if isinstance(text, str) and text.strip():
                 result[name] = text.strip()
             else:
-                self.error(value.line_of(name), f"{key}.{name}: expected text; found {shown(text)}")
+                self.error(value.line_of(name), f"{key}.{name}: expected text; found {as_written(text)}")
         return result
 
     def text_lists(self, document: LineDict, key: str) -> dict[str, tuple[tuple[str, ...], Location]]:
@@ -225,7 +225,7 @@ class _RuleReader:
             if isinstance(texts, list) and texts and all(isinstance(t, str) and t.strip() for t in texts):
                 result[name] = (tuple(" ".join(t.split()) for t in texts), self.at(line))
             else:
-                self.error(line, f"{key}.{name}: expected a non-empty list of text; found {shown(texts)}")
+                self.error(line, f"{key}.{name}: expected a non-empty list of text; found {as_written(texts)}")
         return result
 
     def processes(self, value: Any) -> list[Process]:
@@ -234,7 +234,7 @@ class _RuleReader:
         for index, item in enumerate(items):
             line = items.line_of(index)
             if not isinstance(item, LineDict) or not re.match(PROCESS_ID, str(item.get("id", ""))):
-                found = shown(item.get("id")) if isinstance(item, LineDict) else shown(item)
+                found = as_written(item.get("id")) if isinstance(item, LineDict) else as_written(item)
                 self.error(
                     line,
                     "a process needs an id of lower-case letters, digits and '_', and a name, "
@@ -278,7 +278,7 @@ class _RuleReader:
                 self.error(
                     model.line_of("operated_today"),
                     f"model {model_id}: operated_today lists who operates a service today that this model "
-                    f"describes, from {', '.join(CURRENT_OPERATORS)}; found {shown(today)}",
+                    f"describes, from {', '.join(CURRENT_OPERATORS)}; found {as_written(today)}",
                 )
         if "mode" in model:
             if model["mode"] in MODES:
@@ -293,14 +293,14 @@ class _RuleReader:
         for process_id, pair in cells.items():
             line = cells.line_of(process_id)
             if not (isinstance(pair, list) and len(pair) == 2):
-                self.error(line, f"{process_id}: expected [application, interface]; found {shown(pair)}")
+                self.error(line, f"{process_id}: expected [application, interface]; found {as_written(pair)}")
                 continue
             application, interface = pair
             for column, party in (("application", application), ("interface", interface)):
                 if party not in INTERFACE_CELLS:
                     self.error(
                         line,
-                        f"{process_id} {column}: unknown party {shown(party)}; expected one of "
+                        f"{process_id} {column}: unknown party {as_written(party)}; expected one of "
                         f"{', '.join(INTERFACE_CELLS)}{did_you_mean(str(party), INTERFACE_CELLS)}",
                     )
             data["cells"][process_id] = ((application, interface), self.at(line))
@@ -326,7 +326,7 @@ class _RuleReader:
         if not isinstance(rule_id, str) or not RULE_ID.match(rule_id):
             self.error(
                 item.line_of("id"),
-                f"a rule needs an id of lower-case letters, digits, '.', '_' or '-'; found {shown(rule_id)}",
+                f"a rule needs an id of lower-case letters, digits, '.', '_' or '-'; found {as_written(rule_id)}",
             )
             rule_id = "?"
         label = f"rule {rule_id}"
@@ -336,7 +336,7 @@ class _RuleReader:
             if key not in item:
                 self.error(item.line_of(key), f"{label}: missing {key} (text)")
             elif not isinstance(text, str) or not text.strip():
-                self.error(item.line_of(key), f"{label}: {key} must be text; found {shown(text)}")
+                self.error(item.line_of(key), f"{label}: {key} must be text; found {as_written(text)}")
             else:
                 texts[key] = " ".join(text.split())
         priority = item.get("priority", DEFAULT_PRIORITY)
@@ -357,7 +357,7 @@ class _RuleReader:
         if "source" not in item:
             return Provenance()
         text = item["source"]
-        found = provenance(text) if isinstance(text, str) else f"source must be text; found {shown(text)}"
+        found = provenance(text) if isinstance(text, str) else f"source must be text; found {as_written(text)}"
         if isinstance(found, str):
             self.error(item.line_of("source"), f"{label}: {found}")
             return Provenance()

@@ -15,7 +15,7 @@ for the lock in the event loop, which its other holders keep for milliseconds.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,8 +59,6 @@ BROKEN = (
     "The file changed on disk since this page was loaded and cannot be used now: nothing was saved. "
     "Its problem is below; fix or restore the file, then reload the page."
 )
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 def sorts() -> tuple[str, ...]:

@@ -20,7 +20,17 @@ from typing import Any
 
 from .. import api
 from ..contract import DIALOGUE, Choice, Field, Flag, ListOf, Record, Spec, question_for
-from ..dialogue.interview import NONE, PIPED_DONT_KNOW, ScriptedAsker, convert, forget, hint, interview, shown, spec_at
+from ..dialogue.interview import (
+    NONE,
+    PIPED_DONT_KNOW,
+    ScriptedAsker,
+    answer_text,
+    convert,
+    forget,
+    hint,
+    interview,
+    spec_at,
+)
 from ..scenario import get_path, set_path
 from ..validation import validate
 
@@ -73,10 +83,10 @@ def shown_value(value: Any, spec: Spec) -> str:
             return NONE[0]  # known to be none; an empty field means don't know
         if isinstance(spec.item, Record):
             return "\n".join(
-                ", ".join(shown(entry[key]) for key in spec.item.fields if key in entry) for entry in value
+                ", ".join(answer_text(entry[key]) for key in spec.item.fields if key in entry) for entry in value
             )
         return "\n".join(value)
-    return shown(value)
+    return answer_text(value)
 
 
 def read_value(text: str, spec: Spec) -> Any:

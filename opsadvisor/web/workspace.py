@@ -28,7 +28,7 @@ from ..errors import ScenarioError
 from ..files import version_of_bytes
 from ..scenario import decode_scenario, read_file_bytes
 
-PARALLEL_FROM = 2000  # fewer changed files than this are assessed in this process (~0.6 ms each); more, in workers
+PARALLEL_FROM = 2000  # fewer changed files than this are assessed in this process; more, in workers (docs/batch.md)
 
 STALE_AFTER = 60  # seconds: an older temporary file of an interrupted save is left over, not being written
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -48,7 +48,7 @@ def script_json(value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Mark:
+class PartyBadge:
     """How an accountability cell value shows: its letter, label and CSS class."""
 
     letter: str
@@ -56,10 +56,10 @@ class Mark:
     css: str
 
 
-def _mark(value: str) -> Mark:
+def _mark(value: str) -> PartyBadge:
     known = PARTIES.get(value)
     css = "p-na" if value == "n/a" else f"p-{value}" if known else "p-other"
-    return Mark(party_letter(value), known.legend if known else value, css)
+    return PartyBadge(party_letter(value), known.legend if known else value, css)
 
 
 def _chart(per_model: dict[str, int]) -> dict[str, Any]:
