@@ -141,6 +141,19 @@ def test_accept_reviews_a_risk_a_layer_raises_to_high_after_6_months(tmp_path: P
     assert "still to accept personal-data-outside-it: accountable executive" in result.stdout
 
 
+def test_accept_reviews_after_the_period_of_the_severity_the_service_has(tmp_path: Path) -> None:
+    """The layer raises the risk to high for critical services only: the high CRM keeps the bundled medium risk."""
+    layer = raising_to_high(tmp_path / "acme", "criticality: critical")
+    path = crm_copy(tmp_path)
+    assert severity(path, layer) == "medium"
+    result = accept(path, layer)
+    assert result.exit_code == 0, result.output
+    assert "business owner: Jo on 2027-03-31 (review by 2028-03-31)" in result.stdout
+    critical = crm_copy(tmp_path, criticality="critical")
+    assert severity(critical, layer) == "high"
+    assert "(review by 2027-09-30)" in accept(critical, layer).stdout
+
+
 def test_accept_replaces_a_bundled_risk_rule_by_its_id_and_takes_its_severity(tmp_path: Path) -> None:
     text = (SCENARIOS.parent / "rules" / "40-risks.yaml").read_text(encoding="utf-8")
     assert "- id: risk.personal-data-with-business" in text  # the bundled row this layer replaces

@@ -86,12 +86,14 @@ def _check(value: Any, spec: Spec, label: str, source: str) -> None:
         raise RecordError(source, problems)
 
 
-def _save(scenario: _ScenarioText, text: str, expected: dict[str, Any]) -> Recorded:
-    """Check the edited text decodes to `expected` and validates, then replace the file atomically."""
+def _save(scenario: _ScenarioText, text: str, expected: dict[str, Any], before: Assessment | None = None) -> Recorded:
+    """Check the edited text decodes to `expected` and validates, then replace the file atomically.
+    `before`: the assessment of the file as it was, when the caller has made it already."""
     document = decode_scenario(text.encode("utf-8"), scenario.source, scenario.form)
     if document != expected:
         raise EngineError(scenario.source, ["internal error: the edited file does not hold the expected change"])
-    before = scenario.assessor.assess_document(scenario.document, scenario.source)
+    if before is None:
+        before = scenario.assessor.assess_document(scenario.document, scenario.source)
     after = scenario.assessor.assess_document(document, scenario.source)
     atomic_write(scenario.path, (_BOM if scenario.bom else b"") + text.encode("utf-8"))
     return Recorded(scenario.source, before, after)
@@ -158,7 +160,8 @@ def accept(
     version: str | None = None,
 ) -> Recorded:
     """Record that `name`, in `role`, accepted a risk on `date` (YYYY-MM-DD; today when None), to be
-    reviewed by `review_by` (default: the date plus the pack's review period for the risk's severity).
+    reviewed by `review_by` (default: the date plus the pack's review period for the risk's severity, as the
+    service's assessment raises it; for a risk not raised now, the highest severity a rule gives it).
 
     Accepting again in the same role replaces that role's acceptance. Raises RecordError (exit 2) for
     an unknown risk id or role, an empty name or a bad date, StaleVersion (exit 2) as for `decide`, UsageError
@@ -185,7 +188,10 @@ def accept(
                 scenario.source,
                 [f"the {pack.roles[role].name} may not accept {risk}; it is accepted by: {names}"],
             )
-        severity = max((payload.severity for payload in rules_of_risk), key=SEVERITIES.index)
+        before = scenario.assessor.assess_document(scenario.document, scenario.source)
+        raised = next((item for item in before.risks if item.id == risk), None)
+        # the severity the service's report shows; a risk not raised now: the highest any rule gives it
+        severity = raised.severity if raised else max((p.severity for p in rules_of_risk), key=SEVERITIES.index)
         review = review_by if review_by is not None else review_date(pack, severity, when)
         _check(review, Date(), "--review-by", scenario.source)
         item = {"risk": risk, "role": role, "name": name, "date": when, "review_by": review}
@@ -200,7 +206,7 @@ def accept(
             entries[index] = item
             for key in ("name", "date", "review_by"):
                 text = scenario.editor.set_value(text, ("accepted_risks", index, key), item[key])
-        return _save(scenario, text, expected)
+        return _save(scenario, text, expected, before)
 
 
 def _refuse_obligation(pack: Any, risk: str, source: str) -> None:
