@@ -3,6 +3,8 @@ from today's operator; an interface cell that is n/a (no integrations) is no cha
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,30 +22,42 @@ def rota(tmp_path: Path, **facts: Any) -> Path:
     return write_json(tmp_path / "rota.json", {**document, **facts})
 
 
-def steps(path: Path) -> str:
-    result = run_cli("assess", str(path), "--format", "markdown")
+def steps(path: Path) -> list[str]:
+    result = run_cli("assess", str(path), "--format", "json")
     assert result.exit_code == 0, result.output
-    return result.stdout.split("## Next steps", 1)[1]
+    return [step["step"] for step in json.loads(result.stdout)["next_steps"]]
+
+
+def transition(path: Path) -> str | None:
+    return next((step for step in steps(path) if step.startswith(TRANSITION)), None)
 
 
 def test_a_business_run_service_without_integrations_plans_no_transition(tmp_path: Path) -> None:
     path = rota(tmp_path, current={"operated_by": "business"}, integrations=[])
-    assert TRANSITION not in steps(path)
+    assert transition(path) is None
 
 
 def test_a_business_run_service_with_its_integrations_unchanged_plans_no_transition(tmp_path: Path) -> None:
     path = rota(tmp_path, current={"operated_by": "business"}, integrations=[{"system": "HR", "type": "api"}])
-    assert TRANSITION not in steps(path)
+    assert transition(path) is None
 
 
 def test_a_service_it_runs_today_plans_the_transition_to_the_business(tmp_path: Path) -> None:
     path = rota(tmp_path, current={"operated_by": "it_ops"}, integrations=[])
-    text = " ".join(steps(path).split())
-    assert TRANSITION in text
-    assert "Incident Mgmt" in text.split(TRANSITION, 1)[1]
+    step = transition(path)
+    assert step is not None
+    found = re.fullmatch(
+        rf"{TRANSITION} \(Supportability & Transition Mgmt\) for the (\d+) processes whose accountable party "
+        r"changes: (.*?)\. Where .*",
+        step,
+    )
+    assert found, step
+    changing = found[2].split(", ")
+    assert "Incident Mgmt" in changing
+    assert int(found[1]) == len(changing)  # the count is of the processes it names
 
 
 def test_a_cell_still_to_decide_is_no_change_of_accountable_party(tmp_path: Path) -> None:
     undecided = {"incident": {"application": "tbd", "interface": "tbd"}}
     path = rota(tmp_path, current={"operated_by": "business"}, integrations=[], decisions=undecided)
-    assert TRANSITION not in steps(path)
+    assert transition(path) is None
