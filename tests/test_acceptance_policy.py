@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from opsadvisor import clock
+
 from .helpers import SCENARIOS, run_cli
 
 # medium in the bundled pack; the Sales CRM raises it (risk.personal-data-with-business)
@@ -121,9 +123,21 @@ def crm_copy(tmp_path: Path, **changes: Any) -> Path:
 
 
 def accept(path: Path, layer: Path, date: str = "2027-03-31") -> Any:
-    return run_cli(
-        "accept", str(path), RISK, "--role", "business_owner", "--name", "Jo", "--date", date, "--rules", str(layer)
+    """Accept on `date`, that day being today: the feedback lists the acceptances current today."""
+    args = (
+        "accept",
+        str(path),
+        RISK,
+        "--role",
+        "business_owner",
+        "--name",
+        "Jo",
+        "--date",
+        date,
+        "--rules",
+        str(layer),
     )
+    return run_cli(*args, env={clock.PINNED_TODAY: date})
 
 
 def severity(path: Path, layer: Path) -> str:

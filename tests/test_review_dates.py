@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from opsadvisor import api
+from opsadvisor import api, clock
 from opsadvisor.kinds.risk import add_months, review_date
 
 from .helpers import SCENARIOS, run_cli
@@ -59,9 +59,9 @@ def monthly(tmp_path: Path) -> Path:
 
 
 def accept(path: Path, date: str, *rules: str) -> Any:
-    return run_cli(
-        "accept", str(path), RISK, "--role", "business_owner", "--name", "Head of Sales", "--date", date, *rules
-    )
+    """Accept on `date`, that day being today: the feedback lists the acceptances current today."""
+    args = ("accept", str(path), RISK, "--role", "business_owner", "--name", "Head of Sales", "--date", date, *rules)
+    return run_cli(*args, env={clock.PINNED_TODAY: date})
 
 
 def recorded_review(path: Path) -> str:
