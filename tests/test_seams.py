@@ -289,7 +289,7 @@ TOY_YAML_FORMAT = '''
 import yaml
 
 from opsadvisor.errors import ScenarioError
-from opsadvisor.scenario_formats import ScenarioFormat, register
+from opsadvisor.scenario_formats import ScenarioFormat
 
 
 def decode(raw, source):
@@ -322,26 +322,28 @@ def pretty(value):
     return yaml.safe_dump(value, sort_keys=False)
 
 
-FORMAT = register(ScenarioFormat("YAML", (".yaml", ".yml"), decode))
+FORMAT = ScenarioFormat("YAML", (".yaml", ".yml"), decode)
 '''
 
 
 @pytest.fixture
-def yaml_format(tmp_path: Path) -> Iterator[str]:
-    """Register the toy YAML format (read-only) from a module in a temporary folder; returns its module's name."""
+def yaml_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The toy YAML format (read-only), added as a module of opsadvisor.scenario_formats (a temporary folder on
+    the package's path) and found by the package's discovery; returns its module's name."""
     from opsadvisor import scenario_formats
 
     folder = tmp_path / "toy-format"
     folder.mkdir()
     (folder / "toy_yaml_format.py").write_text(TOY_YAML_FORMAT, encoding="utf-8")
-    sys.path.insert(0, str(folder))
+    monkeypatch.setattr(scenario_formats, "__path__", [*scenario_formats.__path__, str(folder)])
+    module = f"{scenario_formats.__name__}.toy_yaml_format"
     try:
-        importlib.import_module("toy_yaml_format")
-        yield "toy_yaml_format"
+        scenario_formats.discover()
+        assert [found.name for found in scenario_formats.registered()] == ["JSON", "YAML"]  # JSON stays the default
+        yield module
     finally:
         scenario_formats.unregister("YAML")
-        sys.modules.pop("toy_yaml_format", None)
-        sys.path.remove(str(folder))
+        sys.modules.pop(module, None)
 
 
 MIXED = SCENARIOS / "field-service-mixed.json"

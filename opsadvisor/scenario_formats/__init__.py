@@ -8,16 +8,18 @@ every registered format, and the registry's suffixes say which files of a folder
 `writable` is asked before a scenario file is written: it refuses (exit 2, naming the file and the
 format) a format that cannot be edited in place, and otherwise the file keeps its format.
 
-A format is one module (see base.ScenarioFormat); the built-in one is registered below, and another
-module (an organisation's, or a test's) adds one with `register(FORMAT)`.
+A format is one module of this package named `NAME_format.py` defining `FORMAT` (a base.ScenarioFormat):
+`discover` registers each one when the package is imported, JSON first (the default), so adding a format
+is adding its module. Another module (an organisation's, or a test's) adds one with `register(FORMAT)`.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
 from ..errors import UsageError
-from . import json_format
 from .base import Editor, Key, ScenarioFormat
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "Key",
     "ScenarioFormat",
     "default",
+    "discover",
     "for_path",
     "patterns",
     "register",
@@ -88,4 +91,21 @@ def writable(path: str | Path) -> tuple[ScenarioFormat, Editor]:
     return found, found.edits()
 
 
-register(json_format.FORMAT)
+DEFAULT_MODULE = "json_format"  # its format reads stdin and the files whose suffix no format claims
+MODULE_SUFFIX = "_format"
+
+
+def discover() -> None:
+    """Register the FORMAT of every `*_format` module of this package not registered yet, the default first."""
+    names = sorted(
+        (found.name for found in pkgutil.iter_modules(__path__) if found.name.endswith(MODULE_SUFFIX)),
+        key=lambda name: (name != DEFAULT_MODULE, name),
+    )
+    known = set(registered())
+    for name in names:
+        module_format = importlib.import_module(f"{__name__}.{name}").FORMAT
+        if module_format not in known:
+            register(module_format)
+
+
+discover()
