@@ -27,6 +27,7 @@ class GuardedH11Protocol(H11Protocol):
     request_timeout = REQUEST_TIMEOUT
     _deadline: asyncio.TimerHandle | None = None
 
+    # uvicorn narrows asyncio.Protocol's BaseTransport to Transport here, and so must its override
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
