@@ -694,7 +694,8 @@ def test_convert_round_trips_csv_xlsx_yaml(table_rules: Path, tmp_path: Path) ->
         target = folder / f"size.{form}"
         assert api.convert_table(previous, form, target) == f"{target}: written (acme.size)"
         forms[form] = target
-    assert forms["csv"].read_text(encoding="utf-8") == SIZE_CSV
+    # the any-value cell `-` is written '- (a spreadsheet would run -... as a formula); the reader takes both
+    assert forms["csv"].read_text(encoding="utf-8") == SIZE_CSV.replace(",-", ",'-").replace("\n-,", "\n'-,")
     expected = _meaning(source)
     for form, target in forms.items():
         assert _meaning(target) == expected, form

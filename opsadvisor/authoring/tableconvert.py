@@ -16,6 +16,7 @@ from ..files import text_file
 from ..rulepack.ir import Problems
 from ..rulepack.table_front import grid_tables, table_from_yaml
 from ..rulepack.tables import ROW_SETTINGS, Table, TableRow, table_cell_text
+from ..text import csv_cell
 from ..yamlload import LineDict, YamlProblem, load_yaml_bytes
 
 FORMATS = ("csv", "xlsx", "yaml")
@@ -94,8 +95,10 @@ def yaml_document(tables: list[Table]) -> str:
 
 
 def _write_csv(table: Table, target: Path) -> None:
+    """The table as CSV; a cell a spreadsheet would run as a formula (one starting with `=`, `+`, `-` or `@`,
+    such as the any-value cell `-`) starts with ' as the batch's CSV writes it; the table reader removes it."""
     with text_file(target) as stream:
-        csv.writer(stream, lineterminator="\n").writerows(grid(table))
+        csv.writer(stream, lineterminator="\n").writerows([csv_cell(cell) for cell in row] for row in grid(table))
 
 
 def _write_xlsx(tables: list[Table], target: Path) -> None:

@@ -40,6 +40,7 @@ from ..errors import ScenarioError
 from ..scenario import get_path, read_scenario_file, set_path
 from ..scenario_formats.json_format import decode_json_text
 from ..text import CsvRows
+from ..workbooks import open_workbook
 from .mapping import NO_MAP, Plan, TableMap, plan, skeleton
 
 # Kinds of payload
@@ -298,17 +299,7 @@ def _xlsx(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entry | Note]:
 
 
 def _open_workbook(path: Path) -> Any:
-    import zipfile
-
-    import openpyxl
-
-    if not openpyxl.DEFUSEDXML:
-        raise ValueError("defusedxml is not in use (is OPENPYXL_DEFUSEDXML set to False?)")
-    with zipfile.ZipFile(path) as archive:  # the sizes it declares are enforced as it is read
-        expanded = sum(member.file_size for member in archive.infolist())
-    if expanded > MAX_WORKBOOK_BYTES:
-        raise ValueError(f"its parts expand to {expanded:,} bytes; at most {MAX_WORKBOOK_BYTES:,} allowed")
-    return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    return open_workbook(path, MAX_WORKBOOK_BYTES)
 
 
 def _reason(error: Exception) -> str:

@@ -29,6 +29,8 @@ from typing import Any, TypeGuard
 from ..errors import did_you_mean
 from ..kinds import authored
 from ..rulesyntax import as_written
+from ..text import FORMULA_START, unprintable_character
+from ..workbooks import open_workbook
 from ..yamlload import LineDict, LineList
 from .document import Document
 from .ir import Conclusion, Location, Problems, provenance
@@ -36,6 +38,9 @@ from .reading import conclusion, unknown_keys
 from .tables import ROW_SETTINGS, Table, TableRow, check_header, compile_table, is_any, output_value
 
 SUFFIXES = (".csv", ".xlsx")
+MAX_TABLE_WORKBOOK_BYTES = 16 * 1024 * 1024  # what a decision table workbook's parts may expand to
+MAX_TABLE_CELL = 10_000  # characters in one cell of a CSV or XLSX table
+FORMULA_GUARD = "'"  # before a cell a spreadsheet would run as a formula, as CSV outputs write it
 TABLE_KEYS = ("id", "title", "rationale", "source", "hit_policy", "priority", "inputs", "outputs", "rows")
 GRID_KEYS = ("table", "title", "rationale", "source", "hit_policy", "priority")
 MARKERS = ("input", "output", "row")
@@ -77,23 +82,23 @@ def _csv_grid(name: str, raw: bytes, problems: Problems) -> list[tuple[str, Grid
         problems.add(name, "not UTF-8 text; save the table as CSV UTF-8")
         return []
     try:
-        return [(name, [list(row) for row in csv.reader(io.StringIO(text))])]
+        grid: Grid = [list(row) for row in csv.reader(io.StringIO(text))]
     except csv.Error as error:
         problems.add(name, f"not a valid CSV file: {error}")
         return []
+    checked = _checked(name, grid, problems)
+    return [] if checked is None else [(name, checked)]
 
 
 def _xlsx_grids(name: str, raw: bytes, problems: Problems) -> list[tuple[str, Grid]]:
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        workbook = open_workbook(raw, MAX_TABLE_WORKBOOK_BYTES)
     except Exception as error:  # openpyxl raises many types for a damaged or foreign file
-        problems.add(name, f"cannot read the workbook: {error}")
+        problems.add(name, f"cannot read the workbook: {error or type(error).__name__}")
         return []
     try:
         sheets = workbook.worksheets
-        return [
+        grids = [
             (
                 name if len(sheets) == 1 else f"{name}[{sheet.title}]",
                 [list(row) for row in sheet.iter_rows(values_only=True)],
@@ -102,6 +107,26 @@ def _xlsx_grids(name: str, raw: bytes, problems: Problems) -> list[tuple[str, Gr
         ]
     finally:
         workbook.close()
+    return [(file, checked) for file, grid in grids if (checked := _checked(file, grid, problems)) is not None]
+
+
+def _checked(file: str, grid: Grid, problems: Problems) -> Grid | None:
+    """The grid with each text cell as written (a leading ' that `rules table convert --to csv` put before a
+    cell a spreadsheet would run as a formula removed), or None after a problem per cell that is too long
+    or holds a control character (no table text may reach a terminal with an escape sequence)."""
+    before = len(problems.items)
+    for row_number, row in enumerate(grid, 1):
+        for column, cell in enumerate(row, 1):
+            if not isinstance(cell, str):
+                continue
+            where = Location(file, row_number)
+            if len(cell) > MAX_TABLE_CELL:
+                problems.add(where, f"column {column}: a cell of {len(cell):,} characters; at most {MAX_TABLE_CELL:,}")
+            elif refused := unprintable_character(cell):
+                problems.add(where, f"column {column}: {refused}")
+            elif cell.startswith(FORMULA_GUARD) and cell[1:].startswith(FORMULA_START):
+                row[column - 1] = cell[1:]
+    return grid if len(problems.items) == before else None
 
 
 def _text(cell: Any) -> str:
