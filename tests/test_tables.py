@@ -176,7 +176,8 @@ def _atom(column: Any, value: Any) -> int:
 def test_the_gap_report_is_exact(rows: list[list[str]]) -> None:
     table, _, problems = _compiled(_table(rows))
     assert not problems.items
-    columns, boxes = gaps(table, {})
+    columns, found = gaps(table, {})
+    boxes = found.boxes
     domain = [FACTS["criticality"].values, [True, False], range(10), REG_VALUES]
     for case in itertools.product(*domain):
         covered = any(_matches(table, row, case) for row in table.rows)

@@ -30,6 +30,7 @@ from ..kinds import PackFacts
 from ..kinds.base import Kind
 from ..rulepack import PLACEHOLDER, Condition, Group, Location, Problem, Rule, RulePack, load_pack_with_problems
 from ..rulepack import tables as decision
+from ..rulepack.coverage import as_box
 from ..rulepack.ir import SOURCE_FORMAT
 
 ERROR = "error"
@@ -436,14 +437,23 @@ def table_gaps(pack: RulePack) -> list[Finding]:
     for table in pack.tables:
         if table.hit_policy not in decision.SINGLE_HIT or not table.rows:
             continue
-        columns, boxes = decision.gaps(table, derived_values)
-        if not boxes:
+        columns, found = decision.gaps(table, derived_values)
+        gaps = len(found.pieces)
+        if not gaps and found.complete:
             continue
-        shown = [f"  - {decision.describe_box(columns, box, table.location)}" for box in boxes[:GAPS_SHOWN]]
-        more = [f"  ... and {count(len(boxes) - GAPS_SHOWN, 'more gap')}"] if len(boxes) > GAPS_SHOWN else []
-        message = "\n".join(
-            [f"gap ({table.hit_policy}): no row matches {count(len(boxes), 'input combination')}:", *shown, *more]
-        )
+        shown = [
+            f"  - {decision.describe_box(columns, as_box(piece), table.location)}"
+            for piece in found.pieces[:GAPS_SHOWN]
+        ]
+        more = [f"  ... and {count(gaps - GAPS_SHOWN, 'more gap')}"] if gaps > GAPS_SHOWN else []
+        head = f"gap ({table.hit_policy}): no row matches {count(gaps, 'input combination')}"
+        if not found.complete:
+            head = (
+                f"gap ({table.hit_policy}): gap analysis incomplete after {found.regions:,} regions (the rows leave "
+                f"too many gaps, or overlap in too many ways, to search them all); so far, no row matches "
+                f"{count(gaps, 'input combination')}"
+            )
+        message = "\n".join([f"{head}:" if gaps else head, *shown, *more])
         findings.append(Finding(table.location.file, table.location.line, table.id, WARNING, message))
     return findings
 

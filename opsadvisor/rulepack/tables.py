@@ -33,6 +33,7 @@ from ..contract import FACTS
 from ..errors import did_you_mean
 from ..rulesyntax import RULE_ID
 from .conditions import MISSING, TESTS_BY_KIND, fact_kind, holds, make_condition, shorthand
+from .coverage import SMALL, Box, Masks, Uncovered, as_box, as_masks, earlier_meeting, meet, uncovered
 from .ir import (
     DEFAULT_PRIORITY,
     MAX_PRIORITY,
@@ -287,53 +288,6 @@ def _cuts(condition: Condition) -> tuple[int, ...]:
     )
 
 
-# --- boxes: per column, a set of atoms -----------------------------------------------------------------
-
-Box = tuple[frozenset[int], ...]
-
-
-def intersect(a: Box, b: Box) -> Box | None:
-    both = tuple(x & y for x, y in zip(a, b, strict=True))
-    return None if any(not part for part in both) else both
-
-
-def subtract(a: Box, b: Box) -> list[Box]:
-    """a minus b as disjoint boxes."""
-    if intersect(a, b) is None:
-        return [a]
-    pieces = []
-    for index in range(len(a)):
-        rest = a[index] - b[index]
-        if rest:
-            pieces.append((*(x & y for x, y in zip(a[:index], b[:index], strict=True)), rest, *a[index + 1 :]))
-    return pieces
-
-
-def subtract_all(boxes: Iterable[Box], removed: Iterable[Box]) -> list[Box]:
-    result = list(boxes)
-    for box in removed:
-        result = [piece for kept in result for piece in subtract(kept, box)]
-    return merge(result)
-
-
-def merge(boxes: list[Box]) -> list[Box]:
-    """Fewer boxes for the same atoms: two boxes that differ in one column become one."""
-    boxes = list(dict.fromkeys(boxes))
-    merged = True
-    while merged:
-        merged = False
-        for a, b in itertools.combinations(boxes, 2):
-            differing = [index for index in range(len(a)) if a[index] != b[index]]
-            if len(differing) == 1:
-                index = differing[0]
-                boxes.remove(a)
-                boxes.remove(b)
-                boxes.append((*a[:index], a[index] | b[index], *a[index + 1 :]))
-                merged = True
-                break
-    return sorted(boxes, key=lambda box: [sorted(part) for part in box])
-
-
 # --- atoms back to conditions ---------------------------------------------------------------------------
 
 
@@ -444,6 +398,22 @@ def _combo_cover(members: Sequence[str], combos: set[frozenset[str]]) -> list[di
 # with error 113. The count below follows durable_backend's encoding; tests/test_tables.py keeps the two equal.
 MAX_OPERATORS = 15
 
+# How often coverage.uncovered may hold a row against a region, a few seconds at most, and how many
+# uncovered parts it may find: for the "no earlier row matches" of all the rows of a table (a row that
+# needs more overlaps the rows before it in far more ways than MAX_OPERATORS lets the engine take: the
+# table is refused), and for a table's gaps in `rules check` (listed ten at a time; said incomplete).
+TABLE_BUDGET = 10_000_000
+ROW_PARTS = 4 * SMALL
+GAP_BUDGET = 20_000_000
+GAP_PARTS = 4096
+
+
+def beyond_the_engine(row: int, operators: str) -> str:
+    return (
+        f"row {row} needs {operators} and/or operators in the engine (durable_rules takes at most {MAX_OPERATORS}): "
+        "rows before it overlap it in too many ways; make the rows disjoint or split the table"
+    )
+
 
 def engine_operators(when: Group) -> int:
     """How many `$and`/`$or` operators durable_backend writes for the service fact of a rule's `when`."""
@@ -488,6 +458,9 @@ class _Compiler:
     problems: Problems
     label: str = field(init=False)
     redundant: dict[int, tuple[int, ...]] = field(default_factory=dict, init=False)  # row -> the rows covering it
+    budget_left: int = field(default=TABLE_BUDGET, init=False)  # what the rows' regions may still take
+    regions: int = field(default=0, init=False)  # examined for the rows' regions
+    gave_up: bool = field(default=False, init=False)  # a row's region ran out of regions
 
     def __post_init__(self) -> None:
         self.label = f"table {self.table.id}"
@@ -573,12 +546,7 @@ class _Compiler:
             when = Group("all", (*rest, *regions.get(each.number, ())))
             operators = engine_operators(Group("all", (*shared, *when.items)))
             if operators > MAX_OPERATORS:
-                self.error(
-                    each.location,
-                    f"row {each.number} needs {operators} and/or operators in the engine (durable_rules takes at "
-                    f"most {MAX_OPERATORS}): rows before it overlap it in too many ways; make the rows disjoint or "
-                    "split the table",
-                )
+                self.error(each.location, beyond_the_engine(each.number, str(operators)))
             alternatives.append(when)
         if len(rows) == 1:
             when = Group("all", (*shared, *alternatives[0].items))
@@ -623,24 +591,27 @@ class _Compiler:
         derived = [i for i, fact in enumerate(table.inputs) if fact_kind(fact) == "derived"]
         columns = [column(table.inputs[i], (row.tests[i] for row in table.rows)) for i in scenario]
         boxes = {
-            row.number: tuple(col.accepted(row.tests[i]) for col, i in zip(columns, scenario, strict=True))
+            row.number: as_masks(tuple(col.accepted(row.tests[i]) for col, i in zip(columns, scenario, strict=True)))
             for row in table.rows
         }
         keys = {row.number: tuple(_derived_key(row.tests[i]) for i in derived) for row in table.rows}
         order = hit_order(table)
+        meeting = earlier_meeting([boxes[row.number] for row in order])
         regions: dict[int, tuple[Any, ...]] = {}
         for position, row in enumerate(order):
             overlaps = []
-            for earlier in order[:position]:
+            # rows that test a derived fact must agree on it whether or not they meet otherwise
+            for earlier in order[:position] if derived else [order[index] for index in meeting[position]]:
                 if not self._same_binding(table, earlier, row, keys, derived):
                     continue
-                both = intersect(boxes[earlier.number], boxes[row.number])
+                both = meet(boxes[earlier.number], boxes[row.number])
                 if both is None:
                     continue
-                pair = f"rows {earlier.number} and {row.number} both match {_describe(columns, both, row.location)}"
                 if table.hit_policy == "unique":
+                    pair = _pair(columns, earlier, row, as_box(both))
                     self.error(row.location, f"{pair} (hit policy unique: at most one row may match)")
                 elif table.hit_policy == "any" and _said(conclusions[earlier.number]) != _said(conclusions[row.number]):
+                    pair = _pair(columns, earlier, row, as_box(both))
                     self.error(
                         row.location, f"{pair} but conclude differently (hit policy any: overlapping rows agree)"
                     )
@@ -671,27 +642,52 @@ class _Compiler:
         return True
 
     def _region(
-        self, row: TableRow, columns: list[ColumnAtoms], box: Box, overlaps: list[tuple[int, Box]]
+        self, row: TableRow, columns: list[ColumnAtoms], box: Masks, overlaps: list[tuple[int, Masks]]
     ) -> tuple[Any, ...] | None:
         """The row's cases that no earlier row covers, as a 'no earlier row matches' group; None when there
         are none."""
-        if not overlaps:
+        if not overlaps or self.gave_up:  # having given up, the table has its error: it makes no rules
             return ()
-        pieces = subtract_all([box], (both for _, both in overlaps))
-        if not pieces:
+        left = uncovered(box, [both for _, both in overlaps], self.budget_left, ROW_PARTS)
+        self.budget_left -= left.work
+        self.regions += left.regions
+        if not left.complete and self.budget_left <= 0:
+            self.gave_up = True
+            self.error(
+                row.location,
+                "the rows overlap in too many ways to work out which cases are left to each: gave up at row "
+                f"{row.number}, after {self.regions:,} regions; make the rows disjoint or split the table",
+            )
+            return ()
+        if not left.complete:
+            self.error(
+                row.location,
+                f"row {row.number}: the rows before it cut what is left to it into more than {ROW_PARTS} pieces, far "
+                f"more than durable_rules' {MAX_OPERATORS} and/or operators can tell apart; make the rows disjoint or "
+                "split the table",
+            )
+            return ()
+        if not left.pieces:
             return None
+        if len(left.pieces) > SMALL:  # not worth writing out: every piece but one takes an operator, so does their any
+            self.error(row.location, beyond_the_engine(row.number, f"at least {len(left.pieces) + 1}"))
+            return ()
         alternatives = []
-        for piece in pieces:
+        for piece in left.boxes:
             items = [
                 item
-                for col, atoms, own in zip(columns, piece, box, strict=True)
+                for col, atoms, own in zip(columns, piece, as_box(box), strict=True)
                 for item in column_items(col, atoms, own, row.location)
             ]
             alternatives.append(Group("all", tuple(items)))
         return (Group("any", tuple(alternatives), label=NO_EARLIER_ROW),)
 
     def _covered(
-        self, row: TableRow, box: Box, overlaps: list[tuple[int, Box]], conclusions: dict[int, tuple[Conclusion, ...]]
+        self,
+        row: TableRow,
+        box: Masks,
+        overlaps: list[tuple[int, Masks]],
+        conclusions: dict[int, tuple[Conclusion, ...]],
     ) -> None:
         """A row that earlier rows cover entirely can never fire. Under `unique` the overlap is the error
         already; under `any`, when they conclude as it does (else that is the error), it is redundant, as
@@ -744,6 +740,10 @@ def hit_order(table: Table) -> list[TableRow]:
     return list(table.rows)
 
 
+def _pair(columns: list[ColumnAtoms], earlier: TableRow, row: TableRow, both: Box) -> str:
+    return f"rows {earlier.number} and {row.number} both match {_describe(columns, both, row.location)}"
+
+
 def _describe(columns: list[ColumnAtoms], box: Box, location: Location) -> str:
     items = [
         item
@@ -787,12 +787,14 @@ def columns_of(table: Table, derived_values: Mapping[str, Sequence[Any]]) -> lis
     ]
 
 
-def gaps(table: Table, derived_values: Mapping[str, Sequence[Any]]) -> tuple[list[ColumnAtoms], list[Box]]:
+def gaps(
+    table: Table, derived_values: Mapping[str, Sequence[Any]], budget: int = GAP_BUDGET
+) -> tuple[list[ColumnAtoms], Uncovered]:
     """The input combinations (known values only: a missing fact is an open question) no row matches,
-    as disjoint boxes over the columns' atoms."""
+    as disjoint boxes over the columns' atoms; incomplete when the search spent `budget`."""
     columns = columns_of(table, derived_values)
-    rows = [tuple(col.accepted(row.tests[i]) for i, col in enumerate(columns)) for row in table.rows]
-    return columns, subtract_all([tuple(col.known for col in columns)], rows)
+    rows = [as_masks(tuple(col.accepted(row.tests[i]) for i, col in enumerate(columns))) for row in table.rows]
+    return columns, uncovered(as_masks(tuple(col.known for col in columns)), rows, budget, GAP_PARTS)
 
 
 def describe_box(columns: Sequence[ColumnAtoms], box: Box, location: Location) -> str:

@@ -1,10 +1,12 @@
 """Decision tables as an attacker writes them: a workbook that expands without bound or carries entities,
-a cell with a control character or of a megabyte, and a cell a spreadsheet would run as a formula."""
+a cell with a control character or of a megabyte, a cell a spreadsheet would run as a formula, and rows
+whose gaps and overlaps would take exponential work to work out."""
 
 from __future__ import annotations
 
 import csv
 import io
+import random
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,112 @@ def test_convert_to_csv_neutralises_formula_cells_and_reads_them_back(tmp_path: 
     assert [(rule.id, rule.when.describe(), rule.concluded) for rule in before.rules if rule.table] == [
         (rule.id, rule.when.describe(), rule.concluded) for rule in after.rules if rule.table
     ]
+
+
+# --- generated tables ---------------------------------------------------------------------------------
+
+FLAGS = (
+    "vendor_run",
+    "data.personal_data",
+    *(f"dora.{name}" for name in ("critical_function", "register_entry", "exit_strategy", "contract_clauses")),
+    *(f"sox.{name}" for name in ("soc1_report", "key_controls_owner", "cuecs_owned")),
+    *(f"gdpr.{name}" for name in ("dpa", "processing_record", "high_risk", "dpia", "transfers_outside_eea")),
+    *(f"security.{name}" for name in ("sso_mfa", "central_logging", "vulnerability_management")),
+    *(f"exit.{name}" for name in ("data_portability", "escrow", "termination_assistance")),
+    *(f"low_code.{name}" for name in ("dlp_policy", "environments", "support_owner")),
+)
+# Every input splits in two: (cell, what `rules check` says of the cases it holds) for each side.
+SIDES = {
+    **{flag: (("true", f"{flag} equals true"), ("false", f"{flag} equals false")) for flag in FLAGS},
+    **{
+        number: (("< 100", f"{number} lt 100"), (">= 100", f"{number} gte 100"))
+        for number in ("users", "integrations", "expected_benefits", "system_of_record_integrations")
+    },
+    "criticality": (("<= medium", "criticality at_most medium"), (">= high", "criticality at_least high")),
+}
+INPUTS = tuple(SIDES)  # 30
+
+Row = dict[str, int]  # input -> side (0 or 1); an input not in it is `-`
+
+
+def _partition(inputs: tuple[str, ...], count: int, rng: random.Random) -> list[Row]:
+    """`count` rows that split the inputs' cases as a decision tree does: no two overlap, none is missing."""
+    leaves: list[Row] = [{}]
+    while len(leaves) < count:
+        leaf = leaves.pop(rng.randrange(len(leaves)))
+        fact = rng.choice([fact for fact in inputs if fact not in leaf])
+        leaves += [{**leaf, fact: 0}, {**leaf, fact: 1}]
+    return leaves
+
+
+def _random_rows(inputs: tuple[str, ...], count: int, rng: random.Random) -> list[Row]:
+    """Rows of random cells, each input tested in 40% of them: they overlap in every way."""
+    return [{fact: rng.randrange(2) for fact in inputs if rng.random() < 0.4} for _ in range(count)]
+
+
+def _write_table(folder: Path, policy: str, inputs: tuple[str, ...], rows: list[Row]) -> Path:
+    folder.mkdir(exist_ok=True)
+    head = [
+        ["table", "acme.generated"],
+        ["title", "A generated table"],
+        ["rationale", "Hostile input"],
+        ["source", "practice, generated"],
+        ["hit_policy", policy],
+        ["input"] * len(inputs) + ["output"],
+        [*inputs, "next_step"],
+    ]
+    body = [
+        [*(SIDES[fact][row[fact]][0] if fact in row else "-" for fact in inputs), f"Step {number}"]
+        for number, row in enumerate(rows, 1)
+    ]
+    path = folder / "table.csv"
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        csv.writer(stream, lineterminator="\n").writerows([*head, *body])
+    return folder
+
+
+def _described(row: Row) -> str:
+    return " and ".join(SIDES[fact][row[fact]][1] for fact in INPUTS if fact in row)
+
+
+# --- the gap analysis and the rows' overlaps end, whatever the table ---------------------------------
+
+
+@pytest.mark.slow
+def test_a_gap_of_a_valid_table_of_30_columns_and_1000_rows_is_found_within_a_minute(tmp_path: Path) -> None:
+    rows = _partition(INPUTS, 1000, random.Random(7))
+    missing = rows.pop(500)
+    full = opsadvisor("rules", "check", _write_table(tmp_path / "full", "unique", INPUTS, [*rows, missing]))
+    assert full.returncode == 0 and "no problems found" in full.stdout, full.stdout + full.stderr
+    result = opsadvisor("rules", "check", _write_table(tmp_path / "gap", "unique", INPUTS, rows), timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:2] == [
+        f"{tmp_path}/gap/table.csv:1: warning [acme.generated]: gap (unique): no row matches 1 input combination:",
+        f"  - {_described(missing)}",
+    ]
+
+
+def test_a_gap_analysis_that_would_take_too_long_says_it_is_incomplete_and_lists_what_it_found(tmp_path: Path) -> None:
+    folder = _write_table(tmp_path / "t", "first", INPUTS[:20], _random_rows(INPUTS[:20], 60, random.Random(3)))
+    result = opsadvisor("rules", "check", folder, timeout=60)
+    assert "Traceback" not in result.stderr
+    warning = next(line for line in result.stdout.splitlines() if "gap (first)" in line)
+    assert "gap analysis incomplete after" in warning and "so far, no row matches" in warning, warning
+    assert "  ... and " in result.stdout  # more gaps than it lists
+
+
+def test_a_row_the_rows_before_it_cut_into_too_many_pieces_is_refused_naming_it(tmp_path: Path) -> None:
+    folder = _write_table(tmp_path / "t", "first", INPUTS, _random_rows(INPUTS, 100, random.Random(5)))
+    result = opsadvisor("assess", PAYROLL, "--rules", folder, timeout=60)
+    assert result.returncode == 4, result.stderr
+    assert f"{folder}/table.csv:" in result.stderr
+    assert "the rows before it cut what is left to it into more than 256 pieces" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_table_whose_rows_overlap_in_too_many_ways_is_refused_within_a_minute(tmp_path: Path) -> None:
+    folder = _write_table(tmp_path / "t", "first", INPUTS, _random_rows(INPUTS, 400, random.Random(5)))
+    result = opsadvisor("rules", "check", folder, timeout=60)
+    assert result.returncode == 4, result.stderr
+    assert "the rows overlap in too many ways to work out which cases are left to each: gave up at row" in result.stdout
