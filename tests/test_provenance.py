@@ -190,3 +190,43 @@ def test_diff_seed_only_filters_both_packs(tmp_path: Path) -> None:
         run_cli("diff", str(tmp_path), "--base-rules", str(PACK), "--format", "json", "--seed-only").output
     )
     assert seed["changed"] == 0  # the practice risk ran in neither pack
+
+
+# --- a seed rule that cites a regulation is practice (issue 24) ---------------------------------------
+
+REGULATION_WORDS = re.compile(r"\b(SOX|Sarbanes|DORA|GDPR|PCI|NIS ?2|HIPAA)\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    ("when", "rationale", "cited"),
+    [
+        ("{regulations: sox}", "Y.", "the regulations fact"),
+        ("{hosting: saas}", "DORA Art. 28 asks for a register.", "DORA"),
+    ],
+)
+def test_rules_check_warns_when_a_seed_rule_cites_a_regulation(
+    tmp_path: Path, when: str, rationale: str, cited: str
+) -> None:
+    (tmp_path / "org.yaml").write_text(
+        f"rules:\n  - id: org.x\n    title: X\n    rationale: {rationale}\n"
+        f'    source: seed, "What is the danger"\n    when: {when}\n    then: [{{next_step: Z.}}]\n',
+        encoding="utf-8",
+    )
+    checked = run_cli("rules", "check", str(tmp_path))
+    assert checked.exit_code == 0
+    assert f"{tmp_path}/org.yaml:2: warning [org.x]: labelled seed, but it cites {cited}" in checked.output
+    assert run_cli("rules", "check", "--strict", str(tmp_path)).exit_code == 4
+
+
+def test_the_bundled_seed_rules_cite_no_regulation_so_seed_only_gives_no_regulatory_advice() -> None:
+    """The ledger is SOX, DORA and GDPR, critical, with restricted personal data and IT controls the
+    business owns: under --seed-only nothing the report says names a regulation or follows from one."""
+    assert "labelled seed, but it cites" not in run_cli("rules", "check").output
+    path = str(ROOT / "scenarios" / "ledger-mixed-critical-regulated.json")
+    report = json.loads(run_cli("assess", path, "--seed-only", "--format", "json").output)
+    said = json.dumps({key: report[key] for key in report if key not in ("trace", "service")})
+    assert not REGULATION_WORDS.search(said), REGULATION_WORDS.search(said)
+    assert not {"regulatory-compliance", "restricted-data-outside-it"} & {risk["id"] for risk in report["risks"]}
+    assert "ambition_risk" not in {conflict["kind"] for conflict in report["conflicts"]}
+    seed_rules = api.rule_pack(seed_only=True)
+    assert not [rule.id for rule in (*seed_rules.rules, *seed_rules.workshop_rules) if "regulations" in rule.facts_tested]

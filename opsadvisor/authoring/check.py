@@ -153,6 +153,7 @@ def lint(pack: RulePack) -> list[Finding]:
     findings.extend(_unused_derived(pack.rules))
     findings.extend(_cycles(pack.rules))
     findings.extend(_unsourced((*pack.rules, *pack.workshop_rules)))
+    findings.extend(_seed_citing_regulations((*pack.rules, *pack.workshop_rules)))
     findings.extend(_engine_limits(pack.rules))
     return findings
 
@@ -162,6 +163,38 @@ def _unsourced(rules: Iterable[Rule]) -> Iterator[Finding]:
     for rule in rules:
         if not rule.provenance.origin:
             yield _finding(rule.location, rule, WARNING, f"no source: say where the rule comes from, {SOURCE_FORMAT}")
+
+
+# The regulations the scenario contract knows, as a text names them: the seed names none of them.
+_REGULATION_NAMES = re.compile(r"\b(SOX|Sarbanes|DORA|GDPR|NIS ?2|HIPAA|PCI)\b", re.IGNORECASE)
+_REGULATIONS_FACT = "regulations"
+
+
+def _seed_citing_regulations(rules: Iterable[Rule]) -> Iterator[Finding]:
+    """A warning per rule labelled `source: seed` that tests the regulations or names one in its words:
+    the seed names no regulation, so such a rule is practice, and --seed-only would run it all the same."""
+    for rule in rules:
+        if rule.provenance.origin != "seed":
+            continue
+        cited = _regulations_cited(rule)
+        if cited:
+            yield _finding(
+                rule.location,
+                rule,
+                WARNING,
+                f"labelled seed, but it cites {cited}: the seed names no regulation, so --seed-only would still "
+                "give regulatory advice; label it `source: practice, <reference>` (e.g. practice, SOX s. 404)",
+            )
+
+
+def _regulations_cited(rule: Rule) -> str:
+    """What of regulation a rule cites: the regulations fact it tests, or the names its texts use."""
+    texts = [rule.title, rule.rationale]
+    texts += [text for conclusion in rule.then for text in kinds.kind(conclusion.kind).texts(conclusion.payload)]
+    names = sorted({match.group(1).upper() for text in texts for match in _REGULATION_NAMES.finditer(text)})
+    if _REGULATIONS_FACT in rule.facts_tested:
+        names.insert(0, "the regulations fact")
+    return ", ".join(names)
 
 
 def _engine_limits(rules: Iterable[Rule]) -> Iterator[Finding]:
