@@ -228,5 +228,5 @@ def test_the_bundled_seed_rules_cite_no_regulation_so_seed_only_gives_no_regulat
     assert not REGULATION_WORDS.search(said), REGULATION_WORDS.search(said)
     assert not {"regulatory-compliance", "restricted-data-outside-it"} & {risk["id"] for risk in report["risks"]}
     assert "ambition_risk" not in {conflict["kind"] for conflict in report["conflicts"]}
-    seed_rules = api.rule_pack(seed_only=True)
-    assert not [rule.id for rule in (*seed_rules.rules, *seed_rules.workshop_rules) if "regulations" in rule.facts_tested]
+    seed = api.rule_pack(seed_only=True)
+    assert not [rule.id for rule in (*seed.rules, *seed.workshop_rules) if "regulations" in rule.facts_tested]
