@@ -24,7 +24,8 @@ def mixed(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Path:
-    return Path(shutil.copy(SCENARIOS / "trading-ledger-critical-sox.json", tmp_path / "ledger.json"))
+    # medium criticality and SOX: the business owning its IT controls is a risk to accept (critical, a conflict)
+    return Path(shutil.copy(SCENARIOS / "expenses-sox-soc1-model-b.json", tmp_path / "ledger.json"))
 
 
 def report(path: Path) -> dict[str, Any]:

@@ -774,7 +774,8 @@ def _domain(fact: str, conditions: list[Any], derived: dict[str, set[Any]]) -> l
         edges = {c.operand + step for c in conditions if isinstance(c.operand, int) for step in (-1, 0, 1)}
         return [MISSING, *sorted(value for value in edges | {0} if value >= 0)]
     if spec.is_set:
-        named = sorted({m for c in conditions for m in (c.operand if isinstance(c.operand, list) else [c.operand])})
+        operands = [c.operand if isinstance(c.operand, (list, tuple)) else [c.operand] for c in conditions]
+        named = sorted({member for operand in operands for member in operand})
         other = [value for value in spec.values if value not in named][:1]
         return [MISSING, (), *((m,) for m in [*named, *other]), tuple(named)]
     return [MISSING, *spec.values]

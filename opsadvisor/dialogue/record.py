@@ -210,10 +210,14 @@ def accept(
 
 
 def _refuse_obligation(pack: Any, risk: str, source: str) -> None:
-    """An obligation (a conflict with an id) cannot be accepted, only fixed: say so, with its reference."""
+    """An obligation (a conflict with an id) cannot be accepted, only fixed, nor can any other conflict a rule
+    names by id (a conflict is resolved, not accepted): say so, with its reference and remedy."""
     for rule in pack.rules:
         for conflict in rule.of_kind("conflict"):
             if conflict.id == risk:
+                if conflict.kind != "obligation":
+                    problem = f"{risk} is a conflict to resolve, not a risk: it cannot be accepted: {conflict.remedy}"
+                    raise RefusedAcceptance(source, [problem])
                 reference = f" ({conflict.reference})" if conflict.reference else ""
                 raise RefusedAcceptance(
                     source,

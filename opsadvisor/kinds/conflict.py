@@ -1,4 +1,6 @@
-"""`conflict`: an inconsistency to resolve (e.g. contract ownership), with a remedy. All firings are collected."""
+"""`conflict`: an inconsistency to resolve (e.g. contract ownership), with a remedy. All firings are collected,
+except that a conflict `id` names one finding: several rules concluding the same id (one fact seen from
+several cells) make one conflict, the highest-priority rule's."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ class ConflictRule:
     severity: str
     message: str
     remedy: str
-    id: str | None = None  # names an obligation, so `accept` can say it cannot be accepted
+    id: str | None = None  # names the finding (one per id), and an obligation, so `accept` can refuse it
     reference: str | None = None  # the legal or regulatory reference, e.g. GDPR Art. 28(3)
 
 
@@ -56,8 +58,9 @@ class ConflictKind(Kind):
     name = "conflict"
     shape = "`{kind, severity, message, remedy, id?, reference?}`"
     meaning = (
-        "a conflict to resolve; kind from `conflict_kinds`; an `obligation` (kind) names its legal `reference` "
-        "and an `id` that `accept` refuses"
+        "a conflict to resolve; kind from `conflict_kinds`; an `id` makes it one finding however many rules "
+        "conclude it (the highest priority wins); an `obligation` (kind) names its legal `reference` and an `id` "
+        "that `accept` refuses"
     )
     catalogue = "Conflicts"
     catalogue_order = 20
@@ -110,7 +113,7 @@ class ConflictKind(Kind):
                 m.payload.id,
                 m.payload.reference,
             )
-            for m in draft.conclusions(self.name)
+            for m in _one_per_id(draft.conclusions(self.name))
         }
         return tuple(sorted(conflicts, key=lambda c: (-SEVERITIES.index(c.severity), c.kind, c.rule, c.message)))
 
@@ -160,6 +163,15 @@ class ConflictKind(Kind):
 
     def diff_aspects(self, outline: tuple[str, ...]) -> dict[str, str]:
         return {"conflicts": ", ".join(sorted(set(outline))) or "none"}
+
+
+def _one_per_id(made: list[Any]) -> list[Any]:
+    """The conflicts that fired, with one per `id` (the highest-priority rule's): an id names one finding."""
+    winners: dict[str, Any] = {}
+    for m in made:
+        if m.payload.id is not None and (m.payload.id not in winners or m.rank > winners[m.payload.id].rank):
+            winners[m.payload.id] = m
+    return [m for m in made if m.payload.id is None or winners[m.payload.id] is m]
 
 
 def _remedy(conflict: Conflict) -> str:

@@ -1,8 +1,8 @@
 (function () {
   "use strict";
   // The service list of the portfolio page, from the JSON data above (batch/outputs/html_report.py).
-  // A row: [id, name, model, mode, suggested, conflict kinds, pending risks, governance, open decisions,
-  // matrix letters, file, place, error]; kinds, risks and files index the data's tables.
+  // A row: [id, name, model, mode, suggested, conflict kinds (one per conflict), pending risks, governance,
+  // open decisions, matrix letters, file, place, error]; kinds, risks and files index the data's tables.
   var D = JSON.parse(document.getElementById("data").textContent);
   var rows = D.rows, PAGE = 100, limit = PAGE, open = -1, shown = [];
   var $ = function (id) { return document.getElementById(id); };

@@ -125,8 +125,8 @@ class HtmlWriter:
             (heapq.heappush if len(self.top) < TOP else heapq.heapreplace)(self.top, key)
 
     def _row(self, outcome: Outcome) -> list[Any]:
-        """[id, name, model, mode, suggested, conflict kinds, pending risks, governance, open decisions,
-        matrix letters, file, place, error] (portfolio.js reads it)."""
+        """[id, name, model, mode, suggested, conflict kinds (one per conflict), pending risks, governance,
+        open decisions, matrix letters, file, place, error] (portfolio.js reads it)."""
         file, place = _split_location(outcome.location)
         base = [outcome.service_id or "", outcome.service_name or ""]
         if outcome.status == INVALID:
@@ -140,7 +140,7 @@ class HtmlWriter:
             model or "none",
             mode or 0,
             int(suggested),
-            sorted({self.kinds.of(kind) for kind in outcome.conflicts}),
+            sorted(self.kinds.of(kind) for kind in outcome.conflicts),  # one per conflict: counts are findings
             risks,
             governance,
             outcome.open_decisions,
