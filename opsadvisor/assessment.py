@@ -184,6 +184,7 @@ class AssessmentDraft:
         self.facts = facts
         self.pack = pack
         self.as_of = as_of.date  # acceptances are evaluated on this day (YYYY-MM-DD)
+        self.when = as_of
         self.text = _Interpolator(scenario, facts, result)
         self.parts: dict[str, Any] = {}
         self._fired = _conclusions(result.firings, pack)

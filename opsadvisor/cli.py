@@ -203,9 +203,9 @@ def completion(shell: str) -> None:
 @click.option("--explain", is_flag=True, help="Add the trace: every fired rule and the facts it matched.")
 @click.option(
     "--fail-on",
-    type=click.Choice(["conflict", "risk"]),
+    type=click.Choice(["conflict", "risk", "decision"]),
     multiple=True,
-    help="Exit 1 when the assessment has a conflict, or a risk nobody has accepted.",
+    help="Exit 1 when the assessment has a conflict, a risk nobody has accepted, or an open decision (a t.b.d. cell).",
 )
 @as_of_option
 @rules_options
@@ -257,7 +257,11 @@ def assess(
 
 def _fails(assessment: Any, fail_on: tuple[str, ...]) -> bool:
     """Whether an assessment has a --fail-on finding."""
-    return bool(("conflict" in fail_on and assessment.conflicts) or ("risk" in fail_on and assessment.pending_risks))
+    return bool(
+        ("conflict" in fail_on and assessment.conflicts)
+        or ("risk" in fail_on and assessment.pending_risks)
+        or ("decision" in fail_on and assessment.open_decisions)
+    )
 
 
 @main.command(epilog=examples("opsadvisor schema"))
@@ -700,9 +704,10 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool, label: str, table_map: 
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @click.option(
     "--fail-on",
-    type=click.Choice(["conflict", "risk"]),
+    type=click.Choice(["conflict", "risk", "decision"]),
     multiple=True,
-    help="Exit 1 when any service has a conflict, or a risk nobody has accepted; says which on stderr.",
+    help="Exit 1 when any service has a conflict, a risk nobody has accepted, or an open decision (a t.b.d. "
+    "cell); says which on stderr.",
 )
 @click.option(
     "--csv-encoding",

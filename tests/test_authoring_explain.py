@@ -53,7 +53,7 @@ def test_default_output_lists_fired_rules_and_near_misses() -> None:
     result = run_cli("explain", str(CRM))
     assert result.exit_code == 0
     out = result.output
-    assert "Fired (29):" in out and "Near misses, rules that failed on exactly one condition" in out
+    assert "Fired (28):" in out and "Near misses, rules that failed on exactly one condition" in out
     near = out.split("Near misses")[1]
     assert "ambition.it-operated (priority 300" in near
     assert "first failed: ambition equals it_operated" in near

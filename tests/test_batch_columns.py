@@ -29,7 +29,7 @@ EXPECTED = {
     "name": "CRM",
     "status": "ok",
     "model": "B",
-    "conflicts": "contract_ownership;model_fit",
+    "conflicts": "model_fit",
     "pending_risks": "business-operated-critical-service;continuity-outside-it",
 }
 

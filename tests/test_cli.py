@@ -21,6 +21,7 @@ def test_json_output_has_the_contract_keys() -> None:
     assert list(document) == [
         "service",
         "recommendation",
+        "preview",
         "conflicts",
         "governance_areas",
         "risks",
@@ -33,6 +34,7 @@ def test_json_output_has_the_contract_keys() -> None:
         "rules_version",
     ]
     assert document["service"] == {"id": "sales-crm", "name": "Sales CRM"}
+    assert document["preview"] is None  # only a suggested model has one
     assert set(document["recommendation"]) >= {"model", "name", "mode", "because"}
     assert len(document["accountability"]) == 14
     assert set(document["risks"][0]) >= {"id", "message", "accept_by", "accepted", "accepted_by", "rule"}

@@ -210,10 +210,10 @@ def test_the_xlsx_report_has_the_four_sheets_an_owner_keeps(tmp_path: Path) -> N
         len(line["conflicts"])
         + sum(not risk["accepted"] for risk in line["risks"])
         + len(line["governance_areas"])
-        + len(line["open_decisions"])
+        + len({decision["priority"] for decision in line["open_decisions"]})  # one row per priority, not per cell
         for line in lines
     )
-    assert len(findings) == wanted and all(row[5] for row in findings if row[2] != "open decision")
+    assert len(findings) == wanted and all(row[5] for row in findings)
     accountability = workbook["Accountability"]
     assert accountability.max_column == 2 + 28 and accountability.max_row == len(lines) + 1
 
@@ -238,11 +238,18 @@ def test_out_dash_streams_to_stdout(target: str) -> None:
 
 
 def test_fail_on_says_why_one_line_per_kind(tmp_path: Path) -> None:
-    result = run_cli("batch", SCENARIOS, "--jobs", "1", "-q", "--fail-on", "conflict", "--fail-on", "risk")
+    gates = ("--fail-on", "conflict", "--fail-on", "risk", "--fail-on", "decision")
+    result = run_cli("batch", SCENARIOS, "--jobs", "1", "-q", *gates, "--out", str(tmp_path / "all.jsonl"))
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["fail-on conflict", "fail-on risk"]
-    assert lines[0].startswith("fail-on conflict: 11 services, 17 conflicts: ") and lines[0].endswith("and 6 more")
+    assert [line.split(":")[0] for line in lines] == ["fail-on conflict", "fail-on risk", "fail-on decision"]
+    reports = [json.loads(line) for line in (tmp_path / "all.jsonl").read_text(encoding="utf-8").splitlines()]
+    with_conflicts = [report for report in reports if report["conflicts"]]
+    conflicts = sum(len(report["conflicts"]) for report in reports)
+    assert lines[0].startswith(f"fail-on conflict: {len(with_conflicts)} services, {conflicts} conflicts: ")
+    assert lines[0].endswith(f"and {len(with_conflicts) - 5} more")
+    decisions = sum(len(report["open_decisions"]) for report in reports)
+    assert f", {decisions} open decisions: " in lines[2]
     assert run_cli("batch", SCENARIOS / "payroll-it-operated.json", "-q", "--fail-on", "conflict").stderr == ""
 
 

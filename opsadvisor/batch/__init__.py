@@ -142,6 +142,10 @@ def batch_exit_code(summary: Summary, fail_on: Iterable[str] = ()) -> int:
     if summary.invalid:
         return EXIT_INVALID_SCENARIO
     fail_on = set(fail_on)
-    if ("conflict" in fail_on and summary.conflicts) or ("risk" in fail_on and summary.pending_risks):
+    if (
+        ("conflict" in fail_on and summary.conflicts)
+        or ("risk" in fail_on and summary.pending_risks)
+        or ("decision" in fail_on and summary.open_decisions)
+    ):
         return EXIT_FINDINGS
     return EXIT_OK

@@ -9,7 +9,8 @@ from ..text import count
 from .runner import OK, Outcome
 
 FIRST = 5  # services named per kind
-KINDS = ("conflict", "risk")
+KINDS = ("conflict", "risk", "decision")
+NOUNS = {"conflict": "conflict", "risk": "pending risk", "decision": "open decision"}
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Gates:
         self.kinds["conflict"].add(service, len(outcome.conflicts))
         pending = sum(not accepted for _, accepted in outcome.outlines.get("risks", ()))
         self.kinds["risk"].add(service, pending)
+        self.kinds["decision"].add(service, outcome.open_decisions)
 
     def failed(self, fail_on: tuple[str, ...] | list[str]) -> list[str]:
         """One line per --fail-on kind found: 'fail-on conflict: 3 services, 5 conflicts: a, b, c'."""
@@ -48,7 +50,7 @@ class Gates:
             found = self.kinds[kind]
             if kind not in fail_on or not found.services:
                 continue
-            noun = "pending risk" if kind == "risk" else kind
+            noun = NOUNS[kind]
             more = f", and {found.services - len(found.first)} more" if found.services > len(found.first) else ""
             lines.append(
                 f"fail-on {kind}: {count(found.services, 'service')}, {count(found.findings, noun)}: "

@@ -61,6 +61,10 @@ class Summary:
     def pending_risks(self) -> int:
         return sum(pending for pending, _ in self.tallies["risks"].values())
 
+    @property
+    def open_decisions(self) -> int:
+        return int(self.tallies["open_decisions"][0])
+
     def top_services(self) -> list[tuple[str, str, str, int]]:
         """(location, id, name, findings) of the services with the most findings, most first."""
         ranked = sorted(self._top, reverse=True)

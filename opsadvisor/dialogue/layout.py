@@ -93,18 +93,36 @@ def _matrix(pack: WorkshopPack) -> list[Block]:
     ]
     if not pack.decisions:
         return [*blocks, Paragraph("Every cell is decided: confirm the matrix with the participants.", note=True)]
-    flagged = [d for d in pack.assessment.open_decisions if d.priority != "normal"]
-    if flagged:
-        blocks.append(Paragraph(f"Priority {flagged[0].priority}: {flagged[0].why}"))
+    urgent = _urgent(pack)
+    if urgent:
+        blocks.append(Paragraph(urgent[""]))
     for number, decision in enumerate(pack.decisions, 1):
         blocks += [
-            Heading(3, f"D{number}. {decision.name}: {' and '.join(decision.columns)}"),
+            Heading(
+                3, f"D{number}. {decision.name}: {' and '.join(decision.columns)}{urgent.get(decision.process, '')}"
+            ),
             Paragraph("Discussion questions:"),
             Bullets(decision.questions),
         ]
         if decision.suggestions:
             blocks += [Paragraph("What the facts suggest:"), Bullets(decision.suggestions)]
     return blocks
+
+
+def _urgent(pack: WorkshopPack) -> dict[str, str]:
+    """The decisions of raised priority: "" -> the paragraph saying which and why; a process id -> the mark
+    its heading takes (only when some decisions are more urgent than others)."""
+    flagged = [d for d in pack.assessment.open_decisions if d.priority != "normal"]
+    if not flagged:
+        return {}
+    priority, processes = flagged[0].priority, {d.process for d in flagged}
+    reasons = " ".join(dict.fromkeys(reason for d in flagged for reason in d.reasons))
+    if all(decision.process in processes for decision in pack.decisions):
+        return {"": f"Priority {priority}: {reasons}"}
+    names = ", ".join(decision.name for decision in pack.decisions if decision.process in processes)
+    return {"": f"Priority {priority} ({names}): {reasons}"} | {
+        process: f" (priority {priority})" for process in processes
+    }
 
 
 def _business_accountable(pack: WorkshopPack) -> list[Block]:

@@ -45,6 +45,7 @@ BUILT_IN = (
     "participant",
     "open_decision",
     "open_question",
+    "preview",
 )
 _BUILT_IN_MODULES = frozenset(f"{__name__}.{module}" for module in BUILT_IN)
 _KINDS: dict[str, Kind] = {}

@@ -2,7 +2,9 @@
 
 The matrix part starts from the recommended model's reference cells, applies the rules' settings in
 priority order (the highest priority is applied last, so it wins) and then the scenario's recorded
-decisions, which always win.
+decisions, which always win. A model that is only suggested (the ambition is open) gives no cells:
+until the ambition is set every cell is an open decision, and the suggested model's consequences are
+a preview (kinds.preview), not findings.
 """
 
 from __future__ import annotations
@@ -90,7 +92,8 @@ class AccountabilityKind(Kind):
 
     def build(self, draft: Any) -> tuple[MatrixRow, ...]:
         pack = draft.pack
-        model_id = draft.parts["recommendation"].model
+        recommendation = draft.parts["recommendation"]
+        model_id = None if recommendation.suggestion else recommendation.model
         reference = _reference_matrix(pack, model_id if model_id in pack.models else None)
         decisions = draft.scenario.decisions
         if not decisions and not draft.conclusions(self.name):

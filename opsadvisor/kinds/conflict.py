@@ -10,7 +10,8 @@ from typing import Any
 
 from ..contract import SEVERITIES
 from ..errors import did_you_mean
-from ..rulesyntax import RULE_ID
+from ..rulepack.ir import RULE_ID
+from ..text import count
 from .base import (
     BatchColumn,
     Expectation,
@@ -123,7 +124,7 @@ class ConflictKind(Kind):
                 "Conflicts",
                 ("severity", "kind", "conflict", "remedy", "rule"),
                 [(c.severity, c.kind, c.message, _remedy(c), c.rule) for c in value],
-                "No conflicts found.",
+                _none_found(assessment),
                 (None, None, 40, 40, None),
             )
         ]
@@ -163,6 +164,14 @@ class ConflictKind(Kind):
 
     def diff_aspects(self, outline: tuple[str, ...]) -> dict[str, str]:
         return {"conflicts": ", ".join(sorted(set(outline))) or "none"}
+
+
+def _none_found(assessment: Any) -> str:
+    """No conflicts, said honestly: with cells still open, none found in what is decided so far."""
+    still_open = len(assessment.open_decisions)
+    if not still_open:
+        return "No conflicts found."
+    return f"No conflicts found in what is decided so far ({count(still_open, 'cell is', 'cells are')} still open)."
 
 
 def _one_per_id(made: list[Any]) -> list[Any]:

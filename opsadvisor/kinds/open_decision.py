@@ -1,17 +1,21 @@
 """Open decisions: the matrix cells still t.b.d., made by the assessment from the matrix.
 
 Rules may raise their priority: `open_decision: {priority: high, why: text}` (e.g. on a critical or
-regulated service nobody is accountable for an undecided process). The highest priority concluded
-applies to every open cell, with the reasons of the rules that concluded it.
+regulated service nobody is accountable for an undecided process), or only of some processes with
+`processes: [it_controls, vendor_contract]` (personal data makes the controls and the processor's
+contract urgent, not every cell). Each open cell takes the highest priority concluded for it, with the
+reasons of the rules that concluded that priority.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract import COLUMNS, UNDECIDED
-from .base import BatchColumn, Finding, FindingCount, Kind, Section, Words, mapping, text_fields
+from ..errors import did_you_mean
+from ..text import count
+from .base import BatchColumn, Finding, FindingCount, Kind, PackFacts, Section, Words, mapping, text_fields
 
 PRIORITIES = ("normal", "high")
 
@@ -20,6 +24,7 @@ PRIORITIES = ("normal", "high")
 class OpenDecisionPriority:
     priority: str
     why: str
+    processes: tuple[str, ...] = ()  # () = every process
 
 
 @dataclass(frozen=True)
@@ -27,13 +32,14 @@ class OpenDecision:
     process: str
     column: str
     priority: str = "normal"
-    why: str = ""
+    why: str = ""  # the reasons, joined
+    reasons: tuple[str, ...] = field(default=(), compare=False)  # each rule's reason (the report's note)
 
 
 class OpenDecisionKind(Kind):
     name = "open_decision"
-    shape = "`{priority: high, why: text}`"
-    meaning = "raise the priority of the open (t.b.d.) cells of the matrix, saying why"
+    shape = "`{priority: high, why: text, processes?: [process]}`"
+    meaning = "raise the priority of the open (t.b.d.) cells of the matrix (or of the listed processes), saying why"
     catalogue = "Open decisions"
     catalogue_order = 35
     part = "open_decisions"
@@ -42,16 +48,22 @@ class OpenDecisionKind(Kind):
     finding_count = FindingCount("decisions", "open decisions")
 
     def parse(self, data: Any) -> OpenDecisionPriority | str:
-        result = mapping(data, ("priority", "why"))
+        result = mapping(data, ("priority", "why"), ("processes",))
         if isinstance(result, str):
             return result
         if result["priority"] not in PRIORITIES:
             return f"priority must be one of {', '.join(PRIORITIES)}"
+        processes = result.pop("processes", None)
+        if processes is None:
+            processes = []
+        elif not isinstance(processes, list) or not processes or not all(isinstance(p, str) for p in processes):
+            return "processes lists process ids, e.g. [it_controls]"
         result = text_fields(result, ("why",))
-        return result if isinstance(result, str) else OpenDecisionPriority(**result)
+        return result if isinstance(result, str) else OpenDecisionPriority(**result, processes=tuple(processes))
 
     def describe(self, payload: OpenDecisionPriority) -> str:
-        return f"open decisions priority {payload.priority}"
+        which = f" ({', '.join(payload.processes)})" if payload.processes else ""
+        return f"open decisions priority {payload.priority}{which}"
 
     def detail(self, payload: OpenDecisionPriority) -> str:
         return payload.why
@@ -62,25 +74,40 @@ class OpenDecisionKind(Kind):
     def texts(self, payload: OpenDecisionPriority) -> tuple[str, ...]:
         return (payload.why,)
 
+    def check(self, payload: OpenDecisionPriority, pack: PackFacts) -> list[str]:
+        return [
+            f"unknown process '{process}'; expected one of "
+            f"{', '.join(pack.process_ids)}{did_you_mean(process, pack.process_ids)}"
+            for process in payload.processes
+            if process not in pack.process_ids
+        ]
+
     def build(self, draft: Any) -> tuple[OpenDecision, ...]:
-        flags = draft.conclusions(self.name)
-        priority = max((m.payload.priority for m in flags), key=PRIORITIES.index, default="normal")
-        why = " ".join(dict.fromkeys(draft.text(m.payload.why) for m in flags if m.payload.priority == priority))
-        return tuple(
-            OpenDecision(row.process, column, priority, why)
-            for row in draft.parts["accountability"]
-            for column in COLUMNS
-            if getattr(row, column) == UNDECIDED
-        )
+        made = sorted(draft.conclusions(self.name), key=lambda m: m.rank, reverse=True)  # the weightiest reason first
+        flags = [(m.payload, draft.text(m.payload.why)) for m in made]
+        decisions = []
+        for row in draft.parts["accountability"]:
+            mine = [(flag, why) for flag, why in flags if not flag.processes or row.process in flag.processes]
+            priority = max((flag.priority for flag, _ in mine), key=PRIORITIES.index, default="normal")
+            reasons = tuple(dict.fromkeys(why for flag, why in mine if flag.priority == priority))
+            decisions += [
+                OpenDecision(row.process, column, priority, " ".join(reasons), reasons)
+                for column in COLUMNS
+                if getattr(row, column) == UNDECIDED
+            ]
+        return tuple(decisions)
 
     def sections(self, value: tuple[OpenDecision, ...], assessment: Any) -> list[Section]:
         names = assessment.process_names
         if any(d.priority != "normal" for d in value):
             rows: list[tuple[str, ...]] = [(names.get(d.process, d.process), d.column, d.priority) for d in value]
-            why = next(d.why for d in value if d.why)
+            why = " ".join(dict.fromkeys(reason for d in value for reason in d.reasons))
             return [Section("Open decisions", ("process", "column", "priority"), rows, "No open decisions.", note=why)]
         rows = [(names.get(d.process, d.process), d.column) for d in value]
         return [Section("Open decisions", ("process", "column"), rows, "No open decisions.")]
+
+    def to_json(self, value: tuple[OpenDecision, ...]) -> list[dict[str, Any]]:
+        return [{"process": d.process, "column": d.column, "priority": d.priority, "why": d.why} for d in value]
 
     def outline(self, value: tuple[OpenDecision, ...]) -> int:
         return len(value)
@@ -89,17 +116,26 @@ class OpenDecisionKind(Kind):
         return outline
 
     def listed_findings(self, part: list[dict[str, Any]], words: Words) -> list[Finding]:
+        """One line per priority, naming its processes (not one line per cell, each repeating the reason)."""
         names = words.process_names
-        return [
-            Finding(
-                "open decision",
-                f"{names.get(item['process'], item['process'])}: {item['column']}",
-                item["priority"],
-                item["why"],
-                "",
-            )
-            for item in part
-        ]
+        lines = []
+        for priority in reversed(PRIORITIES):
+            cells = [item for item in part if item["priority"] == priority]
+            if not cells:
+                continue
+            processes = ", ".join(dict.fromkeys(names.get(item["process"], item["process"]) for item in cells))
+            why = " ".join(dict.fromkeys(item["why"] for item in cells if item["why"]))
+            what = count(len(cells), "cell", "cells") + " still t.b.d."
+            lines.append(Finding("open decisions", what, priority, f"{processes}. {why}".strip(), ""))
+        return lines
+
+    def new_tally(self) -> list[int]:
+        return [0, 0]  # open decisions, services with one
+
+    def tally(self, tally: list[int], outline: int) -> list[int]:
+        tally[0] += outline or 0
+        tally[1] += bool(outline)
+        return tally
 
 
 KIND = OpenDecisionKind()

@@ -89,7 +89,8 @@ class RecommendKind(Kind):
             model.mode if model else None,
             winner.payload.suggestion,
             tuple(sorted(because)),
-            departures=tuple(_departures(model, draft)) if model else (),
+            # a suggested model is nobody's decision yet, so no recorded decision departs from it
+            departures=tuple(_departures(model, draft)) if model and not winner.payload.suggestion else (),
         )
         return _with_mode(recommendation, mode, draft)
 
@@ -119,7 +120,11 @@ class RecommendKind(Kind):
         elif value.mode is not None:
             lines.append(f"Mode: {value.mode} ({'predictable' if value.mode == 1 else 'exploratory'})")
         if value.suggestion:
-            lines.append("This is a suggestion from the facts: the operate-ownership ambition is not yet set.")
+            lines.append(
+                "This is a suggestion from the facts: the operate-ownership ambition is not yet set. Until it is, "
+                f"every cell of the matrix is an open decision; the preview shows what model {value.model} would "
+                "require."
+            )
         titles = assessment.rule_titles
         lines.append("Because: " + "; ".join(titles.get(rule, rule) for rule in value.because))
         return lines

