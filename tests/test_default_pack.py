@@ -319,7 +319,11 @@ def test_missing_facts_become_open_questions_and_rules_needing_them_do_not_fire(
     result = assess(ambition="business_operated")
     questions = {question.fact for question in result.open_questions}
     assert {"criticality", "contract_owner", "business_capabilities", "service.business_owner"} <= questions
-    assert result.conflicts == () and result.governance_areas == () and result.risks == ()
+    assert result.conflicts == () and result.risks == ()
+    # unknown is not none: an area shows only as depending on the unanswered question about capabilities
+    assert result.governance_areas and {area.depends_on for area in result.governance_areas} == {
+        "business_capabilities"
+    }
 
 
 def test_every_conclusion_names_a_rule_of_the_pack() -> None:

@@ -4,10 +4,15 @@ priorities of open decisions read sensibly."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
 from typing import Any
+
+from starlette.testclient import TestClient
+
+from opsadvisor.web.app import create_app
 
 from .helpers import ROOT, run_cli, scenario, write_json
 
@@ -115,3 +120,42 @@ def test_the_portfolio_html_names_open_decisions_once_per_priority_not_once_per_
     top = html.split("<section id=top>", 1)[1].split("</section>", 1)[0]
     lines = re.findall(r"<li><span class=\"sev-(\w+)\">open decisions: ([^<]*)</span>", top)
     assert lines == [("high", "28 cells still t.b.d.")]
+
+
+UNKNOWN_CAPABILITIES = scenario(
+    ambition="business_operated",
+    contract_owner="business",
+    vendor_run=True,
+    criticality="critical",
+    integrations=[{"system": "ERP", "type": "api"}],
+)
+
+
+def test_unknown_capabilities_are_not_a_clean_result_the_areas_they_settle_are_named(tmp_path: Path) -> None:
+    """Unknown is not none: the report names the areas the unanswered question leaves open and links the
+    question to them, in the terminal, Markdown, the workshop's HTML and the workbench."""
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    path = write_json(folder / "svc.json", UNKNOWN_CAPABILITIES)
+    report = json.loads(assess(path, "--format", "json").output)
+    waiting = {area["process"] for area in report["governance_areas"] if area["depends_on"] == "business_capabilities"}
+    assert waiting == {"vendor_contract", "continuity", "licence", "change"}
+    question = next(q for q in report["open_questions"] if q["fact"] == "business_capabilities")
+    assert set(question["settles"]) == waiting
+    text = assess(path).output
+    assert "No governance areas flagged." not in text
+    linked = "Its answer settles where IT can add value: Change Mgmt, Business Continuity / Disaster Recovery"
+    for output in (
+        text.replace("\n", " "),
+        assess(path, "--format", "markdown").output,
+        run_cli("workshop", str(path), "--format", "html").output,
+    ):
+        flat = re.sub(r"\s+", " ", html.unescape(output))
+        assert "flagged because the open question about the business's operate capabilities" in flat
+        assert linked in flat
+    page = TestClient(create_app(folder), base_url="http://127.0.0.1").get("/s/svc.json").text
+    assert linked in re.sub(r"\s+", " ", page) and "is unanswered; its answer confirms or removes them" in page
+    answered = {**UNKNOWN_CAPABILITIES, "business_capabilities": ["vendor_management", "change_control"]}
+    report = json.loads(assess(write_json(tmp_path / "a.json", answered), "--format", "json").output)
+    assert not [area for area in report["governance_areas"] if area["depends_on"]]
+    assert {area["process"] for area in report["governance_areas"]} == {"continuity", "licence"}

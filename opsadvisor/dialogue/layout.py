@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from ..assessment import MatrixRow
 from ..contract import UNDECIDED, label_for
+from ..kinds.governance import pending_note
+from ..kinds.open_question import question_text
 from ..render.sections import party, recommendation_lines
 from ..rulepack import version_label
 from ..text import performer
@@ -248,6 +250,9 @@ def _governance_and_maturity(pack: WorkshopPack) -> list[Block]:
                 tuple((names.get(g.process, g.process), g.advice) for g in a.governance_areas),
             )
         )
+        waiting = pending_note(a.governance_areas, a)
+        if waiting:
+            blocks.append(Paragraph(waiting, note=True))
     else:
         blocks.append(Paragraph("No governance areas flagged.", note=True))
     rec = a.recommendation
@@ -270,7 +275,10 @@ def _governance_and_maturity(pack: WorkshopPack) -> list[Block]:
     if a.open_questions:
         blocks += [
             Heading(2, "Still to find out"),
-            TableBlock(("about", "question"), tuple((label_for(q.fact), q.question) for q in a.open_questions)),
+            TableBlock(
+                ("about", "question"),
+                tuple((label_for(q.fact), question_text(q, names)) for q in a.open_questions),
+            ),
         ]
     return blocks
 

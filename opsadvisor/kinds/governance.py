@@ -1,4 +1,8 @@
-"""`governance`: a governance area (a support process) where IT can add value. All firings are collected."""
+"""`governance`: a governance area (a support process) where IT can add value. All firings are collected.
+
+An area may depend on an open question (`depends_on: business_capabilities`): it is flagged while the
+answer is unknown, so that an unanswered question never reads as a clean result, and the report says
+which areas answering it settles (kinds.open_question links the question to them)."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from ..contract import FIELD, label_for
 from ..errors import did_you_mean
 from .base import (
     BatchColumn,
@@ -26,6 +31,7 @@ from .base import (
 class Governance:
     process: str
     advice: str
+    depends_on: str | None = None  # the scenario field whose open question decides the area
 
 
 @dataclass(frozen=True)
@@ -33,12 +39,16 @@ class GovernanceArea:
     process: str
     advice: str
     rule: str
+    depends_on: str | None = None
 
 
 class GovernanceKind(Kind):
     name = "governance"
-    shape = "`{process, advice}`"
-    meaning = "a governance area where IT can add value"
+    shape = "`{process, advice, depends_on?: field}`"
+    meaning = (
+        "a governance area where IT can add value; `depends_on` names the open question (a scenario field) "
+        "whose answer settles it"
+    )
     catalogue = "Governance: where IT adds value"
     catalogue_order = 40
     part = "governance_areas"
@@ -48,10 +58,16 @@ class GovernanceKind(Kind):
     aspects = (("governance", 50),)
 
     def parse(self, data: Any) -> Governance | str:
-        result = mapping(data, ("process", "advice"))
+        result = mapping(data, ("process", "advice"), ("depends_on",))
         if not isinstance(result, str):
             result = text_fields(result, ("advice",))
-        return result if isinstance(result, str) else Governance(**result)
+        if isinstance(result, str):
+            return result
+        field = result.get("depends_on")
+        if field is not None and field not in FIELD:
+            hint = did_you_mean(str(field), FIELD)
+            return f"depends_on names a scenario field, such as business_capabilities; found {field!r}{hint}"
+        return Governance(**result)
 
     def describe(self, payload: Governance) -> str:
         return f"governance area {payload.process}"
@@ -77,7 +93,8 @@ class GovernanceKind(Kind):
         order = {process_id: index for index, process_id in enumerate(draft.pack.process_ids)}
         text = draft.text
         areas = {
-            GovernanceArea(m.payload.process, text(m.payload.advice), m.rule.id) for m in draft.conclusions(self.name)
+            GovernanceArea(m.payload.process, text(m.payload.advice), m.rule.id, m.payload.depends_on)
+            for m in draft.conclusions(self.name)
         }
         return tuple(sorted(areas, key=lambda a: (order[a.process], a.rule, a.advice)))
 
@@ -90,6 +107,7 @@ class GovernanceKind(Kind):
                 [(names.get(g.process, g.process), g.advice, g.rule) for g in value],
                 "No governance areas flagged.",
                 (None, 60, None),
+                note=pending_note(value, assessment),
             )
         ]
 
@@ -130,6 +148,25 @@ class GovernanceKind(Kind):
 
     def diff_aspects(self, outline: tuple[str, ...]) -> dict[str, str]:
         return {"governance": ", ".join(sorted(set(outline))) or "none"}
+
+
+def pending(areas: tuple[GovernanceArea, ...]) -> dict[str, list[str]]:
+    """The areas that depend on an open question: field -> the process ids, in report order."""
+    waiting: dict[str, list[str]] = {}
+    for area in areas:
+        if area.depends_on and area.process not in waiting.get(area.depends_on, []):
+            waiting.setdefault(area.depends_on, []).append(area.process)
+    return waiting
+
+
+def pending_note(areas: tuple[GovernanceArea, ...], assessment: Any) -> str:
+    """In words, which areas an unanswered question leaves open: they are flagged until it is answered."""
+    names = assessment.process_names
+    return " ".join(
+        f"{', '.join(names.get(p, p) for p in processes)}: flagged because the open question about "
+        f"{label_for(field)} is unanswered; its answer confirms or removes {'it' if len(processes) == 1 else 'them'}."
+        for field, processes in pending(areas).items()
+    )
 
 
 KIND = GovernanceKind()

@@ -14,6 +14,7 @@ from typing import Any
 from ..contract import FIELD, label_for, question_for
 from ..errors import did_you_mean
 from .base import Kind, Section
+from .governance import pending
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Ask:
 class OpenQuestion:
     fact: str
     question: str
+    settles: tuple[str, ...] = ()  # the processes of the governance areas that depend on the answer
 
 
 class OpenQuestionKind(Kind):
@@ -54,11 +56,24 @@ class OpenQuestionKind(Kind):
             if field in wanted and field not in asked and draft.scenario.value(field) is None:
                 asked.append(field)
         questions = draft.pack.questions
-        return tuple(OpenQuestion(name, question_for(name, questions)) for name in asked)
+        waiting = pending(draft.parts.get("governance_areas", ()))
+        return tuple(OpenQuestion(name, question_for(name, questions), tuple(waiting.get(name, ()))) for name in asked)
+
+    def to_json(self, value: tuple[OpenQuestion, ...]) -> list[dict[str, Any]]:
+        return [{"fact": q.fact, "question": q.question, "settles": list(q.settles)} for q in value]
 
     def sections(self, value: tuple[OpenQuestion, ...], assessment: Any) -> list[Section]:
-        rows = [(label_for(q.fact), q.question) for q in value]
+        names = assessment.process_names
+        rows = [(label_for(q.fact), question_text(q, names)) for q in value]
         return [Section("Open questions", ("about", "question"), rows, "No open questions.", (None, 70))]
+
+
+def question_text(question: OpenQuestion, names: dict[str, str]) -> str:
+    """The question, and which governance areas its answer settles (they are flagged until it is answered)."""
+    if not question.settles:
+        return question.question
+    areas = ", ".join(names.get(process, process) for process in question.settles)
+    return f"{question.question} Its answer settles where IT can add value: {areas}."
 
 
 KIND = OpenQuestionKind()
