@@ -499,6 +499,23 @@ FIELDS: tuple[Field, ...] = (
         label="who holds the contract's IT elements",
     ),
     Field(
+        "contract.escalation_path",
+        Flag(),
+        "escalation_path",
+        True,
+        facts=(
+            FactSpec(
+                "contract.escalation_path",
+                "flag",
+                "the contract says how the party accountable for service levels and incidents escalates to the vendor",
+            ),
+        ),
+        listed=46,
+        label="escalation path in the contract",
+        question="Does the contract say how the party accountable for service levels and incidents escalates to "
+        "the vendor, when that party does not manage the contract?",
+    ),
+    Field(
         "current.operated_by",
         Choice(CURRENT_OPERATORS),
         "current_operated_by",

@@ -22,13 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from .contract import COLUMNS, INTERFACE_CELLS, MODELS, NOT_APPLICABLE, UNDECIDED
 from .kinds import kind
-from .kinds.recommend import NO_MODEL
-
-if TYPE_CHECKING:
-    from .assessment import AssessmentDraft
-    from .kinds.accountability import MatrixRow
-    from .kinds.recommend import Recommendation
-    from .rulepack.ir import Process, RulePack
+from .kinds.accountability import MatrixRow
+from .kinds.recommend import IT_PARTIES, NO_MODEL, Recommendation
+from .rulepack.ir import Process, RulePack
 
 CELL_PREFIX = "accountable."
 MODEL = "recommended_model"
@@ -40,6 +36,7 @@ OPEN_CELLS = "open_cells"
 CHANGES = "changing_processes"
 CHANGE_COUNT = "changes"
 CHANGING = "accountability_changes"
+IT_ACCOUNTABLE = "it_accountable"
 # Conclusion kinds whose rules are settled before the second stage: a rule testing its facts may not conclude them.
 SETTLED_FIRST = ("recommend", "accountability")
 
@@ -62,6 +59,7 @@ def system_facts(processes: Sequence[Process]) -> dict[str, tuple[tuple[Any, ...
     facts[DEPARTURES] = ((), "how many processes recorded decisions set otherwise than the model (for messages)")
     facts[OPEN_CELLS] = ((True, False), "true when a cell of the effective matrix is still t.b.d.")
     facts[UNDECIDED_CELLS] = ((), "how many cells are still t.b.d. (for messages)")
+    facts[IT_ACCOUNTABLE] = ((True, False), "true when IT OPS or IT Delivery is accountable for some cell")
     facts[CHANGING] = ((True, False), "true when a process changes accountable party from today's operator")
     facts[CHANGE_COUNT] = ((), "how many processes change accountable party (for messages)")
     facts[CHANGES] = ((), "the processes whose accountable party changes (for messages)")
@@ -91,20 +89,25 @@ def _changes(row: MatrixRow, today: tuple[str, str]) -> bool:
     return row.interface not in (UNDECIDED, NOT_APPLICABLE, today[1])
 
 
-def second_stage_facts(draft: AssessmentDraft) -> list[tuple[str, Any]]:
-    """What the second stage asserts, settled from what the first stage fired (`draft` holds it; see
-    the module docstring): (name, value) facts, the effective matrix's cells first."""
-    recommendation, matrix = settle(draft)
-    pairs: list[tuple[str, Any]] = [
-        (cell_fact(row.process, column), getattr(row, column)) for row in matrix for column in COLUMNS
-    ]
-    pairs.append((MODEL, recommendation.model or NO_MODEL))
-    pairs.append((SUGGESTED, recommendation.suggestion))
-    departed = len(recommendation.departures)
-    pairs += [(DECIDED_OTHERWISE, departed > 0), (DEPARTURES, departed)]
-    undecided = sum(getattr(row, column) == UNDECIDED for row in matrix for column in COLUMNS)
-    pairs += [(OPEN_CELLS, undecided > 0), (UNDECIDED_CELLS, undecided)]
-    changes = changing_processes(draft.scenario.current_operated_by, matrix, draft.pack)
-    if changes is not None:
-        pairs += [(CHANGING, bool(changes)), (CHANGE_COUNT, len(changes)), (CHANGES, ", ".join(changes) or "none")]
-    return pairs
+def stage_two(settling_for: Callable[[Any], Any], pack: RulePack) -> Callable[[Any], list[tuple[str, Any]]]:
+    """What a run asserts after its first stage, from the first stage's firings (see the module docstring)."""
+
+    def facts(partial: Any) -> list[tuple[str, Any]]:
+        draft = settling_for(partial)
+        recommendation, matrix = settle(draft)
+        pairs: list[tuple[str, Any]] = [
+            (cell_fact(row.process, column), getattr(row, column)) for row in matrix for column in COLUMNS
+        ]
+        pairs.append((MODEL, recommendation.model or NO_MODEL))
+        pairs.append((SUGGESTED, recommendation.suggestion))
+        departed = len(recommendation.departures)
+        pairs += [(DECIDED_OTHERWISE, departed > 0), (DEPARTURES, departed)]
+        undecided = sum(getattr(row, column) == UNDECIDED for row in matrix for column in COLUMNS)
+        pairs += [(OPEN_CELLS, undecided > 0), (UNDECIDED_CELLS, undecided)]
+        pairs.append((IT_ACCOUNTABLE, any(getattr(row, column) in IT_PARTIES for row in matrix for column in COLUMNS)))
+        changes = changing_processes(draft.scenario.current_operated_by, matrix, pack)
+        if changes is not None:
+            pairs += [(CHANGING, bool(changes)), (CHANGE_COUNT, len(changes)), (CHANGES, ", ".join(changes) or "none")]
+        return pairs
+
+    return facts

@@ -45,6 +45,7 @@ class Scenario:
     vendor_run: bool | None = None
     contract_owner: str | None = None
     it_elements_owner: str | None = None
+    escalation_path: bool | None = None
     current_operated_by: str | None = None
     current_contract_owner: str | None = None
     integrations: tuple[Integration, ...] | None = None

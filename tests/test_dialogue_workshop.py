@@ -77,7 +77,7 @@ def test_every_tbd_cell_is_a_decision_with_its_discussion_questions() -> None:
 def test_conflicts_risks_sign_off_and_benefits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(clock.PINNED_TODAY, "2026-11-30")  # the acceptances it reads are current on this day
     text = api.workshop(ROOT / "scenarios/trading-ledger-critical-sox.json")
-    assert "Aim for model A \\(IT operated\\)" in text  # the conflict's remedy
+    assert "aim for model A \\(IT operated\\)" in text  # the conflict's remedy
     assert "| restricted-data-outside-it" in text and "2026-10-14" in text
     assert "| accepted by business owner: CFO, accountable executive: COO" in text
     assert re.search(r"\| \*\*accept / mitigate\*\* +\| \*\*date\*\* +\|", text)

@@ -271,17 +271,29 @@ def test_conclusions_come_from_the_rule_object_that_fired() -> None:
 def test_trace_lists_matched_facts_in_firing_order() -> None:
     result = opsadvisor.assess(scenario(ambition="business_operated", criticality="high"))
     order = [entry.rule for entry in result.trace]
-    assert order.index("ambition.business-operated") < order.index("risk.incidents-with-business")
-    entry = next(e for e in result.trace if e.rule == "risk.incidents-with-business")
-    assert entry.matched == {"accountable.incident.application": "business", "criticality": "high"}
-    assert entry.concluded == ("risk business-operated-critical-service (high)", "derive risk_to_accept = true")
+    assert order.index("ambition.business-operated") < order.index("risk.operations-with-business")
+    entries = [e for e in result.trace if e.rule == "risk.operations-with-business"]
+    # joined to a derived fact with one value per process the business operates: one firing per value
+    assert sorted(e.matched["business_operations"] for e in entries) == [
+        "Change Mgmt",
+        "Incident Mgmt",
+        "Problem Mgmt",
+        "Service Level Mgmt",
+        "Situation Mgmt",
+    ]
+    assert entries[0].concluded == ("risk business-operated-critical-service (high)", "derive risk_to_accept = true")
+    assert [r.id for r in result.risks].count("business-operated-critical-service") == 1
 
 
 def test_a_rule_fires_once_for_the_same_facts_even_when_several_branches_hold() -> None:
     result = opsadvisor.assess(scenario(regulations=["gdpr", "sox", "dora"], ambition="business_operated"))
     order = [entry.rule for entry in result.trace]
     assert order.count("trigger.regulated") == 1
-    assert order.count("risk.regulated-controls-with-business") == 1
+    # once per value of the derived fact it joins (the processes it names), never once more per branch
+    controls = {
+        e.matched["controls_with_business"] for e in result.trace if e.rule == "risk.regulated-controls-with-business"
+    }
+    assert order.count("risk.regulated-controls-with-business") == len(controls) == 2
 
 
 def test_a_rule_joined_to_two_derived_values_fires_once_per_value_and_concludes_once(tmp_path: Path) -> None:

@@ -36,6 +36,12 @@ def test_a_model_fit_conflict_is_gone_once_its_remedy_is_decided(tmp_path: Path)
     document = json.loads(Path(SALES_CRM).read_text(encoding="utf-8"))
     document["decisions"] = {"vendor_contract": {"application": "it_ops", "interface": "it_ops"}}
     report = assessed(document, tmp_path)
+    assert "model_fit" not in [c["kind"] for c in report["conflicts"]]
+    # the levers must line up too: the business answering for service levels and incidents on a
+    # contract IT manages is the one finding left, until the contract says how it escalates
+    assert [c["id"] for c in report["conflicts"] if c["kind"] == "contract_ownership"] == ["levers-apart"]
+    document["contract"] = {**document.get("contract", {}), "escalation_path": True}
+    report = assessed(document, tmp_path)
     assert not [c for c in report["conflicts"] if c["kind"] in ("contract_ownership", "model_fit")]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..contract import COLUMNS, MODELS, UNDECIDED
 from ..text import count
+from . import kind
 from .base import BatchColumn, Expectation, Kind, SummaryTable, ValueExpectation, mapping, unknown
 
 
@@ -29,9 +30,13 @@ class Recommendation:
     transition_due: bool = False  # mode 2, and the move to mode 1 is due
     mode_note: str = ""  # why (the mode rule's note, interpolated)
     departures: tuple[str, ...] = ()  # names of the processes recorded decisions set otherwise than the model
+    effectively: str = ""  # what the decided matrix makes of the model when it differs: EFFECTIVELY_C, NO_PART_FOR_IT
 
 
 NO_MODEL = "none"
+IT_PARTIES = ("it_ops", "it_delivery")
+EFFECTIVELY_C = "C"
+NO_PART_FOR_IT = "business operated (IT has no part)"
 
 
 class RecommendKind(Kind):
@@ -92,7 +97,7 @@ class RecommendKind(Kind):
             # a suggested model is nobody's decision yet, so no recorded decision departs from it
             departures=tuple(_departures(model, draft)) if model and not winner.payload.suggestion else (),
         )
-        return _with_mode(recommendation, mode, draft)
+        return _effectively(_with_mode(recommendation, mode, draft), draft)
 
     def to_json(self, value: Recommendation) -> dict[str, Any]:
         return {
@@ -104,6 +109,7 @@ class RecommendKind(Kind):
             "suggestion": value.suggestion,
             "because": list(value.because),
             "departures": list(value.departures),
+            "effectively": value.effectively,
         }
 
     def headline(self, value: Recommendation, assessment: Any) -> list[str]:
@@ -113,8 +119,10 @@ class RecommendKind(Kind):
         lines = [f"{label}: {value.model} - {value.name}"]
         if value.departures:
             decided = count(len(value.departures), "process", "processes")
-            lines[0] += f", with {decided} decided otherwise: effectively C"
+            lines[0] += f", with {decided} decided otherwise: effectively {value.effectively}"
             lines.append(f"Decided otherwise: {', '.join(value.departures)}")
+        elif value.effectively:
+            lines[0] += f", decided as it stands: effectively {value.effectively}"
         if value.transition_due:
             lines.append(f"Mode: 2, transition to mode 1 due ({value.mode_note or 'it meets the mode 1 triggers'})")
         elif value.mode is not None:
@@ -151,9 +159,10 @@ class RecommendKind(Kind):
             ),
         )
 
-    def outline(self, value: Recommendation) -> tuple[str | None, int | None, bool]:
-        """(model, mode, whether the model is only a suggestion: shown as "B (suggested)")."""
-        return (value.model, value.mode, bool(value.model and value.suggestion))
+    def outline(self, value: Recommendation) -> tuple[str | None, int | None, bool, str]:
+        """(model, mode, whether the model is only a suggestion: shown as "B (suggested)", what the decided
+        matrix effectively makes of it: "" or "C", as the report's headline says)."""
+        return (value.model, value.mode, bool(value.model and value.suggestion), value.effectively)
 
     def new_tally(self) -> dict[tuple[str, str], int]:
         return {}
@@ -182,6 +191,18 @@ def _with_mode(recommendation: Recommendation, mode: Any, draft: Any) -> Recomme
         transition_due=payload.transition,
         mode_note=draft.text(payload.note) if payload.note else "",
     )
+
+
+def _effectively(recommendation: Recommendation, draft: Any) -> Recommendation:
+    """The recommendation with what the decided matrix effectively makes of the model: business operated
+    when IT has no part in any decided cell, else model C when decisions depart from the model."""
+    if recommendation.model is None or recommendation.suggestion:
+        return recommendation
+    draft.parts["recommendation"] = recommendation  # the matrix starts from it
+    cells = [getattr(row, column) for row in kind("accountability").build(draft) for column in COLUMNS]
+    if UNDECIDED not in cells and not any(cell in IT_PARTIES for cell in cells):
+        return replace(recommendation, effectively=NO_PART_FOR_IT)
+    return replace(recommendation, effectively=EFFECTIVELY_C if recommendation.departures else "")
 
 
 def _departures(model: Any, draft: Any) -> list[str]:

@@ -66,6 +66,15 @@ def sorts() -> tuple[str, ...]:
     return ("location", "name", "model", *(column.key for _, column in kinds.finding_counts()))
 
 
+def _model_label(model: str | None, suggested: bool, effectively: str) -> str:
+    """The model as the report's headline says it: "B (suggested)", "A, effectively C"."""
+    if not model:
+        return "none"
+    if suggested:
+        return f"{model} (suggested)"
+    return f"{model}, effectively {effectively}" if effectively else model
+
+
 @dataclass(frozen=True)
 class Row:
     """A scenario in the list: what its batch outcome says. `counts` holds the findings of each kind that
@@ -97,12 +106,12 @@ class Row:
                 0,
                 outcome.error or "",
             )
-        model, mode, suggested = outcome.outlines["recommendation"]
+        model, mode, suggested, effectively = outcome.outlines["recommendation"]
         return cls(
             outcome.location,
             outcome.service_id or "",
             outcome.service_name or "",
-            f"{model} (suggested)" if model and suggested else model or "none",
+            _model_label(model, suggested, effectively),
             "" if mode is None else str(mode),
             counts,
             outcome.findings,

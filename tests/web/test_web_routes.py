@@ -26,7 +26,8 @@ def test_the_scenario_list_shows_model_mode_and_counts_and_invalid_files(workspa
     page = client.get("/")
     assert page.status_code == 200
     hr_row = page.text.split(f'href="/s/{HR}">')[1].split("</tr>")[0]
-    assert '<td class="model">A</td><td>2</td>' in hr_row.replace("\n", "").replace("  ", "")
+    # the list says what the report's headline says: decided otherwise, it is effectively C
+    assert '<td class="model">A, effectively C</td><td>2</td>' in hr_row.replace("\n", "").replace("  ", "")
     pending = len(api.assess(workspace / HR).pending_risks)
     assert pending and f'<td class="num hot">{pending}</td>' in hr_row  # the risks to accept, as the report counts
     assert "broken.json" in page.text and "service.name" in page.text  # the invalid file, with its error

@@ -131,7 +131,7 @@ class HtmlWriter:
         base = [outcome.service_id or "", outcome.service_name or ""]
         if outcome.status == INVALID:
             return [*base, "", 0, 0, [], [], [], 0, "", self.files.of(file), place, outcome.error or ""]
-        model, mode, suggested = outcome.outlines["recommendation"]
+        model, mode, suggested, _ = outcome.outlines["recommendation"]
         risks = [self.risks.of(risk) for risk, accepted in outcome.outlines.get("risks", ()) if not accepted]
         governance = [self.process_index.get(process, -1) for process in outcome.outlines.get("governance_areas", ())]
         matrix = "".join(party_letter(value) for cell in outcome.cells for value in cell)
