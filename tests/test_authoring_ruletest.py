@@ -23,7 +23,7 @@ base:
   contract_owner: it
 cases:
   - name: IT operated aims for A
-    scenario: {ambition: it_operated}
+    scenario: {ambition: it_operated, lifecycle: mature}
     expect: {model: A, mode: 1, conflicts: [], fired: [ambition.it-operated], matrix: {incident: {application: it_ops}}}
   - name: a bundled scenario by path
     scenario: ../scenarios/payroll-it-operated.json

@@ -54,8 +54,9 @@ def steps(assessment: Assessment) -> str:
 
 
 def test_1_it_operated_is_model_a_mode_1_with_column_a_twice() -> None:
-    result = assess(ambition="it_operated", integrations=PLAIN_INTEGRATION)
+    result = assess(ambition="it_operated", integrations=PLAIN_INTEGRATION, lifecycle="mature")
     assert (result.recommendation.model, result.recommendation.mode) == ("A", 1)
+    assert assess(ambition="it_operated").recommendation.mode is None  # the lifecycle decides it, not the model
     assert "ambition.it-operated" in result.recommendation.because
     for name in ("application", "interface"):
         assert column(result, name) == {row.process: SEED_A.get(row.process, "it_ops") for row in result.accountability}
@@ -287,12 +288,14 @@ def test_12_pilots_are_mode_2_whatever_the_model_and_a_running_model_a_is_mode_1
 
 
 def test_12_a_maturing_service_with_triggers_is_due_to_move_to_mode_1_naming_them() -> None:
-    rec = assess(ambition="business_operated", lifecycle="mature", criticality="critical", regulations=["sox"])
+    rec = assess(ambition="business_operated", lifecycle="scaling", criticality="critical", regulations=["sox"])
     assert (rec.recommendation.mode, rec.recommendation.transition_due) == (2, True)
     assert "criticality is high or critical" in rec.recommendation.mode_note
     assert "subject to regulation" in rec.recommendation.mode_note
-    it_run = assess(ambition="it_operated", lifecycle="mature", criticality="critical", regulations=["sox"])
-    assert (it_run.recommendation.mode, it_run.recommendation.transition_due) == (1, False)
+    it_run = assess(ambition="it_operated", lifecycle="scaling", criticality="critical", regulations=["sox"])
+    assert (it_run.recommendation.mode, it_run.recommendation.transition_due) == (2, True)  # whoever runs it
+    mature = assess(ambition="business_operated", lifecycle="mature", criticality="critical", regulations=["sox"])
+    assert (mature.recommendation.mode, mature.recommendation.transition_due) == (1, False)
 
 
 @pytest.mark.parametrize(
@@ -300,19 +303,19 @@ def test_12_a_maturing_service_with_triggers_is_due_to_move_to_mode_1_naming_the
     [
         ({"criticality": "high"}, "criticality is high or critical"),
         ({"users": 501}, "more than 500 users"),
-        ({"integrations": SYSTEM_OF_RECORD}, "integrates with a system of record"),
-        ({"regulations": ["hipaa"]}, "subject to regulation"),
+        ({"regulations": ["nis2"]}, "subject to regulation"),
     ],
 )
-@pytest.mark.parametrize("lifecycle", ["scaling", "mature"])
-def test_12_transition_review_names_the_triggers(lifecycle: str, facts: dict[str, Any], trigger: str) -> None:
-    text = steps(assess(ambition="business_operated", lifecycle=lifecycle, **facts))
-    assert "Start a transition review" in text and f"it is {lifecycle}" in text and trigger in text
+def test_12_the_staged_move_to_mode_1_names_the_triggers(facts: dict[str, Any], trigger: str) -> None:
+    text = steps(assess(ambition="business_operated", lifecycle="scaling", **facts))
+    assert "to mode 1 in stages" in text and trigger in text
 
 
-def test_12_no_transition_review_without_trigger_or_for_a_pilot() -> None:
-    assert "transition review" not in steps(assess(ambition="business_operated", lifecycle="mature", users=500))
-    assert "transition review" not in steps(assess(ambition="business_operated", lifecycle="pilot", users=900))
+def test_12_no_move_to_mode_1_without_trigger_for_a_pilot_or_a_system_of_record_alone() -> None:
+    assert "in stages" not in steps(assess(ambition="business_operated", lifecycle="scaling", users=500))
+    assert "in stages" not in steps(assess(ambition="business_operated", lifecycle="pilot", users=900))
+    alone = assess(ambition="business_operated", lifecycle="scaling", integrations=SYSTEM_OF_RECORD)
+    assert "in stages" not in steps(alone)
 
 
 def test_missing_facts_become_open_questions_and_rules_needing_them_do_not_fire() -> None:

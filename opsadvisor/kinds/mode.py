@@ -26,7 +26,7 @@ class ModeKind(Kind):
     shape = "`mode: 1`, `mode: 2`, or `mode: {value: transition, note: text}`"
     meaning = (
         "the bimodal mode; `transition`: mode 2 with the move to mode 1 due, the note says why; "
-        "the highest priority wins (the model's mode otherwise)"
+        "the highest priority wins (none fired: the mode is not known yet; the model's label never sets it)"
     )
     catalogue = "Model and mode"
     catalogue_order = 10

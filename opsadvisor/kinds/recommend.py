@@ -84,14 +84,12 @@ class RecommendKind(Kind):
         model_id = winner.payload.model
         model = draft.pack.models.get(model_id)
         because = {m.rule.id for m in recommends if m.payload.model == model_id}
-        if mode is not None and (model is None or mode.rank > winner.rank):
+        if mode is not None:
             because.add(mode.rule.id)
-        else:
-            mode = None  # the model's own mode
         recommendation = Recommendation(
             model_id,
             model.name if model else None,
-            model.mode if model else None,
+            None,  # the mode follows the lifecycle and the triggers (mode rules), never the model's label
             winner.payload.suggestion,
             tuple(sorted(because)),
             # a suggested model is nobody's decision yet, so no recorded decision departs from it
@@ -127,6 +125,8 @@ class RecommendKind(Kind):
             lines.append(f"Mode: 2, transition to mode 1 due ({value.mode_note or 'it meets the mode 1 triggers'})")
         elif value.mode is not None:
             lines.append(f"Mode: {value.mode} ({'predictable' if value.mode == 1 else 'exploratory'})")
+        else:
+            lines.append("Mode: not known yet: the lifecycle stage decides it (see the open questions)")
         if value.suggestion:
             lines.append(
                 "This is a suggestion from the facts: the operate-ownership ambition is not yet set. Until it is, "
