@@ -60,13 +60,13 @@ def test_a_business_operated_service_moving_to_mode_1_reads_as_one_story(tmp_pat
     service = scenario(
         ambition="business_operated", contract_owner="business", criticality="critical", lifecycle="scaling"
     )
-    report, text = assessed(tmp_path, service)
+    report, _ = assessed(tmp_path, service)
     assert report["recommendation"]["model"] == "B" and report["recommendation"]["transition_due"]
     said = steps(report)
     assert "towards model A" not in said and "model A" not in said
     assert "in stages" in said and "First," in said and "next," in said and "last," in said
     assert "may stay with the business, governed the mode 1 way" in said  # why B and mode 1 both hold
-    mature, text = assessed(tmp_path, {**service, "lifecycle": "mature"})
+    mature, _ = assessed(tmp_path, {**service, "lifecycle": "mature"})
     assert mature["recommendation"]["mode"] == 1
     assert "with its governance in the business" in steps(mature)
 
