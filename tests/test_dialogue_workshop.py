@@ -13,7 +13,7 @@ from opsadvisor import api, clock
 from opsadvisor.errors import RulesError
 from opsadvisor.rulepack import load_pack
 
-from .helpers import GOLDEN, ROOT, check_golden, run_cli, scenario
+from .helpers import GOLDEN, ROOT, SCENARIOS, check_golden, run_cli, scenario
 
 
 def section(text: str, heading: str) -> str:
@@ -256,3 +256,28 @@ def test_the_pack_ends_with_a_sign_off_table_for_the_agreed_support_model() -> N
     assert tail.startswith("Sign-off: the agreed support model</h2>")
     assert "<th>agreed by (name)</th><th>date</th>" in tail
     assert "<tr><td>Incident Mgmt</td><td>Business</td><td>IT OPS</td><td>Vendor</td><td></td><td></td></tr>" in tail
+
+
+def test_the_workshop_invites_every_role_that_must_accept_or_is_consulted_on_a_pending_risk() -> None:
+    """Issue 24: the people who sign are in the room: every acceptor of a pending risk (the accountable
+    executive, the CIO, ...) and every role consulted on one, in every bundled scenario."""
+    pack = api.rule_pack()
+    invited_somewhere = set()
+    for path in sorted(SCENARIOS.glob("*.json")):
+        assessment = api.assess(path)
+        text = api.workshop(path)
+        invited = text.split("## Participants to invite", 1)[1].split("\n## ", 1)[0]
+        for risk in assessment.pending_risks:
+            rule = pack.rule(risk.rule)
+            (payload,) = [p for p in rule.of_kind("risk") if p.id == risk.id]
+            for role in (*payload.accept_by, *payload.consult):
+                name = pack.roles[role].name
+                assert re.search(rf"^- {re.escape(name)}\b.*{re.escape(risk.id)}", invited, re.M), (path.name, name)
+                invited_somewhere.add(role)
+    assert {"accountable_executive", "risk_manager"} <= invited_somewhere
+    low_code = scenario(
+        ambition="business_operated",
+        hosting="low_code_platform",
+        low_code={"tier": "business_important", "environments": False},
+    )
+    assert "\n- CIO \\(accepts low-code-no-environments\\)\n" in api.workshop(low_code)

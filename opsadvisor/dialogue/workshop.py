@@ -127,14 +127,34 @@ def _participant_rules_fired(pack: RulePack, scenario: Scenario) -> set[str]:
     return {firing.rule.id for firing in result.firings}
 
 
-def _participants(pack: RulePack, scenario: Scenario) -> tuple[str, ...]:
+def _participants(pack: RulePack, scenario: Scenario, assessment: Assessment) -> tuple[str, ...]:
+    """Who the participant rules invite, and every role that must accept a risk still pending or is to be
+    consulted on it (the pack's roles: first line accepts, second line is consulted), saying for which."""
     fired = _participant_rules_fired(pack, scenario)
-    business_owner = scenario.business_owner
-    names: dict[str, None] = {}
+    names: dict[str, list[str]] = {}
     for rule in pack.workshop_rules:
         if rule.id in fired:
-            names.update(dict.fromkeys(participant.role for participant in rule.of_kind("participant")))
-    return tuple(f"{name}: {business_owner}" if name == "business owner" and business_owner else name for name in names)
+            names.update({participant.role: [] for participant in rule.of_kind("participant")})
+    for role_id, role in pack.roles.items():
+        accepts = [risk.id for risk in assessment.pending_risks if role_id in _acceptors(pack, risk)]
+        consulted = [risk.id for risk in assessment.pending_risks if role.name in risk.consult]
+        said = [f"accepts {', '.join(accepts)}"] if accepts else []
+        said += [f"consulted on {', '.join(consulted)}"] if consulted else []
+        if said:
+            names.setdefault(role.name, []).extend(said)
+    business_owner = scenario.business_owner
+    return tuple(
+        (f"{name}: {business_owner}" if name == "business owner" and business_owner else name)
+        + (f" ({'; '.join(why)})" if why else "")
+        for name, why in names.items()
+    )
+
+
+def _acceptors(pack: RulePack, risk: Any) -> tuple[str, ...]:
+    """The role ids that must accept a risk, as the rule that raised it names them."""
+    rule = pack.rule(risk.rule)
+    payloads = rule.of_kind("risk") if rule else ()
+    return next((payload.accept_by for payload in payloads if payload.id == risk.id), ())
 
 
 def _triggers(pack: RulePack, assessment: Assessment) -> tuple[tuple[Trigger, ...], tuple[Trigger, ...]]:
@@ -235,7 +255,7 @@ def build_workshop(scenario: Scenario, assessment: Assessment, pack: RulePack, s
         source=source,
         purpose=PURPOSE.format(name=scenario.service_name),
         business_owner=scenario.business_owner,
-        participants=_participants(pack, scenario),
+        participants=_participants(pack, scenario, assessment),
         agenda=_agenda(assessment, decisions, accountable, show_benefits),
         decisions=decisions,
         accountable=accountable,
