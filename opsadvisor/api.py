@@ -53,11 +53,28 @@ class Assessor:
             session.add(second_stage_facts(AssessmentDraft(scenario, facts, first, self.pack, as_of)))
             return session.chain()
 
+    def build(
+        self,
+        scenario: Scenario,
+        facts: Facts,
+        result: EngineResult,
+        as_of: AsOf,
+        texts: dict[str, list[str]] | None = None,
+    ) -> Assessment:
+        """The assessment of what the rules made of the scenario (build_assessment), a suggested model's
+        preview assessed by this assessor too."""
+
+        def assess_chosen(chosen: Scenario, nested: dict[str, list[str]] | None) -> Assessment:
+            chosen_facts, chosen_result = self.run(chosen, as_of)
+            return self.build(chosen, chosen_facts, chosen_result, as_of, nested)
+
+        return build_assessment(scenario, facts, result, self.pack, as_of, texts, assess_chosen)
+
     def assess_scenario(self, scenario: Scenario, as_of: DateArg = None) -> Assessment:
         """Assess a Scenario; risk acceptances are evaluated on `as_of` (default: today)."""
         when = AsOf.of(as_of)
         facts, result = self.run(scenario, when)
-        return build_assessment(scenario, facts, result, self.pack, when)
+        return self.build(scenario, facts, result, when)
 
     def assess_document(self, document: Any, source: str = "<scenario>", as_of: DateArg = None) -> Assessment:
         return self.assess_scenario(self.parse(document, source), as_of)

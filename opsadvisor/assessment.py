@@ -9,7 +9,7 @@ keeps the parts together.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,17 +174,31 @@ class FiredConclusion:
         return (self.rule.priority, self.rule.id)
 
 
+# Assesses the service with another ambition (the suggested model chosen), on the same pack and day: the
+# preview of a suggestion (kinds.preview). Given by the caller that runs the engine (api.Assessor); it
+# records the texts it interpolates in the dict, when one is given (batch.memo compares them).
+AssessChosen = Callable[[Scenario, "dict[str, list[str]] | None"], "Assessment"]
+
+
 class AssessmentDraft:
     """The assessment being built, as each kind sees it while it builds its part: what fired, the
     service, the pack and the parts built so far (the recommend and accountability kinds also build
     from one between the engine's two stages, see effective.py)."""
 
-    def __init__(self, scenario: Scenario, facts: Facts, result: EngineResult, pack: RulePack, as_of: AsOf) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        facts: Facts,
+        result: EngineResult,
+        pack: RulePack,
+        as_of: AsOf,
+        assess_chosen: AssessChosen | None = None,
+    ) -> None:
         self.scenario = scenario
         self.facts = facts
         self.pack = pack
         self.as_of = as_of.date  # acceptances are evaluated on this day (YYYY-MM-DD)
-        self.when = as_of
+        self.assess_chosen = assess_chosen  # None: no preview of a suggested model
         self.text = _Interpolator(scenario, facts, result)
         self.parts: dict[str, Any] = {}
         self._fired = _conclusions(result.firings, pack)
@@ -201,9 +215,11 @@ def build_assessment(
     pack: RulePack,
     as_of: AsOf,
     texts: dict[str, list[str]] | None = None,
+    assess_chosen: AssessChosen | None = None,
 ) -> Assessment:
-    """The assessment of what fired; with `texts`, the texts each kind interpolates, by part."""
-    draft = AssessmentDraft(scenario, facts, result, pack, as_of)
+    """The assessment of what fired; with `texts`, the texts each kind interpolates, by part; with
+    `assess_chosen`, a suggested model's preview (see AssessChosen)."""
+    draft = AssessmentDraft(scenario, facts, result, pack, as_of, assess_chosen)
     for kind in kind_parts():
         if texts is not None:
             draft.text.texts = texts.setdefault(kind.part, [])

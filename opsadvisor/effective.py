@@ -22,9 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from .contract import COLUMNS, INTERFACE_CELLS, MODELS, NOT_APPLICABLE, UNDECIDED
 from .kinds import kind
-from .kinds.accountability import MatrixRow
-from .kinds.recommend import IT_PARTIES, NO_MODEL, Recommendation
-from .rulepack.ir import Process, RulePack
+from .kinds.recommend import IT_PARTIES, NO_MODEL
+
+if TYPE_CHECKING:
+    from .assessment import AssessmentDraft
+    from .kinds.accountability import MatrixRow
+    from .kinds.recommend import Recommendation
+    from .rulepack.ir import Process, RulePack
 
 CELL_PREFIX = "accountable."
 MODEL = "recommended_model"
@@ -89,25 +93,21 @@ def _changes(row: MatrixRow, today: tuple[str, str]) -> bool:
     return row.interface not in (UNDECIDED, NOT_APPLICABLE, today[1])
 
 
-def stage_two(settling_for: Callable[[Any], Any], pack: RulePack) -> Callable[[Any], list[tuple[str, Any]]]:
-    """What a run asserts after its first stage, from the first stage's firings (see the module docstring)."""
-
-    def facts(partial: Any) -> list[tuple[str, Any]]:
-        draft = settling_for(partial)
-        recommendation, matrix = settle(draft)
-        pairs: list[tuple[str, Any]] = [
-            (cell_fact(row.process, column), getattr(row, column)) for row in matrix for column in COLUMNS
-        ]
-        pairs.append((MODEL, recommendation.model or NO_MODEL))
-        pairs.append((SUGGESTED, recommendation.suggestion))
-        departed = len(recommendation.departures)
-        pairs += [(DECIDED_OTHERWISE, departed > 0), (DEPARTURES, departed)]
-        undecided = sum(getattr(row, column) == UNDECIDED for row in matrix for column in COLUMNS)
-        pairs += [(OPEN_CELLS, undecided > 0), (UNDECIDED_CELLS, undecided)]
-        pairs.append((IT_ACCOUNTABLE, any(getattr(row, column) in IT_PARTIES for row in matrix for column in COLUMNS)))
-        changes = changing_processes(draft.scenario.current_operated_by, matrix, pack)
-        if changes is not None:
-            pairs += [(CHANGING, bool(changes)), (CHANGE_COUNT, len(changes)), (CHANGES, ", ".join(changes) or "none")]
-        return pairs
-
-    return facts
+def second_stage_facts(draft: AssessmentDraft) -> list[tuple[str, Any]]:
+    """What the second stage asserts, settled from what the first stage fired (`draft` holds it; see
+    the module docstring): (name, value) facts, the effective matrix's cells first."""
+    recommendation, matrix = settle(draft)
+    pairs: list[tuple[str, Any]] = [
+        (cell_fact(row.process, column), getattr(row, column)) for row in matrix for column in COLUMNS
+    ]
+    pairs.append((MODEL, recommendation.model or NO_MODEL))
+    pairs.append((SUGGESTED, recommendation.suggestion))
+    departed = len(recommendation.departures)
+    pairs += [(DECIDED_OTHERWISE, departed > 0), (DEPARTURES, departed)]
+    undecided = sum(getattr(row, column) == UNDECIDED for row in matrix for column in COLUMNS)
+    pairs += [(OPEN_CELLS, undecided > 0), (UNDECIDED_CELLS, undecided)]
+    pairs.append((IT_ACCOUNTABLE, any(getattr(row, column) in IT_PARTIES for row in matrix for column in COLUMNS)))
+    changes = changing_processes(draft.scenario.current_operated_by, matrix, draft.pack)
+    if changes is not None:
+        pairs += [(CHANGING, bool(changes)), (CHANGE_COUNT, len(changes)), (CHANGES, ", ".join(changes) or "none")]
+    return pairs

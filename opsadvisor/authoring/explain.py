@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import kinds
 from ..api import RulesArg, assessor_for, rule_pack
-from ..assessment import AsOf, Assessment, TraceEntry, build_assessment
+from ..assessment import AsOf, Assessment, TraceEntry
 from ..backend import MISSING, Case, CompiledItems
 from ..engine import BACKEND, once_per_pack
 from ..facts import Facts, fact_source
@@ -287,7 +287,7 @@ def explain(
     parsed = load_scenario(scenario, assessor.spec, source)
     when = AsOf.of(None)
     facts, result = assessor.run(parsed, when)
-    assessment = build_assessment(parsed, facts, result, pack, when)
+    assessment = assessor.build(parsed, facts, result, when)
     held = _held(pack, facts, result.derived)
     entries: dict[str, list[TraceEntry]] = {}
     for entry in assessment.trace:

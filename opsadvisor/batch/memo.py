@@ -29,7 +29,7 @@ from typing import Any
 
 from .. import kinds
 from ..api import Assessor
-from ..assessment import AsOf, Assessment, build_assessment
+from ..assessment import AsOf, Assessment
 from ..contract import FIELDS, ListOf, MapOf, Record, Spec, Text
 from ..facts import FREE_TEXT, run_key
 from ..rulepack import RulePack
@@ -111,7 +111,7 @@ class OutcomeMemo:
         """The outcome built from the scenario itself; `memo`: through the engine's memo (Assessor.run)."""
         when = AsOf.of(as_of)
         facts, result = self.assessor.run(scenario, when, memo)
-        assessment = build_assessment(scenario, facts, result, self.assessor.pack, when)
+        assessment = self.assessor.build(scenario, facts, result, when)
         return outlines_of(assessment), _text(encode(assessment.to_dict())) if with_json else None
 
     def _template(self, scenario: Scenario, as_of: str, with_json: bool, encode: Encode) -> Template:
@@ -129,7 +129,7 @@ class OutcomeMemo:
         when = AsOf.of(as_of)
         facts, result = self.assessor.run(template, when, memo=False)  # what this memo keeps is the outcome
         texts: dict[str, list[str]] = {}
-        assessment = build_assessment(template, facts, result, self.assessor.pack, when, texts)
+        assessment = self.assessor.build(template, facts, result, when, texts)
         compared = (texts.get(kind.part, []) for kind in kinds.parts() if kind.compares_texts)
         if not all(_order_kept(group) for group in compared):
             return None

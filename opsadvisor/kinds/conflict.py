@@ -10,7 +10,7 @@ from typing import Any
 
 from ..contract import SEVERITIES
 from ..errors import did_you_mean
-from ..rulepack.ir import RULE_ID
+from ..rulesyntax import RULE_ID
 from ..text import count
 from .base import (
     BatchColumn,

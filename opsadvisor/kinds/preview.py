@@ -44,7 +44,7 @@ class PreviewKind(Kind):
     def build(self, draft: Any) -> Preview | None:
         recommendation = draft.parts["recommendation"]
         model = draft.pack.models.get(recommendation.model) if recommendation.suggestion else None
-        if model is None:
+        if model is None or draft.assess_chosen is None:
             return None
         chosen = _assessed_as_chosen(draft, model.ambition)
         titles = chosen.rule_titles
@@ -77,16 +77,12 @@ class PreviewKind(Kind):
 
 
 def _assessed_as_chosen(draft: Any, ambition: str) -> Any:
-    """The service assessed with the ambition set (the suggested model chosen), on the same pack and day;
-    the texts it makes count as this part's (batch.memo compares them)."""
-    from ..api import assessor_for  # the API builds assessments of this kind: imported when one is needed
-    from ..assessment import build_assessment
-
+    """The service assessed with the ambition set (the suggested model chosen), on the same pack and day,
+    by the caller's assessor (AssessmentDraft.assess_chosen); the texts it makes count as this part's
+    (batch.memo compares them)."""
     chosen = dataclasses.replace(draft.scenario, ambition=ambition)
-    assessor = assessor_for(draft.pack)
-    facts, result = assessor.run(chosen, draft.when)
     texts: dict[str, list[str]] | None = None if draft.text.texts is None else {}
-    assessment = build_assessment(chosen, facts, result, draft.pack, draft.when, texts)
+    assessment = draft.assess_chosen(chosen, texts)
     if texts is not None and draft.text.texts is not None:
         draft.text.texts.extend(text for part in texts.values() for text in part)
     return assessment

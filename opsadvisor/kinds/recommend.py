@@ -10,7 +10,7 @@ from typing import Any
 
 from ..contract import COLUMNS, MODELS, UNDECIDED
 from ..text import count
-from . import kind
+from .accountability import KIND as ACCOUNTABILITY
 from .base import BatchColumn, Expectation, Kind, SummaryTable, ValueExpectation, mapping, unknown
 
 
@@ -199,7 +199,7 @@ def _effectively(recommendation: Recommendation, draft: Any) -> Recommendation:
     if recommendation.model is None or recommendation.suggestion:
         return recommendation
     draft.parts["recommendation"] = recommendation  # the matrix starts from it
-    cells = [getattr(row, column) for row in kind("accountability").build(draft) for column in COLUMNS]
+    cells = [getattr(row, column) for row in ACCOUNTABILITY.build(draft) for column in COLUMNS]
     if UNDECIDED not in cells and not any(cell in IT_PARTIES for cell in cells):
         return replace(recommendation, effectively=NO_PART_FOR_IT)
     return replace(recommendation, effectively=EFFECTIVELY_C if recommendation.departures else "")
