@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .dialogue.benefits import split_benefit
+
 AMBITIONS = ("it_operated", "business_operated", "mixed", "undecided")
 HOSTING = ("saas", "vendor_hosted", "on_premise", "cloud", "low_code_platform")
 CONTRACT_OWNERS = ("it", "business", "none", "not_applicable")  # not_applicable: built in house, no third party
@@ -397,6 +399,11 @@ def _flags(record: str, listed: int, *flags: tuple[str, str, str]) -> tuple[Fiel
     )
 
 
+def _unvalidated(benefits: tuple[str, ...]) -> int:
+    """How many benefits have no agreed way to validate them (the interview's "(validated by: ...)")."""
+    return sum(split_benefit(benefit)[1] is None for benefit in benefits)
+
+
 def _business_ambition(value_of: ValueOf) -> bool:
     """Expected benefits are asked when the business is to operate (part of) the service (seed:
     "When the aspiration ... is to be business operated, make the expected benefits from this
@@ -661,7 +668,15 @@ FIELDS: tuple[Field, ...] = (
         "expected_benefits",
         ["Faster planning", "Fewer missed visits"],
         build=tuple,
-        facts=(FactSpec("expected_benefits", "number", "how many expected benefits are listed", read=len),),
+        facts=(
+            FactSpec("expected_benefits", "number", "how many expected benefits are listed", read=len),
+            FactSpec(
+                "unvalidated_benefits",
+                "number",
+                "how many expected benefits have no agreed validation yet (no 'validated by')",
+                read=_unvalidated,
+            ),
+        ),
         listed=120,
         asked=30,
         ask_if=_business_ambition,

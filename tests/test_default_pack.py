@@ -121,7 +121,7 @@ def test_5_benefits_missing_or_listed_give_different_next_steps() -> None:
     for text in (missing, empty):
         assert "Make explicit which benefits the business expects" in text
         assert "check whether each can be validated" in text
-    assert "Validate each expected benefit of business operation (2 stated)" in listed
+    assert "(without an agreed validation so far: 2 of 2)" in listed
     assert "Make explicit" not in listed
 
 

@@ -41,11 +41,17 @@ def test_open_questions_name_the_fact_in_words_not_as_a_json_path() -> None:
     assert "who operates it today" in questions and "current.operated_by" not in questions
 
 
-@pytest.mark.parametrize("benefits, wording", [(["a"], "(1 stated)"), (["a", "b"], "(2 stated)")])
+@pytest.mark.parametrize(
+    "benefits, wording",
+    [
+        (["a"], "(without an agreed validation so far: 1 of 1)"),
+        (["a", "b"], "(without an agreed validation so far: 2 of 2)"),
+    ],
+)
 def test_the_benefits_step_reads_right_for_one_and_for_many(benefits: list[str], wording: str) -> None:
     document = {"service": {"id": "s", "name": "S"}, "ambition": "business_operated", "expected_benefits": benefits}
     steps = [step.step for step in api.assess(document).next_steps]
-    assert any(f"Validate each expected benefit of business operation {wording}" in step for step in steps)
+    assert any(f"each expected benefit of business operation will be measured {wording}" in step for step in steps)
     assert not any("(s)" in step for step in steps)
 
 

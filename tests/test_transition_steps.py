@@ -48,7 +48,7 @@ def test_a_service_it_runs_today_plans_the_transition_to_the_business(tmp_path: 
     assert step is not None
     found = re.fullmatch(
         rf"{TRANSITION} \(Supportability & Transition Mgmt\) for the (\d+) processes whose accountable party "
-        r"changes: (.*?)\. Where .*",
+        r"changes: (.*?)\.",
         step,
     )
     assert found, step
