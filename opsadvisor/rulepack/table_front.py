@@ -40,6 +40,10 @@ from .tables import ROW_SETTINGS, Table, TableRow, check_header, compile_table, 
 SUFFIXES = (".csv", ".xlsx")
 MAX_TABLE_WORKBOOK_BYTES = 16 * 1024 * 1024  # what a decision table workbook's parts may expand to
 MAX_TABLE_CELL = 10_000  # characters in one cell of a CSV or XLSX table
+# A sheet may claim (<dimension>) or place a cell at 16,384 columns and a million rows in a few bytes: it
+# is read no further than this, so that padding rows to that size cannot take gigabytes.
+MAX_TABLE_ROWS = 10_000  # lines of a CSV table, rows of a sheet, key rows and column names included
+MAX_TABLE_COLUMNS = 256
 FORMULA_GUARD = "'"  # before a cell a spreadsheet would run as a formula, as CSV outputs write it
 TABLE_KEYS = ("id", "title", "rationale", "source", "hit_policy", "priority", "inputs", "outputs", "rows")
 GRID_KEYS = ("table", "title", "rationale", "source", "hit_policy", "priority")
@@ -98,24 +102,49 @@ def _xlsx_grids(name: str, raw: bytes, problems: Problems) -> list[tuple[str, Gr
         return []
     try:
         sheets = workbook.worksheets
-        grids = [
-            (
-                name if len(sheets) == 1 else f"{name}[{sheet.title}]",
-                [list(row) for row in sheet.iter_rows(values_only=True)],
-            )
-            for sheet in sheets
-        ]
+        for number, sheet in enumerate(sheets, 1):
+            if refused := unprintable_character(sheet.title):
+                problems.add(name, f"sheet {number}: its name: {refused}")
+                return []
+        grids = [(name if len(sheets) == 1 else f"{name}[{sheet.title}]", _sheet_rows(sheet)) for sheet in sheets]
     finally:
         workbook.close()
     return [(file, checked) for file, grid in grids if (checked := _checked(file, grid, problems)) is not None]
 
 
+def _sheet_rows(sheet: Any) -> Grid:
+    """A sheet's rows, each without the empty cells that end it (open_workbook ignores the size a sheet
+    claims, so a row is as long as its last cell); reading stops at the first cell beyond the columns or the
+    rows a table may have, for _checked to refuse, so that no far cell makes every row long."""
+    rows: Grid = []
+    for values in sheet.iter_rows(values_only=True):
+        beyond = values[MAX_TABLE_COLUMNS:]
+        if beyond.count(None) < len(beyond):
+            rows.append(list(values))
+            break
+        row = list(values[:MAX_TABLE_COLUMNS])
+        while row and row[-1] is None:
+            row.pop()
+        if len(rows) < MAX_TABLE_ROWS or row:
+            rows.append(row)
+        if len(rows) > MAX_TABLE_ROWS:
+            break
+    return rows
+
+
 def _checked(file: str, grid: Grid, problems: Problems) -> Grid | None:
     """The grid with each text cell as written (a leading ' that `rules table convert --to csv` put before a
     cell a spreadsheet would run as a formula removed), or None after a problem per cell that is too long
-    or holds a control character (no table text may reach a terminal with an escape sequence)."""
+    or holds a control character (no table text may reach a terminal with an escape sequence), and per row
+    beyond MAX_TABLE_ROWS or MAX_TABLE_COLUMNS."""
     before = len(problems.items)
+    if any(_filled(row) for row in grid[MAX_TABLE_ROWS:]):
+        problems.add(Location(file, MAX_TABLE_ROWS + 1), f"more than {MAX_TABLE_ROWS:,} rows; a table has at most that")
+        return None
     for row_number, row in enumerate(grid, 1):
+        if _filled(row[MAX_TABLE_COLUMNS:]):
+            problems.add(Location(file, row_number), f"more than {MAX_TABLE_COLUMNS} columns; a table has at most that")
+            continue
         for column, cell in enumerate(row, 1):
             if not isinstance(cell, str):
                 continue
@@ -127,6 +156,10 @@ def _checked(file: str, grid: Grid, problems: Problems) -> Grid | None:
             elif cell.startswith(FORMULA_GUARD) and cell[1:].startswith(FORMULA_START):
                 row[column - 1] = cell[1:]
     return grid if len(problems.items) == before else None
+
+
+def _filled(cells: Sequence[Any]) -> bool:
+    return any(_text(cell) for cell in cells)
 
 
 def _text(cell: Any) -> str:

@@ -86,3 +86,21 @@ def write_json(path: Path, value: Any) -> Path:
 def leftovers(folder: Path) -> list[str]:
     """Temporary files an interrupted write could leave behind."""
     return sorted(path.name for path in folder.rglob("*") if path.name.endswith(".tmp") or "openpyxl" in path.name)
+
+
+SHEET_HEAD = '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+
+
+def sheet_xml(rows: list[list[str]], dimension: str = "", after: str = "") -> bytes:
+    """A sheet of text cells (columns A to Z), claiming `dimension`, with the raw XML rows `after` below."""
+    body = "".join(
+        f'<row r="{number}">'
+        + "".join(
+            f'<c r="{chr(64 + column)}{number}" t="inlineStr"><is><t>{value}</t></is></c>'
+            for column, value in enumerate(row, 1)
+            if value
+        )
+        + "</row>"
+        for number, row in enumerate(rows, 1)
+    )
+    return f"{SHEET_HEAD}{dimension}<sheetData>{body}{after}</sheetData></worksheet>".encode()

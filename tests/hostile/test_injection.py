@@ -13,7 +13,17 @@ import pytest
 
 from opsadvisor.batch.inputs import write_template
 
-from .hostile_helpers import CONTROL_CHARACTERS, PAYROLL, cli, crashed, document, opsadvisor, write_json, write_jsonl
+from .hostile_helpers import (
+    CONTROL_CHARACTERS,
+    PAYROLL,
+    cli,
+    crashed,
+    document,
+    opsadvisor,
+    sheet_xml,
+    write_json,
+    write_jsonl,
+)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: what a spreadsheet may run as a formula
 
@@ -207,3 +217,19 @@ def test_a_hostile_workbook_cannot_be_read_exit_3(tmp_path: Path, template: Path
     assert result.returncode == 3, result.stderr
     assert "cannot read the workbook" in result.stderr and "Traceback" not in result.stderr
     assert "root:" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "dimension",
+    ['<dimension ref="A1:XFD1048576"/>', '<dimension ref="A1:B2"/>'],
+    ids=["claims-16384-columns-and-a-million-rows", "claims-two-rows"],
+)
+def test_a_portfolio_sheet_is_read_as_it_holds_whatever_size_it_claims(
+    tmp_path: Path, template: Path, dimension: str
+) -> None:
+    rows = [["service.id", "service.name"], *([f"svc-{n}", f"Service {n}"] for n in range(1, 4))]
+    workbook = _workbook_with_sheet(tmp_path / "p.xlsx", template, sheet_xml(rows, dimension))
+    result = opsadvisor("batch", workbook, "--out", tmp_path / "r.csv", "--jobs", "1", "-q", timeout=60)
+    assert result.returncode == 0, result.stderr
+    report = list(csv.reader(io.StringIO((tmp_path / "r.csv").read_text(encoding="utf-8"), newline="")))
+    assert [row[1:3] for row in report[1:]] == [["svc-1", "Service 1"], ["svc-2", "Service 2"], ["svc-3", "Service 3"]]

@@ -13,7 +13,7 @@ import pytest
 
 from opsadvisor import api
 
-from .hostile_helpers import PAYROLL, cli, crashed, opsadvisor
+from .hostile_helpers import PAYROLL, cli, crashed, opsadvisor, sheet_xml
 from .test_injection import LAUGHS, XXE, _workbook_with_sheet
 
 TABLE_CSV = """table,acme.size
@@ -96,6 +96,72 @@ def test_convert_to_csv_neutralises_formula_cells_and_reads_them_back(tmp_path: 
     assert [(rule.id, rule.when.describe(), rule.concluded) for rule in before.rules if rule.table] == [
         (rule.id, rule.when.describe(), rule.concluded) for rule in after.rules if rule.table
     ]
+
+
+# --- what a sheet claims and what it holds -----------------------------------------------------------------
+
+
+def _far_cell(reference: str) -> str:
+    """A row holding one cell, at `reference` (XFD20: column 16,384 of row 20)."""
+    row = reference.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return f'<row r="{row}"><c r="{reference}" t="inlineStr"><is><t>x</t></is></c></row>'
+
+
+TABLE_ROWS = list(csv.reader(io.StringIO(TABLE_CSV.format(step="Plan for a big service."))))
+
+
+@pytest.mark.parametrize(
+    "dimension",
+    ['<dimension ref="A1:XFD1048576"/>', '<dimension ref="A1:B2"/>'],
+    ids=["claims-16384-columns-and-a-million-rows", "claims-two-rows"],
+)
+def test_a_table_sheet_is_read_as_it_holds_whatever_size_it_claims(
+    tmp_path: Path, table_workbook: Path, dimension: str
+) -> None:
+    rules = tmp_path / "claims"
+    rules.mkdir()
+    _workbook_with_sheet(rules / "size.xlsx", table_workbook, sheet_xml(TABLE_ROWS, dimension))
+    result = opsadvisor("rules", "show", "acme.size", "--rules", rules, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "hit policy first · 2 rows" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("far", "said"),
+    [
+        ("XFD20", "size.xlsx:20: error: more than 256 columns"),
+        ("A1048576", "size.xlsx:10001: error: more than 10,000 rows"),
+    ],
+    ids=["column-16384", "row-1048576"],
+)
+def test_a_table_sheet_with_a_cell_beyond_what_a_table_may_have_is_refused(
+    tmp_path: Path, table_workbook: Path, far: str, said: str
+) -> None:
+    rules = tmp_path / "far"
+    rules.mkdir()
+    _workbook_with_sheet(rules / "size.xlsx", table_workbook, sheet_xml(TABLE_ROWS, after=_far_cell(far)))
+    result = opsadvisor("rules", "check", rules, timeout=60)
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert said in result.stdout
+
+
+def test_a_table_sheet_named_with_a_control_character_is_refused(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "size\x9b2J"
+    for row in TABLE_ROWS:
+        workbook.active.append(row)
+    workbook.create_sheet("other")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    workbook.save(rules / "size.xlsx")
+    for command in (["rules", "check", rules], ["assess", PAYROLL, "--rules", rules]):
+        result = cli(*command)
+        assert result.exit_code == 4, result.output
+        assert "size.xlsx" in result.output
+        assert "sheet 1: its name: a text holds the control character \\x9b at position 5" in result.output
+        assert "\x9b" not in result.output
 
 
 # --- generated tables ---------------------------------------------------------------------------------
