@@ -228,8 +228,12 @@ def test_a_portfolio_sheet_is_read_as_it_holds_whatever_size_it_claims(
     tmp_path: Path, template: Path, dimension: str
 ) -> None:
     rows = [["service.id", "service.name"], *([f"svc-{n}", f"Service {n}"] for n in range(1, 4))]
-    workbook = _workbook_with_sheet(tmp_path / "p.xlsx", template, sheet_xml(rows, dimension))
+    last = (  # far below: every row between is read, padded to the width the sheet claims unless that is ignored
+        '<row r="100000"><c r="A100000" t="inlineStr"><is><t>svc-4</t></is></c>'
+        '<c r="B100000" t="inlineStr"><is><t>Service 4</t></is></c></row>'
+    )
+    workbook = _workbook_with_sheet(tmp_path / "p.xlsx", template, sheet_xml(rows, dimension, last))
     result = opsadvisor("batch", workbook, "--out", tmp_path / "r.csv", "--jobs", "1", "-q", timeout=60)
     assert result.returncode == 0, result.stderr
     report = list(csv.reader(io.StringIO((tmp_path / "r.csv").read_text(encoding="utf-8"), newline="")))
-    assert [row[1:3] for row in report[1:]] == [["svc-1", "Service 1"], ["svc-2", "Service 2"], ["svc-3", "Service 3"]]
+    assert [row[1:3] for row in report[1:]] == [[f"svc-{n}", f"Service {n}"] for n in range(1, 5)]
