@@ -98,6 +98,55 @@ def test_convert_to_csv_neutralises_formula_cells_and_reads_them_back(tmp_path: 
     ]
 
 
+SYNTAX_CSV = """table,acme.syntax
+title,Cells of every kind
+rationale,Cells that start as a formula would.
+source,"practice, a test"
+hit_policy,collect
+input,input,input,output,row
+users,criticality,regulations,next_step,id
+>= 500,-,-,"=HYPERLINK(""http://evil.example"")",acme.big
+[100..500),>= high,sox,+1 reviewer for {service.name},
+<= 10,<= medium,"not sox, dora",@security: review {service.name},
+< 100,not critical,contains_any: sox,- nothing to do -,
+-,-,-,-,
+"""
+PREFIXED = {
+    '\'=HYPERLINK("http://evil.example")',
+    "'+1 reviewer for {service.name}",
+    "'@security: review {service.name}",
+}
+PREFIXED |= {"'- nothing to do -", "'-"}  # an any-value cell is one a spreadsheet would run too
+
+
+def _cells(path: Path) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8"))) for cell in row]
+
+
+def _rules_of(path: Path) -> list[tuple[str, str, object]]:
+    rules = api.rule_pack([path.parent]).rules
+    return [(rule.id, rule.when.describe(), rule.concluded) for rule in rules if rule.table == "acme.syntax"]
+
+
+@pytest.mark.parametrize("through", ["xlsx", "yaml"])
+def test_a_table_converted_to_csv_keeps_its_rules_and_only_formula_cells_are_prefixed(
+    tmp_path: Path, through: str
+) -> None:
+    names = ("source/syntax.csv", f"a/syntax.{through}", "one/syntax.csv", "b/syntax.xlsx", "two/syntax.csv")
+    source, between, first, workbook, second = (tmp_path / name for name in names)
+    for path in (source, between, first, workbook, second):
+        path.parent.mkdir()
+    source.write_text(SYNTAX_CSV, encoding="utf-8")
+    for origin, target in ((source, between), (between, first), (first, workbook), (workbook, second)):
+        api.convert_table(origin, target.suffix[1:], target)
+    written = _cells(first)
+    assert {cell for cell in written if cell.startswith("'")} == PREFIXED
+    assert {">= 500", "[100..500)", "<= 10", "< 100", ">= high", "<= medium", "not sox, dora"} <= set(written)
+    assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")  # CSV -> XLSX -> CSV
+    expected = _rules_of(source)
+    assert len(expected) == 5 and _rules_of(between) == _rules_of(first) == _rules_of(second) == expected
+
+
 # --- what a sheet claims and what it holds -----------------------------------------------------------------
 
 
