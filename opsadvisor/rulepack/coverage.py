@@ -2,7 +2,7 @@
 
 A region or a row is a *box*: per input column, a set of atoms (tables.py says what atoms are). A
 table's gaps are the input space minus its rows, and a row's "no earlier row matches" is its box
-minus the earlier rows that meet it: both are `uncovered(region, rows, budget)`.
+minus the earlier rows that meet it: both are `uncovered(region, rows, budget, most)`.
 
 Two ways, the first while it stays small:
 - Subtracting the rows one after the other, each cutting every piece left into at most one piece
@@ -15,9 +15,10 @@ Two ways, the first while it stays small:
 
 Whether rows cover a region is co-NP-complete in general (the tautology of a formula in disjunctive
 normal form), so both count their work, the cells of the rows they hold against a region (a piece,
-or a part the search settles or splits), and stop at a budget of it, saying they did: the pieces are
-then the uncovered parts found so far. Counting cells rather than regions bounds the time whatever
-the number of rows and columns. Boxes are bit masks (one int per column) while they are worked on.
+or a part the search settles or splits), and stop at a budget of it, or once the search has found
+`most` uncovered parts, saying they did: the pieces are then the uncovered parts found so far.
+Counting cells rather than regions bounds the time whatever the number of rows and columns. Boxes
+are bit masks (one int per column) while they are worked on.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class Uncovered:
 
     @property
     def boxes(self) -> list[Box]:
+        """The pieces as sets of atoms, as conditions are written from them."""
         return [as_box(piece) for piece in self.pieces]
 
 
@@ -66,8 +68,7 @@ class _Work:
 
 
 def uncovered(region: Masks, rows: Sequence[Masks], budget: int, most: int) -> Uncovered:
-    """The parts of `region` that none of `rows` covers, holding rows against regions at most `budget` times
-    and stopping once it has found `most` parts."""
+    """The parts of `region` that none of `rows` covers, within `budget` cells of work and `most` parts."""
     work = _Work(budget, len(region))
     pieces = _subtracted(region, rows, work)
     if pieces is not None:

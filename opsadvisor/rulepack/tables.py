@@ -398,14 +398,15 @@ def _combo_cover(members: Sequence[str], combos: set[frozenset[str]]) -> list[di
 # with error 113. The count below follows durable_backend's encoding; tests/test_tables.py keeps the two equal.
 MAX_OPERATORS = 15
 
-# How often coverage.uncovered may hold a row against a region, a few seconds at most, and how many
-# uncovered parts it may find: for the "no earlier row matches" of all the rows of a table (a row that
-# needs more overlaps the rows before it in far more ways than MAX_OPERATORS lets the engine take: the
+# What coverage.uncovered may spend, in cells of rows held against a region (a few million a second), and
+# how many uncovered parts it may find: for the "no earlier row matches" of all the rows of a table (a row
+# that needs more overlaps the rows before it in far more ways than MAX_OPERATORS lets the engine take: the
 # table is refused), and for a table's gaps in `rules check` (listed ten at a time; said incomplete).
 TABLE_BUDGET = 10_000_000
 ROW_PARTS = 4 * SMALL
 GAP_BUDGET = 20_000_000
 GAP_PARTS = 4096
+OVERLAPS_SHOWN = 100  # errors naming a pair of rows that overlap, per table
 
 
 def beyond_the_engine(row: int, operators: str) -> str:
@@ -461,6 +462,7 @@ class _Compiler:
     budget_left: int = field(default=TABLE_BUDGET, init=False)  # what the rows' regions may still take
     regions: int = field(default=0, init=False)  # examined for the rows' regions
     gave_up: bool = field(default=False, init=False)  # a row's region ran out of regions
+    overlaps: int = field(default=0, init=False)  # pairs of rows that overlap where the hit policy forbids it
 
     def __post_init__(self) -> None:
         self.label = f"table {self.table.id}"
@@ -608,13 +610,10 @@ class _Compiler:
                 if both is None:
                     continue
                 if table.hit_policy == "unique":
-                    pair = _pair(columns, earlier, row, as_box(both))
-                    self.error(row.location, f"{pair} (hit policy unique: at most one row may match)")
+                    self._overlap(columns, earlier, row, both, "(hit policy unique: at most one row may match)")
                 elif table.hit_policy == "any" and _said(conclusions[earlier.number]) != _said(conclusions[row.number]):
-                    pair = _pair(columns, earlier, row, as_box(both))
-                    self.error(
-                        row.location, f"{pair} but conclude differently (hit policy any: overlapping rows agree)"
-                    )
+                    why = "but conclude differently (hit policy any: overlapping rows agree)"
+                    self._overlap(columns, earlier, row, both, why)
                 if earlier.number not in self.redundant:  # it adds no case: the rows before it cover it
                     overlaps.append((earlier.number, both))
             region = self._region(row, columns, boxes[row.number], overlaps)
@@ -622,7 +621,23 @@ class _Compiler:
                 self._covered(row, boxes[row.number], overlaps, conclusions)
             else:
                 regions[row.number] = region
+        if self.overlaps > OVERLAPS_SHOWN:
+            more = self.overlaps - OVERLAPS_SHOWN
+            self.error(
+                table.location,
+                f"{more:,} more {'pair' if more == 1 else 'pairs'} of rows overlap as hit policy {table.hit_policy} "
+                f"forbids (the first {OVERLAPS_SHOWN} pairs are reported one by one)",
+            )
         return regions
+
+    def _overlap(self, columns: list[ColumnAtoms], earlier: TableRow, row: TableRow, both: Masks, why: str) -> None:
+        """An overlap the hit policy forbids: an error naming the pair and the cases they share, for the first
+        OVERLAPS_SHOWN of them (the cases take time to write out, and a table of 1,000 rows that all overlap
+        has half a million pairs); the others are counted."""
+        self.overlaps += 1
+        if self.overlaps <= OVERLAPS_SHOWN:
+            shared = _describe(columns, as_box(both), row.location)
+            self.error(row.location, f"rows {earlier.number} and {row.number} both match {shared} {why}")
 
     def _same_binding(
         self, table: Table, a: TableRow, b: TableRow, keys: dict[int, tuple[Any, ...]], derived: list[int]
@@ -738,10 +753,6 @@ def hit_order(table: Table) -> list[TableRow]:
         base = DEFAULT_PRIORITY if table.priority is None else table.priority
         return sorted(table.rows, key=lambda row: (-(base if row.priority is None else row.priority), row.number))
     return list(table.rows)
-
-
-def _pair(columns: list[ColumnAtoms], earlier: TableRow, row: TableRow, both: Box) -> str:
-    return f"rows {earlier.number} and {row.number} both match {_describe(columns, both, row.location)}"
 
 
 def _describe(columns: list[ColumnAtoms], box: Box, location: Location) -> str:

@@ -320,3 +320,11 @@ def test_a_table_whose_rows_overlap_in_too_many_ways_is_refused_within_a_minute(
     result = opsadvisor("rules", "check", folder, timeout=60)
     assert result.returncode == 4, result.stderr
     assert "the rows overlap in too many ways to work out which cases are left to each: gave up at row" in result.stdout
+
+
+def test_a_table_whose_rows_all_overlap_names_the_first_hundred_pairs_and_counts_the_rest(tmp_path: Path) -> None:
+    result = opsadvisor("rules", "check", _write_table(tmp_path / "t", "unique", INPUTS[:2], [{}] * 200))
+    assert result.returncode == 4, result.stderr
+    pairs = [line for line in result.stdout.splitlines() if "both match every case (hit policy unique" in line]
+    assert len(pairs) == 100 and "rows 1 and 2 both match" in pairs[0]
+    assert "19,800 more pairs of rows overlap as hit policy unique forbids" in result.stdout  # 200 * 199 / 2 - 100
