@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from child import run_child  # benchmarks/child.py: a script's own folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.json"))
@@ -184,15 +184,9 @@ def child(step: str, folder: str) -> None:
 
 
 def measure(step: str, folder: Path, timeout: float) -> str:
-    command = [sys.executable, __file__, "--child", step, str(folder)]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return f"> {timeout:.0f} s (killed)"
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["?"])[-1]
-        return f"exit {done.returncode}: {last[:70]}"
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_child([sys.executable, __file__, "--child", step, str(folder)], timeout)
+    if isinstance(result, str):
+        return result
     extra = ", ".join(f"{key} {value}" for key, value in result.items() if key != "seconds")
     return f"{result['seconds']:.2f} s" + (f" ({extra})" if extra else "")
 

@@ -23,12 +23,13 @@ import argparse
 import csv
 import json
 import random
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+from child import run_child  # benchmarks/child.py: a script's own folder is on sys.path
 
 ORDERED = {
     "criticality": ["low", "medium", "high", "critical"],
@@ -187,15 +188,9 @@ def child(folder: str) -> None:
 
 
 def measure(folder: Path, timeout: float) -> str:
-    command = [sys.executable, __file__, "--child", str(folder)]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return f"> {timeout:.0f} s (killed)"
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["?"])[-1]
-        return f"exit {done.returncode}: {last[:70]}"
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_child([sys.executable, __file__, "--child", str(folder)], timeout)
+    if isinstance(result, str):
+        return result
     shape = f"{result['errors']} errors, {result['warnings']} warnings"
     return f"{result['seconds']:7.2f} s ({shape}{', gap analysis incomplete' if result['incomplete'] else ''})"
 
