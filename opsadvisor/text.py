@@ -87,7 +87,10 @@ def party_letter(value: str) -> str:
 # set its title or write its clipboard (OSC 52), and what XML (XLSX) cannot hold.
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate: not Unicode, cannot be encoded
-_UNPRINTABLE = re.compile(f"{CONTROL.pattern}|{SURROGATE.pattern}")
+# Bidirectional controls (embeddings, overrides, isolates, the LRM/RLM/ALM marks): they reorder how the
+# text around them reads, so a name holding U+202E shows "evil" as "live" (Trojan Source, CVE-2021-42574).
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE = re.compile(f"{CONTROL.pattern}|{SURROGATE.pattern}|{BIDI.pattern}")
 _MARKDOWN_SPECIAL = re.compile(r"([\\|\[\]()!`])")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula (OWASP)
 
@@ -98,7 +101,8 @@ def _escape_code(match: re.Match[str]) -> str:
 
 
 def printable(value: Any) -> str:
-    """Text with control characters and lone surrogates written as escapes (ESC -> \\x1b).
+    """Text with control characters, bidirectional controls and lone surrogates written as escapes
+    (ESC -> \\x1b, RIGHT-TO-LEFT OVERRIDE -> \\u202e).
 
     For text that did not pass the contract (an invalid entry's name, an error message) on its way
     to a terminal, a report or a workbook.
@@ -107,11 +111,17 @@ def printable(value: Any) -> str:
 
 
 def unprintable_character(text: str) -> str | None:
-    """What is wrong with a text that holds a control character (C0 but tab and newline, DEL, C1) or a
-    lone surrogate, naming the first one and its position; None for a printable text."""
+    """What is wrong with a text that holds a control character (C0 but tab and newline, DEL, C1), a
+    bidirectional control or a lone surrogate, naming the first one and its position; None for a printable
+    text."""
     found = _UNPRINTABLE.search(text)
     if found is None:
         return None
+    if BIDI.match(found.group()):
+        return (
+            f"a text holds the bidirectional control {_escape_code(found)} at position {found.start() + 1}: it "
+            'reorders how the text around it reads ("evil" shows as "live"); remove it'
+        )
     return (
         f"a text holds the control character {_escape_code(found)} at position {found.start() + 1}: it could "
         "rewrite the terminal of whoever reads it; remove it"
