@@ -91,7 +91,14 @@ SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate: not Unicode, cann
 # text around them reads, so a name holding U+202E shows "evil" as "live" (Trojan Source, CVE-2021-42574).
 BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _UNPRINTABLE = re.compile(f"{CONTROL.pattern}|{SURROGATE.pattern}|{BIDI.pattern}")
-_MARKDOWN_SPECIAL = re.compile(r"([\\|\[\]()!`])")
+# What Markdown (CommonMark, GFM) would interpret inside a line of text: a table's pipe, a link's or an
+# image's brackets, a code span, emphasis and strikethrough (`_` only where it can open or close them: not
+# between two letters or digits, as in contract.escalation_path), a backslash escaping the character after
+# it, and an entity reference. `(`, `)` and `!` mean nothing once `[` and `]` are escaped.
+_MARKDOWN_INLINE = re.compile(r"[|\[\]`*~]|(?<![^\W_])_|_(?![^\W_])|\\(?=[!-/:-@\[-`{-~]|$)")
+_MARKDOWN_ENTITY = re.compile(r"&(?=#?\w+;)")
+# What opens a block at the start of a line: a heading, a quote, a list item, a thematic break.
+_MARKDOWN_LINE_START = re.compile(r"^(?:#{1,6}(?=\s|$)|>|[-+](?=\s|$)|-(?=(?:\s*-){2,}\s*$)|\d{1,9}(?=[.)](?:\s|$)))")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula (OWASP)
 
 
@@ -135,11 +142,20 @@ def one_line(value: Any) -> str:
 
 
 def escape_markdown(value: Any) -> str:
-    """Text safe inside a Markdown table cell or line: no pipes, no line breaks, no raw HTML, and no
-    link, image or code span (`[`, `]`, `(`, `)`, `!` and backticks are backslash-escaped)."""
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", printable(value))
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(text.split())
+    """Text safe inside a Markdown table cell or line, and read as written: one line, no raw HTML or
+    autolink (`<` as `&lt;`), no entity reference, and what Markdown would interpret (a pipe, a link's
+    brackets, a code span, emphasis, a backslash escape, a heading, quote or list at the start)
+    backslash-escaped; the rest, parentheses included, as it is."""
+    text = " ".join(printable(value).split())
+    text = _MARKDOWN_ENTITY.sub("&amp;", text).replace("<", "&lt;")
+    text = _MARKDOWN_INLINE.sub(lambda found: "\\" + found.group(), text)
+    return _MARKDOWN_LINE_START.sub(_escape_line_start, text)
+
+
+def _escape_line_start(found: re.Match[str]) -> str:
+    """A block marker at the start of a line, escaped: `\\#`, `\\>`, `\\-`, and `1\\.` for a numbered item."""
+    marker = found.group()
+    return marker + "\\" if marker[0].isdigit() else "\\" + marker
 
 
 def csv_cell(value: Any) -> Any:
