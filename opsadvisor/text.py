@@ -146,10 +146,14 @@ def escape_markdown(value: Any) -> str:
     autolink (`<` as `&lt;`), no entity reference, and what Markdown would interpret (a pipe, a link's
     brackets, a code span, emphasis, a backslash escape, a heading, quote or list at the start)
     backslash-escaped; the rest, parentheses included, as it is."""
+    return _MARKDOWN_LINE_START.sub(_escape_line_start, escape_markdown_cell(value))
+
+
+def escape_markdown_cell(value: Any) -> str:
+    """escape_markdown for a table cell, which holds no block: a leading `-`, `#` or `>` means nothing there."""
     text = " ".join(printable(value).split())
     text = _MARKDOWN_ENTITY.sub("&amp;", text).replace("<", "&lt;")
-    text = _MARKDOWN_INLINE.sub(lambda found: "\\" + found.group(), text)
-    return _MARKDOWN_LINE_START.sub(_escape_line_start, text)
+    return _MARKDOWN_INLINE.sub(lambda found: "\\" + found.group(), text)
 
 
 def _escape_line_start(found: re.Match[str]) -> str:
@@ -186,7 +190,7 @@ def markdown_table(headers: Sequence[str], rows: Iterable[Iterable[Any]]) -> str
     """A GitHub-flavoured Markdown table with every cell escaped, numbers left as written."""
     from tabulate import tabulate  # slow to import, and only reports need it
 
-    cells = [[escape_markdown(cell) for cell in row] for row in rows]
+    cells = [[escape_markdown_cell(cell) for cell in row] for row in rows]
     return tabulate(cells, headers=headers, tablefmt="github", disable_numparse=True)
 
 

@@ -9,7 +9,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opsadvisor.text import escape_markdown
+from opsadvisor.text import escape_markdown, escape_markdown_cell, markdown_table
 
 from .helpers import SCENARIOS, run_cli
 from .test_bidi_controls import BIDI_CONTROLS
@@ -60,6 +60,11 @@ def test_what_markdown_would_interpret_is_escaped_and_nothing_else() -> None:
         "-5% and 10.5 and (1)": "-5% and 10.5 and (1)",
     }
     assert {text: escape_markdown(text) for text in cases} == cases
+
+
+def test_a_table_cell_holds_no_block_so_its_leading_marks_stay_as_written() -> None:
+    assert escape_markdown_cell(">= 500") == ">= 500" and escape_markdown_cell("- ") == "-"
+    assert markdown_table(("users", "criticality"), [(">= 500", "-")]).splitlines()[-1] == "| >= 500  | -             |"
 
 
 def test_the_markdown_report_backslashes_no_parenthesis() -> None:
