@@ -19,6 +19,11 @@ def count(number: int, noun: str, plural: str | None = None) -> str:
     return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
+def id_words(identifier: str) -> str:
+    """An id as words for people: 'ambition_risk' -> 'ambition risk', 'no-sso-mfa' -> 'no sso mfa'."""
+    return identifier.replace("_", " ").replace("-", " ")
+
+
 def show_value(value: Any) -> str:
     """A fact value as a trace or a rule author reads it: true/false, [a, b], or the text."""
     if isinstance(value, bool):

@@ -231,6 +231,13 @@ def version_of(path: Path) -> str:
     return version_of_bytes(read_file_bytes(path))
 
 
+def proposed_name(service_id: str) -> str:
+    """The file name proposed for a new scenario: its service id, as a name the scenario list shows (no
+    folder, no leading dot, no control character), with the default format's suffix; "" without an id."""
+    stem = re.sub(r"[/\\\x00-\x1f\x7f]+", "-", BIDI.sub("", service_id.strip())).lstrip(".-")
+    return writable_name(stem) if stem else ""
+
+
 def writable_name(name: str) -> str:
     """A file name as typed for a new scenario: the default format's suffix (`.json`) added unless it ends
     with a scenario format's."""

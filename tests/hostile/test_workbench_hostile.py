@@ -369,7 +369,7 @@ def test_a_click_on_a_board_whose_file_broke_on_disk_answers_409_with_the_proble
     version = version_of(folder / NAME)
     _break(folder / NAME, how)
     problem = "invalid JSON" if how == "broken" else "No such file"
-    htmx = {"HX-Request": "true"}
+    htmx = {"X-Partial": "true"}
     posted = {"csrf": token(client), "version": version}
     clicks = {
         "cell": client.get(f"/s/{NAME}/cell", params={"process": "incident"}, headers=htmx),
@@ -395,7 +395,7 @@ def test_a_fault_of_the_workbench_is_said_where_the_click_looks(folder: Path, mo
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(app_module.api, "explain", fails)
-    answer = client.get(f"/s/{NAME}/explain", params={"rule": "x"}, headers={"HX-Request": "true"})
+    answer = client.get(f"/s/{NAME}/explain", params={"rule": "x"}, headers={"X-Partial": "true"})
     assert answer.status_code == 500 and 'class="problem"' in answer.text and "its log says why" in answer.text
 
 
