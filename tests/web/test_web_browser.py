@@ -100,7 +100,7 @@ def in_view(browser: webdriver.Chrome, element: WebElement) -> bool:
     top, bottom = browser.execute_script(
         "const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom]", element
     )
-    return 0 <= top and bottom <= browser.execute_script("return window.innerHeight")
+    return top >= 0 and bottom <= browser.execute_script("return window.innerHeight")
 
 
 def test_create_a_scenario_through_the_form_and_see_the_model(

@@ -13,7 +13,6 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from opsadvisor import api
-
 from opsadvisor.kinds.recommend import said_effectively
 from opsadvisor.render.sections import recommendation_lines
 
