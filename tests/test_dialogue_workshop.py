@@ -78,7 +78,7 @@ def test_conflicts_risks_sign_off_and_benefits(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv(clock.PINNED_TODAY, "2026-11-30")  # the acceptances it reads are current on this day
     text = api.workshop(ROOT / "scenarios/trading-ledger-critical-sox.json")
     assert "aim for model A (IT operated)" in text  # the conflict's remedy
-    assert "| restricted-data-outside-it" in text and "2026-10-14" in text
+    assert "| Restricted data under business-owned controls is a security risk" in text and "2026-10-14" in text
     assert "| accepted by business owner: CFO, accountable executive: COO" in text
     assert re.search(r"\| \*\*accept / mitigate\*\* +\| \*\*date\*\* +\|", text)
     assert "Traders get new position reports without an IT release cycle" in text
@@ -272,7 +272,8 @@ def test_the_workshop_invites_every_role_that_must_accept_or_is_consulted_on_a_p
             (payload,) = [p for p in rule.of_kind("risk") if p.id == risk.id]
             for role in (*payload.accept_by, *payload.consult):
                 name = pack.roles[role].name
-                assert re.search(rf"^- {re.escape(name)}\b.*{re.escape(risk.id)}", invited, re.M), (path.name, name)
+                named = re.escape(f'"{assessment.risk_name(risk)}"')  # the risk in words
+                assert re.search(rf"^- {re.escape(name)}\b.*{named}", invited, re.M), (path.name, name)
                 invited_somewhere.add(role)
     assert {"accountable_executive", "risk_manager"} <= invited_somewhere
     low_code = scenario(
@@ -280,4 +281,7 @@ def test_the_workshop_invites_every_role_that_must_accept_or_is_consulted_on_a_p
         hosting="low_code_platform",
         low_code={"tier": "business_important", "environments": False},
     )
-    assert "\n- CIO (accepts low-code-no-environments)\n" in api.workshop(low_code)
+    assert (
+        '\n- CIO (accepts "A business-important low-code solution changed in production is a reliability risk")\n'
+        in api.workshop(low_code)
+    )

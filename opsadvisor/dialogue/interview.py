@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from .. import api, vocabulary
 from ..assessment import Assessment
-from ..contract import DIALOGUE, FIELD, Choice, Count, Field, Flag, ListOf, Record, Spec, Text, question_for
+from ..contract import DIALOGUE, FIELD, Choice, Count, Field, Flag, ListOf, Record, Spec, Text, label_for, question_for
 from ..errors import ScenarioError
 from ..scenario import get_path, set_path
 from ..scenario_formats import Editor
@@ -278,7 +278,7 @@ class Interview:
     def show_help(self, spec: Spec, unknown: bool) -> None:
         """The help of the question being asked: the question, its answers, an example, the commands."""
         item = FIELD[self._field]
-        self.asker.say(f"  Help for {item.path}: {self.question(item.path)}")
+        self.asker.say(f"  Help for {label_for(item.path)}: {self.question(item.path)}")
         self.asker.say(f"  Answers: {hint(spec)}" + (" (the number or the word)." if _has_choices(spec) else "."))
         self.asker.say(f"  Example: {answer_text(item.example)}.")
         if unknown:
@@ -555,7 +555,8 @@ def summary(document: dict[str, Any], assessment: Assessment) -> list[str]:
     lines = [f"Scenario for {document['service']['name']}: {preview(assessment)}."]
     if assessment.open_questions:
         lines.append(
-            f"Still open ({len(assessment.open_questions)}): " + ", ".join(q.fact for q in assessment.open_questions)
+            f"Still open ({len(assessment.open_questions)}): "
+            + "; ".join(label_for(q.fact) for q in assessment.open_questions)
         )
     return lines
 
