@@ -35,6 +35,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import api, clock, kinds, scenario_formats
 from ..assessment import Assessment
+from ..batch import report_context
 from ..batch.runner import INVALID, Outcome
 from ..contract import PERFORMED_BY, Choice, MapOf, Record
 from ..dialogue.interview import preview, scenario_text
@@ -98,6 +99,14 @@ def accept_errors(problems: list[str]) -> dict[str, str]:
             said = said.replace(option, words)
         errors[control] = f"{errors[control]}; {said}" if control in errors else said
     return errors
+
+
+SORT_WORDS = {"location": "file", "name": "service", "model": "model"}
+
+
+def _header(key: str) -> str:
+    """A kind's count column as the list heads it ("risks to accept")."""
+    return next(column.header for _, column in kinds.finding_counts() if column.key == key)
 
 
 def sorts() -> tuple[str, ...]:
@@ -179,6 +188,7 @@ class Workbench:
         self.pack = pack
         self.assessor = api.assessor_for(pack)
         self.rule_ids = sorted(rule.id for rule in pack.rules)  # the Why (not)? field's suggestions
+        self.words = report_context(pack)  # how the portfolio reports name ids in words
         self.token = secrets.token_urlsafe(32)  # per server run: a page of another site cannot read it
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("opsadvisor.web", "templates"),
@@ -248,7 +258,7 @@ class Workbench:
             invalid=[row for row in shown if row.error],
             q=words,
             sort=sort,
-            sorts=sorts(),
+            sorts=[(key, SORT_WORDS.get(key) or _header(key)) for key in sorts()],
             columns=[column for _, column in kinds.finding_counts()],
             patterns=scenario_formats.patterns(),
         )
@@ -263,7 +273,7 @@ class Workbench:
         names = {process.id: process.name for process in self.pack.processes}
         return self.page(
             "portfolio.html.j2",
-            tables=listing.summary.tables(names),
+            tables=[self._in_words(table) for table in listing.summary.tables(names)],
             rows=chosen[:SHOWN],
             matching=len(chosen),
             models=sorted({row.model for row in rows if not row.error}),
@@ -271,6 +281,16 @@ class Workbench:
             findings=findings,
             columns=[column for _, column in kinds.finding_counts()],
         )
+
+    def _in_words(self, table: tuple[str, list[str], list[Any]]) -> tuple[str, list[str], list[Any]]:
+        """A summary table of the portfolio with its conflict kinds and risks in words, as the batch's HTML
+        report names them (ReportContext): "ambition risk", the title of the rule that raises a risk."""
+        title, headers, rows = table
+        for column, said in (("kind", self.words.kind_label), ("risk", self.words.risk_label)):
+            if column in headers:
+                at = headers.index(column)
+                rows = [(*row[:at], said(row[at]) if row[at] != "total" else row[at], *row[at + 1 :]) for row in rows]
+        return title, headers, rows
 
     async def rules(self, request: Request) -> Response:
         words = request.query_params.get("q", "").lower()
@@ -306,7 +326,7 @@ class Workbench:
             sections = [
                 section
                 for kind in kinds.parts()
-                if kind.part not in ("risks", "accountability")
+                if kind.part not in ("conflicts", "risks", "accountability")  # shown as cards, with their forms
                 for section in kind.sections(assessment.parts[kind.part], assessment)
             ]
         return {

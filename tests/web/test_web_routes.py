@@ -263,7 +263,8 @@ def test_the_portfolio_is_the_batch_overview_cached_by_file_stamp(
     api.decide(workspace / MIXED, "it_controls", "business")
     page = client.get("/portfolio", params={"findings": "1", "model": "C"}).text
     assert assessed[3:] == [MIXED]  # only the changed file is assessed again
-    assert "personal-data-outside-it" in page and "payroll-it-operated.json" not in page.split('id="services"')[1]
+    assert "Personal data under business-owned controls is a privacy risk" in page  # the risk, in words
+    assert "payroll-it-operated.json" not in page.split('id="services"')[1]
 
 
 def test_the_rules_page_lists_the_catalogue_with_provenance(client: TestClient) -> None:
@@ -327,3 +328,20 @@ def test_one_line_answers_stop_at_the_contracts_length(client: TestClient) -> No
     page = client.get("/new").text
     assert 'name="service.name" id="f-service-name" value="" maxlength="200" required' in page
     assert 'name="service.business_owner" id="f-service-business_owner" value="" maxlength="200">' in page
+
+
+def test_business_facing_pages_say_words_not_ids(workspace: Path, client: TestClient) -> None:
+    """Conflict kinds, risks, counts and the list's sort keys in words; each conflict once."""
+    report = client.get(f"/s/{HR}").text
+    assert "<h3>Ambition risk " in report and "ambition_risk" not in report
+    assert report.count('<article class="conflict') == len(api.assess(workspace / HR).conflicts)
+    assert report.count("<h2>Conflicts") == 1  # not a second time as a table
+    assert "<h3>Personal data under business-owned controls is a privacy risk " in report
+    assert ">personal-data-outside-it<" not in report and "<h3>personal-data-outside-it" not in report
+    portfolio = client.get("/portfolio").text
+    assert "<td>ambition risk</td>" in portfolio and "ambition_risk" not in portfolio
+    assert "<td>The business answers for the recovery of a high or critical service</td>" in portfolio
+    assert ">continuity-outside-it<" not in portfolio
+    listed = client.get("/").text
+    assert '<option value="location" selected>file</option>' in listed
+    assert '<option value="risks">risks to accept</option>' in listed
