@@ -345,3 +345,11 @@ def test_business_facing_pages_say_words_not_ids(workspace: Path, client: TestCl
     listed = client.get("/").text
     assert '<option value="location" selected>file</option>' in listed
     assert '<option value="risks">risks to accept</option>' in listed
+
+
+def test_a_bidi_control_in_a_name_is_refused_next_to_its_field(client: TestClient) -> None:
+    said = client.post(
+        "/preview", data={"service.name": "evil \u202ename"}, headers={"X-CSRF-Token": token(client)}
+    ).json()
+    error = said["fields"]["service.name"]["error"]
+    assert error.startswith("expected text without bidirectional controls") and "U+202E at character 6" in error
