@@ -232,6 +232,7 @@ def test_every_page_works_without_javascript(browser: webdriver.Chrome, server: 
         browser.get(f"{server.url}/s/{name}/workshop")
         browser.find_element(By.CSS_SELECTOR, '[data-cell="licence/application"]').click()
         WebDriverWait(browser, WAIT).until(shows.url_contains("/cell?process=licence"))
+        assert browser.find_element(By.ID, "matrix").is_displayed()  # the whole board, its decision form open
         Select(browser.find_element(By.CSS_SELECTOR, "#decide select[name=application]")).select_by_value("business")
         browser.find_element(By.CSS_SELECTOR, "#decide button[type=submit]").click()
         WebDriverWait(browser, WAIT).until(shows.url_to_be(f"{server.url}/s/{name}/workshop"))  # posted, redirected
@@ -242,6 +243,7 @@ def test_every_page_works_without_javascript(browser: webdriver.Chrome, server: 
         browser.find_element(By.CSS_SELECTOR, "#recommendation details.why summary").click()
         browser.find_element(By.CSS_SELECTOR, "#recommendation .explained a").click()
         wait_for_text(browser, "main", "Fired.")
+        assert browser.find_element(By.CSS_SELECTOR, "header.top nav").is_displayed()  # a page of its own
         browser.get(f"{server.url}/new")
         browser.find_element(By.ID, "f-service-id").send_keys("no-script-new")
         browser.find_element(By.ID, "f-service-name").send_keys("Without script")
