@@ -766,7 +766,7 @@ FIELDS: tuple[Field, ...] = (
         (
             "incident_reporting",
             "major ICT-related incidents of the service reach the competent authority (DORA Art. 19)",
-            "Does the service's incident process classify major ICT-related incidents and report them to the authority?",
+            "Does the incident process classify major ICT-related incidents and report them to the authority?",
         ),
         (
             "contract_owner_assigned",
@@ -839,7 +839,7 @@ FIELDS: tuple[Field, ...] = (
         (
             "breach_notification",
             "a personal data breach reaches the supervisory authority within 72 hours (GDPR Art. 33)",
-            "Would a personal data breach reach the supervisory authority within 72 hours, the vendor telling you at once?",
+            "Would a breach reach the supervisory authority within 72 hours, the vendor telling you at once?",
         ),
     ),
     *_flags(

@@ -223,7 +223,9 @@ def test_8_an_acceptance_past_its_review_date_counts_as_pending_again() -> None:
 
 def test_8_an_acceptance_without_a_role_still_reads_and_says_so() -> None:
     legacy = [{"risk": "personal-data-outside-it", "accepted_by": "CFO", "date": "2026-11-01"}]
-    result = assess(ambition="business_operated", data={"personal_data": True}, regulations=["gdpr"], accepted_risks=legacy)
+    result = assess(
+        ambition="business_operated", data={"personal_data": True}, regulations=["gdpr"], accepted_risks=legacy
+    )
     (risk,) = result.risks
     assert not risk.accepted
     assert "acceptance role not recorded (accepted by CFO): record it with accept --role" in risk.notes
