@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .web_helpers import HR, MIXED, SCENARIOS
+from .web_helpers import HR, LEDGER, MIXED, SCENARIOS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -151,18 +151,18 @@ def test_a_question_that_applies_after_an_answer_becomes_active_at_once(
 def test_decide_a_tbd_cell_and_see_the_file_and_the_risks_change(
     browser: webdriver.Chrome, server: Server, folder: Path
 ) -> None:
-    browser.get(f"{server.url}/s/{MIXED}/workshop")
-    wait_for_text(browser, "#count-risks", "0 risks to accept")
-    browser.find_element(By.CSS_SELECTOR, '[data-cell="it_controls/application"]').click()
+    browser.get(f"{server.url}/s/{LEDGER}/workshop")
+    wait_for_text(browser, "#count-risks", "3 risks to accept")
+    browser.find_element(By.CSS_SELECTOR, '[data-cell="problem/application"]').click()
     WebDriverWait(browser, WAIT).until(shows.presence_of_element_located((By.ID, "decide")))
-    assert browser.current_url == f"{server.url}/s/{MIXED}/workshop"  # the script asked for the form alone
+    assert browser.current_url == f"{server.url}/s/{LEDGER}/workshop"  # the script asked for the form alone
     Select(browser.find_element(By.CSS_SELECTOR, "#decide select[name=application]")).select_by_value("business")
     Select(browser.find_element(By.CSS_SELECTOR, "#decide select[name=performed_by]")).select_by_value("vendor")
     shot(browser, "workshop-decide")
     browser.find_element(By.CSS_SELECTOR, "#decide button[type=submit]").click()
-    wait_for_text(browser, "#count-risks", "1 risk to accept")
-    assert browser.find_element(By.ID, "risk-personal-data-outside-it").is_displayed()
-    decided = json.loads((folder / MIXED).read_text(encoding="utf-8"))["decisions"]["it_controls"]
+    wait_for_text(browser, "#count-risks", "4 risks to accept")
+    assert browser.find_element(By.ID, "risk-business-operated-critical-service").is_displayed()
+    decided = json.loads((folder / LEDGER).read_text(encoding="utf-8"))["decisions"]["problem"]
     assert decided == {"application": "business", "interface": "tbd", "performed_by": "vendor"}
     shot(browser, "workshop")
 

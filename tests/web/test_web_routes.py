@@ -13,7 +13,7 @@ from opsadvisor.dialogue import jsonedit
 from opsadvisor.dialogue.interview import ScriptedAsker, scenario_text
 from opsadvisor.web import workspace as workspace_module
 
-from .web_helpers import HR, MIXED, token, version
+from .web_helpers import HR, LEDGER, MIXED, token, version
 
 
 def decide(client: TestClient, name: str, **fields: str) -> object:
@@ -71,21 +71,21 @@ def test_the_service_page_is_the_report_with_explain_and_why_not(client: TestCli
 def test_clicking_a_tbd_cell_and_deciding_writes_the_file_and_raises_the_risk(
     workspace: Path, client: TestClient
 ) -> None:
-    board = client.get(f"/s/{MIXED}/workshop").text
-    assert 'data-cell="it_controls/application"' in board and "0 risks to accept" in board
-    form = client.get(f"/s/{MIXED}/cell", params={"process": "it_controls"}).text
+    board = client.get(f"/s/{LEDGER}/workshop").text
+    assert 'data-cell="problem/application"' in board and "3 risks to accept" in board
+    form = client.get(f"/s/{LEDGER}/cell", params={"process": "problem"}).text
     assert 'name="application"' in form and 'name="performed_by"' in form
     answer = decide(
-        client, MIXED, process="it_controls", application="business", interface="it_ops", performed_by="vendor"
+        client, LEDGER, process="problem", application="business", interface="it_ops", performed_by="vendor"
     )
     assert answer.status_code == 200
-    on_disk = json.loads((workspace / MIXED).read_text(encoding="utf-8"))
-    assert on_disk["decisions"]["it_controls"] == {
+    on_disk = json.loads((workspace / LEDGER).read_text(encoding="utf-8"))
+    assert on_disk["decisions"]["problem"] == {
         "application": "business",
         "interface": "it_ops",
         "performed_by": "vendor",
     }
-    assert "1 risk to accept" in answer.text and 'id="risk-personal-data-outside-it"' in answer.text
+    assert "4 risks to accept" in answer.text and 'id="risk-business-operated-critical-service"' in answer.text
     assert "open decisions:" in answer.text  # the CLI's feedback, shown as a notice
 
 
@@ -259,10 +259,10 @@ def test_the_portfolio_is_the_batch_overview_cached_by_file_stamp(
 
     monkeypatch.setattr(workspace_module, "assess_entries", counting)
     page = client.get("/portfolio").text
-    assert "Services per model and mode" in page and "Entries" in page and len(assessed) == 3
+    assert "Services per model and mode" in page and "Entries" in page and len(assessed) == 4
     api.decide(workspace / MIXED, "it_controls", "business")
     page = client.get("/portfolio", params={"findings": "1", "model": "C"}).text
-    assert assessed[3:] == [MIXED]  # only the changed file is assessed again
+    assert assessed[4:] == [MIXED]  # only the changed file is assessed again
     assert "Personal data under business-owned controls is a privacy risk" in page  # the risk, in words
     assert "payroll-it-operated.json" not in page.split('id="services"')[1]
 
