@@ -281,3 +281,20 @@ def test_the_workshop_invites_every_role_that_must_accept_or_is_consulted_on_a_p
         low_code={"tier": "business_important", "environments": False},
     )
     assert "\n- CIO \\(accepts low-code-no-environments\\)\n" in api.workshop(low_code)
+
+
+def test_only_risks_are_offered_for_acceptance_or_mitigation_never_a_conflict_or_obligation() -> None:
+    """The DORA payments hub has obligations (conflicts with ids) beside its risks: they are to fix, with
+    their remedy, and no row, decision cell or facilitator command offers to accept or mitigate them."""
+    path = SCENARIOS / "payments-hub-dora-critical.json"
+    assessment = api.assess(path, as_of="2026-11-30")
+    obligations = {conflict.id for conflict in assessment.conflicts if conflict.id}
+    assert obligations and assessment.risks  # both kinds are there to tell apart
+    text = api.workshop(path, source="hub.json", as_of="2026-11-30")
+    risks = section(text, "Risks to accept \\(sign-off\\)")
+    offered = [line.split("|")[1].strip() for line in risks.splitlines() if "accept / mitigate" in line]
+    assert sorted(offered) == sorted(risk.id for risk in assessment.pending_risks)
+    appendix = section(text, "Facilitator appendix: recording the outcomes")
+    commands = set(re.findall(r"opsadvisor (?:accept|mitigate) hub\.json (\S+)", appendix))
+    assert commands == {risk.id for risk in assessment.pending_risks} and not obligations & commands
+    assert "accept / mitigate" not in section(text, "Conflicts to resolve")
