@@ -13,10 +13,16 @@ import pytest
 from opsadvisor import clock
 from opsadvisor.contract import SEVERITIES
 
-from .helpers import SCENARIOS, run_cli
+from .helpers import SCENARIOS, bundled_at, run_cli
 
 # medium in the bundled pack; the Sales CRM raises it (risk.personal-data-with-business)
 RISK = "personal-data-outside-it"
+
+DPO_AT = bundled_at("roles", "dpo")
+HIGH_AT = bundled_at("acceptance", "high")
+LOW_AT = bundled_at("acceptance", "low")
+MEDIUM_AT = bundled_at("acceptance", "medium")
+OWNER_AT = bundled_at("roles", "business_owner")
 
 
 def write_layer(folder: Path, text: str) -> Path:
@@ -203,9 +209,9 @@ def test_rules_check_reports_each_role_and_policy_a_layer_overrides_as_a_looseni
     result = check(layer)
     assert result.exit_code == 0, result.output  # an override is legal: a warning, an error only with --strict
     assert result.stdout.splitlines()[:2] == [
-        f"{layer}/risks.yaml:2: warning: roles.dpo overrides <bundled>/05-roles.yaml:18: line second -> first, "
+        f"{layer}/risks.yaml:2: warning: roles.dpo overrides {DPO_AT}: line second -> first, "
         "authority - -> 3: loosens who may accept risk",
-        f"{layer}/risks.yaml:4: warning: acceptance.high overrides <bundled>/05-roles.yaml:25: review_months 6 -> 600, "
+        f"{layer}/risks.yaml:4: warning: acceptance.high overrides {HIGH_AT}: review_months 6 -> 600, "
         "minimum_authority 2 -> 0: loosens the acceptance policy for high risks",
     ]
     assert run_cli("rules", "check", "--strict", str(layer)).exit_code == 4
@@ -216,7 +222,7 @@ def test_a_stricter_policy_is_worded_as_a_tightening_and_each_layer_of_a_chain_i
     second = write_layer(tmp_path / "second", "acceptance:\n  medium: {review_months: 3, minimum_authority: 2}\n")
     result = run_cli("rules", "check", str(first), str(second))
     assert (
-        f"{first}/risks.yaml:2: warning: acceptance.medium overrides <bundled>/05-roles.yaml:24: review_months "
+        f"{first}/risks.yaml:2: warning: acceptance.medium overrides {MEDIUM_AT}: review_months "
         "12 -> 6: tightens the acceptance policy for medium risks"
     ) in result.stdout
     assert (
@@ -250,16 +256,16 @@ def test_rules_list_and_docs_show_the_policy_in_force_and_where_each_part_comes_
     layer = write_layer(tmp_path / "acme", LOOSENING)
     listed = run_cli("rules", "list", "--rules", str(layer)).stdout
     roles = listed.split("Roles (first line: accepts risk; second line: consulted)", 1)[1]
-    assert "business_owner  " in roles and "<bundled>/05-roles.yaml:14" in roles
+    assert "business_owner  " in roles and OWNER_AT in roles
     dpo = next(line for line in roles.splitlines() if line.startswith("dpo "))
     assert dpo.split()[-3:] == ["first", "3", f"{layer}/risks.yaml:2"]
-    assert "(overrides <bundled>/05-roles.yaml:18)" in roles
+    assert f"(overrides {DPO_AT})" in roles
     policy = listed.split("Acceptance policy in force", 1)[1]
     rows = {line.split()[0]: line.split()[1:] for line in policy.splitlines() if line.startswith(SEVERITIES)}
     assert rows == {
         "high": ["600", "0", f"{layer}/risks.yaml:4"],
-        "medium": ["12", "1", "<bundled>/05-roles.yaml:24"],
-        "low": ["12", "1", "<bundled>/05-roles.yaml:23"],
+        "medium": ["12", "1", MEDIUM_AT],
+        "low": ["12", "1", LOW_AT],
     }
     document = json.loads(run_cli("rules", "list", "--format", "json", "--rules", str(layer)).stdout)
     assert document["acceptance"][0] == {
@@ -267,7 +273,7 @@ def test_rules_list_and_docs_show_the_policy_in_force_and_where_each_part_comes_
         "review_months": 600,
         "minimum_authority": 0,
         "location": f"{layer}/risks.yaml:4",
-        "overrides": "<bundled>/05-roles.yaml:25",
+        "overrides": HIGH_AT,
     }
     assert next(role for role in document["roles"] if role["id"] == "dpo")["line"] == "first"
     docs = run_cli("rules", "docs", "--rules", str(layer)).stdout
@@ -277,5 +283,5 @@ def test_rules_list_and_docs_show_the_policy_in_force_and_where_each_part_comes_
         "high",
         "600 months",
         "0",
-        f"`{layer}/risks.yaml:4` (overrides `<bundled>/05-roles.yaml:25`)",
+        f"`{layer}/risks.yaml:4` (overrides `{HIGH_AT}`)",
     ]

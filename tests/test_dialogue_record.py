@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from opsadvisor import api, clock
 from opsadvisor.dialogue.jsonedit import append_item, set_value
 
-from .helpers import SCENARIOS, run_cli
+from .helpers import SCENARIOS, bundled_at, run_cli
+
+HIGH_AT = bundled_at("acceptance", "high")
 
 
 @pytest.fixture
@@ -324,8 +326,7 @@ def test_accept_caps_a_review_date_beyond_the_policy_and_says_so(ledger: Path) -
     result = accept_on(ledger, "--date", "2026-11-02", "--review-by", "2999-01-01")
     assert result.exit_code == 0, result.output
     assert (
-        "note: review by capped to 2027-05-02: the pack's policy for high risks is 6 months "
-        "(<bundled>/05-roles.yaml:25)"
+        f"note: review by capped to 2027-05-02: the pack's policy for high risks is 6 months ({HIGH_AT})"
     ) in result.stdout.splitlines()
     assert "business owner: Jo on 2026-11-02 (review by 2027-05-02)" in result.stdout
     assert json.loads(ledger.read_text())["accepted_risks"][-1]["review_by"] == "2027-05-02"

@@ -16,9 +16,11 @@ from hypothesis import strategies as st
 from opsadvisor import api, clock, formats
 from opsadvisor.kinds.risk import add_months, review_date
 
-from .helpers import SCENARIOS, run_cli
+from .helpers import SCENARIOS, bundled_at, run_cli
 
 RISK = "personal-data-outside-it"  # a medium risk of the Sales CRM scenario, accepted by its business owner
+
+HIGH_AT = bundled_at("acceptance", "high")
 
 
 @pytest.mark.parametrize(
@@ -142,7 +144,7 @@ def test_a_written_review_date_beyond_the_policy_counts_only_until_the_policys_l
     assert {item.review_by for item in on_time.acceptances} == {"2027-04-14"}
     assert (
         "business owner: review by 2999-01-01 is beyond the pack's policy for high risks (6 months, "
-        "<bundled>/05-roles.yaml:25): it counts until 2027-04-14"
+        f"{HIGH_AT}): it counts until 2027-04-14"
     ) in on_time.notes
     assert on_time.review_by == "2027-04-14"  # the risk-level "until when": the earliest review of its acceptances
 

@@ -14,11 +14,14 @@ import pytest
 from opsadvisor import api, formats
 from opsadvisor.text import escape_markdown
 
-from .helpers import SCENARIOS, run_cli
+from .helpers import SCENARIOS, bundled_at, run_cli
 
 RISK = (
     "continuity-outside-it"  # high: the business owner and the accountable executive accept; consult the risk manager
 )
+
+MEDIUM_AT = bundled_at("acceptance", "medium")
+OWNER_AT = bundled_at("roles", "business_owner")
 
 
 @pytest.fixture
@@ -140,7 +143,7 @@ def test_every_report_names_the_policy_in_force_and_the_files_it_and_the_roles_c
     policy = (
         f"Acceptance policy in force: high risks: review within 3 months, an acceptor of authority 2 or more "
         f"({layer}/policy.yaml:2); medium risks: review within 12 months, an acceptor of authority 1 or more "
-        "(<bundled>/05-roles.yaml:24)."
+        f"({MEDIUM_AT})."
     )
     roles = f"Roles: <bundled>/05-roles.yaml, but risk_manager from {layer}/policy.yaml:4."
     assert policy in shown["table"] and roles in shown["table"]
@@ -157,7 +160,7 @@ def test_every_report_names_the_policy_in_force_and_the_files_it_and_the_roles_c
         "name": "business owner",
         "line": "first",
         "authority": 1,
-        "from": "<bundled>/05-roles.yaml:14",
+        "from": OWNER_AT,
         "layer": "<bundled>",
     }
     risk = next(risk for risk in document["risks"] if risk["id"] == RISK)
