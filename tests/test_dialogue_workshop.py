@@ -79,7 +79,11 @@ def test_conflicts_risks_sign_off_and_benefits(monkeypatch: pytest.MonkeyPatch) 
     text = api.workshop(ROOT / "scenarios/trading-ledger-critical-sox.json")
     assert "aim for model A \\(IT operated\\)" in text  # the conflict's remedy
     assert "| restricted-data-outside-it" in text and "2026-10-14" in text
-    assert "| accepted by business owner: CFO, accountable executive: COO" in text
+    assert "| accepted by business owner: CFO, accountable executive: COO, review by 2027-04-14" in text
+    policy = api.rule_pack().acceptance["high"]
+    assert f"high risks: review within 6 months, an acceptor of authority 2 or more \\({policy.location}" in (
+        text.replace("&lt;", "<").replace("&gt;", ">")
+    )
     assert re.search(r"\| \*\*accept / mitigate\*\* +\| \*\*date\*\* +\|", text)
     assert "Traders get new position reports without an IT release cycle" in text
     assert "**how will it be validated?**" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from opsadvisor import api, clock
 from opsadvisor.dialogue import jsonedit
 from opsadvisor.dialogue.interview import ScriptedAsker, scenario_text
 from opsadvisor.web import workspace as workspace_module
+from opsadvisor.web.app import create_app
 
-from .web_helpers import HR, MIXED, token, version
+from .web_helpers import HR, MIXED, SCENARIOS, token, version
 
 
 def decide(client: TestClient, name: str, **fields: str) -> object:
@@ -306,3 +308,14 @@ def test_a_mitigation_is_recorded_and_shown_with_its_risk_and_the_policy_in_forc
     data["version"], data["risk"] = version(client, HR), "dora-exit-strategy"
     refused = client.post(f"/s/{HR}/mitigate", data=data, headers={"HX-Request": "true"})
     assert refused.status_code == 422 and "it cannot be mitigated, only fixed" in refused.text
+
+
+def test_the_risk_view_answers_who_accepted_when_until_when_under_which_policy(tmp_path: Path) -> None:
+    (tmp_path / "ledger.json").write_bytes((SCENARIOS / "trading-ledger-critical-sox.json").read_bytes())
+    page = TestClient(create_app(tmp_path), base_url="http://127.0.0.1").get("/s/ledger.json").text
+    risk = page.split('id="risk-restricted-data-outside-it"')[1].split("</article>")[0]
+    assert "accepted until 2027-04-14" in risk
+    row = "<td>business owner</td><td>CFO</td><td>2026-10-14</td><td>2027-04-14</td><td>accepted</td>"
+    assert row + "<td>accepted_risks[0]</td>" in risk
+    where = html.escape(str(api.rule_pack().acceptance["high"].location))
+    assert f"Policy for high risks: review within 6 months, an acceptor of authority 2 or more ({where})." in risk
