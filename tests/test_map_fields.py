@@ -97,3 +97,4 @@ def test_mitigations_and_acceptances_come_from_each_rows_cells(tmp_path: Path) -
     assert not risk["accepted"]  # the acceptance in the cell has no date: it never counts
     assert risk["incomplete"] == [{"entry": "accepted_risks[0]", "missing": ["date"]}]
     assert "incomplete acceptance accepted_risks[0] (no date): it does not count" in risk["notes"]
+    assert line["provenance"]["acceptance_policy"]["medium"]["from"] == risk["policy"]["from"]  # the policy judged by
