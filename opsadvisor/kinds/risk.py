@@ -395,7 +395,7 @@ def _risk(fired: Any, recorded: list[Any], mitigations: tuple[RiskMitigation, ..
     payload, pack, scenario = fired.payload, draft.pack, draft.scenario
     roles = {role_id: pack.roles.get(role_id) for role_id in payload.accept_by}
     notes: list[str] = []
-    incomplete = tuple(Incomplete(item.entry, _lacking(item)) for item in recorded if _lacking(item))
+    incomplete = tuple(Incomplete(item.entry, lacking) for item in recorded if (lacking := _lacking(item)))
     counted = _counted(recorded, roles, pack, notes)
     acceptances = tuple(
         _role_acceptance(role_id, role, counted, payload.severity, draft, notes) for role_id, role in roles.items()
@@ -448,7 +448,7 @@ def _role_acceptance(
             f"{label}: review by {item.review_by} is beyond the pack's policy for {severity} risks "
             f"({policy.review_months} months, {policy.location}): it counts until {until}"
         )
-    return RoleAcceptance(label, item.name, item.date, until, status, item.entry)
+    return RoleAcceptance(label, item.name or item.accepted_by, item.date, until, status, item.entry)
 
 
 def _counts_until(item: Any, severity: str, pack: Any) -> tuple[str, bool]:
