@@ -82,8 +82,9 @@ def test_a_map_cannot_give_every_row_the_same_acceptance_or_mitigation(tmp_path:
 def test_mitigations_and_acceptances_come_from_each_rows_cells(tmp_path: Path) -> None:
     export = write(
         tmp_path / "export.csv",
-        "service.id,service.name,ambition,data.personal_data,mitigations,accepted_risks\n"
-        "a,A,business_operated,yes,personal-data-outside-it|action=Single sign-on|owner=IT security|due=2027-01-31,"
+        "service.id,service.name,ambition,data.personal_data,regulations,mitigations,accepted_risks\n"
+        "a,A,business_operated,yes,gdpr,"
+        "personal-data-outside-it|action=Single sign-on|owner=IT security|due=2027-01-31,"
         "personal-data-outside-it|role=business_owner|name=Jo\n",
     )
     out = tmp_path / "out.jsonl"
