@@ -310,7 +310,10 @@ def test_a_mitigation_is_recorded_and_shown_with_its_risk_and_the_policy_in_forc
     assert refused.status_code == 422 and "it cannot be mitigated, only fixed" in refused.text
 
 
-def test_the_risk_view_answers_who_accepted_when_until_when_under_which_policy(tmp_path: Path) -> None:
+def test_the_risk_view_answers_who_accepted_when_until_when_under_which_policy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(clock.PINNED_TODAY, "2026-11-30")  # the ledger's acceptances hold on this day
     (tmp_path / "ledger.json").write_bytes((SCENARIOS / "trading-ledger-critical-sox.json").read_bytes())
     page = TestClient(create_app(tmp_path), base_url="http://127.0.0.1").get("/s/ledger.json").text
     risk = page.split('id="risk-restricted-data-outside-it"')[1].split("</article>")[0]
