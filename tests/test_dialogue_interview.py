@@ -71,6 +71,11 @@ SHORT = [
 ]
 
 
+# What the rules then ask of SHORT (personal data under GDPR at a SaaS vendor), in their order: a data
+# processing agreement, the record of processing, high-risk processing, transfers outside the EEA.
+SHORT_RULES = ["yes", "yes", "no", "no"]
+
+
 def interview(*args: str, answers: list[str]):
     return CliRunner().invoke(main, ["interview", *args], input="\n".join(answers) + "\n")
 
@@ -263,15 +268,13 @@ def test_back_to_an_earlier_answer_forgets_what_followed_it() -> None:
 
 
 def test_at_a_terminal_a_question_mark_shows_the_help_and_dont_know_leaves_it_open() -> None:
-    answers = [*SHORT]
+    answers = [*SHORT[:-1], *SHORT_RULES]  # service hours are asked of a high or critical service only
     answers[answers.index("high")] = "?\ndon't know"
     asker = ScriptedAsker("\n".join(answers).split("\n"), interactive=True)
     document = api.interview(asker)
     assert "criticality" not in document
     said = asker.said or []
-    assert (
-        "  Help for criticality: How critical is the service to the business - low, medium, high or critical?" in said
-    )
+    assert "  Help: How critical is the service to the business - low, medium, high or critical?" in said
     assert "  Answers: 1 low, 2 medium, 3 high, 4 critical (the number or the word)." in said
     assert "  Example: medium." in said
     assert "  Answers: 1 low, 2 medium, 3 high, 4 critical; don't know = leave it open." in said
@@ -283,12 +286,12 @@ def test_piped_help_shows_the_help_and_piped_question_mark_still_means_dont_know
     out = tmp_path / "s.json"
     result = interview("-o", str(out), answers=answers)
     assert result.exit_code == 0, result.stderr
-    assert "Help for criticality" in result.stderr
+    assert "Help: How critical is the service" in result.stderr
     assert "criticality" not in json.loads(out.read_text())
 
 
 def reviewed(answers: list[str], review: Review) -> tuple[dict, list[str]]:
-    asker = ScriptedAsker([*SHORT, *answers], interactive=True)
+    asker = ScriptedAsker([*SHORT, *SHORT_RULES, *answers], interactive=True)
     document = api.interview(asker, review=review)
     return document, asker.said or []
 
@@ -305,27 +308,40 @@ def test_the_review_lists_every_answer_and_an_empty_answer_writes() -> None:
     assert document["ambition"] == "it_operated"
 
 
+# What changing the ambition to business operated asks: benefits, then the security baseline the rules
+# ask of business-owned IT controls (single sign-on and MFA, central logging, vulnerability management).
+TO_BUSINESS = ["3", "business operated", "Faster", "don't know", ""]
+
+
 def test_the_review_changes_one_answer_by_its_number_and_asks_what_becomes_relevant() -> None:
-    document, said = reviewed(
-        ["3", "business operated", "Faster", "don't know", "", "9", "don't know", "yes"], Review("x")
-    )
+    document, said = reviewed([*TO_BUSINESS, "no", "yes", "don't know", "9", "don't know", "yes"], Review("x"))
     assert document["ambition"] == "business_operated"
+    assert "  Now: it_operated; an empty answer keeps it." in said  # the answer being changed
     assert document["expected_benefits"] == ["Faster"]  # asked because the ambition changed
+    assert document["security"] == {"sso_mfa": False, "central_logging": True}  # asked by the rules it brought in
+    assert "  25  security.vulnerability_management: (open question)" in said
     assert "criticality" not in document
     assert document["users"] == 850  # kept
     assert "   9  criticality: (open question)" in said
 
 
-def test_changing_the_ambition_back_forgets_the_benefits_that_no_longer_apply() -> None:
-    answers = ["3", "business operated", "Faster", "don't know", "", "3", "it operated", "yes"]
-    document, _ = reviewed(answers, Review("x"))
+def test_an_empty_answer_keeps_the_answer_being_changed() -> None:
+    document, said = reviewed(["12", "", "yes"], Review("x"))
+    assert "  Now: 850; an empty answer keeps it." in said
+    assert document["users"] == 850
+
+
+def test_changing_the_ambition_back_forgets_the_answers_that_no_longer_apply() -> None:
+    answers = [*TO_BUSINESS, "no", "no", "yes", "3", "it operated", "yes"]
+    document, said = reviewed(answers, Review("x"))
+    assert "  23  security.sso_mfa: no" in said  # answered, then asked no more: the rules ask it of the business
     assert document["ambition"] == "it_operated"
-    assert "expected_benefits" not in document
+    assert "expected_benefits" not in document and "security" not in document
 
 
 def test_back_at_the_review_returns_to_the_last_question() -> None:
-    document, _ = reviewed(["back", "24x7", "yes"], Review("x"))
-    assert document["service_hours"] == "24x7"
+    document, _ = reviewed(["back", "yes", "yes", "yes"], Review("x"))  # then the rules ask for the safeguards
+    assert document["gdpr"]["transfers_outside_eea"] is True and document["gdpr"]["transfer_safeguards"] is True
 
 
 def test_no_at_the_review_writes_nothing_and_replacing_a_file_needs_an_explicit_yes() -> None:
@@ -333,7 +349,7 @@ def test_no_at_the_review_writes_nothing_and_replacing_a_file_needs_an_explicit_
         reviewed(["no"], Review("x"))
     _, said = reviewed(["", "yes"], Review("crm.json", replaces=True))
     assert "Replace crm.json? yes, no to stop without writing, back, or the number of an answer to change it." in said
-    assert "  Please answer yes, no, back or a number from 1 to 17." in said
+    assert "  Please answer yes, no, back or a number from 1 to 21." in said
 
 
 def test_a_5000_digit_number_is_refused_and_asked_again(tmp_path: Path) -> None:

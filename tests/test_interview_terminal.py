@@ -38,6 +38,11 @@ SHORT = [
     ("service.business_owner", "Head of Sales"),
     ("current.operated_by", "new"),
     ("service_hours", "extended hours"),
+    # then what the rules ask of personal data under GDPR at a SaaS vendor
+    ("gdpr.dpa", "yes"),
+    ("gdpr.processing_record", "yes"),
+    ("gdpr.high_risk", "no"),
+    ("gdpr.transfers_outside_eea", "no"),
 ]
 
 
@@ -105,7 +110,7 @@ def test_question_mark_shows_the_help_and_back_returns_to_the_previous_question(
     child = spawn("-o", "s.json", "--yes", cwd=tmp_path)
     answer_all(child, SHORT[:2])
     answer(child, "ambition", "?")
-    child.expect_exact("Help for ambition: Is the service to be operated by the IT function")
+    child.expect_exact("Help: Is the service to be operated by the IT function")
     child.expect_exact("back = the previous question")
     answer(child, "ambition", "back")
     answer(child, "service.name", "Sales CRM 2")
