@@ -173,6 +173,9 @@ def test_a_map_skeleton_lists_the_exports_columns(tmp_path: Path) -> None:
     assert run_cli("batch", "--template", skeleton, "--map-from", export).exit_code == 0
     text = skeleton.read_text(encoding="utf-8")
     assert '  "description": service.description' in text and '  "businessCriticality": ignore' in text
+    # a column named after the last part of a field's path is pointed at that field
+    assert '  "id": ignore  # TODO: a field? (did you mean "service.id"?)' in text
+    assert '  "name": ignore  # TODO: a field? (did you mean "service.name"?)' in text
     # with the two required fields filled in, the header is accepted (the values are the map's next step)
     filled = [
         line.replace("ignore", {"id": "service.id", "name": "service.name"}[line.split('"')[1]])
