@@ -142,6 +142,7 @@ def test_the_review_then_an_explicit_yes_replaces_an_existing_file(tmp_path: Pat
     child.expect_exact("  12  users: 850")
     answer(child, "Replace s.json", "")  # Enter alone does not replace a file
     answer(child, "Replace s.json", "12")
+    child.expect_exact("Now: 850; an empty answer keeps it.")  # the answer being changed
     answer(child, "users", "900")
     answer(child, "Replace s.json", "yes")
     output, status = finish(child)

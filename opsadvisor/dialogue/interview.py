@@ -4,7 +4,9 @@ The questions, their order and the allowed answers come from the contract (contr
 field's place in the dialogue and default question) and the rule pack's `questions`, which may
 reword a question; an answer is checked with the contract's own validator, so the reason given for
 a rejected answer is the one `assess` would give. "don't know" leaves a fact missing, which the
-assessment turns into an open question.
+assessment turns into an open question. After the dialogue's questions come the open questions the
+rules raise of the answers so far (`question:` conclusions), asked until none is new
+(`next_question`), so every open question a report could list was asked where it applies.
 
 The interview talks through an Asker, so it runs the same from a terminal, from piped stdin or from
 a Python list of answers. A person at a terminal (`Asker.interactive`) types `?` for a question's
@@ -683,10 +685,12 @@ def interview(
 ) -> dict[str, Any]:
     """Run the interview and return the scenario document (in the contract's key order).
 
-    `start` is an existing scenario document: only what it lacks is asked. With `review`, the answers
-    are listed and the user confirms them (or changes one) before the document is returned. Raises
-    ScenarioError if `start` is not a valid scenario, Declined when the user answers no at the review;
-    EOFError or KeyboardInterrupt from the asker stop the interview.
+    `start` is an existing scenario document: only what it lacks is asked, the dialogue's questions and
+    then those the rules raise. With `review`, the answers are listed and the user confirms them (or
+    changes one) before the document is returned. Raises ScenarioError if `start` is not a valid
+    scenario, Declined when the user answers no at the review; EOFError or KeyboardInterrupt from the
+    asker stop the interview (but EOFError from an asker that is not interactive, at a question the
+    rules raise, leaves that question and the rest open).
     """
     assessor = api.assessor_for(api.rule_pack(rules, include_default_rules))
     if start is not None:
