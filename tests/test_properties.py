@@ -233,8 +233,9 @@ def one_wrong_nested_value(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
     value = draw(wrong_values)
     place = draw(st.sampled_from(["classification", "integration", "decision", "accepted risk"]))
     if place == "classification":
-        allowed, path = SCHEMA["data"]["properties"]["classification"]["enum"], "$.data.classification"
+        allowed, path = CLASSIFICATIONS, "$.data.classification"
         document["data"]["classification"] = value
+        assume(not isinstance(value, str) or vocabulary.choice(value, CLASSIFICATIONS) is None)  # not a label
     elif place == "integration":
         index = draw(st.integers(0, len(document["integrations"]) - 1))
         allowed, path = SCHEMA["integrations"]["items"]["properties"]["type"]["enum"], f"$.integrations[{index}].type"
