@@ -274,7 +274,7 @@ class Field:
     def normalised_in_json(self) -> bool:
         """Whether a JSON document's value may be given as a label or synonym (`PCI DSS` for `pci_dss`):
         choice fields and lists of choices; flags, counts and texts are taken as written. The JSON Schema
-        lists the canonical ids only."""
+        says so (vocabulary.forgiving_schema)."""
         node = self.node()
         return isinstance(node, Choice) or (isinstance(node, ListOf) and isinstance(node.item, Choice))
 
