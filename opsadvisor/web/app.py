@@ -2,7 +2,7 @@
 
 Every page reads the scenario file afresh, once (its version and what it shows come from the same
 bytes), so a file edited on disk meanwhile is what the page shows; every change goes through
-`api.decide`, `api.accept` or the interview (forms.finished) and is refused (409, the current file
+`api.decide`, `api.accept`, `api.mitigate` or the interview (forms.finished) and is refused (409, the current file
 shown) when the file changed since the page was made: its version, a digest of the bytes, travels with
 each form as `version` and is the pages' ETag. The check and the write run under the file's advisory
 lock (files.locked), the one `opsadvisor decide`/`accept` and another workbench over the same folder
@@ -39,12 +39,13 @@ from ..batch import report_context
 from ..batch.runner import INVALID, Outcome
 from ..contract import PERFORMED_BY, Choice, MapOf, Record
 from ..dialogue.interview import preview, scenario_text
-from ..dialogue.record import StaleVersion, describe_acceptance, describe_decision
+from ..dialogue.record import StaleVersion, describe_acceptance, describe_decision, describe_mitigation
 from ..errors import OpsAdvisorError, ScenarioError
 from ..files import atomic_create, atomic_write, locked
 from ..formats import WORKSHOP
 from ..kinds import FindingCount
 from ..kinds.recommend import model_said
+from ..kinds.risk import policy_note
 from ..scenario import get_path
 from ..text import count, id_words, party, performer
 from . import forms
@@ -68,6 +69,7 @@ BROKEN = (
 
 
 ACCEPT_CONTROLS = ("role", "name", "date", "review_by")  # the acceptance form's, as api.accept names them
+MITIGATE_CONTROLS = ("action", "owner", "due")  # the mitigation form's, as api.mitigate names them
 # What a problem of api.accept mentions, and the control it is about: the first mention found says which
 _MENTIONS = (
     ("--review-by", "review_by"),
@@ -107,6 +109,18 @@ SORT_WORDS = {"location": "file", "name": "service", "model": "model"}
 def _header(key: str) -> str:
     """A kind's count column as the list heads it ("risks to accept")."""
     return next(column.header for _, column in kinds.finding_counts() if column.key == key)
+
+
+def _keep(
+    context: dict[str, Any], risk: str, form: str, values: dict[str, str], errors: dict[str, str], problems: list[str]
+) -> None:
+    """A refused acceptance or mitigation, kept for its risk's form (`form`: which) to show, with what was
+    typed and each error at its control; at the board's top when the board shows no such risk."""
+    assessment = context["assessment"]
+    if assessment is None or all(item.id != risk for item in assessment.risks):
+        context["problems"] = problems
+        return
+    context["refused"] = {"risk": risk, "form": form, "values": values, "errors": errors}
 
 
 def sorts() -> tuple[str, ...]:
@@ -334,6 +348,7 @@ class Workbench:
             "assessment": assessment,
             "error": error,
             "sections": sections,
+            "risk_note": policy_note(assessment.risks, assessment) if assessment is not None else "",
             "version": snapshot.version,
             "rule_ids": self.rule_ids,
         }
@@ -502,7 +517,24 @@ class Workbench:
             """The risk's form keeps what was chosen and typed, each problem next to its control."""
             values = {key: str(form.get(key, "")) for key in ACCEPT_CONTROLS}
             errors = accept_errors(problems)
-            context["refused"] = {"risk": str(form.get("risk", "")), "values": values, "errors": errors}
+            _keep(context, str(form.get("risk", "")), "accept", values, errors, problems)
+
+        return await self._change(request, change, refusal)
+
+    async def mitigate(self, request: Request) -> Response:
+        def change(path: Path, form: FormData, version: str) -> list[str]:
+            risk = str(form.get("risk", ""))
+            values = {key: str(form.get(key, "")).strip() for key in ("action", "owner", "due")}
+            recorded = api.mitigate(
+                path, risk, values["action"], values["owner"], values["due"], rules=self.pack, version=version
+            )
+            return describe_mitigation(recorded, risk)
+
+        def refusal(context: dict[str, Any], form: FormData, problems: list[str]) -> None:
+            """The risk's mitigation form keeps what was typed, saying why next to its button."""
+            values = {key: str(form.get(key, "")) for key in MITIGATE_CONTROLS}
+            said = {"form": "; ".join(_LABEL.sub("", problem) for problem in problems)}
+            _keep(context, str(form.get("risk", "")), "mitigate", values, said, problems)
 
         return await self._change(request, change, refusal)
 
@@ -699,6 +731,7 @@ def create_app(folder: str | Path, pack: api.RulePack | None = None, hosts: tupl
         Route("/s/{name:path}/explain", bench.explain),
         Route("/s/{name:path}/decide", bench.decide, methods=["POST"]),
         Route("/s/{name:path}/accept", bench.accept, methods=["POST"]),
+        Route("/s/{name:path}/mitigate", bench.mitigate, methods=["POST"]),
         Route("/s/{name:path}/pack.{format}", bench.pack_export),
         Route("/s/{name:path}", bench.service),
         Mount("/static", static, name="static"),

@@ -191,6 +191,8 @@ def test_the_board_says_the_effective_model_once_a_decision_departs_from_it(
 def test_a_refused_acceptance_says_why_next_to_its_control_and_keeps_what_was_typed(
     browser: webdriver.Chrome, server: Server, folder: Path
 ) -> None:
+    """The form offers only the roles the risk names (a role that may not accept it is not there to pick);
+    a date after today, typed past the field's maximum, is refused by the API and nothing is written."""
     before = (folder / HR).read_bytes()
     browser.get(f"{server.url}/s/{HR}")
     shot(browser, "service")
@@ -220,6 +222,26 @@ def test_a_refused_acceptance_says_why_next_to_its_control_and_keeps_what_was_ty
     assert form.find_element(By.NAME, "review_by").get_attribute("value") == "2027-01-31"
     assert "--name" not in error.text
     shot(browser, "workshop-refused-acceptance", top=False)
+    assert (folder / HR).read_bytes() == before
+
+
+def test_accepting_a_risk_with_a_date_after_today_is_refused_next_to_the_date(
+    browser: webdriver.Chrome, server: Server, folder: Path
+) -> None:
+    """A date after today, typed past the field's maximum, is refused by the API: said next to the date, the
+    name kept, nothing written."""
+    before = (folder / HR).read_bytes()
+    browser.get(f"{server.url}/s/{HR}/workshop")
+    form = browser.find_element(By.CSS_SELECTOR, "#risk-personal-data-outside-it form.accept")
+    form.find_element(By.NAME, "name").send_keys("Chris")
+    browser.execute_script(
+        "arguments[0].removeAttribute('max'); arguments[0].value = '2999-01-01'", form.find_element(By.NAME, "date")
+    )
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for_text(browser, "#risk-personal-data-outside-it #accept-error-date", "2999-01-01 is after today")
+    form = browser.find_element(By.CSS_SELECTOR, "#risk-personal-data-outside-it form.accept")
+    assert in_view(browser, form.find_element(By.ID, "accept-error-date"))
+    assert form.find_element(By.NAME, "name").get_attribute("value") == "Chris"
     assert (folder / HR).read_bytes() == before
 
 
