@@ -72,6 +72,7 @@ def check_page(html: str, lines: list[dict]) -> None:
     per_model: dict[str, int] = {}
     for line in valid:
         model = line["recommendation"]["model"] or "none"
+        model += " (suggested)" if line["recommendation"]["suggestion"] else ""  # apart, as in every table
         per_model[model] = per_model.get(model, 0) + 1
     assert models == per_model
     rows = page_data(html)["rows"]

@@ -5,10 +5,65 @@ duplicate service ids warned about, and an example portfolio of any size."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
-from .batch_helpers import SCENARIOS, bundled, run_cli, write_jsonl
+from .batch_helpers import SCENARIOS, bundled, read_jsonl, run_cli, write_jsonl
+
+# --- "(suggested)" in every summary ---------------------------------------------------------------------
+
+
+def _labels(lines: list[dict[str, Any]]) -> Counter[str]:
+    """Services per model as every table shows it: "C (suggested)" apart from "C"."""
+    return Counter(
+        f"{line['recommendation']['model']} (suggested)"
+        if line["recommendation"]["suggestion"]
+        else line["recommendation"]["model"] or "none"
+        for line in lines
+        if "status" not in line
+    )
+
+
+def _mode_table(text: str) -> Counter[str]:
+    """Services per model from a plain or Markdown "Services per model and mode" table."""
+    section = text.split("Services per model and mode", 1)[1].split("Conflicts by kind", 1)[0]
+    counts: Counter[str] = Counter()
+    for line in section.splitlines():
+        found = re.match(r"^\|?\s*([ABC](?: \\?\(suggested\\?\))?|none)\s+\|?\s*[-12]\s+\|?\s*(\d+)", line)
+        if found:
+            counts[found.group(1).replace("\\", "")] += int(found.group(2))
+    return counts
+
+
+def test_a_suggested_model_is_apart_in_the_terminal_markdown_html_xlsx_and_workbench_summaries(
+    tmp_path: Path,
+) -> None:
+    from openpyxl import load_workbook
+    from starlette.testclient import TestClient
+
+    from opsadvisor.web.app import create_app
+
+    outputs = [tmp_path / name for name in ("r.jsonl", "r.md", "r.html", "r.xlsx")]
+    result = run_cli("batch", SCENARIOS, "--jobs", "1", *(arg for out in outputs for arg in ("--out", out)))
+    wanted = _labels(read_jsonl(outputs[0]))
+    assert wanted["A (suggested)"] and wanted["C (suggested)"] and wanted["A"] and wanted["C"]
+    assert _mode_table(result.stdout) == wanted
+    assert _mode_table(outputs[1].read_text(encoding="utf-8")) == wanted
+    html = outputs[2].read_text(encoding="utf-8")
+    modes = re.search(r"<table id=modes>(.*?)</table>", html, re.S).group(1)
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>[^<]+</td><td class=n data-count=(\d+)>", modes)
+    assert sum((Counter({model: int(count)}) for model, count in rows), Counter()) == wanted
+    bars = dict(re.findall(r'<g class=model data-model="([^"]+)" data-count=(\d+)>', html))
+    assert {model: int(count) for model, count in bars.items()} == wanted
+    summary = list(load_workbook(outputs[3])["Summary"].iter_rows(values_only=True))
+    chart_data = summary[[row[0] for row in summary].index("Services per model") + 1 :]
+    assert {row[0]: row[1] for row in chart_data if row[0]} == wanted
+    page = TestClient(create_app(SCENARIOS), base_url="http://127.0.0.1").get("/portfolio").text
+    table = page.split("Services per model and mode", 1)[1].split("Conflicts by kind", 1)[0]
+    assert "<td>C (suggested)</td>" in table and "<td>A (suggested)</td>" in table
+
 
 # --- duplicate service ids -----------------------------------------------------------------------------
 

@@ -63,29 +63,41 @@ def _mark(value: str) -> PartyBadge:
 
 
 def _chart(per_model: dict[str, int]) -> dict[str, Any]:
-    """An inline SVG bar chart: one bar per model, its count written above it."""
+    """An inline SVG bar chart: one bar per model, its count written above it, its model under it (a
+    suggested model's "(suggested)" on a second line)."""
     top = max(per_model.values(), default=0) or 1
     width = max(len(per_model), 1) * (BAR_WIDTH + 24) + 24
-    bars = []
+    bars: list[dict[str, Any]] = []
     for index, (model, count) in enumerate(per_model.items()):
         x = 24 + index * (BAR_WIDTH + 24)
         height = round(CHART_HEIGHT * count / top)
         y = 20 + CHART_HEIGHT - height
-        bars.append({"model": model, "count": count, "x": x, "y": y, "height": height, "middle": x + BAR_WIDTH // 2})
+        bars.append(
+            {
+                "model": model,
+                "lines": model.split(" ", 1),
+                "count": count,
+                "x": x,
+                "y": y,
+                "height": height,
+                "middle": x + BAR_WIDTH // 2,
+            }
+        )
+    second_line = any(len(bar["lines"]) > 1 for bar in bars)
     return {
         "width": width,
-        "height": CHART_HEIGHT + 48,
+        "height": CHART_HEIGHT + (62 if second_line else 48),
         "bar_width": BAR_WIDTH,
         "label_y": CHART_HEIGHT + 38,
         "bars": bars,
     }
 
 
-class _Index(dict[str, int]):
-    """Strings to small numbers, in order of first use: the data's tables."""
+class _Index(dict[Any, int]):
+    """Strings (or tuples of them) to small numbers, in order of first use: the data's tables."""
 
-    def of(self, text: str) -> int:
-        return self.setdefault(text, len(self))
+    def of(self, key: Any) -> int:
+        return self.setdefault(key, len(self))
 
 
 def _split_location(location: str) -> tuple[str, str]:
