@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .batch_helpers import SCENARIOS, bundled, read_jsonl, run_cli, write_jsonl
+from .test_batch_reports import page_data
 
 # --- "(suggested)" in every summary ---------------------------------------------------------------------
 
@@ -63,6 +64,30 @@ def test_a_suggested_model_is_apart_in_the_terminal_markdown_html_xlsx_and_workb
     page = TestClient(create_app(SCENARIOS), base_url="http://127.0.0.1").get("/portfolio").text
     table = page.split("Services per model and mode", 1)[1].split("Conflicts by kind", 1)[0]
     assert "<td>C (suggested)</td>" in table and "<td>A (suggested)</td>" in table
+
+
+# --- the HTML report: each conflict, its own message -------------------------------------------------------
+
+
+def test_the_html_report_keeps_each_conflicts_message_and_counts_findings(tmp_path: Path) -> None:
+    """Two DORA obligations are two conflicts of one kind with two messages; a name found inside other
+    words of a message ("IT") still gives the message back exactly."""
+    documents = [json.loads((SCENARIOS / "payments-hub-dora-critical.json").read_text(encoding="utf-8"))]
+    for name in ("IT", "Payments hub (copy)", "a|b"):
+        documents.append({**documents[0], "service": {**documents[0]["service"], "id": f"x-{len(documents)}"}})
+        documents[-1]["service"]["name"] = name
+    portfolio = write_jsonl(tmp_path / "p.jsonl", documents)
+    run_cli("batch", portfolio, "--jobs", "1", "-q", "--out", tmp_path / "r.html", "--out", tmp_path / "r.jsonl")
+    data = page_data((tmp_path / "r.html").read_text(encoding="utf-8"))
+    for row, line in zip(data["rows"], read_jsonl(tmp_path / "r.jsonl"), strict=True):
+        shown = [
+            (data["kinds"][data["conflicts"][index][0]][0], row[1].join(data["conflicts"][index][1:]))
+            for index in row[5]
+        ]
+        assert shown == [(conflict["kind"], conflict["message"]) for conflict in line["conflicts"]]
+        assert sum(kind == "obligation" for kind, _ in shown) == 2
+    rows = {row[1]: row[5] for row in data["rows"]}
+    assert rows["Payments hub"] == rows["Payments hub (copy)"] == rows["a|b"]  # one entry per message, shared
 
 
 # --- duplicate service ids -----------------------------------------------------------------------------

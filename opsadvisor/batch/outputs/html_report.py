@@ -26,6 +26,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ...files import Spool, text_file
 from ...render.templating import markup, template
 from ...rulepack import version_parts
@@ -118,7 +120,7 @@ class HtmlWriter:
         self.spool = Spool(path)
         self.count = 0
         self.open_decisions = 0
-        self.kinds, self.risks, self.files = _Index(), _Index(), _Index()
+        self.kinds, self.risks, self.files, self.conflicts = _Index(), _Index(), _Index(), _Index()
         self.process_index = {process: index for index, (process, _) in enumerate(context.processes)}
         self.heat: Counter[tuple[int, int, str]] = Counter()
         self.top: list[tuple[int, int, str]] = []
@@ -137,8 +139,8 @@ class HtmlWriter:
             (heapq.heappush if len(self.top) < TOP else heapq.heapreplace)(self.top, key)
 
     def _row(self, outcome: Outcome) -> list[Any]:
-        """[id, name, model, mode, suggested, conflict kinds (one per conflict), pending risks, governance,
-        open decisions, matrix letters, file, place, error] (portfolio.js reads it)."""
+        """[id, name, model, mode, suggested, conflicts, pending risks, governance, open decisions, matrix
+        letters, file, place, error] (portfolio.js reads it)."""
         file, place = _split_location(outcome.location)
         base = [outcome.service_id or "", outcome.service_name or ""]
         if outcome.status == INVALID:
@@ -152,13 +154,28 @@ class HtmlWriter:
             model or "none",
             mode or 0,
             int(suggested),
-            sorted(self.kinds.of(kind) for kind in outcome.conflicts),  # one per conflict: counts are findings
+            self._conflicts(outcome),
             risks,
             governance,
             outcome.open_decisions,
             matrix,
             self.files.of(file),
             place,
+        ]
+
+    def _conflicts(self, outcome: Outcome) -> list[int]:
+        """One entry of the conflicts table per conflict, in the report's order (so a count is of findings):
+        its kind and its message, split where the service's name is (joined again with the row's name),
+        so that services whose messages differ only by their names share an entry."""
+        if not outcome.conflicts:
+            return []
+        name = outcome.service_name or ""
+        conflicts = orjson.loads(outcome.json or "{}").get("conflicts", [])
+        return [
+            self.conflicts.of(
+                (self.kinds.of(item["kind"]), *(item["message"].split(name) if name else [item["message"]]))
+            )
+            for item in conflicts
         ]
 
     def _rows(self) -> Iterator[str]:
@@ -171,9 +188,8 @@ class HtmlWriter:
         """The data's tables, as the opening of its JSON object (the rows follow)."""
         tables = {
             "processes": [name for _, name in self.context.processes],
-            "kinds": [
-                [kind, self.context.kind_label(kind), self.context.conflict_kinds.get(kind, "")] for kind in self.kinds
-            ],
+            "kinds": [[kind, self.context.kind_label(kind)] for kind in self.kinds],
+            "conflicts": [list(conflict) for conflict in self.conflicts],  # [kind, message parts...]
             "risks": [[risk, self.context.risk_label(risk)] for risk in self.risks],
             "files": list(self.files),
             "parties": {mark.letter: mark.label for mark in map(_mark, PARTIES)},
