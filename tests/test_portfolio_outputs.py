@@ -4,11 +4,18 @@ duplicate service ids warned about, and an example portfolio of any size."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from opsadvisor import api
 
 from .batch_helpers import SCENARIOS, bundled, read_jsonl, run_cli, write_jsonl
 from .test_batch_reports import page_data
@@ -121,3 +128,41 @@ def test_many_duplicates_are_named_within_limits(tmp_path: Path) -> None:
     assert len(warnings) == 11 and warnings[-1] == "warning: 2 more service ids are used by more than one entry"
     assert warnings[0].startswith('warning: service id "id-0" is used by 7 entries: ')
     assert warnings[0].endswith(":line 27 and 2 more")
+
+
+# --- an example portfolio of any size ----------------------------------------------------------------------
+
+
+def test_batch_example_writes_a_valid_seeded_portfolio_of_n_services(tmp_path: Path) -> None:
+    first = run_cli("batch", "--example", "60")
+    assert first.exit_code == 0 and first.stderr == ""
+    documents = [json.loads(line) for line in first.stdout.splitlines()]
+    assert len(documents) == 60 and len({document["service"]["id"] for document in documents}) == 60
+    assert documents == list(api.example_portfolio(60))  # the Python twin
+    assert run_cli("batch", "--example", "60").stdout == first.stdout
+    assert run_cli("batch", "--example", "60", "--example-seed", "2").stdout != first.stdout
+    shapes = {document["service"]["id"] for document in bundled()}
+    assert {document["service"]["id"].rsplit("-", 1)[0] for document in documents} <= shapes
+    portfolio = tmp_path / "p.jsonl"
+    portfolio.write_text(first.stdout, encoding="utf-8")
+    result = run_cli("batch", portfolio, "--jobs", "1", "--out", tmp_path / "r.csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text(encoding="utf-8-sig"))))
+    assert {row["status"] for row in rows} == {"ok"} and len({row["model"] for row in rows}) >= 4
+    assert "warning" not in result.stderr
+
+
+def test_batch_example_takes_no_input_and_a_count_of_zero_or_more() -> None:
+    assert run_cli("batch", "--example", "3", str(SCENARIOS)).exit_code == 2
+    assert run_cli("batch", "--example", "-1").exit_code == 2
+    assert run_cli("batch", "--example", "0").stdout == ""
+
+
+@settings(max_examples=15, deadline=None)
+@given(count=st.integers(0, 40), seed=st.integers(-(2**40), 2**40))
+def test_every_example_service_is_valid_and_its_id_unique(count: int, seed: int) -> None:
+    assessor = api.Assessor(api.rule_pack())
+    documents = list(api.example_portfolio(count, seed))
+    assert len({document["service"]["id"] for document in documents}) == len(documents) == count
+    for document in documents:
+        assessor.parse(document, "example")  # raises ScenarioError when invalid
