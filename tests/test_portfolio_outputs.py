@@ -16,9 +16,115 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from opsadvisor import api
+from opsadvisor.batch import report_context
+from opsadvisor.batch.outputs.xlsx import CHART_ROWS, XlsxWriter
+from opsadvisor.batch.runner import INVALID, Outcome
+from opsadvisor.batch.summary import Summary
+from opsadvisor.text import printable
 
 from .batch_helpers import SCENARIOS, bundled, read_jsonl, run_cli, write_jsonl
 from .test_batch_reports import page_data
+
+# --- XLSX: what it holds, and how it prints -------------------------------------------------------------
+
+
+def _workbook(tmp_path: Path, *inputs: Path) -> tuple[Any, list[dict[str, Any]]]:
+    from openpyxl import load_workbook
+
+    report, lines = tmp_path / "r.xlsx", tmp_path / "r.jsonl"
+    run_cli("batch", *inputs, "--jobs", "1", "-q", "--out", report, "--out", lines)
+    return load_workbook(report), read_jsonl(lines)
+
+
+def test_every_sheet_prints_landscape_a_page_wide_with_its_header_on_every_page(tmp_path: Path) -> None:
+    workbook, lines = _workbook(tmp_path, SCENARIOS)
+    for sheet in workbook:
+        setup = sheet.page_setup
+        assert setup.orientation == "landscape" and setup.paperSize == 9, sheet.title  # A4
+        last_row = sheet.max_row
+        area = sheet.print_area[0] if isinstance(sheet.print_area, list) else sheet.print_area
+        assert area.startswith(f"'{sheet.title}'!$A$1:") and area.endswith(f"${last_row}"), (sheet.title, area)
+        assert "&A" in sheet.oddFooter.left.text and "&P of &N" in sheet.oddFooter.right.text
+        if sheet.title == "Accountability":
+            continue
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert setup.fitToWidth in (None, 1) and setup.fitToHeight == 0, sheet.title  # 1 is the default
+    for name in ("Services", "Findings", "Accountability"):
+        assert workbook[name].print_title_rows == "$1:$1", name
+    assert workbook["Services"].max_row == len(lines) + 1
+
+
+def test_accountability_prints_seven_processes_a_page_with_the_service_on_each(tmp_path: Path) -> None:
+    workbook, _ = _workbook(tmp_path, SCENARIOS)
+    sheet = workbook["Accountability"]
+    assert sheet.max_column == 2 + 28
+    assert [brk.id for brk in sheet.col_breaks.brk] == [16]  # after service, name and 7 processes
+    assert sheet.print_title_cols == "$A:$B"
+    assert 50 <= sheet.page_setup.scale < 100 and not sheet.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_the_chart_is_on_the_first_page_beside_the_summary(tmp_path: Path) -> None:
+    workbook, _ = _workbook(tmp_path, SCENARIOS)
+    (chart,) = workbook["Summary"]._charts
+    anchor = chart.anchor._from
+    assert anchor.row == 1 and anchor.row + CHART_ROWS - 1 <= 16  # rows 2 to 16: never split over pages
+    values = [row for row in workbook["Summary"].iter_rows(values_only=True) if row[0] == "Services per model"]
+    assert values  # the chart's data, under the tables
+
+
+def test_a_long_text_makes_its_row_as_high_as_its_lines(tmp_path: Path, monkeypatch: Any) -> None:
+    """Neither Excel nor LibreOffice fits a row to its wrapped text when it opens a file: the row says how high."""
+    from openpyxl import load_workbook
+
+    monkeypatch.chdir(tmp_path)  # short locations, on one line
+    names = ["Short name", "A long name " * 16]
+    write_jsonl(tmp_path / "p.jsonl", [{"service": {"id": f"s{n}", "name": name}} for n, name in enumerate(names)])
+    run_cli("batch", "p.jsonl", "--jobs", "1", "-q", "--out", "r.xlsx")
+    services = load_workbook(tmp_path / "r.xlsx")["Services"]
+    assert [services.cell(row, 3).value for row in (2, 3)] == names
+    assert services.row_dimensions[2].height is None  # one line: the default height
+    assert services.row_dimensions[3].height >= 15 * 192 / 27  # 192 characters, 27 a line at most
+
+
+def _invalid(name: str, error: str, number: int) -> Outcome:
+    return Outcome(f"p.jsonl:line {number}", INVALID, f"svc-{number}", name, error=error)
+
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]) | st.sampled_from("\x00\x1b\ud800\ufffe&<>"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(names=st.lists(TEXT, min_size=1, max_size=3), error=TEXT)
+def test_any_text_reads_back_as_printable_text_never_a_formula(
+    tmp_path_factory: Any, names: list[str], error: str
+) -> None:
+    """What an invalid entry carries (its name, its error) may hold anything: it reads back as the text
+    printable() gives, with what XML cannot hold escaped, a string, and the workbook opens."""
+    from openpyxl import load_workbook
+
+    path = tmp_path_factory.mktemp("xlsx") / "r.xlsx"
+    writer = XlsxWriter(path, report_context(api.rule_pack()))
+    summary = Summary()
+    for number, name in enumerate(names, 1):
+        outcome = _invalid(name, error, number)
+        summary.add(outcome)
+        writer.add(outcome)
+    writer.finish(summary)
+    services = load_workbook(path)["Services"]
+    for number, name in enumerate(names, 2):
+        cell = services.cell(number, 3)
+        expected = printable(name).replace("\ufffe", "\\ufffe").replace("\uffff", "\\uffff")
+        assert (cell.value or "") == expected and cell.data_type in ("s", "n")
+        assert services.cell(number, 11).value == printable(error).replace("\ufffe", "\\ufffe").replace(
+            "\uffff", "\\uffff"
+        ) or (not error and services.cell(number, 11).value is None)
+
+
+def test_the_workbook_is_the_same_bytes_for_the_same_portfolio(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        run_cli("batch", SCENARIOS, "--jobs", "1", "-q", "--out", tmp_path / f"{name}.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
 
 # --- "(suggested)" in every summary ---------------------------------------------------------------------
 
