@@ -69,10 +69,10 @@ CHART_ROWS = 16  # the rows the chart covers, from the second: the first page ho
 LINE_HEIGHT = 15  # points: a line of the default font (Calibri 11)
 MAX_CELL = 32767  # characters a cell holds (Excel)
 STYLE = "<s>"  # stands for the data cells' style index until it is known: escaped text never holds a "<"
-# what a cell's text cannot hold as it is: XML's own, control characters and lone surrogates (written as
-# printable() writes them), and the two characters XML 1.0 cannot hold
-_SPECIAL = re.compile(f"[&<>\ufffe\uffff]|{CONTROL.pattern}|{SURROGATE.pattern}")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# what a cell cannot hold: control characters and lone surrogates (written as printable() writes them),
+# and the two characters XML 1.0 cannot hold
+_NOT_TEXT = re.compile(f"[\ufffe\uffff]|{CONTROL.pattern}|{SURROGATE.pattern}")
+_SPECIAL = re.compile(f"[&<>]|{_NOT_TEXT.pattern}")
 
 
 def findings_of(document: dict[str, Any], context: ReportContext) -> list[kinds.Finding]:
@@ -88,18 +88,15 @@ def findings_of(document: dict[str, Any], context: ReportContext) -> list[kinds.
 
 def _escape(match: re.Match[str]) -> str:
     character = match.group()
-    if character in _ENTITIES:
-        return _ENTITIES[character]
-    if character in "\ufffe\uffff":
-        return f"\\u{ord(character):04x}"
-    return printable(character)  # a control character or a lone surrogate, written as an escape
+    return f"\\u{ord(character):04x}" if character in "\ufffe\uffff" else printable(character)
 
 
 def xml_text(text: str) -> str:
-    """A cell's text as XML element content: printable, escaped, within a cell's length."""
-    if _SPECIAL.search(text) is not None:
-        text = _SPECIAL.sub(_escape, text)
-    return text[:MAX_CELL] if len(text) > MAX_CELL else text
+    """A cell's text as XML element content: printable, within a cell's length, escaped."""
+    if _SPECIAL.search(text) is None:
+        return text[:MAX_CELL]
+    text = _NOT_TEXT.sub(_escape, text)[:MAX_CELL]
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @lru_cache(maxsize=4096)
