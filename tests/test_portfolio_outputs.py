@@ -127,6 +127,20 @@ def test_the_workbook_is_the_same_bytes_for_the_same_portfolio(tmp_path: Path) -
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
 
 
+def test_rows_beyond_what_a_sheet_holds_are_left_out_and_said_so(tmp_path: Path, monkeypatch: Any) -> None:
+    from opsadvisor.batch.outputs import xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 3)  # Excel's 1,048,575 under the header, made small
+    workbook, lines = _workbook(tmp_path, SCENARIOS)
+    assert workbook["Services"].max_row == 1 + 3 and workbook["Findings"].max_row == 1 + 3
+    notes = [row[0] for row in workbook["Summary"].iter_rows(max_row=3, values_only=True)]
+    assert notes[0] == f"Services: {len(lines) - 3} more rows than a sheet holds are left out; " + (
+        "the JSON Lines report has them all"
+    )
+    assert notes[1].startswith("Findings: ") and notes[2].startswith("Accountability: ")
+    assert workbook["Summary"]["A4"].value == "Entries"
+
+
 # --- "(suggested)" in every summary ---------------------------------------------------------------------
 
 

@@ -68,6 +68,7 @@ SUMMARY_WIDTHS = (45, 28, 36, 12)  # the widest table, the top services: id, nam
 CHART_ROWS = 16  # the rows the chart covers, from the second: the first page holds them
 LINE_HEIGHT = 15  # points: a line of the default font (Calibri 11)
 MAX_CELL = 32767  # characters a cell holds (Excel)
+MAX_ROWS = 1_048_575  # rows a sheet holds under its header (Excel)
 STYLE = "<s>"  # stands for the data cells' style index until it is known: escaped text never holds a "<"
 # what a cell cannot hold: control characters and lone surrogates (written as printable() writes them),
 # and the two characters XML 1.0 cannot hold
@@ -159,9 +160,13 @@ class SheetRows:
         self.per_line = [per_line(width) for width in widths]
         self.spool = Spool(target)
         self.count = 0
+        self.left_out = 0  # rows beyond what a sheet holds
 
     def add(self, values: Sequence[Any], more: tuple[str, int] = ("", 1)) -> None:
         """A row of `values` in the first columns, then the cells of `more` (its XML and lines)."""
+        if self.count == MAX_ROWS:
+            self.left_out += 1
+            return
         self.count += 1
         cells, tallest = _cells(values, self.per_line[: len(values)])
         tallest = max(tallest, more[1])
@@ -242,7 +247,8 @@ class XlsxWriter:
         bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         data = workbook.add_format({"text_wrap": True, "valign": "top", "align": "left"})  # a count by its header
         band = workbook.add_format({"bg_color": "#EEF2F7"})
-        _summary_sheet(workbook, (bold, data), summary, self.context)
+        left_out = {name: rows.left_out for name, rows in self.sheets.items() if rows.left_out}
+        _summary_sheet(workbook, (bold, data), summary, self.context, left_out)
         for name, rows in self.sheets.items():
             _data_sheet(workbook, name, rows, (bold, data, band))
         workbook.close()
@@ -322,13 +328,20 @@ def _data_sheet(workbook: Any, name: str, rows: SheetRows, formats: tuple[Any, .
         _pages_of_processes(sheet, rows)
 
 
-def _summary_sheet(workbook: Any, formats: tuple[Any, Any], summary: Summary, context: ReportContext) -> None:
-    """The summary's tables under each other, and the chart of services per model beside them."""
+def _summary_sheet(
+    workbook: Any, formats: tuple[Any, Any], summary: Summary, context: ReportContext, left_out: dict[str, int]
+) -> None:
+    """The summary's tables under each other, and the chart of services per model beside them; first,
+    what a sheet could not hold (Excel's 1,048,576 rows)."""
     bold, data = formats
     sheet = workbook.add_worksheet("Summary")
     for column, width in enumerate(SUMMARY_WIDTHS):
         sheet.set_column(column, column, width, data)
     line = 0
+    for name, count in left_out.items():
+        note = f"{name}: {count:,} more rows than a sheet holds are left out; the JSON Lines report has them all"
+        sheet.write_string(line, 0, note, bold)
+        line += 1
     for title, headers, rows in summary.tables(context.process_names):
         sheet.write_string(line, 0, printable(title), bold)
         sheet.write_row(line + 1, 0, [printable(header) for header in headers], bold)
