@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from opsadvisor import api
 from opsadvisor.batch import report_context
-from opsadvisor.batch.outputs.xlsx import CHART_ROWS, XlsxWriter
+from opsadvisor.batch.outputs.xlsx import CHART_ROWS, XlsxWriter, without_trace
 from opsadvisor.batch.runner import INVALID, Outcome
 from opsadvisor.batch.summary import Summary
 from opsadvisor.text import printable
@@ -139,6 +139,18 @@ def test_rows_beyond_what_a_sheet_holds_are_left_out_and_said_so(tmp_path: Path,
     )
     assert notes[1].startswith("Findings: ") and notes[2].startswith("Accountability: ")
     assert workbook["Summary"]["A4"].value == "Entries"
+
+
+def test_an_assessment_is_read_for_its_findings_without_its_trace_and_nothing_else_lost(tmp_path: Path) -> None:
+    run_cli("batch", SCENARIOS, "--jobs", "1", "-q", "--out", tmp_path / "r.jsonl")
+    for line in (tmp_path / "r.jsonl").read_text(encoding="utf-8").splitlines():
+        document = json.loads(line)
+        assert document["trace"] and without_trace(line) == {
+            key: value for key, value in document.items() if key not in ("trace", "as_of", "rules_version")
+        }
+    nested = '{"conflicts":[],"trace":[{"matched":{"x":1,"trace":2}}],"as_of":"2026-11-30"}'
+    assert without_trace(nested) == json.loads(nested)  # the last "trace" is not the document's: all of it
+    assert without_trace('{"conflicts":[]}') == {"conflicts": []}
 
 
 # --- "(suggested)" in every summary ---------------------------------------------------------------------

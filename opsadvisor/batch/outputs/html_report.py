@@ -26,8 +26,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from ...files import Spool, text_file
 from ...render.templating import markup, template
 from ...rulepack import version_parts
@@ -35,7 +33,7 @@ from ...text import PARTIES, party_letter
 from ..runner import INVALID, Outcome
 from ..summary import Summary
 from . import ReportContext
-from .xlsx import findings_of
+from .xlsx import findings_of, without_trace
 
 BAR_WIDTH = 56
 CHART_HEIGHT = 160
@@ -170,7 +168,7 @@ class HtmlWriter:
         if not outcome.conflicts:
             return []
         name = outcome.service_name or ""
-        conflicts = orjson.loads(outcome.json or "{}").get("conflicts", [])
+        conflicts = without_trace(outcome.json or "{}").get("conflicts", [])
         return [
             self.conflicts.of(
                 (self.kinds.of(item["kind"]), *(item["message"].split(name) if name else [item["message"]]))
