@@ -122,9 +122,12 @@ def assess(
 
 
 def schema(rules: RulesArg = None) -> dict[str, Any]:
-    """The scenario contract as JSON Schema (process and risk ids from the pack in effect)."""
+    """The scenario contract as JSON Schema (process and risk ids from the pack in effect). A choice field says
+    what `assess` accepts: its ids, or a label or synonym in any case (vocabulary.forgiving_schema)."""
+    from .vocabulary import forgiving_schema
+
     pack = rule_pack(rules)
-    document = json_schema(scenario_spec(pack.process_ids, pack.risk_ids, pack.role_ids))
+    document = forgiving_schema(json_schema(scenario_spec(pack.process_ids, pack.risk_ids, pack.role_ids)))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "opsadvisor scenario (contract v1)",

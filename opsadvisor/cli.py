@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import click
 
 from . import api, terminal
-from .clihelp import AUDIENCES, HELP_WIDTH, PROCESS_IDS, RISK_IDS, RULE_IDS, GuidedGroup, examples
+from .clihelp import AUDIENCES, HELP_WIDTH, PROCESS_IDS, RISK_IDS, RULE_IDS, GuidedGroup, ListsPackIds, examples
 from .errors import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
@@ -397,7 +397,9 @@ def workshop(
 
 
 @main.command(
-    epilog=examples("opsadvisor decide my-service.json incident --application business --performed-by vendor")
+    cls=ListsPackIds,
+    pack_ids=(("PROCESS", lambda pack: pack.process_ids),),
+    epilog=examples("opsadvisor decide my-service.json incident --application business --performed-by vendor"),
 )
 @click.argument("scenario", type=PathArg(path_type=Path))
 @click.argument("process", shell_complete=PROCESS_IDS)

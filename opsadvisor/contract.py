@@ -261,7 +261,7 @@ class Field:
     def normalised_in_json(self) -> bool:
         """Whether a JSON document's value may be given as a label or synonym (`PCI DSS` for `pci_dss`):
         choice fields and lists of choices; flags, counts and texts are taken as written. The JSON Schema
-        lists the canonical ids only."""
+        says so (vocabulary.forgiving_schema)."""
         node = self.node()
         return isinstance(node, Choice) or (isinstance(node, ListOf) and isinstance(node.item, Choice))
 
@@ -358,16 +358,29 @@ FLAG_LABELS = {
     "dora.critical_function": "DORA: supports a critical or important function",
     "dora.register_entry": "DORA: entry in the register of information",
     "dora.exit_strategy": "DORA: exit strategy",
-    "dora.contract_clauses": "DORA: Art. 30 contract clauses",
+    "dora.contract_clauses": "DORA: Art. 30(2) contract clauses",
+    "dora.pre_contract_assessment": "DORA: pre-contract assessment of the provider",
+    "dora.critical_clauses": "DORA: Art. 30(3) clauses for a critical function",
+    "dora.concentration_assessment": "DORA: concentration risk assessed",
+    "dora.continuity_plan": "DORA: ICT continuity plan, tested yearly",
+    "dora.incident_reporting": "DORA: major incidents reported to the authority",
+    "dora.contract_owner_assigned": "DORA: contract owner assigned in the third-party framework",
     "sox.soc1_report": "SOX: the vendor's SOC 1 Type 2 report",
     "sox.key_controls_owner": "SOX: an owner for the key controls",
     "sox.cuecs_owned": "SOX: owners for the user entity controls",
+    "sox.soc1_reviewed": "SOX: the SOC 1 report reviewed every year",
     "gdpr.dpa": "GDPR: data-processing agreement",
     "gdpr.processing_record": "GDPR: record of processing",
     "gdpr.high_risk": "GDPR: high-risk processing",
     "gdpr.dpia": "GDPR: data protection impact assessment",
     "gdpr.transfers_outside_eea": "GDPR: transfers outside the EEA",
     "gdpr.transfer_safeguards": "GDPR: safeguards for those transfers",
+    "gdpr.security_of_processing": "GDPR: security of processing (Art. 32)",
+    "gdpr.breach_notification": "GDPR: breach notification within 72 hours",
+    "hipaa.phi": "HIPAA: the vendor handles protected health information",
+    "hipaa.baa": "HIPAA: business associate agreement",
+    "nis2.incident_reporting": "NIS2: significant incidents reported in time",
+    "pci.responsibilities_assigned": "PCI DSS: responsibilities documented and assigned",
     "security.sso_mfa": "single sign-on and MFA",
     "security.central_logging": "logging to the central monitoring",
     "security.vulnerability_management": "vulnerability management",
@@ -727,8 +740,38 @@ FIELDS: tuple[Field, ...] = (
         ),
         (
             "contract_clauses",
-            "the contract holds the DORA Art. 30 clauses",
-            "Does the contract hold the key contractual provisions of DORA Art. 30?",
+            "the contract holds the key contractual provisions of DORA Art. 30(2)",
+            "Does the contract hold the key contractual provisions of DORA Art. 30(2)?",
+        ),
+        (
+            "pre_contract_assessment",
+            "the provider and the risks were assessed before the contract (DORA Art. 28(4))",
+            "Were the provider and the risks of the contract assessed before it was signed (DORA Art. 28(4))?",
+        ),
+        (
+            "critical_clauses",
+            "the contract holds the further provisions of DORA Art. 30(3) for a critical or important function",
+            "Does the contract hold the further provisions of DORA Art. 30(3) for a critical or important function?",
+        ),
+        (
+            "concentration_assessment",
+            "the ICT concentration risk of the provider was assessed (DORA Art. 29(1))",
+            "Was the ICT concentration risk of the provider assessed (DORA Art. 29)?",
+        ),
+        (
+            "continuity_plan",
+            "ICT business continuity and recovery plans cover the service and are tested yearly (DORA Art. 11)",
+            "Do ICT business continuity and recovery plans, tested in the last year, cover the service?",
+        ),
+        (
+            "incident_reporting",
+            "major ICT-related incidents of the service reach the competent authority (DORA Art. 19)",
+            "Does the incident process classify major ICT-related incidents and report them to the authority?",
+        ),
+        (
+            "contract_owner_assigned",
+            "the ICT third-party risk framework documents and assigns the contract's owner (DORA Art. 28(1)-(2))",
+            "Does the ICT third-party risk framework document and assign an owner for the service's contract?",
         ),
     ),
     *_flags(
@@ -748,6 +791,11 @@ FIELDS: tuple[Field, ...] = (
             "cuecs_owned",
             "the complementary user entity controls of the SOC 1 report are owned",
             "Are the complementary user entity controls of the vendor's SOC 1 report owned by someone?",
+        ),
+        (
+            "soc1_reviewed",
+            "the vendor's SOC 1 report is reviewed every year (exceptions, carve-outs, bridge letter)",
+            "Is the vendor's SOC 1 report reviewed every year (exceptions, carve-outs, bridge letter)?",
         ),
     ),
     *_flags(
@@ -783,6 +831,30 @@ FIELDS: tuple[Field, ...] = (
             "the transfers outside the EEA have safeguards (adequacy or SCCs, Art. 45-46)",
             "Are those transfers covered by an adequacy decision or standard contractual clauses?",
         ),
+        (
+            "security_of_processing",
+            "security measures appropriate to the risk are assessed and in place (GDPR Art. 32)",
+            "Are security measures appropriate to the risk of the personal data assessed and in place (GDPR Art. 32)?",
+        ),
+        (
+            "breach_notification",
+            "a personal data breach reaches the supervisory authority within 72 hours (GDPR Art. 33)",
+            "Would a breach reach the supervisory authority within 72 hours, the vendor telling you at once?",
+        ),
+    ),
+    *_flags(
+        "hipaa",
+        178,
+        (
+            "phi",
+            "the vendor creates, receives, maintains or transmits protected health information",
+            "Does the vendor create, receive, maintain or transmit protected health information for you?",
+        ),
+        (
+            "baa",
+            "a business associate agreement with the vendor is in place (45 CFR 164.504(e))",
+            "Is a business associate agreement (HIPAA) in place with the vendor?",
+        ),
     ),
     *_flags(
         "security",
@@ -806,6 +878,24 @@ FIELDS: tuple[Field, ...] = (
             "joint_incident_response",
             "a joint security incident response with the vendor is agreed",
             "Is a joint security incident response agreed with the vendor?",
+        ),
+    ),
+    *_flags(
+        "nis2",
+        185,
+        (
+            "incident_reporting",
+            "significant incidents reach the CSIRT within 24 hours, 72 hours and one month (NIS2 Art. 23)",
+            "Can the service's incident process report a significant incident within 24 hours, 72 hours and a month?",
+        ),
+    ),
+    *_flags(
+        "pci",
+        186,
+        (
+            "responsibilities_assigned",
+            "the PCI DSS responsibilities of the service's controls are documented and assigned",
+            "Are the PCI DSS responsibilities for the service's controls documented and assigned?",
         ),
     ),
     Field(

