@@ -45,7 +45,8 @@ def test_every_sheet_prints_landscape_a_page_wide_with_its_header_on_every_page(
         area = sheet.print_area[0] if isinstance(sheet.print_area, list) else sheet.print_area
         assert area.startswith(f"'{sheet.title}'!$A$1:") and area.endswith(f"${last_row}"), (sheet.title, area)
         assert "&A" in sheet.oddFooter.left.text and "&P of &N" in sheet.oddFooter.right.text
-        if sheet.title == "Accountability":
+        if sheet.title in ("Summary", "Accountability"):  # at a scale that fits its columns: below
+            assert 50 <= setup.scale < 100 and not sheet.sheet_properties.pageSetUpPr.fitToPage
             continue
         assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
         assert setup.fitToWidth in (None, 1) and setup.fitToHeight == 0, sheet.title  # 1 is the default
@@ -63,13 +64,16 @@ def test_accountability_prints_seven_processes_a_page_with_the_service_on_each(t
     assert 50 <= sheet.page_setup.scale < 100 and not sheet.sheet_properties.pageSetUpPr.fitToPage
 
 
-def test_the_chart_is_on_the_first_page_beside_the_summary(tmp_path: Path) -> None:
+def test_the_chart_is_on_the_first_page_and_no_summary_table_is_split(tmp_path: Path) -> None:
     workbook, _ = _workbook(tmp_path, SCENARIOS)
     (chart,) = workbook["Summary"]._charts
     anchor = chart.anchor._from
     assert anchor.row == 1 and anchor.row + CHART_ROWS - 1 <= 16  # rows 2 to 16: never split over pages
-    values = [row for row in workbook["Summary"].iter_rows(values_only=True) if row[0] == "Services per model"]
-    assert values  # the chart's data, under the tables
+    rows = [row[0] for row in workbook["Summary"].iter_rows(values_only=True)]
+    assert "Services per model" in rows  # the chart's data, under the tables
+    breaks = [brk.id for brk in workbook["Summary"].row_breaks.brk]  # a page starts on the row after
+    assert breaks and all(rows[brk - 1] is None and rows[brk] for brk in breaks)  # a table's title, after a gap
+    assert all(brk > 16 for brk in breaks)  # never beside the chart
 
 
 def test_a_long_text_makes_its_row_as_high_as_its_lines(tmp_path: Path, monkeypatch: Any) -> None:
@@ -199,7 +203,7 @@ def test_a_suggested_model_is_apart_in_the_terminal_markdown_html_xlsx_and_workb
     bars = dict(re.findall(r'<g class=model data-model="([^"]+)" data-count=(\d+)>', html))
     assert {model: int(count) for model, count in bars.items()} == wanted
     summary = list(load_workbook(outputs[3])["Summary"].iter_rows(values_only=True))
-    chart_data = summary[[row[0] for row in summary].index("Services per model") + 1 :]
+    chart_data = summary[[row[0] for row in summary].index("Services per model") + 2 :]  # under its header
     assert {row[0]: row[1] for row in chart_data if row[0]} == wanted
     page = TestClient(create_app(SCENARIOS), base_url="http://127.0.0.1").get("/portfolio").text
     table = page.split("Services per model and mode", 1)[1].split("Conflicts by kind", 1)[0]

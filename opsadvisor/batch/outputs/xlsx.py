@@ -65,6 +65,9 @@ ACCOUNTABILITY_WIDTHS = (16, 24)  # service, name; then a party's label per colu
 PARTY_WIDTH = 12
 PROCESSES_PER_PAGE = 7  # Accountability prints 7 processes (14 columns) and the service a page wide
 PAGE_WIDTH = 1045  # pixels (96 dpi) inside the margins of a landscape A4 page
+PAGE_HEIGHT = 516  # points inside the margins of a landscape A4 page
+DEFAULT_WIDTH = 9  # a column XlsxWriter leaves as it is (8.43 characters)
+CHART_WIDTH = 480  # pixels: XlsxWriter's chart
 SUMMARY_WIDTHS = (45, 28, 36, 12)  # the widest table, the top services: id, name, location, findings
 CHART_ROWS = 16  # the rows the chart covers, from the second: the first page holds them
 LINE_HEIGHT = 15  # points: a line of the default font (Calibri 11)
@@ -294,29 +297,37 @@ class XlsxWriter:
                         out.write(chunk)
 
 
-def _print_settings(sheet: Any, last_row: int, last_column: int, header: bool = True) -> None:
-    """Landscape A4, as wide as the page, the header row on every page, the sheet's name and page in the footer."""
+def _print_settings(sheet: Any, last_row: int, last_column: int, header: bool = True, scale: int = 0) -> None:
+    """Landscape A4, as wide as the page (or at `scale` percent), the header row on every page, the sheet's
+    name and page in the footer."""
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    sheet.fit_to_pages(1, 0)
+    if scale:
+        sheet.set_print_scale(scale)
+    else:
+        sheet.fit_to_pages(1, 0)
     sheet.print_area(0, 0, last_row, last_column)
     if header:
         sheet.repeat_rows(0)
     sheet.set_footer("&L&A&RPage &P of &N")
 
 
-def _pages_of_processes(sheet: Any, rows: SheetRows) -> None:
+def _pages_of_processes(sheet: Any, rows: SheetRows) -> int:
     """Accountability's print: a page's width holds the service's id and name (repeated) and 7 processes,
-    at the scale that fits them, each further 7 on the next page. Its 30 columns fitted to one width
-    would print at 40%, 4.5-point text. (Excel ignores page breaks when fitting to pages: a scale.)"""
+    each further 7 on the next page; returns the scale that fits them. Its 30 columns fitted to one
+    width would print at 40%, 4.5-point text. (Excel ignores page breaks when fitting to pages: a scale.)"""
     fixed = len(ACCOUNTABILITY_WIDTHS)
     per_page = 2 * PROCESSES_PER_PAGE
-    page = sum(_pixels(width) for width in rows.widths[: fixed + per_page])
-    sheet.fit_to_pages(0, 0)
-    sheet.set_print_scale(min(100, PAGE_WIDTH * 90 // page))  # LibreOffice draws the columns a little wider
     sheet.set_v_pagebreaks(list(range(fixed + per_page, len(rows.widths), per_page)))
     sheet.repeat_columns(0, fixed - 1)
+    return _scale(sum(_pixels(width) for width in rows.widths[: fixed + per_page]))
+
+
+def _scale(pixels: int) -> int:
+    """The print scale (percent) at which `pixels` of columns fill a page's width, a tenth less: LibreOffice
+    draws the columns a little wider than Excel."""
+    return min(100, PAGE_WIDTH * 90 // pixels)
 
 
 def _pixels(width: int) -> int:
@@ -342,62 +353,92 @@ def _data_sheet(workbook: Any, name: str, rows: SheetRows, formats: tuple[Any, .
         shaded = {"type": "formula", "criteria": "=MOD(ROW(),2)=1", "format": band}
         sheet.conditional_format(1, 0, rows.count, last, shaded)
     sheet.freeze_panes(1, 0)
-    _print_settings(sheet, rows.count, last)
-    if name == "Accountability":
-        _pages_of_processes(sheet, rows)
+    _print_settings(sheet, rows.count, last, scale=_pages_of_processes(sheet, rows) if name == "Accountability" else 0)
 
 
 def _summary_sheet(
     workbook: Any, formats: tuple[Any, Any], summary: Summary, context: ReportContext, left_out: dict[str, int]
 ) -> None:
-    """The summary's tables under each other, and the chart of services per model beside them; first,
-    what a sheet could not hold (Excel's 1,048,576 rows)."""
+    """The summary's tables under each other, none split over two pages, and the chart of services per
+    model beside them; first, what a sheet could not hold (Excel's 1,048,576 rows)."""
     bold, data = formats
     sheet = workbook.add_worksheet("Summary")
     for column, width in enumerate(SUMMARY_WIDTHS):
         sheet.set_column(column, column, width, data)
+    scale = _scale(sum(map(_pixels, SUMMARY_WIDTHS)) + _pixels(DEFAULT_WIDTH) + CHART_WIDTH)
+    pages = _Pages(PAGE_HEIGHT * 90 // scale)  # points of rows a page holds, a tenth less, as for the width
     line = 0
     for name, count in left_out.items():
         note = f"{name}: {count:,} more rows than a sheet holds are left out; the JSON Lines report has them all"
         sheet.write_string(line, 0, note, bold)
-        line += 1
-    for title, headers, rows in summary.tables(context.process_names):
+        line = pages.add(line, [LINE_HEIGHT])
+    per_model = summary.per_model()
+    tables: list[tuple[str, list[str], list[tuple[Any, ...]]]] = [
+        *summary.tables(context.process_names),
+        ("Services per model", ["model", "services"], list(per_model.items())),  # the chart's data
+    ]
+    first = line  # of the last table's rows: the chart's data
+    for title, headers, rows in tables:
+        heights = [row_height(values, _summary_widths(values)) for values in rows]
+        pages.keep_together(line, [LINE_HEIGHT, LINE_HEIGHT, *heights])
+        first = line + 2
         sheet.write_string(line, 0, printable(title), bold)
         sheet.write_row(line + 1, 0, [printable(header) for header in headers], bold)
-        line += 2
-        for values in rows:
-            _summary_row(sheet, line, values, data)
-            line += 1
-        line += 1
-    per_model = summary.per_model()
-    sheet.write_row(line, 0, ["Services per model", "services"], bold)
-    for offset, values in enumerate(per_model.items(), 1):
-        _summary_row(sheet, line + offset, values, data)
-    last_row = line + len(per_model)
+        for offset, values in enumerate(rows, 2):
+            _summary_row(sheet, line + offset, values, data, heights[offset - 2])
+        line = pages.add(line, [LINE_HEIGHT, LINE_HEIGHT, *heights, LINE_HEIGHT])
+    sheet.set_h_pagebreaks(pages.breaks)
+    last_row = first + len(per_model) - 1
     chart_column = len(SUMMARY_WIDTHS) + 1
     if per_model:
         chart = workbook.add_chart({"type": "column"})
         chart.add_series(
             {
                 "name": "services",
-                "categories": ["Summary", line + 1, 0, last_row, 0],
-                "values": ["Summary", line + 1, 1, last_row, 1],
+                "categories": ["Summary", first, 0, last_row, 0],
+                "values": ["Summary", first, 1, last_row, 1],
             }
         )
         chart.set_title({"name": "Services per model"})
         chart.set_y_axis({"name": "services"})
         chart.set_legend({"none": True})
         sheet.insert_chart(1, chart_column, chart)
-    _print_settings(sheet, max(last_row, CHART_ROWS), chart_column + 7, header=False)
+    _print_settings(sheet, max(line - 2, CHART_ROWS), chart_column + 7, header=False, scale=scale)  # no gap
 
 
-def _summary_row(sheet: Any, line: int, values: Sequence[Any], data: Any) -> None:
+class _Pages:
+    """Where the pages of a printed sheet end, row by row, and the breaks that keep a table on one page."""
+
+    def __init__(self, height: int) -> None:
+        self.height = height  # points of rows a page holds
+        self.used = 0
+        self.breaks: list[int] = []
+
+    def keep_together(self, line: int, heights: Sequence[int]) -> None:
+        """A page break before `line` when the rows of `heights` from there would not fit on the rest of
+        this page but fit a page (never above the chart's rows, on the first page)."""
+        total = sum(heights)
+        if self.used and self.used + total > self.height >= total and line > CHART_ROWS:
+            self.breaks.append(line)
+            self.used = 0
+
+    def add(self, line: int, heights: Sequence[int]) -> int:
+        """The line after rows of `heights` from `line`, a page filled where the printer would end it."""
+        for height in heights:
+            self.used = height if self.used + height > self.height else self.used + height
+        return line + len(heights)
+
+
+def _summary_widths(values: Sequence[Any]) -> list[int]:
+    return [*SUMMARY_WIDTHS, *([OTHER_WIDTH] * len(values))][: len(values)]
+
+
+def _summary_row(sheet: Any, line: int, values: Sequence[Any], data: Any, height: int) -> None:
     """One row of a summary table: numbers as numbers, texts as text, as high as its texts need."""
     for column, value in enumerate(values):
         if isinstance(value, int):
             sheet.write_number(line, column, value, data)
         else:
             sheet.write_string(line, column, printable(value), data)
-    height = row_height(values, [*SUMMARY_WIDTHS, *([OTHER_WIDTH] * len(values))][: len(values)])
     if height > LINE_HEIGHT:
         sheet.set_row(line, height)
