@@ -144,6 +144,7 @@ _LAZY = {
     "workshop": "dialogue.workshop",
     "decide": "dialogue.record",
     "accept": "dialogue.record",
+    "mitigate": "dialogue.record",
     "list_rules": "authoring.catalogue",
     "show_rule": "authoring.catalogue",
     "rules_docs": "authoring.catalogue",

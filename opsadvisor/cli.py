@@ -435,8 +435,12 @@ def decide(
 @click.argument("risk_id", shell_complete=RISK_IDS)
 @click.option("--role", required=True, help="The accepting role, a role id of the rule pack (e.g. business_owner).")
 @click.option("--name", required=True, help="Who accepted, in that role.")
-@click.option("--date", help="When, as YYYY-MM-DD (default: today).")
-@click.option("--review-by", help="When to review the acceptance, YYYY-MM-DD (default: from the pack, by severity).")
+@click.option("--date", help="When, as YYYY-MM-DD, not after today or --as-of (default: that day).")
+@click.option(
+    "--review-by",
+    help="When to review the acceptance, YYYY-MM-DD (default, and at most: the pack's period for the severity).",
+)
+@as_of_option
 @rules_options
 @reports_errors
 def accept(
@@ -446,6 +450,7 @@ def accept(
     name: str,
     date: str | None,
     review_by: str | None,
+    as_of: datetime.datetime | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
@@ -453,8 +458,44 @@ def accept(
     from .dialogue.record import describe_acceptance
 
     pack = selected_pack(rules_dirs, no_default_rules)
-    recorded = api.accept(scenario, risk_id, role, name, date, review_by, rules=pack)
+    day = as_of.date() if as_of else None
+    recorded = api.accept(scenario, risk_id, role, name, date, review_by, rules=pack, as_of=day)
     for line in describe_acceptance(recorded, risk_id):
+        click.echo(line)
+
+
+@main.command(
+    epilog=examples(
+        'opsadvisor mitigate my-service.json personal-data-outside-it --action "Single sign-on" --owner CISO '
+        "--due 2027-03-31"
+    )
+)
+@click.argument("scenario", type=PathArg(path_type=Path))
+@click.argument("risk_id", shell_complete=RISK_IDS)
+@click.option("--action", required=True, help="What is done about the risk (at most 500 characters).")
+@click.option("--owner", required=True, help="Who owns the action.")
+@click.option("--due", required=True, help="When it is due, YYYY-MM-DD (overdue in every report after that day).")
+@as_of_option
+@rules_options
+@reports_errors
+def mitigate(
+    scenario: Path,
+    risk_id: str,
+    action: str,
+    owner: str,
+    due: str,
+    as_of: datetime.datetime | None,
+    rules_dirs: tuple[str, ...],
+    no_default_rules: bool,
+) -> None:
+    """Record in the SCENARIO file a mitigation of the risk RISK_ID: an action, its owner and due date (it does
+    not accept the risk)."""
+    from .dialogue.record import describe_mitigation
+
+    pack = selected_pack(rules_dirs, no_default_rules)
+    day = as_of.date() if as_of else None
+    recorded = api.mitigate(scenario, risk_id, action, owner, due, rules=pack, as_of=day)
+    for line in describe_mitigation(recorded, risk_id):
         click.echo(line)
 
 

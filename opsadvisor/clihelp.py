@@ -12,7 +12,10 @@ HELP_WIDTH = 100  # help text wraps at the terminal's width, up to this many col
 
 # who uses which commands, in the order of their work; the top-level help lists them so
 AUDIENCES = (
-    ("Business analysts: one service", ("assess", "interview", "workshop", "decide", "accept", "serve", "schema")),
+    (
+        "Business analysts: one service",
+        ("assess", "interview", "workshop", "decide", "accept", "mitigate", "serve", "schema"),
+    ),
     ("IT architects: the rules", ("rules", "explain")),
     ("Portfolio owners: many services", ("batch", "diff")),
     ("Getting started", ("docs", "completion")),
