@@ -81,10 +81,11 @@ _SPECIAL = re.compile(f"[&<>]|{_NOT_TEXT.pattern}")
 
 
 def without_trace(line: str) -> dict[str, Any]:
-    """An assessment's JSON line, read without its trace, most of its bytes (11 of 13 KB in the example
-    portfolio, which no finding is listed from) when it can be: every kind's part comes before the trace
-    (Assessment.to_dict), and the text before the last `,"trace":` closed as an object reads as JSON only
-    where that key is the document's own (elsewhere its brackets would not balance). Else the whole line."""
+    """An assessment's JSON line, read without its trace and what follows it (most of its bytes: 11 of 13 KB
+    in the example portfolio; no finding is listed from them) when it can be: every kind's part comes
+    before the trace (Assessment.to_dict), and the text before the last `,"trace":` closed as an object
+    reads as JSON only where that key is the document's own (elsewhere its brackets would not balance).
+    Else the whole line."""
     cut = line.rfind(',"trace":')
     if cut > 0:
         with contextlib.suppress(orjson.JSONDecodeError):
