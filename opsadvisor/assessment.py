@@ -137,6 +137,11 @@ class Assessment:
         """The title of every rule that fired, by id: what reports for people name a rule by."""
         return {entry.rule: entry.title for entry in self.trace}
 
+    def risk_name(self, risk: Risk) -> str:
+        """A risk in words, as reports for people name it: the title of the rule that raised it (as the
+        portfolio reports do); its id stays in JSON and in the commands that record an acceptance."""
+        return self.rule_titles.get(risk.rule, risk.id)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: stable keys, sorted lists."""
         return {

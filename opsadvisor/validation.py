@@ -27,12 +27,13 @@ from .contract import (
     Text,
 )
 from .errors import did_you_mean
-from .text import CONTROL, SURROGATE, printable
+from .text import BIDI, CONTROL, SURROGATE, printable
 
 MAX_ERRORS = 20
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-NO_CONTROL = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$"  # text.CONTROL, as a JSON Schema pattern
+# text.CONTROL and text.BIDI, as a JSON Schema pattern
+NO_CONTROL = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$"
 
 
 def describe(value: Any) -> str:
@@ -92,12 +93,15 @@ def _check_text(value: Any, spec: Text, path: str, problems: list[str]) -> None:
 # Characters text may not hold: what a report would pass to a terminal, spreadsheet or wiki.
 _REFUSED = (
     (CONTROL, "text without control characters", ""),  # screen clears, title changes, clipboard writes
+    # text that reads as it is stored: an override shows "evil" as "live", an isolate hides what follows
+    (BIDI, "text without bidirectional controls", "a bidirectional control "),
     (SURROGATE, "valid Unicode text", "a lone surrogate "),  # not Unicode: it cannot be printed
 )
 
 
 def _check_characters(value: str, path: str, problems: list[str]) -> None:
-    """Refuse control characters and lone surrogates, naming the first one and where it is."""
+    """Refuse control characters, bidirectional controls and lone surrogates, naming the first one and where
+    it is."""
     for pattern, expected, what in _REFUSED:
         found = pattern.search(value)
         if found:

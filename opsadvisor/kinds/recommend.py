@@ -117,10 +117,10 @@ class RecommendKind(Kind):
         lines = [f"{label}: {value.model} - {value.name}"]
         if value.departures:
             decided = count(len(value.departures), "process", "processes")
-            lines[0] += f", with {decided} decided otherwise: effectively {value.effectively}"
+            lines[0] += f", with {decided} decided otherwise: {said_effectively(value.effectively)}"
             lines.append(f"Decided otherwise: {', '.join(value.departures)}")
         elif value.effectively:
-            lines[0] += f", decided as it stands: effectively {value.effectively}"
+            lines[0] += f", decided as it stands: {said_effectively(value.effectively)}"
         if value.transition_due:
             lines.append(f"Mode: 2, transition to mode 1 due ({value.mode_note or 'it meets the mode 1 triggers'})")
         elif value.mode is not None:
@@ -184,6 +184,23 @@ class RecommendKind(Kind):
 def model_label(outline: tuple[Any, ...]) -> str | None:
     """The model of an outline as every table shows it: "B", or "B (suggested)" while the ambition is open."""
     return f"{outline[0]} (suggested)" if outline[2] else outline[0]
+
+
+def said_effectively(effectively: str) -> str:
+    """What the decided matrix makes of the model, as every headline says it: "effectively C"."""
+    return f"effectively {effectively}"
+
+
+def model_said(model: str | None, suggested: bool, effectively: str) -> str:
+    """The model in a few words, as the workbench's board and lists say it: the effective model first, as
+    the report's headline has it ("effectively C (A recommended)"), "B (suggested)", "A", or "none"."""
+    if not model:
+        return NO_MODEL
+    if suggested:
+        return f"{model} (suggested)"
+    if effectively and effectively != model:
+        return f"{said_effectively(effectively)} ({model} recommended)"
+    return model
 
 
 def _with_mode(recommendation: Recommendation, mode: Any, draft: Any) -> Recommendation:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from ... import kinds
 from ...files import AtomicFile
 from ...formats import BATCH
+from ...text import id_words
 from ..runner import OK, Outcome
 from ..summary import Summary
 
@@ -39,7 +40,7 @@ class ReportContext:
 
     def kind_label(self, kind: str) -> str:
         """A conflict kind in words: 'contract ownership'."""
-        return kind.replace("_", " ")
+        return id_words(kind)
 
     def risk_label(self, risk: str) -> str:
         return self.risk_titles.get(risk) or risk.replace("-", " ")
