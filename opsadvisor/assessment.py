@@ -201,6 +201,10 @@ class AssessmentDraft:
         self.assess_chosen = assess_chosen  # None: no preview of a suggested model
         self.text = _Interpolator(scenario, facts, result)
         self.parts: dict[str, Any] = {}
+        # Parts settled before the engine's second stage, handed on to be taken as they are (api.Assessor),
+        # and the matrix of each model as settled for this draft (the recommendation reads it too).
+        self.settled: Mapping[str, Any] = {}
+        self.matrices: dict[str | None, Any] = {}
         self._fired = _conclusions(result.firings, pack)
 
     def conclusions(self, kind: str) -> list[FiredConclusion]:
@@ -216,10 +220,14 @@ def build_assessment(
     as_of: AsOf,
     texts: dict[str, list[str]] | None = None,
     assess_chosen: AssessChosen | None = None,
+    settled: Mapping[str, Any] | None = None,
 ) -> Assessment:
     """The assessment of what fired; with `texts`, the texts each kind interpolates, by part; with
-    `assess_chosen`, a suggested model's preview (see AssessChosen)."""
+    `assess_chosen`, a suggested model's preview (see AssessChosen); with `settled`, parts settled from
+    the same firings before the second stage (the recommendation and the matrix: effective.py)."""
     draft = AssessmentDraft(scenario, facts, result, pack, as_of, assess_chosen)
+    if settled:
+        draft.settled = settled
     for kind in kind_parts():
         if texts is not None:
             draft.text.texts = texts.setdefault(kind.part, [])

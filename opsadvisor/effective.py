@@ -43,6 +43,9 @@ CHANGING = "accountability_changes"
 IT_ACCOUNTABLE = "it_accountable"
 # Conclusion kinds whose rules are settled before the second stage: a rule testing its facts may not conclude them.
 SETTLED_FIRST = ("recommend", "accountability")
+# The kinds whose conclusions settle those parts (the recommendation takes the winning mode), and the parts.
+SETTLING_KINDS = frozenset((*SETTLED_FIRST, "mode"))
+SETTLED_PARTS = ("recommendation", "accountability")
 
 
 def cell_fact(process: str, column: str) -> str:
@@ -74,7 +77,8 @@ def settle(draft: AssessmentDraft) -> tuple[Recommendation, tuple[MatrixRow, ...
     """The recommendation and the effective matrix, as the recommend and accountability kinds settle them."""
     recommendation = kind("recommend").build(draft)
     draft.parts["recommendation"] = recommendation
-    return recommendation, kind("accountability").build(draft)
+    matrix = draft.parts["accountability"] = kind("accountability").build(draft)
+    return recommendation, matrix
 
 
 def changing_processes(today: str | None, matrix: tuple[MatrixRow, ...], pack: RulePack) -> list[str] | None:

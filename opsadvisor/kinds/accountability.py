@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ..contract import COLUMNS, INTERFACE_CELLS, PERFORMED_BY, UNDECIDED
 from ..errors import did_you_mean
@@ -91,9 +91,18 @@ class AccountabilityKind(Kind):
         )
 
     def build(self, draft: Any) -> tuple[MatrixRow, ...]:
-        pack = draft.pack
+        settled = draft.settled.get(self.part)
+        if settled is not None:
+            return cast("tuple[MatrixRow, ...]", settled)
         recommendation = draft.parts["recommendation"]
         model_id = None if recommendation.suggestion else recommendation.model
+        matrix = draft.matrices.get(model_id)  # the recommendation's `effectively` built it already
+        if matrix is None:
+            matrix = draft.matrices[model_id] = self._matrix(draft, model_id)
+        return cast("tuple[MatrixRow, ...]", matrix)
+
+    def _matrix(self, draft: Any, model_id: str | None) -> tuple[MatrixRow, ...]:
+        pack = draft.pack
         reference = _reference_matrix(pack, model_id if model_id in pack.models else None)
         decisions = draft.scenario.decisions
         if not decisions and not draft.conclusions(self.name):
