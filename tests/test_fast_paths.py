@@ -12,6 +12,7 @@ import pytest
 
 from opsadvisor import api
 from opsadvisor.assessment import AsOf, build_assessment
+from opsadvisor.batch.fragments import report_bytes
 from opsadvisor.batch.runner import encode_utf8
 from opsadvisor.contract import CAPABILITIES, CLASSIFICATIONS, HOSTING, INTEGRATION_TYPES, LIFECYCLES, REGULATIONS
 from opsadvisor.errors import ScenarioError
@@ -72,7 +73,8 @@ def _slow(assessor: api.Assessor, document: dict[str, Any]) -> bytes:
 
 
 def _fast(assessor: api.Assessor, document: dict[str, Any]) -> bytes:
-    return encode_utf8(assessor.assess_document(document, "x", DAY).to_dict())
+    """The JSON line as the batch makes it: the assessment's fast paths, the line from fragments."""
+    return report_bytes(assessor.assess_document(document, "x", DAY))
 
 
 def _compare(pack: RulePack, documents: list[dict[str, Any]]) -> int:
@@ -93,6 +95,19 @@ def _compare(pack: RulePack, documents: list[dict[str, Any]]) -> int:
 def test_the_fast_paths_change_no_output() -> None:
     documents = _portfolio() + generated(300)
     assert _compare(api.rule_pack(), documents) > 400
+
+
+def test_a_line_from_fragments_is_the_encoded_report() -> None:
+    """Texts that escape (quotes, backslashes, line separators, non-ASCII), and the same rules and
+    matrices again, from the kept fragments."""
+    assessor = api.Assessor(api.rule_pack())
+    documents = _portfolio()[::3]
+    names = ['A "quoted" \\ name \u2028 {service.id}', "Caf\u00e9 \U0001f600", "<b>&amp;</b>"]
+    for number, document in enumerate(documents):
+        document["service"]["name"] = names[number % len(names)]
+        report = assessor.assess_document(document, "x", DAY)
+        assert report_bytes(report) == encode_utf8(report.to_dict()), number
+        assert report_bytes(report) == encode_utf8(report.to_dict()), number  # from the kept fragments
 
 
 # A mode rule that tests the effective model (a second-stage fact): the mode it concludes outranks the
