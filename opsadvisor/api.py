@@ -16,7 +16,7 @@ from .facts import Facts, build_facts, run_key
 from .rulepack.ir import RulePack
 from .rulepack.layering import load_pack, seed_rules_only
 from .scenario import Scenario, ScenarioInput, load_scenario, parse_scenario
-from .validation import json_schema
+from .validation import compile_check, json_schema
 
 RulesArg = RulePack | Iterable[str | Path] | None
 
@@ -27,6 +27,7 @@ class Assessor:
     def __init__(self, pack: RulePack, memo_size: int = MEMO_SIZE) -> None:
         self.pack = pack
         self.spec: Record = scenario_spec(pack.process_ids, pack.risk_ids, pack.role_ids)
+        self._valid = compile_check(self.spec)
         self.memo_size = memo_size  # also what batch.memo keeps of rendered outcomes
         self.engine = Engine(pack, memo_size=memo_size)
         # The parts the last run settled between its stages, for `build` to take as they are: (result, scenario,
@@ -35,7 +36,7 @@ class Assessor:
         self._settling = _settling_rules(pack)
 
     def parse(self, document: Any, source: str) -> Scenario:
-        return parse_scenario(document, source, self.spec)
+        return parse_scenario(document, source, self.spec, self._valid)
 
     def run(self, scenario: Scenario, as_of: AsOf, memo: bool = True) -> tuple[Facts, EngineResult]:
         """The service's facts and what the rules made of them, both stages; with `memo` False the rules

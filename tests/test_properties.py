@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import opsadvisor
@@ -29,7 +29,7 @@ from opsadvisor.contract import (
 )
 from opsadvisor.errors import ScenarioError
 from opsadvisor.scenario_formats.json_format import decode_json
-from opsadvisor.validation import validate
+from opsadvisor.validation import compile_check, validate
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -98,6 +98,21 @@ def test_validator_agrees_with_the_printed_json_schema(document: dict[str, Any])
     assessor = api.assessor_for(api.rule_pack())
     schema_valid = jsonschema.Draft202012Validator(schema).is_valid(document)
     assert (validate(document, assessor.spec) == []) == schema_valid
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(near_scenarios | st.dictionaries(st.text(max_size=12), json_values, max_size=4) | json_values)
+@example({"service": {"id": "a", "name": "b"}, "regulations": ["gdpr", "gdpr"]})  # listed twice
+@example({"service": {"id": "a"}})  # a required key missing
+@example(  # a date that is no day
+    {"service": {"id": "a", "name": "b"}, "accepted_risks": [{"risk": RISK_IDS[0], "date": "2026-02-30"}]}
+)
+def test_the_compiled_check_agrees_with_the_validator(document: Any) -> None:
+    """A document the compiled check passes is built without validating (api.Assessor.parse): it must
+    pass exactly the documents in which the validator finds nothing."""
+    assessor = api.assessor_for(api.rule_pack())
+    valid = compile_check(assessor.spec)(document)
+    assert valid == (isinstance(document, dict) and validate(document, assessor.spec) == [])
 
 
 @pytest.mark.slow
