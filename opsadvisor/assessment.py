@@ -266,7 +266,7 @@ def _conclusions(firings: tuple[Firing, ...], pack: RulePack) -> dict[str, list[
 
 def _trace_entry(firing: Firing) -> TraceEntry:
     rule = firing.rule
-    return TraceEntry(rule.id, rule.title, rule.priority, dict(firing.matched), rule.concluded)
+    return TraceEntry(rule.id, rule.title, rule.priority, firing.matched, rule.concluded)
 
 
 class _Interpolator:
@@ -280,13 +280,14 @@ class _Interpolator:
             "service.business_owner": scenario.business_owner or "the business owner (not yet named)",
         }
         self.facts = facts.values
-        self.derived = result.derived
+        self.result = result  # its derived facts are grouped when a message names one (EngineResult.derived)
         self.texts: list[str] | None = None
 
     def _value(self, name: str) -> str:
         """A placeholder's text, looked up only when a message uses it (the hot path)."""
-        if name in self.derived:
-            return say_value(self.derived[name])
+        derived = self.result.derived
+        if name in derived:
+            return say_value(derived[name])
         if name in self.facts:
             return say_value(self.facts[name])
         return self.service.get(name, "unknown")

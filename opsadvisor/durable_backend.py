@@ -55,7 +55,7 @@ from typing import Any, cast
 
 import durable_rules_engine as native
 
-from .backend import Case, EngineResult, Firing, Item, firing, group_derived
+from .backend import Case, EngineResult, Firing, Item, firing
 from .contract import FACTS
 from .errors import EngineError, RulesError
 from .facts import Facts, FactValue
@@ -766,7 +766,7 @@ class _CompiledRules:
         return [fact for fact, _ in facts]
 
     def result(self) -> EngineResult:
-        return EngineResult(firings=tuple(self._fired), derived=group_derived(self._derived))
+        return EngineResult(firings=tuple(self._fired), pairs=tuple(self._derived))
 
 
 class _RulesSession:
