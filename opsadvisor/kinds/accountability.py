@@ -45,6 +45,9 @@ class MatrixRow:
     performed_by: str | None = None  # who does the daily work, when a decision records it
 
 
+MAX_DECIDED = 1024  # decided matrices a pack keeps (by model, decisions and the rules that set cells)
+
+
 class AccountabilityKind(Kind):
     name = "accountability"
     shape = "`{process, column, party}`"
@@ -105,10 +108,28 @@ class AccountabilityKind(Kind):
         pack = draft.pack
         reference = _reference_matrix(pack, model_id if model_id in pack.models else None)
         decisions = draft.scenario.decisions
-        if not decisions and not draft.conclusions(self.name):
+        conclusions = draft.conclusions(self.name)
+        if not decisions and not conclusions:
             return reference
+        # The same decisions and rules on the same model make the same matrix: one object, kept by the pack
+        # (services share it, and what is made of it: effective._matrix_facts, batch.fragments).
+        key = (
+            model_id,
+            tuple((process, tuple(sorted(decided.items()))) for process, decided in sorted(decisions.items())),
+            tuple(fired.rule.id for fired in conclusions),
+        )
+        kept = pack.compiled.setdefault("decided matrices", {})  # the pack's cache (engine.once_per_pack)
+        matrix = kept.get(key)
+        if matrix is None:
+            if len(kept) >= MAX_DECIDED:
+                kept.clear()
+            matrix = kept[key] = self._decided(pack, reference, decisions, conclusions)
+        return cast("tuple[MatrixRow, ...]", matrix)
+
+    def _decided(self, pack: Any, reference: Any, decisions: Any, conclusions: Any) -> tuple[MatrixRow, ...]:
+        """The reference matrix with the cells rules set (by priority) and then the recorded decisions."""
         cells = {row.process: [row.application, row.interface] for row in reference}
-        for fired in sorted(draft.conclusions(self.name), key=lambda m: m.rank):
+        for fired in sorted(conclusions, key=lambda m: m.rank):
             for process_id, column in fired.payload.cells(pack.process_ids):
                 cells[process_id][COLUMNS.index(column)] = fired.payload.party
         for process_id, decided in decisions.items():
