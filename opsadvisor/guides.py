@@ -12,6 +12,7 @@ TOPICS = {
     "dialogue": "the interview, the workshop pack, recording decisions and accepted risks",
     "batch": "a portfolio at once (CSV, XLSX, JSON), and what a rule change changes",
     "rules": "read, write, check, test and layer rules; decision tables",
+    "references": "the regulations and standards the bundled rules cite, and what each says",
     "workbench": "the local web page (opsadvisor serve): forms, the report, workshop mode, portfolio",
 }
 

@@ -52,7 +52,7 @@ def test_a_high_risk_whose_only_acceptor_lacks_the_authority_is_refused(tmp_path
     assert result.exit_code == 4
     assert (
         "risks.yaml:10: error [acme.outage]: a high risk needs an acceptor with authority 2 or more "
-        "(accountable_executive, cio)"
+        "(accountable_executive, cio, management_body)"
     ) in result.stdout
 
 

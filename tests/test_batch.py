@@ -349,6 +349,7 @@ def test_batch_evaluates_every_acceptance_on_the_as_of_day(tmp_path: Path) -> No
         "service": {"id": "crm", "name": "CRM"},
         "ambition": "business_operated",
         "data": {"personal_data": True},
+        "regulations": ["gdpr"],
         "accepted_risks": [
             {"risk": "personal-data-outside-it", "role": "business_owner", "name": "Jo", "review_by": "2027-01-01"}
         ],

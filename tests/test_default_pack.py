@@ -21,9 +21,10 @@ BUSINESS_RISKS = [  # (facts, a risk they raise under business operation, who mu
     ({"criticality": "high"}, "business-operated-critical-service", "business owner (Jo) and accountable executive"),
     ({"criticality": "critical"}, "business-operated-critical-service", "business owner (Jo) and accountable"),
     ({"criticality": "high"}, "continuity-outside-it", "business owner (Jo) and accountable executive"),
-    ({"data": {"personal_data": True}}, "personal-data-outside-it", "business owner (Jo)"),
+    ({"data": {"personal_data": True}, "regulations": ["gdpr"]}, "personal-data-outside-it", "business owner (Jo)"),
     ({"data": {"classification": "restricted"}}, "restricted-data-outside-it", "business owner (Jo) and accountable"),
-    ({"regulations": ["nis2"]}, "regulatory-compliance", "business owner (Jo) and accountable executive"),
+    ({"regulations": ["hipaa"]}, "regulatory-compliance", "business owner (Jo) and accountable executive"),
+    ({"regulations": ["nis2"]}, "regulatory-compliance", "business owner (Jo) and management body"),
 ]
 
 
@@ -222,7 +223,9 @@ def test_8_an_acceptance_past_its_review_date_counts_as_pending_again() -> None:
 
 def test_8_an_acceptance_without_a_role_still_reads_and_says_so() -> None:
     legacy = [{"risk": "personal-data-outside-it", "accepted_by": "CFO", "date": "2026-11-01"}]
-    result = assess(ambition="business_operated", data={"personal_data": True}, accepted_risks=legacy)
+    result = assess(
+        ambition="business_operated", data={"personal_data": True}, regulations=["gdpr"], accepted_risks=legacy
+    )
     (risk,) = result.risks
     assert not risk.accepted
     assert "acceptance role not recorded (accepted by CFO): record it with accept --role" in risk.notes
@@ -272,12 +275,15 @@ def test_10_no_governance_areas_for_an_it_operated_service() -> None:
 
 
 def test_11_vendor_run_without_contract_is_no_contract_and_a_dpa_obligation_with_personal_data() -> None:
-    result = assess(vendor_run=True, contract_owner="none", data={"personal_data": True})
+    result = assess(vendor_run=True, contract_owner="none", data={"personal_data": True}, regulations=["gdpr"])
     assert kinds(result) == ["no_contract", "obligation"]
     obligation = result.conflicts[1]
     assert (obligation.id, obligation.reference) == ("no-data-processing-agreement", "GDPR Art. 28(3)")
     assert result.risks == ()
     assert "obligation" not in kinds(assess(vendor_run=True, contract_owner="none", data={"personal_data": False}))
+    # personal data under HIPAA only: GDPR's agreement is not owed (HIPAA asks whether the vendor handles PHI)
+    hipaa_only = assess(vendor_run=True, contract_owner="none", data={"personal_data": True}, regulations=["hipaa"])
+    assert "obligation" not in kinds(hipaa_only)
 
 
 def test_12_pilots_are_mode_2_whatever_the_model_and_a_running_model_a_is_mode_1() -> None:

@@ -62,6 +62,15 @@ def test_participants_follow_the_facts() -> None:
     assert "- data protection officer" in crm and "- vendor manager" in crm
 
 
+def test_the_data_protection_officer_is_invited_only_where_gdpr_applies(tmp_path: Path) -> None:
+    """The DPO is GDPR's office (Art. 37-39): personal data under HIPAA alone does not bring one."""
+    document = json.loads((ROOT / "scenarios/sales-crm-business-operated.json").read_text(encoding="utf-8"))
+    document["regulations"] = ["hipaa"]
+    path = tmp_path / "crm.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert "- data protection officer" not in api.workshop(path)
+
+
 def test_every_tbd_cell_is_a_decision_with_its_discussion_questions() -> None:
     text = api.workshop(ROOT / "scenarios/field-service-mixed.json", source="field.json")
     matrix = section(text, "Accountability matrix")

@@ -54,6 +54,7 @@ def test_pending_risks_come_before_accepted_ones(tmp_path: Path) -> None:
         contract_owner="business",
         criticality="high",
         data={"personal_data": True, "classification": "restricted"},
+        regulations=["gdpr"],
         accepted_risks=[
             {"risk": "business-operated-critical-service", "role": role, "name": "Jo", "review_by": "2099-12-31"}
             for role in ("business_owner", "accountable_executive")

@@ -738,7 +738,7 @@ def _without_locations(report: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in report.items() if key != "rules_version"}
 
 
-FAMILIES = {"mode1-triggers": 3, "ambition.undecided.suggestion": 5, "risks-to-accept": 6, "governance-areas": 6}
+FAMILIES = {"mode1-triggers": 3, "ambition.undecided.suggestion": 5, "risks-to-accept": 7, "governance-areas": 6}
 
 
 def test_the_default_packs_tables_assess_every_scenario_as_the_rules_they_replaced() -> None:
