@@ -45,13 +45,35 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
 class TraceEntry:
-    rule: str
-    title: str
-    priority: int
-    matched: dict[str, Any]
-    concluded: tuple[str, ...]
+    """One firing as the trace shows it: the rule (id, title, priority), the facts it matched and what it
+    concluded. The matched facts are read from the firing when first asked for (a report that writes no
+    trace never makes them)."""
+
+    __slots__ = ("_firing", "concluded", "priority", "rule", "title")
+
+    def __init__(self, firing: Firing) -> None:
+        rule = firing.rule
+        self.rule: str = rule.id
+        self.title: str = rule.title
+        self.priority: int = rule.priority
+        self.concluded: tuple[str, ...] = rule.concluded
+        self._firing = firing
+
+    @property
+    def matched(self) -> dict[str, Any]:
+        return self._firing.matched
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TraceEntry) and self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # `matched` is a dict
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.rule, self.title, self.priority, self.matched, self.concluded)
+
+    def __repr__(self) -> str:
+        return f"TraceEntry(rule={self.rule!r}, matched={self.matched!r}, concluded={self.concluded!r})"
 
 
 DateArg = str | datetime.date | None
@@ -265,8 +287,7 @@ def _conclusions(firings: tuple[Firing, ...], pack: RulePack) -> dict[str, list[
 
 
 def _trace_entry(firing: Firing) -> TraceEntry:
-    rule = firing.rule
-    return TraceEntry(rule.id, rule.title, rule.priority, firing.matched, rule.concluded)
+    return TraceEntry(firing)
 
 
 class _Interpolator:
@@ -285,9 +306,9 @@ class _Interpolator:
 
     def _value(self, name: str) -> str:
         """A placeholder's text, looked up only when a message uses it (the hot path)."""
-        derived = self.result.derived
-        if name in derived:
-            return say_value(derived[name])
+        derived = self.result.values_of(name)
+        if derived is not None:
+            return say_value(derived)
         if name in self.facts:
             return say_value(self.facts[name])
         return self.service.get(name, "unknown")

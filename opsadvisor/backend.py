@@ -81,6 +81,16 @@ class EngineResult:
     def derived(self) -> dict[str, tuple[Any, ...]]:
         return group_derived(self.pairs)
 
+    def values_of(self, name: str) -> tuple[Any, ...] | None:
+        """`derived.get(name)`, without grouping the others (a message names one or two)."""
+        if "derived" in self.__dict__:
+            return self.derived.get(name)
+        values = [value for named, value in self.pairs if named == name]
+        if not values:
+            return None
+        distinct = list(dict.fromkeys(values)) if len(values) > 1 else values
+        return tuple(sorted(distinct, key=str)) if len(distinct) > 1 else (distinct[0],)
+
 
 @dataclass(frozen=True)
 class Case:
