@@ -141,9 +141,12 @@ def assess(
 
 
 def schema(rules: RulesArg = None) -> dict[str, Any]:
-    """The scenario contract as JSON Schema (process and risk ids from the pack in effect)."""
+    """The scenario contract as JSON Schema (process and risk ids from the pack in effect). A choice field says
+    what `assess` accepts: its ids, or a label or synonym in any case (vocabulary.forgiving_schema)."""
+    from .vocabulary import forgiving_schema
+
     pack = rule_pack(rules)
-    document = json_schema(scenario_spec(pack.process_ids, pack.risk_ids, pack.role_ids))
+    document = forgiving_schema(json_schema(scenario_spec(pack.process_ids, pack.risk_ids, pack.role_ids)))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "opsadvisor scenario (contract v1)",
@@ -160,6 +163,7 @@ _LAZY = {
     "workshop": "dialogue.workshop",
     "decide": "dialogue.record",
     "accept": "dialogue.record",
+    "mitigate": "dialogue.record",
     "list_rules": "authoring.catalogue",
     "show_rule": "authoring.catalogue",
     "rules_docs": "authoring.catalogue",
@@ -171,6 +175,7 @@ _LAZY = {
     "run_batch": "batch",
     "batch_exit_code": "batch",
     "write_template": "batch",
+    "example_portfolio": "batch.example",
     "diff_portfolio": "batch.diff",
     "guide": "guides",
     "render_diff": "batch.diff",

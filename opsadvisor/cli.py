@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import errno
 import json
 import os
 import signal
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import click
 
 from . import api, terminal
-from .clihelp import AUDIENCES, HELP_WIDTH, PROCESS_IDS, RISK_IDS, RULE_IDS, GuidedGroup, examples
+from .clihelp import AUDIENCES, HELP_WIDTH, PROCESS_IDS, RISK_IDS, RULE_IDS, GuidedGroup, ListsPackIds, examples
 from .errors import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
@@ -27,7 +28,7 @@ from .errors import (
     OpsAdvisorError,
     ScenarioError,
 )
-from .files import AtomicFile, OutputError, atomic_write, refuse_replacing_input
+from .files import AtomicFile, OutputError, atomic_write, refuse_replacing_input, write_failed
 from .formats import ASSESSMENT, BATCH, DIFF, EXPLAIN, RULE_TESTS, RULES_CHECK, RULES_LIST, WORKSHOP
 from .guides import TOPICS, index
 from .text import printable
@@ -396,7 +397,9 @@ def workshop(
 
 
 @main.command(
-    epilog=examples("opsadvisor decide my-service.json incident --application business --performed-by vendor")
+    cls=ListsPackIds,
+    pack_ids=(("PROCESS", lambda pack: pack.process_ids),),
+    epilog=examples("opsadvisor decide my-service.json incident --application business --performed-by vendor"),
 )
 @click.argument("scenario", type=PathArg(path_type=Path))
 @click.argument("process", shell_complete=PROCESS_IDS)
@@ -432,8 +435,12 @@ def decide(
 @click.argument("risk_id", shell_complete=RISK_IDS)
 @click.option("--role", required=True, help="The accepting role, a role id of the rule pack (e.g. business_owner).")
 @click.option("--name", required=True, help="Who accepted, in that role.")
-@click.option("--date", help="When, as YYYY-MM-DD (default: today).")
-@click.option("--review-by", help="When to review the acceptance, YYYY-MM-DD (default: from the pack, by severity).")
+@click.option("--date", help="When, as YYYY-MM-DD, not after today or --as-of (default: that day).")
+@click.option(
+    "--review-by",
+    help="When to review the acceptance, YYYY-MM-DD (default, and at most: the pack's period for the severity).",
+)
+@as_of_option
 @rules_options
 @reports_errors
 def accept(
@@ -443,6 +450,7 @@ def accept(
     name: str,
     date: str | None,
     review_by: str | None,
+    as_of: datetime.datetime | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
@@ -450,8 +458,44 @@ def accept(
     from .dialogue.record import describe_acceptance
 
     pack = selected_pack(rules_dirs, no_default_rules)
-    recorded = api.accept(scenario, risk_id, role, name, date, review_by, rules=pack)
+    day = as_of.date() if as_of else None
+    recorded = api.accept(scenario, risk_id, role, name, date, review_by, rules=pack, as_of=day)
     for line in describe_acceptance(recorded, risk_id):
+        click.echo(line)
+
+
+@main.command(
+    epilog=examples(
+        'opsadvisor mitigate my-service.json personal-data-outside-it --action "Single sign-on" --owner CISO '
+        "--due 2027-03-31"
+    )
+)
+@click.argument("scenario", type=PathArg(path_type=Path))
+@click.argument("risk_id", shell_complete=RISK_IDS)
+@click.option("--action", required=True, help="What is done about the risk (at most 500 characters).")
+@click.option("--owner", required=True, help="Who owns the action.")
+@click.option("--due", required=True, help="When it is due, YYYY-MM-DD (overdue in every report after that day).")
+@as_of_option
+@rules_options
+@reports_errors
+def mitigate(
+    scenario: Path,
+    risk_id: str,
+    action: str,
+    owner: str,
+    due: str,
+    as_of: datetime.datetime | None,
+    rules_dirs: tuple[str, ...],
+    no_default_rules: bool,
+) -> None:
+    """Record in the SCENARIO file a mitigation of the risk RISK_ID: an action, its owner and due date (it does
+    not accept the risk)."""
+    from .dialogue.record import describe_mitigation
+
+    pack = selected_pack(rules_dirs, no_default_rules)
+    day = as_of.date() if as_of else None
+    recorded = api.mitigate(scenario, risk_id, action, owner, due, rules=pack, as_of=day)
+    for line in describe_mitigation(recorded, risk_id):
         click.echo(line)
 
 
@@ -684,6 +728,7 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool, label: str, table_map: 
         " --out report.xlsx",
         "opsadvisor batch --template portfolio.xlsx",
         "opsadvisor batch --template my-map.yaml --map-from scenarios/exports/leanix-applications.csv",
+        "opsadvisor batch --example 10000 > portfolio.jsonl",
     )
 )
 @click.argument("inputs", nargs=-1, type=PathArg(path_type=Path))
@@ -729,6 +774,20 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool, label: str, table_map: 
     help="With --template FILE.yaml: the export (.csv or .xlsx) whose header the map skeleton lists.",
 )
 @click.option("--force", is_flag=True, help="Let --template replace an existing file.")
+@click.option(
+    "--example",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Write an example portfolio of N services, made from the bundled scenarios, to stdout as JSON Lines; "
+    "and exit. The same N (and --example-seed) give the same services.",
+)
+@click.option(
+    "--example-seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="With --example: another seed draws another portfolio.",
+)
 @as_of_option
 @rules_options
 @reports_errors
@@ -743,6 +802,8 @@ def batch(
     template: Path | None,
     map_from: Path | None,
     force: bool,
+    example: int | None,
+    example_seed: int,
     as_of: datetime.datetime | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
@@ -762,10 +823,13 @@ def batch(
     if template is not None:
         _write_template(inputs, template, map_from, force)
         return
+    if example is not None:
+        _write_example(inputs, example, example_seed)
+        return
     if map_from is not None:
         raise click.UsageError("--map-from goes with --template FILE.yaml")
     if not inputs:
-        raise click.UsageError("give at least one INPUT (or --template FILE)")
+        raise click.UsageError("give at least one INPUT (or --template FILE, or --example N)")
     for target in outputs:
         try:
             check_output(target)
@@ -822,6 +886,21 @@ def _write_template(inputs: tuple[Path, ...], template: Path, map_from: Path | N
         write_template(template, force=force, map_from=map_from)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--template") from None
+
+
+def _write_example(inputs: tuple[Path, ...], count: int, seed: int) -> None:
+    """The example portfolio as JSON Lines on stdout, one service a line, as it is made."""
+    if inputs:
+        raise click.UsageError("--example writes an example portfolio; give no INPUT with it")
+    out = sys.stdout
+    try:
+        for document in api.example_portfolio(count, seed):
+            out.write(json.dumps(document, ensure_ascii=False) + "\n")
+        out.flush()
+    except OSError as error:
+        if error.errno == errno.EPIPE:
+            raise  # the reader stopped early (| head): click exits quietly
+        raise write_failed(Path("stdout"), error) from None
 
 
 @main.command(

@@ -50,6 +50,8 @@ MODELS = ("A", "B", "C")
 MODES = (1, 2)
 SEVERITIES = ("low", "medium", "high")
 MAX_TEXT = 2000
+ACCEPTED_RISKS = "accepted_risks"
+MITIGATIONS = "mitigations"
 
 # Other names people use for a vocabulary value (besides its id and its label; case, spaces, '-' and '_'
 # do not matter): what the interview, CSV/XLSX cells and JSON choice fields accept (opsadvisor/vocabulary.py).
@@ -190,6 +192,17 @@ class AcceptedRisk:
     role: str | None = None
     name: str | None = None
     review_by: str | None = None
+    entry: str = ""  # where it is written, e.g. accepted_risks[2]: a report names an incomplete one by it
+
+
+@dataclass(frozen=True)
+class Mitigation:
+    """A mitigation recorded for a risk: what is done about it, by whom, by when. It does not accept the risk."""
+
+    risk: str
+    action: str
+    owner: str
+    due: str
 
 
 # --- the facts a rule may test -----------------------------------------------------------------
@@ -261,7 +274,7 @@ class Field:
     def normalised_in_json(self) -> bool:
         """Whether a JSON document's value may be given as a label or synonym (`PCI DSS` for `pci_dss`):
         choice fields and lists of choices; flags, counts and texts are taken as written. The JSON Schema
-        lists the canonical ids only."""
+        says so (vocabulary.forgiving_schema)."""
         node = self.node()
         return isinstance(node, Choice) or (isinstance(node, ListOf) and isinstance(node.item, Choice))
 
@@ -298,9 +311,14 @@ def _acceptances(items: list[dict[str, Any]]) -> tuple[AcceptedRisk, ...]:
             item.get("role"),
             item.get("name"),
             item.get("review_by"),
+            f"{ACCEPTED_RISKS}[{index}]",
         )
-        for item in items
+        for index, item in enumerate(items)
     )
+
+
+def _mitigations(items: list[dict[str, Any]]) -> tuple[Mitigation, ...]:
+    return tuple(Mitigation(item["risk"], item["action"], item["owner"], item["due"]) for item in items)
 
 
 def _decisions(value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -336,6 +354,21 @@ def _acceptance_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...], ro
                 "review_by": Date(),
             },
             required=("risk",),
+        )
+    )
+
+
+def _mitigation_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...], role_ids: tuple[str, ...]) -> Spec:
+    """A mitigation of a risk: the action, its owner and its due date (`opsadvisor mitigate` writes them)."""
+    return ListOf(
+        Record(
+            {
+                "risk": Choice(risk_ids),
+                "action": Text(non_empty=True, max_length=500),
+                "owner": Text(non_empty=True, max_length=200),
+                "due": Date(),
+            },
+            required=("risk", "action", "owner", "due"),
         )
     )
 
@@ -945,7 +978,7 @@ FIELDS: tuple[Field, ...] = (
         ),
     ),
     Field(
-        "accepted_risks",
+        ACCEPTED_RISKS,
         _acceptance_spec,
         "accepted_risks",
         [
@@ -957,6 +990,21 @@ FIELDS: tuple[Field, ...] = (
             }
         ],
         build=_acceptances,
+        default=[],
+    ),
+    Field(
+        MITIGATIONS,
+        _mitigation_spec,
+        "mitigations",
+        [
+            {
+                "risk": "personal-data-outside-it",
+                "action": "Connect the service to single sign-on",
+                "owner": "IT security",
+                "due": "2026-09-30",
+            }
+        ],
+        build=_mitigations,
         default=[],
     ),
     Field(

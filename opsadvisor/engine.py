@@ -76,7 +76,7 @@ def once_per_pack(pack: RulePack, key: str, factory: Callable[[RulePack], T]) ->
     with the pack, and a caller who loads a new pack per call leaks nothing. Keys: "assessor" (api),
     "outcomes" (batch.runner), "explain" (authoring.explain), "workshop" (dialogue.workshop), "rule rows"
     (authoring.ruletest), "reference matrices" and "decided matrices" (kinds.accountability), "conclusions"
-    (assessment).
+    and "provenance" (assessment).
     """
     compiled = pack.compiled
     if key not in compiled:

@@ -4,6 +4,8 @@ guides included, and an installed copy must work from any folder."""
 from __future__ import annotations
 
 import configparser
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -12,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from opsadvisor import api
 from opsadvisor.guides import TOPICS
 
 from .helpers import ROOT
 
-SOURCES = ("setup.cfg", "pyproject.toml", "README.md", "opsadvisor", "rules", "docs")
+SOURCES = ("setup.cfg", "pyproject.toml", "README.md", "opsadvisor", "rules", "docs", "scenarios")
 
 
 def test_every_subpackage_is_listed_in_setup_cfg() -> None:
@@ -26,8 +29,11 @@ def test_every_subpackage_is_listed_in_setup_cfg() -> None:
     on_disk = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "opsadvisor").rglob("__init__.py")}
     assert on_disk <= listed, f"add to setup.cfg [options] packages: {sorted(on_disk - listed)}"
     data_folders = config["options"]["package_dir"].split()
-    assert data_folders == ["opsadvisor.rules", "=", "rules", "opsadvisor.docs", "=", "docs"]
-    assert {"opsadvisor.rules", "opsadvisor.docs"} <= listed
+    assert data_folders == [
+        *("opsadvisor.rules", "=", "rules", "opsadvisor.docs", "=", "docs"),
+        *("opsadvisor.scenarios", "=", "scenarios"),
+    ]
+    assert {"opsadvisor.rules", "opsadvisor.docs", "opsadvisor.scenarios"} <= listed
 
 
 def test_every_guide_is_a_topic_and_every_topic_a_guide() -> None:
@@ -78,3 +84,24 @@ def test_an_installed_copy_prints_the_guides_and_names_bundled_rule_files_that_e
     location = shown.split("defined at  ", 1)[1].split()[0]
     assert location.startswith("<bundled>/10-ambition.yaml:")
     assert (installed / "opsadvisor" / "rules" / location.split("/")[1].split(":")[0]).is_file()
+
+
+@pytest.mark.slow
+def test_an_installed_copy_ships_every_file_its_guides_refer_to(installed: Path, tmp_path: Path) -> None:
+    docs = installed / "opsadvisor" / "docs"
+    for topic in TOPICS:
+        text = (docs / f"{topic}.md").read_text(encoding="utf-8")
+        for link in re.findall(r"\]\(([^)#\s]+)\)", text):  # pictures and links, relative to the guide
+            assert link.startswith("http") or (docs / link).exists(), f"{topic}.md refers to {link}"
+        for path in re.findall(r"\bdocs/(examples/[\w./-]*\w)", text):  # the example files its commands use
+            assert (docs / path).exists(), f"{topic}.md refers to docs/{path}"
+    index = run_installed(installed, tmp_path, "docs")
+    assert f"are in {docs / 'examples'}, the workbench guide's pictures in {docs / 'workbench'}." in index
+
+
+@pytest.mark.slow
+def test_an_installed_copy_makes_the_example_portfolio_from_its_own_scenarios(installed: Path, tmp_path: Path) -> None:
+    bundled = sorted(path.name for path in (ROOT / "scenarios").glob("*.json"))
+    assert sorted(path.name for path in (installed / "opsadvisor" / "scenarios").glob("*.json")) == bundled
+    lines = run_installed(installed, tmp_path, "batch", "--example", "30").splitlines()
+    assert lines == [json.dumps(document, ensure_ascii=False) for document in api.example_portfolio(30)]

@@ -17,6 +17,7 @@ from ..assessment import DateArg
 from ..errors import EXIT_FINDINGS, EXIT_INVALID_SCENARIO, EXIT_OK, UsageError
 from ..files import refuse_replacing_input
 from ..rulepack import RulePack
+from .duplicates import DuplicateIds
 from .gates import Gates
 from .inputs import check_inputs, iter_entries, write_template
 from .mapping import NO_MAP, TableMap, load_map
@@ -74,7 +75,8 @@ def run_batch(
     """Assess every entry of the inputs and write every output; returns the portfolio summary. Risk
     acceptances are evaluated on `as_of` (a date or YYYY-MM-DD; default: today). CSV and XLSX inputs
     are read through `table_map` (a TableMap or a map file, see mapping.py); the readers' notes (an
-    encoding guessed) go to `on_note`. A CSV report starts with a BOM unless `bom` is False.
+    encoding guessed) go to `on_note`, and so do, at the end, the service ids more than one entry uses
+    (duplicates.py). A CSV report starts with a BOM unless `bom` is False.
 
     Invalid entries never stop the batch: they are counted, passed to `on_outcome` and written
     with status "invalid". Outputs are written atomically once every entry is done; on an error
@@ -91,6 +93,7 @@ def run_batch(
     context = replace(report_context(pack), bom=bom)
     writers: list[Writer] = []
     summary = Summary()
+    duplicates = DuplicateIds()
     try:
         writers = [open_writer(target, context) for target in targets]
         with_json = any(writer.needs_json for writer in writers)
@@ -99,6 +102,7 @@ def run_batch(
         with contextlib.closing(outcomes):  # stops the workers now, whatever ends the loop
             for outcome in outcomes:
                 summary.add(outcome)
+                duplicates.add(outcome)
                 for writer in writers:
                     writer.add(outcome)
                 if on_outcome is not None:
@@ -109,6 +113,9 @@ def run_batch(
         raise
     for writer in writers:
         writer.finish(summary)
+    if on_note is not None:
+        for line in duplicates.warnings():
+            on_note(line)
     return summary
 
 

@@ -2,10 +2,10 @@
 without building the dictionary first.
 
 Most of a line repeats from service to service: the trace entry of a rule (all but the facts it matched),
-the key of each part, and the accountability matrix (a model's reference matrix for most services, a
-decided one repeated across a portfolio). Those fragments are encoded once and kept (bounded); the rest is
-encoded part by part with orjson, which writes compact JSON (no spaces) the same for a value alone as
-inside a larger one, so joining the pieces with the same punctuation gives the same bytes.
+the key of each part, the pack's provenance, and the accountability matrix (a model's reference matrix for
+most services, a decided one repeated across a portfolio). Those fragments are encoded once and kept
+(bounded); the rest is encoded part by part with orjson, which writes compact JSON (no spaces) the same for
+a value alone as inside a larger one, so joining the pieces with the same punctuation gives the same bytes.
 tests/test_fast_paths.py compares the two over every bundled scenario and a generated portfolio.
 """
 
@@ -24,6 +24,7 @@ MAX_KEPT = 4096  # fragments of each sort kept; when full, they are forgotten an
 _KEYS: dict[str, bytes] = {}  # a part's key, quoted, with its colon and the comma before it
 _TRACE: dict[tuple[str, str, int, tuple[str, ...]], tuple[bytes, bytes]] = {}  # a rule's entry, around `matched`
 _PARTS: dict[tuple[str, Hashable], bytes] = {}  # encoded parts worth keeping (ENCODED_ONCE), by value
+_PROVENANCE: dict[int, tuple[Any, bytes]] = {}  # a pack's provenance, by the object (kept, so its id is its own)
 
 
 def encode(value: Any) -> str:
@@ -63,12 +64,27 @@ def _encoded(assessment: Assessment) -> bytes:
         pieces.append(_part(kind, value) if part in ENCODED_ONCE else dumps(kind.to_json(value)))
     pieces.append(b',"trace":[')
     pieces.append(b",".join([_trace(entry) for entry in assessment.trace]))
-    pieces.append(b'],"as_of":')
+    pieces.append(b'],"provenance":')
+    pieces.append(_provenance(assessment.provenance))
+    pieces.append(b',"as_of":')
     pieces.append(dumps(assessment.as_of.date))
     pieces.append(b',"rules_version":')
     pieces.append(dumps(assessment.rules_version))
     pieces.append(b"}")
     return b"".join(pieces)
+
+
+def _provenance(provenance: Any) -> bytes:
+    """The pack's provenance (one object per pack: assessment.policy_provenance), encoded once."""
+    kept = _PROVENANCE.get(id(provenance))
+    if kept is None or kept[0] is not provenance:
+        if len(_PROVENANCE) >= MAX_KEPT:
+            _PROVENANCE.clear()
+        encoded = orjson.dumps(
+            {part: {key: dict(item) for key, item in items.items()} for part, items in provenance.items()}
+        )
+        kept = _PROVENANCE[id(provenance)] = (provenance, encoded)
+    return kept[1]
 
 
 def _key(part: str) -> bytes:

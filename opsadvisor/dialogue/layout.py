@@ -9,6 +9,7 @@ from ..assessment import MatrixRow
 from ..contract import UNDECIDED, label_for
 from ..kinds.governance import pending_note
 from ..kinds.open_question import question_text
+from ..kinds.risk import policy_note
 from ..render.sections import party, recommendation_lines
 from ..rulepack import version_label
 from ..text import performer
@@ -180,6 +181,8 @@ def _facilitator_appendix(pack: WorkshopPack) -> list[Block]:
         commands += [
             Paragraph(f"Risk {risk.id}, once accepted (by: {roles}), one command per role:"),
             Command(f"opsadvisor accept {source} {risk.id} --role ROLE --name NAME --date YYYY-MM-DD"),
+            Paragraph(f"Or, for a mitigation agreed for {risk.id} (it does not accept the risk):"),
+            Command(f'opsadvisor mitigate {source} {risk.id} --action "ACTION" --owner NAME --due YYYY-MM-DD'),
         ]
     if not commands:
         return []
@@ -230,12 +233,15 @@ def _risks(pack: WorkshopPack) -> list[Block]:
             r.id,
             r.message,
             r.accept_by,
-            f"accepted by {r.accepted_by}" if r.accepted else Highlight("accept / mitigate"),
+            f"accepted by {r.accepted_by}, review by {r.review_by}" if r.accepted else Highlight("accept / mitigate"),
             (r.accepted_on or "") if r.accepted else Highlight("date"),
+            "; ".join([*(m.describe() for m in r.mitigations), *r.notes]),
         )
         for r in a.risks
     )
-    blocks.append(TableBlock(("risk", "consequence", "who must accept", "decision", "date"), rows))
+    headers = ("risk", "consequence", "who must accept", "decision", "date", "mitigations and notes")
+    blocks.append(TableBlock(headers, rows))
+    blocks.append(Paragraph(policy_note(a.risks, a), note=True))
     return blocks
 
 

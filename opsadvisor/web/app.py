@@ -2,7 +2,7 @@
 
 Every page reads the scenario file afresh, once (its version and what it shows come from the same
 bytes), so a file edited on disk meanwhile is what the page shows; every change goes through
-`api.decide`, `api.accept` or the interview (forms.finished) and is refused (409, the current file
+`api.decide`, `api.accept`, `api.mitigate` or the interview (forms.finished) and is refused (409, the current file
 shown) when the file changed since the page was made: its version, a digest of the bytes, travels with
 each form as `version` and is the pages' ETag. The check and the write run under the file's advisory
 lock (files.locked), the one `opsadvisor decide`/`accept` and another workbench over the same folder
@@ -37,11 +37,12 @@ from ..assessment import Assessment
 from ..batch.runner import INVALID, Outcome
 from ..contract import PERFORMED_BY, Choice, MapOf, Record
 from ..dialogue.interview import preview, scenario_text
-from ..dialogue.record import StaleVersion, describe_acceptance, describe_decision
+from ..dialogue.record import StaleVersion, describe_acceptance, describe_decision, describe_mitigation
 from ..errors import OpsAdvisorError, ScenarioError
 from ..files import atomic_create, atomic_write, locked
 from ..formats import WORKSHOP
 from ..kinds import FindingCount
+from ..kinds.risk import policy_note
 from ..text import party, performer
 from . import forms
 from .guard import LOCAL_HOSTS, Disconnects, SecurityHeaders, SizeLimit
@@ -269,6 +270,7 @@ class Workbench:
             "assessment": assessment,
             "error": error,
             "sections": sections,
+            "risk_note": policy_note(assessment.risks, assessment) if assessment is not None else "",
             "version": snapshot.version,
             "rule_ids": self.rule_ids,
         }
@@ -310,7 +312,7 @@ class Workbench:
                 for key in ("application", "interface", PERFORMED_BY)
                 if isinstance(node := cells[key], Choice)
             },
-            roles=self.pack.roles,
+            acceptors=self._acceptors(context["assessment"]),
             today=clock.today().isoformat(),
             notice="",
             problems=[],
@@ -322,6 +324,17 @@ class Workbench:
     async def workshop(self, request: Request) -> Response:
         name, path = self.scenario(request)
         return self.scenario_page("workshop.html.j2", self._board(name, path))
+
+    def _acceptors(self, assessment: Assessment | None) -> dict[str, dict[str, Any]]:
+        """Per risk raised, the roles its rule names to accept it (rulepack.ir.Role by id): the accept form
+        offers those only, never a second-line role."""
+        found: dict[str, dict[str, Any]] = {}
+        for risk in assessment.risks if assessment is not None else ():
+            rule = self.pack.rule(risk.rule)
+            payload = next((item for item in rule.of_kind("risk") if item.id == risk.id), None) if rule else None
+            roles = payload.accept_by if payload else ()
+            found[risk.id] = {role_id: self.pack.roles[role_id] for role_id in roles if role_id in self.pack.roles}
+        return found
 
     async def cell(self, request: Request) -> Response:
         """The decision form of one process (the cell clicked in the matrix)."""
@@ -391,6 +404,17 @@ class Workbench:
                 version=version,
             )
             return describe_acceptance(recorded, risk)
+
+        return await self._change(request, change)
+
+    async def mitigate(self, request: Request) -> Response:
+        def change(path: Path, form: FormData, version: str) -> list[str]:
+            risk = str(form.get("risk", ""))
+            values = {key: str(form.get(key, "")).strip() for key in ("action", "owner", "due")}
+            recorded = api.mitigate(
+                path, risk, values["action"], values["owner"], values["due"], rules=self.pack, version=version
+            )
+            return describe_mitigation(recorded, risk)
 
         return await self._change(request, change)
 
@@ -564,6 +588,7 @@ def create_app(folder: str | Path, pack: api.RulePack | None = None, hosts: tupl
         Route("/s/{name:path}/explain", bench.explain),
         Route("/s/{name:path}/decide", bench.decide, methods=["POST"]),
         Route("/s/{name:path}/accept", bench.accept, methods=["POST"]),
+        Route("/s/{name:path}/mitigate", bench.mitigate, methods=["POST"]),
         Route("/s/{name:path}/pack.{format}", bench.pack_export),
         Route("/s/{name:path}", bench.service),
         Mount("/static", static, name="static"),

@@ -64,6 +64,17 @@ def remove_stale_temporaries(app: Starlette) -> list[str]:
     return said
 
 
+def open_in_browser(url: str, say: Callable[[str], None]) -> None:
+    """Show the workbench in the user's web browser; where none can be started (a server without a
+    display, a BROWSER that fails), say so and where to point one."""
+    try:
+        opened = webbrowser.open(url)
+    except (webbrowser.Error, OSError):
+        opened = False
+    if not opened:
+        say(f"no web browser could be opened here: open {url} in a browser yourself")
+
+
 def serve(
     folder: Path, host: str, port: int, open_browser: bool, pack: api.RulePack, say: Callable[[str], None]
 ) -> None:
@@ -86,7 +97,7 @@ def serve(
             for line in cleaned:
                 say(line)
             if open_browser:
-                webbrowser.open(url)
+                open_in_browser(url, say)
 
     threading.Thread(target=announce, daemon=True).start()
     server.run()
