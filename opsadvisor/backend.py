@@ -62,28 +62,34 @@ class Firing:
         return f"Firing(rule={self.rule.id!r}, matched={self.matched!r})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EngineResult:
     """What the rules made of one service.
 
     `firings` are in firing order. A rule fires once for each distinct combination of derived values
     its conditions joined, and never twice for the same facts (however many branches of its `any`
     groups hold): a rule testing `alarm: [red, amber]` fires twice when both values were derived, with
-    the same conclusions, so whoever collects conclusions takes each rule once. `pairs` are the derived
-    (name, value) facts in derivation order; `derived` holds each derived fact's values, sorted (grouped
-    when first read: a run's first stage is rarely read so).
+    the same conclusions, so whoever collects conclusions takes each rule once. `derived` holds each
+    derived fact's values, sorted: `grouped` when given, else grouped from `pairs` (the derived (name,
+    value) facts in derivation order) when first read (a run's first stage is rarely read so).
     """
 
     firings: tuple[Firing, ...]
+    grouped: dict[str, tuple[Any, ...]] | None = None
     pairs: tuple[tuple[str, Any], ...] = ()
 
     @cached_property
     def derived(self) -> dict[str, tuple[Any, ...]]:
-        return group_derived(self.pairs)
+        return self.grouped if self.grouped is not None else group_derived(self.pairs)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EngineResult) and (self.firings, self.derived) == (other.firings, other.derived)
+
+    __hash__ = None  # type: ignore[assignment]  # holds dicts
 
     def values_of(self, name: str) -> tuple[Any, ...] | None:
         """`derived.get(name)`, without grouping the others (a message names one or two)."""
-        if "derived" in self.__dict__:
+        if self.grouped is not None or "derived" in self.__dict__:
             return self.derived.get(name)
         values = [value for named, value in self.pairs if named == name]
         if not values:
