@@ -6,7 +6,7 @@ Competing firings settle by priority: the highest-priority rule wins (ties: the 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from ..contract import COLUMNS, MODELS, UNDECIDED
 from ..text import count
@@ -78,6 +78,10 @@ class RecommendKind(Kind):
     def build(self, draft: Any) -> Recommendation:
         recommends, modes = draft.conclusions("recommend"), draft.conclusions("mode")
         mode = max(modes, key=lambda m: m.rank, default=None)
+        settled = draft.settled.get(self.part)
+        if settled is not None:  # settled from the same rules; its note is interpolated anew (derived facts grew)
+            note = draft.text(mode.payload.note) if mode is not None and mode.payload.note else ""
+            return cast(Recommendation, settled if note == settled.mode_note else replace(settled, mode_note=note))
         if not recommends:
             return _with_mode(Recommendation(None, None, None, False, ()), mode, draft)
         winner = max(recommends, key=lambda m: m.rank)
