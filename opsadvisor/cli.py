@@ -130,6 +130,44 @@ def as_of_option(command: F) -> F:
     )(command)
 
 
+def records_options(command: F) -> F:
+    """--records MANIFEST and --window DAYS: the service's own records, for drift (opsadvisor docs assurance)."""
+    command = click.option(
+        "--window",
+        "window_days",
+        type=click.IntRange(1, 3660),
+        help="Days of records before the as-of day (default: the manifest's window_days, else 90).",
+    )(command)
+    return click.option(
+        "--records",
+        "records_file",
+        type=PathArg(path_type=Path, dir_okay=False),
+        help="A records manifest (ticket exports, parties map, contract register, access reviews): "
+        "show where practice drifts from the agreement (opsadvisor docs assurance).",
+    )(command)
+
+
+def read_records(records_file: Path | None, as_of: datetime.date | None, window_days: int | None) -> Any:
+    """The EvidenceBook of --records over the period before the as-of day, or None without --records."""
+    if records_file is None:
+        if window_days is not None:
+            raise click.UsageError("--window goes with --records MANIFEST")
+        return None
+    return api.read_records(records_file, as_of, window_days)
+
+
+def report_records(book: Any) -> bool:
+    """Say on stderr what reading the records noted (warning:) and which rows were left out (invalid:);
+    True when a row was invalid (the command then exits 3, its reports written)."""
+    if book is None:
+        return False
+    for note in book.notes:
+        click.echo(f"warning: {printable(note)}", err=True)
+    for line in book.problems.lines():
+        click.echo(f"invalid: {line}", err=True)
+    return bool(book.problems.count)
+
+
 def rules_options(command: F) -> F:
     """The layer options and --seed-only, which selected_pack reads from the context (so that the
     commands' signatures need not carry it)."""
@@ -203,10 +241,12 @@ def completion(shell: str) -> None:
 @click.option("--explain", is_flag=True, help="Add the trace: every fired rule and the facts it matched.")
 @click.option(
     "--fail-on",
-    type=click.Choice(["conflict", "risk", "decision"]),
+    type=click.Choice(["conflict", "risk", "decision", "drift"]),
     multiple=True,
-    help="Exit 1 when the assessment has a conflict, a risk nobody has accepted, or an open decision (a t.b.d. cell).",
+    help="Exit 1 when the assessment has a conflict, a risk nobody has accepted, an open decision (a t.b.d. "
+    "cell), or a drift from the agreement in the records (--records).",
 )
+@records_options
 @as_of_option
 @rules_options
 @reports_errors
@@ -215,6 +255,8 @@ def assess(
     output_format: str,
     explain: bool,
     fail_on: tuple[str, ...],
+    records_file: Path | None,
+    window_days: int | None,
     as_of: datetime.datetime | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
@@ -222,20 +264,24 @@ def assess(
     """Assess the service each SCENARIO file describes (JSON; '-' reads stdin).
 
     Several files: one report each, in order, then a one-line total (on stderr for --format json);
-    an invalid file is reported and the others are still assessed (exit 3)."""
+    an invalid file is reported and the others are still assessed (exit 3). With --records, an invalid
+    record row is reported on stderr and left out, the others used (exit 3 after the reports)."""
     pack = selected_pack(rules_dirs, no_default_rules)
     shown = {"width": terminal.width(), "colour": terminal.colour()}
     day = as_of.date() if as_of else None
+    book = read_records(records_file, day, window_days)
     if len(scenarios) == 1:
-        assessment = api.assess(scenarios[0], rules=pack, as_of=day)
+        assessment = api.assess(scenarios[0], rules=pack, as_of=day, records=book)
         click.echo(ASSESSMENT.render(output_format, assessment, explain=explain, **shown), nl=False)
+        if report_records(book):
+            sys.exit(EXIT_INVALID_SCENARIO)
         if _fails(assessment, fail_on):
             sys.exit(EXIT_FINDINGS)
         return
     invalid = failing = conflicts = pending = 0
     for number, scenario in enumerate(scenarios):
         try:
-            assessment = api.assess(scenario, rules=pack, as_of=day)
+            assessment = api.assess(scenario, rules=pack, as_of=day, records=book)
         except ScenarioError as error:
             invalid += 1
             for line in error.lines():
@@ -252,15 +298,18 @@ def assess(
         f"{pending} risks pending, {invalid} invalid"
     )
     click.echo(total, err=output_format == "json")
+    invalid += report_records(book)
     sys.exit(EXIT_INVALID_SCENARIO if invalid else EXIT_FINDINGS if failing else 0)
 
 
 def _fails(assessment: Any, fail_on: tuple[str, ...]) -> bool:
     """Whether an assessment has a --fail-on finding."""
+    drift = assessment.part("drift")
     return bool(
         ("conflict" in fail_on and assessment.conflicts)
         or ("risk" in fail_on and assessment.pending_risks)
         or ("decision" in fail_on and assessment.open_decisions)
+        or ("drift" in fail_on and drift is not None and drift.drifts)
     )
 
 
@@ -870,3 +919,57 @@ def diff(
         click.echo(f"invalid: {error}", err=True)
     click.echo(DIFF.render(output_format, report), nl=False)
     sys.exit(EXIT_INVALID_SCENARIO if report.invalid else EXIT_FINDINGS if report.changed else 0)
+
+
+# --- records: is the agreed model lived? (opsadvisor.records) ---------------------------------------
+
+
+@main.group(name="records")
+def records_group() -> None:
+    """Read a service's own records (tickets, contracts, access reviews) as evidence of practice."""
+
+
+@records_group.command(
+    name="example",
+    epilog=examples(
+        "opsadvisor records example my-records",
+        "opsadvisor assess scenarios/payroll-it-operated.json --records my-records/records.yaml",
+    ),
+)
+@click.argument("folder", type=PathArg(path_type=Path, file_okay=False))
+@click.option(
+    "--scenarios",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Generate records for the scenarios of this folder (default: the bundled scenarios).",
+)
+@click.option("--seed", type=int, default=28, show_default=True, help="The seed of the generator's choices.")
+@click.option("--force", is_flag=True, help="Replace the files of an earlier example in FOLDER.")
+@as_of_option
+@rules_options
+@reports_errors
+def records_example(
+    folder: Path,
+    scenarios: Path | None,
+    seed: int,
+    force: bool,
+    as_of: datetime.datetime | None,
+    rules_dirs: tuple[str, ...],
+    no_default_rules: bool,
+) -> None:
+    """Write example records for a folder of scenarios into FOLDER: a ServiceNow and a Jira Service
+    Management export with their maps, a parties map, a contract register, access reviews and the
+    manifest, consistent with each service's agreed model plus known drifts (expected-drifts.json)."""
+    from .records.example import FILES
+
+    pack = selected_pack(rules_dirs, no_default_rules)
+    try:
+        made = api.write_records_example(folder, as_of.date() if as_of else None, scenarios, seed, force, pack)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--scenarios") from None
+    drifts = sum(len(found) for found in made.expected["current"].values())
+    click.echo(f"{folder}: wrote {', '.join(FILES)}")
+    click.echo(
+        f"{len(made.snow) + len(made.jsm)} tickets of the 180 days before {made.as_of}; "
+        f"{drifts} drifts expected in the last 90 (expected-drifts.json)"
+    )
+    click.echo(f"assess with: opsadvisor batch {scenarios or 'scenarios'} --records {folder / 'records.yaml'}")

@@ -15,6 +15,7 @@ AUDIENCES = (
     ("Business analysts: one service", ("assess", "interview", "workshop", "decide", "accept", "serve", "schema")),
     ("IT architects: the rules", ("rules", "explain")),
     ("Portfolio owners: many services", ("batch", "diff")),
+    ("Auditors and CIOs: evidence of practice", ("records",)),
     ("Getting started", ("docs", "completion")),
 )
 

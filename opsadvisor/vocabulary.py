@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from .contract import FIELDS, FLAG_WORDS, SYNONYMS, Choice, Field, ListOf, get_parts, get_path
+from .contract import COLUMN_FIELDS, FIELDS, FLAG_WORDS, SYNONYMS, Choice, Field, ListOf, get_parts, get_path
 from .text import PARTIES
 
 _SEPARATORS = re.compile(r"[\s._/-]+")
@@ -130,9 +130,9 @@ def _normalised(document: dict[str, Any], parts: tuple[str, ...], values: tuple[
 @cache
 def _columns() -> dict[str, str]:
     names: dict[str, str] = {}
-    for item in FIELDS:
+    for item in COLUMN_FIELDS:
         names.setdefault(key(item.path), item.path)
-    for item in FIELDS:
+    for item in COLUMN_FIELDS:
         names.setdefault(key(item.words), item.path)
     return names
 
@@ -144,4 +144,4 @@ def column(name: str) -> str | None:
 
 def column_names() -> tuple[str, ...]:
     """Every field path, for a header's did-you-mean."""
-    return tuple(item.path for item in FIELDS)
+    return tuple(item.path for item in COLUMN_FIELDS)

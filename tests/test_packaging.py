@@ -16,7 +16,7 @@ from opsadvisor.guides import TOPICS
 
 from .helpers import ROOT
 
-SOURCES = ("setup.cfg", "pyproject.toml", "README.md", "opsadvisor", "rules", "docs")
+SOURCES = ("setup.cfg", "pyproject.toml", "README.md", "opsadvisor", "rules", "docs", "scenarios")
 
 
 def test_every_subpackage_is_listed_in_setup_cfg() -> None:
@@ -26,8 +26,18 @@ def test_every_subpackage_is_listed_in_setup_cfg() -> None:
     on_disk = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "opsadvisor").rglob("__init__.py")}
     assert on_disk <= listed, f"add to setup.cfg [options] packages: {sorted(on_disk - listed)}"
     data_folders = config["options"]["package_dir"].split()
-    assert data_folders == ["opsadvisor.rules", "=", "rules", "opsadvisor.docs", "=", "docs"]
-    assert {"opsadvisor.rules", "opsadvisor.docs"} <= listed
+    assert data_folders == [
+        "opsadvisor.rules",
+        "=",
+        "rules",
+        "opsadvisor.docs",
+        "=",
+        "docs",
+        "opsadvisor.scenarios",
+        "=",
+        "scenarios",
+    ]
+    assert {"opsadvisor.rules", "opsadvisor.docs", "opsadvisor.scenarios"} <= listed
 
 
 def test_every_guide_is_a_topic_and_every_topic_a_guide() -> None:

@@ -17,9 +17,9 @@ from ..assessment import DateArg
 from ..errors import EXIT_FINDINGS, EXIT_INVALID_SCENARIO, EXIT_OK, UsageError
 from ..files import refuse_replacing_input
 from ..rulepack import RulePack
+from ..tabular import NO_MAP, TableMap, load_map
 from .gates import Gates
 from .inputs import check_inputs, iter_entries, write_template
-from .mapping import NO_MAP, TableMap, load_map
 from .outputs import STDOUT, ReportContext, Writer, check_output, open_writer
 from .runner import Outcome, assess_entries, default_jobs
 from .summary import Summary, render_summary
