@@ -138,9 +138,12 @@ def evidence_book(records: RecordsArg | EvidenceBook, as_of: DateArg = None) -> 
 
 
 def schema(rules: RulesArg = None) -> dict[str, Any]:
-    """The scenario contract as JSON Schema (process and risk ids from the pack in effect)."""
+    """The scenario contract as JSON Schema (process and risk ids from the pack in effect). A choice field says
+    what `assess` accepts: its ids, or a label or synonym in any case (vocabulary.forgiving_schema)."""
+    from .vocabulary import forgiving_schema
+
     pack = rule_pack(rules)
-    document = json_schema(scenario_spec(pack.process_ids, pack.risk_ids, pack.role_ids))
+    document = forgiving_schema(json_schema(scenario_spec(pack.process_ids, pack.risk_ids, pack.role_ids)))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "opsadvisor scenario (contract v1)",
@@ -157,6 +160,7 @@ _LAZY = {
     "workshop": "dialogue.workshop",
     "decide": "dialogue.record",
     "accept": "dialogue.record",
+    "mitigate": "dialogue.record",
     "list_rules": "authoring.catalogue",
     "show_rule": "authoring.catalogue",
     "rules_docs": "authoring.catalogue",
@@ -174,6 +178,7 @@ _LAZY = {
     "read_records": "records",
     "read_records_periods": "records",
     "write_records_example": "records.example",
+    "diff_periods": "records.periods",
 }
 
 

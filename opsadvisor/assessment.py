@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import today
+from .contract import SEVERITIES
 from .engine import EngineResult, Firing, once_per_pack
 from .facts import Facts
 from .kinds import parts as kind_parts
@@ -84,6 +85,8 @@ class Assessment:
     trace: tuple[TraceEntry, ...]
     rules_version: str
     as_of: AsOf = field(default_factory=lambda: AsOf.of(None))
+    # Where the roles and the acceptance policy in force come from (policy_provenance): JSON-ready, one per pack.
+    provenance: Mapping[str, Any] = field(default_factory=dict)
 
     def part(self, key: str) -> Any:
         return self.parts[key]
@@ -149,6 +152,9 @@ class Assessment:
                 }
                 for entry in self.trace
             ],
+            "provenance": {
+                part: {key: dict(item) for key, item in items.items()} for part, items in self.provenance.items()
+            },
             "as_of": self.as_of.date,
             "rules_version": self.rules_version,
         }
@@ -232,7 +238,34 @@ def build_assessment(
         trace=tuple(_trace_entry(firing) for firing in result.firings),
         rules_version=pack.version,
         as_of=as_of,
+        provenance=once_per_pack(pack, "provenance", policy_provenance),
     )
+
+
+def policy_provenance(pack: RulePack) -> dict[str, Any]:
+    """The roles and the acceptance policy (by severity, the highest first) in force, each with the file:line
+    and the layer it comes from: what the JSON report's `provenance` says an acceptance was judged under."""
+    roles = {
+        role.id: {
+            "name": role.name,
+            "line": role.line,
+            "authority": role.authority,
+            "from": str(role.location),
+            "layer": role.layer,
+        }
+        for role in pack.roles.values()
+    }
+    policy = {
+        severity: {
+            "review_months": item.review_months,
+            "minimum_authority": item.minimum_authority,
+            "from": str(item.location),
+            "layer": item.layer,
+        }
+        for severity in reversed(SEVERITIES)
+        if (item := pack.acceptance.get(severity)) is not None
+    }
+    return {"acceptance_policy": policy, "roles": roles}
 
 
 def _conclusions(firings: tuple[Firing, ...], pack: RulePack) -> dict[str, list[FiredConclusion]]:
@@ -260,6 +293,11 @@ def _conclusions(firings: tuple[Firing, ...], pack: RulePack) -> dict[str, list[
 def _trace_entry(firing: Firing) -> TraceEntry:
     rule = firing.rule
     return TraceEntry(rule.id, rule.title, rule.priority, dict(firing.matched), rule.concluded)
+
+
+def interpolator(scenario: Scenario, facts: Facts, result: EngineResult) -> Callable[[str], str]:
+    """Fills a rule text's {placeholders} as reports do, for a text no kind built (a refused acceptance's remedy)."""
+    return _Interpolator(scenario, facts, result)
 
 
 class _Interpolator:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import click
 
 from . import api, terminal
-from .clihelp import AUDIENCES, HELP_WIDTH, PROCESS_IDS, RISK_IDS, RULE_IDS, GuidedGroup, examples
+from .clihelp import AUDIENCES, HELP_WIDTH, PROCESS_IDS, RISK_IDS, RULE_IDS, GuidedGroup, ListsPackIds, examples
 from .errors import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
@@ -28,7 +28,7 @@ from .errors import (
     ScenarioError,
 )
 from .files import AtomicFile, OutputError, atomic_write, refuse_replacing_input
-from .formats import ASSESSMENT, BATCH, DIFF, EXPLAIN, RULE_TESTS, RULES_CHECK, RULES_LIST, WORKSHOP
+from .formats import ASSESSMENT, BATCH, DIFF, EXPLAIN, RECORDS_DIFF, RULE_TESTS, RULES_CHECK, RULES_LIST, WORKSHOP
 from .guides import TOPICS, index
 from .text import printable
 
@@ -421,6 +421,7 @@ def _interview(asker: Asker, output: Path | None, start: Path | None, yes: bool,
     type=click.Choice(WORKSHOP.names),
     help="markdown (default), or html (self-contained); -o *.html implies html.",
 )
+@records_options
 @as_of_option
 @rules_options
 @reports_errors
@@ -428,24 +429,33 @@ def workshop(
     scenario: Path,
     output: Path | None,
     output_format: str | None,
+    records_file: Path | None,
+    window_days: int | None,
     as_of: datetime.datetime | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
-    """The Support Model Design Workshop pack for a SCENARIO file."""
+    """The Support Model Design Workshop pack for a SCENARIO file (with --records, the drifts they show
+    come first)."""
     if output is not None:
         refuse_replacing_input(output, [scenario])
     pack = selected_pack(rules_dirs, no_default_rules)
     output_format = output_format or WORKSHOP.for_path(output) or WORKSHOP.default
-    text = api.workshop(scenario, rules=pack, output_format=output_format, as_of=as_of.date() if as_of else None)
+    day = as_of.date() if as_of else None
+    book = read_records(records_file, day, window_days)
+    text = api.workshop(scenario, rules=pack, output_format=output_format, as_of=day, records=book)
     if output is None:
         click.echo(text, nl=False)
     else:
         atomic_write(output, text.encode("utf-8"))
+    if report_records(book):
+        sys.exit(EXIT_INVALID_SCENARIO)
 
 
 @main.command(
-    epilog=examples("opsadvisor decide my-service.json incident --application business --performed-by vendor")
+    cls=ListsPackIds,
+    pack_ids=(("PROCESS", lambda pack: pack.process_ids),),
+    epilog=examples("opsadvisor decide my-service.json incident --application business --performed-by vendor"),
 )
 @click.argument("scenario", type=PathArg(path_type=Path))
 @click.argument("process", shell_complete=PROCESS_IDS)
@@ -481,8 +491,12 @@ def decide(
 @click.argument("risk_id", shell_complete=RISK_IDS)
 @click.option("--role", required=True, help="The accepting role, a role id of the rule pack (e.g. business_owner).")
 @click.option("--name", required=True, help="Who accepted, in that role.")
-@click.option("--date", help="When, as YYYY-MM-DD (default: today).")
-@click.option("--review-by", help="When to review the acceptance, YYYY-MM-DD (default: from the pack, by severity).")
+@click.option("--date", help="When, as YYYY-MM-DD, not after today or --as-of (default: that day).")
+@click.option(
+    "--review-by",
+    help="When to review the acceptance, YYYY-MM-DD (default, and at most: the pack's period for the severity).",
+)
+@as_of_option
 @rules_options
 @reports_errors
 def accept(
@@ -492,6 +506,7 @@ def accept(
     name: str,
     date: str | None,
     review_by: str | None,
+    as_of: datetime.datetime | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
@@ -499,8 +514,44 @@ def accept(
     from .dialogue.record import describe_acceptance
 
     pack = selected_pack(rules_dirs, no_default_rules)
-    recorded = api.accept(scenario, risk_id, role, name, date, review_by, rules=pack)
+    day = as_of.date() if as_of else None
+    recorded = api.accept(scenario, risk_id, role, name, date, review_by, rules=pack, as_of=day)
     for line in describe_acceptance(recorded, risk_id):
+        click.echo(line)
+
+
+@main.command(
+    epilog=examples(
+        'opsadvisor mitigate my-service.json personal-data-outside-it --action "Single sign-on" --owner CISO '
+        "--due 2027-03-31"
+    )
+)
+@click.argument("scenario", type=PathArg(path_type=Path))
+@click.argument("risk_id", shell_complete=RISK_IDS)
+@click.option("--action", required=True, help="What is done about the risk (at most 500 characters).")
+@click.option("--owner", required=True, help="Who owns the action.")
+@click.option("--due", required=True, help="When it is due, YYYY-MM-DD (overdue in every report after that day).")
+@as_of_option
+@rules_options
+@reports_errors
+def mitigate(
+    scenario: Path,
+    risk_id: str,
+    action: str,
+    owner: str,
+    due: str,
+    as_of: datetime.datetime | None,
+    rules_dirs: tuple[str, ...],
+    no_default_rules: bool,
+) -> None:
+    """Record in the SCENARIO file a mitigation of the risk RISK_ID: an action, its owner and due date (it does
+    not accept the risk)."""
+    from .dialogue.record import describe_mitigation
+
+    pack = selected_pack(rules_dirs, no_default_rules)
+    day = as_of.date() if as_of else None
+    recorded = api.mitigate(scenario, risk_id, action, owner, due, rules=pack, as_of=day)
+    for line in describe_mitigation(recorded, risk_id):
         click.echo(line)
 
 
@@ -517,6 +568,7 @@ def accept(
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the workbench in the web browser.")
 @click.option("--check", is_flag=True, help="Check the set-up (the extra, the rules, the folder's scenarios) and exit.")
+@records_options
 @rules_options
 @reports_errors
 def serve(
@@ -525,6 +577,8 @@ def serve(
     host: str,
     open_browser: bool,
     check: bool,
+    records_file: Path | None,
+    window_days: int | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
@@ -548,8 +602,10 @@ def serve(
     if check:
         click.echo(check_setup(folder, host, port, pack))
         return
+    book = read_records(records_file, None, window_days)  # today's period, as the workbench's day is
+    report_records(book)
     try:
-        run_server(folder, host, port, open_browser, pack, click.echo)
+        run_server(folder, host, port, open_browser, pack, click.echo, book)
     except KeyboardInterrupt:  # uvicorn stops on Ctrl-C, then raises it again for its caller
         click.echo("The workbench stopped.", err=True)
 
@@ -753,10 +809,10 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool, label: str, table_map: 
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @click.option(
     "--fail-on",
-    type=click.Choice(["conflict", "risk", "decision"]),
+    type=click.Choice(["conflict", "risk", "decision", "drift"]),
     multiple=True,
-    help="Exit 1 when any service has a conflict, a risk nobody has accepted, or an open decision (a t.b.d. "
-    "cell); says which on stderr.",
+    help="Exit 1 when any service has a conflict, a risk nobody has accepted, an open decision (a t.b.d. "
+    "cell), or a drift from the agreement in its records (--records); says which on stderr.",
 )
 @click.option(
     "--csv-encoding",
@@ -778,6 +834,7 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool, label: str, table_map: 
     help="With --template FILE.yaml: the export (.csv or .xlsx) whose header the map skeleton lists.",
 )
 @click.option("--force", is_flag=True, help="Let --template replace an existing file.")
+@records_options
 @as_of_option
 @rules_options
 @reports_errors
@@ -792,6 +849,8 @@ def batch(
     template: Path | None,
     map_from: Path | None,
     force: bool,
+    records_file: Path | None,
+    window_days: int | None,
     as_of: datetime.datetime | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
@@ -823,6 +882,8 @@ def batch(
     streaming = any(str(target).startswith("-") for target in outputs)
     table_map = load_map(map_file) if map_file is not None else NO_MAP
     pack = selected_pack(rules_dirs, no_default_rules)
+    book = read_records(records_file, as_of.date() if as_of else None, window_days)
+    report_records(book)  # what reading them noted, and their invalid rows: before the services
     bar = _progress_bar(inputs, quiet, "assessing", table_map)
     gates = Gates()
     started = time.monotonic()
@@ -848,6 +909,7 @@ def batch(
         table_map=table_map,
         on_note=note,
         bom=csv_encoding == "utf-8-sig",
+        records=book,
     )
     if bar is not None:
         with bar:
@@ -973,3 +1035,74 @@ def records_example(
         f"{drifts} drifts expected in the last 90 (expected-drifts.json)"
     )
     click.echo(f"assess with: opsadvisor batch {scenarios or 'scenarios'} --records {folder / 'records.yaml'}")
+
+
+@records_group.command(
+    name="diff",
+    epilog=examples(
+        "opsadvisor records diff scenarios --records my-records/records.yaml",
+        "opsadvisor records diff scenarios --records my-records/records.yaml --from 2026-06-30 --as-of 2026-11-30",
+    ),
+)
+@click.argument("inputs", nargs=-1, required=True, type=PathArg(path_type=Path))
+@click.option(
+    "--records",
+    "records_file",
+    required=True,
+    type=PathArg(path_type=Path, dir_okay=False),
+    help="The records manifest (opsadvisor docs assurance).",
+)
+@click.option(
+    "--from",
+    "before",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The as-of day of the earlier period, YYYY-MM-DD (default: one window before the as-of day).",
+)
+@click.option(
+    "--window",
+    "window_days",
+    type=click.IntRange(1, 3660),
+    help="Days of records before each as-of day (default: the manifest's window_days, else 90).",
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(RECORDS_DIFF.names), default=RECORDS_DIFF.default, show_default=True
+)
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@as_of_option
+@rules_options
+@reports_errors
+def records_diff(
+    inputs: tuple[Path, ...],
+    records_file: Path,
+    before: datetime.datetime | None,
+    window_days: int | None,
+    output_format: str,
+    jobs: int,
+    as_of: datetime.datetime | None,
+    rules_dirs: tuple[str, ...],
+    no_default_rules: bool,
+) -> None:
+    """What got better: each service's drifts in two periods of its records (INPUT as for batch).
+
+    Exit 0 when no drift is new, 1 when one is (worse), 3 when an entry or a record row is invalid."""
+    from .batch import check_paths
+
+    check_paths(list(inputs), [])
+    pack = selected_pack(rules_dirs, no_default_rules)
+    try:
+        report = api.diff_periods(
+            inputs,
+            records_file,
+            before.date() if before else None,
+            as_of.date() if as_of else None,
+            pack,
+            window_days,
+            jobs,
+        )
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--from") from None
+    for problem in report.invalid:
+        click.echo(f"invalid: {problem}", err=True)
+    bad_rows = report_records(report.records)
+    click.echo(RECORDS_DIFF.render(output_format, report), nl=False)
+    sys.exit(EXIT_INVALID_SCENARIO if report.invalid or bad_rows else EXIT_FINDINGS if report.worse else 0)

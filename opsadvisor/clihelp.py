@@ -12,7 +12,10 @@ HELP_WIDTH = 100  # help text wraps at the terminal's width, up to this many col
 
 # who uses which commands, in the order of their work; the top-level help lists them so
 AUDIENCES = (
-    ("Business analysts: one service", ("assess", "interview", "workshop", "decide", "accept", "serve", "schema")),
+    (
+        "Business analysts: one service",
+        ("assess", "interview", "workshop", "decide", "accept", "mitigate", "serve", "schema"),
+    ),
     ("IT architects: the rules", ("rules", "explain")),
     ("Portfolio owners: many services", ("batch", "diff")),
     ("Auditors and CIOs: evidence of practice", ("records",)),
@@ -90,6 +93,27 @@ def completes(ids: Callable[[Any], Iterable[str]]) -> Callable[[click.Context, c
         return [CompletionItem(value) for value in found if value.startswith(incomplete)]
 
     return complete
+
+
+class ListsPackIds(click.Command):
+    """A command whose help lists the ids an argument takes from the rule pack (`pack_ids`: the argument's
+    name and how to read its ids from a pack). The pack is read only when the help is shown."""
+
+    def __init__(
+        self, *args: Any, pack_ids: tuple[tuple[str, Callable[[Any], Iterable[str]]], ...] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.pack_ids = pack_ids
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_help_text(ctx, formatter)
+        pack = _pack_from(ctx)
+        if pack is None:
+            return  # a broken pack: the command itself will say what is wrong with it
+        for name, ids in self.pack_ids:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(f"{name} is one of: {', '.join(ids(pack))} (a --rules layer may add more).")
 
 
 PROCESS_IDS = completes(lambda pack: pack.process_ids)

@@ -52,6 +52,8 @@ MODELS = ("A", "B", "C")
 MODES = (1, 2)
 SEVERITIES = ("low", "medium", "high")
 MAX_TEXT = 2000
+ACCEPTED_RISKS = "accepted_risks"
+MITIGATIONS = "mitigations"
 
 # Other names people use for a vocabulary value (besides its id and its label; case, spaces, '-' and '_'
 # do not matter): what the interview, CSV/XLSX cells and JSON choice fields accept (opsadvisor/vocabulary.py).
@@ -192,6 +194,17 @@ class AcceptedRisk:
     role: str | None = None
     name: str | None = None
     review_by: str | None = None
+    entry: str = ""  # where it is written, e.g. accepted_risks[2]: a report names an incomplete one by it
+
+
+@dataclass(frozen=True)
+class Mitigation:
+    """A mitigation recorded for a risk: what is done about it, by whom, by when. It does not accept the risk."""
+
+    risk: str
+    action: str
+    owner: str
+    due: str
 
 
 # --- the facts a rule may test -----------------------------------------------------------------
@@ -265,7 +278,7 @@ class Field:
     def normalised_in_json(self) -> bool:
         """Whether a JSON document's value may be given as a label or synonym (`PCI DSS` for `pci_dss`):
         choice fields and lists of choices; flags, counts and texts are taken as written. The JSON Schema
-        lists the canonical ids only."""
+        says so (vocabulary.forgiving_schema)."""
         node = self.node()
         return isinstance(node, Choice) or (isinstance(node, ListOf) and isinstance(node.item, Choice))
 
@@ -302,9 +315,14 @@ def _acceptances(items: list[dict[str, Any]]) -> tuple[AcceptedRisk, ...]:
             item.get("role"),
             item.get("name"),
             item.get("review_by"),
+            f"{ACCEPTED_RISKS}[{index}]",
         )
-        for item in items
+        for index, item in enumerate(items)
     )
+
+
+def _mitigations(items: list[dict[str, Any]]) -> tuple[Mitigation, ...]:
+    return tuple(Mitigation(item["risk"], item["action"], item["owner"], item["due"]) for item in items)
 
 
 def _decisions(value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -340,6 +358,21 @@ def _acceptance_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...], ro
                 "review_by": Date(),
             },
             required=("risk",),
+        )
+    )
+
+
+def _mitigation_spec(process_ids: tuple[str, ...], risk_ids: tuple[str, ...], role_ids: tuple[str, ...]) -> Spec:
+    """A mitigation of a risk: the action, its owner and its due date (`opsadvisor mitigate` writes them)."""
+    return ListOf(
+        Record(
+            {
+                "risk": Choice(risk_ids),
+                "action": Text(non_empty=True, max_length=500),
+                "owner": Text(non_empty=True, max_length=200),
+                "due": Date(),
+            },
+            required=("risk", "action", "owner", "due"),
         )
     )
 
@@ -978,8 +1011,22 @@ FIELDS: tuple[Field, ...] = (
         "evidence",
         {
             "period": {"start": "2026-09-01", "end": "2026-11-29"},
-            "tickets": {"incident": {"it_ops": 12, "business": 40, "vendor": 3}},
-            "contract": {"registered": True, "holder": "business", "days_to_end": 200, "days_to_notice": 110},
+            "tickets": {
+                "request": {"business": 30, "vendor": 8},
+                "incident": {"it_ops": 12, "business": 40, "vendor": 3},
+                "problem": {"business": 6, "vendor": 4},
+                "change": {"it_ops": 2, "business": 14, "unmapped": 1},
+            },
+            "changes_without_it_approval": 15,
+            "contract": {
+                "registered": True,
+                "holder": "business",
+                "days_to_end": 200,
+                "days_to_notice": 110,
+                "renewal_owner": True,
+            },
+            "access_reviews": {"count": 1, "days_since_last": 130},
+            "overdue_acceptances": 0,
         },
         build=Evidence.from_document,
         facts=tuple(FactSpec(*fact[:5], minimum=fact.minimum) for fact in EVIDENCE_FACTS),
@@ -988,7 +1035,7 @@ FIELDS: tuple[Field, ...] = (
         column=False,
     ),
     Field(
-        "accepted_risks",
+        ACCEPTED_RISKS,
         _acceptance_spec,
         "accepted_risks",
         [
@@ -1000,6 +1047,21 @@ FIELDS: tuple[Field, ...] = (
             }
         ],
         build=_acceptances,
+        default=[],
+    ),
+    Field(
+        MITIGATIONS,
+        _mitigation_spec,
+        "mitigations",
+        [
+            {
+                "risk": "personal-data-outside-it",
+                "action": "Connect the service to single sign-on",
+                "owner": "IT security",
+                "due": "2026-09-30",
+            }
+        ],
+        build=_mitigations,
         default=[],
     ),
     Field(

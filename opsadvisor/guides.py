@@ -6,7 +6,8 @@ from pathlib import Path
 
 from .errors import did_you_mean
 
-# topic -> what the guide covers, in the order of the work (setup.cfg ships docs/*.md as opsadvisor/docs)
+# topic -> what the guide covers, in the order of the work (setup.cfg ships docs/ as opsadvisor/docs: the
+# guides, the example files they use and the workbench guide's pictures)
 TOPICS = {
     "operating-models": "the domain: models A, B and C, the matrix, the dialogue, what a report says",
     "dialogue": "the interview, the workshop pack, recording decisions and accepted risks",
@@ -45,5 +46,11 @@ def index() -> str:
     width = max(map(len, TOPICS))
     lines = ["Guides (opsadvisor docs TOPIC):", ""]
     lines += [f"  {topic:<{width}}  {summary}" for topic, summary in TOPICS.items()]
-    lines += ["", f"The guides are in {guides_dir()}", f"{BUNDLED} (the bundled rules) is {default_rules_dir()}"]
+    folder = guides_dir()
+    lines += [
+        "",
+        f"The guides are in {folder}; the example files they use (docs/examples/ in a checkout)",
+        f"are in {folder / 'examples'}, the workbench guide's pictures in {folder / 'workbench'}.",
+        f"{BUNDLED} (the bundled rules) is {default_rules_dir()}",
+    ]
     return "\n".join(lines) + "\n"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .contract import FIELD, FIELDS, AcceptedRisk, Integration, Record, get_parts, scenario_spec
+from .contract import FIELD, FIELDS, AcceptedRisk, Integration, Mitigation, Record, get_parts, scenario_spec
 from .contract import get_path as get_path  # re-exported: readers of documents take it from here
 from .errors import ScenarioError, UsageError
 from .evidence import Evidence
@@ -99,6 +99,7 @@ class Scenario:
     exit_termination_assistance: bool | None = None
     evidence: Evidence | None = None
     accepted_risks: tuple[AcceptedRisk, ...] = ()
+    mitigations: tuple[Mitigation, ...] = ()
     decisions: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def value(self, path: str) -> Any:

@@ -31,12 +31,18 @@ from pathlib import Path
 from typing import Any
 
 from . import vocabulary
-from .contract import COLUMN_FIELDS
+from .contract import ACCEPTED_RISKS, COLUMN_FIELDS, MITIGATIONS
 from .errors import UsageError, did_you_mean
 from .text import one_line, printable
 from .yamlload import YamlProblem, load_yaml
 
 IGNORE = "ignore"
+# Fields a map may not give every row the same value of: an acceptance or a mitigation is one service's.
+PER_SERVICE = (ACCEPTED_RISKS, MITIGATIONS)
+PER_SERVICE_WHY = (
+    "acceptances and mitigations are each one service's, recorded by a named person on a date, so a map cannot "
+    "give every row the same one"
+)
 MAP_KEYS = ("columns", "constants")
 COLUMN_KEYS = ("field", "split", "values")
 
@@ -143,6 +149,10 @@ def _build(document: Any, problems: list[str], source: str, columns_of: Columns)
             filling.setdefault(column.field, where)
     for name in constants:
         _check_field(str(name), f"{_line(constants, name)}constant {name}", problems, columns_of)
+        if name in PER_SERVICE:
+            problems.append(
+                f"{_line(constants, name)}constant {name}: {PER_SERVICE_WHY}; map the column that holds them instead"
+            )
         if name in filling:  # the column would win over the constant, silently
             problems.append(
                 f"{_line(constants, name)}constant {name} and {filling[name]} both give it; keep one of them"
@@ -175,6 +185,9 @@ def _column(columns: dict[str, Any], name: str, problems: list[str], columns_of:
             problems.append(f'{where}: unknown key "{key}"; expected {", ".join(COLUMN_KEYS)}')
     _check_field(str(entry["field"]), where, problems, columns_of)
     values = entry.get("values") or {}
+    if values and entry["field"] in PER_SERVICE:
+        problems.append(f"{where}: values cannot give {entry['field']}: {PER_SERVICE_WHY}")
+        values = {}
     if not isinstance(values, dict):
         problems.append(f"{where}: values is a mapping of source value to scenario value")
         values = {}
@@ -336,12 +349,19 @@ def skeleton(names: list[str], source: str) -> str:
             continue
         path = vocabulary.column(name)
         quoted = _quoted(name)
-        guess = did_you_mean(name, vocabulary.column_names())
-        lines.append(f"  {quoted}: {path}" if path else f"  {quoted}: {IGNORE}  # TODO: a field?{guess}")
+        lines.append(f"  {quoted}: {path}" if path else f"  {quoted}: {IGNORE}  # TODO: a field?{_guess(name)}")
     missing = [path for path in REQUIRED if path not in {vocabulary.column(name) for name in names}]
     lines.append("constants: {}" if not missing else "constants:")
     lines += [f"  # {path}: a column above must give it, or a constant here" for path in missing]
     return "\n".join(lines) + "\n"
+
+
+def _guess(name: str) -> str:
+    """The field a column may be: the one whose last part it names ('id' for service.id, 'tier' for
+    low_code.tier), else a close spelling of a field's path."""
+    paths = vocabulary.column_names()
+    named = [path for path in paths if vocabulary.key(path.rsplit(".", 1)[-1]) == vocabulary.key(name)]
+    return f' (did you mean "{named[0]}"?)' if len(named) == 1 else did_you_mean(name, paths)
 
 
 def _quoted(name: str) -> str:

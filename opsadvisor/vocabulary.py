@@ -10,9 +10,10 @@ validator reports it with its did-you-mean. Column names are matched the same wa
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from .contract import COLUMN_FIELDS, FIELDS, FLAG_WORDS, SYNONYMS, Choice, Field, ListOf, get_parts, get_path
@@ -21,6 +22,7 @@ from .text import PARTIES
 _SEPARATORS = re.compile(r"[\s._/-]+")
 
 
+@lru_cache(maxsize=65_536)  # records name the same groups and services a million times over
 def key(text: str) -> str:
     """The form two names are compared in: 'PCI-DSS', 'pci_dss' and ' Pci dss ' are all 'pci dss'."""
     return _SEPARATORS.sub(" ", text.strip().lower()).strip()
@@ -122,6 +124,97 @@ def _normalised(document: dict[str, Any], parts: tuple[str, ...], values: tuple[
         items = [choice_or_text(entry, values) if isinstance(entry, str) else entry for entry in value]
         return items if items != value else None
     return None
+
+
+# --- the JSON Schema of what JSON documents may say -----------------------------------------------
+
+# A JSON Schema pattern cannot ignore case: each letter is a class of the characters that lower to it,
+# and a separator (what `key` folds) a class of its own, so the pattern matches a string exactly when
+# `choice` reads it. Characters are written as \uXXXX escapes, which Python's `re` and ECMA-262 share.
+# Built only when a schema is asked for: `assess` never pays for it.
+
+
+def _class(characters: str) -> str:
+    """A pattern's character class of `characters`, three or more consecutive ones as a range."""
+    runs: list[list[int]] = []
+    for code in sorted(set(map(ord, characters))):
+        if runs and code == runs[-1][-1] + 1:
+            runs[-1].append(code)
+        else:
+            runs.append([code])
+    parts = [
+        _escaped(run[0]) + (f"-{_escaped(run[-1])}" if len(run) > 2 else "".join(map(_escaped, run[1:])))
+        for run in runs
+    ]
+    return "[" + "".join(parts) + "]"
+
+
+def _escaped(code: int) -> str:
+    char = chr(code)
+    return char if char.isascii() and char.isalnum() else f"\\u{code:04x}"
+
+
+@cache
+def _separator() -> str:
+    """What `key` folds to one space: white space (as str.strip and the `re` class of white space see it,
+    all of it below U+3001) and . _ / -."""
+    return _class("".join(chr(code) for code in range(0x3001) if chr(code).isspace()) + "._/-")
+
+
+@cache
+def _cases() -> dict[str, str]:
+    """Each character -> every character that lowers to it alone (the Basic Multilingual Plane)."""
+    found: dict[str, str] = {}
+    for code in range(0x10000):
+        lowered = chr(code).lower()
+        if len(lowered) == 1 and not 0xD800 <= code <= 0xDFFF:
+            found[lowered] = found.get(lowered, "") + chr(code)
+    return found
+
+
+def _name_pattern(name: str) -> str:
+    """The pattern of one accepted name's key ('pci dss'): its words in any case, separators between."""
+    words = ("".join(_class(_cases().get(char, char)) for char in word) for word in name.split(" "))
+    return f"{_separator()}+".join(words)
+
+
+def names_schema(values: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON Schema of a choice a JSON document may name forgivingly: its id, or a string that names
+    it as `choice` reads one (its label or a synonym, in any case, with spaces, '-', '_', '.' or '/')."""
+    names = "|".join(_name_pattern(name) for name in sorted(_table(tuple(values))))
+    return {
+        "anyOf": [
+            {"enum": list(values)},
+            {"type": "string", "pattern": f"^{_separator()}*(?:{names}){_separator()}*$"},
+        ],
+        "description": "One of the ids, or a label or synonym of one, in any case, with spaces, '-', '_', '.' "
+        "or '/' between its words (e.g. " + ", ".join(_examples(values)) + "): it is read as that id.",
+    }
+
+
+def _examples(values: tuple[str, ...]) -> list[str]:
+    """Two other names of the first value that has any, as examples for the schema's description."""
+    for value in values:
+        others = [name for name in (label(value).capitalize(), *SYNONYMS.get(value, ())) if name != value]
+        if others:
+            return [json.dumps(name) for name in others[:2]]
+    return [json.dumps(values[0].upper())]
+
+
+def forgiving_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A scenario's JSON Schema (validation.json_schema) with every field normalised in JSON
+    (Field.normalised_in_json) accepting the names `normalise_document` reads, not only the ids."""
+    for item in _IN_JSON:
+        *parents, last = item.path.split(".")
+        node = schema
+        for part in parents:
+            node = node["properties"][part]
+        field_schema = node["properties"][last]
+        if field_schema.get("type") == "array":
+            field_schema["items"] = names_schema(_values(item))
+        else:
+            node["properties"][last] = names_schema(_values(item))
+    return schema
 
 
 # --- column names --------------------------------------------------------------------------------

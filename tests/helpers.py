@@ -23,6 +23,13 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 RULES_VERSION = "sha256:<rules-version>"  # stands for the pack's version in golden files
 
 
+def bundled_at(section: str, key: str) -> str:
+    """Where the bundled pack defines a role (`roles`) or a severity's acceptance policy (`acceptance`), as
+    reports name it: `<bundled>/05-roles.yaml:LINE` (so that a role added above it moves no test)."""
+    items = api.rule_pack().roles if section == "roles" else api.rule_pack().acceptance
+    return str(items[key].location)
+
+
 def scenario(**facts: Any) -> dict[str, Any]:
     """A minimal valid scenario document with the given top-level facts."""
     return {"service": {"id": "svc-1", "name": "Test service"}, **facts}

@@ -11,11 +11,18 @@ from typing import Any
 import pytest
 
 from opsadvisor import clock
+from opsadvisor.contract import SEVERITIES
 
-from .helpers import SCENARIOS, run_cli
+from .helpers import SCENARIOS, bundled_at, run_cli
 
 # medium in the bundled pack; the Sales CRM raises it (risk.personal-data-with-business)
 RISK = "personal-data-outside-it"
+
+DPO_AT = bundled_at("roles", "dpo")
+HIGH_AT = bundled_at("acceptance", "high")
+LOW_AT = bundled_at("acceptance", "low")
+MEDIUM_AT = bundled_at("acceptance", "medium")
+OWNER_AT = bundled_at("roles", "business_owner")
 
 
 def write_layer(folder: Path, text: str) -> Path:
@@ -188,3 +195,93 @@ def test_accept_of_a_risk_not_raised_now_takes_the_highest_severity_a_rule_gives
     assert f"note: the risk {RISK} is not raised for this service now" in result.stdout
     recorded = json.loads(path.read_text(encoding="utf-8"))["accepted_risks"]
     assert recorded[0]["review_by"] == "2027-09-30"  # reviewed as the high risk it may become
+
+
+# --- a layer that redefines a role or the policy: reported, never silent --------------------------------------
+
+LOOSENING = "roles:\n  dpo: {name: data protection officer, line: first, authority: 3}\n" + (
+    "acceptance:\n  high: {review_months: 600, minimum_authority: 0}\n"
+)
+
+
+def test_rules_check_reports_each_role_and_policy_a_layer_overrides_as_a_loosening(tmp_path: Path) -> None:
+    layer = write_layer(tmp_path / "acme", LOOSENING)
+    result = check(layer)
+    assert result.exit_code == 0, result.output  # an override is legal: a warning, an error only with --strict
+    assert result.stdout.splitlines()[:2] == [
+        f"{layer}/risks.yaml:2: warning: roles.dpo overrides {DPO_AT}: line second -> first, "
+        "authority - -> 3: loosens who may accept risk",
+        f"{layer}/risks.yaml:4: warning: acceptance.high overrides {HIGH_AT}: review_months 6 -> 600, "
+        "minimum_authority 2 -> 0: loosens the acceptance policy for high risks",
+    ]
+    assert run_cli("rules", "check", "--strict", str(layer)).exit_code == 4
+
+
+def test_a_stricter_policy_is_worded_as_a_tightening_and_each_layer_of_a_chain_is_reported(tmp_path: Path) -> None:
+    first = write_layer(tmp_path / "first", "acceptance:\n  medium: {review_months: 6, minimum_authority: 1}\n")
+    second = write_layer(tmp_path / "second", "acceptance:\n  medium: {review_months: 3, minimum_authority: 2}\n")
+    result = run_cli("rules", "check", str(first), str(second))
+    assert (
+        f"{first}/risks.yaml:2: warning: acceptance.medium overrides {MEDIUM_AT}: review_months "
+        "12 -> 6: tightens the acceptance policy for medium risks"
+    ) in result.stdout
+    assert (
+        f"{second}/risks.yaml:2: warning: acceptance.medium overrides {first}/risks.yaml:2: review_months 6 -> 3, "
+        "minimum_authority 1 -> 2: tightens the acceptance policy for medium risks"
+    ) in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("roles:\n  dpo: {name: DPO, line: second}\n", "roles.dpo is defined twice in one layer"),
+        ("acceptance:\n  low: {review_months: 3}\n", "acceptance.low is defined twice in one layer"),
+    ],
+)
+def test_two_files_of_one_layer_defining_the_same_role_or_policy_is_an_error_naming_both(
+    tmp_path: Path, text: str, said: str
+) -> None:
+    layer = tmp_path / "acme"
+    layer.mkdir()
+    (layer / "a.yaml").write_text(text, encoding="utf-8")
+    (layer / "b.yaml").write_text(text, encoding="utf-8")
+    result = check(layer)
+    assert result.exit_code == 4
+    assert f"{layer}/b.yaml:2: error: {said} (first at {layer}/a.yaml:2)" in result.stdout
+    assessed = run_cli("assess", str(SCENARIOS / "sales-crm-business-operated.json"), "--rules", str(layer))
+    assert assessed.exit_code == 4 and said in assessed.stderr
+
+
+def test_rules_list_and_docs_show_the_policy_in_force_and_where_each_part_comes_from(tmp_path: Path) -> None:
+    layer = write_layer(tmp_path / "acme", LOOSENING)
+    listed = run_cli("rules", "list", "--rules", str(layer)).stdout
+    roles = listed.split("Roles (first line: accepts risk; second line: consulted)", 1)[1]
+    assert "business_owner  " in roles and OWNER_AT in roles
+    dpo = next(line for line in roles.splitlines() if line.startswith("dpo "))
+    assert dpo.split()[-3:] == ["first", "3", f"{layer}/risks.yaml:2"]
+    assert f"(overrides {DPO_AT})" in roles
+    policy = listed.split("Acceptance policy in force", 1)[1]
+    rows = {line.split()[0]: line.split()[1:] for line in policy.splitlines() if line.startswith(SEVERITIES)}
+    assert rows == {
+        "high": ["600", "0", f"{layer}/risks.yaml:4"],
+        "medium": ["12", "1", MEDIUM_AT],
+        "low": ["12", "1", LOW_AT],
+    }
+    document = json.loads(run_cli("rules", "list", "--format", "json", "--rules", str(layer)).stdout)
+    assert document["acceptance"][0] == {
+        "severity": "high",
+        "review_months": 600,
+        "minimum_authority": 0,
+        "location": f"{layer}/risks.yaml:4",
+        "overrides": HIGH_AT,
+    }
+    assert next(role for role in document["roles"] if role["id"] == "dpo")["line"] == "first"
+    docs = run_cli("rules", "docs", "--rules", str(layer)).stdout
+    assert "## Roles and acceptance policy" in docs
+    high = next(line for line in docs.splitlines() if line.startswith("| high "))
+    assert [cell.strip() for cell in high.strip("|").split("|")] == [
+        "high",
+        "600 months",
+        "0",
+        f"`{layer}/risks.yaml:4` (overrides `{HIGH_AT}`)",
+    ]

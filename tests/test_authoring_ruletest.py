@@ -7,11 +7,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opsadvisor.api import run_rule_tests
+from opsadvisor.authoring import ruletest
 from opsadvisor.authoring.ruletest import NoTestCases
+from opsadvisor.cli import main
 from opsadvisor.errors import OpsAdvisorError, RulesError
 from opsadvisor.kinds.base import IdsExpectation
 from opsadvisor.rulepack import default_rules_dir, load_pack
@@ -116,6 +119,15 @@ def test_junit_xml_for_ci(tmp_path: Path) -> None:
     assert root.tag == "testsuites" and root.get("tests") == "3" and root.get("failures") == "1"
     failures = root.findall(".//testcase/failure")
     assert len(failures) == 1 and "- model: B" in (failures[0].text or "")
+
+
+def test_no_path_outside_a_checkout_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    installed = tmp_path / "site-packages" / "opsadvisor" / "rules"  # an installed pack: no tests/ beside it
+    installed.mkdir(parents=True)
+    monkeypatch.setattr(ruletest, "default_rules_dir", lambda: installed)
+    result = CliRunner().invoke(main, ["rules", "test"])
+    assert result.exit_code == 2
+    assert "no PATH given, and the bundled suite ships only in a source checkout" in result.stderr
 
 
 def test_no_case_found_fails_loudly(tmp_path: Path) -> None:

@@ -351,7 +351,13 @@ def test_batch_evaluates_every_acceptance_on_the_as_of_day(tmp_path: Path) -> No
         "data": {"personal_data": True},
         "regulations": ["gdpr"],
         "accepted_risks": [
-            {"risk": "personal-data-outside-it", "role": "business_owner", "name": "Jo", "review_by": "2027-01-01"}
+            {
+                "risk": "personal-data-outside-it",
+                "role": "business_owner",
+                "name": "Jo",
+                "date": "2026-06-01",
+                "review_by": "2027-01-01",
+            }
         ],
     }
     source = write_jsonl(tmp_path / "in.jsonl", [document])

@@ -19,7 +19,7 @@ DOCUMENT = {
         criticality="high",
         data={"personal_data": True},
         accepted_risks=[
-            {"risk": "personal-data-outside-it", "role": "business_owner", "name": "Jo", "review_by": "2099-12-31"}
+            {"risk": "personal-data-outside-it", "role": "business_owner", "name": "Jo", "date": "2026-11-01"}
         ],
     ),
     "service": {"id": "crm", "name": "CRM"},
@@ -36,7 +36,8 @@ EXPECTED = {
 
 def batch_report(tmp_path: Path, suffix: str) -> Path:
     out = tmp_path / f"out{suffix}"
-    result = run_cli("batch", write_jsonl(tmp_path / "in.jsonl", [DOCUMENT]), "--jobs", "1", "-q", "--out", out)
+    inputs = write_jsonl(tmp_path / "in.jsonl", [DOCUMENT])
+    result = run_cli("batch", inputs, "--jobs", "1", "-q", "--out", out, "--as-of", "2026-12-01")
     assert result.exit_code == 0, result.output
     return out
 

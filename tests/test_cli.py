@@ -31,6 +31,7 @@ def test_json_output_has_the_contract_keys() -> None:
         "open_questions",
         "next_steps",
         "trace",
+        "provenance",
         "as_of",
         "rules_version",
     ]

@@ -33,8 +33,8 @@ def test_the_pinned_day_decides_which_acceptances_are_overdue() -> None:
         risks = json.loads(result.output)["risks"]
         return [item["status"] for risk in risks for item in risk["acceptances"] if item["status"] != "missing"]
 
-    assert statuses("2027-10-14") == ["accepted", "accepted"]
-    assert statuses("2027-10-15") == ["review due", "review due"]
+    assert statuses("2027-04-14") == ["accepted", "accepted"]  # a high risk: reviewed after 6 months
+    assert statuses("2027-04-15") == ["review due", "review due"]
 
 
 @pytest.mark.parametrize("value", ["tomorrow", "2026-02-30", "2026-1-5", "20261130", "2026-11-30T10:00"])

@@ -228,7 +228,10 @@ def test_8_an_acceptance_without_a_role_still_reads_and_says_so() -> None:
     )
     (risk,) = result.risks
     assert not risk.accepted
-    assert "acceptance role not recorded (accepted by CFO): record it with accept --role" in risk.notes
+    assert (
+        "incomplete acceptance accepted_risks[0] (no role; accepted by CFO): it does not count; record it with "
+        "accept --role"
+    ) in risk.notes
 
 
 @pytest.mark.parametrize("regulation", ["sox", "dora"])

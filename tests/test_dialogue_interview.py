@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 
 from opsadvisor import api
 from opsadvisor.cli import main
-from opsadvisor.contract import QUESTION_FIELDS
+from opsadvisor.contract import FIELD, QUESTION_FIELDS
 from opsadvisor.dialogue.interview import Declined, Review, ScriptedAsker, convert, spec_at
 from opsadvisor.validation import validate
 
@@ -69,6 +71,23 @@ SHORT = [
     "new",  # operated by today
     "extended hours",  # service hours (a high-criticality service)
 ]
+
+
+@dataclass
+class RulesAnswered(ScriptedAsker):
+    """A ScriptedAsker whose list answers the dialogue's questions (and the review's); a question only the
+    rules ask is answered from `rules` by its field, else no. The rule packs grow questions: these tests
+    of the dialogue's steps do not have to list them."""
+
+    rules: dict[str, str] = field(default_factory=dict)
+
+    def ask(self, prompt: str) -> str:
+        item = FIELD.get(prompt)
+        if item is None or item.asked is not None:
+            return super().ask(prompt)
+        answer = self.rules.get(prompt, "no")
+        self.say(f"{prompt}: {answer}")
+        return answer
 
 
 def interview(*args: str, answers: list[str]):
@@ -263,15 +282,13 @@ def test_back_to_an_earlier_answer_forgets_what_followed_it() -> None:
 
 
 def test_at_a_terminal_a_question_mark_shows_the_help_and_dont_know_leaves_it_open() -> None:
-    answers = [*SHORT]
+    answers = SHORT[:-1]  # service hours are asked of a high or critical service only
     answers[answers.index("high")] = "?\ndon't know"
-    asker = ScriptedAsker("\n".join(answers).split("\n"), interactive=True)
+    asker = RulesAnswered("\n".join(answers).split("\n"), interactive=True)
     document = api.interview(asker)
     assert "criticality" not in document
     said = asker.said or []
-    assert (
-        "  Help for criticality: How critical is the service to the business - low, medium, high or critical?" in said
-    )
+    assert "  Help: How critical is the service to the business - low, medium, high or critical?" in said
     assert "  Answers: 1 low, 2 medium, 3 high, 4 critical (the number or the word)." in said
     assert "  Example: medium." in said
     assert "  Answers: 1 low, 2 medium, 3 high, 4 critical; don't know = leave it open." in said
@@ -283,14 +300,22 @@ def test_piped_help_shows_the_help_and_piped_question_mark_still_means_dont_know
     out = tmp_path / "s.json"
     result = interview("-o", str(out), answers=answers)
     assert result.exit_code == 0, result.stderr
-    assert "Help for criticality" in result.stderr
+    assert "Help: How critical is the service" in result.stderr
     assert "criticality" not in json.loads(out.read_text())
 
 
-def reviewed(answers: list[str], review: Review) -> tuple[dict, list[str]]:
-    asker = ScriptedAsker([*SHORT, *answers], interactive=True)
+def reviewed(answers: list[str], review: Review, **rules: str) -> tuple[dict, list[str]]:
+    """The answers of SHORT, what the rules ask answered as `rules` say (by field, _ for .) or no, then `answers`."""
+    asker = RulesAnswered(
+        [*SHORT, *answers], interactive=True, rules={k.replace("__", "."): v for k, v in rules.items()}
+    )
     document = api.interview(asker, review=review)
     return document, asker.said or []
+
+
+def listed(said: list[str], answer: str) -> bool:
+    """Whether the review listed `answer` ('field: value') under some number."""
+    return any(re.fullmatch(rf" +[0-9]+  {re.escape(answer)}", line) for line in said)
 
 
 def test_the_review_lists_every_answer_and_an_empty_answer_writes() -> None:
@@ -305,27 +330,57 @@ def test_the_review_lists_every_answer_and_an_empty_answer_writes() -> None:
     assert document["ambition"] == "it_operated"
 
 
+# What changing the ambition to business operated asks: benefits, then the security baseline the rules
+# ask of business-owned IT controls (single sign-on and MFA, central logging, vulnerability management).
+TO_BUSINESS = ["3", "business operated", "Faster", "don't know", ""]
+
+
 def test_the_review_changes_one_answer_by_its_number_and_asks_what_becomes_relevant() -> None:
     document, said = reviewed(
-        ["3", "business operated", "Faster", "don't know", "", "9", "don't know", "yes"], Review("x")
+        [*TO_BUSINESS, "9", "don't know", "yes"],
+        Review("x"),
+        security__sso_mfa="no",
+        security__central_logging="yes",
+        security__vulnerability_management="don't know",
     )
     assert document["ambition"] == "business_operated"
+    assert "  Now: it_operated; an empty answer keeps it." in said  # the answer being changed
     assert document["expected_benefits"] == ["Faster"]  # asked because the ambition changed
+    # asked by the rules the new ambition brought in (business-owned IT controls: the security baseline)
+    assert {"sso_mfa": False, "central_logging": True}.items() <= document["security"].items()
+    assert listed(said, "security.vulnerability_management: (open question)")
     assert "criticality" not in document
     assert document["users"] == 850  # kept
     assert "   9  criticality: (open question)" in said
 
 
-def test_changing_the_ambition_back_forgets_the_benefits_that_no_longer_apply() -> None:
-    answers = ["3", "business operated", "Faster", "don't know", "", "3", "it operated", "yes"]
-    document, _ = reviewed(answers, Review("x"))
+def test_an_empty_answer_keeps_the_answer_being_changed() -> None:
+    document, said = reviewed(["12", "", "yes"], Review("x"))
+    assert "  Now: 850; an empty answer keeps it." in said
+    assert document["users"] == 850
+
+
+def test_changing_the_ambition_back_forgets_the_answers_that_no_longer_apply() -> None:
+    document, said = reviewed([*TO_BUSINESS, "3", "it operated", "yes"], Review("x"))
+    assert listed(said, "security.sso_mfa: no")  # answered, then asked no more: the rules ask it of the business
     assert document["ambition"] == "it_operated"
-    assert "expected_benefits" not in document
+    assert "expected_benefits" not in document and "security" not in document
 
 
 def test_back_at_the_review_returns_to_the_last_question() -> None:
-    document, _ = reviewed(["back", "24x7", "yes"], Review("x"))
-    assert document["service_hours"] == "24x7"
+    _, said = reviewed(["back", "yes"], Review("x"))
+    first_review = said.index("Write x: back")
+    last = next(line for line in reversed(said[:first_review]) if re.fullmatch(r"[a-z_.]+: .*", line))
+    asked_again = said[first_review + 1 :]
+    assert last in asked_again and asked_again.index(last) < asked_again.index("Your answers:")
+
+
+def test_an_answer_to_a_rules_question_can_bring_in_another() -> None:
+    _, said = reviewed(["yes"], Review("x"), gdpr__transfers_outside_eea="no")
+    assert "gdpr.transfer_safeguards: no" not in said
+    document, said = reviewed(["yes"], Review("x"), gdpr__transfers_outside_eea="yes")
+    assert "gdpr.transfer_safeguards: no" in said  # transfers outside the EEA: the rules ask for their safeguards
+    assert document["gdpr"]["transfer_safeguards"] is False
 
 
 def test_no_at_the_review_writes_nothing_and_replacing_a_file_needs_an_explicit_yes() -> None:
@@ -333,7 +388,8 @@ def test_no_at_the_review_writes_nothing_and_replacing_a_file_needs_an_explicit_
         reviewed(["no"], Review("x"))
     _, said = reviewed(["", "yes"], Review("crm.json", replaces=True))
     assert "Replace crm.json? yes, no to stop without writing, back, or the number of an answer to change it." in said
-    assert "  Please answer yes, no, back or a number from 1 to 17." in said
+    listed_answers = [line for line in said if re.fullmatch(r" +[0-9]+  .*", line)]
+    assert f"  Please answer yes, no, back or a number from 1 to {len(listed_answers)}." in said
 
 
 def test_a_5000_digit_number_is_refused_and_asked_again(tmp_path: Path) -> None:

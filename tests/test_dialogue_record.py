@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from opsadvisor import api, clock
 from opsadvisor.dialogue.jsonedit import append_item, set_value
 
-from .helpers import SCENARIOS, run_cli
+from .helpers import SCENARIOS, bundled_at, run_cli
+
+HIGH_AT = bundled_at("acceptance", "high")
 
 
 @pytest.fixture
@@ -109,15 +111,15 @@ def test_accept_records_each_role_and_the_risk_is_accepted_once_every_role_has(
     assert accept(ledger, "accountable_executive", "CFO", "2026-11-03").exit_code == 0
     risk = next(r for r in report(ledger)["risks"] if r["id"] == "regulatory-compliance")
     assert (risk["accepted"], risk["accepted_on"]) == (True, "2026-11-03")
-    assert accept(ledger, "accountable_executive", "COO", "2026-12-01").exit_code == 0  # replaces that role's
+    assert accept(ledger, "accountable_executive", "COO", "2026-11-20").exit_code == 0  # replaces that role's
     accepted = json.loads(ledger.read_text())["accepted_risks"]
     recorded = [item for item in accepted if item["risk"] == "regulatory-compliance"]
     assert recorded[-1] == {
         "risk": "regulatory-compliance",
         "role": "accountable_executive",
         "name": "COO",
-        "date": "2026-12-01",
-        "review_by": "2027-06-01",
+        "date": "2026-11-20",
+        "review_by": "2027-05-20",
     }
     assert len(recorded) == 2
 
@@ -281,3 +283,150 @@ def test_the_edited_file_keeps_its_permissions(mixed: Path) -> None:
     api.decide(mixed, "problem", "it_ops", "it_ops")
     assert mixed.stat().st_mode & 0o777 == 0o640
     assert sorted(p.name for p in mixed.parent.iterdir()) == ["field.json"]  # no temporary file left
+
+
+# --- accept refuses what an auditor would not accept; mitigate records what is done instead -----------------
+
+TODAY = {clock.PINNED_TODAY: "2026-11-30"}
+
+
+def accept_on(path: Path, *options: str, role: str = "business_owner", risk: str = "regulatory-compliance") -> Any:
+    return run_cli("accept", str(path), risk, "--role", role, "--name", "Jo", *options, env=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (
+            ("--date", "2099-01-01"),
+            "--date: 2099-01-01 is after today, 2026-11-30: record an acceptance once it is given",
+        ),
+        (("--date", "2026-11-02", "--as-of", "2026-11-01"), "--date: 2026-11-02 is after the --as-of date 2026-11-01"),
+        (("--as-of", "2026-11-01"), None),  # without --date: accepted on the --as-of day
+        (
+            ("--date", "2026-11-02", "--review-by", "2026-11-01"),
+            "--review-by: 2026-11-01 is before the acceptance date 2026-11-02: a review follows the acceptance",
+        ),
+    ],
+)
+def test_accept_refuses_a_date_ahead_of_its_day_and_a_review_before_the_acceptance(
+    ledger: Path, options: tuple[str, ...], said: str | None
+) -> None:
+    original = ledger.read_bytes()
+    result = accept_on(ledger, *options)
+    if said is None:
+        assert result.exit_code == 0, result.output
+        assert json.loads(ledger.read_text())["accepted_risks"][-1]["date"] == "2026-11-01"
+        return
+    assert result.exit_code == 2 and f"error: {ledger}: {said}" in result.stderr
+    assert ledger.read_bytes() == original
+
+
+def test_accept_caps_a_review_date_beyond_the_policy_and_says_so(ledger: Path) -> None:
+    result = accept_on(ledger, "--date", "2026-11-02", "--review-by", "2999-01-01")
+    assert result.exit_code == 0, result.output
+    assert (
+        f"note: review by capped to 2027-05-02: the pack's policy for high risks is 6 months ({HIGH_AT})"
+    ) in result.stdout.splitlines()
+    assert "business owner: Jo on 2026-11-02 (review by 2027-05-02)" in result.stdout
+    assert json.loads(ledger.read_text())["accepted_risks"][-1]["review_by"] == "2027-05-02"
+    within = accept_on(ledger, "--date", "2026-11-02", "--review-by", "2027-01-31")
+    assert "capped" not in within.stdout and "(review by 2027-01-31)" in within.stdout
+
+
+def test_accept_with_an_old_date_says_it_is_recorded_but_does_not_count_and_why(ledger: Path) -> None:
+    result = accept_on(ledger, "--date", "2020-01-01")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        f"{ledger}: regulatory-compliance: business owner: Jo on 2020-01-01 (review by 2020-07-01) recorded, but it "
+        "does not count as of 2026-11-30 (today): its review date 2020-07-01 has passed"
+    )
+    assert not any(line.rstrip().endswith("accepted by") for line in lines)
+    assert "still to accept regulatory-compliance: business owner, accountable executive" in lines
+
+
+def test_mitigate_appends_one_entry_and_keeps_every_other_byte(ledger: Path) -> None:
+    original = ledger.read_text()
+    result = run_cli(
+        "mitigate", str(ledger), "regulatory-compliance", "--action", "Owners for the key controls",
+        "--owner", "Head of Finance", "--due", "2027-01-31", env=TODAY,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    document = json.loads(ledger.read_text())
+    assert document["mitigations"] == [
+        {"risk": "regulatory-compliance", "action": "Owners for the key controls", "owner": "Head of Finance",
+         "due": "2027-01-31"}
+    ]  # fmt: skip
+    assert json.loads(original) == {key: value for key, value in document.items() if key != "mitigations"}
+    edited = ledger.read_text()
+    assert edited.startswith(original[: original.rindex("}")].rstrip())  # only the new member is added
+    recorded = api.mitigate(
+        ledger, "regulatory-compliance", "Quarterly evidence", "CFO", "2027-03-31", as_of="2026-12-01"
+    )
+    assert (recorded.where, recorded.entry["owner"]) == ("mitigations[1]", "CFO")
+    risk = next(risk for risk in recorded.after.risks if risk.id == "regulatory-compliance")
+    assert [item.action for item in risk.mitigations] == ["Owners for the key controls", "Quarterly evidence"]
+    assert not risk.accepted
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (
+            ("regulatory-complaince", "--action", "A", "--owner", "B", "--due", "2027-01-31"),
+            'did you mean "regulatory-compliance"?',
+        ),
+        (("regulatory-compliance", "--action", "x" * 501, "--owner", "B", "--due", "2027-01-31"), "--action: "),
+        (
+            ("regulatory-compliance", "--action", " ", "--owner", "B", "--due", "2027-01-31"),
+            "--action: expected a non-empty string",
+        ),
+        (
+            ("regulatory-compliance", "--action", "A", "--owner", "B", "--due", "31/01/2027"),
+            "--due: expected a date YYYY-MM-DD",
+        ),
+    ],
+)
+def test_mitigate_refuses_unknown_risks_and_bad_fields_and_leaves_the_file(
+    ledger: Path, options: tuple[str, ...], said: str
+) -> None:
+    original = ledger.read_bytes()
+    result = run_cli("mitigate", str(ledger), *options, env=TODAY)
+    assert result.exit_code == 2 and said in result.stderr, result.output
+    assert ledger.read_bytes() == original
+
+
+def _conflict_ids() -> list[tuple[str, str]]:
+    """Every conflict id of the default pack (obligations and the other conflicts a rule names by id), with its kind."""
+    pack = api.rule_pack()
+    return sorted({(c.id, c.kind) for rule in pack.rules for c in rule.of_kind("conflict") if c.id})
+
+
+@pytest.mark.parametrize(("conflict", "kind"), _conflict_ids())
+@pytest.mark.parametrize("scenario", ["payments-hub-dora-critical.json", "sales-crm-business-operated.json"])
+def test_every_conflict_of_the_pack_is_refused_by_accept_and_mitigate_with_its_remedy_filled_in(
+    tmp_path: Path, conflict: str, kind: str, scenario: str
+) -> None:
+    """Raised for the service (the payments hub raises the DORA ones) or not (the CRM raises none of them)."""
+    path = Path(shutil.copy(SCENARIOS / scenario, tmp_path / scenario))
+    original = path.read_bytes()
+    for command in (
+        ("accept", conflict, "--role", "business_owner", "--name", "Jo"),
+        ("mitigate", conflict, "--action", "A", "--owner", "B", "--due", "2027-01-31"),
+    ):
+        result = run_cli(command[0], str(path), *command[1:], env=TODAY)
+        assert result.exit_code == 3, result.output
+        verb = "accepted" if command[0] == "accept" else "mitigated"
+        shape = "is an obligation (" if kind == "obligation" else "is a conflict to resolve, not a risk"
+        assert f"{conflict} {shape}" in result.stderr and f"cannot be {verb}" in result.stderr
+        assert "{" not in result.stderr and "}" not in result.stderr, result.stderr  # every placeholder filled
+    assert path.read_bytes() == original
+
+
+@pytest.mark.parametrize("obligation", ["dora-exit-strategy", "sox-key-controls-owner"])
+def test_the_refusal_names_the_service_where_its_remedy_does(tmp_path: Path, obligation: str) -> None:
+    path = Path(shutil.copy(SCENARIOS / "sales-crm-business-operated.json", tmp_path / "crm.json"))
+    result = run_cli("accept", str(path), obligation, "--role", "business_owner", "--name", "Jo", env=TODAY)
+    assert result.exit_code == 3 and "only fixed:" in result.stderr
+    assert "Sales CRM" in result.stderr and "{service.name}" not in result.stderr

@@ -62,6 +62,15 @@ def test_participants_follow_the_facts() -> None:
     assert "- data protection officer" in crm and "- vendor manager" in crm
 
 
+def test_the_data_protection_officer_is_invited_only_where_gdpr_applies(tmp_path: Path) -> None:
+    """The DPO is GDPR's office (Art. 37-39): personal data under HIPAA alone does not bring one."""
+    document = json.loads((ROOT / "scenarios/sales-crm-business-operated.json").read_text(encoding="utf-8"))
+    document["regulations"] = ["hipaa"]
+    path = tmp_path / "crm.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert "- data protection officer" not in api.workshop(path)
+
+
 def test_every_tbd_cell_is_a_decision_with_its_discussion_questions() -> None:
     text = api.workshop(ROOT / "scenarios/field-service-mixed.json", source="field.json")
     matrix = section(text, "Accountability matrix")
@@ -79,7 +88,11 @@ def test_conflicts_risks_sign_off_and_benefits(monkeypatch: pytest.MonkeyPatch) 
     text = api.workshop(ROOT / "scenarios/trading-ledger-critical-sox.json")
     assert "aim for model A \\(IT operated\\)" in text  # the conflict's remedy
     assert "| restricted-data-outside-it" in text and "2026-10-14" in text
-    assert "| accepted by business owner: CFO, accountable executive: COO" in text
+    assert "| accepted by business owner: CFO, accountable executive: COO, review by 2027-04-14" in text
+    policy = api.rule_pack().acceptance["high"]
+    assert f"high risks: review within 6 months, an acceptor of authority 2 or more \\({policy.location}" in (
+        text.replace("&lt;", "<").replace("&gt;", ">")
+    )
     assert re.search(r"\| \*\*accept / mitigate\*\* +\| \*\*date\*\* +\|", text)
     assert "Traders get new position reports without an IT release cycle" in text
     assert "**how will it be validated?**" in text
@@ -281,3 +294,22 @@ def test_the_workshop_invites_every_role_that_must_accept_or_is_consulted_on_a_p
         low_code={"tier": "business_important", "environments": False},
     )
     assert "\n- CIO \\(accepts low-code-no-environments\\)\n" in api.workshop(low_code)
+
+
+def test_only_risks_are_offered_for_acceptance_or_mitigation_never_a_conflict_or_obligation() -> None:
+    """The DORA payments hub has obligations (conflicts with ids) beside its risks: they are to fix, with
+    their remedy, and no row, decision cell or facilitator command offers to accept or mitigate them."""
+    path = SCENARIOS / "payments-hub-dora-critical.json"
+    assessment = api.assess(path, as_of="2026-11-30")
+    obligations = {conflict.id for conflict in assessment.conflicts if conflict.id}
+    assert obligations and assessment.risks  # both kinds are there to tell apart
+    text = api.workshop(path, source="hub.json", as_of="2026-11-30")
+    risks = section(text, "Risks to accept \\(sign-off\\)")
+    offered = [line.split("|")[1].strip() for line in risks.splitlines() if "accept / mitigate" in line]
+    assert sorted(offered) == sorted(risk.id for risk in assessment.pending_risks)
+    appendix = section(text, "Facilitator appendix: recording the outcomes")
+    pending = {risk.id for risk in assessment.pending_risks}
+    for command in ("accept", "mitigate"):
+        named = set(re.findall(rf"opsadvisor {command} hub\.json (\S+)", appendix))
+        assert named == pending and not obligations & named
+    assert "accept / mitigate" not in section(text, "Conflicts to resolve")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -64,6 +66,26 @@ def test_every_command_block_runs_as_written_and_shows_what_it_prints(name: str)
     """The console blocks of the README and the guides, run in order in a fresh folder (tools/docblocks.py)."""
     written, wanted = docblocks.stale(name)
     assert written == wanted, f"{name} is stale: run `python tools/docblocks.py --update` and read the diff"
+
+
+def test_a_pycon_block_shows_what_python_prints_so_a_wrong_value_is_stale(tmp_path: Path) -> None:
+    block = ">>> import opsadvisor\n>>> opsadvisor.assess('s.json').recommendation.model\n'A'\n>>> x = 1  # no output\n"
+    (tmp_path / "s.json").write_text(json.dumps({"service": {"id": "s", "name": "S"}, "ambition": "business_operated"}))
+    assert docblocks.session(block, tmp_path) == [
+        ">>> import opsadvisor",
+        ">>> opsadvisor.assess('s.json').recommendation.model",
+        "'B'",
+        ">>> x = 1  # no output",
+    ]
+
+
+@pytest.mark.parametrize("name", docblocks.FILES)
+def test_values_shown_in_python_examples_are_in_checked_pycon_blocks(name: str) -> None:
+    """A value written as a comment in a ```python block is checked by nothing: show it in a ```pycon block."""
+    text = (ROOT / name).read_text(encoding="utf-8")
+    for body in re.findall(r"^```python\n(.*?)^```$", text, re.M | re.S):
+        claimed = [line for line in body.splitlines() if re.search(r"#\s*([\[\]'\"{0-9]|True|False|None)", line)]
+        assert not claimed, f"{name}: make it a pycon block, whose output the tests check: {claimed}"
 
 
 SETUP = ("python3 -m venv", ". .venv/bin/activate")  # the README's set-up: CI (.ci/run) runs it

@@ -10,7 +10,7 @@ import pytest
 from click.shell_completion import ShellComplete
 from click.testing import CliRunner
 
-from opsadvisor import __version__
+from opsadvisor import __version__, api
 from opsadvisor.cli import main
 from opsadvisor.guides import TOPICS
 
@@ -140,3 +140,9 @@ def test_completion_prints_a_script_per_shell_that_the_environment_variable_driv
         env={"_OPSADVISOR_COMPLETE": "bash_complete", "COMP_WORDS": "opsadvisor decide s.json sit", "COMP_CWORD": "3"},
     )
     assert driven.output == "plain,situation\n"
+
+
+def test_decide_help_lists_the_process_ids_of_the_rule_pack() -> None:
+    help_text = " ".join(run_cli("decide", "--help").output.split())  # unwrapped
+    ids = ", ".join(api.rule_pack().process_ids)
+    assert f"PROCESS is one of: {ids} (a --rules layer may add more)." in help_text

@@ -60,3 +60,42 @@ def test_one_name_written_twice_is_named_once(tmp_path: Path) -> None:
     result = run_cli("batch", export, "--jobs", "1", "-q")
     assert result.exit_code == 3
     assert 'columns 3 and 4 are both named "Criticality"; name each column once' in result.stderr
+
+
+def test_a_map_cannot_give_every_row_the_same_acceptance_or_mitigation(tmp_path: Path) -> None:
+    export = write(tmp_path / "export.csv", "Ref,Title,Signed off\nx-1,X,yes\n")
+    mapping = write(
+        tmp_path / "map.yaml",
+        "columns:\n  Ref: service.id\n  Title: service.name\n"
+        '  Signed off: {field: accepted_risks, values: {"yes": "personal-data-outside-it|role=cio|name=Jo"}}\n'
+        "constants:\n  mitigations: personal-data-outside-it|action=SSO|owner=IT|due=2027-01-31\n"
+        "  accepted_risks: personal-data-outside-it|role=business_owner|name=Jo|date=2026-01-01\n",
+    )
+    result = run_cli("batch", export, "--map", mapping, "--jobs", "1", "-q")
+    assert result.exit_code == 2
+    why = "acceptances and mitigations are each one service's, recorded by a named person on a date"
+    assert f"line 6: constant mitigations: {why}" in result.stderr
+    assert f"line 7: constant accepted_risks: {why}" in result.stderr
+    assert f"line 4: column Signed off: values cannot give accepted_risks: {why}" in result.stderr
+
+
+def test_mitigations_and_acceptances_come_from_each_rows_cells(tmp_path: Path) -> None:
+    export = write(
+        tmp_path / "export.csv",
+        "service.id,service.name,ambition,data.personal_data,regulations,mitigations,accepted_risks\n"
+        "a,A,business_operated,yes,gdpr,"
+        "personal-data-outside-it|action=Single sign-on|owner=IT security|due=2027-01-31,"
+        "personal-data-outside-it|role=business_owner|name=Jo\n",
+    )
+    out = tmp_path / "out.jsonl"
+    result = run_cli("batch", export, "--jobs", "1", "-q", "--out", out, "--as-of", "2026-12-01")
+    assert result.exit_code == 0, result.output
+    (line,) = read_jsonl(out)
+    (risk,) = [risk for risk in line["risks"] if risk["id"] == "personal-data-outside-it"]
+    assert risk["mitigations"] == [
+        {"action": "Single sign-on", "owner": "IT security", "due": "2027-01-31", "overdue": False}
+    ]
+    assert not risk["accepted"]  # the acceptance in the cell has no date: it never counts
+    assert risk["incomplete"] == [{"entry": "accepted_risks[0]", "missing": ["date"]}]
+    assert "incomplete acceptance accepted_risks[0] (no date): it does not count" in risk["notes"]
+    assert line["provenance"]["acceptance_policy"]["medium"]["from"] == risk["policy"]["from"]  # the policy judged by

@@ -4,6 +4,7 @@ guides included, and an installed copy must work from any folder."""
 from __future__ import annotations
 
 import configparser
+import re
 import shutil
 import subprocess
 import sys
@@ -88,3 +89,16 @@ def test_an_installed_copy_prints_the_guides_and_names_bundled_rule_files_that_e
     location = shown.split("defined at  ", 1)[1].split()[0]
     assert location.startswith("<bundled>/10-ambition.yaml:")
     assert (installed / "opsadvisor" / "rules" / location.split("/")[1].split(":")[0]).is_file()
+
+
+@pytest.mark.slow
+def test_an_installed_copy_ships_every_file_its_guides_refer_to(installed: Path, tmp_path: Path) -> None:
+    docs = installed / "opsadvisor" / "docs"
+    for topic in TOPICS:
+        text = (docs / f"{topic}.md").read_text(encoding="utf-8")
+        for link in re.findall(r"\]\(([^)#\s]+)\)", text):  # pictures and links, relative to the guide
+            assert link.startswith("http") or (docs / link).exists(), f"{topic}.md refers to {link}"
+        for path in re.findall(r"\bdocs/(examples/[\w./-]*\w)", text):  # the example files its commands use
+            assert (docs / path).exists(), f"{topic}.md refers to docs/{path}"
+    index = run_installed(installed, tmp_path, "docs")
+    assert f"are in {docs / 'examples'}, the workbench guide's pictures in {docs / 'workbench'}." in index

@@ -226,7 +226,7 @@ def test_an_xlsx_register_with_date_cells_is_read_and_a_damaged_one_reported(tmp
     assert book.problems.lines() == [f"{tmp_path / 'broken.xlsx'}: cannot read the workbook: File is not a zip file"]
     parsed = api.assessor_for(api.rule_pack()).parse(scenario(), "t")
     assert book.evidence(parsed).contract == ContractEvidence(True, "it", 30, -60, False)
-    assert book.vendor(parsed) == "Acme"
+    assert book.vendor_of("svc-1", "Test service") == "Acme"
 
 
 @pytest.mark.parametrize(
@@ -436,3 +436,173 @@ def test_flattening_a_json_object_names_each_value_by_its_path(value: Any) -> No
             assert flat[prefix] == expected
 
     walk(value, "root")
+
+
+# --- a portfolio with records ------------------------------------------------------------------------------
+
+
+def batch_with_records(tmp_path: Path, *args: str) -> Any:
+    return run_cli("batch", str(SCENARIOS), "--records", str(EXAMPLE / "records.yaml"), "--as-of", AS_OF, *args)
+
+
+def test_batch_gates_on_drift_and_counts_the_drifts_by_process_and_party(tmp_path: Path) -> None:
+    result = batch_with_records(tmp_path, "--fail-on", "drift", "--jobs", "1", "--out", str(tmp_path / "r.jsonl"))
+    assert result.exit_code == 1
+    assert "fail-on drift: 10 services, 10 drifts: " in result.stderr
+    lines = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text(encoding="utf-8").splitlines()]
+    found = [(d["process"] or "", d["party"] or "-") for line in lines for d in line["drift"]["drifts"]]
+    assert len(found) == 10
+    summary = result.stdout
+    assert "services with records    services with drift    drifts\n" in summary
+    heat = summary.split("Drift by process and party (heat map)")[1].split("\n\n")[0]
+    contract = next(line for line in heat.splitlines() if line.startswith("(Vendor) Contract Management"))
+    assert contract.split()[-1] == str(sum(process == "vendor_contract" for process, _ in found))
+
+
+def test_the_xlsx_and_html_reports_show_the_drift_heat_map_only_with_records(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    outputs = ("--out", str(tmp_path / "r.xlsx"), "--out", str(tmp_path / "r.html"), "-q", "--jobs", "1")
+    assert batch_with_records(tmp_path, *outputs).exit_code == 0
+    sheet = load_workbook(tmp_path / "r.xlsx")["Drift"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "10 of 20 services with records drift; 10 drifts"
+    assert rows[1] == ("process", "IT OPS", "IT Delivery", "Business", "Vendor", "no party", "total")
+    assert sum(row[-1] for row in rows[2:]) == 10
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<section id=drift>" in page and "10 of the 20 services with records drift" in page
+    assert run_cli("batch", str(SCENARIOS), *outputs).exit_code == 0
+    assert "Drift" not in load_workbook(tmp_path / "r.xlsx").sheetnames
+    assert "<section id=drift>" not in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_a_batch_with_records_is_byte_identical_whatever_the_jobs(tmp_path: Path) -> None:
+    for jobs in ("1", "2"):
+        out = tmp_path / jobs
+        out.mkdir()
+        targets = ("--out", str(out / "r.jsonl"), "--out", str(out / "r.csv"), "--out", str(out / "r.md"))
+        assert batch_with_records(tmp_path, "--jobs", jobs, "-q", *targets).exit_code == 0
+    for name in ("r.jsonl", "r.csv", "r.md"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+    rows = (tmp_path / "1" / "r.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].endswith(",drifts,error")
+    assert any(row.endswith(",change-without-it-approval,") for row in rows)
+
+
+def test_a_batch_reports_bad_record_rows_and_records_of_services_it_does_not_have(tmp_path: Path) -> None:
+    tickets = "service,type,opened,group\nsvc-1,incident,2026-10-01,Desk\nnot-a-service,incident,yesterday,Desk\n"
+    tickets += "Ghost,incident,2026-10-02,Desk\n"
+    folder = tmp_path / "portfolio"
+    folder.mkdir()
+    write(folder, "s.json", json.dumps(scenario(ambition="it_operated")))
+    result = run_cli("batch", str(folder), "--records", str(manifest(tmp_path, tickets)), "--as-of", AS_OF, "-q")
+    assert result.exit_code == 3
+    assert (
+        f"invalid: {tmp_path / 'tickets.csv'}:row 3: opened: expected a date YYYY-MM-DD (a time after it is "
+        'ignored); found string "yesterday"' in result.stderr
+    )
+    assert 'warning: records name 1 service no scenario has (by id or name): "Ghost"' in result.stderr
+
+
+# --- the workshop pack and the workbench ---------------------------------------------------------------------
+
+
+def test_the_workshop_pack_puts_what_the_records_show_first() -> None:
+    planner = SCENARIOS / "workshop-planner-in-house.json"
+    pack = api.workshop(planner, as_of=AS_OF, records=read_records(EXAMPLE / "records.yaml", AS_OF))
+    agenda = pack.split("## Agenda\n\n")[1].split("\n\n")[0].splitlines()
+    assert agenda[0].startswith("1. Drift in Problem Mgmt: Business groups handled 36% of the 11 problems")
+    assert agenda[1] == "2. Purpose, the operate-ownership ambition and the recommended model"
+    assert pack.index("## What the records show: drift from the agreement") < pack.index("## Accountability matrix")
+    assert r"record that the business does the work \(opsadvisor decide FILE problem" in pack  # the remedy
+    plain = api.workshop(planner, as_of=AS_OF)
+    assert "Drift" not in plain and "What the records show" not in plain
+
+
+def test_the_workshop_pack_of_a_service_run_as_agreed_says_so() -> None:
+    crm = SCENARIOS / "sales-crm-business-operated.json"
+    pack = api.workshop(crm, as_of=AS_OF, records=read_records(EXAMPLE / "records.yaml", AS_OF))
+    assert "The records show the service run as agreed: no drift to discuss." in pack
+    assert "1. Purpose, the operate-ownership ambition" in pack
+
+
+def test_the_workbench_shows_each_service_with_its_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("starlette")
+    from starlette.testclient import TestClient
+
+    from opsadvisor import clock
+    from opsadvisor.web.app import create_app
+
+    monkeypatch.setenv(clock.PINNED_TODAY, AS_OF)
+    app = create_app(SCENARIOS, None, ("testserver",), read_records(EXAMPLE / "records.yaml"))
+    client = TestClient(app)
+    page = client.get("/s/workshop-planner-in-house.json").text
+    assert "Drift: practice against the agreement" in page and "problem-handled-by-business" in page
+    listing = client.get("/?sort=drifts").text
+    row = next(line for line in listing.split("<tr")[1:] if "workshop-planner-in-house.json" in line)
+    assert '<td class="num hot">1</td>' in row  # its drift, counted like its conflicts and risks
+    plain = TestClient(create_app(SCENARIOS, None, ("testserver",))).get("/s/workshop-planner-in-house.json").text
+    assert "Drift: practice against the agreement" not in plain
+
+
+# --- two periods -----------------------------------------------------------------------------------------------
+
+
+def test_records_diff_says_what_got_better_and_what_worse_between_two_periods() -> None:
+    expected = json.loads((EXAMPLE / "expected-drifts.json").read_text(encoding="utf-8"))
+    then = {(label, drift) for label, ids in expected["previous"].items() for drift in ids}
+    now = {(label, drift) for label, ids in expected["current"].items() for drift in ids}
+    result = run_cli(
+        "records", "diff", str(SCENARIOS), "--records", str(EXAMPLE / "records.yaml"), "--as-of", AS_OF,
+        "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 1  # a drift is new: worse
+    report = json.loads(result.stdout)
+    assert report["before"] == {"start": "2026-06-03", "end": "2026-08-31"}
+    assert report["after"] == {"start": "2026-09-01", "end": "2026-11-29"}
+    by_file = labels()
+    found = {
+        change: {
+            (by_file[Path(item["location"]).name], item["drift"])
+            for item in report["changes"]
+            if item["change"] == change
+        }
+        for change in ("better", "worse", "unchanged")
+    }
+    assert found == {"better": then - now, "worse": now - then, "unchanged": now & then}
+    assert report["counts"] == {change: len(items) for change, items in found.items()}
+
+
+def test_records_diff_needs_the_earlier_day_before_the_later() -> None:
+    result = run_cli(
+        "records", "diff", str(SCENARIOS), "--records", str(EXAMPLE / "records.yaml"), "--as-of", AS_OF,
+        "--from", AS_OF,
+    )  # fmt: skip
+    assert result.exit_code == 2 and "the earlier as-of day 2026-11-30 must be before 2026-11-30" in result.output
+
+
+# --- roll-ups ----------------------------------------------------------------------------------------------------
+
+
+def test_a_batch_with_records_rolls_drift_and_risk_up_by_vendor_and_by_who_carries_it(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    result = batch_with_records(tmp_path, "--jobs", "1", "--out", str(tmp_path / "r.jsonl"))
+    lines = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text(encoding="utf-8").splitlines()]
+    register = load_workbook(EXAMPLE / "contract-register.xlsx")["Contracts"]
+    vendor_of = {row[1]: row[2] for row in register.iter_rows(min_row=2, values_only=True)}
+    table = result.stdout.split("Drift and risk by vendor (concentration, DORA Art. 29)")[1].split("\n\n")[0]
+    rows = {line[:30].strip(): line[30:].split() for line in table.splitlines()[4:]}
+    for vendor, (services, drifting, drifts, pending, accepted) in rows.items():
+        mine = [
+            line for line in lines if vendor_of.get(line["service"]["name"], "(no contract in the register)") == vendor
+        ]
+        assert int(services) == len(mine), vendor
+        assert int(drifts) == sum(len(line["drift"]["drifts"]) for line in mine), vendor
+        assert int(drifting) == sum(bool(line["drift"]["drifts"]) for line in mine), vendor
+        assert int(pending) == sum(not risk["accepted"] for line in mine for risk in line["risks"]), vendor
+        assert int(accepted) == sum(risk["accepted"] for line in mine for risk in line["risks"]), vendor
+    assert sum(int(row[0]) for row in rows.values()) == len(lines) == 20
+    carried = result.stdout.split("Risk by who carries it")[1].split("\n\n")[0]
+    assert "accountable executive  COO                 1        1               1" in carried
+    assert "Drift and risk by vendor" not in run_cli("batch", str(SCENARIOS), "--jobs", "1").stdout

@@ -56,11 +56,11 @@ def test_pending_risks_come_before_accepted_ones(tmp_path: Path) -> None:
         data={"personal_data": True, "classification": "restricted"},
         regulations=["gdpr"],
         accepted_risks=[
-            {"risk": "business-operated-critical-service", "role": role, "name": "Jo", "review_by": "2099-12-31"}
+            {"risk": "business-operated-critical-service", "role": role, "name": "Jo", "date": "2026-11-01"}
             for role in ("business_owner", "accountable_executive")
         ],
     )
-    risks = assess_json(tmp_path, document)["risks"]
+    risks = assess_json(tmp_path, document, "--as-of", "2026-12-01")["risks"]
     assert [(risk["id"], risk["accepted"]) for risk in risks] == [
         ("continuity-outside-it", False),
         ("personal-data-outside-it", False),

@@ -150,7 +150,7 @@ def test_the_toy_kind_is_an_expectation_in_rule_tests(toy_kind: Path, tmp_path: 
 def test_the_toy_kind_is_a_part_of_the_json_and_text_reports(toy_kind: Path) -> None:
     document = json.loads(run_cli("assess", str(SAAS), "--format", "json", "--rules", str(toy_kind)).output)
     assert document["notes"] == [{"text": "hosted by a vendor", "rule": "toy.note"}]
-    assert list(document)[-5:] == ["next_steps", "notes", "trace", "as_of", "rules_version"]
+    assert list(document)[-6:] == ["next_steps", "notes", "trace", "provenance", "as_of", "rules_version"]
     table = run_cli("assess", str(SAAS), "--rules", str(toy_kind)).output
     assert "Notes\n-----" in table and "hosted by a vendor" in table
 

@@ -5,6 +5,11 @@ backslash continues one on the next line), the lines after a command are its out
 stands for the lines left out of a long output (the lines above and below it are kept). A command
 that exits with a status other than 0 ends with a line `[exit status N]`.
 
+A Python block is a fenced ```pycon block, as the interactive interpreter shows a session: lines
+starting with `>>> ` are statements (`... ` continues one), run in order in one namespace, and the
+lines after a statement are what it printed (an expression's value as the interpreter shows it), so
+a value the documentation claims is checked like a command's output.
+
 Each file runs in order, in a fresh folder holding what a clone ships (scenarios/, rules/,
 docs/examples/), at a terminal 100 columns wide without colour, on the docs' own day (OPSADVISOR_TODAY
 pins the tool's "today" to DOCS_TODAY, so the blocks read the same on any later day). The rules version
@@ -22,12 +27,15 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import io
+import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +62,8 @@ RULES_VERSION = re.compile(r"sha256:[0-9a-f]{16}")
 RULES_VERSION_SHOWN = "sha256:<rules-version>"
 ELIDED = "..."
 BLOCK = re.compile(r"^```console\n(.*?)^```$", re.M | re.S)
+PYCON = re.compile(r"^```pycon\n(.*?)^```$", re.M | re.S)
+PROMPT, MORE = ">>> ", "... "
 
 
 @dataclass
@@ -141,8 +151,60 @@ def render(step: Step, output: list[str], status: int) -> list[str]:
     return ["$ " + step.command, *output]
 
 
+def session(block: str, cwd: Path) -> list[str]:
+    """A ```pycon block as Python prints it now: each statement run in `cwd`, in one namespace, in the
+    documented environment, followed by what it printed."""
+    namespace: dict[str, object] = {"__name__": "__main__"}
+    lines = block.splitlines()
+    shown: list[str] = []
+    index = 0
+    while index < len(lines):
+        if not lines[index].startswith(PROMPT):
+            raise ValueError(f"a pycon block must start with '{PROMPT}': {lines[index]!r}")
+        source = [lines[index][len(PROMPT) :]]
+        shown.append(lines[index])
+        index += 1
+        while index < len(lines) and lines[index].startswith(MORE):
+            source.append(lines[index][len(MORE) :])
+            shown.append(lines[index])
+            index += 1
+        while index < len(lines) and not lines[index].startswith(PROMPT):
+            index += 1  # what the document shows it printing: replaced by what it prints
+        shown += _printed("\n".join(source), namespace, cwd)
+    return shown
+
+
+def _printed(source: str, namespace: dict[str, object], cwd: Path) -> list[str]:
+    """What one interactive statement prints (an expression's value included, as `single` mode shows it)."""
+    printed = io.StringIO()
+    with contextlib.chdir(cwd), _environment(), contextlib.redirect_stdout(printed):
+        exec(compile(source + "\n", "<pycon>", "single"), namespace)
+    return printed.getvalue().splitlines()
+
+
+@contextlib.contextmanager
+def _environment() -> Iterator[None]:
+    """os.environ as ENV sets it (None: unset), restored afterwards."""
+    saved = {name: os.environ.get(name) for name in ENV}
+    try:
+        for name, value in ENV.items():
+            _set(name, value)
+        yield
+    finally:
+        for name, value in saved.items():
+            _set(name, value)
+
+
+def _set(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
 def current(path: Path, folder: Path) -> str:
-    """The document with every console block's output as the commands print it now."""
+    """The document with every console block's output as the commands print it now, and every pycon
+    block's as Python prints it."""
     text = path.read_text(encoding="utf-8")
 
     def regenerate(match: re.Match[str]) -> str:
@@ -152,7 +214,10 @@ def current(path: Path, folder: Path) -> str:
             lines += render(step, output, status)
         return "```console\n" + "\n".join(lines) + "\n```"
 
-    return BLOCK.sub(regenerate, text)
+    def rerun(match: re.Match[str]) -> str:
+        return "```pycon\n" + "\n".join(session(match.group(1), folder)) + "\n```"
+
+    return PYCON.sub(rerun, BLOCK.sub(regenerate, text))
 
 
 def regenerated(name: str) -> tuple[str, str]:

@@ -71,16 +71,44 @@ class RuleEntry:
 
 
 @dataclass(frozen=True)
+class RoleEntry:
+    """A role in force: who may accept risk (line first) or is consulted (second), where it is defined."""
+
+    id: str
+    name: str
+    line: str
+    authority: int
+    person: str | None
+    location: str
+    overrides: str | None  # the earlier layer's definition it replaces
+
+
+@dataclass(frozen=True)
+class PolicyEntry:
+    """The acceptance policy in force for one risk severity, where it is defined."""
+
+    severity: str
+    review_months: int
+    minimum_authority: int
+    location: str
+    overrides: str | None
+
+
+@dataclass(frozen=True)
 class Catalogue:
     rules: tuple[RuleEntry, ...]
     disabled: dict[str, str]  # rule id -> where it was disabled
     files: tuple[str, ...]
     rules_version: str
+    roles: tuple[RoleEntry, ...] = ()
+    acceptance: tuple[PolicyEntry, ...] = ()  # by severity, highest first
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "rules": [{**asdict(entry), "concludes": list(entry.concludes)} for entry in self.rules],
             "disabled": dict(self.disabled),
+            "roles": [asdict(entry) for entry in self.roles],
+            "acceptance": [asdict(entry) for entry in self.acceptance],
             "files": list(self.files),
             "rules_version": self.rules_version,
         }
@@ -115,7 +143,51 @@ def catalogue(pack: RulePack) -> Catalogue:
         for rule in _in_file_order(pack)
     )
     disabled = {rule_id: str(location) for rule_id, location in sorted(pack.disabled.items())}
-    return Catalogue(entries, disabled, pack.files, pack.version)
+    return Catalogue(entries, disabled, pack.files, pack.version, role_entries(pack), policy_entries(pack))
+
+
+def _overrides(item: Any) -> str | None:
+    return str(item.replaces.location) if item.replaces is not None else None
+
+
+def role_entries(pack: RulePack) -> tuple[RoleEntry, ...]:
+    """The roles in force, in the order the pack declares them."""
+    return tuple(
+        RoleEntry(role.id, role.name, role.line, role.authority, role.person, str(role.location), _overrides(role))
+        for role in pack.roles.values()
+    )
+
+
+def policy_entries(pack: RulePack) -> tuple[PolicyEntry, ...]:
+    """The acceptance policy in force, the highest severity first."""
+    return tuple(
+        PolicyEntry(
+            policy.severity, policy.review_months, policy.minimum_authority, str(policy.location), _overrides(policy)
+        )
+        for severity in reversed(SEVERITIES)
+        if (policy := pack.acceptance.get(severity)) is not None
+    )
+
+
+def _where(entry: RoleEntry | PolicyEntry) -> str:
+    return entry.location + (f"\n(overrides {entry.overrides})" if entry.overrides else "")
+
+
+def _policy_tables(cat: Catalogue) -> list[str]:
+    """The roles and the acceptance policy in force, as `rules list` shows them after the rules."""
+    out = []
+    if cat.roles:
+        rows = [
+            [r.id, r.name, r.line, r.authority if r.line == "first" else "-", r.person or "", _where(r)]
+            for r in cat.roles
+        ]
+        headers = ["role", "name", "line", "authority", "person", "defined at"]
+        out += ["", "Roles (first line: accepts risk; second line: consulted)", tabulate(rows, headers=headers)]
+    if cat.acceptance:
+        rows = [[p.severity, p.review_months, p.minimum_authority, _where(p)] for p in cat.acceptance]
+        headers = ["severity", "review within (months)", "minimum authority", "defined at"]
+        out += ["", "Acceptance policy in force", tabulate(rows, headers=headers), ""]
+    return out
 
 
 def render_list(cat: Catalogue) -> str:
@@ -125,6 +197,7 @@ def render_list(cat: Catalogue) -> str:
         rows.append([entry.id, entry.title, entry.priority, entry.origin or "-", "\n".join(entry.concludes), where])
     headers = ["rule", "title", "priority", "source", "concludes", "defined at"]
     out = [tabulate(rows, headers=headers, maxcolwidths=[None, 40])]
+    out += _policy_tables(cat)
     out += [f"disabled: {rule_id} (by {where})" for rule_id, where in cat.disabled.items()]
     version = version_label(cat.rules_version)
     out += [f"{count(len(cat.rules), 'rule')} from {count(len(cat.files), 'file')}; rules_version {version}"]
@@ -293,6 +366,35 @@ def _origins(rules: tuple[Rule, ...]) -> str:
     return out + (f", {unsourced} without a source" if unsourced else "")
 
 
+def _markdown_policy(pack: RulePack) -> list[str]:
+    """The roles and the acceptance policy in force, each with where it is defined (and what it overrides)."""
+    out: list[str] = []
+    roles, policies = role_entries(pack), policy_entries(pack)
+    if not roles and not policies:
+        return out
+    out += ["## Roles and acceptance policy", ""]
+    out += [
+        "Who may accept a risk (the first line, within its authority) and who is consulted (the second line), "
+        "and per risk severity how long an acceptance holds before its review and the least authority one "
+        "acceptor must have.",
+        "",
+    ]
+
+    def where(entry: RoleEntry | PolicyEntry) -> str:
+        return f"`{entry.location}`" + (f" (overrides `{entry.overrides}`)" if entry.overrides else "")
+
+    if roles:
+        rows = [
+            [f"`{r.id}`", escape(r.name), r.line, str(r.authority) if r.line == "first" else "-", where(r)]
+            for r in roles
+        ]
+        out += [_table(["role", "name", "line", "authority", "defined at"], rows), ""]
+    if policies:
+        rows = [[p.severity, f"{p.review_months} months", str(p.minimum_authority), where(p)] for p in policies]
+        out += [_table(["severity", "review within", "minimum authority", "defined at"], rows), ""]
+    return out
+
+
 def render_docs(pack: RulePack) -> str:
     """The rule catalogue as Markdown, grouped by what the rules conclude; practice rules are marked."""
     version, note = version_parts(pack.version)
@@ -316,6 +418,7 @@ def render_docs(pack: RulePack) -> str:
         out += ["## Decision tables", ""]
         for table in pack.tables:
             out += _markdown_table(table)
+    out += _markdown_policy(pack)
     if pack.disabled:
         out += ["## Disabled rules", ""]
         out += [f"- `{rule_id}` (by `{where}`)" for rule_id, where in sorted(pack.disabled.items())]

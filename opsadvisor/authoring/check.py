@@ -106,6 +106,7 @@ def check_rules(dirs: Iterable[str | Path] = (), include_default: bool = True) -
     findings.extend(lint(pack))
     findings.extend(table_gaps(pack))
     findings.extend(redundant_rows(pack))
+    findings.extend(policy_overrides(pack))
     order = {name: index for index, name in enumerate(pack.files)}
     findings.sort(key=lambda f: (order.get(f.file, -1), f.file, f.line, f.rule, f.message))
     return CheckReport(tuple(dict.fromkeys(findings)), len(pack.rules), pack.files, pack.version)
@@ -512,3 +513,52 @@ def redundancy(row: decision.TableRow) -> str:
         f"same outputs (hit policy any), so row {row.number} never fires; remove it, or move it above {rows} "
         "to have it fire for its cases"
     )
+
+
+# --- roles and the acceptance policy: what a layer overrides ------------------------------------------
+
+
+def policy_overrides(pack: RulePack) -> list[Finding]:
+    """A warning per role or severity policy a later layer redefines, saying what changed and whether it
+    loosens who may accept risk or for how long: an override is legal, but an auditor must see it."""
+    findings = []
+    for section, items in (("roles", pack.roles), ("acceptance", pack.acceptance)):
+        for key, item in items.items():
+            while item.replaces is not None:
+                findings.append(_override(f"{section}.{key}", item, item.replaces))
+                item = item.replaces
+    return findings
+
+
+def _override(name: str, new: Any, old: Any) -> Finding:
+    section, _, key = name.partition(".")
+    role = section == "roles"
+    fields = ("name", "line", "authority", "person") if role else ("review_months", "minimum_authority")
+    changes = [
+        f"{field} {_shown(getattr(old, field), role)} -> {_shown(getattr(new, field), role)}"
+        for field in fields
+        if getattr(old, field) != getattr(new, field)
+    ]
+    said = ", ".join(changes) or "redefines it unchanged"
+    looser, tighter = _loosening(new, old)
+    what = "who may accept risk" if role else f"the acceptance policy for {key} risks"
+    if looser != tighter:
+        said += f": {'loosens' if looser else 'tightens'} {what}"
+    return Finding(new.location.file, new.location.line, "", WARNING, f"{name} overrides {old.location}: {said}")
+
+
+def _shown(value: Any, role: bool) -> str:
+    """A value as the override warning shows it: '-' for none (a second-line role has no authority)."""
+    return "-" if value is None or (role and value == 0) else str(value)
+
+
+def _loosening(new: Any, old: Any) -> tuple[bool, bool]:
+    """(looser, tighter): whether the override lets more (or less) risk be accepted, or for longer (shorter)."""
+    if hasattr(new, "review_months"):
+        looser = new.review_months > old.review_months or new.minimum_authority < old.minimum_authority
+        tighter = new.review_months < old.review_months or new.minimum_authority > old.minimum_authority
+        return looser, tighter
+    first = ("first", "second")
+    looser = first.index(new.line) < first.index(old.line) or new.authority > old.authority
+    tighter = first.index(new.line) > first.index(old.line) or new.authority < old.authority
+    return looser, tighter

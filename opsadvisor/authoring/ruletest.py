@@ -28,7 +28,16 @@ from ..api import assessor_for, rule_pack
 from ..assessment import TraceEntry
 from ..backend import Case
 from ..engine import BACKEND, once_per_pack
-from ..errors import EXIT_FINDINGS, EXIT_OK, OpsAdvisorError, RulesError, ScenarioError, count, did_you_mean
+from ..errors import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    OpsAdvisorError,
+    RulesError,
+    ScenarioError,
+    UsageError,
+    count,
+    did_you_mean,
+)
 from ..facts import Facts, build_facts
 from ..kinds.base import Expectation, IdsExpectation
 from ..rulepack import RulePack, default_rules_dir
@@ -380,13 +389,17 @@ def run_rule_tests(
 ) -> RuleTestRun:
     """Run the test cases under `paths` (default: the bundled pack's suite, in a checkout) against a pack.
 
-    Raises RulesError (exit 4) for a broken test file and NoTestCases (exit 1) when there is nothing to run.
+    Raises RulesError (exit 4) for a broken test file, NoTestCases (exit 1) when `paths` hold nothing to run
+    and UsageError (exit 2) for no `paths` outside a checkout, where the bundled suite is not installed.
     """
     pack = rule_pack(rules, include_default_rules)
     paths = list(paths)
     if not paths:
         suite = default_rules_dir() / "tests"
         if not suite.is_dir():
-            raise NoTestCases("rules test", ["no PATH given, and the bundled suite ships only in a source checkout"])
+            raise UsageError(
+                "rules test",
+                ["no PATH given, and the bundled suite ships only in a source checkout: name the tests to run"],
+            )
         paths = [suite]
     return run_cases(read_cases(paths, pack), pack, min_coverage)

@@ -22,10 +22,12 @@ from typing import Any
 
 from .. import scenario_formats, vocabulary
 from ..contract import (
+    ACCEPTED_RISKS,
     APPLICATION_CELLS,
     FIELDS,
     INTEGRATION_TYPES,
     INTERFACE_CELLS,
+    MITIGATIONS,
     PERFORMED_BY,
     PERFORMERS,
     Choice,
@@ -394,12 +396,7 @@ def _acceptance(item: str) -> dict[str, Any]:
     """ "risk|role=business_owner|name=Jo|date=YYYY-MM-DD|review_by=YYYY-MM-DD" (any of the keys), or the
     older "risk:accepted by" / "risk:accepted by:YYYY-MM-DD"."""
     if "|" in item or ":" not in item:
-        risk, *pairs = item.split("|")
-        result: dict[str, Any] = {"risk": risk.strip()}
-        for pair in pairs:
-            key, _, value = pair.partition("=")
-            result[key.strip()] = value.strip()
-        return result
+        return _record(item)
     risk, _, rest = item.partition(":")
     result = {"risk": risk.strip(), "accepted_by": rest.strip()}
     dated = _DATED.match(rest)
@@ -410,14 +407,36 @@ def _acceptance(item: str) -> dict[str, Any]:
 
 
 def _write_acceptance(item: dict[str, Any]) -> str:
-    return "|".join([item["risk"], *(f"{key}={item[key]}" for key in ACCEPTANCE_KEYS if key in item)])
+    return _write_record(item, ACCEPTANCE_KEYS)
 
 
-# How one record of a list-of-records field is written in a cell (read, write): the two scenario
-# fields whose items are records. A field of plain values needs no entry.
+MITIGATION_KEYS = ("action", "owner", "due")
+
+
+def _record(item: str) -> dict[str, Any]:
+    """ "risk|key=value|key=value": a record of a risk (a mitigation: action, owner, due)."""
+    risk, *pairs = item.split("|")
+    result: dict[str, Any] = {"risk": risk.strip()}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        result[key.strip()] = value.strip()
+    return result
+
+
+def _write_record(item: dict[str, Any], keys: tuple[str, ...]) -> str:
+    return "|".join([item["risk"], *(f"{key}={item[key]}" for key in keys if key in item)])
+
+
+def _write_mitigation(item: dict[str, Any]) -> str:
+    return _write_record(item, MITIGATION_KEYS)
+
+
+# How one record of a list-of-records field is written in a cell (read, write): the scenario fields
+# whose items are records. A field of plain values needs no entry.
 _RECORD_ITEMS: dict[str, tuple[Callable[[str], dict[str, Any]], Callable[[dict[str, Any]], str]]] = {
     "integrations": (_integration, _write_integration),
-    "accepted_risks": (_acceptance, _write_acceptance),
+    ACCEPTED_RISKS: (_acceptance, _write_acceptance),
+    MITIGATIONS: (_record, _write_mitigation),
 }
 
 
@@ -443,8 +462,7 @@ def example_document() -> dict[str, Any]:
     """The scenario of the template's example row: every field's declared example."""
     document: dict[str, Any] = {}
     for item in FIELDS:
-        if item.column:
-            set_path(document, item.path, item.example)
+        set_path(document, item.path, item.example)
     return document
 
 

@@ -4,7 +4,9 @@ The questions, their order and the allowed answers come from the contract (contr
 field's place in the dialogue and default question) and the rule pack's `questions`, which may
 reword a question; an answer is checked with the contract's own validator, so the reason given for
 a rejected answer is the one `assess` would give. "don't know" leaves a fact missing, which the
-assessment turns into an open question.
+assessment turns into an open question. After the dialogue's questions come the open questions the
+rules raise of the answers so far (`question:` conclusions), asked until none is new
+(`next_question`), so every open question a report could list was asked where it applies.
 
 The interview talks through an Asker, so it runs the same from a terminal, from piped stdin or from
 a Python list of answers. A person at a terminal (`Asker.interactive`) types `?` for a question's
@@ -21,14 +23,28 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .. import api, vocabulary
 from ..assessment import Assessment
-from ..contract import DIALOGUE, FIELD, Choice, Count, Field, Flag, ListOf, Record, Spec, Text, question_for
+from ..contract import (
+    DIALOGUE,
+    FIELD,
+    FIELDS,
+    Choice,
+    Count,
+    Field,
+    Flag,
+    ListOf,
+    Record,
+    Spec,
+    Text,
+    question_for,
+)
 from ..errors import ScenarioError
+from ..rulepack.ir import RulePack
 from ..scenario import get_path, set_path
 from ..scenario_formats import Editor
 from ..text import count, say_value
@@ -44,8 +60,9 @@ NO = ("n", "no")
 NONE = ("none", "-")
 BENEFITS = "expected_benefits"  # asked as benefit and validation pairs (see benefits.py)
 MAX_DIGITS = 30  # a longer number is refused by the contract (Count.maximum) before int() parses it
+VALIDATION_QUESTION = "How will this benefit be validated (what is measured, and when)?"
+VALIDATION_EXAMPLE = "share of visits planned the day before, measured monthly"
 _MISSING = object()
-_PREVIEW_FROM = [item.path for item in DIALOGUE].index("ambition")  # enough is known once it was asked
 
 
 class Asker(Protocol):
@@ -219,7 +236,67 @@ def _record_text(entry: dict[str, Any]) -> str:
     return f"{first[1]} ({details})" if details else str(first[1])
 
 
+# --- which questions: the dialogue's, then the ones the rules raise --------------------------------
+
+
+def askable(pack: RulePack) -> tuple[Field, ...]:
+    """Every question the interview may ask under `pack`, in its order: the dialogue's, then each field a
+    rule of the pack asks for (`question:`) that the dialogue does not ask, in the contract's order."""
+    raised = {ask.field for rule in pack.rules for ask in rule.of_kind("question")}
+    return (*DIALOGUE, *(item for item in FIELDS if item.path in raised and item.asked is None))
+
+
+def next_question(assessor: api.Assessor, document: dict[str, Any], skip: Collection[str]) -> Field | None:
+    """The question the interview asks next of the answers in `document`: the dialogue's first that applies
+    and is neither answered nor in `skip` (answered don't know); after the dialogue, the first open question
+    the assessment of these answers raises that is not in `skip`. The rules decide which of their questions
+    apply, so a question a rule layer adds is asked where it fires; None when nothing is left to ask."""
+    for item in DIALOGUE:
+        if item.path not in skip and _unanswered(document, item.path) and item.asks(document):
+            return item
+    try:
+        assessment = assessor.assess_document(document, "<interview>")
+    except ScenarioError:  # not yet a scenario (no id or name): the rules cannot say what they need
+        return None
+    for question in assessment.open_questions:
+        if question.fact not in skip and _unanswered(document, question.fact):
+            return FIELD[question.fact]
+    return None
+
+
+def questions(assessor: api.Assessor, document: dict[str, Any]) -> tuple[Field, ...]:
+    """The questions the interview asks when given the answers in `document` (a missing one answered
+    don't know), in the order it asks them: the ones that apply to these answers. The review lists them,
+    and the workbench's form marks them as asked."""
+    walked = copy.deepcopy(document)
+    for field in askable(assessor.pack):
+        forget(walked, field.path)
+    asked: list[Field] = []
+    while (item := next_question(assessor, walked, {done.path for done in asked})) is not None:
+        asked.append(item)
+        value = get_path(document, item.path, _MISSING)
+        if value is not _MISSING:
+            set_path(walked, item.path, value)
+    return tuple(asked)
+
+
+def _unanswered(document: dict[str, Any], path: str) -> bool:
+    return get_path(document, path, _MISSING) is _MISSING
+
+
 # --- the interview ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Help:
+    """What `?` shows while a question is asked: its words, allowed answers, an example, and what don't
+    know and back do there."""
+
+    question: str
+    spec: Spec
+    example: Any
+    unknown: str = ""  # what don't know means here; "" when the answer is needed
+    back: str = "the previous question"
 
 
 class Interview:
@@ -232,7 +309,7 @@ class Interview:
         self.document: dict[str, Any] = json.loads(json.dumps(start)) if start else {}
         self.left_open: frozenset[str] = frozenset()  # answered don't know: not asked again
         self._preview = ""
-        self._field = ""  # the question being asked, for its help
+        self._ended = False  # piped answers ran out after the dialogue: the rules' questions stay open
         interactive = asker.interactive
         self._dont_know = DONT_KNOW if interactive else (PIPED_DONT_KNOW, *DONT_KNOW)
         self._help = (PIPED_DONT_KNOW, HELP) if interactive else (HELP,)
@@ -246,24 +323,24 @@ class Interview:
             return f"{DONT_KNOW[0]} = {meaning or 'leave it open'}"
         return f"{PIPED_DONT_KNOW} = {meaning or DONT_KNOW[0]}"
 
-    def ask_valid(self, label: str, spec: Spec, path: str, *, unknown: bool, default: Any = _MISSING) -> Any:
-        """Ask until the answer fits `spec`; _MISSING for don't know (when allowed) or an empty default.
-        Raises _Back when the user types `back`."""
+    def ask_valid(self, label: str, spec: Spec, path: str, info: _Help, default: Any = _MISSING) -> Any:
+        """Ask until the answer fits `spec`; _MISSING for don't know (when `info` allows it) or an empty
+        default. Raises _Back when the user types `back`."""
         while True:
             answer = self.asker.ask(label).strip()
             word = answer.lower()
             if word == BACK:
                 raise _Back
             if word in self._help:
-                self.show_help(spec, unknown)
+                self.show_help(info)
                 continue
             if not answer:
                 if default is not _MISSING:
                     return default
-                self.asker.say("  Please answer" + (f", or {self.unknown_hint()}." if unknown else "."))
+                self.asker.say("  Please answer" + (f", or {self.unknown_hint()}." if info.unknown else "."))
                 continue
             if word in self._dont_know:
-                if unknown:
+                if info.unknown:
                     return _MISSING
                 self.asker.say("  This one is needed to write a scenario; please answer it.")
                 continue
@@ -273,39 +350,45 @@ class Interview:
                 return value
             for problem in problems:
                 self.asker.say(f"  Not accepted: {problem}")
-            self.asker.say(f"  Allowed: {hint(spec)}.")
+            self.asker.say(f"  Allowed: {hint(info.spec)}.")
 
-    def show_help(self, spec: Spec, unknown: bool) -> None:
-        """The help of the question being asked: the question, its answers, an example, the commands."""
-        item = FIELD[self._field]
-        self.asker.say(f"  Help for {item.path}: {self.question(item.path)}")
-        self.asker.say(f"  Answers: {hint(spec)}" + (" (the number or the word)." if _has_choices(spec) else "."))
-        self.asker.say(f"  Example: {answer_text(item.example)}.")
-        if unknown:
-            self.asker.say(f"  {self.unknown_hint()}: the assessment lists it as an open question.")
+    def show_help(self, info: _Help) -> None:
+        """The help of the question being asked: its words, its answers, an example, the commands."""
+        self.asker.say(f"  Help: {info.question}")
+        self.asker.say(
+            f"  Answers: {hint(info.spec)}" + (" (the number or the word)." if _has_choices(info.spec) else ".")
+        )
+        self.asker.say(f"  Example: {answer_text(info.example)}.")
+        if info.unknown:
+            self.asker.say(f"  {self.unknown_hint(info.unknown)}.")
         else:
             self.asker.say("  This answer is needed to write a scenario.")
-        self.asker.say("  back = the previous question; Ctrl-C = stop without writing anything.")
+        self.asker.say(f"  back = {info.back}; Ctrl-C = stop without writing anything.")
+
+    def field_help(self, item: Field, spec: Spec) -> _Help:
+        unknown = "" if item.required else "leave it open: the assessment lists it as an open question"
+        return _Help(self.question(item.path), spec, item.example, unknown)
 
     def run(self, review: Review | None = None) -> dict[str, Any]:
-        """Ask what the document lacks, in the dialogue's order; with `review`, until the user accepts
-        the answers. Raises Declined when they do not."""
-        steps: list[tuple[int, _State]] = []  # each answered question's place, and the answers before it
-        index = 0
+        """Ask what the document lacks, in the dialogue's order, then what the rules ask of the answers; with
+        `review`, until the user accepts the answers. Raises Declined when they do not."""
+        steps: list[_State] = []  # the answers before each question answered, for `back`
         while True:
-            while index < len(DIALOGUE):
-                index = self._step(index, steps)
+            while (item := self._next()) is not None:
+                self._step(item, steps)
             if review is None:
                 return self.document
             try:
                 change = self._review(review)
             except _Back:
-                index = self._back(steps, index)
+                self._back(steps)
                 continue
             if change is None:
                 return self.document
-            self._change(change)
-            index = 0  # ask what the change made relevant (the benefits of a business-operated service)
+            self._change(change)  # then ask what the change made relevant (the benefits, a rule's question)
+
+    def _next(self) -> Field | None:
+        return None if self._ended else next_question(self.assessor, self.document, self.left_open)
 
     def _state(self) -> _State:
         return copy.deepcopy(self.document), self.left_open
@@ -313,36 +396,40 @@ class Interview:
     def _restore(self, state: _State) -> None:
         self.document, self.left_open = state
 
-    def _step(self, index: int, steps: list[tuple[int, _State]]) -> int:
-        """Ask DIALOGUE[index] if it applies and is not yet answered; the index of the next question."""
-        item = DIALOGUE[index]
-        answered = get_path(self.document, item.path, _MISSING) is not _MISSING or item.path in self.left_open
-        if answered or not item.asks(self.document):
-            return index + 1
+    def _step(self, item: Field, steps: list[_State]) -> None:
+        """Ask one question. Piped answers that end at a question the rules raise (after the dialogue's)
+        leave it and the rest open, so an answer file written for the dialogue keeps working."""
         before = self._state()
         try:
             self._ask_item(item)
         except _Back:
-            return self._back(steps, index)
-        steps.append((index, before))
-        if index >= _PREVIEW_FROM:
-            self._show_preview()
-        return index + 1
+            self._back(steps)
+            return
+        except EOFError:
+            if self.asker.interactive or item.asks(self.document):
+                raise
+            self._restore(before)
+            self._ended = True
+            self.asker.say("(no more answers: what the rules still ask is left open)")
+            return
+        steps.append(before)
+        if "ambition" in self.left_open or not _unanswered(self.document, "ambition"):
+            self._show_preview()  # enough is known once the ambition was asked
 
-    def _back(self, steps: list[tuple[int, _State]], index: int) -> int:
-        """Undo the last answer; the index of its question (or `index` again at the first question)."""
+    def _back(self, steps: list[_State]) -> None:
+        """Undo the last answer, so that its question is asked again."""
         if not steps:
             self.asker.say("  This is the first question.")
-            return index
-        index, state = steps.pop()
-        self._restore(state)
-        return index
+            return
+        self._restore(steps.pop())
 
-    def _ask_item(self, item: Field) -> None:
-        self._field = item.path
+    def _ask_item(self, item: Field, keep: Any = _MISSING, now: str = "") -> None:
+        """Ask one question; `now` says the answer it has (when asked again from the review)."""
         self.asker.say("")
         self.asker.say(self.question(item.path))
-        value = self._ask_field(item.path)
+        if now:
+            self.asker.say(f"  {now}")
+        value = self._ask_field(item, keep)
         if value is _MISSING:
             self.left_open |= {item.path}
         else:
@@ -351,14 +438,11 @@ class Interview:
     def _review(self, review: Review) -> Field | None:
         """List the answers and ask to write them: None for yes, the field to change for its number.
         Raises Declined for no and _Back for back."""
-        fields = [item for item in DIALOGUE if item.asks(self.document)]
+        fields = questions(self.assessor, self.document)
         self.asker.say("")
         self.asker.say("Your answers:")
         for number, item in enumerate(fields, 1):
-            value = get_path(self.document, item.path, _MISSING)
-            self.asker.say(
-                f"  {number:>2}  {item.path}: {'(open question)' if value is _MISSING else answer_text(value)}"
-            )
+            self.asker.say(f"  {number:>2}  {item.path}: {self._answer(item)}")
         verb = "Replace" if review.replaces else "Write"
         empty = "" if review.replaces else " (empty = yes)"
         self.asker.say(
@@ -377,57 +461,76 @@ class Interview:
                 return fields[int(answer) - 1]
             self.asker.say(f"  Please answer yes, no, back or a number from 1 to {len(fields)}.")
 
+    def _answer(self, item: Field) -> str:
+        value = get_path(self.document, item.path, _MISSING)
+        return "(open question)" if value is _MISSING else answer_text(value)
+
     def _change(self, item: Field) -> None:
-        """Ask one answer again; forget answers to questions that no longer apply (benefits once the
-        ambition is no longer business operated). `back` keeps the answer as it was."""
+        """Ask one answer again, showing the one given (an empty answer keeps it, where one line answers
+        it); forget answers to questions that no longer apply (benefits once the ambition is no longer
+        business operated, a rule's question once the rule no longer asks it). `back` keeps the answer."""
         before = self._state()
+        asked = questions(self.assessor, self.document)
+        old = get_path(self.document, item.path, _MISSING)
         forget(self.document, item.path)
         self.left_open -= {item.path}
+        keeps = not _many(item) and old is not _MISSING
+        now = f"Now: {self._shown(old)}" + ("; an empty answer keeps it." if keeps else ".")
         try:
-            self._ask_item(item)
+            self._ask_item(item, old if keeps else _MISSING, now)
         except _Back:
             self._restore(before)
             return
-        for other in DIALOGUE:
-            if other.asks(before[0]) and not other.asks(self.document):
+        still = questions(self.assessor, self.document)
+        for other in asked:
+            if other not in still:
                 forget(self.document, other.path)
                 self.left_open -= {other.path}
 
-    def _ask_field(self, field: str) -> Any:
+    @staticmethod
+    def _shown(value: Any) -> str:
+        return "don't know (an open question)" if value is _MISSING else answer_text(value)
+
+    def _ask_field(self, item: Field, keep: Any = _MISSING) -> Any:
+        field = item.path
         spec = spec_at(self.spec, field)
-        required = FIELD[field].required
         if field == BENEFITS:
             assert isinstance(spec, ListOf), field  # a list of benefit and validation pairs
-            return self._benefits(spec)
+            return self._benefits(spec, item)
         if isinstance(spec, ListOf) and isinstance(spec.item, Record):
-            return self._records(field, spec.item)
+            return self._records(item, spec.item)
         if not isinstance(spec, Text):
-            self.asker.say(f"  Answers: {hint(spec)}" + ("" if required else f"; {self.unknown_hint()}") + ".")
-        elif not required:
+            self.asker.say(f"  Answers: {hint(spec)}" + ("" if item.required else f"; {self.unknown_hint()}") + ".")
+        elif not item.required:
             self.asker.say(f"  {self.unknown_hint()}.")
-        return self.ask_valid(field, spec, field, unknown=not required)
+        return self.ask_valid(field, spec, field, self.field_help(item, spec), default=keep)
 
-    def _benefits(self, spec: ListOf) -> Any:
+    def _benefits(self, spec: ListOf, item: Field) -> Any:
         """Benefit and validation pairs. `back` drops the benefit being validated, else the last one."""
         self.asker.say(f"  One benefit per answer; an empty answer ends the list; {self.unknown_hint()}.")
         benefits: list[str] = []
+        examples = item.example
         while True:
             path = f"{BENEFITS}[{len(benefits)}]"
+            unknown = "" if benefits else "leave the benefits open: the assessment lists them as an open question"
+            info = _Help(self.question(BENEFITS), Text(non_empty=True), examples[0], unknown)
             try:
-                benefit = self.ask_valid(
-                    f"benefit {len(benefits) + 1}", Text(non_empty=True), path, unknown=not benefits, default=""
-                )
+                benefit = self.ask_valid(f"benefit {len(benefits) + 1}", info.spec, path, info, default="")
             except _Back:
                 _drop_last(benefits)
                 continue
             if benefit is _MISSING or benefit == "":
                 return _MISSING if benefit is _MISSING else benefits
-            self.asker.say(
-                "  How will this benefit be validated (what is measured, and when)? "
-                f"{self.unknown_hint('not yet agreed')}."
+            self.asker.say(f"  {VALIDATION_QUESTION} {self.unknown_hint('not yet agreed')}.")
+            how_help = _Help(
+                VALIDATION_QUESTION,
+                Text(non_empty=True),
+                VALIDATION_EXAMPLE,
+                "not yet agreed: the benefit is recorded without its validation",
+                f"type the benefit ({benefit}) again",
             )
             with contextlib.suppress(_Back):  # back at the validation drops the benefit being validated
-                how = self.ask_valid("validated by", Text(non_empty=True), path, unknown=True)
+                how = self.ask_valid("validated by", how_help.spec, path, how_help)
                 text = join_benefit(benefit, None if how is _MISSING else how)
                 problems = validate(text, spec.item, path)  # the two together may be too long
                 for problem in problems:
@@ -435,33 +538,39 @@ class Interview:
                 if not problems:
                     benefits.append(text)
 
-    def _records(self, field: str, item: Record) -> Any:
+    def _records(self, item: Field, record: Record) -> Any:
         """A list of records (integrations): the first required field names each entry. `back` drops the
         entry being typed, else the last one entered."""
-        key, *others = (*item.required, *(name for name in item.fields if name not in item.required))
+        key, *others = (*record.required, *(name for name in record.fields if name not in record.required))
         self.asker.say(f"  One {key} per answer; an empty answer ends the list; {self.unknown_hint()}.")
+        example = item.example[0]
         entries: list[dict[str, Any]] = []
         while True:
-            path = f"{field}[{len(entries)}]"
+            path = f"{item.path}[{len(entries)}]"
+            unknown = "" if entries else "leave them open: the assessment lists them as an open question"
+            info = _Help(f"{self.question(item.path)} One {key} at a time.", record.fields[key], example[key], unknown)
             try:
-                name = self.ask_valid(
-                    f"{key} {len(entries) + 1}", item.fields[key], f"{path}.{key}", unknown=not entries, default=""
-                )
+                name = self.ask_valid(f"{key} {len(entries) + 1}", info.spec, f"{path}.{key}", info, default="")
             except _Back:
                 _drop_last(entries)
                 continue
             if name is _MISSING or name == "":
                 return _MISSING if name is _MISSING else entries
             with contextlib.suppress(_Back):  # back in an entry's details drops the entry being typed
-                entries.append(self._record(item, {key: name}, others, path))
+                entries.append(self._record(record, {key: name}, others, path, example))
 
-    def _record(self, item: Record, entry: dict[str, Any], others: list[str], path: str) -> dict[str, Any]:
+    def _record(
+        self, record: Record, entry: dict[str, Any], others: list[str], path: str, example: dict[str, Any]
+    ) -> dict[str, Any]:
+        name = answer_text(next(iter(entry.values())))
         for other in others:
-            spec = item.fields[other]
-            default = item.defaults.get(other, _MISSING)
+            spec = record.fields[other]
+            words = other.replace("_", " ")
+            default = record.defaults.get(other, _MISSING)
             shown_default = "" if default is _MISSING else f", empty = {say_value(default)}"
-            label = f"  {other.replace('_', ' ')} [{hint(spec)}{shown_default}]"
-            entry[other] = self.ask_valid(label, spec, f"{path}.{other}", unknown=False, default=default)
+            label = f"  {words} [{hint(spec)}{shown_default}]"
+            info = _Help(f"The {words} of {name}.", spec, example[other], back=f"type {name} again")
+            entry[other] = self.ask_valid(label, spec, f"{path}.{other}", info, default=default)
         return entry
 
     def _show_preview(self) -> None:
@@ -474,6 +583,12 @@ class Interview:
         if summary != self._preview:
             self._preview = summary
             self.asker.say(f"  Preview: {summary}")
+
+
+def _many(item: Field) -> bool:
+    """Whether the question is answered as a list of several answers (benefits, integrations)."""
+    spec = item.node()
+    return isinstance(spec, ListOf) and not isinstance(spec.item, Choice)
 
 
 def _drop_last(entries: list[Any]) -> None:
@@ -570,10 +685,12 @@ def interview(
 ) -> dict[str, Any]:
     """Run the interview and return the scenario document (in the contract's key order).
 
-    `start` is an existing scenario document: only what it lacks is asked. With `review`, the answers
-    are listed and the user confirms them (or changes one) before the document is returned. Raises
-    ScenarioError if `start` is not a valid scenario, Declined when the user answers no at the review;
-    EOFError or KeyboardInterrupt from the asker stop the interview.
+    `start` is an existing scenario document: only what it lacks is asked, the dialogue's questions and
+    then those the rules raise. With `review`, the answers are listed and the user confirms them (or
+    changes one) before the document is returned. Raises ScenarioError if `start` is not a valid
+    scenario, Declined when the user answers no at the review; EOFError or KeyboardInterrupt from the
+    asker stop the interview (but EOFError from an asker that is not interactive, at a question the
+    rules raise, leaves that question and the rest open).
     """
     assessor = api.assessor_for(api.rule_pack(rules, include_default_rules))
     if start is not None:

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from ..assessment import MatrixRow
 from ..contract import UNDECIDED, label_for
+from ..kinds.drift import records_note
 from ..kinds.governance import pending_note
 from ..kinds.open_question import question_text
+from ..kinds.risk import policy_note
 from ..render.sections import party, recommendation_lines
 from ..rulepack import version_label
 from ..text import performer
@@ -74,6 +76,39 @@ def _header(pack: WorkshopPack) -> list[Block]:
         Heading(2, "Agenda"),
         Bullets(pack.agenda, numbered=True),
     ]
+
+
+def _drift(pack: WorkshopPack) -> list[Block]:
+    """What the service's records show, first (issue 28): each drift from the agreement, with the evidence
+    it rests on and its remedy; nothing without records."""
+    a = pack.assessment
+    drift = a.part("drift")
+    if drift is None:
+        return []
+    blocks: list[Block] = [
+        Heading(2, "What the records show: drift from the agreement"),
+        Paragraph(records_note(drift.evidence), note=True),
+    ]
+    if not drift.drifts:
+        return [*blocks, Paragraph("The records show the service run as agreed: no drift to discuss.")]
+    names = a.process_names
+    rows = tuple(
+        (
+            names.get(d.process, d.process) if d.process else "",
+            performer(d.party),
+            " ".join(part for part in (d.message, d.evidence_text()) if part),
+            d.remedy or "",
+        )
+        for d in drift.drifts
+    )
+    blocks += [
+        Paragraph(
+            "Start here: practice departs from what was agreed. Decide, for each, whether practice changes "
+            "(the remedy) or the agreement does (record the decision that matches how the service is run)."
+        ),
+        TableBlock(("process", "in practice", "what the records show", "remedy"), rows),
+    ]
+    return blocks
 
 
 def _row_cells(row: MatrixRow) -> tuple[Cell, ...]:
@@ -180,6 +215,8 @@ def _facilitator_appendix(pack: WorkshopPack) -> list[Block]:
         commands += [
             Paragraph(f"Risk {risk.id}, once accepted (by: {roles}), one command per role:"),
             Command(f"opsadvisor accept {source} {risk.id} --role ROLE --name NAME --date YYYY-MM-DD"),
+            Paragraph(f"Or, for a mitigation agreed for {risk.id} (it does not accept the risk):"),
+            Command(f'opsadvisor mitigate {source} {risk.id} --action "ACTION" --owner NAME --due YYYY-MM-DD'),
         ]
     if not commands:
         return []
@@ -230,12 +267,15 @@ def _risks(pack: WorkshopPack) -> list[Block]:
             r.id,
             r.message,
             r.accept_by,
-            f"accepted by {r.accepted_by}" if r.accepted else Highlight("accept / mitigate"),
+            f"accepted by {r.accepted_by}, review by {r.review_by}" if r.accepted else Highlight("accept / mitigate"),
             (r.accepted_on or "") if r.accepted else Highlight("date"),
+            "; ".join([*(m.describe() for m in r.mitigations), *r.notes]),
         )
         for r in a.risks
     )
-    blocks.append(TableBlock(("risk", "consequence", "who must accept", "decision", "date"), rows))
+    headers = ("risk", "consequence", "who must accept", "decision", "date", "mitigations and notes")
+    blocks.append(TableBlock(headers, rows))
+    blocks.append(Paragraph(policy_note(a.risks, a), note=True))
     return blocks
 
 
@@ -308,6 +348,7 @@ def _sign_off(pack: WorkshopPack) -> list[Block]:
 def workshop_blocks(pack: WorkshopPack) -> list[Block]:
     return [
         *_header(pack),
+        *_drift(pack),
         *_matrix(pack),
         *_business_accountable(pack),
         *_conflicts_and_benefits(pack),

@@ -13,16 +13,17 @@ that version (StaleVersion), so nobody's change is written over unseen.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import api, clock
-from ..assessment import Assessment
-from ..contract import PERFORMED_BY, SEVERITIES, Choice, Date, ListOf, MapOf, Record, Spec
+from .. import api
+from ..assessment import AsOf, Assessment, DateArg, interpolator
+from ..contract import ACCEPTED_RISKS, MITIGATIONS, PERFORMED_BY, SEVERITIES, Choice, Date, ListOf, MapOf, Record, Spec
 from ..errors import EXIT_INVALID_SCENARIO, EXIT_USAGE, EngineError, OpsAdvisorError, did_you_mean
 from ..files import atomic_write, locked, version_of_bytes
-from ..kinds.risk import review_date
+from ..kinds.risk import ACCEPTED, NOT_YET, REVIEW_DUE, RiskMitigation, latest_review, review_date
 from ..scenario import decode_scenario, read_file_bytes
 from ..scenario_formats import Editor, ScenarioFormat, writable
 from ..text import party, performer
@@ -44,11 +45,15 @@ class StaleVersion(RecordError):
 
 @dataclass(frozen=True)
 class Recorded:
-    """The assessment before and after the change, for the user's feedback."""
+    """The assessment before and after the change, for the user's feedback: with an acceptance or a
+    mitigation, the entry written, where (e.g. accepted_risks[2]) and what the user must be told of it."""
 
     path: str
     before: Assessment
     after: Assessment
+    entry: Mapping[str, str] = field(default_factory=dict)
+    where: str = ""
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -86,17 +91,22 @@ def _check(value: Any, spec: Spec, label: str, source: str) -> None:
         raise RecordError(source, problems)
 
 
-def _save(scenario: _ScenarioText, text: str, expected: dict[str, Any], before: Assessment | None = None) -> Recorded:
+def _save(
+    scenario: _ScenarioText, text: str, expected: dict[str, Any], before: Assessment | None = None, **told: Any
+) -> Recorded:
     """Check the edited text decodes to `expected` and validates, then replace the file atomically.
-    `before`: the assessment of the file as it was, when the caller has made it already."""
+    `before`: the assessment of the file as it was, when the caller has made it already (on its day: the
+    file as it is now is assessed on that day too); `told`: the Recorded's entry, where and notes."""
     document = decode_scenario(text.encode("utf-8"), scenario.source, scenario.form)
     if document != expected:
         raise EngineError(scenario.source, ["internal error: the edited file does not hold the expected change"])
     if before is None:
         before = scenario.assessor.assess_document(scenario.document, scenario.source)
-    after = scenario.assessor.assess_document(document, scenario.source)
+    after = scenario.assessor.assess_document(
+        document, scenario.source, before.as_of.date if before.as_of.given else None
+    )
     atomic_write(scenario.path, (_BOM if scenario.bom else b"") + text.encode("utf-8"))
-    return Recorded(scenario.source, before, after)
+    return Recorded(scenario.source, before, after, **told)
 
 
 def decide(
@@ -158,71 +168,173 @@ def accept(
     rules: api.RulesArg = None,
     include_default_rules: bool = True,
     version: str | None = None,
+    as_of: DateArg = None,
 ) -> Recorded:
-    """Record that `name`, in `role`, accepted a risk on `date` (YYYY-MM-DD; today when None), to be
-    reviewed by `review_by` (default: the date plus the pack's review period for the risk's severity, as the
-    service's assessment raises it; for a risk not raised now, the highest severity a rule gives it).
+    """Record that `name`, in `role`, accepted a risk on `date` (YYYY-MM-DD; default: `as_of`, else today), to
+    be reviewed by `review_by` (default: the date plus the pack's review period for the risk's severity, as the
+    service's assessment raises it; for a risk not raised now, the highest severity a rule gives it). A review
+    date beyond that period is capped to it, and the Recorded's notes say so. The assessments before and after
+    are made on `as_of` (default: today).
 
-    Accepting again in the same role replaces that role's acceptance. Raises RecordError (exit 2) for
-    an unknown risk id or role, an empty name or a bad date, StaleVersion (exit 2) as for `decide`, UsageError
-    (exit 2) for a file whose format cannot be edited in place, and RefusedAcceptance (exit 3) for an
-    obligation or a role the risk does not name as an acceptor; the file is left unchanged.
+    Accepting again in the same role replaces that role's acceptance. Raises RecordError (exit 2) for an unknown
+    risk id or role, an empty name, a bad date, a date after `as_of` (or today) or a review date before the date,
+    StaleVersion (exit 2) as for `decide`, UsageError (exit 2) for a file whose format cannot be edited in place,
+    and RefusedAcceptance (exit 3) for a conflict or obligation, or a role the risk does not name as an acceptor;
+    the file is left unchanged.
     """
     with locked(path):  # another decide/accept on the file waits: no edit is lost
         scenario = _load(path, rules, include_default_rules, version)
         pack = scenario.assessor.pack
-        when = date if date is not None else clock.today().isoformat()
-        _refuse_obligation(pack, risk, scenario.source)
-        acceptances = scenario.assessor.spec.fields["accepted_risks"]
-        assert isinstance(acceptances, ListOf) and isinstance(acceptances.item, Record)  # the contract's list
-        accepted = acceptances.item
+        day = _day(as_of, scenario.source)
+        _refuse_conflict(scenario, risk, "accepted", day)
+        accepted = _record_spec(scenario, ACCEPTED_RISKS)
         _check(risk, Choice(pack.risk_ids), "RISK_ID", scenario.source)
         _check(role, accepted.fields["role"], "--role", scenario.source)
         _check(name, accepted.fields["name"], "--name", scenario.source)
+        when = date if date is not None else day.date
         _check(when, Date(), "--date", scenario.source)
-        rules_of_risk = [payload for rule in pack.rules for payload in rule.of_kind("risk") if payload.id == risk]
-        acceptors = tuple(dict.fromkeys(role_id for payload in rules_of_risk for role_id in payload.accept_by))
-        if role not in acceptors:
-            names = ", ".join(f"{r} ({pack.roles[r].name})" for r in acceptors if r in pack.roles)
-            raise RefusedAcceptance(
-                scenario.source,
-                [f"the {pack.roles[role].name} may not accept {risk}; it is accepted by: {names}"],
+        if when > day.date:
+            limit = f"the --as-of date {day.date}" if day.given else f"today, {day.date}"
+            raise RecordError(
+                scenario.source, [f"--date: {when} is after {limit}: record an acceptance once it is given"]
             )
-        before = scenario.assessor.assess_document(scenario.document, scenario.source)
+        rules_of_risk = [payload for rule in pack.rules for payload in rule.of_kind("risk") if payload.id == risk]
+        _refuse_role(pack, risk, role, rules_of_risk, scenario.source)
+        before = scenario.assessor.assess_document(scenario.document, scenario.source, as_of)
         raised = next((item for item in before.risks if item.id == risk), None)
         # the severity the service's report shows; a risk not raised now: the highest any rule gives it
         severity = raised.severity if raised else max((p.severity for p in rules_of_risk), key=SEVERITIES.index)
-        review = review_by if review_by is not None else review_date(pack, severity, when)
-        _check(review, Date(), "--review-by", scenario.source)
+        review, notes = _review(pack, severity, when, review_by, scenario.source)
         item = {"risk": risk, "role": role, "name": name, "date": when, "review_by": review}
-        expected = copy.deepcopy(scenario.document)
-        entries = expected.setdefault("accepted_risks", [])
+        entries = scenario.document.get(ACCEPTED_RISKS, [])
         index = next((i for i, entry in enumerate(entries) if (entry["risk"], entry.get("role")) == (risk, role)), None)
-        text = scenario.text
-        if index is None:
-            entries.append(item)
-            text = scenario.editor.append_item(text, ("accepted_risks",), item)
-        else:
-            entries[index] = item
-            for key in ("name", "date", "review_by"):
-                text = scenario.editor.set_value(text, ("accepted_risks", index, key), item[key])
-        return _save(scenario, text, expected, before)
+        text, expected, index = _put(scenario, ACCEPTED_RISKS, index, item, ("name", "date", "review_by"))
+        return _save(scenario, text, expected, before, entry=item, where=f"{ACCEPTED_RISKS}[{index}]", notes=notes)
 
 
-def _refuse_obligation(pack: Any, risk: str, source: str) -> None:
-    """An obligation (a conflict with an id) cannot be accepted, only fixed, nor can any other conflict a rule
-    names by id (a conflict is resolved, not accepted): say so, with its reference and remedy."""
-    for rule in pack.rules:
-        for conflict in rule.of_kind("conflict"):
-            if conflict.id == risk:
-                if conflict.kind != "obligation":
-                    problem = f"{risk} is a conflict to resolve, not a risk: it cannot be accepted: {conflict.remedy}"
-                    raise RefusedAcceptance(source, [problem])
-                reference = f" ({conflict.reference})" if conflict.reference else ""
-                raise RefusedAcceptance(
-                    source,
-                    [f"{risk} is an obligation{reference}: it cannot be accepted, only fixed: {conflict.remedy}"],
-                )
+def mitigate(
+    path: str | Path,
+    risk: str,
+    action: str,
+    owner: str,
+    due: str,
+    rules: api.RulesArg = None,
+    include_default_rules: bool = True,
+    version: str | None = None,
+    as_of: DateArg = None,
+) -> Recorded:
+    """Record a mitigation of a risk: the `action`, its `owner` and its `due` date (YYYY-MM-DD). It does not
+    accept the risk: every report shows it with the risk, overdue once the day is after `due`. Recording the
+    same action for the risk again replaces its owner and due date. The assessments before and after are made
+    on `as_of` (default: today).
+
+    Raises RecordError (exit 2) for an unknown risk id, an empty action or owner, a text too long or a bad
+    date, StaleVersion and UsageError (exit 2) as for `accept`, and RefusedAcceptance (exit 3) for a conflict
+    or obligation (fixed, not mitigated and left open); the file is left unchanged.
+    """
+    with locked(path):
+        scenario = _load(path, rules, include_default_rules, version)
+        day = _day(as_of, scenario.source)
+        _refuse_conflict(scenario, risk, "mitigated", day)
+        spec = _record_spec(scenario, MITIGATIONS)
+        _check(risk, Choice(scenario.assessor.pack.risk_ids), "RISK_ID", scenario.source)
+        item = {"risk": risk, "action": action, "owner": owner, "due": due}
+        for key in ("action", "owner", "due"):
+            _check(item[key], spec.fields[key], f"--{key}", scenario.source)
+        before = scenario.assessor.assess_document(scenario.document, scenario.source, as_of)
+        entries = scenario.document.get(MITIGATIONS, [])
+        index = next((i for i, entry in enumerate(entries) if (entry["risk"], entry["action"]) == (risk, action)), None)
+        text, expected, index = _put(scenario, MITIGATIONS, index, item, ("owner", "due"))
+        return _save(scenario, text, expected, before, entry=item, where=f"{MITIGATIONS}[{index}]")
+
+
+def _day(as_of: DateArg, source: str) -> AsOf:
+    """The day an acceptance is recorded on: `as_of` when given (checked), else today."""
+    if isinstance(as_of, str):
+        _check(as_of, Date(), "--as-of", source)
+    return AsOf.of(as_of)
+
+
+def _record_spec(scenario: _ScenarioText, field_name: str) -> Record:
+    """The contract's record of one entry of a list field (accepted_risks, mitigations)."""
+    spec = scenario.assessor.spec.fields[field_name]
+    assert isinstance(spec, ListOf) and isinstance(spec.item, Record)  # the contract's list of records
+    return spec.item
+
+
+def _put(
+    scenario: _ScenarioText, field_name: str, index: int | None, item: dict[str, str], replaced: tuple[str, ...]
+) -> tuple[str, dict[str, Any], int]:
+    """The file's text and document with `item` appended to a list field, or at `index` its `replaced` keys
+    set; and the item's index."""
+    expected = copy.deepcopy(scenario.document)
+    entries = expected.setdefault(field_name, [])
+    text = scenario.text
+    if index is None:
+        entries.append(item)
+        return scenario.editor.append_item(text, (field_name,), item), expected, len(entries) - 1
+    entries[index] = item
+    for key in replaced:
+        text = scenario.editor.set_value(text, (field_name, index, key), item[key])
+    return text, expected, index
+
+
+def _refuse_role(pack: Any, risk: str, role: str, rules_of_risk: list[Any], source: str) -> None:
+    """A role the risk does not name as an acceptor may not accept it."""
+    acceptors = tuple(dict.fromkeys(role_id for payload in rules_of_risk for role_id in payload.accept_by))
+    if role not in acceptors:
+        names = ", ".join(f"{r} ({pack.roles[r].name})" for r in acceptors if r in pack.roles)
+        raise RefusedAcceptance(
+            source, [f"the {pack.roles[role].name} may not accept {risk}; it is accepted by: {names}"]
+        )
+
+
+def _review(pack: Any, severity: str, when: str, review_by: str | None, source: str) -> tuple[str, tuple[str, ...]]:
+    """The review date to record: the given one (after the date, at most the policy's limit: capped, with a
+    note saying so), or the date plus the policy's period for the severity."""
+    if review_by is None:
+        return review_date(pack, severity, when), ()
+    _check(review_by, Date(), "--review-by", source)
+    if review_by < when:
+        raise RecordError(
+            source, [f"--review-by: {review_by} is before the acceptance date {when}: a review follows the acceptance"]
+        )
+    limit = latest_review(pack, severity, when)
+    if limit is None or review_by <= limit:
+        return review_by, ()
+    policy = pack.acceptance[severity]
+    months = "1 month" if policy.review_months == 1 else f"{policy.review_months} months"
+    return limit, (
+        f"review by capped to {limit}: the pack's policy for {severity} risks is {months} ({policy.location})",
+    )
+
+
+def _refuse_conflict(scenario: _ScenarioText, risk: str, verb: str, day: AsOf) -> None:
+    """An obligation (a conflict with an id) cannot be accepted or mitigated, only fixed, nor can any other
+    conflict a rule names by id (a conflict is resolved, not accepted): say so, with its reference and its
+    remedy as the service's report gives it (filled for the service; the first rule's when it is not raised)."""
+    named = [conflict for rule in scenario.assessor.pack.rules for conflict in rule.of_kind("conflict")]
+    conflict = next((item for item in named if item.id == risk), None)
+    if conflict is None:
+        return
+    assessment = scenario.assessor.assess_document(scenario.document, scenario.source, day.date)
+    raised = next((item for item in assessment.conflicts if item.id == risk), None)
+    remedy = raised.remedy if raised is not None else _filler(scenario, day)(conflict.remedy)
+    kind, reference = (raised or conflict).kind, (raised or conflict).reference
+    if kind != "obligation":
+        problem = f"{risk} is a conflict to resolve, not a risk: it cannot be {verb}: {remedy}"
+        raise RefusedAcceptance(scenario.source, [problem])
+    cited = f" ({reference})" if reference else ""
+    raise RefusedAcceptance(
+        scenario.source, [f"{risk} is an obligation{cited}: it cannot be {verb}, only fixed: {remedy}"]
+    )
+
+
+def _filler(scenario: _ScenarioText, day: AsOf) -> Callable[[str], str]:
+    """Fills a rule text's placeholders for the scenario, as its report fills them."""
+    parsed = scenario.assessor.parse(scenario.document, scenario.source)
+    facts, result = scenario.assessor.run(parsed, day)
+    return interpolator(parsed, facts, result)
 
 
 def describe_decision(recorded: Recorded, process: str) -> list[str]:
@@ -238,20 +350,56 @@ def describe_decision(recorded: Recorded, process: str) -> list[str]:
 
 
 def describe_acceptance(recorded: Recorded, risk: str) -> list[str]:
-    """The user's feedback after `accept`: who accepted the risk and the risks still pending."""
+    """The user's feedback after `accept`: who accepted the risk, whether the acceptance just recorded counts
+    (and why not, with its dates), a review date capped to the policy, and the risks still pending."""
     before, after = len(recorded.before.pending_risks), len(recorded.after.pending_risks)
     raised = next((item for item in recorded.after.risks if item.id == risk), None)
     if raised is None:
         lines = [f"{recorded.path}: {risk} recorded as accepted"]
         lines.append(f"note: the risk {risk} is not raised for this service now; the acceptance is kept for the record")
     else:
-        done = [
-            f"{item.role}: {item.name} on {item.date} (review by {item.review_by})"
-            for item in raised.acceptances
-            if item.status == "accepted"
+        lines = _acceptance_lines(recorded, raised)
+    lines += [f"note: {note}" for note in recorded.notes]
+    lines.append(f"risks pending acceptance: {before} -> {after}")
+    return lines
+
+
+def _acceptance_lines(recorded: Recorded, raised: Any) -> list[str]:
+    done = [
+        f"{item.role}: {item.name} on {item.date} (review by {item.review_by})"
+        for item in raised.acceptances
+        if item.status == ACCEPTED
+    ]
+    mine = next((item for item in raised.acceptances if item.entry == recorded.where), None)
+    if mine is None or mine.status == ACCEPTED:
+        lines = [f"{recorded.path}: {raised.id} accepted by " + "; ".join(done)]
+    else:
+        why = {
+            REVIEW_DUE: f"its review date {mine.review_by} has passed",
+            NOT_YET: f"it is dated after {recorded.after.as_of.date}",
+        }.get(mine.status, mine.status)
+        lines = [
+            f"{recorded.path}: {raised.id}: {mine.role}: {mine.name} on {mine.date} (review by {mine.review_by}) "
+            f"recorded, but it does not count as of {recorded.after.as_of}: {why}"
         ]
-        lines = [f"{recorded.path}: {risk} accepted by " + "; ".join(done)]
-        if raised.missing:
-            lines.append(f"still to accept {risk}: {', '.join(raised.missing)}")
+        if done:
+            lines.append(f"accepted by {'; '.join(done)}")
+    if raised.missing:
+        lines.append(f"still to accept {raised.id}: {', '.join(raised.missing)}")
+    return lines
+
+
+def describe_mitigation(recorded: Recorded, risk: str) -> list[str]:
+    """The user's feedback after `mitigate`: the mitigation as reports show it, and that the risk is still to
+    be accepted (a mitigation does not accept it)."""
+    before, after = len(recorded.before.pending_risks), len(recorded.after.pending_risks)
+    raised = next((item for item in recorded.after.risks if item.id == risk), None)
+    entry = recorded.entry
+    shown = RiskMitigation(entry["action"], entry["owner"], entry["due"], recorded.after.as_of.date > entry["due"])
+    lines = [f"{recorded.path}: {risk}: {shown.describe()}"]
+    if raised is None:
+        lines.append(f"note: the risk {risk} is not raised for this service now; the mitigation is kept for the record")
+    elif not raised.accepted:
+        lines.append(f"still to accept {risk}: {', '.join(raised.missing)} (a mitigation does not accept a risk)")
     lines.append(f"risks pending acceptance: {before} -> {after}")
     return lines

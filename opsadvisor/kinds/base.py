@@ -285,6 +285,7 @@ class PackFacts:
     roles: Mapping[str, Any] = field(default_factory=dict)  # rulepack.ir.Role by id
     acceptance: Mapping[str, Any] = field(default_factory=dict)  # rulepack.ir.AcceptancePolicy by severity
     processes: tuple[Any, ...] = ()  # rulepack.ir.Process, for the effective model's facts
+    questions: Mapping[str, str] = field(default_factory=dict)  # the pack's wording of questions, by field
 
 
 # --- small shape helpers for parse() --------------------------------------------------------------

@@ -13,8 +13,11 @@ from typing import Any
 
 from ..contract import FIELD, label_for, question_for
 from ..errors import did_you_mean
-from .base import Kind, Section
+from .base import Kind, PackFacts, Section
 from .governance import pending
+
+# The fields a rule may ask for: every scenario field but those the workshop's commands record.
+ASKABLE = tuple(path for path, item in FIELD.items() if not callable(item.spec))
 
 
 @dataclass(frozen=True)
@@ -32,17 +35,31 @@ class OpenQuestion:
 class OpenQuestionKind(Kind):
     name = "question"
     shape = "`question: field`"
-    meaning = "ask for a scenario field the rule needs (an open question while it is missing)"
+    meaning = (
+        "ask for a scenario field the rule needs (an open question while it is missing; `opsadvisor interview` "
+        "asks it where the rule fires, in the field's words or the pack's `questions:`)"
+    )
     catalogue = "Open questions"
     catalogue_order = 70
     part = "open_questions"
     order = 70
 
     def parse(self, data: Any) -> Ask | str:
-        if not isinstance(data, str) or data not in FIELD:
-            hint = did_you_mean(str(data), FIELD)
-            return f"expected a scenario field such as gdpr.dpa; found {data!r}{hint}"
+        if not isinstance(data, str) or data not in ASKABLE:
+            hint = did_you_mean(str(data), ASKABLE)
+            recorded = " (recorded by opsadvisor decide and accept, not asked)" if data in FIELD else ""
+            return f"expected a scenario field the interview can ask, such as gdpr.dpa; found {data!r}{recorded}{hint}"
         return Ask(data)
+
+    def check(self, payload: Ask, pack: PackFacts) -> list[str]:
+        """A question needs words, the contract's (Field.question) or the pack's (`questions:`): the interview
+        asks it and the report lists it in them."""
+        if question_for(payload.field, pack.questions):
+            return []
+        return [
+            f"question {payload.field} has no words to ask it in: add them under `questions:` in the rule file, "
+            f"e.g. `questions: {{{payload.field}: ...?}}`"
+        ]
 
     def describe(self, payload: Ask) -> str:
         return f"ask for {payload.field}"

@@ -46,6 +46,10 @@ class RiskRule:
     severity: str = DEFAULT_SEVERITY
 
 
+# The statuses of a required role's acceptance, in words: it counts only from its date to its review date.
+ACCEPTED, REVIEW_DUE, NOT_YET, MISSING = "accepted", "review due", "not yet in force", "missing"
+
+
 @dataclass(frozen=True)
 class RoleAcceptance:
     """One required role's acceptance of a risk, as the report shows it."""
@@ -53,8 +57,31 @@ class RoleAcceptance:
     role: str  # the role's name
     name: str | None  # who accepted, when someone did
     date: str | None
-    review_by: str | None
-    status: str  # "accepted", "review due" or "missing"
+    review_by: str | None  # the day it counts until: the recorded review date, within the pack's policy
+    status: str  # ACCEPTED, REVIEW_DUE, NOT_YET or MISSING
+    entry: str | None = None  # where it is recorded, e.g. accepted_risks[2]
+
+
+@dataclass(frozen=True)
+class RiskMitigation:
+    """A mitigation recorded for a risk, overdue once the assessment's day is after its due date."""
+
+    action: str
+    owner: str
+    due: str
+    overdue: bool
+
+    def describe(self) -> str:
+        late = f", OVERDUE since {self.due}" if self.overdue else ""
+        return f"mitigation: {self.action}, owner {self.owner}, due {self.due}{late}"
+
+
+@dataclass(frozen=True)
+class Incomplete:
+    """An acceptance that lacks its role, name or date: it never counts."""
+
+    entry: str
+    missing: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -69,11 +96,15 @@ class Risk:
     severity: str = DEFAULT_SEVERITY
     consult: tuple[str, ...] = ()
     acceptances: tuple[RoleAcceptance, ...] = ()
-    notes: tuple[str, ...] = ()  # e.g. an acceptance recorded without a role, a review that is due
+    notes: tuple[str, ...] = ()  # e.g. an incomplete acceptance, a review that is due, a review date capped
+    mitigations: tuple[RiskMitigation, ...] = ()
+    review_by: str | None = None  # when accepted: the earliest review date of its acceptances
+    policy: Any = None  # the pack's AcceptancePolicy for its severity (rulepack.ir), None when the pack has none
+    incomplete: tuple[Incomplete, ...] = ()
 
     @property
     def missing(self) -> tuple[str, ...]:
-        return tuple(item.role for item in self.acceptances if item.status != "accepted")
+        return tuple(item.role for item in self.acceptances if item.status != ACCEPTED)
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -91,6 +122,18 @@ def review_date(pack: Any, severity: str, accepted_on: str) -> str:
     policy = pack.acceptance.get(severity)
     months = policy.review_months if policy else DEFAULT_REVIEW_MONTHS
     return add_months(datetime.date.fromisoformat(accepted_on), months).isoformat()
+
+
+def latest_review(pack: Any, severity: str, accepted_on: str) -> str | None:
+    """The latest review date the pack's policy allows an acceptance given on `accepted_on` (None: the pack
+    has no policy for the severity, so none is capped)."""
+    return review_date(pack, severity, accepted_on) if severity in pack.acceptance else None
+
+
+def policy_words(policy: Any) -> str:
+    """The policy for a severity as a note names it: 'high risks: review within 6 months, an acceptor of
+    authority 2 or more (<bundled>/05-roles.yaml:25)'."""
+    return f"{policy.severity} risks: {policy.describe()} ({policy.location})"
 
 
 def role_label(role: Any, scenario: Any) -> str:
@@ -181,7 +224,16 @@ class RiskKind(Kind):
         recorded: dict[str, list[Any]] = {}
         for item in draft.scenario.accepted_risks:
             recorded.setdefault(item.risk, []).append(item)
-        risks = [_risk(m, recorded.get(risk_id, []), draft) for risk_id, m in winners.items()]
+        mitigations: dict[str, list[RiskMitigation]] = {}
+        for mitigation in draft.scenario.mitigations:
+            overdue = draft.as_of > mitigation.due
+            mitigations.setdefault(mitigation.risk, []).append(
+                RiskMitigation(mitigation.action, mitigation.owner, mitigation.due, overdue)
+            )
+        risks = [
+            _risk(m, recorded.get(risk_id, []), tuple(mitigations.get(risk_id, ())), draft)
+            for risk_id, m in winners.items()
+        ]
         return tuple(sorted(risks, key=lambda r: (r.accepted, r.id)))
 
     def to_json(self, value: tuple[Risk, ...]) -> list[dict[str, Any]]:
@@ -190,9 +242,13 @@ class RiskKind(Kind):
                 **{key: getattr(risk, key) for key in ("id", "severity", "message", "accept_by", "accepted")},
                 "accepted_by": risk.accepted_by,
                 "accepted_on": risk.accepted_on,
+                "review_by": risk.review_by,
                 "consult": list(risk.consult),
                 "acceptances": [dict(item.__dict__) for item in risk.acceptances],
                 "missing": list(risk.missing),
+                "incomplete": [{"entry": item.entry, "missing": list(item.missing)} for item in risk.incomplete],
+                "policy": _policy_json(risk.policy),
+                "mitigations": [dict(item.__dict__) for item in risk.mitigations],
                 "notes": list(risk.notes),
                 "rule": risk.rule,
             }
@@ -207,7 +263,7 @@ class RiskKind(Kind):
                 [(r.id, _status(r), r.accept_by, _why(r), r.rule) for r in value],
                 _none_pending(assessment),
                 (None, 24, 24, 44, None),
-                note=f"Acceptances as of {assessment.as_of}." if value else "",
+                note=policy_note(value, assessment) if value else "",
             )
         ]
 
@@ -266,22 +322,87 @@ def _role_ids(value: Any) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(value))
 
 
-def _risk(fired: Any, recorded: list[Any], draft: Any) -> Risk:
-    """One risk with its acceptances: each required role's latest acceptance, checked against as_of."""
+def _policy_json(policy: Any) -> dict[str, Any] | None:
+    if policy is None:
+        return None
+    return {
+        "severity": policy.severity,
+        "review_months": policy.review_months,
+        "minimum_authority": policy.minimum_authority,
+        "from": str(policy.location),
+        "layer": policy.layer,
+    }
+
+
+def policy_note(risks: tuple[Risk, ...], assessment: Any) -> str:
+    """The section's note: the day acceptances are evaluated on, the policy in force for the severities
+    raised (with where it is defined), and where the roles come from: what an auditor asks after "who"."""
+    note = f"Acceptances as of {assessment.as_of}."
+    policies = {risk.policy.severity: risk.policy for risk in risks if risk.policy is not None}
+    shown = [policy_words(policies[severity]) for severity in reversed(SEVERITIES) if severity in policies]
+    if shown:
+        note += f" Acceptance policy in force: {'; '.join(shown)}."
+    roles: dict[str, Any] = assessment.provenance.get("roles", {})
+    files: dict[str, list[str]] = {}
+    for role_id, role in roles.items():
+        files.setdefault(role["from"].rpartition(":")[0], []).append(role_id)
+    if files:
+        main = max(files, key=lambda file: len(files[file]))  # the file most roles come from; the others named
+        others = [
+            f"{role_id} from {roles[role_id]['from']}" for file, ids in files.items() if file != main for role_id in ids
+        ]
+        note += f" Roles: {main}" + (f", but {', '.join(others)}" if others else "") + "."
+    return note
+
+
+def _lacking(item: Any) -> tuple[str, ...]:
+    """What an acceptance lacks of its role, name and date (the free-text `accepted_by` stands for a name)."""
+    given = {"role": item.role, "name": item.name or item.accepted_by, "date": item.date}
+    return tuple(key for key, value in given.items() if not value)
+
+
+def _incomplete_note(item: Any, lacking: tuple[str, ...]) -> str:
+    who = f"; accepted by {item.accepted_by}" if item.accepted_by and not item.name else ""
+    hint = "; record it with accept --role" if "role" in lacking else ""
+    missing = ", ".join("no " + key for key in lacking)
+    return f"incomplete acceptance {item.entry} ({missing}{who}): it does not count{hint}"
+
+
+def _counted(recorded: list[Any], roles: dict[str, Any], pack: Any, notes: list[str]) -> list[Any]:
+    """The acceptances that may count: complete, by a role the risk names, reviewed no earlier than given; a
+    note for each other one, naming where it is recorded."""
+    counted = []
+    for item in recorded:
+        lacking = _lacking(item)
+        if lacking:
+            notes.append(_incomplete_note(item, lacking))
+        elif item.review_by is not None and item.review_by < item.date:
+            notes.append(
+                f"acceptance {item.entry} is to be reviewed on {item.review_by}, before it was given on {item.date}: "
+                "it does not count"
+            )
+        elif item.role not in roles:
+            label = pack.roles[item.role].name if item.role in pack.roles else item.role
+            notes.append(f"acceptance {item.entry} by the {label} ({item.name}) does not count: not an acceptor")
+        else:
+            counted.append(item)
+    return counted
+
+
+def _risk(fired: Any, recorded: list[Any], mitigations: tuple[RiskMitigation, ...], draft: Any) -> Risk:
+    """One risk with its acceptances: each required role's acceptance in force on as_of (dated on or before it,
+    reviewed on or after it, within the pack's policy), the others named where recorded, and its mitigations."""
     payload, pack, scenario = fired.payload, draft.pack, draft.scenario
     roles = {role_id: pack.roles.get(role_id) for role_id in payload.accept_by}
+    notes: list[str] = []
+    incomplete = tuple(Incomplete(item.entry, lacking) for item in recorded if (lacking := _lacking(item)))
+    counted = _counted(recorded, roles, pack, notes)
     acceptances = tuple(
-        _role_acceptance(role_id, role, recorded, payload.severity, draft) for role_id, role in roles.items()
+        _role_acceptance(role_id, role, counted, payload.severity, draft, notes) for role_id, role in roles.items()
     )
-    notes = []
-    legacy = [item for item in recorded if not item.role]
-    if legacy:
-        who = ", ".join(item.accepted_by or item.name or "someone" for item in legacy)
-        notes.append(f"acceptance role not recorded (accepted by {who}): record it with accept --role")
-    due = [item for item in acceptances if item.status == "review due"]
-    notes += [f"{item.role}: review due since {item.review_by}" for item in due]
-    accepted = bool(acceptances) and all(item.status == "accepted" for item in acceptances)
+    accepted = bool(acceptances) and all(item.status == ACCEPTED for item in acceptances)
     dates = [item.date for item in acceptances if item.date]
+    reviews = [item.review_by for item in acceptances if item.review_by]
     return Risk(
         payload.id,
         draft.text(payload.message),
@@ -294,40 +415,80 @@ def _risk(fired: Any, recorded: list[Any], draft: Any) -> Risk:
         tuple(pack.roles[c].name if c in pack.roles else c for c in payload.consult),
         acceptances,
         tuple(notes),
+        mitigations,
+        min(reviews) if accepted and reviews else None,
+        pack.acceptance.get(payload.severity),
+        incomplete,
     )
 
 
-def _role_acceptance(role_id: str, role: Any, recorded: list[Any], severity: str, draft: Any) -> RoleAcceptance:
+def _role_acceptance(
+    role_id: str, role: Any, counted: list[Any], severity: str, draft: Any, notes: list[str]
+) -> RoleAcceptance:
+    """The role's acceptance as of draft.as_of: the latest in force; else the latest given before as_of (its
+    review is due); else the earliest given after it (not yet in force); else missing."""
     label = role.name if role else role_id
-    mine = sorted((item for item in recorded if item.role == role_id), key=lambda item: item.date or "")
+    mine = [(item, *_counts_until(item, severity, draft.pack)) for item in counted if item.role == role_id]
     if not mine:
-        return RoleAcceptance(label, None, None, None, "missing")
-    latest = mine[-1]
-    review_by = latest.review_by or (review_date(draft.pack, severity, latest.date) if latest.date else None)
-    expired = review_by is not None and draft.as_of > review_by
-    return RoleAcceptance(label, latest.name, latest.date, review_by, "review due" if expired else "accepted")
+        return RoleAcceptance(label, None, None, None, MISSING)
+    as_of = draft.as_of
+    in_force = [entry for entry in mine if entry[0].date <= as_of <= entry[1]]
+    given = [entry for entry in mine if entry[0].date <= as_of]
+    if in_force:
+        (item, until, capped), status = max(in_force, key=lambda entry: entry[0].date), ACCEPTED
+    elif given:
+        (item, until, capped), status = max(given, key=lambda entry: entry[0].date), REVIEW_DUE
+        notes.append(f"{label}: review due since {until}")
+    else:
+        (item, until, capped), status = min(mine, key=lambda entry: entry[0].date), NOT_YET
+        notes.append(f"{label}: accepted on {item.date}, after {as_of}: not yet in force")
+    if capped:
+        policy = draft.pack.acceptance[severity]
+        notes.append(
+            f"{label}: review by {item.review_by} is beyond the pack's policy for {severity} risks "
+            f"({policy.review_months} months, {policy.location}): it counts until {until}"
+        )
+    return RoleAcceptance(label, item.name or item.accepted_by, item.date, until, status, item.entry)
+
+
+def _counts_until(item: Any, severity: str, pack: Any) -> tuple[str, bool]:
+    """The last day an acceptance counts, and whether the pack's policy capped its recorded review date."""
+    limit = latest_review(pack, severity, item.date)
+    review = item.review_by or review_date(pack, severity, item.date)
+    if limit is not None and review > limit:
+        return limit, True
+    return review, False
 
 
 def _status(risk: Risk) -> str:
     if risk.accepted:
         return "accepted"
-    due = [item for item in risk.acceptances if item.status == "review due"]
+    due = [item for item in risk.acceptances if item.status == REVIEW_DUE]
     if due:
         return f"PENDING: review due since {min(item.review_by or '' for item in due)}"
-    if any(item.status == "accepted" for item in risk.acceptances):
+    if any(item.status == NOT_YET for item in risk.acceptances):
+        return "PENDING: acceptance not yet in force"
+    if any(item.status == ACCEPTED for item in risk.acceptances):
         return "PENDING: " + ", ".join(risk.missing) + " still to accept"
     return "PENDING"
 
 
 def _why(risk: Risk) -> str:
     parts = [risk.message]
-    accepted = [f"{a.role}: {a.name} on {a.date}" for a in risk.acceptances if a.status == "accepted"]
+    accepted = [
+        f"{a.role}: {a.name} on {a.date} (review by {a.review_by})" for a in risk.acceptances if a.status == ACCEPTED
+    ]
     if accepted:
         parts.append("Accepted by " + "; ".join(accepted) + ".")
+    parts += [_sentence(item.describe()) for item in risk.mitigations]
     if risk.consult:
         parts.append("Consult: " + ", ".join(risk.consult) + ".")
-    parts += [note[0].upper() + note[1:] + "." for note in risk.notes]
+    parts += [_sentence(note) for note in risk.notes]
     return " ".join(parts)
+
+
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:] + "."
 
 
 KIND = RiskKind()

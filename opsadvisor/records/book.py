@@ -23,6 +23,7 @@ import datetime
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .. import vocabulary
 from ..evidence import HANDLERS, IT_HANDLERS, TICKET_PROCESSES, UNMAPPED, ContractEvidence, Evidence, Handled
@@ -43,11 +44,11 @@ class Period:
     as_of: datetime.date
     days: int
 
-    @property
+    @cached_property  # asked for every ticket
     def start(self) -> datetime.date:
         return self.as_of - datetime.timedelta(days=self.days)
 
-    @property
+    @cached_property
     def end(self) -> datetime.date:
         return self.as_of - datetime.timedelta(days=1)
 
@@ -68,6 +69,7 @@ class _Contract:
 class _Tally:
     """One service's records over one period, as counted so far."""
 
+    name: str = ""  # how the first record named the service (for notes)
     handled: dict[str, list[int]] = field(default_factory=dict)  # process -> counts by _SLOT
     changes_known: int = 0  # changes whose export gives the approver
     changes_without_it: int = 0
@@ -99,7 +101,10 @@ class EvidenceBook:
 
     def tally_of(self, scenario: Scenario) -> _Tally:
         """What the records hold under the service's id and under its name, together (marked used)."""
-        keys = dict.fromkeys(vocabulary.key(text) for text in (scenario.service_id, scenario.service_name))
+        return self._tally_of(scenario.service_id, scenario.service_name)
+
+    def _tally_of(self, service_id: str, name: str) -> _Tally:
+        keys = dict.fromkeys(vocabulary.key(text) for text in (service_id, name))
         self.used.update(keys)
         found = [self.tallies[key] for key in keys if key in self.tallies]
         return found[0] if len(found) == 1 else _merged(found)
@@ -141,14 +146,14 @@ class EvidenceBook:
         """The scenario with its evidence from these records (replacing any the scenario file held)."""
         return dataclasses.replace(scenario, evidence=self.evidence(scenario))
 
-    def vendor(self, scenario: Scenario) -> str | None:
+    def vendor_of(self, service_id: str, name: str) -> str | None:
         """The vendor of the service's contract in the register, if any (the roll-up by vendor)."""
-        contract = self.tally_of(scenario).contract
+        contract = self._tally_of(service_id, name).contract
         return contract.vendor if contract else None
 
     def unmatched(self) -> list[str]:
         """Notes on records whose service no scenario asked for (after a portfolio is assessed)."""
-        names = sorted(key for key in self.tallies if key not in self.used)
+        names = sorted(tally.name for key, tally in self.tallies.items() if key not in self.used)
         if not names:
             return []
         shown = ", ".join(f'"{printable(name)}"' for name in names[:8])
@@ -213,7 +218,7 @@ def _tally(book: EvidenceBook, service: str) -> _Tally:
     key = vocabulary.key(service)
     found = book.tallies.get(key)
     if found is None:
-        found = book.tallies[key] = _Tally()
+        found = book.tallies[key] = _Tally(service)
     return found
 
 

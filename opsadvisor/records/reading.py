@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,7 +115,7 @@ class Reader:
         with self.path.open(encoding=encoding, newline="") as stream:
             separator = delimiter(stream.readline())
             stream.seek(0)
-            yield from self._table(csv.reader(stream, delimiter=separator))
+            yield from self._table(csv.reader(stream, delimiter=separator), str.strip)
 
     def _xlsx(self) -> Iterator[Record]:
         try:
@@ -130,7 +130,8 @@ class Reader:
         finally:
             workbook.close()
 
-    def _table(self, rows: Iterator[Sequence[Any]]) -> Iterator[Record]:
+    def _table(self, rows: Iterator[Sequence[Any]], cell_text: Callable[[Any], str] = text_of_cell) -> Iterator[Record]:
+        """The records of a sheet's or a CSV file's rows (a CSV cell is text already: `cell_text` str.strip)."""
         header = next(rows, None)
         if header is None:
             self.notes.append(f"{self.path}: no rows")
@@ -145,7 +146,7 @@ class Reader:
         for number, row in enumerate(rows, 2):
             if not any(cell not in (None, "") for cell in row):
                 continue  # an empty row
-            cells = [(column, text_of_cell(row[index]) if index < len(row) else "") for index, column in columns]
+            cells = [(column, cell_text(row[index]) if index < len(row) else "") for index, column in columns]
             record = self._record(f"{self.path}:row {number}", cells, found.constants)
             if record is not None:
                 yield record

@@ -12,6 +12,7 @@ import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .. import vocabulary
@@ -24,6 +25,14 @@ TEXT, DATE, CHOICE, COUNT = "text", "date", "choice", "count"
 MAX_TEXT = 500  # characters of a text cell (a group or service name); longer is a bad row
 MAX_COUNT = 100_000  # days of notice
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{1,2}:\d{2}.*)?$")
+
+
+@lru_cache(maxsize=4096)  # a million tickets are opened on a few hundred days
+def _day(text: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -40,12 +49,8 @@ class RecordField:
             return (text, "") if len(text) <= MAX_TEXT else (None, f"text of at most {MAX_TEXT} characters")
         if self.kind == DATE:
             found = _DATE.match(text)
-            if found:
-                try:
-                    return datetime.date.fromisoformat(found.group(1)), ""
-                except ValueError:
-                    pass
-            return None, "a date YYYY-MM-DD (a time after it is ignored)"
+            day = _day(found.group(1)) if found else None
+            return (day, "") if day else (None, "a date YYYY-MM-DD (a time after it is ignored)")
         if self.kind == CHOICE:
             value = vocabulary.choice(text, self.values)
             return (value, "") if value else (None, f"one of {', '.join(self.values)}")

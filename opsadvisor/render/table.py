@@ -32,7 +32,8 @@ def render(assessment: Assessment, explain: bool = False, width: int | None = No
         out += ["", section.title, "-" * len(section.title)]
         out.append(_section(section, width, colour) if section.rows else section.empty)
         if section.note:
-            out += ["", textwrap.fill(section.note, width=prose)]
+            # a note names files (locations): never split one at a hyphen or inside it
+            out += ["", textwrap.fill(section.note, width=prose, break_on_hyphens=False, break_long_words=False)]
     out += ["", f"Rules version: {version_label(assessment.rules_version)}", GUIDE, ""]
     return "\n".join(out)
 

@@ -170,12 +170,17 @@ class Model:
 LINES = ("first", "second")  # IIA Three Lines Model: the first line owns and accepts risk, the second advises
 
 
+NOWHERE = Location("", 0)
+
+
 @dataclass(frozen=True)
 class Role:
     """A stakeholder role of the pack: who may accept risk (first line) or is consulted (second line).
 
     `authority` ranks first-line roles for the acceptance policy's minimum per severity; `person` names
-    the scenario field that holds the person in that role (the business owner's name), if any.
+    the scenario field that holds the person in that role (the business owner's name), if any. `location`
+    is where it is defined, `layer` the layer that holds that file, and `replaces` the role of an earlier
+    layer it overrides (`rules check` warns).
     """
 
     id: str
@@ -183,15 +188,28 @@ class Role:
     line: str
     authority: int = 0
     person: str | None = None
+    location: Location = field(default=NOWHERE, compare=False)
+    layer: str = field(default="", compare=False)  # the label of the layer that defines it ("<bundled>", a DIR)
+    replaces: Role | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class AcceptancePolicy:
-    """For a risk severity: how long an acceptance holds, and the least authority one acceptor must have."""
+    """For a risk severity: how long an acceptance holds, and the least authority one acceptor must have;
+    where it is defined, and the policy of an earlier layer it overrides (`replaces`)."""
 
     severity: str
     review_months: int
     minimum_authority: int = 0
+    location: Location = field(default=NOWHERE, compare=False)
+    layer: str = field(default="", compare=False)
+    replaces: AcceptancePolicy | None = field(default=None, compare=False, repr=False)
+
+    def describe(self) -> str:
+        """The policy in words, e.g. 'review within 6 months, an acceptor of authority 2 or more'."""
+        months = "1 month" if self.review_months == 1 else f"{self.review_months} months"
+        who = f"an acceptor of authority {self.minimum_authority} or more" if self.minimum_authority else "any acceptor"
+        return f"review within {months}, {who}"
 
 
 @dataclass(frozen=True)

@@ -116,12 +116,21 @@ class _PackBuilder:
     def add_layer(self, layer: _Layer) -> None:
         layer_rules: dict[str, Rule] = {}
         layer_tables: dict[str, Any] = {}
+        layer_roles: dict[str, Role] = {}
+        layer_policies: dict[str, AcceptancePolicy] = {}
         for name, raw in layer.files:
             self.files.append((name, raw))
             document = front_end_for(name)(name, raw, self.problems)
             if document is not None:
                 self._add_document(document, layer_rules)
                 self._add_tables(document, layer_tables)
+                self._add_policy(document.roles, layer_roles, "roles")
+                self._add_policy(document.acceptance, layer_policies, "acceptance")
+        # a later layer's role or severity policy replaces the earlier one, which it keeps for `rules check`
+        for role_id, role in layer_roles.items():
+            self.roles[role_id] = replace(role, layer=layer.label, replaces=self.roles.get(role_id))
+        for severity, policy in layer_policies.items():
+            self.acceptance[severity] = replace(policy, layer=layer.label, replaces=self.acceptance.get(severity))
         for table_id, table in layer_tables.items():
             replaced = self.tables.get(table_id)
             if replaced is not None:  # a later layer's table replaces the whole table, rows and all
@@ -146,6 +155,18 @@ class _PackBuilder:
             )
         seen[item.id] = item
 
+    def _add_policy(self, items: dict[str, Any], seen: dict[str, Any], section: str) -> None:
+        """Keep a layer's roles (or severity policies) by id; one defined in two files of one layer is a problem
+        naming both places: which one holds would depend on the files' names."""
+        for key, item in items.items():
+            if key in seen:
+                self.problems.add(
+                    item.location,
+                    f"{section}.{key} is defined twice in one layer (first at {seen[key].location}); keep one, "
+                    "or move the override to a layer of its own",
+                )
+            seen[key] = item
+
     def _add_document(self, document: Document, layer_rules: dict[str, Rule]) -> None:
         for rule in document.rules:
             self._add_once(rule, layer_rules, "rule")
@@ -158,8 +179,6 @@ class _PackBuilder:
             merged["cells"].update(cells)
         self.questions.update(document.questions)
         self.conflict_kinds.update(document.conflict_kinds)
-        self.roles.update(document.roles)
-        self.acceptance.update(document.acceptance)
         self.workshop.update(document.workshop_questions)
         self.workshop_rules.update((rule.id, rule) for rule in document.workshop_rules)
 
@@ -184,7 +203,12 @@ class _PackBuilder:
                 )
         workshop_rules = tuple(sorted(self.workshop_rules.values(), key=lambda rule: (rule.priority, rule.id)))
         facts = PackFacts(
-            tuple(p.id for p in processes), dict(self.conflict_kinds), self.roles, self.acceptance, processes
+            tuple(p.id for p in processes),
+            dict(self.conflict_kinds),
+            self.roles,
+            self.acceptance,
+            processes,
+            dict(self.questions),
         )
         if workshop_rules:
             CrossChecker(self.problems, facts, workshop_rules).check()

@@ -178,7 +178,7 @@ class _RuleReader:
                 hint = did_you_mean(str(person), SERVICE_PLACEHOLDERS)
                 self.error(line, f"roles.{role_id}: person names a service field, e.g. service.business_owner{hint}")
             else:
-                result[role_id] = Role(role_id, item["name"], line_of_defence, authority, person)
+                result[role_id] = Role(role_id, item["name"], line_of_defence, authority, person, self.at(line))
         return result
 
     def acceptance(self, document: LineDict) -> dict[str, AcceptancePolicy]:
@@ -193,7 +193,7 @@ class _RuleReader:
                     line, f"acceptance.{severity}: review_months (1 or more) and minimum_authority are whole numbers"
                 )
             else:
-                result[severity] = AcceptancePolicy(severity, months, minimum)
+                result[severity] = AcceptancePolicy(severity, months, minimum, self.at(line))
         return result
 
     def text_map(self, document: LineDict, key: str) -> dict[str, str]:

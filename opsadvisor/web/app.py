@@ -2,7 +2,7 @@
 
 Every page reads the scenario file afresh, once (its version and what it shows come from the same
 bytes), so a file edited on disk meanwhile is what the page shows; every change goes through
-`api.decide`, `api.accept` or the interview (forms.finished) and is refused (409, the current file
+`api.decide`, `api.accept`, `api.mitigate` or the interview (forms.finished) and is refused (409, the current file
 shown) when the file changed since the page was made: its version, a digest of the bytes, travels with
 each form as `version` and is the pages' ETag. The check and the write run under the file's advisory
 lock (files.locked), the one `opsadvisor decide`/`accept` and another workbench over the same folder
@@ -37,11 +37,12 @@ from ..assessment import Assessment
 from ..batch.runner import INVALID, Outcome
 from ..contract import PERFORMED_BY, Choice, MapOf, Record
 from ..dialogue.interview import preview, scenario_text
-from ..dialogue.record import StaleVersion, describe_acceptance, describe_decision
+from ..dialogue.record import StaleVersion, describe_acceptance, describe_decision, describe_mitigation
 from ..errors import OpsAdvisorError, ScenarioError
 from ..files import atomic_create, atomic_write, locked
 from ..formats import WORKSHOP
 from ..kinds import FindingCount
+from ..kinds.risk import policy_note
 from ..text import party, performer
 from . import forms
 from .guard import LOCAL_HOSTS, Disconnects, SecurityHeaders, SizeLimit
@@ -131,9 +132,10 @@ class Row:
 class Workbench:
     """The application's state: the workspace, the compiled rule pack, the templates and the CSRF token."""
 
-    def __init__(self, folder: Path, pack: api.RulePack) -> None:
-        self.workspace = Workspace(folder, pack)
+    def __init__(self, folder: Path, pack: api.RulePack, records: Any = None) -> None:
+        self.workspace = Workspace(folder, pack, records)
         self.pack = pack
+        self.records = records  # an EvidenceBook (serve --records): each service's drift, shown with its report
         self.assessor = api.assessor_for(pack)
         self.rule_ids = sorted(rule.id for rule in pack.rules)  # the Why (not)? field's suggestions
         self.token = secrets.token_urlsafe(32)  # per server run: a page of another site cannot read it
@@ -253,7 +255,10 @@ class Workbench:
         error = snapshot.problem
         if snapshot.document is not None:
             try:
-                assessment = self.assessor.assess_document(snapshot.document, name)
+                scenario = self.assessor.parse(snapshot.document, name)
+                if self.records is not None:
+                    scenario = self.records.attach(scenario)
+                assessment = self.assessor.assess_scenario(scenario)
             except ScenarioError as problem:
                 error = problem.render()
         sections = []
@@ -269,6 +274,7 @@ class Workbench:
             "assessment": assessment,
             "error": error,
             "sections": sections,
+            "risk_note": policy_note(assessment.risks, assessment) if assessment is not None else "",
             "version": snapshot.version,
             "rule_ids": self.rule_ids,
         }
@@ -310,7 +316,7 @@ class Workbench:
                 for key in ("application", "interface", PERFORMED_BY)
                 if isinstance(node := cells[key], Choice)
             },
-            roles=self.pack.roles,
+            acceptors=self._acceptors(context["assessment"]),
             today=clock.today().isoformat(),
             notice="",
             problems=[],
@@ -322,6 +328,17 @@ class Workbench:
     async def workshop(self, request: Request) -> Response:
         name, path = self.scenario(request)
         return self.scenario_page("workshop.html.j2", self._board(name, path))
+
+    def _acceptors(self, assessment: Assessment | None) -> dict[str, dict[str, Any]]:
+        """Per risk raised, the roles its rule names to accept it (rulepack.ir.Role by id): the accept form
+        offers those only, never a second-line role."""
+        found: dict[str, dict[str, Any]] = {}
+        for risk in assessment.risks if assessment is not None else ():
+            rule = self.pack.rule(risk.rule)
+            payload = next((item for item in rule.of_kind("risk") if item.id == risk.id), None) if rule else None
+            roles = payload.accept_by if payload else ()
+            found[risk.id] = {role_id: self.pack.roles[role_id] for role_id in roles if role_id in self.pack.roles}
+        return found
 
     async def cell(self, request: Request) -> Response:
         """The decision form of one process (the cell clicked in the matrix)."""
@@ -394,13 +411,24 @@ class Workbench:
 
         return await self._change(request, change)
 
+    async def mitigate(self, request: Request) -> Response:
+        def change(path: Path, form: FormData, version: str) -> list[str]:
+            risk = str(form.get("risk", ""))
+            values = {key: str(form.get(key, "")).strip() for key in ("action", "owner", "due")}
+            recorded = api.mitigate(
+                path, risk, values["action"], values["owner"], values["due"], rules=self.pack, version=version
+            )
+            return describe_mitigation(recorded, risk)
+
+        return await self._change(request, change)
+
     async def pack_export(self, request: Request) -> Response:
         name, path = self.scenario(request)
         output_format = request.path_params["format"]
         if output_format not in WORKSHOP.names:
             raise HTTPException(404, f"no workshop pack format {output_format}")
         try:
-            text = api.workshop(path, rules=self.pack, output_format=output_format, source=name)
+            text = api.workshop(path, rules=self.pack, output_format=output_format, source=name, records=self.records)
         except OpsAdvisorError as error:
             raise HTTPException(422, error.render().replace(str(path), name)) from None
         suffix = WORKSHOP.format(output_format).suffixes[0]
@@ -545,9 +573,12 @@ async def _crash_page(request: Request, exc: Exception) -> Response:
     return bench.page("error.html.j2", status=500, message=message)
 
 
-def create_app(folder: str | Path, pack: api.RulePack | None = None, hosts: tuple[str, ...] = LOCAL_HOSTS) -> Starlette:
-    """The workbench over a folder of scenario files; `hosts`: the host names the browser may use."""
-    bench = Workbench(Path(folder), pack if pack is not None else api.rule_pack())
+def create_app(
+    folder: str | Path, pack: api.RulePack | None = None, hosts: tuple[str, ...] = LOCAL_HOSTS, records: Any = None
+) -> Starlette:
+    """The workbench over a folder of scenario files; `hosts`: the host names the browser may use;
+    `records`: an EvidenceBook whose evidence each service is assessed with (its drifts shown)."""
+    bench = Workbench(Path(folder), pack if pack is not None else api.rule_pack(), records)
     static = StaticFiles(packages=[("opsadvisor.web", "static")])
     routes = [
         Route("/", bench.scenarios),
@@ -564,6 +595,7 @@ def create_app(folder: str | Path, pack: api.RulePack | None = None, hosts: tupl
         Route("/s/{name:path}/explain", bench.explain),
         Route("/s/{name:path}/decide", bench.decide, methods=["POST"]),
         Route("/s/{name:path}/accept", bench.accept, methods=["POST"]),
+        Route("/s/{name:path}/mitigate", bench.mitigate, methods=["POST"]),
         Route("/s/{name:path}/pack.{format}", bench.pack_export),
         Route("/s/{name:path}", bench.service),
         Mount("/static", static, name="static"),

@@ -25,10 +25,13 @@ from ..dialogue.interview import (
     PIPED_DONT_KNOW,
     ScriptedAsker,
     answer_text,
+    askable,
     convert,
     forget,
     hint,
     interview,
+    next_question,
+    questions,
     spec_at,
 )
 from ..scenario import get_path, set_path
@@ -112,16 +115,19 @@ def read_value(text: str, spec: Spec) -> Any:
 def read_answers(form: Mapping[str, str], assessor: api.Assessor, start: dict[str, Any] | None = None) -> Answers:
     """The document the answers make (on top of `start`, an edited scenario); refused answers are left out.
 
-    The dialogue's fields are read in its order, so a question that no longer applies (benefits once
-    the ambition is IT operated) is dropped, as the interview drops it.
+    The questions are read in the order the interview asks them (interview.next_question), so a question
+    that does not apply to the answers before it (benefits once the ambition is IT operated, a rule's
+    question the rules no longer ask) is dropped, as the interview drops it.
     """
     answers = Answers(copy.deepcopy(start) if start else {})
-    for item in DIALOGUE:
-        forget(answers.document, item.path)
-    for item in DIALOGUE:
+    for shown in askable(assessor.pack):
+        forget(answers.document, shown.path)
+    read: set[str] = set()
+    while (item := next_question(assessor, answers.document, read)) is not None:
+        read.add(item.path)
         text = form.get(item.path, "").strip()
-        if not text or not item.asks(answers.document):
-            if item.required and not text:
+        if not text:
+            if item.required:
                 answers.errors[item.path] = "This one is needed to write a scenario; please answer it."
             continue
         spec = spec_at(assessor.spec, item.path)
@@ -140,9 +146,11 @@ def form_fields(
     typed: Mapping[str, str] | None = None,
     errors: Answers | None = None,
 ) -> list[FormField]:
-    """The form's questions in the dialogue's order, filled from the typed answers or the document."""
+    """The form's questions in the interview's order (the dialogue's, then those the rules may raise), filled
+    from the typed answers or the document; `applies` marks those the interview asks of the document."""
     fields = []
-    for item in DIALOGUE:
+    asked = questions(assessor, document)
+    for item in askable(assessor.pack):
         spec = spec_at(assessor.spec, item.path)
         value = typed.get(item.path, "") if typed is not None else shown_value(get_path(document, item.path), spec)
         fields.append(
@@ -156,7 +164,7 @@ def form_fields(
                 _choices(spec),
                 value,
                 errors.errors.get(item.path, "") if errors else "",
-                item.asks(document),
+                item in asked,
             )
         )
     return fields

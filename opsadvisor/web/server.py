@@ -11,7 +11,7 @@ import threading
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import api
 from ..batch.runner import INVALID
@@ -64,15 +64,33 @@ def remove_stale_temporaries(app: Starlette) -> list[str]:
     return said
 
 
+def open_in_browser(url: str, say: Callable[[str], None]) -> None:
+    """Show the workbench in the user's web browser; where none can be started (a server without a
+    display, a BROWSER that fails), say so and where to point one."""
+    try:
+        opened = webbrowser.open(url)
+    except (webbrowser.Error, OSError):
+        opened = False
+    if not opened:
+        say(f"no web browser could be opened here: open {url} in a browser yourself")
+
+
 def serve(
-    folder: Path, host: str, port: int, open_browser: bool, pack: api.RulePack, say: Callable[[str], None]
+    folder: Path,
+    host: str,
+    port: int,
+    open_browser: bool,
+    pack: api.RulePack,
+    say: Callable[[str], None],
+    records: Any = None,
 ) -> None:
-    """Serve until interrupted; `say` prints the URL once the server listens, then what was cleaned up."""
+    """Serve until interrupted; `say` prints the URL once the server listens, then what was cleaned up;
+    `records`: an EvidenceBook each service is assessed with (serve --records)."""
     import uvicorn
 
     from .app import create_app
 
-    app = create_app(folder, pack, hosts_for(host))
+    app = create_app(folder, pack, hosts_for(host), records)
     cleaned = remove_stale_temporaries(app)
     server = uvicorn.Server(server_config(app, host, port))
 
@@ -86,7 +104,7 @@ def serve(
             for line in cleaned:
                 say(line)
             if open_browser:
-                webbrowser.open(url)
+                open_in_browser(url, say)
 
     threading.Thread(target=announce, daemon=True).start()
     server.run()

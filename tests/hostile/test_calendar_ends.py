@@ -37,7 +37,7 @@ def test_assess_caps_a_review_beyond_the_calendar_at_its_last_day(tmp_path: Path
 def test_accept_on_the_calendars_last_day_records_a_review_on_that_day(tmp_path: Path) -> None:
     scenario = shutil.copy(LEDGER, tmp_path / "ledger.json")
     result = cli("accept", scenario, "restricted-data-outside-it", "--role", "business_owner", "--name", "Ann",
-                 "--date", LAST_DAY)  # fmt: skip
+                 "--date", LAST_DAY, "--as-of", LAST_DAY)  # fmt: skip
     assert not crashed(result), result.output
     recorded = json.loads(Path(scenario).read_text(encoding="utf-8"))["accepted_risks"]
     assert {"risk": "restricted-data-outside-it", "role": "business_owner", "name": "Ann", "date": LAST_DAY,

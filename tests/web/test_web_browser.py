@@ -139,9 +139,11 @@ def test_decide_a_tbd_cell_and_see_the_file_and_the_risks_change(
     shot(browser, "workshop")
 
 
-def test_accepting_a_risk_with_a_role_that_may_not_is_refused(
+def test_accepting_a_risk_with_a_date_after_today_is_refused(
     browser: webdriver.Chrome, server: Server, folder: Path
 ) -> None:
+    """The form offers only the roles the risk names (a role that may not accept it is not there to pick);
+    a date after today, typed past the field's maximum, is refused by the API and nothing is written."""
     before = (folder / HR).read_bytes()
     browser.get(f"{server.url}/s/{HR}")
     shot(browser, "service")
@@ -149,10 +151,14 @@ def test_accepting_a_risk_with_a_role_that_may_not_is_refused(
     wait_for_text(browser, "#recommendation .explained", "Fired.")
     browser.get(f"{server.url}/s/{HR}/workshop")
     form = browser.find_element(By.CSS_SELECTOR, "#risk-personal-data-outside-it form.accept")
-    Select(form.find_element(By.NAME, "role")).select_by_value("cio")
+    offered = [option.get_attribute("value") for option in Select(form.find_element(By.NAME, "role")).options]
+    assert offered == ["business_owner"]
     form.find_element(By.NAME, "name").send_keys("Chris")
+    browser.execute_script(
+        "arguments[0].removeAttribute('max'); arguments[0].value = '2999-01-01'", form.find_element(By.NAME, "date")
+    )
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait_for_text(browser, "#problems", "may not accept personal-data-outside-it")
+    wait_for_text(browser, "#problems", "--date: 2999-01-01 is after today")
     assert (folder / HR).read_bytes() == before
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from opsadvisor import api, clock
 from opsadvisor.dialogue import jsonedit
 from opsadvisor.dialogue.interview import ScriptedAsker, scenario_text
 from opsadvisor.web import workspace as workspace_module
+from opsadvisor.web.app import create_app
 
-from .web_helpers import HR, MIXED, token, version
+from .web_helpers import HR, MIXED, SCENARIOS, token, version
 
 
 def decide(client: TestClient, name: str, **fields: str) -> object:
@@ -269,3 +271,54 @@ def test_the_rules_page_lists_the_catalogue_with_provenance(client: TestClient) 
 def test_static_htmx_is_served_from_the_package(client: TestClient) -> None:
     answer = client.get("/static/htmx.min.js")
     assert answer.status_code == 200 and answer.text.startswith("var htmx=")
+
+
+def test_the_accept_form_offers_only_the_roles_that_accept_that_risk(workspace: Path, client: TestClient) -> None:
+    board = client.get(f"/s/{HR}/workshop").text
+    form = board.split('id="risk-personal-data-outside-it"')[1].split('<form class="accept"')[1].split("</form>")[0]
+    assert '<option value="business_owner">business owner</option>' in form
+    for role in ("accountable_executive", "cio", "ciso", "dpo", "compliance_officer", "risk_manager"):
+        assert f'value="{role}"' not in form  # the rule names the business owner alone; second line never
+
+
+def test_a_mitigation_is_recorded_and_shown_with_its_risk_and_the_policy_in_force(
+    workspace: Path, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(clock.PINNED_TODAY, "2026-11-30")
+    data = {
+        "csrf": token(client),
+        "version": version(client, HR),
+        "risk": "personal-data-outside-it",
+        "action": "Connect the portal to single sign-on",
+        "owner": "IT security",
+        "due": "2026-10-31",
+    }
+    pending = len(api.assess(workspace / HR).pending_risks)
+    answer = client.post(f"/s/{HR}/mitigate", data=data, headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and f"{pending} risks to accept" in answer.text  # a mitigation accepts nothing
+    shown = (
+        "mitigation: Connect the portal to single sign-on, owner IT security, due 2026-10-31, OVERDUE since 2026-10-31"
+    )
+    assert f'<li class="overdue">{shown}</li>' in answer.text
+    page = client.get(f"/s/{HR}").text
+    assert shown in page and "Acceptance policy in force: high risks: review within 6 months" in page
+    assert "Policy for medium risks: review within 12 months, an acceptor of authority 1 or more" in page
+    recorded = json.loads((workspace / HR).read_text(encoding="utf-8"))["mitigations"]
+    assert recorded == [{k: data[k] for k in ("risk", "action", "owner", "due")}]
+    data["version"], data["risk"] = version(client, HR), "dora-exit-strategy"
+    refused = client.post(f"/s/{HR}/mitigate", data=data, headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and "it cannot be mitigated, only fixed" in refused.text
+
+
+def test_the_risk_view_answers_who_accepted_when_until_when_under_which_policy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(clock.PINNED_TODAY, "2026-11-30")  # the ledger's acceptances hold on this day
+    (tmp_path / "ledger.json").write_bytes((SCENARIOS / "trading-ledger-critical-sox.json").read_bytes())
+    page = TestClient(create_app(tmp_path), base_url="http://127.0.0.1").get("/s/ledger.json").text
+    risk = page.split('id="risk-restricted-data-outside-it"')[1].split("</article>")[0]
+    assert "accepted until 2027-04-14" in risk
+    row = "<td>business owner</td><td>CFO</td><td>2026-10-14</td><td>2027-04-14</td><td>accepted</td>"
+    assert row + "<td>accepted_risks[0]</td>" in risk
+    where = html.escape(str(api.rule_pack().acceptance["high"].location))
+    assert f"Policy for high risks: review within 6 months, an acceptor of authority 2 or more ({where})." in risk

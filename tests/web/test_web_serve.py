@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+import webbrowser
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from opsadvisor.cli import main
+from opsadvisor.web.server import open_in_browser
 
 from .web_helpers import SCENARIOS
 
@@ -78,3 +82,41 @@ def test_serve_check_builds_the_workbench_and_exits(workspace: Path) -> None:
     assert result.exit_code == 0
     assert result.output.startswith("ready to serve 4 scenario files (1 invalid) of ")
     assert "on http://127.0.0.1:9000/" in result.output
+
+
+@pytest.mark.parametrize("failure", ["no browser", "a broken BROWSER"])
+def test_open_without_a_browser_says_so(failure: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_browser(url: str) -> bool:
+        if failure == "a broken BROWSER":
+            raise webbrowser.Error("could not locate runnable browser")
+        return False
+
+    monkeypatch.setattr(webbrowser, "open", no_browser)
+    said: list[str] = []
+    open_in_browser("http://127.0.0.1:8765/", said.append)
+    assert said == ["no web browser could be opened here: open http://127.0.0.1:8765/ in a browser yourself"]
+
+
+@pytest.mark.no_faketime
+def test_serve_open_on_a_machine_without_a_browser_serves_and_says_so(workspace: Path, tmp_path: Path) -> None:
+    code = "from opsadvisor.cli import main; main()"
+    bare = {name: value for name, value in os.environ.items() if name not in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY")}
+    server = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", str(workspace), "--port", "0", "--open"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**bare, "PATH": str(tmp_path), "PYTHONUNBUFFERED": "1"},  # no browser anywhere on the PATH
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in server.stdout], daemon=True).start()  # type: ignore[union-attr]
+    try:
+        url = lines.get(timeout=10).split(" on ")[1].split(" ")[0]
+        said = lines.get(timeout=10)  # raises queue.Empty when nothing is said
+        assert said == f"no web browser could be opened here: open {url} in a browser yourself\n"
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            assert answer.status == 200  # still serving
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, errors = server.communicate(timeout=10)
+    assert "Traceback" not in errors

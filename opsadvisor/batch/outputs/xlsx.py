@@ -31,6 +31,7 @@ from ...xlsx_style import BOLD, MAX_WIDTH, save_workbook
 from ..runner import OK, Outcome
 from ..summary import Summary
 from . import ReportContext, row, row_headers
+from .drift_heat import add_drift_sheet
 
 FINDING_HEADERS = ("service", "name", "finding", "what", "severity", "text", "rule", "location")
 
@@ -82,6 +83,7 @@ class XlsxWriter:
             self._services(workbook)
             self._findings(workbook)
             self._accountability(workbook)
+            add_drift_sheet(workbook, summary, self.context.process_names)
             save_workbook(workbook, self.path)
         except OSError as error:
             raise write_failed(self.path, error) from None
