@@ -751,15 +751,26 @@ def rules_test(
     "--rule", "rule_ids", multiple=True, metavar="ID", shell_complete=RULE_IDS, help="Explain this rule (repeatable)."
 )
 @click.option("--format", "output_format", type=click.Choice(EXPLAIN.names), default=EXPLAIN.default, show_default=True)
+@records_options
 @rules_options
 @reports_errors
 def explain(
-    scenario: Path, rule_ids: tuple[str, ...], output_format: str, rules_dirs: tuple[str, ...], no_default_rules: bool
+    scenario: Path,
+    rule_ids: tuple[str, ...],
+    output_format: str,
+    records_file: Path | None,
+    window_days: int | None,
+    rules_dirs: tuple[str, ...],
+    no_default_rules: bool,
 ) -> None:
-    """Why rules fired, and why not: the fired rules and near misses, or each --rule ID."""
+    """Why rules fired, and why not: the fired rules and near misses, or each --rule ID (with --records, the
+    drift rules on the service's evidence)."""
     pack = selected_pack(rules_dirs, no_default_rules)
-    explanation = api.explain(scenario, rule_ids, pack)
+    book = read_records(records_file, None, window_days)
+    explanation = api.explain(scenario, rule_ids, pack, records=book)
     click.echo(EXPLAIN.render(output_format, explanation), nl=False)
+    if report_records(book):
+        sys.exit(EXIT_INVALID_SCENARIO)
 
 
 # --- batch and diff: a whole portfolio (opsadvisor.batch) -------------------------------------------

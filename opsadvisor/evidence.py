@@ -23,7 +23,6 @@ HANDLERS = ("it_ops", "it_delivery", "business", "vendor")
 IT_HANDLERS = ("it_ops", "it_delivery")
 UNMAPPED = "unmapped"  # a ticket whose group the parties map does not name
 HOLDERS = ("it", "business")  # who holds a contract in the register
-PROCESS_WORDS = {"request": "request", "incident": "incident", "problem": "problem", "change": "change"}
 MAX_DAYS = 100_000  # days to or since a date (about 270 years either way)
 HANDLER_WORDS = {"it_ops": "IT OPS", "it_delivery": "IT Delivery", "business": "Business", "vendor": "Vendor"}
 
@@ -172,7 +171,7 @@ def _contract(key: str) -> Any:
 
 
 def _ticket_facts(process: str) -> list[EvidenceFact]:
-    word = PROCESS_WORDS[process]
+    word = process  # the ticket processes are named by their ids in reports: "incident tickets"
     return [
         EvidenceFact(
             f"evidence.{process}.tickets",

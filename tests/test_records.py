@@ -606,3 +606,18 @@ def test_a_batch_with_records_rolls_drift_and_risk_up_by_vendor_and_by_who_carri
     carried = result.stdout.split("Risk by who carries it")[1].split("\n\n")[0]
     assert "accountable executive  COO                 1        1               1" in carried
     assert "Drift and risk by vendor" not in run_cli("batch", str(SCENARIOS), "--jobs", "1").stdout
+
+
+def test_explain_with_records_shows_the_evidence_a_drift_rule_matched(monkeypatch: pytest.MonkeyPatch) -> None:
+    from opsadvisor import clock
+
+    monkeypatch.setenv(clock.PINNED_TODAY, AS_OF)
+    payroll, records = str(SCENARIOS / "payroll-it-operated.json"), str(EXAMPLE / "records.yaml")
+    result = run_cli("explain", payroll, "--records", records, "--rule", "drift.change.without-it-approval")
+    assert result.exit_code == 0, result.output
+    assert "    fired\n" in result.output
+    assert (
+        "held    evidence.change.without_it_approval gt 0  [evidence.change.without_it_approval ($.evidence) = 3]"
+        in (result.output)
+    )
+    assert "did not fire" in run_cli("explain", payroll, "--rule", "drift.change.without-it-approval").output

@@ -42,8 +42,7 @@ class Gates:
         pending = sum(not accepted for _, accepted in outcome.outlines.get("risks", ()))
         self.kinds["risk"].add(service, pending)
         self.kinds["decision"].add(service, outcome.open_decisions)
-        drift = outcome.outlines.get("drift")
-        self.kinds["drift"].add(service, len(drift[1]) if drift else 0)
+        self.kinds["drift"].add(service, len(outcome.outlines.get("drift") or ()))
 
     def failed(self, fail_on: tuple[str, ...] | list[str]) -> list[str]:
         """One line per --fail-on kind found: 'fail-on conflict: 3 services, 5 conflicts: a, b, c'."""

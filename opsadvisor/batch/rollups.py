@@ -54,8 +54,7 @@ class RollUps:
             return
         vendor = self.book.vendor_of(outcome.service_id or "", outcome.service_name or "") or NO_VENDOR
         tally = self.vendors.setdefault(vendor, _Vendor())
-        drift = outcome.outlines.get("drift")
-        drifts = len(drift[1]) if drift else 0
+        drifts = len(outcome.outlines.get("drift") or ())
         risks = outcome.outlines.get("risks", ())
         tally.services += 1
         tally.drifting += bool(drifts)

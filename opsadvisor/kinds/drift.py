@@ -137,7 +137,7 @@ class DriftKind(Kind):
     part = "drift"
     order = 17
     summary_order = 25
-    columns = (BatchColumn("drifts", 65, lambda outline: ";".join(item[0] for item in outline[1]) if outline else ""),)
+    columns = (BatchColumn("drifts", 65, lambda outline: ";".join(item[0] for item in outline or ())),)
     aspects = (("drift", 45),)
     finding_count = FindingCount("drifts", "drifts", highlight=True)
     compares_texts = False  # sorted by severity, process and id, never by text
@@ -267,13 +267,14 @@ class DriftKind(Kind):
             ),
         )
 
-    def outline(self, value: DriftPart | None) -> tuple[bool, tuple[tuple[str, str, str, str], ...]] | None:
+    def outline(self, value: DriftPart | None) -> tuple[tuple[str, str, str, str], ...] | None:
+        """(id, process, party, severity) per drift; None for a service without evidence."""
         if value is None:
             return None
-        return (True, tuple((d.id, d.process or "", d.party or NO_PARTY, d.severity) for d in value.drifts))
+        return tuple((d.id, d.process or "", d.party or NO_PARTY, d.severity) for d in value.drifts)
 
     def findings(self, outline: Any) -> int:
-        return len(outline[1]) if outline else 0
+        return len(outline or ())
 
     def listed_findings(self, part: dict[str, Any] | None, words: Words) -> list[Finding]:
         if not part:
@@ -297,9 +298,9 @@ class DriftKind(Kind):
         return DriftTally()
 
     def tally(self, tally: DriftTally, outline: Any) -> DriftTally:
-        if not outline:
+        if outline is None:
             return tally
-        drifts = outline[1]
+        drifts = outline
         tally.services_with_evidence += 1
         tally.services_with_drift += bool(drifts)
         tally.by_id.update(item[0] for item in drifts)
@@ -320,7 +321,7 @@ class DriftKind(Kind):
         ]
 
     def diff_aspects(self, outline: Any) -> dict[str, str]:
-        return {"drift": ", ".join(sorted({item[0] for item in outline[1]})) or "none"} if outline else {}
+        return {} if outline is None else {"drift": ", ".join(sorted({item[0] for item in outline})) or "none"}
 
 
 def heat_map(tally: DriftTally, process_names: Any) -> SummaryTable:

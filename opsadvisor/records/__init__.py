@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+from ..assessment import DateArg
 from ..clock import today
 from .book import EvidenceBook, Period, read_books
 from .manifest import RecordSet, load_record_set
@@ -31,7 +32,6 @@ __all__ = [
 ]
 
 RecordsArg = str | Path | RecordSet
-DateArg = str | datetime.date | None
 
 
 def record_set(records: RecordsArg) -> RecordSet:

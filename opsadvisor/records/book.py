@@ -93,7 +93,7 @@ class EvidenceBook:
     used: set[str] = field(default_factory=set)  # the keys a scenario's evidence was taken from
 
     @property
-    def read(self) -> tuple[str, ...]:
+    def kinds_read(self) -> tuple[str, ...]:
         """The kinds of records the set names (and so the evidence says something about)."""
         return tuple(kind.name for kind, _ in self.record_set.sources())
 
@@ -112,7 +112,7 @@ class EvidenceBook:
     def evidence(self, scenario: Scenario) -> Evidence:
         """What the records show of the service over the period (zero counts when they name it nowhere)."""
         tally = self.tally_of(scenario)
-        read = self.read
+        read = self.kinds_read
         as_of = self.period.as_of
         contract: ContractEvidence | None = None
         if "contracts" in read:

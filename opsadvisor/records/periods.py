@@ -95,8 +95,10 @@ def diff_periods(
                 if when == later:
                     invalid.append(outcome.error or outcome.location)
                 continue
-            part = outcome.outlines.get("drift")
-            found[outcome.location] = (outcome.service_id or "", {item[0] for item in part[1]} if part else set())
+            found[outcome.location] = (
+                outcome.service_id or "",
+                {item[0] for item in outcome.outlines.get("drift") or ()},
+            )
         drifts.append(found)
     report = PeriodDiff(_period(books[0]), _period(books[1]), len(drifts[1]), invalid=invalid, records=books[1])
     for location, (service_id, now) in drifts[1].items():
