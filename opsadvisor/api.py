@@ -172,6 +172,7 @@ _LAZY = {
     "run_batch": "batch",
     "batch_exit_code": "batch",
     "write_template": "batch",
+    "example_portfolio": "batch.example",
     "diff_portfolio": "batch.diff",
     "guide": "guides",
     "render_diff": "batch.diff",

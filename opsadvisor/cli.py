@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import errno
 import json
 import os
 import signal
@@ -27,7 +28,7 @@ from .errors import (
     OpsAdvisorError,
     ScenarioError,
 )
-from .files import AtomicFile, OutputError, atomic_write, refuse_replacing_input
+from .files import AtomicFile, OutputError, atomic_write, refuse_replacing_input, write_failed
 from .formats import ASSESSMENT, BATCH, DIFF, EXPLAIN, RECORDS_DIFF, RULE_TESTS, RULES_CHECK, RULES_LIST, WORKSHOP
 from .guides import TOPICS, index
 from .text import printable
@@ -800,6 +801,7 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool, label: str, table_map: 
         " --out report.xlsx",
         "opsadvisor batch --template portfolio.xlsx",
         "opsadvisor batch --template my-map.yaml --map-from scenarios/exports/leanix-applications.csv",
+        "opsadvisor batch --example 10000 > portfolio.jsonl",
     )
 )
 @click.argument("inputs", nargs=-1, type=PathArg(path_type=Path))
@@ -845,6 +847,20 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool, label: str, table_map: 
     help="With --template FILE.yaml: the export (.csv or .xlsx) whose header the map skeleton lists.",
 )
 @click.option("--force", is_flag=True, help="Let --template replace an existing file.")
+@click.option(
+    "--example",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Write an example portfolio of N services, made from the bundled scenarios, to stdout as JSON Lines; "
+    "and exit. The same N (and --example-seed) give the same services.",
+)
+@click.option(
+    "--example-seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="With --example: another seed draws another portfolio.",
+)
 @records_options
 @as_of_option
 @rules_options
@@ -860,6 +876,8 @@ def batch(
     template: Path | None,
     map_from: Path | None,
     force: bool,
+    example: int | None,
+    example_seed: int,
     records_file: Path | None,
     window_days: int | None,
     as_of: datetime.datetime | None,
@@ -881,10 +899,13 @@ def batch(
     if template is not None:
         _write_template(inputs, template, map_from, force)
         return
+    if example is not None:
+        _write_example(inputs, example, example_seed)
+        return
     if map_from is not None:
         raise click.UsageError("--map-from goes with --template FILE.yaml")
     if not inputs:
-        raise click.UsageError("give at least one INPUT (or --template FILE)")
+        raise click.UsageError("give at least one INPUT (or --template FILE, or --example N)")
     for target in outputs:
         try:
             check_output(target)
@@ -944,6 +965,21 @@ def _write_template(inputs: tuple[Path, ...], template: Path, map_from: Path | N
         write_template(template, force=force, map_from=map_from)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--template") from None
+
+
+def _write_example(inputs: tuple[Path, ...], count: int, seed: int) -> None:
+    """The example portfolio as JSON Lines on stdout, one service a line, as it is made."""
+    if inputs:
+        raise click.UsageError("--example writes an example portfolio; give no INPUT with it")
+    out = sys.stdout
+    try:
+        for document in api.example_portfolio(count, seed):
+            out.write(json.dumps(document, ensure_ascii=False) + "\n")
+        out.flush()
+    except OSError as error:
+        if error.errno == errno.EPIPE:
+            raise  # the reader stopped early (| head): click exits quietly
+        raise write_failed(Path("stdout"), error) from None
 
 
 @main.command(

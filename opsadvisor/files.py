@@ -248,6 +248,12 @@ class Spool:
         self.file.seek(0)
         yield from self.file
 
+    def chunks(self, size: int = 1 << 20) -> Iterator[str]:
+        """The text in pieces of about `size` characters, each ending at the end of a line."""
+        self.file.seek(0)
+        while chunk := self.file.read(size):
+            yield chunk + self.file.readline()
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.file.close()

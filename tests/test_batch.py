@@ -153,7 +153,8 @@ def test_outputs_are_byte_identical_for_any_number_of_jobs(tmp_path: Path) -> No
 def test_more_services_than_durable_rules_sessions(tmp_path: Path) -> None:
     """durable_rules allows 1,024 live sessions per ruleset: a batch must not hit the limit."""
     document = bundled()[0]
-    portfolio = write_jsonl(tmp_path / "in.jsonl", [document] * 1100)
+    services = [{**document, "service": {**document["service"], "id": f"svc-{n}"}} for n in range(1100)]
+    portfolio = write_jsonl(tmp_path / "in.jsonl", services)
     result = batch(tmp_path, portfolio, outputs=("out.csv",), extra=["--quiet"])
     assert result.exit_code == 0
     assert result.output == ""

@@ -4,6 +4,7 @@ guides included, and an installed copy must work from any folder."""
 from __future__ import annotations
 
 import configparser
+import json
 import re
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from opsadvisor import api
 from opsadvisor.guides import TOPICS
 
 from .helpers import ROOT
@@ -28,15 +30,8 @@ def test_every_subpackage_is_listed_in_setup_cfg() -> None:
     assert on_disk <= listed, f"add to setup.cfg [options] packages: {sorted(on_disk - listed)}"
     data_folders = config["options"]["package_dir"].split()
     assert data_folders == [
-        "opsadvisor.rules",
-        "=",
-        "rules",
-        "opsadvisor.docs",
-        "=",
-        "docs",
-        "opsadvisor.scenarios",
-        "=",
-        "scenarios",
+        *("opsadvisor.rules", "=", "rules", "opsadvisor.docs", "=", "docs"),
+        *("opsadvisor.scenarios", "=", "scenarios"),
     ]
     assert {"opsadvisor.rules", "opsadvisor.docs", "opsadvisor.scenarios"} <= listed
 
@@ -105,3 +100,11 @@ def test_an_installed_copy_ships_every_file_its_guides_refer_to(installed: Path,
             assert (docs / path).exists(), f"{topic}.md refers to docs/{path}"
     index = run_installed(installed, tmp_path, "docs")
     assert f"are in {docs / 'examples'}, the workbench guide's pictures in {docs / 'workbench'}." in index
+
+
+@pytest.mark.slow
+def test_an_installed_copy_makes_the_example_portfolio_from_its_own_scenarios(installed: Path, tmp_path: Path) -> None:
+    bundled = sorted(path.name for path in (ROOT / "scenarios").glob("*.json"))
+    assert sorted(path.name for path in (installed / "opsadvisor" / "scenarios").glob("*.json")) == bundled
+    lines = run_installed(installed, tmp_path, "batch", "--example", "30").splitlines()
+    assert lines == [json.dumps(document, ensure_ascii=False) for document in api.example_portfolio(30)]

@@ -20,7 +20,7 @@ from opsadvisor.records import Period, load_record_set, read_records
 from opsadvisor.records.example import FILES
 from opsadvisor.records.reading import flatten
 from opsadvisor.records.schema import TICKETS
-from opsadvisor.validation import validate
+from opsadvisor.validation import describe, validate
 
 from .helpers import ROOT, SCENARIOS, run_cli, scenario
 
@@ -296,7 +296,7 @@ def test_window_without_records_is_a_usage_error() -> None:
 
 def test_fail_on_drift_gates_assess_only_when_the_records_show_a_drift() -> None:
     records = str(EXAMPLE / "records.yaml")
-    drifting = str(SCENARIOS / "workshop-planner-in-house.json")  # problems handled by business groups
+    drifting = str(SCENARIOS / "workshop-planner-in-house.json")  # incidents handled by business groups
     consistent = str(SCENARIOS / "sales-crm-business-operated.json")
     base = ("--as-of", AS_OF, "--fail-on", "drift")
     assert run_cli("assess", drifting, *base, "--records", records).exit_code == 1
@@ -511,10 +511,10 @@ def test_the_workshop_pack_puts_what_the_records_show_first() -> None:
     planner = SCENARIOS / "workshop-planner-in-house.json"
     pack = api.workshop(planner, as_of=AS_OF, records=read_records(EXAMPLE / "records.yaml", AS_OF))
     agenda = pack.split("## Agenda\n\n")[1].split("\n\n")[0].splitlines()
-    assert agenda[0].startswith("1. Drift in Problem Mgmt: Business groups handled 36% of the 11 problems")
+    assert agenda[0].startswith("1. Drift in Incident Mgmt: Business groups handled ")
     assert agenda[1] == "2. Purpose, the operate-ownership ambition and the recommended model"
     assert pack.index("## What the records show: drift from the agreement") < pack.index("## Accountability matrix")
-    assert r"record that the business does the work \(opsadvisor decide FILE problem" in pack  # the remedy
+    assert r"record that the business does the work \(opsadvisor decide FILE incident" in pack  # the remedy
     plain = api.workshop(planner, as_of=AS_OF)
     assert "Drift" not in plain and "What the records show" not in plain
 
@@ -537,7 +537,7 @@ def test_the_workbench_shows_each_service_with_its_records(monkeypatch: pytest.M
     app = create_app(SCENARIOS, None, ("testserver",), read_records(EXAMPLE / "records.yaml"))
     client = TestClient(app)
     page = client.get("/s/workshop-planner-in-house.json").text
-    assert "Drift: practice against the agreement" in page and "problem-handled-by-business" in page
+    assert "Drift: practice against the agreement" in page and "incident-handled-by-business" in page
     listing = client.get("/?sort=drifts").text
     row = next(line for line in listing.split("<tr")[1:] if "workshop-planner-in-house.json" in line)
     assert '<td class="num hot">1</td>' in row  # its drift, counted like its conflicts and risks
@@ -612,12 +612,90 @@ def test_explain_with_records_shows_the_evidence_a_drift_rule_matched(monkeypatc
     from opsadvisor import clock
 
     monkeypatch.setenv(clock.PINNED_TODAY, AS_OF)
-    payroll, records = str(SCENARIOS / "payroll-it-operated.json"), str(EXAMPLE / "records.yaml")
-    result = run_cli("explain", payroll, "--records", records, "--rule", "drift.change.without-it-approval")
+    portal, records = str(SCENARIOS / "hr-portal-it-operated-decided-otherwise.json"), str(EXAMPLE / "records.yaml")
+    result = run_cli("explain", portal, "--records", records, "--rule", "drift.change.without-it-approval")
     assert result.exit_code == 0, result.output
     assert "    fired\n" in result.output
     assert (
         "held    evidence.change.without_it_approval gt 0  [evidence.change.without_it_approval ($.evidence) = 3]"
         in (result.output)
     )
-    assert "did not fire" in run_cli("explain", payroll, "--rule", "drift.change.without-it-approval").output
+    assert "did not fire" in run_cli("explain", portal, "--rule", "drift.change.without-it-approval").output
+
+
+# --- every other message of reading --------------------------------------------------------------------------
+
+LONG = "x" * 501
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        (
+            "contracts.csv",
+            "service,end,notice days\nsvc-1,2027-01-01,ninety\n",
+            'row 2: notice_days: expected a whole number from 0 to 100,000; found string "ninety"',
+        ),
+        (
+            "contracts.csv",
+            "service,end,holder\nsvc-1,2027-01-01,procurement\n",
+            'row 2: holder: expected one of it, business; found string "procurement"',
+        ),
+        (
+            "contracts.csv",
+            f"service,end\n{LONG},2027-01-01\n",
+            f"row 2: service: expected text of at most 500 characters; found {describe(LONG)}",
+        ),
+        ("contracts.jsonl", '{"end": "2027-01-01"}\n', "line 1: service: required, but the row has none"),
+        ("contracts.jsonl", b"\xff\xfe{}\n", "byte 0 is not UTF-8 text; expected a JSONL file"),
+        (
+            "contracts.csv",
+            f"service,end\n{'x' * 140_000},2027-01-01\n",
+            "not a valid CSV file: field larger than field limit (131072)",
+        ),
+    ],
+)
+def test_each_message_of_a_records_file_names_the_file_row_field_expected_and_found(
+    tmp_path: Path, name: str, content: str | bytes, problem: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    write(tmp_path, "records.yaml", f"contracts: {name}\n")
+    book = read_records(tmp_path / "records.yaml", AS_OF)
+    assert book.problems.lines() == [
+        f"{path}:{problem}" if problem.startswith(("row", "line")) else f"{path}: {problem}"
+    ]
+
+
+def test_the_notes_of_reading_say_what_was_not_read_and_what_was_guessed(tmp_path: Path) -> None:
+    write(tmp_path, "empty.csv", "")
+    (tmp_path / "legacy.csv").write_bytes("service,date,reviewer\nCaf\xe9,2026-10-01,Zo\xeb\n".encode("cp1252"))
+    write(tmp_path, "reviews.jsonl", '{"service": "svc-1", "date": "2026-10-01", "extra": {"a": 1}}\n')
+    write(tmp_path, "records.yaml", "access_reviews: [empty.csv, legacy.csv, reviews.jsonl]\n")
+    book = read_records(tmp_path / "records.yaml", AS_OF)
+    assert book.notes == [
+        f"{tmp_path / 'empty.csv'}: no rows",
+        f"{tmp_path / 'legacy.csv'}: not UTF-8 text; read as Windows-1252 (save it as CSV UTF-8 to be sure)",
+        f'{tmp_path / "reviews.jsonl"}: keys not read: "extra.a"',
+    ]
+    assert book.tallies["café"].reviews == 1 and book.problems.count == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("- tickets\n", "expected a mapping with parties, tickets, contracts, access_reviews, window_days"),
+        ("contracts: [{map: m.yaml}]\n", "line 1: contracts[0]: expected a file path, or {file: PATH, map: PATH}"),
+        (
+            "contracts: c.csv\nparties: {Desk: it_ops}\n",
+            "line 2: parties: expected the path of a parties map (FILE.yaml)",
+        ),
+        ("contracts: [c.csv\n", ":2: invalid YAML: did not find expected ',' or ']'"),
+    ],
+)
+def test_the_other_manifest_problems_are_usage_errors_too(tmp_path: Path, text: str, problem: str) -> None:
+    write(tmp_path, "c.csv", "service,end\n")
+    with pytest.raises(UsageError) as caught:
+        load_record_set(write(tmp_path, "records.yaml", text))
+    assert caught.value.render().startswith(f"{tmp_path / 'records.yaml'}")
+    assert problem in caught.value.render()

@@ -19,6 +19,7 @@ from ..errors import EXIT_FINDINGS, EXIT_INVALID_SCENARIO, EXIT_OK, ScenarioErro
 from ..files import refuse_replacing_input
 from ..rulepack import RulePack
 from ..tabular import NO_MAP, TableMap, load_map
+from .duplicates import DuplicateIds
 from .gates import Gates
 from .inputs import DOCUMENT, Entry, check_inputs, iter_entries, write_template
 from .outputs import STDOUT, ReportContext, Writer, check_output, open_writer
@@ -80,10 +81,11 @@ def run_batch(
     """Assess every entry of the inputs and write every output; returns the portfolio summary. Risk
     acceptances are evaluated on `as_of` (a date or YYYY-MM-DD; default: today). CSV and XLSX inputs
     are read through `table_map` (a TableMap or a map file, see mapping.py); the readers' notes (an
-    encoding guessed) go to `on_note`. A CSV report starts with a BOM unless `bom` is False. With
-    `records` (a records manifest, a RecordSet or an EvidenceBook), each service gets its evidence over
-    the period before `as_of` and the drift rules weigh it; the summary keeps the EvidenceBook
-    (`summary.records`: its invalid rows, its notes), and records no service asked for are a note.
+    encoding guessed) go to `on_note`, and so do, at the end, the service ids more than one entry uses
+    (duplicates.py). A CSV report starts with a BOM unless `bom` is False. With `records` (a records
+    manifest, a RecordSet or an EvidenceBook), each service gets its evidence over the period before
+    `as_of` and the drift rules weigh it; the summary keeps the EvidenceBook (`summary.records`: its
+    invalid rows, its notes), and records no service asked for are a note.
 
     Invalid entries never stop the batch: they are counted, passed to `on_outcome` and written
     with status "invalid". Outputs are written atomically once every entry is done; on an error
@@ -102,6 +104,7 @@ def run_batch(
     writers: list[Writer] = []
     rollups = None if book is None else RollUps(book)
     summary = Summary(records=book, rollups=rollups)
+    duplicates = DuplicateIds()
     try:
         writers = [open_writer(target, context) for target in targets]
         with_json = rollups is not None or any(writer.needs_json for writer in writers)
@@ -112,6 +115,7 @@ def run_batch(
         with contextlib.closing(outcomes):  # stops the workers now, whatever ends the loop
             for outcome in outcomes:
                 summary.add(outcome)
+                duplicates.add(outcome)
                 if rollups is not None:
                     rollups.add(outcome)
                 for writer in writers:
@@ -124,6 +128,9 @@ def run_batch(
         raise
     for writer in writers:
         writer.finish(summary)
+    if on_note is not None:
+        for line in duplicates.warnings():
+            on_note(line)
     if book is not None and on_note is not None:
         for note in book.unmatched():
             on_note(note)

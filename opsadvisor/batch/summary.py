@@ -44,7 +44,8 @@ class Summary:
 
     # What the gates, the terminal and the HTML overview read of the built-in kinds' tallies.
     def per_model(self) -> dict[str, int]:
-        """Services per recommended model ("none" when no model is recommended), in model order."""
+        """Services per model, a suggested one apart ("C (suggested)"), and "none" when no model is
+        recommended; in model order."""
         counts: Counter[str] = Counter()
         for (model, _), count in self.tallies["recommendation"].items():
             counts[model] += count

@@ -49,7 +49,7 @@ class RecommendKind(Kind):
     compares_texts = False  # by id / the winning rule, never by text
     order = 10
     columns = (
-        BatchColumn("model", 10, lambda outline: f"{outline[0]} (suggested)" if outline[2] else outline[0] or ""),
+        BatchColumn("model", 10, lambda outline: model_label(outline) or ""),
         BatchColumn("mode", 20, lambda outline: "" if outline[1] is None else outline[1]),
     )
     aspects = (("model", 10), ("mode", 20))
@@ -168,7 +168,8 @@ class RecommendKind(Kind):
         return {}
 
     def tally(self, tally: dict[tuple[str, str], int], outline: tuple[str | None, int | None, bool]) -> Any:
-        key = (outline[0] or NO_MODEL, "-" if outline[1] is None else str(outline[1]))
+        """Services per model and mode; a suggested model apart from the recommended one ("C (suggested)")."""
+        key = (model_label(outline) or NO_MODEL, "-" if outline[1] is None else str(outline[1]))
         tally[key] = tally.get(key, 0) + 1
         return tally
 
@@ -178,6 +179,11 @@ class RecommendKind(Kind):
 
     def diff_aspects(self, outline: tuple[str | None, int | None, bool]) -> dict[str, str]:
         return {"model": outline[0] or "none", "mode": "none" if outline[1] is None else str(outline[1])}
+
+
+def model_label(outline: tuple[Any, ...]) -> str | None:
+    """The model of an outline as every table shows it: "B", or "B (suggested)" while the ambition is open."""
+    return f"{outline[0]} (suggested)" if outline[2] else outline[0]
 
 
 def _with_mode(recommendation: Recommendation, mode: Any, draft: Any) -> Recommendation:

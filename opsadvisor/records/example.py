@@ -38,6 +38,7 @@ from typing import Any
 
 from .. import api, files
 from ..assessment import Assessment
+from ..batch.example import scenarios_dir
 from ..clock import today
 from ..evidence import IT_HANDLERS, TICKET_PROCESSES
 from ..scenario import Scenario, load_scenario
@@ -171,13 +172,6 @@ class Example:
     expected: dict[str, dict[str, list[str]]] = field(default_factory=lambda: {p: {} for p in PERIODS})
 
 
-def bundled_scenarios() -> Path:
-    """The scenarios shipped with opsadvisor: inside the installed package, or `scenarios/` in a checkout."""
-    package = Path(__file__).resolve().parents[1]
-    installed = package / "scenarios"
-    return installed if installed.is_dir() else package.parent / "scenarios"
-
-
 def write_records_example(
     folder: str | Path,
     as_of: datetime.date | None = None,
@@ -193,7 +187,7 @@ def write_records_example(
     target = Path(folder)
     for name in FILES:
         files.refuse_existing(target / name, force)
-    services = _services(Path(scenarios) if scenarios else bundled_scenarios(), as_of, rules)
+    services = _services(Path(scenarios) if scenarios else scenarios_dir(), as_of, rules)
     example = generate(services, as_of, seed)
     target.mkdir(parents=True, exist_ok=True)
     _write(target, example, services)

@@ -1,8 +1,9 @@
 (function () {
   "use strict";
   // The service list of the portfolio page, from the JSON data above (batch/outputs/html_report.py).
-  // A row: [id, name, model, mode, suggested, conflict kinds (one per conflict), pending risks, governance,
-  // open decisions, matrix letters, file, place, error]; kinds, risks and files index the data's tables.
+  // A row: [id, name, model, mode, suggested, conflicts, pending risks, governance, open decisions, matrix
+  // letters, file, place, error]; conflicts, risks and files index the data's tables. A conflict is
+  // [kind, message parts...]: its message is the parts joined with the service's name.
   var D = JSON.parse(document.getElementById("data").textContent);
   var rows = D.rows, PAGE = 100, limit = PAGE, open = -1, shown = [];
   var $ = function (id) { return document.getElementById(id); };
@@ -35,7 +36,7 @@
   function matches(r, s, query) {
     if (query && (r[0] + " " + r[1]).toLowerCase().indexOf(query) < 0) return false;
     if (s["f-model"] && r[2] !== s["f-model"]) return false;
-    if (s["f-kind"] === "*" ? !r[5].length : s["f-kind"] && r[5].indexOf(+s["f-kind"]) < 0) return false;
+    if (s["f-kind"] === "*" ? !r[5].length : s["f-kind"] && !r[5].some(function (c) { return D.conflicts[c][0] === +s["f-kind"]; })) return false;
     if (s["f-risk"] === "*" ? !r[6].length : s["f-risk"] && r[6].indexOf(+s["f-risk"]) < 0) return false;
     var party = s["f-party"], process = s["f-process"];
     if (party && process) return r[9].charAt(2 * process) === party || r[9].charAt(2 * process + 1) === party;
@@ -63,7 +64,7 @@
     td.appendChild(el("p", "Location: " + D.files[r[10]] + r[11]));
     if (r[12]) td.appendChild(el("p", "Invalid: " + r[12]));
     var lists = [
-      ["Conflicts", r[5].map(function (k) { return D.kinds[k][1] + ": " + D.kinds[k][2]; })],
+      ["Conflicts", r[5].map(function (c) { var k = D.conflicts[c]; return D.kinds[k[0]][1] + ": " + k.slice(1).join(r[1]); })],
       ["Pending risks", r[6].map(function (k) { return D.risks[k][1]; })],
       ["Governance areas", r[7].map(function (p) { return D.processes[p] || "?"; })]
     ];

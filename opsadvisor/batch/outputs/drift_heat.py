@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...kinds.drift import heat_map
+from ...text import printable
 from ..summary import Summary
 
 LEVELS = 4
-# The fills of the XLSX cells by level, as portfolio.css shades `.heat td.l0` .. `.l4`.
+# The fills of the XLSX cells by level, as portfolio.css shades `.heat td.l0` .. `.l4` (the last in white text).
 FILLS = ("FFFFFF", "EBF4FF", "C3DAFE", "A3BFFA", "7F9CF5")
 
 
@@ -46,35 +47,25 @@ def drift_heat(summary: Summary, process_names: dict[str, str]) -> DriftHeat | N
     )
 
 
-def add_drift_sheet(workbook: Any, summary: Summary, process_names: dict[str, str]) -> None:
-    """A **Drift** sheet: the heat map, shaded (nothing when the batch read no records)."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
-
+def add_drift_sheet(workbook: Any, summary: Summary, process_names: dict[str, str], bold: Any) -> None:
+    """A **Drift** sheet of an XlsxWriter workbook: the heat map, shaded (nothing when the batch read no
+    records). `bold` is the workbook's header format."""
     found = drift_heat(summary, process_names)
     if found is None:
         return
-    sheet = workbook.create_sheet("Drift")
-    sheet.column_dimensions["A"].width = 40
-    bold = Font(bold=True)
-
-    def text(value: str, font: Any = None) -> Any:
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"
-        if font is not None:
-            cell.font = font
-        return cell
-
-    sheet.append(
-        [text(f"{found.drifting} of {found.services} services with records drift; {found.drifts} drifts", bold)]
-    )
-    sheet.append([text(header, bold) for header in found.headers])
-    for process, cells, total in found.rows:
-        shaded = []
-        for count, level in cells:
-            cell = WriteOnlyCell(sheet, count or None)
-            cell.fill = PatternFill("solid", fgColor=FILLS[level])
-            if level == LEVELS:
-                cell.font = Font(color="FFFFFF")
-            shaded.append(cell)
-        sheet.append([text(process), *shaded, total])
+    sheet = workbook.add_worksheet("Drift")
+    sheet.set_column(0, 0, 40)
+    sheet.set_column(1, len(found.headers) - 1, 12)
+    fills = [workbook.add_format({"bg_color": f"#{fill}"}) for fill in FILLS]
+    fills[LEVELS].set_font_color("#FFFFFF")
+    title = f"{found.drifting} of {found.services} services with records drift; {found.drifts} drifts"
+    sheet.write_string(0, 0, title, bold)
+    sheet.write_row(1, 0, [printable(header) for header in found.headers], bold)
+    for line, (process, cells, total) in enumerate(found.rows, 2):
+        sheet.write_string(line, 0, printable(process))
+        for column, (count, level) in enumerate(cells, 1):
+            if count:
+                sheet.write_number(line, column, count, fills[level])
+            else:
+                sheet.write_blank(line, column, None, fills[0])
+        sheet.write_number(line, len(cells) + 1, total)

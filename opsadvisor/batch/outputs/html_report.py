@@ -34,7 +34,7 @@ from ..runner import INVALID, Outcome
 from ..summary import Summary
 from . import ReportContext
 from .drift_heat import drift_heat
-from .xlsx import findings_of
+from .xlsx import findings_of, without_trace
 
 BAR_WIDTH = 56
 CHART_HEIGHT = 160
@@ -64,29 +64,41 @@ def _mark(value: str) -> PartyBadge:
 
 
 def _chart(per_model: dict[str, int]) -> dict[str, Any]:
-    """An inline SVG bar chart: one bar per model, its count written above it."""
+    """An inline SVG bar chart: one bar per model, its count written above it, its model under it (a
+    suggested model's "(suggested)" on a second line)."""
     top = max(per_model.values(), default=0) or 1
     width = max(len(per_model), 1) * (BAR_WIDTH + 24) + 24
-    bars = []
+    bars: list[dict[str, Any]] = []
     for index, (model, count) in enumerate(per_model.items()):
         x = 24 + index * (BAR_WIDTH + 24)
         height = round(CHART_HEIGHT * count / top)
         y = 20 + CHART_HEIGHT - height
-        bars.append({"model": model, "count": count, "x": x, "y": y, "height": height, "middle": x + BAR_WIDTH // 2})
+        bars.append(
+            {
+                "model": model,
+                "lines": model.split(" ", 1),
+                "count": count,
+                "x": x,
+                "y": y,
+                "height": height,
+                "middle": x + BAR_WIDTH // 2,
+            }
+        )
+    second_line = any(len(bar["lines"]) > 1 for bar in bars)
     return {
         "width": width,
-        "height": CHART_HEIGHT + 48,
+        "height": CHART_HEIGHT + (62 if second_line else 48),
         "bar_width": BAR_WIDTH,
         "label_y": CHART_HEIGHT + 38,
         "bars": bars,
     }
 
 
-class _Index(dict[str, int]):
-    """Strings to small numbers, in order of first use: the data's tables."""
+class _Index(dict[Any, int]):
+    """Strings (or tuples of them) to small numbers, in order of first use: the data's tables."""
 
-    def of(self, text: str) -> int:
-        return self.setdefault(text, len(self))
+    def of(self, key: Any) -> int:
+        return self.setdefault(key, len(self))
 
 
 def _split_location(location: str) -> tuple[str, str]:
@@ -107,7 +119,7 @@ class HtmlWriter:
         self.spool = Spool(path)
         self.count = 0
         self.open_decisions = 0
-        self.kinds, self.risks, self.files = _Index(), _Index(), _Index()
+        self.kinds, self.risks, self.files, self.conflicts = _Index(), _Index(), _Index(), _Index()
         self.process_index = {process: index for index, (process, _) in enumerate(context.processes)}
         self.heat: Counter[tuple[int, int, str]] = Counter()
         self.top: list[tuple[int, int, str]] = []
@@ -126,8 +138,8 @@ class HtmlWriter:
             (heapq.heappush if len(self.top) < TOP else heapq.heapreplace)(self.top, key)
 
     def _row(self, outcome: Outcome) -> list[Any]:
-        """[id, name, model, mode, suggested, conflict kinds (one per conflict), pending risks, governance,
-        open decisions, matrix letters, file, place, error] (portfolio.js reads it)."""
+        """[id, name, model, mode, suggested, conflicts, pending risks, governance, open decisions, matrix
+        letters, file, place, error] (portfolio.js reads it)."""
         file, place = _split_location(outcome.location)
         base = [outcome.service_id or "", outcome.service_name or ""]
         if outcome.status == INVALID:
@@ -141,13 +153,28 @@ class HtmlWriter:
             model or "none",
             mode or 0,
             int(suggested),
-            sorted(self.kinds.of(kind) for kind in outcome.conflicts),  # one per conflict: counts are findings
+            self._conflicts(outcome),
             risks,
             governance,
             outcome.open_decisions,
             matrix,
             self.files.of(file),
             place,
+        ]
+
+    def _conflicts(self, outcome: Outcome) -> list[int]:
+        """One entry of the conflicts table per conflict, in the report's order (so a count is of findings):
+        its kind and its message, split where the service's name is (joined again with the row's name),
+        so that services whose messages differ only by their names share an entry."""
+        if not outcome.conflicts:
+            return []
+        name = outcome.service_name or ""
+        conflicts = without_trace(outcome.json or "{}").get("conflicts", [])
+        return [
+            self.conflicts.of(
+                (self.kinds.of(item["kind"]), *(item["message"].split(name) if name else [item["message"]]))
+            )
+            for item in conflicts
         ]
 
     def _rows(self) -> Iterator[str]:
@@ -160,9 +187,8 @@ class HtmlWriter:
         """The data's tables, as the opening of its JSON object (the rows follow)."""
         tables = {
             "processes": [name for _, name in self.context.processes],
-            "kinds": [
-                [kind, self.context.kind_label(kind), self.context.conflict_kinds.get(kind, "")] for kind in self.kinds
-            ],
+            "kinds": [[kind, self.context.kind_label(kind)] for kind in self.kinds],
+            "conflicts": [list(conflict) for conflict in self.conflicts],  # [kind, message parts...]
             "risks": [[risk, self.context.risk_label(risk)] for risk in self.risks],
             "files": list(self.files),
             "parties": {mark.letter: mark.label for mark in map(_mark, PARTIES)},
