@@ -493,7 +493,8 @@ def _system_rows(pack: RulePack) -> list[list[str]]:
         [
             "`performed_by.<process>`",
             ", ".join(f"`{v}`" for v in (*PERFORMERS, NOT_RECORDED)),
-            f"who does the process's daily work, as a decision records it (`{NOT_RECORDED}`: not recorded)",
+            f"who does the process's daily work, as a decision records it (`{NOT_RECORDED}`: not recorded); "
+            "asserted for a service with evidence from its records (the drift rules)",
         ],
     ]
     for name, (values, meaning) in facts.items():
