@@ -4,7 +4,7 @@
 
 Through the server itself (Starlette's test client: routing, middleware, templates, no network):
 - service page: GET /s/<scenario> for a bundled scenario (goal: at most 100 ms);
-- decision click: POST /s/<scenario>/decide as htmx sends it, answered with the updated board
+- decision click: POST /s/<scenario>/decide as the page's script sends it, answered with the updated board
   (api.decide writes the file; goal: at most 150 ms);
 - server start: create the application (rule pack compiled) until it answers GET / (goal: under 1 s);
 - portfolio: GET /portfolio over --files scenario files, cold (every file assessed) and warm (the
@@ -61,7 +61,7 @@ def pages(folder: Path, repeat: int) -> None:
             "process": "it_controls",
             "application": next(parties),
         }
-        answer = client.post(f"/s/{DECIDED}/decide", data=data, headers={"HX-Request": "true"})
+        answer = client.post(f"/s/{DECIDED}/decide", data=data, headers={"X-Partial": "true"})
         assert answer.status_code == 200, answer.text
 
     median, worst = timed(click, repeat)

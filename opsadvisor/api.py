@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from .assessment import AsOf, Assessment, AssessmentDraft, DateArg, build_assessment
 from .contract import Record, scenario_spec
-from .effective import second_stage_facts
+from .effective import SETTLED_PARTS, SETTLING_KINDS, second_stage_facts
 from .engine import MEMO_SIZE, Engine, EngineResult, once_per_pack
 from .facts import Facts, build_facts, run_key
 from .rulepack.ir import RulePack
 from .rulepack.layering import load_pack, seed_rules_only
 from .scenario import Scenario, ScenarioInput, load_scenario, parse_scenario
-from .validation import json_schema
+from .validation import compile_check, json_schema
 
 if TYPE_CHECKING:
     from .records import EvidenceBook, RecordsArg
@@ -30,11 +30,16 @@ class Assessor:
     def __init__(self, pack: RulePack, memo_size: int = MEMO_SIZE) -> None:
         self.pack = pack
         self.spec: Record = scenario_spec(pack.process_ids, pack.risk_ids, pack.role_ids)
+        self._valid = compile_check(self.spec)
         self.memo_size = memo_size  # also what batch.memo keeps of rendered outcomes
         self.engine = Engine(pack, memo_size=memo_size)
+        # The parts the last run settled between its stages, for `build` to take as they are: (result, scenario,
+        # parts), or None. One slot: `build` takes it for the result it was made for, then it is gone.
+        self._settled: tuple[EngineResult, Scenario, dict[str, Any]] | None = None
+        self._settling = _settling_rules(pack)
 
     def parse(self, document: Any, source: str) -> Scenario:
-        return parse_scenario(document, source, self.spec)
+        return parse_scenario(document, source, self.spec, self._valid)
 
     def run(self, scenario: Scenario, as_of: AsOf, memo: bool = True) -> tuple[Facts, EngineResult]:
         """The service's facts and what the rules made of them, both stages; with `memo` False the rules
@@ -53,8 +58,15 @@ class Assessor:
         governance test."""
         with self.engine.session(facts) as session:
             first = session.chain()
-            session.add(second_stage_facts(AssessmentDraft(scenario, facts, first, self.pack, as_of)))
-            return session.chain()
+            draft = AssessmentDraft(scenario, facts, first, self.pack, as_of)
+            session.add(second_stage_facts(draft))
+            result = session.chain()
+        # What the second stage fired cannot change the model, mode or matrix (rules testing its facts may not
+        # conclude them, and these did not): the assessment takes them as settled here instead of settling again.
+        later = result.firings[len(first.firings) :]
+        if not any(firing.rule.id in self._settling for firing in later):
+            self._settled = (result, scenario, {part: draft.parts[part] for part in SETTLED_PARTS})
+        return result
 
     def build(
         self,
@@ -71,7 +83,9 @@ class Assessor:
             chosen_facts, chosen_result = self.run(chosen, as_of)
             return self.build(chosen, chosen_facts, chosen_result, as_of, nested)
 
-        return build_assessment(scenario, facts, result, self.pack, as_of, texts, assess_chosen)
+        kept, self._settled = self._settled, None
+        settled = kept[2] if kept is not None and kept[0] is result and kept[1] is scenario else None
+        return build_assessment(scenario, facts, result, self.pack, as_of, texts, assess_chosen, settled)
 
     def assess_scenario(self, scenario: Scenario, as_of: DateArg = None) -> Assessment:
         """Assess a Scenario; risk acceptances are evaluated on `as_of` (default: today)."""
@@ -81,6 +95,11 @@ class Assessor:
 
     def assess_document(self, document: Any, source: str = "<scenario>", as_of: DateArg = None) -> Assessment:
         return self.assess_scenario(self.parse(document, source), as_of)
+
+
+def _settling_rules(pack: RulePack) -> frozenset[str]:
+    """The rules that conclude what is settled between the engine's stages (the model, the mode, a cell)."""
+    return frozenset(rule.id for rule in pack.rules if any(c.kind in SETTLING_KINDS for c in rule.then))
 
 
 def assessor_for(pack: RulePack) -> Assessor:

@@ -46,13 +46,35 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
 class TraceEntry:
-    rule: str
-    title: str
-    priority: int
-    matched: dict[str, Any]
-    concluded: tuple[str, ...]
+    """One firing as the trace shows it: the rule (id, title, priority), the facts it matched and what it
+    concluded. The matched facts are read from the firing when first asked for (a report that writes no
+    trace never makes them)."""
+
+    __slots__ = ("_firing", "concluded", "priority", "rule", "title")
+
+    def __init__(self, firing: Firing) -> None:
+        rule = firing.rule
+        self.rule: str = rule.id
+        self.title: str = rule.title
+        self.priority: int = rule.priority
+        self.concluded: tuple[str, ...] = rule.concluded
+        self._firing = firing
+
+    @property
+    def matched(self) -> dict[str, Any]:
+        return self._firing.matched
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TraceEntry) and self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # `matched` is a dict
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.rule, self.title, self.priority, self.matched, self.concluded)
+
+    def __repr__(self) -> str:
+        return f"TraceEntry(rule={self.rule!r}, matched={self.matched!r}, concluded={self.concluded!r})"
 
 
 DateArg = str | datetime.date | None
@@ -137,6 +159,11 @@ class Assessment:
         """The title of every rule that fired, by id: what reports for people name a rule by."""
         return {entry.rule: entry.title for entry in self.trace}
 
+    def risk_name(self, risk: Risk) -> str:
+        """A risk in words, as reports for people name it: the title of the rule that raised it (as the
+        portfolio reports do); its id stays in JSON and in the commands that record an acceptance."""
+        return self.rule_titles.get(risk.rule, risk.id)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: stable keys, sorted lists."""
         return {
@@ -208,6 +235,10 @@ class AssessmentDraft:
         self.derived = result.derived  # each derived fact's values, the effective model's included
         self.text = _Interpolator(scenario, facts, result)
         self.parts: dict[str, Any] = {}
+        # Parts settled before the engine's second stage, handed on to be taken as they are (api.Assessor),
+        # and the matrix of each model as settled for this draft (the recommendation reads it too).
+        self.settled: Mapping[str, Any] = {}
+        self.matrices: dict[str | None, Any] = {}
         self._fired = _conclusions(result.firings, pack)
 
     def conclusions(self, kind: str) -> list[FiredConclusion]:
@@ -223,10 +254,14 @@ def build_assessment(
     as_of: AsOf,
     texts: dict[str, list[str]] | None = None,
     assess_chosen: AssessChosen | None = None,
+    settled: Mapping[str, Any] | None = None,
 ) -> Assessment:
     """The assessment of what fired; with `texts`, the texts each kind interpolates, by part; with
-    `assess_chosen`, a suggested model's preview (see AssessChosen)."""
+    `assess_chosen`, a suggested model's preview (see AssessChosen); with `settled`, parts settled from
+    the same firings before the second stage (the recommendation and the matrix: effective.py)."""
     draft = AssessmentDraft(scenario, facts, result, pack, as_of, assess_chosen)
+    if settled:
+        draft.settled = settled
     for kind in kind_parts():
         if texts is not None:
             draft.text.texts = texts.setdefault(kind.part, [])
@@ -291,8 +326,7 @@ def _conclusions(firings: tuple[Firing, ...], pack: RulePack) -> dict[str, list[
 
 
 def _trace_entry(firing: Firing) -> TraceEntry:
-    rule = firing.rule
-    return TraceEntry(rule.id, rule.title, rule.priority, dict(firing.matched), rule.concluded)
+    return TraceEntry(firing)
 
 
 def interpolator(scenario: Scenario, facts: Facts, result: EngineResult) -> Callable[[str], str]:
@@ -311,13 +345,14 @@ class _Interpolator:
             "service.business_owner": scenario.business_owner or "the business owner (not yet named)",
         }
         self.facts = facts.values
-        self.derived = result.derived
+        self.result = result  # its derived facts are grouped when a message names one (EngineResult.derived)
         self.texts: list[str] | None = None
 
     def _value(self, name: str) -> str:
         """A placeholder's text, looked up only when a message uses it (the hot path)."""
-        if name in self.derived:
-            return say_value(self.derived[name])
+        derived = self.result.values_of(name)
+        if derived is not None:
+            return say_value(derived)
         if name in self.facts:
             return say_value(self.facts[name])
         return self.service.get(name, "unknown")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol, Self
 
 from .facts import Facts, FactValue
@@ -23,15 +24,45 @@ MISSING = "missing"
 Item = Condition | Group
 
 
-@dataclass(frozen=True)
 class Firing:
-    """One rule firing: the rule and the facts its conditions matched (by catalogue name)."""
+    """One rule firing: the rule and the facts its conditions matched (by catalogue name).
 
-    rule: Rule
-    matched: dict[str, FactValue]
+    `matched` is made when first read (the trace reads it; most of an assessment reads only the rule),
+    from the service's facts and the derived values the rule joined, or given as it is."""
+
+    __slots__ = ("_joined", "_matched", "_values", "rule")
+
+    def __init__(
+        self,
+        rule: Rule,
+        matched: dict[str, FactValue] | None = None,
+        values: Mapping[str, FactValue] | None = None,
+        joined: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.rule = rule
+        self._matched = matched
+        self._values = values
+        self._joined = joined
+
+    @property
+    def matched(self) -> dict[str, FactValue]:
+        if self._matched is None:
+            values, joined = self._values or {}, self._joined or {}
+            self._matched = {
+                name: joined[name] if name in joined else values.get(name, MISSING) for name in self.rule.facts_tested
+            }
+        return self._matched
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Firing) and (self.rule, self.matched) == (other.rule, other.matched)
+
+    __hash__ = None  # type: ignore[assignment]  # `matched` is a dict
+
+    def __repr__(self) -> str:
+        return f"Firing(rule={self.rule.id!r}, matched={self.matched!r})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EngineResult:
     """What the rules made of one service.
 
@@ -39,11 +70,32 @@ class EngineResult:
     its conditions joined, and never twice for the same facts (however many branches of its `any`
     groups hold): a rule testing `alarm: [red, amber]` fires twice when both values were derived, with
     the same conclusions, so whoever collects conclusions takes each rule once. `derived` holds each
-    derived fact's values, sorted.
+    derived fact's values, sorted: `grouped` when given, else grouped from `pairs` (the derived (name,
+    value) facts in derivation order) when first read (a run's first stage is rarely read so).
     """
 
     firings: tuple[Firing, ...]
-    derived: dict[str, tuple[Any, ...]]
+    grouped: dict[str, tuple[Any, ...]] | None = None
+    pairs: tuple[tuple[str, Any], ...] = ()
+
+    @cached_property
+    def derived(self) -> dict[str, tuple[Any, ...]]:
+        return self.grouped if self.grouped is not None else group_derived(self.pairs)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EngineResult) and (self.firings, self.derived) == (other.firings, other.derived)
+
+    __hash__ = None  # type: ignore[assignment]  # holds dicts
+
+    def values_of(self, name: str) -> tuple[Any, ...] | None:
+        """`derived.get(name)`, without grouping the others (a message names one or two)."""
+        if self.grouped is not None or "derived" in self.__dict__:
+            return self.derived.get(name)
+        values = [value for named, value in self.pairs if named == name]
+        if not values:
+            return None
+        distinct = list(dict.fromkeys(values)) if len(values) > 1 else values
+        return tuple(sorted(distinct, key=str)) if len(distinct) > 1 else (distinct[0],)
 
 
 @dataclass(frozen=True)
@@ -110,12 +162,7 @@ class RuleBackend(Protocol):
 
 def firing(rule: Rule, facts: Facts, joined: Mapping[str, Any]) -> Firing:
     """A firing of `rule`: the values of the facts it tested, the derived values it `joined` first."""
-    values = facts.values
-    if not joined:
-        return Firing(rule, {name: values.get(name, MISSING) for name in rule.facts_tested})
-    return Firing(
-        rule, {name: joined[name] if name in joined else values.get(name, MISSING) for name in rule.facts_tested}
-    )
+    return Firing(rule, None, facts.values, joined)
 
 
 def group_derived(pairs: Iterable[tuple[str, Any]]) -> dict[str, tuple[Any, ...]]:

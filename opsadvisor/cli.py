@@ -811,7 +811,7 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool, label: str, table_map: 
     multiple=True,
     type=PathArg(path_type=Path, dir_okay=False, allow_dash=True),
     help=f"Write a report; the format follows the extension: {' '.join(BATCH.names)} (repeatable). "
-    "'-' streams JSON Lines to stdout, '-.csv' CSV.",
+    "'-' streams JSON Lines to stdout, '-.csv' CSV, '-.summary.jsonl' summary lines.",
 )
 @click.option(
     "--map",

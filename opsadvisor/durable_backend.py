@@ -41,9 +41,11 @@ same test (error 108), 4,096 rules (error 106); one fact match holds at most 31 
 spread over as many rulesets as a model of those counts needs (`_partition`; the default pack fits
 in one), run as one network whose agenda takes the next rule across all of them in the order one
 ruleset would (priority, then pack order); a derived fact is asserted into every ruleset with a rule
-that tests it, so rules chain across rulesets. A rule whose conditions do not fit one fact match is
-matched against copies of the service fact (`{"t": "s1", ...}`), one part each; what still does not
-fit is reported by `limit` (and `rules check`) before anything runs.
+that tests it, so rules chain across rulesets (and only there, and only with a value some rule there
+tests, or any value: the native core takes no other, so asserting it would cost a call and change nothing;
+most of the second stage's 28 matrix cells hold a party no rule tests). A rule whose conditions do
+not fit one fact match is matched against copies of the service fact (`{"t": "s1", ...}`), one part
+each; what still does not fit is reported by `limit` (and `rules check`) before anything runs.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ from typing import Any, cast
 
 import durable_rules_engine as native
 
-from .backend import Case, EngineResult, Firing, Item, firing, group_derived
+from .backend import Case, EngineResult, Firing, Item, firing
 from .contract import FACTS
 from .errors import EngineError, RulesError
 from .evidence import EVIDENCE_FACTS
@@ -515,6 +517,19 @@ def _route(match: dict[str, Any]) -> str:
     return f"{DERIVED}:{tests[1]['n']}" if kind == DERIVED else kind
 
 
+def _tested_values(match: dict[str, Any]) -> set[str] | None:
+    """The encoded values a derived fact match tests (see _derived_test), or None when it takes any."""
+    tests = next(iter(match.values()))["$and"]
+    if len(tests) < 3:
+        return None
+    value = tests[2]
+    return {value["v"]} if "v" in value else {test["v"] for test in value["$or"]}
+
+
+def _takes(values: set[str] | None, value: str) -> bool:
+    return values is None or value in values
+
+
 def _joins(match: dict[str, Any]) -> bool:
     """Whether a fact match takes derived facts (whose values the rule's action reads)."""
     return _route(match).startswith(f"{DERIVED}:")
@@ -589,13 +604,22 @@ class _Network:
         groups = _partition(definitions)
         self._rulesets = [_Ruleset(group) for group in groups]
         routes: dict[str, list[int]] = {}
+        # Per derived fact and ruleset, the values its rules test (None: some rule takes any value). A fact
+        # of another value matches no test there: the native core would not take it, so it is not asserted.
+        values: dict[tuple[str, int], set[str] | None] = {}
         for index, group in enumerate(groups):
             for definition in group.values():
                 for match in definition["all"]:
-                    places = routes.setdefault(_route(match), [])
+                    route = _route(match)
+                    places = routes.setdefault(route, [])
                     if index not in places:
                         places.append(index)
+                    if route.startswith(f"{DERIVED}:"):
+                        tested = _tested_values(match)
+                        known = values.setdefault((route, index), set())
+                        values[(route, index)] = None if tested is None or known is None else known | tested
         self._routes = routes
+        self._values = values
         self._copies = [_part_tag(index) for index in range(1, len(routes) + 1) if _part_tag(index) in routes]
         self._order = {name: (d.get("pri", 0), position) for position, (name, d) in enumerate(definitions.items())}
         self._actions = actions
@@ -626,7 +650,9 @@ class _Network:
                 self._facts.clear()
             text = _FACT_JSON(fact)[:-1]
             self._facts[text] = fact
-            prepared = self._prepared[key] = (self._routes.get(f"{DERIVED}:{fact['n']}", []), text + _CLOSING)
+            route = f"{DERIVED}:{fact['n']}"
+            places = [index for index in self._routes.get(route, []) if _takes(self._values[(route, index)], key[1])]
+            prepared = self._prepared[key] = (places, text + _CLOSING)
         return prepared
 
     def _matched(self, message: str, name: str) -> dict[str, Any]:
@@ -825,7 +851,7 @@ class _CompiledRules:
         return [fact for fact, _ in facts]
 
     def result(self) -> EngineResult:
-        return EngineResult(firings=tuple(self._fired), derived=group_derived(self._derived))
+        return EngineResult(firings=tuple(self._fired), pairs=tuple(self._derived))
 
 
 class _RulesSession:

@@ -45,6 +45,9 @@ CHANGING = "accountability_changes"
 IT_ACCOUNTABLE = "it_accountable"
 # Conclusion kinds whose rules are settled before the second stage: a rule testing its facts may not conclude them.
 SETTLED_FIRST = ("recommend", "accountability")
+# The kinds whose conclusions settle those parts (the recommendation takes the winning mode), and the parts.
+SETTLING_KINDS = frozenset((*SETTLED_FIRST, "mode"))
+SETTLED_PARTS = ("recommendation", "accountability")
 
 
 def cell_fact(process: str, column: str) -> str:
@@ -89,7 +92,8 @@ def settle(draft: AssessmentDraft) -> tuple[Recommendation, tuple[MatrixRow, ...
     """The recommendation and the effective matrix, as the recommend and accountability kinds settle them."""
     recommendation = kind("recommend").build(draft)
     draft.parts["recommendation"] = recommendation
-    return recommendation, kind("accountability").build(draft)
+    matrix = draft.parts["accountability"] = kind("accountability").build(draft)
+    return recommendation, matrix
 
 
 def changing_processes(today: str | None, matrix: tuple[MatrixRow, ...], pack: RulePack) -> list[str] | None:
@@ -112,19 +116,40 @@ def second_stage_facts(draft: AssessmentDraft) -> list[tuple[str, Any]]:
     """What the second stage asserts, settled from what the first stage fired (`draft` holds it; see
     the module docstring): (name, value) facts, the effective matrix's cells first."""
     recommendation, matrix = settle(draft)
-    pairs: list[tuple[str, Any]] = [
-        (cell_fact(row.process, column), getattr(row, column)) for row in matrix for column in COLUMNS
-    ]
+    cells, undecided, it_accountable = _matrix_facts(matrix)
+    pairs: list[tuple[str, Any]] = [*cells]
     if draft.scenario.evidence is not None:  # see system_facts: the drift rules read them, on evidence
         pairs += [(performer_fact(row.process), row.performed_by or NOT_RECORDED) for row in matrix]
     pairs.append((MODEL, recommendation.model or NO_MODEL))
     pairs.append((SUGGESTED, recommendation.suggestion))
     departed = len(recommendation.departures)
     pairs += [(DECIDED_OTHERWISE, departed > 0), (DEPARTURES, departed)]
-    undecided = sum(getattr(row, column) == UNDECIDED for row in matrix for column in COLUMNS)
     pairs += [(OPEN_CELLS, undecided > 0), (UNDECIDED_CELLS, undecided)]
-    pairs.append((IT_ACCOUNTABLE, any(getattr(row, column) in IT_PARTIES for row in matrix for column in COLUMNS)))
+    pairs.append((IT_ACCOUNTABLE, it_accountable))
     changes = changing_processes(draft.scenario.current_operated_by, matrix, draft.pack)
     if changes is not None:
         pairs += [(CHANGING, bool(changes)), (CHANGE_COUNT, len(changes)), (CHANGES, ", ".join(changes) or "none")]
     return pairs
+
+
+# What a matrix makes of facts, kept by the matrix object (most services share their model's reference
+# matrix: accountability._reference_matrix), with the matrix itself so that its id stays its own.
+_MATRIX_FACTS: dict[int, tuple[tuple[MatrixRow, ...], tuple[tuple[tuple[str, Any], ...], int, bool]]] = {}
+MAX_MATRICES = 256
+
+
+def _matrix_facts(matrix: tuple[MatrixRow, ...]) -> tuple[tuple[tuple[str, Any], ...], int, bool]:
+    """The matrix's cell facts, how many cells are t.b.d., and whether IT is accountable for some cell."""
+    kept = _MATRIX_FACTS.get(id(matrix))
+    if kept is not None and kept[0] is matrix:
+        return kept[1]
+    cells = tuple((cell_fact(row.process, column), getattr(row, column)) for row in matrix for column in COLUMNS)
+    made = (
+        cells,
+        sum(value == UNDECIDED for _, value in cells),
+        any(value in IT_PARTIES for _, value in cells),
+    )
+    if len(_MATRIX_FACTS) >= MAX_MATRICES:
+        _MATRIX_FACTS.clear()
+    _MATRIX_FACTS[id(matrix)] = (matrix, made)
+    return made

@@ -75,7 +75,8 @@ def once_per_pack(pack: RulePack, key: str, factory: Callable[[RulePack], T]) ->
     The one cache of compiled things: it is the pack's own (RulePack.compiled), so what is built goes
     with the pack, and a caller who loads a new pack per call leaks nothing. Keys: "assessor" (api),
     "outcomes" (batch.runner), "explain" (authoring.explain), "workshop" (dialogue.workshop), "rule rows"
-    (authoring.ruletest), "reference matrices" (kinds.accountability), "conclusions" and "provenance" (assessment).
+    (authoring.ruletest), "reference matrices" and "decided matrices" (kinds.accountability), "conclusions"
+    and "provenance" (assessment).
     """
     compiled = pack.compiled
     if key not in compiled:

@@ -77,8 +77,13 @@ class Registry(Generic[R]):
         """The format a file name's extension asks for, if any."""
         if path is None:
             return None
-        suffix = Path(path).suffix.lower()
-        return next((entry.name for entry in self if suffix in entry.suffixes), None)
+        suffixes = Path(path).suffixes
+        # the last two extensions first: "x.summary.jsonl" is a format of its own, not ".jsonl"
+        for suffix in ("".join(suffixes[-2:]).lower(), Path(path).suffix.lower()):
+            found = next((entry.name for entry in self if suffix in entry.suffixes), None)
+            if found is not None:
+                return found
+        return None
 
 
 # --- the targets ---------------------------------------------------------------------------------
@@ -94,6 +99,9 @@ ASSESSMENT.register("markdown", "opsadvisor.render.markdown:render", options=("e
 # (path, ReportContext) -> Writer; the format is the extension of `batch --out`
 BATCH: Registry[Callable[[Path, ReportContext], Writer]] = Registry("batch")
 BATCH.register(".jsonl", "opsadvisor.batch.outputs.jsonl:JsonLinesWriter", suffixes=(".jsonl",))
+BATCH.register(
+    ".summary.jsonl", "opsadvisor.batch.outputs.summary_lines:SummaryLinesWriter", suffixes=(".summary.jsonl",)
+)
 BATCH.register(".json", "opsadvisor.batch.outputs.json_report:JsonWriter", suffixes=(".json",))
 BATCH.register(".csv", "opsadvisor.batch.outputs.csv_report:CsvWriter", suffixes=(".csv",))
 BATCH.register(".xlsx", "opsadvisor.batch.outputs.xlsx:XlsxWriter", suffixes=(".xlsx",))

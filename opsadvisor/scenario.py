@@ -22,7 +22,7 @@ from .evidence import Evidence
 from .scenario_formats import ScenarioFormat
 from .scenario_formats import for_path as format_for_path
 from .scenario_formats import patterns as format_patterns
-from .validation import describe, validate
+from .validation import Check, describe, validate
 from .vocabulary import normalise_document
 
 MAX_BYTES = 5_000_000  # a scenario file, stdin or a rule test file: read no further (README "Limits")
@@ -178,8 +178,13 @@ def load_scenario(scenario: ScenarioInput, spec: Record | None = None, source: s
     return parse_scenario(dict(scenario), source or "<scenario>", spec)
 
 
-def parse_scenario(document: Any, source: str, spec: Record | None = None) -> Scenario:
-    """Validate a decoded document and build the Scenario; ScenarioError lists every problem."""
+def parse_scenario(document: Any, source: str, spec: Record | None = None, valid: Check | None = None) -> Scenario:
+    """Validate a decoded document and build the Scenario; ScenarioError lists every problem. `valid`, the
+    spec's compiled check (validation.compile_check), lets a document valid as it is be built at once:
+    normalising would change none of its values (each choice is an id already) and `validate` would find
+    nothing."""
+    if valid is not None and valid(document):
+        return _build(document)
     spec = spec or scenario_spec((), ())
     if not isinstance(document, dict):
         raise ScenarioError(source, [f"$: expected a JSON object; found {describe(document)}"])

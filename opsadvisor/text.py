@@ -19,6 +19,11 @@ def count(number: int, noun: str, plural: str | None = None) -> str:
     return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
+def id_words(identifier: str) -> str:
+    """An id as words for people: 'ambition_risk' -> 'ambition risk', 'no-sso-mfa' -> 'no sso mfa'."""
+    return identifier.replace("_", " ").replace("-", " ")
+
+
 def show_value(value: Any) -> str:
     """A fact value as a trace or a rule author reads it: true/false, [a, b], or the text."""
     if isinstance(value, bool):
@@ -88,8 +93,18 @@ def party_letter(value: str) -> str:
 # set its title or write its clipboard (OSC 52), and what XML (XLSX) cannot hold.
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate: not Unicode, cannot be encoded
-_UNPRINTABLE = re.compile(f"{CONTROL.pattern}|{SURROGATE.pattern}")
-_MARKDOWN_SPECIAL = re.compile(r"([\\|\[\]()!`])")
+# Bidirectional controls (embeddings, overrides, isolates, the LRM/RLM/ALM marks): they reorder how the
+# text around them reads, so a name holding U+202E shows "evil" as "live" (Trojan Source, CVE-2021-42574).
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE = re.compile(f"{CONTROL.pattern}|{SURROGATE.pattern}|{BIDI.pattern}")
+# What Markdown (CommonMark, GFM) would interpret inside a line of text: a table's pipe, a link's or an
+# image's brackets, a code span, emphasis and strikethrough (`_` only where it can open or close them: not
+# between two letters or digits, as in contract.escalation_path), a backslash escaping the character after
+# it, and an entity reference. `(`, `)` and `!` mean nothing once `[` and `]` are escaped.
+_MARKDOWN_INLINE = re.compile(r"[|\[\]`*~]|(?<![^\W_])_|_(?![^\W_])|\\(?=[!-/:-@\[-`{-~]|$)")
+_MARKDOWN_ENTITY = re.compile(r"&(?=#?\w+;)")
+# What opens a block at the start of a line: a heading, a quote, a list item, a thematic break.
+_MARKDOWN_LINE_START = re.compile(r"^(?:#{1,6}(?=\s|$)|>|[-+](?=\s|$)|-(?=(?:\s*-){2,}\s*$)|\d{1,9}(?=[.)](?:\s|$)))")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula (OWASP)
 
 
@@ -99,7 +114,8 @@ def _escape_code(match: re.Match[str]) -> str:
 
 
 def printable(value: Any) -> str:
-    """Text with control characters and lone surrogates written as escapes (ESC -> \\x1b).
+    """Text with control characters, bidirectional controls and lone surrogates written as escapes
+    (ESC -> \\x1b, RIGHT-TO-LEFT OVERRIDE -> \\u202e).
 
     For text that did not pass the contract (an invalid entry's name, an error message) on its way
     to a terminal, a report or a workbook.
@@ -108,11 +124,17 @@ def printable(value: Any) -> str:
 
 
 def unprintable_character(text: str) -> str | None:
-    """What is wrong with a text that holds a control character (C0 but tab and newline, DEL, C1) or a
-    lone surrogate, naming the first one and its position; None for a printable text."""
+    """What is wrong with a text that holds a control character (C0 but tab and newline, DEL, C1), a
+    bidirectional control or a lone surrogate, naming the first one and its position; None for a printable
+    text."""
     found = _UNPRINTABLE.search(text)
     if found is None:
         return None
+    if BIDI.match(found.group()):
+        return (
+            f"a text holds the bidirectional control {_escape_code(found)} at position {found.start() + 1}: it "
+            'reorders how the text around it reads ("evil" shows as "live"); remove it'
+        )
     return (
         f"a text holds the control character {_escape_code(found)} at position {found.start() + 1}: it could "
         "rewrite the terminal of whoever reads it; remove it"
@@ -126,11 +148,24 @@ def one_line(value: Any) -> str:
 
 
 def escape_markdown(value: Any) -> str:
-    """Text safe inside a Markdown table cell or line: no pipes, no line breaks, no raw HTML, and no
-    link, image or code span (`[`, `]`, `(`, `)`, `!` and backticks are backslash-escaped)."""
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", printable(value))
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(text.split())
+    """Text safe inside a Markdown table cell or line, and read as written: one line, no raw HTML or
+    autolink (`<` as `&lt;`), no entity reference, and what Markdown would interpret (a pipe, a link's
+    brackets, a code span, emphasis, a backslash escape, a heading, quote or list at the start)
+    backslash-escaped; the rest, parentheses included, as it is."""
+    return _MARKDOWN_LINE_START.sub(_escape_line_start, escape_markdown_cell(value))
+
+
+def escape_markdown_cell(value: Any) -> str:
+    """escape_markdown for a table cell, which holds no block: a leading `-`, `#` or `>` means nothing there."""
+    text = " ".join(printable(value).split())
+    text = _MARKDOWN_ENTITY.sub("&amp;", text).replace("<", "&lt;")
+    return _MARKDOWN_INLINE.sub(lambda found: "\\" + found.group(), text)
+
+
+def _escape_line_start(found: re.Match[str]) -> str:
+    """A block marker at the start of a line, escaped: `\\#`, `\\>`, `\\-`, and `1\\.` for a numbered item."""
+    marker = found.group()
+    return marker + "\\" if marker[0].isdigit() else "\\" + marker
 
 
 def csv_cell(value: Any) -> Any:
@@ -161,7 +196,7 @@ def markdown_table(headers: Sequence[str], rows: Iterable[Iterable[Any]]) -> str
     """A GitHub-flavoured Markdown table with every cell escaped, numbers left as written."""
     from tabulate import tabulate  # slow to import, and only reports need it
 
-    cells = [[escape_markdown(cell) for cell in row] for row in rows]
+    cells = [[escape_markdown_cell(cell) for cell in row] for row in rows]
     return tabulate(cells, headers=headers, tablefmt="github", disable_numparse=True)
 
 

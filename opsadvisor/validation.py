@@ -12,7 +12,7 @@ import datetime
 import functools
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from .contract import (
@@ -27,12 +27,13 @@ from .contract import (
     Text,
 )
 from .errors import did_you_mean
-from .text import CONTROL, SURROGATE, printable
+from .text import BIDI, CONTROL, SURROGATE, printable
 
 MAX_ERRORS = 20
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-NO_CONTROL = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$"  # text.CONTROL, as a JSON Schema pattern
+# text.CONTROL and text.BIDI, as a JSON Schema pattern
+NO_CONTROL = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]*$"
 
 
 def describe(value: Any) -> str:
@@ -92,12 +93,15 @@ def _check_text(value: Any, spec: Text, path: str, problems: list[str]) -> None:
 # Characters text may not hold: what a report would pass to a terminal, spreadsheet or wiki.
 _REFUSED = (
     (CONTROL, "text without control characters", ""),  # screen clears, title changes, clipboard writes
+    # text that reads as it is stored: an override shows "evil" as "live", an isolate hides what follows
+    (BIDI, "text without bidirectional controls", "a bidirectional control "),
     (SURROGATE, "valid Unicode text", "a lone surrogate "),  # not Unicode: it cannot be printed
 )
 
 
 def _check_characters(value: str, path: str, problems: list[str]) -> None:
-    """Refuse control characters and lone surrogates, naming the first one and where it is."""
+    """Refuse control characters, bidirectional controls and lone surrogates, naming the first one and where
+    it is."""
     for pattern, expected, what in _REFUSED:
         found = pattern.search(value)
         if found:
@@ -189,6 +193,89 @@ _CHECKERS: dict[type, Any] = {
     Record: _check_record,
     MapOf: _check_map,
 }
+
+
+# --- the compiled check --------------------------------------------------------------------------
+
+Check = Callable[[Any], bool]
+
+
+def compile_check(spec: Spec) -> Check:
+    """Whether a value is valid as it is: `validate` would find no problem (a value it refuses, this
+    refuses too; tests/test_properties.py checks they agree). Compiled once per contract into one
+    function per node, it walks a document without building paths or messages, so the common case, a
+    valid document, costs one walk; the caller runs `validate` for the messages when this says no."""
+    if isinstance(spec, Text):
+        return functools.partial(_text_ok, spec.non_empty, spec.max_length)
+    if isinstance(spec, Choice):
+        return functools.partial(_choice_ok, frozenset(spec.values))
+    if isinstance(spec, Flag):
+        return _flag_ok
+    if isinstance(spec, Count):
+        return functools.partial(_count_ok, spec.minimum, spec.maximum)
+    if isinstance(spec, Date):
+        return _date_ok
+    if isinstance(spec, ListOf):
+        return functools.partial(_list_ok, compile_check(spec.item), spec.unique)
+    if isinstance(spec, Record):
+        fields = {key: compile_check(child) for key, child in spec.fields.items()}
+        return functools.partial(_record_ok, fields, spec.required)
+    return functools.partial(_map_ok, compile_check(spec.value), frozenset(spec.keys))
+
+
+def _text_ok(non_empty: bool, max_length: int, value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and (not non_empty or bool(value.strip()))
+        and len(value) <= max_length
+        and not CONTROL.search(value)
+        and not SURROGATE.search(value)
+    )
+
+
+def _choice_ok(values: frozenset[str], value: Any) -> bool:
+    return isinstance(value, str) and value in values
+
+
+def _flag_ok(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _count_ok(minimum: int, maximum: int, value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= maximum
+
+
+def _date_ok(value: Any) -> bool:
+    if not isinstance(value, str) or not _DATE.match(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _list_ok(item: Check, unique: bool, value: Any) -> bool:
+    if not isinstance(value, list) or not all(map(item, value)):
+        return False
+    if unique:
+        texts = [entry for entry in value if isinstance(entry, str)]
+        return len(set(texts)) == len(texts)
+    return True
+
+
+def _record_ok(fields: dict[str, Check], required: tuple[str, ...], value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    for key, child in value.items():
+        check = fields.get(key)
+        if check is None or not check(child):
+            return False
+    return all(key in value for key in required)
+
+
+def _map_ok(item: Check, keys: frozenset[str], value: Any) -> bool:
+    return isinstance(value, dict) and all(key in keys and item(child) for key, child in value.items())
 
 
 def json_schema(spec: Spec) -> dict[str, Any]:

@@ -169,7 +169,7 @@ def test_markdown_report_lists_every_entry_after_the_summary(tmp_path: Path) -> 
     services = markdown[markdown.index("## Services") :]
     numbered = re.findall(r"^\| (\d+) \|", services, flags=re.MULTILINE)
     assert numbered == [str(n) for n in range(1, len(bundled()) + 2)]
-    assert "&lt;script&gt;" in services and "<script>" not in markdown
+    assert "&lt;script>" in services and "<script>" not in markdown
 
 
 def layer(tmp_path: Path) -> Path:

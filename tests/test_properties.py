@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import opsadvisor
@@ -33,7 +33,7 @@ from opsadvisor.contract import (
 )
 from opsadvisor.errors import ScenarioError
 from opsadvisor.scenario_formats.json_format import decode_json
-from opsadvisor.validation import validate
+from opsadvisor.validation import compile_check, validate
 from opsadvisor.vocabulary import normalise_document
 
 json_values = st.recursive(
@@ -183,6 +183,21 @@ def test_the_schema_says_which_other_names_a_choice_takes() -> None:
         document = {"service": {"id": "s", "name": "S"}, **forgiving}
         assert accepted(document) and schema.is_valid(document), forgiving
     assert not schema.is_valid({"service": {"id": "s", "name": "S"}, "criticality": "higher"})
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(near_scenarios | st.dictionaries(st.text(max_size=12), json_values, max_size=4) | json_values)
+@example({"service": {"id": "a", "name": "b"}, "regulations": ["gdpr", "gdpr"]})  # listed twice
+@example({"service": {"id": "a"}})  # a required key missing
+@example(  # a date that is no day
+    {"service": {"id": "a", "name": "b"}, "accepted_risks": [{"risk": RISK_IDS[0], "date": "2026-02-30"}]}
+)
+def test_the_compiled_check_agrees_with_the_validator(document: Any) -> None:
+    """A document the compiled check passes is built without validating (api.Assessor.parse): it must
+    pass exactly the documents in which the validator finds nothing."""
+    assessor = api.assessor_for(api.rule_pack())
+    valid = compile_check(assessor.spec)(document)
+    assert valid == (isinstance(document, dict) and validate(document, assessor.spec) == [])
 
 
 @pytest.mark.slow

@@ -514,7 +514,7 @@ def test_the_workshop_pack_puts_what_the_records_show_first() -> None:
     assert agenda[0].startswith("1. Drift in Incident Mgmt: Business groups handled ")
     assert agenda[1] == "2. Purpose, the operate-ownership ambition and the recommended model"
     assert pack.index("## What the records show: drift from the agreement") < pack.index("## Accountability matrix")
-    assert r"record that the business does the work \(opsadvisor decide FILE incident" in pack  # the remedy
+    assert "record that the business does the work (opsadvisor decide FILE incident" in pack  # the remedy
     plain = api.workshop(planner, as_of=AS_OF)
     assert "Drift" not in plain and "What the records show" not in plain
 
@@ -537,7 +537,7 @@ def test_the_workbench_shows_each_service_with_its_records(monkeypatch: pytest.M
     app = create_app(SCENARIOS, None, ("testserver",), read_records(EXAMPLE / "records.yaml"))
     client = TestClient(app)
     page = client.get("/s/workshop-planner-in-house.json").text
-    assert "Drift: practice against the agreement" in page and "incident-handled-by-business" in page
+    assert "Drift: practice against the agreement" in page and "incident handled by business" in page
     listing = client.get("/?sort=drifts").text
     row = next(line for line in listing.split("<tr")[1:] if "workshop-planner-in-house.json" in line)
     assert '<td class="num hot">1</td>' in row  # its drift, counted like its conflicts and risks

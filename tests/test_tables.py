@@ -492,7 +492,7 @@ def test_explain_show_docs_and_coverage_know_tables(table_rules: Path, tmp_path:
     shown = run_cli("rules", "show", "acme.size", "--rules", str(table_rules)).output
     assert "hit policy first · 3 rows · priority 300" in shown and "acme.size-medium" in shown
     docs = run_cli("rules", "docs", "--rules", str(table_rules)).output
-    assert "## Decision tables" in docs and "| 2   | &gt;= 500 | -" in docs
+    assert "## Decision tables" in docs and "| 2   | >= 500  | -" in docs
     assert "### `acme.size.1`" not in docs  # rows are shown in their table, not one by one
     cases = tmp_path / "cases.yaml"
     cases.write_text(

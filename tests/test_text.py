@@ -46,7 +46,7 @@ def test_parties_have_one_table() -> None:
 
 
 def test_markdown_cells_cannot_break_the_table() -> None:
-    assert escape_markdown("a|b\n<i>c</i> \\") == "a\\|b &lt;i&gt;c&lt;/i&gt; \\\\"
+    assert escape_markdown("a|b\n<i>c</i> \\") == "a\\|b &lt;i>c&lt;/i> \\\\"
     table = markdown_table(("x", "y"), [("1|2", "007")])
     assert table.splitlines()[-1] == "| 1\\|2 | 007 |"
 

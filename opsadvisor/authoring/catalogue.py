@@ -51,7 +51,7 @@ from ..rulepack.ir import PRACTICE, SEED, SOURCE_EXAMPLE, SOURCE_FORMS
 from ..rulepack.table_front import TABLE_KEYS
 from ..rulepack.tables import HIT_POLICIES, ROW_SETTINGS, Table, table_cell_text
 from ..text import escape_markdown as escape
-from ..text import show_value
+from ..text import escape_markdown_cell, show_value
 
 # --- the catalogue --------------------------------------------------------------------------------
 
@@ -305,8 +305,8 @@ def _markdown_table(table: Table) -> list[str]:
     if table.source:
         facts.append(f"source: {escape(table.source)}")
     grid = tabulate(
-        [[escape(cell) for cell in row] for row in rows],
-        headers=[escape(header) for header in headers],
+        [[escape_markdown_cell(cell) for cell in row] for row in rows],
+        headers=[escape_markdown_cell(header) for header in headers],
         tablefmt="github",
         disable_numparse=True,
     )

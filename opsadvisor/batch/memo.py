@@ -34,6 +34,7 @@ from ..contract import FIELDS, ListOf, MapOf, Record, Spec, Text
 from ..facts import FREE_TEXT, run_key
 from ..rulepack import RulePack
 from ..scenario import Scenario
+from .fragments import report_bytes
 
 # The stand-in of each free text attribute (facts.FREE_TEXT): one noncharacter (U+FDD0...) each.
 STAND_INS = {attr: chr(0xFDD0 + index) for index, attr in enumerate(FREE_TEXT)}
@@ -82,8 +83,9 @@ class OutcomeMemo:
     def outcome(
         self, scenario: Scenario, as_of: str, with_json: bool, encode: Encode
     ) -> tuple[dict[str, Any], str | None]:
-        """(outlines by part, the JSON line when `with_json`) of a valid scenario; `encode` turns
-        `Assessment.to_dict()` into the line's UTF-8."""
+        """(outlines by part, the JSON line when `with_json`) of a valid scenario; the line is
+        `encode(Assessment.to_dict())` (made from fragments: fragments.report_bytes), and `encode` escapes
+        a service's own texts into a kept line."""
         texts = [getattr(scenario, attr) for attr in FREE_TEXT]
         if self._size <= 0 or "" in texts:
             return self._plain(scenario, as_of, with_json, encode)
@@ -112,7 +114,7 @@ class OutcomeMemo:
         when = AsOf.of(as_of)
         facts, result = self.assessor.run(scenario, when, memo)
         assessment = self.assessor.build(scenario, facts, result, when)
-        return outlines_of(assessment), _text(encode(assessment.to_dict())) if with_json else None
+        return outlines_of(assessment), _text(report_bytes(assessment)) if with_json else None
 
     def _template(self, scenario: Scenario, as_of: str, with_json: bool, encode: Encode) -> Template:
         """The key's outcome built from the scenario with stand-ins for its free text; None when the
@@ -133,7 +135,7 @@ class OutcomeMemo:
         compared = (texts.get(kind.part, []) for kind in kinds.parts() if kind.compares_texts)
         if not all(_order_kept(group) for group in compared):
             return None
-        return outlines_of(assessment), _split(encode(assessment.to_dict())) if with_json else None
+        return outlines_of(assessment), _split(report_bytes(assessment)) if with_json else None
 
 
 def _split(line: bytes) -> list[bytes | int]:

@@ -10,14 +10,11 @@ every `--jobs`.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-
-import orjson
 
 from .. import kinds
 from ..api import Assessor, assessor_for
@@ -26,6 +23,7 @@ from ..engine import once_per_pack
 from ..errors import ScenarioError
 from ..kinds import Kind
 from ..rulepack import RulePack
+from .fragments import encode, encode_utf8
 from .inputs import Entry
 from .memo import OutcomeMemo
 
@@ -88,21 +86,6 @@ class Outcome:
                 "error": self.error,
             }
         )
-
-
-def encode(value: Any) -> str:
-    """Compact JSON, non-ASCII as it is: `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`."""
-    return encode_utf8(value).decode("utf-8", "surrogatepass")
-
-
-def encode_utf8(value: Any) -> bytes:
-    """encode's JSON in UTF-8 (lone surrogates pass). orjson writes exactly that, faster (docs/batch.md), for
-    what a batch encodes (tests/test_outcome_memo.py checks every character): str keys, ints within 64
-    bits, no float, no lone surrogate. What it refuses is left to json."""
-    try:
-        return orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
 
 def outcome_of(entry: Entry, memo: OutcomeMemo, with_json: bool, as_of: str) -> Outcome:

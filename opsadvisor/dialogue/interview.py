@@ -41,6 +41,7 @@ from ..contract import (
     Record,
     Spec,
     Text,
+    label_for,
     question_for,
 )
 from ..errors import ScenarioError
@@ -670,7 +671,8 @@ def summary(document: dict[str, Any], assessment: Assessment) -> list[str]:
     lines = [f"Scenario for {document['service']['name']}: {preview(assessment)}."]
     if assessment.open_questions:
         lines.append(
-            f"Still open ({len(assessment.open_questions)}): " + ", ".join(q.fact for q in assessment.open_questions)
+            f"Still open ({len(assessment.open_questions)}): "
+            + "; ".join(label_for(q.fact) for q in assessment.open_questions)
         )
     return lines
 

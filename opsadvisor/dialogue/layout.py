@@ -212,8 +212,9 @@ def _facilitator_appendix(pack: WorkshopPack) -> list[Block]:
             ]
     for risk in pack.assessment.pending_risks:
         roles = ", ".join(item.role for item in risk.acceptances if item.status != "accepted")
+        named = pack.assessment.risk_name(risk)
         commands += [
-            Paragraph(f"Risk {risk.id}, once accepted (by: {roles}), one command per role:"),
+            Paragraph(f"Risk {named} ({risk.id}), once accepted (by: {roles}), one command per role:"),
             Command(f"opsadvisor accept {source} {risk.id} --role ROLE --name NAME --date YYYY-MM-DD"),
             Paragraph(f"Or, for a mitigation agreed for {risk.id} (it does not accept the risk):"),
             Command(f'opsadvisor mitigate {source} {risk.id} --action "ACTION" --owner NAME --due YYYY-MM-DD'),
@@ -264,7 +265,7 @@ def _risks(pack: WorkshopPack) -> list[Block]:
         return [*blocks, Paragraph("No risks need acceptance.", note=True)]
     rows = tuple(
         (
-            r.id,
+            a.risk_name(r),
             r.message,
             r.accept_by,
             f"accepted by {r.accepted_by}, review by {r.review_by}" if r.accepted else Highlight("accept / mitigate"),

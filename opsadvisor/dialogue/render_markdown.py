@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from ..text import escape_markdown
+from ..text import escape_markdown, escape_markdown_cell
 from .layout import Block, Bullets, Cell, Command, Heading, Highlight, Paragraph, workshop_blocks
 from .workshop import WorkshopPack
 
 
 def _cell(cell: Cell) -> str:
-    return f"**{escape_markdown(cell.text)}**" if isinstance(cell, Highlight) else escape_markdown(cell)
+    return f"**{escape_markdown_cell(cell.text)}**" if isinstance(cell, Highlight) else escape_markdown_cell(cell)
 
 
 def _block(block: Block) -> list[str]:

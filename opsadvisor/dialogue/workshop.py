@@ -136,8 +136,8 @@ def _participants(pack: RulePack, scenario: Scenario, assessment: Assessment) ->
         if rule.id in fired:
             names.update({participant.role: [] for participant in rule.of_kind("participant")})
     for role_id, role in pack.roles.items():
-        accepts = [risk.id for risk in assessment.pending_risks if role_id in _acceptors(pack, risk)]
-        consulted = [risk.id for risk in assessment.pending_risks if role.name in risk.consult]
+        accepts = [_named(assessment, r) for r in assessment.pending_risks if role_id in _acceptors(pack, r)]
+        consulted = [_named(assessment, r) for r in assessment.pending_risks if role.name in r.consult]
         said = [f"accepts {', '.join(accepts)}"] if accepts else []
         said += [f"consulted on {', '.join(consulted)}"] if consulted else []
         if said:
@@ -148,6 +148,11 @@ def _participants(pack: RulePack, scenario: Scenario, assessment: Assessment) ->
         + (f" ({'; '.join(why)})" if why else "")
         for name, why in names.items()
     )
+
+
+def _named(assessment: Assessment, risk: Any) -> str:
+    """A risk as the participants' list names it: its words, quoted (they hold commas of their own)."""
+    return f'"{assessment.risk_name(risk)}"'
 
 
 def _acceptors(pack: RulePack, risk: Any) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ..contract import COLUMNS, INTERFACE_CELLS, PERFORMED_BY, UNDECIDED
 from ..errors import did_you_mean
@@ -43,6 +43,9 @@ class MatrixRow:
     application: str
     interface: str
     performed_by: str | None = None  # who does the daily work, when a decision records it
+
+
+MAX_DECIDED = 1024  # decided matrices a pack keeps (by model, decisions and the rules that set cells)
 
 
 class AccountabilityKind(Kind):
@@ -91,15 +94,42 @@ class AccountabilityKind(Kind):
         )
 
     def build(self, draft: Any) -> tuple[MatrixRow, ...]:
-        pack = draft.pack
+        settled = draft.settled.get(self.part)
+        if settled is not None:
+            return cast("tuple[MatrixRow, ...]", settled)
         recommendation = draft.parts["recommendation"]
         model_id = None if recommendation.suggestion else recommendation.model
+        matrix = draft.matrices.get(model_id)  # the recommendation's `effectively` built it already
+        if matrix is None:
+            matrix = draft.matrices[model_id] = self._matrix(draft, model_id)
+        return cast("tuple[MatrixRow, ...]", matrix)
+
+    def _matrix(self, draft: Any, model_id: str | None) -> tuple[MatrixRow, ...]:
+        pack = draft.pack
         reference = _reference_matrix(pack, model_id if model_id in pack.models else None)
         decisions = draft.scenario.decisions
-        if not decisions and not draft.conclusions(self.name):
+        conclusions = draft.conclusions(self.name)
+        if not decisions and not conclusions:
             return reference
+        # The same decisions and rules on the same model make the same matrix: one object, kept by the pack
+        # (services share it, and what is made of it: effective._matrix_facts, batch.fragments).
+        key = (
+            model_id,
+            tuple((process, tuple(sorted(decided.items()))) for process, decided in sorted(decisions.items())),
+            tuple(fired.rule.id for fired in conclusions),
+        )
+        kept = pack.compiled.setdefault("decided matrices", {})  # the pack's cache (engine.once_per_pack)
+        matrix = kept.get(key)
+        if matrix is None:
+            if len(kept) >= MAX_DECIDED:
+                kept.clear()
+            matrix = kept[key] = self._decided(pack, reference, decisions, conclusions)
+        return cast("tuple[MatrixRow, ...]", matrix)
+
+    def _decided(self, pack: Any, reference: Any, decisions: Any, conclusions: Any) -> tuple[MatrixRow, ...]:
+        """The reference matrix with the cells rules set (by priority) and then the recorded decisions."""
         cells = {row.process: [row.application, row.interface] for row in reference}
-        for fired in sorted(draft.conclusions(self.name), key=lambda m: m.rank):
+        for fired in sorted(conclusions, key=lambda m: m.rank):
             for process_id, column in fired.payload.cells(pack.process_ids):
                 cells[process_id][COLUMNS.index(column)] = fired.payload.party
         for process_id, decided in decisions.items():

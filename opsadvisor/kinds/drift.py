@@ -238,7 +238,7 @@ class DriftKind(Kind):
         rows = [
             (
                 d.severity,
-                d.id,
+                d.id.replace("-", " "),  # in words, as a conflict's kind: the JSON keeps the id
                 names.get(d.process, d.process) if d.process else "",
                 performer(d.party),
                 " ".join(part for part in (d.message, d.evidence_text(), d.remedy) if part),

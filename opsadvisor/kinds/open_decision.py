@@ -86,15 +86,18 @@ class OpenDecisionKind(Kind):
         made = sorted(draft.conclusions(self.name), key=lambda m: m.rank, reverse=True)  # the weightiest reason first
         flags = [(m.payload, draft.text(m.payload.why)) for m in made]
         decisions = []
+        settled: dict[tuple[int, ...], tuple[str, tuple[str, ...]]] = {}  # by the flags that apply to a process
         for row in draft.parts["accountability"]:
-            mine = [(flag, why) for flag, why in flags if not flag.processes or row.process in flag.processes]
-            priority = max((flag.priority for flag, _ in mine), key=PRIORITIES.index, default="normal")
-            reasons = tuple(dict.fromkeys(why for flag, why in mine if flag.priority == priority))
-            decisions += [
-                OpenDecision(row.process, column, priority, " ".join(reasons), reasons)
-                for column in COLUMNS
-                if getattr(row, column) == UNDECIDED
-            ]
+            columns = [column for column in COLUMNS if getattr(row, column) == UNDECIDED]
+            if not columns:
+                continue  # most rows of most matrices: nothing to settle
+            applying = tuple(
+                index for index, (flag, _) in enumerate(flags) if not flag.processes or row.process in flag.processes
+            )
+            if applying not in settled:
+                settled[applying] = _priority([flags[index] for index in applying])
+            priority, reasons = settled[applying]
+            decisions += [OpenDecision(row.process, column, priority, " ".join(reasons), reasons) for column in columns]
         return tuple(decisions)
 
     def sections(self, value: tuple[OpenDecision, ...], assessment: Any) -> list[Section]:
@@ -136,6 +139,12 @@ class OpenDecisionKind(Kind):
         tally[0] += outline or 0
         tally[1] += bool(outline)
         return tally
+
+
+def _priority(flags: list[tuple[OpenDecisionPriority, str]]) -> tuple[str, tuple[str, ...]]:
+    """The highest priority the flags (payload, its reason) give a cell, and the reasons of those that give it."""
+    priority = max((flag.priority for flag, _ in flags), key=PRIORITIES.index, default="normal")
+    return priority, tuple(dict.fromkeys(why for flag, why in flags if flag.priority == priority))
 
 
 KIND = OpenDecisionKind()

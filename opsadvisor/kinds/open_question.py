@@ -79,6 +79,10 @@ class OpenQuestionKind(Kind):
     def to_json(self, value: tuple[OpenQuestion, ...]) -> list[dict[str, Any]]:
         return [{"fact": q.fact, "question": q.question, "settles": list(q.settles)} for q in value]
 
+    def outline(self, value: tuple[OpenQuestion, ...]) -> int:
+        """How many questions are open (the batch's summary lines count them)."""
+        return len(value)
+
     def sections(self, value: tuple[OpenQuestion, ...], assessment: Any) -> list[Section]:
         names = assessment.process_names
         rows = [(label_for(q.fact), question_text(q, names)) for q in value]

@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from ..text import id_words
 from .base import Kind, Section
 
 
@@ -66,7 +67,18 @@ class PreviewKind(Kind):
         if value is None:
             return []
         title = f"If model {value.model} is chosen (a preview, not findings)"
-        rows = [(i.finding, i.what, i.severity, i.text, i.then, i.because) for i in value.items]
+        # in words: a conflict's kind ("ambition risk"), a risk by the title of its rule (its id stays in JSON)
+        rows = [
+            (
+                i.finding,
+                id_words(i.what) if i.finding == "conflict" else i.because,
+                i.severity,
+                i.text,
+                i.then,
+                i.because,
+            )
+            for i in value.items
+        ]
         note = (
             f"The ambition is open, so model {value.model} is only suggested and every cell is an open decision. "
             f"Choosing it (ambition: {value.ambition}) would bring what is listed here."

@@ -6,7 +6,7 @@ Competing firings settle by priority: the highest-priority rule wins (ties: the 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from ..contract import COLUMNS, MODELS, UNDECIDED
 from ..text import count
@@ -78,6 +78,10 @@ class RecommendKind(Kind):
     def build(self, draft: Any) -> Recommendation:
         recommends, modes = draft.conclusions("recommend"), draft.conclusions("mode")
         mode = max(modes, key=lambda m: m.rank, default=None)
+        settled = draft.settled.get(self.part)
+        if settled is not None:  # settled from the same rules; its note is interpolated anew (derived facts grew)
+            note = draft.text(mode.payload.note) if mode is not None and mode.payload.note else ""
+            return cast(Recommendation, settled if note == settled.mode_note else replace(settled, mode_note=note))
         if not recommends:
             return _with_mode(Recommendation(None, None, None, False, ()), mode, draft)
         winner = max(recommends, key=lambda m: m.rank)
@@ -117,10 +121,10 @@ class RecommendKind(Kind):
         lines = [f"{label}: {value.model} - {value.name}"]
         if value.departures:
             decided = count(len(value.departures), "process", "processes")
-            lines[0] += f", with {decided} decided otherwise: effectively {value.effectively}"
+            lines[0] += f", with {decided} decided otherwise: {said_effectively(value.effectively)}"
             lines.append(f"Decided otherwise: {', '.join(value.departures)}")
         elif value.effectively:
-            lines[0] += f", decided as it stands: effectively {value.effectively}"
+            lines[0] += f", decided as it stands: {said_effectively(value.effectively)}"
         if value.transition_due:
             lines.append(f"Mode: 2, transition to mode 1 due ({value.mode_note or 'it meets the mode 1 triggers'})")
         elif value.mode is not None:
@@ -184,6 +188,23 @@ class RecommendKind(Kind):
 def model_label(outline: tuple[Any, ...]) -> str | None:
     """The model of an outline as every table shows it: "B", or "B (suggested)" while the ambition is open."""
     return f"{outline[0]} (suggested)" if outline[2] else outline[0]
+
+
+def said_effectively(effectively: str) -> str:
+    """What the decided matrix makes of the model, as every headline says it: "effectively C"."""
+    return f"effectively {effectively}"
+
+
+def model_said(model: str | None, suggested: bool, effectively: str) -> str:
+    """The model in a few words, as the workbench's board and lists say it: the effective model first, as
+    the report's headline has it ("effectively C (A recommended)"), "B (suggested)", "A", or "none"."""
+    if not model:
+        return NO_MODEL
+    if suggested:
+        return f"{model} (suggested)"
+    if effectively and effectively != model:
+        return f"{said_effectively(effectively)} ({model} recommended)"
+    return model
 
 
 def _with_mode(recommendation: Recommendation, mode: Any, draft: Any) -> Recommendation:

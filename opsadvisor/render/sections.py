@@ -7,11 +7,12 @@ added here with --explain.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from .. import kinds
 from ..assessment import Assessment
 from ..kinds import Section
-from ..text import party, show_value
+from ..text import id_words, party, show_value
 
 __all__ = ["Section", "party", "recommendation_lines", "sections", "show_value"]
 
@@ -27,16 +28,38 @@ RULE = "rule"  # a section's column of rule ids: people read the rule's title in
 BECAUSE = "because"
 
 
+KIND = "kind"  # a section's column of conflict kinds: people read them as words ("ambition risk")
+RISK = "risk"  # a section's column of risk ids: people read the title of the rule that raised the risk
+RISK_ID = "risk id"  # where the risk's id stays, for `opsadvisor accept FILE RISK_ID`
+
+
 def for_people(section: Section, titles: dict[str, str]) -> Section:
-    """The section with its rule ids replaced by the rules' titles (ids stay in JSON and the trace)."""
+    """The section in words: rule ids replaced by the rules' titles, conflict kinds by their words, and a risk
+    named by the title of its rule, its id kept in the place of the title it would repeat (ids stay in JSON
+    and the trace)."""
     if RULE not in section.headers:
         return section
     at = section.headers.index(RULE)
-    headers = (*section.headers[:at], BECAUSE, *section.headers[at + 1 :])
     rows = [(*row[:at], titles.get(row[at], row[at]), *row[at + 1 :]) for row in section.rows]
+    if KIND in section.headers:
+        kind = section.headers.index(KIND)
+        rows = [(*row[:kind], id_words(row[kind]), *row[kind + 1 :]) for row in rows]
+    headers = (*section.headers[:at], BECAUSE, *section.headers[at + 1 :])
     wrap = list(section.wrap or (None,) * len(headers))
     wrap[at] = 30
+    if RISK in section.headers:
+        risk = section.headers.index(RISK)
+        rows = [_swapped(row, risk, at) for row in rows]
+        headers = (*headers[:at], RISK_ID, *headers[at + 1 :])
+        wrap[risk], wrap[at] = 30, None
     return replace(section, headers=headers, rows=rows, wrap=tuple(wrap))
+
+
+def _swapped(row: tuple[Any, ...], first: int, second: int) -> tuple[Any, ...]:
+    """The row with two cells swapped."""
+    cells = list(row)
+    cells[first], cells[second] = cells[second], cells[first]
+    return tuple(cells)
 
 
 def sections(assessment: Assessment, explain: bool) -> list[Section]:

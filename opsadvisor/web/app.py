@@ -14,6 +14,7 @@ for the lock in the event loop, which its other holders keep for milliseconds.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,12 +29,13 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import api, clock, kinds, scenario_formats
 from ..assessment import Assessment
+from ..batch import report_context
 from ..batch.runner import INVALID, Outcome
 from ..contract import PERFORMED_BY, Choice, MapOf, Record
 from ..dialogue.interview import preview, scenario_text
@@ -42,14 +44,18 @@ from ..errors import OpsAdvisorError, ScenarioError
 from ..files import atomic_create, atomic_write, locked
 from ..formats import WORKSHOP
 from ..kinds import FindingCount
+from ..kinds.recommend import model_said
 from ..kinds.risk import policy_note
-from ..text import party, performer
+from ..scenario import get_path
+from ..text import count, id_words, party, performer
 from . import forms
 from .guard import LOCAL_HOSTS, Disconnects, SecurityHeaders, SizeLimit
-from .workspace import OutsideWorkspace, RefusedName, Workspace, writable_name
+from .workspace import OutsideWorkspace, RefusedName, Workspace, proposed_name, writable_name
 
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
+FIRST_PREVIEW = "The recommendation shows here from your first answer."
+PARTIAL_HEADER = "x-partial"  # sent by workbench.js: answer with the part of the page it replaces
 VERSION_FIELD = "version"
 SHOWN = 200  # rows a list page shows at most; the filters narrow it down
 STALE = (
@@ -62,18 +68,77 @@ BROKEN = (
 )
 
 
+ACCEPT_CONTROLS = ("role", "name", "date", "review_by")  # the acceptance form's, as api.accept names them
+MITIGATE_CONTROLS = ("action", "owner", "due")  # the mitigation form's, as api.mitigate names them
+# What a problem of api.accept mentions, and the control it is about: the first mention found says which
+_MENTIONS = (
+    ("--review-by", "review_by"),
+    ("review_by", "review_by"),
+    ("review date", "review_by"),
+    ("review by", "review_by"),
+    ("--date", "date"),
+    ("--name", "name"),
+    ("--role", "role"),
+    ("may not accept", "role"),
+    ("role", "role"),
+    ("date", "date"),
+    ("name", "name"),
+)
+_OPTION_WORDS = {"--review-by": "review by", "--date": "date", "--name": "name", "--role": "role"}
+_LABEL = re.compile(r"^(?:--[a-z-]+|[A-Z_]+): ")
+
+
+def accept_errors(problems: list[str]) -> dict[str, str]:
+    """Each problem of a refused acceptance, in words, under the control it is about (ACCEPT_CONTROLS), or
+    "form" (shown beside the button) when it names none: "--date: expected a date" is the date's."""
+    errors: dict[str, str] = {}
+    for problem in problems:
+        lowered = problem.lower()
+        mentioned = [(lowered.find(words), control) for words, control in _MENTIONS if words in lowered]
+        control = min(mentioned)[1] if mentioned else "form"
+        said = _LABEL.sub("", problem)
+        for option, words in _OPTION_WORDS.items():
+            said = said.replace(option, words)
+        errors[control] = f"{errors[control]}; {said}" if control in errors else said
+    return errors
+
+
+SORT_WORDS = {"location": "file", "name": "service", "model": "model"}
+
+
+def _header(key: str) -> str:
+    """A kind's count column as the list heads it ("risks to accept")."""
+    return next(column.header for _, column in kinds.finding_counts() if column.key == key)
+
+
+def _keep(
+    context: dict[str, Any], risk: str, form: str, values: dict[str, str], errors: dict[str, str], problems: list[str]
+) -> None:
+    """A refused acceptance or mitigation, kept for its risk's form (`form`: which) to show, with what was
+    typed and each error at its control; at the board's top when the board shows no such risk."""
+    assessment = context["assessment"]
+    if assessment is None or all(item.id != risk for item in assessment.risks):
+        context["problems"] = problems
+        return
+    context["refused"] = {"risk": risk, "form": form, "values": values, "errors": errors}
+
+
 def sorts() -> tuple[str, ...]:
     """What the scenario list sorts by: the file, name and model, and each kind's count of findings."""
     return ("location", "name", "model", *(column.key for _, column in kinds.finding_counts()))
 
 
-def _model_label(model: str | None, suggested: bool, effectively: str) -> str:
-    """The model as the report's headline says it: "B (suggested)", "A, effectively C"."""
-    if not model:
-        return "none"
-    if suggested:
-        return f"{model} (suggested)"
-    return f"{model}, effectively {effectively}" if effectively else model
+class SafeJSON(JSONResponse):
+    """JSON with `<`, `>` and `&` written as \\u escapes: no answer holds markup, whatever was typed."""
+
+    def render(self, content: Any) -> bytes:
+        body = super().render(content)
+        return body.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+
+
+def partial(request: Request) -> bool:
+    """Whether the page's script asked for a part of a page (else a browser without it: a whole page)."""
+    return PARTIAL_HEADER in request.headers
 
 
 @dataclass(frozen=True)
@@ -112,7 +177,7 @@ class Row:
             outcome.location,
             outcome.service_id or "",
             outcome.service_name or "",
-            _model_label(model, suggested, effectively),
+            model_said(model, suggested, effectively),
             "" if mode is None else str(mode),
             counts,
             outcome.findings,
@@ -138,6 +203,7 @@ class Workbench:
         self.records = records  # an EvidenceBook (serve --records): each service's drift, shown with its report
         self.assessor = api.assessor_for(pack)
         self.rule_ids = sorted(rule.id for rule in pack.rules)  # the Why (not)? field's suggestions
+        self.words = report_context(pack)  # how the portfolio reports name ids in words
         self.token = secrets.token_urlsafe(32)  # per server run: a page of another site cannot read it
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("opsadvisor.web", "templates"),
@@ -149,6 +215,8 @@ class Workbench:
         self.templates.filters["party"] = party
         self.templates.filters["performer"] = performer
         self.templates.filters["url"] = lambda value: quote(str(value), safe="/")
+        self.templates.filters["counted"] = count
+        self.templates.filters["words"] = id_words
 
     # --- responses ----------------------------------------------------------------------------
 
@@ -205,7 +273,7 @@ class Workbench:
             invalid=[row for row in shown if row.error],
             q=words,
             sort=sort,
-            sorts=sorts(),
+            sorts=[(key, SORT_WORDS.get(key) or _header(key)) for key in sorts()],
             columns=[column for _, column in kinds.finding_counts()],
             patterns=scenario_formats.patterns(),
         )
@@ -220,7 +288,7 @@ class Workbench:
         names = {process.id: process.name for process in self.pack.processes}
         return self.page(
             "portfolio.html.j2",
-            tables=listing.summary.tables(names),
+            tables=[self._in_words(table) for table in listing.summary.tables(names)],
             rows=chosen[:SHOWN],
             matching=len(chosen),
             models=sorted({row.model for row in rows if not row.error}),
@@ -228,6 +296,16 @@ class Workbench:
             findings=findings,
             columns=[column for _, column in kinds.finding_counts()],
         )
+
+    def _in_words(self, table: tuple[str, list[str], list[Any]]) -> tuple[str, list[str], list[Any]]:
+        """A summary table of the portfolio with its conflict kinds and risks in words, as the batch's HTML
+        report names them (ReportContext): "ambition risk", the title of the rule that raises a risk."""
+        title, headers, rows = table
+        for column, said in (("kind", self.words.kind_label), ("risk", self.words.risk_label)):
+            if column in headers:
+                at = headers.index(column)
+                rows = [(*row[:at], said(row[at]) if row[at] != "total" else row[at], *row[at + 1 :]) for row in rows]
+        return title, headers, rows
 
     async def rules(self, request: Request) -> Response:
         words = request.query_params.get("q", "").lower()
@@ -266,7 +344,7 @@ class Workbench:
             sections = [
                 section
                 for kind in kinds.parts()
-                if kind.part not in ("risks", "accountability")
+                if kind.part not in ("conflicts", "risks", "accountability")  # shown as cards, with their forms
                 for section in kind.sections(assessment.parts[kind.part], assessment)
             ]
         return {
@@ -299,16 +377,23 @@ class Workbench:
                 raise ScenarioError("", snapshot.problem.splitlines())
             explanation = api.explain(snapshot.document, [rule_id], self.pack, source=name)
         except ScenarioError as error:  # the page's file was valid: it changed on disk since
-            return self.page("explain.html.j2", status=409, rule=None, problems=[BROKEN, *error.lines()])
+            return self._explained(request, name, 409, None, [BROKEN, *error.lines()])
         except OpsAdvisorError as error:
-            return self.page("explain.html.j2", status=422, rule=None, problems=error.problems)
-        return self.page("explain.html.j2", rule=explanation.rules[0], problems=[])
+            return self._explained(request, name, 422, None, error.problems)
+        return self._explained(request, name, 200, explanation.rules[0], [])
+
+    def _explained(self, request: Request, name: str, status: int, rule: Any, problems: list[str]) -> Response:
+        """The explanation, in the report (to its script) or as a page of its own (a browser without it)."""
+        template = "explain.html.j2" if partial(request) else "explain_page.html.j2"
+        return self.page(template, status=status, name=name, rule=rule, problems=problems)
 
     def _board(self, name: str, path: Path, **extra: Any) -> dict[str, Any]:
         context = self._report(name, path)
         decisions = self.assessor.spec.fields["decisions"]
         assert isinstance(decisions, MapOf) and isinstance(decisions.value, Record)  # the contract's id -> cells
         cells = decisions.value.fields
+        assessment = context["assessment"]
+        recommendation = assessment.recommendation if assessment else None
         context.update(
             # each of these cells is a choice (contract._decision_spec)
             choices={
@@ -316,29 +401,29 @@ class Workbench:
                 for key in ("application", "interface", PERFORMED_BY)
                 if isinstance(node := cells[key], Choice)
             },
-            acceptors=self._acceptors(context["assessment"]),
+            acceptors={risk.id: self._acceptors(risk) for risk in assessment.risks} if assessment else {},
+            model_said=model_said(recommendation.model, recommendation.suggestion, recommendation.effectively)
+            if recommendation
+            else "",
             today=clock.today().isoformat(),
             notice="",
             problems=[],
             panel=None,
+            panel_problems=[],
+            refused=None,
         )
         context.update(extra)
         return context
 
+    def _acceptors(self, risk: Any) -> list[tuple[str, str]]:
+        """The roles a risk names to accept it (its rule's accept_by), as the acceptance form offers them."""
+        rule = self.pack.rule(risk.rule)
+        named = next((p.accept_by for p in rule.of_kind("risk") if p.id == risk.id), ()) if rule else ()
+        return [(role_id, self.pack.roles[role_id].name) for role_id in named if role_id in self.pack.roles]
+
     async def workshop(self, request: Request) -> Response:
         name, path = self.scenario(request)
         return self.scenario_page("workshop.html.j2", self._board(name, path))
-
-    def _acceptors(self, assessment: Assessment | None) -> dict[str, dict[str, Any]]:
-        """Per risk raised, the roles its rule names to accept it (rulepack.ir.Role by id): the accept form
-        offers those only, never a second-line role."""
-        found: dict[str, dict[str, Any]] = {}
-        for risk in assessment.risks if assessment is not None else ():
-            rule = self.pack.rule(risk.rule)
-            payload = next((item for item in rule.of_kind("risk") if item.id == risk.id), None) if rule else None
-            roles = payload.accept_by if payload else ()
-            found[risk.id] = {role_id: self.pack.roles[role_id] for role_id in roles if role_id in self.pack.roles}
-        return found
 
     async def cell(self, request: Request) -> Response:
         """The decision form of one process (the cell clicked in the matrix)."""
@@ -351,11 +436,20 @@ class Workbench:
         if process not in assessment.process_names:
             raise HTTPException(404, f"no process {process}")
         row = next(row for row in assessment.accountability if row.process == process)
+        if not partial(request):  # a browser without the script: the board with the decision form open
+            context["panel"] = row
+            return self.scenario_page("workshop.html.j2", context)
         return self.page("cell.html.j2", row=row, **context)
 
-    async def _change(self, request: Request, change: Callable[[Path, FormData, str], list[str]]) -> Response:
+    async def _change(
+        self,
+        request: Request,
+        change: Callable[[Path, FormData, str], list[str]],
+        refusal: Callable[[dict[str, Any], FormData, list[str]], None],
+    ) -> Response:
         """Apply a decision or an acceptance, which the API refuses under the file's lock unless the file is
-        still the page's version; answer with the board."""
+        still the page's version; answer with the board. A refusal is shown by `refusal` where the form
+        that caused it is, with what was chosen and typed kept."""
         name, path = self.target(request)
         form = await self.form(request)
         try:
@@ -363,17 +457,22 @@ class Workbench:
         except (StaleVersion, ScenarioError):  # the page's file was valid: it changed (or broke) since
             return self._answer(request, name, path, 409, notice=STALE)
         except OpsAdvisorError as error:
-            return self._answer(request, name, path, 422, problems=error.problems)
+            context = self._board(name, path)
+            refusal(context, form, error.problems)
+            return self._answered(request, context, 422)
         notice = "\n".join(line.replace(str(path), name) for line in lines)
         return self._answer(request, name, path, 200, notice=notice)
 
     def _answer(self, request: Request, name: str, path: Path, status: int, **extra: Any) -> Response:
-        if "hx-request" not in request.headers and status == 200:
+        if not partial(request) and status == 200:
             return RedirectResponse(f"/s/{quote(name)}/workshop", status_code=303)
         context = self._board(name, path, **extra)
         if context["assessment"] is None and status == 409:  # not just changed: deleted, or no scenario now
             context["notice"] = BROKEN
-        template = "board.html.j2" if "hx-request" in request.headers else "workshop.html.j2"
+        return self._answered(request, context, status)
+
+    def _answered(self, request: Request, context: dict[str, Any], status: int) -> Response:
+        template = "board.html.j2" if partial(request) else "workshop.html.j2"
         return self.scenario_page(template, context, status)
 
     async def decide(self, request: Request) -> Response:
@@ -391,7 +490,16 @@ class Workbench:
             )
             return describe_decision(recorded, process)
 
-        return await self._change(request, change)
+        def refusal(context: dict[str, Any], form: FormData, problems: list[str]) -> None:
+            """The decision form stays open, saying why."""
+            assessment, process = context["assessment"], str(form.get("process", ""))
+            rows = [row for row in assessment.accountability if row.process == process] if assessment else []
+            if rows:
+                context.update(panel=rows[0], panel_problems=problems)
+            else:
+                context["problems"] = problems
+
+        return await self._change(request, change, refusal)
 
     async def accept(self, request: Request) -> Response:
         def change(path: Path, form: FormData, version: str) -> list[str]:
@@ -409,7 +517,13 @@ class Workbench:
             )
             return describe_acceptance(recorded, risk)
 
-        return await self._change(request, change)
+        def refusal(context: dict[str, Any], form: FormData, problems: list[str]) -> None:
+            """The risk's form keeps what was chosen and typed, each problem next to its control."""
+            values = {key: str(form.get(key, "")) for key in ACCEPT_CONTROLS}
+            errors = accept_errors(problems)
+            _keep(context, str(form.get("risk", "")), "accept", values, errors, problems)
+
+        return await self._change(request, change, refusal)
 
     async def mitigate(self, request: Request) -> Response:
         def change(path: Path, form: FormData, version: str) -> list[str]:
@@ -420,7 +534,13 @@ class Workbench:
             )
             return describe_mitigation(recorded, risk)
 
-        return await self._change(request, change)
+        def refusal(context: dict[str, Any], form: FormData, problems: list[str]) -> None:
+            """The risk's mitigation form keeps what was typed, saying why next to its button."""
+            values = {key: str(form.get(key, "")) for key in MITIGATE_CONTROLS}
+            said = {"form": "; ".join(_LABEL.sub("", problem) for problem in problems)}
+            _keep(context, str(form.get("risk", "")), "mitigate", values, said, problems)
+
+        return await self._change(request, change, refusal)
 
     async def pack_export(self, request: Request) -> Response:
         name, path = self.scenario(request)
@@ -445,7 +565,14 @@ class Workbench:
     async def new(self, request: Request) -> Response:
         fields = forms.form_fields(self.assessor, {})
         return self.page(
-            "edit.html.j2", name=None, fields=fields, version="", file="", preview_line="", notice="", problems=[]
+            "edit.html.j2",
+            name=None,
+            fields=fields,
+            version="",
+            file="",
+            preview_line=FIRST_PREVIEW,
+            notice="",
+            problems=[],
         )
 
     async def edit(self, request: Request) -> Response:
@@ -467,17 +594,28 @@ class Workbench:
         return self.page("edit.html.j2", status=status, name=name, fields=fields, version=version, **context)
 
     def _preview(self, document: dict[str, Any]) -> str:
+        """The recommendation the answers make so far, before the service's id and name are known too."""
         try:
-            return preview(self.assessor.assess_document(document, "the form"))
+            return preview(self.assessor.assess_document(forms.previewable(document), "the form"))
         except ScenarioError:
-            return "Answer the service's id and name to see the recommendation."
+            return "Some answers are not accepted: see the messages next to them."
 
     async def form_preview(self, request: Request) -> Response:
+        """What the answers typed so far make (workbench.js asks at every change): the preview line, each
+        question's error (none yet for a required one left empty: saving says so) and whether it applies to
+        these answers, and the file name proposed from the service's id."""
         form = await self.form(request)
         typed = {key: str(value) for key, value in form.items()}
-        answers = forms.read_answers(typed, self.assessor)
+        answers = forms.read_answers(typed, self.assessor, required=False)
         fields = forms.form_fields(self.assessor, answers.document, typed, answers)
-        return self.page("preview.html.j2", preview_line=self._preview(answers.document), fields=fields)
+        service_id = get_path(answers.document, "service.id")
+        return SafeJSON(
+            {
+                "preview": self._preview(answers.document),
+                "fields": {field.path: {"error": field.error, "applies": field.applies} for field in fields},
+                "file": proposed_name(service_id) if isinstance(service_id, str) else "",
+            }
+        )
 
     async def save(self, request: Request) -> Response:
         """Write the form's scenario: a new file, or (with a name in the path) the edited one."""
@@ -490,7 +628,12 @@ class Workbench:
             return self._replace(name, path, typed)
 
     def _create(self, typed: dict[str, str]) -> Response:
-        name = writable_name(typed.get("file", ""))
+        """Write a new file, named as typed, or after the service's id when no name is given."""
+        if not typed.get("file", "").strip():
+            typed = {**typed, "file": proposed_name(typed.get("service.id", ""))}
+        if not typed["file"]:
+            return self._refused(typed, None, ["Answer the service's id (or give a file name) to save the scenario."])
+        name = writable_name(typed["file"])
         try:
             path = self.workspace.new_file(name)
         except RefusedName as refusal:
@@ -559,7 +702,7 @@ async def _error_page(request: Request, exc: Exception) -> Response:
     """A refusal as a page, or (to a click of a loaded page) as the problem shown where the answer goes."""
     assert isinstance(exc, HTTPException)
     bench: Workbench = request.app.state.bench
-    if "hx-request" in request.headers:
+    if partial(request):
         return bench.page("problem.html.j2", status=exc.status_code, notice=exc.detail, error="")
     return bench.page("error.html.j2", status=exc.status_code, message=exc.detail)
 
@@ -568,7 +711,7 @@ async def _crash_page(request: Request, exc: Exception) -> Response:
     """A fault of the workbench itself (logged with its traceback): said, not a blank answer."""
     bench: Workbench = request.app.state.bench
     message = "The workbench failed on this request (its log says why). Reload the page to see the file as it is now."
-    if "hx-request" in request.headers:
+    if partial(request):
         return bench.page("problem.html.j2", status=500, notice=message, error="")
     return bench.page("error.html.j2", status=500, message=message)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import api
-from ..contract import DIALOGUE, Choice, Field, Flag, ListOf, Record, Spec, question_for
+from ..contract import DIALOGUE, Choice, Field, Flag, ListOf, Record, Spec, Text, question_for
 from ..dialogue.interview import (
     NONE,
     PIPED_DONT_KNOW,
@@ -54,6 +54,7 @@ class FormField:
     value: str
     error: str = ""
     applies: bool = True  # the interview asks it of these answers (e.g. benefits: business operated)
+    max_length: int | None = None  # the longest answer the contract takes (a one-line text)
 
 
 @dataclass
@@ -112,12 +113,15 @@ def read_value(text: str, spec: Spec) -> Any:
     return entries
 
 
-def read_answers(form: Mapping[str, str], assessor: api.Assessor, start: dict[str, Any] | None = None) -> Answers:
+def read_answers(
+    form: Mapping[str, str], assessor: api.Assessor, start: dict[str, Any] | None = None, required: bool = True
+) -> Answers:
     """The document the answers make (on top of `start`, an edited scenario); refused answers are left out.
 
     The questions are read in the order the interview asks them (interview.next_question), so a question
     that does not apply to the answers before it (benefits once the ambition is IT operated, a rule's
-    question the rules no longer ask) is dropped, as the interview drops it.
+    question the rules no longer ask) is dropped, as the interview drops it. `required`: a required question
+    left empty is an error (when saving; not while the answers are being typed).
     """
     answers = Answers(copy.deepcopy(start) if start else {})
     for shown in askable(assessor.pack):
@@ -127,14 +131,15 @@ def read_answers(form: Mapping[str, str], assessor: api.Assessor, start: dict[st
         read.add(item.path)
         text = form.get(item.path, "").strip()
         if not text:
-            if item.required:
+            if item.required and required:
                 answers.errors[item.path] = "This one is needed to write a scenario; please answer it."
             continue
         spec = spec_at(assessor.spec, item.path)
         value = read_value(text, spec)
         problems = validate(value, spec, item.path)
         if problems:
-            answers.errors[item.path] = "; ".join(problems) + f". Allowed: {allowed(item, spec)}."
+            said = "; ".join(in_words(problem, item.path, spec) for problem in problems)
+            answers.errors[item.path] = f"{said}. Allowed: {allowed(item, spec)}."
         else:
             set_path(answers.document, item.path, value)
     return answers
@@ -165,9 +170,36 @@ def form_fields(
                 value,
                 errors.errors.get(item.path, "") if errors else "",
                 item in asked,
+                spec.max_length if isinstance(spec, Text) else None,
             )
         )
     return fields
+
+
+def in_words(problem: str, path: str, spec: Spec) -> str:
+    """A contract problem as the form shows it next to its question: without the field's own path, and a
+    list entry named by its line ("integrations[0].type: expected ..." -> "line 1, type: expected ...")."""
+    if problem.startswith(f"{path}: "):
+        return problem[len(path) + 2 :]
+    entry = re.match(re.escape(path) + r"\[(\d+)\](?:\.(\w+))?: ", problem)
+    if entry is None:
+        return problem
+    where = f"line {int(entry.group(1)) + 1}"
+    if entry.group(2):
+        where += f", {entry.group(2).replace('_', ' ')}"
+    return f"{where}: {problem[entry.end() :]}"
+
+
+def previewable(document: dict[str, Any]) -> dict[str, Any]:
+    """The answers with each required question still unanswered (the service's id and name) given its
+    example, so the preview follows the answers from the first one typed; never written."""
+    missing = [item for item in DIALOGUE if item.required and get_path(document, item.path) is None]
+    if not missing:
+        return document
+    filled = copy.deepcopy(document)
+    for item in missing:
+        set_path(filled, item.path, item.example)
+    return filled
 
 
 def allowed(item: Field, spec: Spec) -> str:

@@ -1,7 +1,7 @@
 """Safe by default: security headers on every response, and a limit on what a request may send.
 
 The pages run no inline script and no inline style: the Content-Security-Policy allows scripts and
-styles from the workbench itself only (htmx is served from the package). The CSRF token and the
+styles from the workbench itself only (its own script, static/workbench.js). The CSRF token and the
 workspace's path checks live with the pages (app.py, workspace.py); the host names a browser may use
 are checked by Starlette's TrustedHostMiddleware, so a page of another site that resolves its name to
 127.0.0.1 (DNS rebinding) is refused.

@@ -28,6 +28,7 @@ from ..batch.summary import Summary
 from ..errors import ScenarioError
 from ..files import version_of_bytes
 from ..scenario import decode_scenario, read_file_bytes
+from ..text import BIDI, printable
 
 PARALLEL_FROM = 2000  # fewer changed files than this are assessed in this process; more, in workers (docs/batch.md)
 
@@ -92,6 +93,10 @@ class Workspace:
         relative = PurePosixPath(name)
         if _CONTROL.search(name):
             raise RefusedName(f"{name!r}: a file name cannot hold control characters (such as a NUL byte)")
+        if BIDI.search(name):
+            raise RefusedName(
+                f"{printable(name)}: a file name cannot hold bidirectional controls (they reorder how it reads)"
+            )
         too_long = [part for part in relative.parts if len(os.fsencode(part)) > self.name_max]
         if too_long:
             raise RefusedName(
@@ -228,6 +233,13 @@ def _name_max(folder: Path) -> int:
 def version_of(path: Path) -> str:
     """The version a page was made from (its ETag): a digest of the file's bytes, so any change shows."""
     return version_of_bytes(read_file_bytes(path))
+
+
+def proposed_name(service_id: str) -> str:
+    """The file name proposed for a new scenario: its service id, as a name the scenario list shows (no
+    folder, no leading dot, no control character), with the default format's suffix; "" without an id."""
+    stem = re.sub(r"[/\\\x00-\x1f\x7f]+", "-", BIDI.sub("", service_id.strip())).lstrip(".-")
+    return writable_name(stem) if stem else ""
 
 
 def writable_name(name: str) -> str:

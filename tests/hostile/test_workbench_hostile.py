@@ -369,13 +369,13 @@ def test_a_click_on_a_board_whose_file_broke_on_disk_answers_409_with_the_proble
     version = version_of(folder / NAME)
     _break(folder / NAME, how)
     problem = "invalid JSON" if how == "broken" else "No such file"
-    htmx = {"HX-Request": "true"}
+    script = {"X-Partial": "true"}
     posted = {"csrf": token(client), "version": version}
     clicks = {
-        "cell": client.get(f"/s/{NAME}/cell", params={"process": "incident"}, headers=htmx),
-        "explain": client.get(f"/s/{NAME}/explain", params={"rule": "ambition.business-operated"}, headers=htmx),
-        "decide": client.post(f"/s/{NAME}/decide", data={**posted, "process": "incident"}, headers=htmx),
-        "accept": client.post(f"/s/{NAME}/accept", data={**posted, "risk": "x", "role": "cio"}, headers=htmx),
+        "cell": client.get(f"/s/{NAME}/cell", params={"process": "incident"}, headers=script),
+        "explain": client.get(f"/s/{NAME}/explain", params={"rule": "ambition.business-operated"}, headers=script),
+        "decide": client.post(f"/s/{NAME}/decide", data={**posted, "process": "incident"}, headers=script),
+        "accept": client.post(f"/s/{NAME}/accept", data={**posted, "risk": "x", "role": "cio"}, headers=script),
         "decide without JavaScript": client.post(f"/s/{NAME}/decide", data={**posted, "process": "incident"}),
         "edit save": client.post(f"/edit/{NAME}", data={**posted, "service.id": "x", "service.name": "Typed"}),
     }
@@ -388,14 +388,14 @@ def test_a_click_on_a_board_whose_file_broke_on_disk_answers_409_with_the_proble
 
 
 def test_a_fault_of_the_workbench_is_said_where_the_click_looks(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Even a bug answers with words the page swaps in (htmx swaps 5xx answers too), not a blank 500."""
+    """Even a bug answers with words the page swaps in (the page's script swaps 5xx answers too), not a blank 500."""
     client = TestClient(create_app(folder), base_url="http://127.0.0.1", raise_server_exceptions=False)
 
     def fails(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(app_module.api, "explain", fails)
-    answer = client.get(f"/s/{NAME}/explain", params={"rule": "x"}, headers={"HX-Request": "true"})
+    answer = client.get(f"/s/{NAME}/explain", params={"rule": "x"}, headers={"X-Partial": "true"})
     assert answer.status_code == 500 and 'class="problem"' in answer.text and "its log says why" in answer.text
 
 

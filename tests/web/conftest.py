@@ -10,14 +10,14 @@ from starlette.testclient import TestClient
 
 from opsadvisor.web.app import create_app
 
-from .web_helpers import HR, MIXED, SCENARIOS
+from .web_helpers import HR, LEDGER, MIXED, SCENARIOS
 
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     folder = tmp_path / "ws"
     folder.mkdir()
-    for name in (MIXED, HR, "payroll-it-operated.json"):
+    for name in (MIXED, HR, "payroll-it-operated.json", LEDGER):
         shutil.copy(SCENARIOS / name, folder / name)
     return folder
 

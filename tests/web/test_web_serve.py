@@ -80,7 +80,7 @@ def test_serve_check_builds_the_workbench_and_exits(workspace: Path) -> None:
     (workspace / "broken.json").write_text("{", encoding="utf-8")
     result = CliRunner().invoke(main, ["serve", str(workspace), "--check", "--port", "9000"])
     assert result.exit_code == 0
-    assert result.output.startswith("ready to serve 4 scenario files (1 invalid) of ")
+    assert result.output.startswith("ready to serve 5 scenario files (1 invalid) of ")
     assert "on http://127.0.0.1:9000/" in result.output
 
 

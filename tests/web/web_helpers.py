@@ -12,6 +12,7 @@ from opsadvisor.web.workspace import version_of
 SCENARIOS = Path(__file__).resolve().parent.parent.parent / "scenarios"
 MIXED = "field-service-mixed.json"  # its it_controls cell is an open decision; business there raises a risk
 HR = "hr-portal-it-operated-decided-otherwise.json"  # five pending risks
+LEDGER = "ledger-mixed-critical-regulated.json"  # its problem cell is open; the business there raises a risk
 
 
 def token(client: TestClient) -> str:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from ... import kinds
 from ...files import AtomicFile
 from ...formats import BATCH
+from ...text import id_words
 from ..runner import OK, Outcome
 from ..summary import Summary
 
@@ -39,7 +40,7 @@ class ReportContext:
 
     def kind_label(self, kind: str) -> str:
         """A conflict kind in words: 'contract ownership'."""
-        return kind.replace("_", " ")
+        return id_words(kind)
 
     def risk_label(self, risk: str) -> str:
         return self.risk_titles.get(risk) or risk.replace("-", " ")
@@ -72,8 +73,9 @@ def row(outcome: Outcome) -> tuple[Any, ...]:
     )
 
 
-# `--out -` streams JSON Lines to stdout, `--out -.csv` CSV (the extension picks the format, as for files).
-STDOUT = {"-": ".jsonl", "-.jsonl": ".jsonl", "-.csv": ".csv"}
+# `--out -` streams JSON Lines to stdout, `--out -.csv` CSV, `--out -.summary.jsonl` summary lines (the
+# extension picks the format, as for files).
+STDOUT = {"-": ".jsonl", "-.jsonl": ".jsonl", "-.csv": ".csv", "-.summary.jsonl": ".summary.jsonl"}
 
 
 class StdoutFile:
@@ -98,7 +100,7 @@ def check_output(path: str | Path) -> str:
     """The format of an output path (its extension), or ValueError naming the registered ones."""
     found = STDOUT[str(path)] if str(path) in STDOUT else BATCH.for_path(path)
     if str(path).startswith("-") and str(path) not in STDOUT and found is None:
-        raise ValueError(f"{path}: to stream to stdout, use --out - (JSON Lines) or --out -.csv")
+        raise ValueError(f"{path}: to stream to stdout, use --out - (JSON Lines), --out -.csv or --out -.summary.jsonl")
     if found is None:
         suffix = Path(path).suffix.lower() or "(no extension)"
         raise ValueError(f"{path}: unknown output format {suffix}; use {', '.join(BATCH.names)}")

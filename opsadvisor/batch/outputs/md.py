@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ...files import Spool, text_file
 from ...rulepack import version_parts
-from ...text import escape_markdown, markdown_table
+from ...text import escape_markdown, escape_markdown_cell, markdown_table
 from ..runner import Outcome
 from ..summary import Summary
 from . import ReportContext, row, row_headers
@@ -26,7 +26,7 @@ class MarkdownWriter:
 
     def add(self, outcome: Outcome) -> None:
         self.count += 1
-        cells = [escape_markdown(value) for value in row(outcome)]
+        cells = [escape_markdown_cell(value) for value in row(outcome)]
         self.spool.write(f"| {self.count} | " + " | ".join(cells) + " |\n")
 
     def finish(self, summary: Summary) -> None:

@@ -1,0 +1,55 @@
+"""Summary lines (`--out FILE.summary.jsonl`): one short JSON line per entry, what a portfolio dashboard
+or a pipeline reads of each service, without the full report (about 300 bytes where the full line is
+5-7 KB). The batch then encodes no assessment: the line is made from the outcome's outlines.
+
+A valid entry: `{"status": "ok", "source", "service": {"id", "name"}, "model", "suggested", "effectively",
+"mode", "conflicts", "pending_risks", "governance_areas", "open_decisions", "open_questions"}` (the last
+five are counts); an invalid entry is the line JSON Lines writes for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..runner import OK, Outcome, encode
+from ..summary import Summary
+from . import ReportContext, output_file
+
+
+def summary_line(outcome: Outcome) -> str:
+    """The summary line of one entry (compact JSON, without its newline)."""
+    if outcome.status != OK:
+        return outcome.to_json()
+    outlines = outcome.outlines
+    model, mode, suggested, effectively = outlines["recommendation"]
+    line: dict[str, Any] = {
+        "status": OK,
+        "source": outcome.location,
+        "service": {"id": outcome.service_id, "name": outcome.service_name},
+        "model": model,
+        "suggested": suggested,
+        "effectively": effectively,
+        "mode": mode,
+        "conflicts": len(outlines.get("conflicts", ())),
+        "pending_risks": sum(not accepted for _, accepted in outlines.get("risks", ())),
+        "governance_areas": len(outlines.get("governance_areas", ())),
+        "open_decisions": outlines.get("open_decisions", 0),
+        "open_questions": outlines.get("open_questions", 0),
+    }
+    return encode(line)
+
+
+class SummaryLinesWriter:
+    needs_json = False  # made from the outlines: the runner encodes no full report
+
+    def __init__(self, path: Path, context: ReportContext) -> None:
+        self.file = output_file(path)
+
+    def add(self, outcome: Outcome) -> None:
+        self.file.write(summary_line(outcome) + "\n")
+
+    def finish(self, summary: Summary) -> None:
+        self.file.commit()
+
+    def abort(self) -> None:
+        self.file.abort()

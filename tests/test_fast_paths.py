@@ -1,0 +1,164 @@
+"""The fast paths of issue 27 change no output: every bundled scenario (and variants of each) and a
+generated portfolio, assessed through them and the slow way, give the same bytes; and where a fast path
+may not be taken, it is not."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opsadvisor import api
+from opsadvisor.assessment import AsOf, build_assessment
+from opsadvisor.batch.fragments import report_bytes
+from opsadvisor.batch.runner import encode_utf8
+from opsadvisor.contract import CAPABILITIES, CLASSIFICATIONS, HOSTING, INTEGRATION_TYPES, LIFECYCLES, REGULATIONS
+from opsadvisor.errors import ScenarioError
+from opsadvisor.rulepack import RulePack
+
+from .test_memo import _portfolio
+
+DAY = "2026-12-01"
+
+
+def generated(count: int, seed: int = 27) -> list[dict[str, Any]]:
+    """Seeded services in realistic proportions: any ambition (or none), contracts, data, integrations,
+    decisions and acceptances (each field missing now and then)."""
+    rng = random.Random(seed)
+    documents = []
+    for number in range(count):
+        document: dict[str, Any] = {"service": {"id": f"svc-{number}", "name": f"Service {number}"}}
+        if rng.random() < 0.7:
+            document["service"]["business_owner"] = "Finance director"
+        fields: dict[str, Any] = {
+            "ambition": rng.choice(["it_operated", "business_operated", "mixed", "undecided"]),
+            "hosting": rng.choice(HOSTING),
+            "vendor_run": rng.random() < 0.5,
+            "contract_owner": rng.choice(["it", "business", "none"]),
+            "integrations": [
+                {"system": f"System {i}", "type": rng.choice(INTEGRATION_TYPES), "system_of_record": rng.random() < 0.4}
+                for i in range(rng.choice([0, 1, 2, 3]))
+            ],
+            "criticality": rng.choice(["low", "medium", "high", "critical"]),
+            "data": {"classification": rng.choice(CLASSIFICATIONS), "personal_data": rng.random() < 0.5},
+            "regulations": rng.sample(REGULATIONS, rng.choice([0, 1, 2])),
+            "users": rng.choice([10, 499, 500, 501, 5000]),
+            "lifecycle": rng.choice(LIFECYCLES),
+            "business_capabilities": rng.sample(CAPABILITIES, rng.randint(0, len(CAPABILITIES))),
+        }
+        document.update({key: value for key, value in fields.items() if rng.random() < 0.85})
+        if rng.random() < 0.2:
+            document["decisions"] = {"incident": {"application": rng.choice(["business", "it_ops", "tbd"])}}
+        if rng.random() < 0.2:
+            document["accepted_risks"] = [
+                {"risk": "personal-data-outside-it", "role": "business_owner", "date": "2026-03-01"}
+            ]
+        documents.append(document)
+    return documents
+
+
+def _slow(assessor: api.Assessor, document: dict[str, Any]) -> bytes:
+    """The JSON line built the slow way: both stages run afresh, every part settled by the assessment."""
+    when = AsOf.of(DAY)
+    scenario = assessor.parse(document, "x")
+    facts, result = assessor.run(scenario, when, memo=False)
+
+    def assess_chosen(chosen: Any, texts: Any) -> Any:
+        chosen_facts, chosen_result = assessor.run(chosen, when, memo=False)
+        return build_assessment(chosen, chosen_facts, chosen_result, assessor.pack, when, texts, assess_chosen)
+
+    return encode_utf8(build_assessment(scenario, facts, result, assessor.pack, when, None, assess_chosen).to_dict())
+
+
+def _fast(assessor: api.Assessor, document: dict[str, Any]) -> bytes:
+    """The JSON line as the batch makes it: the assessment's fast paths, the line from fragments."""
+    return report_bytes(assessor.assess_document(document, "x", DAY))
+
+
+def _compare(pack: RulePack, documents: list[dict[str, Any]]) -> int:
+    """How many documents were assessed, each the same both ways (invalid ones are left out)."""
+    fast, slow = api.Assessor(pack), api.Assessor(pack, memo_size=0)
+    compared = 0
+    for number, document in enumerate(documents):
+        try:
+            expected = _slow(slow, document)
+        except ScenarioError:
+            continue
+        assert _fast(fast, document) == expected, number
+        compared += 1
+    return compared
+
+
+@pytest.mark.slow
+def test_the_fast_paths_change_no_output() -> None:
+    documents = _portfolio() + generated(300)
+    assert _compare(api.rule_pack(), documents) > 400
+
+
+def test_a_line_from_fragments_is_the_encoded_report() -> None:
+    """Texts that escape (quotes, backslashes, line separators, non-ASCII), and the same rules and
+    matrices again, from the kept fragments."""
+    assessor = api.Assessor(api.rule_pack())
+    documents = _portfolio()[::3]
+    names = ['A "quoted" \\ name \u2028 {service.id}', "Caf\u00e9 \U0001f600", "<b>&amp;</b>"]
+    for number, document in enumerate(documents):
+        document["service"]["name"] = names[number % len(names)]
+        report = assessor.assess_document(document, "x", DAY)
+        assert report_bytes(report) == encode_utf8(report.to_dict()), number
+        assert report_bytes(report) == encode_utf8(report.to_dict()), number  # from the kept fragments
+
+
+# A mode rule that tests the effective model (a second-stage fact): the mode it concludes outranks the
+# lifecycle's, so the recommendation settled before the second stage must not be taken as it is.
+MODE_PACK = """
+rules:
+  - id: test.model-a-is-mode-1
+    title: A service settled on model A is run the mode 1 way
+    rationale: A test rule concluding a mode from a second-stage fact.
+    source: practice, a test of issue 27's fast path
+    priority: 990
+    when:
+      recommended_model: A
+    then:
+      - mode: 1
+"""
+
+
+def test_a_mode_concluded_in_the_second_stage_is_the_reports(tmp_path: Path) -> None:
+    (tmp_path / "mode.yaml").write_text(MODE_PACK, encoding="utf-8")
+    pack = api.rule_pack([tmp_path])
+    pilot = {
+        "service": {"id": "p", "name": "Pilot"},
+        "ambition": "it_operated",
+        "lifecycle": "pilot",
+        "criticality": "low",
+    }
+    report = api.Assessor(pack).assess_document(pilot, "x", DAY)
+    assert report.recommendation.model == "A"
+    assert report.recommendation.mode == 1
+    assert "test.model-a-is-mode-1" in report.recommendation.because
+
+
+# A mode note that names a second-stage fact: the settled recommendation's note is written before that
+# fact exists, so the report's note is interpolated anew.
+NOTE_PACK = """
+rules:
+  - id: test.transition-with-the-model
+    title: A scaling service moves to mode 1 with its model
+    rationale: A test rule whose mode note names the effective model (a second-stage fact).
+    source: practice, a test of issue 27's fast path
+    priority: 990
+    when:
+      lifecycle: scaling
+    then:
+      - mode: {value: transition, note: "model {recommended_model} is settled"}
+"""
+
+
+def test_a_mode_note_names_the_second_stages_facts(tmp_path: Path) -> None:
+    (tmp_path / "note.yaml").write_text(NOTE_PACK, encoding="utf-8")
+    scaling = {"service": {"id": "s", "name": "Scaling"}, "ambition": "it_operated", "lifecycle": "scaling"}
+    report = api.Assessor(api.rule_pack([tmp_path])).assess_document(scaling, "x", DAY)
+    assert report.recommendation.mode_note == "model A is settled"
