@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from opsadvisor import api
@@ -391,6 +391,8 @@ PARTY = {"Desk": "it_ops", "Key Users": "business", "Acme Support": "vendor", "N
 
 @settings(max_examples=40, deadline=None)
 @given(tickets)
+@example([("svc-1", "incident", "Desk", 1), ("svc-1", "incident", "Desk", 90), ("svc-2", "change", "Nobody", 0)])
+@example([("svc-2", "request", "Key Users", 91), ("svc-1", "problem", "Acme Support", 45)])  # the edges of the period
 def test_aggregation_counts_every_ticket_of_the_period_once_for_its_service_process_and_party(
     rows: list[tuple[str, str, str, int]],
 ) -> None:
