@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .assessment import AsOf, Assessment, AssessmentDraft, DateArg, build_assessment
 from .contract import Record, scenario_spec
@@ -17,6 +17,9 @@ from .rulepack.ir import RulePack
 from .rulepack.layering import load_pack, seed_rules_only
 from .scenario import Scenario, ScenarioInput, load_scenario, parse_scenario
 from .validation import compile_check, json_schema
+
+if TYPE_CHECKING:
+    from .records import EvidenceBook, RecordsArg
 
 RulesArg = RulePack | Iterable[str | Path] | None
 
@@ -130,14 +133,27 @@ def assess(
     rules: RulesArg = None,
     include_default_rules: bool = True,
     as_of: DateArg = None,
+    records: RecordsArg | EvidenceBook | None = None,
 ) -> Assessment:
     """Assess one service: a scenario file path ("-" reads stdin), a decoded scenario document, or a Scenario.
 
     Risk acceptances are evaluated on `as_of` (a date or YYYY-MM-DD; default: today, and the report says
-    so). Raises ScenarioError (exit 3) for invalid input and RulesError (exit 4) for a broken pack.
+    so). With `records` (a records manifest, a RecordSet, or an EvidenceBook from `read_records`), the
+    service's evidence over the period before `as_of` is attached and the drift rules weigh it. Raises
+    ScenarioError (exit 3) for invalid input, RulesError (exit 4) for a broken pack and UsageError (exit 2)
+    for a manifest that cannot be used.
     """
     assessor = assessor_for(rule_pack(rules, include_default_rules))
-    return assessor.assess_scenario(load_scenario(scenario, assessor.spec), as_of)
+    parsed = load_scenario(scenario, assessor.spec)
+    if records is not None:
+        parsed = evidence_book(records, as_of).attach(parsed)
+    return assessor.assess_scenario(parsed, as_of)
+
+
+def evidence_book(records: RecordsArg | EvidenceBook, as_of: DateArg = None) -> EvidenceBook:
+    """An EvidenceBook as it is, or the records read over the period before `as_of`."""
+    found = importlib.import_module(".records", __package__)  # imported on first use, as _LAZY below
+    return records if isinstance(records, found.EvidenceBook) else found.read_records(records, as_of)
 
 
 def schema(rules: RulesArg = None) -> dict[str, Any]:
@@ -179,6 +195,10 @@ _LAZY = {
     "diff_portfolio": "batch.diff",
     "guide": "guides",
     "render_diff": "batch.diff",
+    "read_records": "records",
+    "read_records_periods": "records",
+    "write_records_example": "records.example",
+    "diff_periods": "records.periods",
 }
 
 

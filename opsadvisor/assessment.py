@@ -232,6 +232,7 @@ class AssessmentDraft:
         self.pack = pack
         self.as_of = as_of.date  # acceptances are evaluated on this day (YYYY-MM-DD)
         self.assess_chosen = assess_chosen  # None: no preview of a suggested model
+        self.derived = result.derived  # each derived fact's values, the effective model's included
         self.text = _Interpolator(scenario, facts, result)
         self.parts: dict[str, Any] = {}
         # Parts settled before the engine's second stage, handed on to be taken as they are (api.Assessor),

@@ -29,7 +29,7 @@ from .errors import (
     ScenarioError,
 )
 from .files import AtomicFile, OutputError, atomic_write, refuse_replacing_input, write_failed
-from .formats import ASSESSMENT, BATCH, DIFF, EXPLAIN, RULE_TESTS, RULES_CHECK, RULES_LIST, WORKSHOP
+from .formats import ASSESSMENT, BATCH, DIFF, EXPLAIN, RECORDS_DIFF, RULE_TESTS, RULES_CHECK, RULES_LIST, WORKSHOP
 from .guides import TOPICS, index
 from .text import printable
 
@@ -131,6 +131,44 @@ def as_of_option(command: F) -> F:
     )(command)
 
 
+def records_options(command: F) -> F:
+    """--records MANIFEST and --window DAYS: the service's own records, for drift (opsadvisor docs assurance)."""
+    command = click.option(
+        "--window",
+        "window_days",
+        type=click.IntRange(1, 3660),
+        help="Days of records before the as-of day (default: the manifest's window_days, else 90).",
+    )(command)
+    return click.option(
+        "--records",
+        "records_file",
+        type=PathArg(path_type=Path, dir_okay=False),
+        help="A records manifest (ticket exports, parties map, contract register, access reviews): "
+        "show where practice drifts from the agreement (opsadvisor docs assurance).",
+    )(command)
+
+
+def read_records(records_file: Path | None, as_of: datetime.date | None, window_days: int | None) -> Any:
+    """The EvidenceBook of --records over the period before the as-of day, or None without --records."""
+    if records_file is None:
+        if window_days is not None:
+            raise click.UsageError("--window goes with --records MANIFEST")
+        return None
+    return api.read_records(records_file, as_of, window_days)
+
+
+def report_records(book: Any) -> bool:
+    """Say on stderr what reading the records noted (warning:) and which rows were left out (invalid:);
+    True when a row was invalid (the command then exits 3, its reports written)."""
+    if book is None:
+        return False
+    for note in book.notes:
+        click.echo(f"warning: {printable(note)}", err=True)
+    for line in book.problems.lines():
+        click.echo(f"invalid: {line}", err=True)
+    return bool(book.problems.count)
+
+
 def rules_options(command: F) -> F:
     """The layer options and --seed-only, which selected_pack reads from the context (so that the
     commands' signatures need not carry it)."""
@@ -204,10 +242,12 @@ def completion(shell: str) -> None:
 @click.option("--explain", is_flag=True, help="Add the trace: every fired rule and the facts it matched.")
 @click.option(
     "--fail-on",
-    type=click.Choice(["conflict", "risk", "decision"]),
+    type=click.Choice(["conflict", "risk", "decision", "drift"]),
     multiple=True,
-    help="Exit 1 when the assessment has a conflict, a risk nobody has accepted, or an open decision (a t.b.d. cell).",
+    help="Exit 1 when the assessment has a conflict, a risk nobody has accepted, an open decision (a t.b.d. "
+    "cell), or a drift from the agreement in the records (--records).",
 )
+@records_options
 @as_of_option
 @rules_options
 @reports_errors
@@ -216,6 +256,8 @@ def assess(
     output_format: str,
     explain: bool,
     fail_on: tuple[str, ...],
+    records_file: Path | None,
+    window_days: int | None,
     as_of: datetime.datetime | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
@@ -223,20 +265,24 @@ def assess(
     """Assess the service each SCENARIO file describes (JSON; '-' reads stdin).
 
     Several files: one report each, in order, then a one-line total (on stderr for --format json);
-    an invalid file is reported and the others are still assessed (exit 3)."""
+    an invalid file is reported and the others are still assessed (exit 3). With --records, an invalid
+    record row is reported on stderr and left out, the others used (exit 3 after the reports)."""
     pack = selected_pack(rules_dirs, no_default_rules)
     shown = {"width": terminal.width(), "colour": terminal.colour()}
     day = as_of.date() if as_of else None
+    book = read_records(records_file, day, window_days)
     if len(scenarios) == 1:
-        assessment = api.assess(scenarios[0], rules=pack, as_of=day)
+        assessment = api.assess(scenarios[0], rules=pack, as_of=day, records=book)
         click.echo(ASSESSMENT.render(output_format, assessment, explain=explain, **shown), nl=False)
+        if report_records(book):
+            sys.exit(EXIT_INVALID_SCENARIO)
         if _fails(assessment, fail_on):
             sys.exit(EXIT_FINDINGS)
         return
     invalid = failing = conflicts = pending = 0
     for number, scenario in enumerate(scenarios):
         try:
-            assessment = api.assess(scenario, rules=pack, as_of=day)
+            assessment = api.assess(scenario, rules=pack, as_of=day, records=book)
         except ScenarioError as error:
             invalid += 1
             for line in error.lines():
@@ -253,15 +299,18 @@ def assess(
         f"{pending} risks pending, {invalid} invalid"
     )
     click.echo(total, err=output_format == "json")
+    invalid += report_records(book)
     sys.exit(EXIT_INVALID_SCENARIO if invalid else EXIT_FINDINGS if failing else 0)
 
 
 def _fails(assessment: Any, fail_on: tuple[str, ...]) -> bool:
     """Whether an assessment has a --fail-on finding."""
+    drift = assessment.part("drift")
     return bool(
         ("conflict" in fail_on and assessment.conflicts)
         or ("risk" in fail_on and assessment.pending_risks)
         or ("decision" in fail_on and assessment.open_decisions)
+        or ("drift" in fail_on and drift is not None and drift.drifts)
     )
 
 
@@ -373,6 +422,7 @@ def _interview(asker: Asker, output: Path | None, start: Path | None, yes: bool,
     type=click.Choice(WORKSHOP.names),
     help="markdown (default), or html (self-contained); -o *.html implies html.",
 )
+@records_options
 @as_of_option
 @rules_options
 @reports_errors
@@ -380,20 +430,27 @@ def workshop(
     scenario: Path,
     output: Path | None,
     output_format: str | None,
+    records_file: Path | None,
+    window_days: int | None,
     as_of: datetime.datetime | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
-    """The Support Model Design Workshop pack for a SCENARIO file."""
+    """The Support Model Design Workshop pack for a SCENARIO file (with --records, the drifts they show
+    come first)."""
     if output is not None:
         refuse_replacing_input(output, [scenario])
     pack = selected_pack(rules_dirs, no_default_rules)
     output_format = output_format or WORKSHOP.for_path(output) or WORKSHOP.default
-    text = api.workshop(scenario, rules=pack, output_format=output_format, as_of=as_of.date() if as_of else None)
+    day = as_of.date() if as_of else None
+    book = read_records(records_file, day, window_days)
+    text = api.workshop(scenario, rules=pack, output_format=output_format, as_of=day, records=book)
     if output is None:
         click.echo(text, nl=False)
     else:
         atomic_write(output, text.encode("utf-8"))
+    if report_records(book):
+        sys.exit(EXIT_INVALID_SCENARIO)
 
 
 @main.command(
@@ -512,6 +569,7 @@ def mitigate(
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the workbench in the web browser.")
 @click.option("--check", is_flag=True, help="Check the set-up (the extra, the rules, the folder's scenarios) and exit.")
+@records_options
 @rules_options
 @reports_errors
 def serve(
@@ -520,6 +578,8 @@ def serve(
     host: str,
     open_browser: bool,
     check: bool,
+    records_file: Path | None,
+    window_days: int | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
 ) -> None:
@@ -543,8 +603,10 @@ def serve(
     if check:
         click.echo(check_setup(folder, host, port, pack))
         return
+    book = read_records(records_file, None, window_days)  # today's period, as the workbench's day is
+    report_records(book)
     try:
-        run_server(folder, host, port, open_browser, pack, click.echo)
+        run_server(folder, host, port, open_browser, pack, click.echo, book)
     except KeyboardInterrupt:  # uvicorn stops on Ctrl-C, then raises it again for its caller
         click.echo("The workbench stopped.", err=True)
 
@@ -690,15 +752,26 @@ def rules_test(
     "--rule", "rule_ids", multiple=True, metavar="ID", shell_complete=RULE_IDS, help="Explain this rule (repeatable)."
 )
 @click.option("--format", "output_format", type=click.Choice(EXPLAIN.names), default=EXPLAIN.default, show_default=True)
+@records_options
 @rules_options
 @reports_errors
 def explain(
-    scenario: Path, rule_ids: tuple[str, ...], output_format: str, rules_dirs: tuple[str, ...], no_default_rules: bool
+    scenario: Path,
+    rule_ids: tuple[str, ...],
+    output_format: str,
+    records_file: Path | None,
+    window_days: int | None,
+    rules_dirs: tuple[str, ...],
+    no_default_rules: bool,
 ) -> None:
-    """Why rules fired, and why not: the fired rules and near misses, or each --rule ID."""
+    """Why rules fired, and why not: the fired rules and near misses, or each --rule ID (with --records, the
+    drift rules on the service's evidence)."""
     pack = selected_pack(rules_dirs, no_default_rules)
-    explanation = api.explain(scenario, rule_ids, pack)
+    book = read_records(records_file, None, window_days)
+    explanation = api.explain(scenario, rule_ids, pack, records=book)
     click.echo(EXPLAIN.render(output_format, explanation), nl=False)
+    if report_records(book):
+        sys.exit(EXIT_INVALID_SCENARIO)
 
 
 # --- batch and diff: a whole portfolio (opsadvisor.batch) -------------------------------------------
@@ -749,10 +822,10 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool, label: str, table_map: 
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @click.option(
     "--fail-on",
-    type=click.Choice(["conflict", "risk", "decision"]),
+    type=click.Choice(["conflict", "risk", "decision", "drift"]),
     multiple=True,
-    help="Exit 1 when any service has a conflict, a risk nobody has accepted, or an open decision (a t.b.d. "
-    "cell); says which on stderr.",
+    help="Exit 1 when any service has a conflict, a risk nobody has accepted, an open decision (a t.b.d. "
+    "cell), or a drift from the agreement in its records (--records); says which on stderr.",
 )
 @click.option(
     "--csv-encoding",
@@ -788,6 +861,7 @@ def _progress_bar(inputs: tuple[Path, ...], quiet: bool, label: str, table_map: 
     show_default=True,
     help="With --example: another seed draws another portfolio.",
 )
+@records_options
 @as_of_option
 @rules_options
 @reports_errors
@@ -804,6 +878,8 @@ def batch(
     force: bool,
     example: int | None,
     example_seed: int,
+    records_file: Path | None,
+    window_days: int | None,
     as_of: datetime.datetime | None,
     rules_dirs: tuple[str, ...],
     no_default_rules: bool,
@@ -838,6 +914,8 @@ def batch(
     streaming = any(str(target).startswith("-") for target in outputs)
     table_map = load_map(map_file) if map_file is not None else NO_MAP
     pack = selected_pack(rules_dirs, no_default_rules)
+    book = read_records(records_file, as_of.date() if as_of else None, window_days)
+    report_records(book)  # what reading them noted, and their invalid rows: before the services
     bar = _progress_bar(inputs, quiet, "assessing", table_map)
     gates = Gates()
     started = time.monotonic()
@@ -863,6 +941,7 @@ def batch(
         table_map=table_map,
         on_note=note,
         bom=csv_encoding == "utf-8-sig",
+        records=book,
     )
     if bar is not None:
         with bar:
@@ -949,3 +1028,128 @@ def diff(
         click.echo(f"invalid: {error}", err=True)
     click.echo(DIFF.render(output_format, report), nl=False)
     sys.exit(EXIT_INVALID_SCENARIO if report.invalid else EXIT_FINDINGS if report.changed else 0)
+
+
+# --- records: is the agreed model lived? (opsadvisor.records) ---------------------------------------
+
+
+@main.group(name="records")
+def records_group() -> None:
+    """Read a service's own records (tickets, contracts, access reviews) as evidence of practice."""
+
+
+@records_group.command(
+    name="example",
+    epilog=examples(
+        "opsadvisor records example my-records",
+        "opsadvisor assess scenarios/payroll-it-operated.json --records my-records/records.yaml",
+    ),
+)
+@click.argument("folder", type=PathArg(path_type=Path, file_okay=False))
+@click.option(
+    "--scenarios",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Generate records for the scenarios of this folder (default: the bundled scenarios).",
+)
+@click.option("--seed", type=int, default=28, show_default=True, help="The seed of the generator's choices.")
+@click.option("--force", is_flag=True, help="Replace the files of an earlier example in FOLDER.")
+@as_of_option
+@rules_options
+@reports_errors
+def records_example(
+    folder: Path,
+    scenarios: Path | None,
+    seed: int,
+    force: bool,
+    as_of: datetime.datetime | None,
+    rules_dirs: tuple[str, ...],
+    no_default_rules: bool,
+) -> None:
+    """Write example records for a folder of scenarios into FOLDER: a ServiceNow and a Jira Service
+    Management export with their maps, a parties map, a contract register, access reviews and the
+    manifest, consistent with each service's agreed model plus known drifts (expected-drifts.json)."""
+    from .records.example import FILES
+
+    pack = selected_pack(rules_dirs, no_default_rules)
+    try:
+        made = api.write_records_example(folder, as_of.date() if as_of else None, scenarios, seed, force, pack)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--scenarios") from None
+    drifts = sum(len(found) for found in made.expected["current"].values())
+    click.echo(f"{folder}: wrote {', '.join(FILES)}")
+    click.echo(
+        f"{len(made.snow) + len(made.jsm)} tickets of the 180 days before {made.as_of}; "
+        f"{drifts} drifts expected in the last 90 (expected-drifts.json)"
+    )
+    click.echo(f"assess with: opsadvisor batch {scenarios or 'scenarios'} --records {folder / 'records.yaml'}")
+
+
+@records_group.command(
+    name="diff",
+    epilog=examples(
+        "opsadvisor records diff scenarios --records my-records/records.yaml",
+        "opsadvisor records diff scenarios --records my-records/records.yaml --from 2026-06-30 --as-of 2026-11-30",
+    ),
+)
+@click.argument("inputs", nargs=-1, required=True, type=PathArg(path_type=Path))
+@click.option(
+    "--records",
+    "records_file",
+    required=True,
+    type=PathArg(path_type=Path, dir_okay=False),
+    help="The records manifest (opsadvisor docs assurance).",
+)
+@click.option(
+    "--from",
+    "before",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The as-of day of the earlier period, YYYY-MM-DD (default: one window before the as-of day).",
+)
+@click.option(
+    "--window",
+    "window_days",
+    type=click.IntRange(1, 3660),
+    help="Days of records before each as-of day (default: the manifest's window_days, else 90).",
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(RECORDS_DIFF.names), default=RECORDS_DIFF.default, show_default=True
+)
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@as_of_option
+@rules_options
+@reports_errors
+def records_diff(
+    inputs: tuple[Path, ...],
+    records_file: Path,
+    before: datetime.datetime | None,
+    window_days: int | None,
+    output_format: str,
+    jobs: int,
+    as_of: datetime.datetime | None,
+    rules_dirs: tuple[str, ...],
+    no_default_rules: bool,
+) -> None:
+    """What got better: each service's drifts in two periods of its records (INPUT as for batch).
+
+    Exit 0 when no drift is new, 1 when one is (worse), 3 when an entry or a record row is invalid."""
+    from .batch import check_paths
+
+    check_paths(list(inputs), [])
+    pack = selected_pack(rules_dirs, no_default_rules)
+    try:
+        report = api.diff_periods(
+            inputs,
+            records_file,
+            before.date() if before else None,
+            as_of.date() if as_of else None,
+            pack,
+            window_days,
+            jobs,
+        )
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--from") from None
+    for problem in report.invalid:
+        click.echo(f"invalid: {problem}", err=True)
+    bad_rows = report_records(report.records)
+    click.echo(RECORDS_DIFF.render(output_format, report), nl=False)
+    sys.exit(EXIT_INVALID_SCENARIO if report.invalid or bad_rows else EXIT_FINDINGS if report.worse else 0)

@@ -18,6 +18,7 @@ AUDIENCES = (
     ),
     ("IT architects: the rules", ("rules", "explain")),
     ("Portfolio owners: many services", ("batch", "diff")),
+    ("Auditors and CIOs: evidence of practice", ("records",)),
     ("Getting started", ("docs", "completion")),
 )
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dialogue.benefits import split_benefit
+from .evidence import FACTS as EVIDENCE_FACTS
+from .evidence import HANDLERS, HOLDERS, MAX_DAYS, TICKET_PROCESSES, UNMAPPED, Evidence
 
 AMBITIONS = ("it_operated", "business_operated", "mixed", "undecided")
 HOSTING = ("saas", "vendor_hosted", "on_premise", "cloud", "low_code_platform")
@@ -228,7 +230,8 @@ class FactSpec:
     kind: str  # "choice", "ordered", "flag", "number", "set"
     description: str
     values: tuple[str, ...] = ()
-    read: Callable[[Any], FactValue] = _same
+    read: Callable[[Any], FactValue | None] = _same  # None: the field does not say (the fact is missing)
+    minimum: int = 0  # a number's least value (days to a date may be negative)
 
     @property
     def is_set(self) -> bool:
@@ -269,6 +272,7 @@ class Field:
     ask_if: Callable[[ValueOf], bool] | None = None
     question: str = ""
     label: str = ""  # how a report names it to a person (default: its last path segment, in words)
+    column: bool = True  # a CSV/XLSX portfolio column (a record of records, such as evidence, is not)
 
     @property
     def normalised_in_json(self) -> bool:
@@ -458,6 +462,30 @@ def _business_ambition(value_of: ValueOf) -> bool:
 
 
 _NAME = Text(non_empty=True, max_length=200)
+_DAYS = Count(minimum=-MAX_DAYS, maximum=MAX_DAYS)
+
+# The scenario's `evidence` record (opsadvisor/evidence.py): what the records show, as opsadvisor.records
+# aggregates them or a scenario file states them.
+EVIDENCE = Record(
+    {
+        "period": Record({"start": Date(), "end": Date()}, required=("start", "end")),
+        "tickets": MapOf(TICKET_PROCESSES, Record({handler: Count() for handler in (*HANDLERS, UNMAPPED)})),
+        "changes_without_it_approval": Count(),
+        "contract": Record(
+            {
+                "registered": Flag(),
+                "holder": Choice(HOLDERS),
+                "days_to_end": _DAYS,
+                "days_to_notice": _DAYS,
+                "renewal_owner": Flag(),
+            },
+            required=("registered",),
+        ),
+        "access_reviews": Record({"count": Count(), "days_since_last": Count(maximum=MAX_DAYS)}, required=("count",)),
+        "overdue_acceptances": Count(),
+    },
+    required=("period",),
+)
 
 # In document order: the order of `opsadvisor schema`, an interview's output and the CSV columns.
 FIELDS: tuple[Field, ...] = (
@@ -978,6 +1006,35 @@ FIELDS: tuple[Field, ...] = (
         ),
     ),
     Field(
+        "evidence",
+        EVIDENCE,
+        "evidence",
+        {
+            "period": {"start": "2026-09-01", "end": "2026-11-29"},
+            "tickets": {
+                "request": {"business": 30, "vendor": 8},
+                "incident": {"it_ops": 12, "business": 40, "vendor": 3},
+                "problem": {"business": 6, "vendor": 4},
+                "change": {"it_ops": 2, "business": 14, "unmapped": 1},
+            },
+            "changes_without_it_approval": 15,
+            "contract": {
+                "registered": True,
+                "holder": "business",
+                "days_to_end": 200,
+                "days_to_notice": 110,
+                "renewal_owner": True,
+            },
+            "access_reviews": {"count": 1, "days_since_last": 130},
+            "overdue_acceptances": 0,
+        },
+        build=Evidence.from_document,
+        facts=tuple(FactSpec(*fact[:5], minimum=fact.minimum) for fact in EVIDENCE_FACTS),
+        listed=300,
+        label="evidence from the records",
+        column=False,
+    ),
+    Field(
         ACCEPTED_RISKS,
         _acceptance_spec,
         "accepted_risks",
@@ -1018,6 +1075,7 @@ FIELDS: tuple[Field, ...] = (
 )
 
 FIELD: dict[str, Field] = {item.path: item for item in FIELDS}
+COLUMN_FIELDS: tuple[Field, ...] = tuple(item for item in FIELDS if item.column)  # a portfolio's CSV/XLSX columns
 
 # The fields in the order the dialogue asks them.
 DIALOGUE: tuple[Field, ...] = tuple(

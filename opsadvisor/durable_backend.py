@@ -6,6 +6,11 @@ at a time, in a session that holds nothing else):
   becomes one true/false flag per possible value (`regulations__sox`), so "contains" and "lacks"
   are plain equality tests and a missing set has no flags at all. Scenario values are typed by the
   contract and every operand is checked against the fact's kind, so they are compared as they are;
+- one evidence fact `{"t": "e", ...}` for a service with evidence from its records (opsadvisor/evidence.py),
+  its facts under their names like the service fact's: a fact of its own, so that the thresholds rules
+  test on it hang below a node of their own in the native network (one more test below the service
+  fact's first node would take the default pack past the depth one ruleset can match, see MAX_STACK).
+  A rule tests the evidence at the top of its `when` (or in all-groups): `limit` refuses it in an any group;
 - one fact per derived value `{"t": "d", "n": name, "v": "<type>:<value>"}`, asserted by rule
   actions. durable_rules compares loosely across types (`true` equals `"true"`, `1` and `"1"`) and
   strings on their first 65,535 characters only, so a derived value is encoded with its type
@@ -58,11 +63,13 @@ import durable_rules_engine as native
 from .backend import Case, EngineResult, Firing, Item, firing
 from .contract import FACTS
 from .errors import EngineError, RulesError
+from .evidence import EVIDENCE_FACTS
 from .facts import Facts, FactValue
 from .rulepack.ir import Condition, Group, Rule
 
 SERVICE = "s"
 DERIVED = "d"
+EVIDENCE = "e"
 SERVICE_ALIAS = "s"
 
 # Limits of one native ruleset (see the module docstring), with a margin where a count is modelled.
@@ -87,18 +94,24 @@ def flag_key(name: str, value: str) -> str:
     return f"{fact_key(name)}__{value}"
 
 
-# Per fact: its key, and for a set fact its (value, flag key) pairs; computed once (the hot path).
+# Per fact: its key, and for a set fact its (value, flag key) pairs; computed once (the hot path). The
+# evidence facts are encoded on the evidence fact instead.
 _ENCODING: dict[str, tuple[str, tuple[tuple[str, str], ...] | None]] = {
     name: (fact_key(name), tuple((option, flag_key(name, option)) for option in spec.values) if spec.is_set else None)
     for name, spec in FACTS.items()
+    if name not in EVIDENCE_FACTS
 }
+_EVIDENCE_KEYS = {name: fact_key(name) for name in EVIDENCE_FACTS}
 
 
 def encode_service(values: Mapping[str, FactValue]) -> dict[str, Any]:
-    """The service fact as durable_rules sees it (without its sid)."""
+    """The service fact as durable_rules sees it (without its sid), the evidence facts left out."""
     encoded: dict[str, Any] = {"t": SERVICE}
     for name, value in values.items():
-        key, flags = _ENCODING[name]
+        found = _ENCODING.get(name)
+        if found is None:
+            continue  # an evidence fact: encode_evidence
+        key, flags = found
         if flags is None:
             encoded[key] = value
         else:
@@ -106,6 +119,33 @@ def encode_service(values: Mapping[str, FactValue]) -> dict[str, Any]:
             for option, flag in flags:
                 encoded[flag] = option in present
     return encoded
+
+
+# Evidence always says how many days it covers: a service has evidence when it has this fact.
+_EVIDENCE_PRESENT = "evidence.days"
+
+
+def encode_evidence(values: Mapping[str, FactValue]) -> dict[str, Any]:
+    """The evidence fact as durable_rules sees it (without its sid)."""
+    encoded: dict[str, Any] = {"t": EVIDENCE}
+    for name, key in _EVIDENCE_KEYS.items():
+        if name in values:
+            encoded[key] = values[name]
+    return encoded
+
+
+def encode_facts(
+    values: Mapping[str, FactValue], partial: bool = False
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The service fact, and the evidence fact when the service has evidence (else None). A service's
+    evidence always has its period (one lookup, the hot path); `partial` facts (a case of explain or
+    rules check) may hold any evidence fact alone."""
+    present = any(name in values for name in _EVIDENCE_KEYS) if partial else _EVIDENCE_PRESENT in values
+    return encode_service(values), encode_evidence(values) if present else None
+
+
+def is_evidence(condition: Condition) -> bool:
+    return condition.fact in EVIDENCE_FACTS
 
 
 def encode_value(value: Any) -> str:
@@ -198,7 +238,7 @@ def _service_tests(group: Group) -> list[dict[str, Any]]:
             present = [part for part in parts if part is not None]
             if present:
                 tests.append(_any_of(present) if item.mode == "any" else _all_of(present))
-        elif not item.derived:
+        elif not item.derived and not is_evidence(item):
             tests.append(_service_test(item))
     return tests
 
@@ -262,11 +302,36 @@ def _service_matches(tests: list[dict[str, Any]], required: bool) -> list[dict[s
     return [{_part_tag(index): {"$and": [{"t": _part_tag(index)}, *part]}} for index, part in enumerate(parts)]
 
 
+def _evidence_conditions(group: Group) -> list[Condition]:
+    """The evidence conditions of a group's top level and of its nested all-groups."""
+    found: list[Condition] = []
+    for item in group.items:
+        if isinstance(item, Group) and item.mode == "all":
+            found += _evidence_conditions(item)
+        elif isinstance(item, Condition) and is_evidence(item):
+            found.append(item)
+    return found
+
+
+def _evidence_match(conditions: list[Condition]) -> list[dict[str, Any]]:
+    """The match of the evidence fact for these conditions (none without any)."""
+    if not conditions:
+        return []
+    return [{EVIDENCE: {"$and": [{"t": EVIDENCE}, *(_scalar_test(condition) for condition in conditions)]}}]
+
+
+def _group_matches(group: Group, required: bool) -> list[dict[str, Any]]:
+    """A group's scenario tests (the service fact's match, or its copies') and its evidence tests."""
+    evidence = _evidence_conditions(group)
+    return [*_service_matches(_service_tests(group), required=required and not evidence), *_evidence_match(evidence)]
+
+
 def compile_rule(rule: Rule) -> dict[str, Any]:
     """The durable_rules definition of one rule (without its action): the service fact (or its copies,
-    see _service_matches), then one derived fact per top-level derived condition (aliases d0, d1, ...)."""
+    see _service_matches), the evidence fact when the rule tests evidence, then one derived fact per
+    top-level derived condition (aliases d0, d1, ...)."""
     derived = _derived_conditions(rule)
-    matches = _service_matches(_service_tests(rule.when), required=not derived)
+    matches = _group_matches(rule.when, required=not derived)
     for index, condition in enumerate(derived):
         matches.append({_derived_alias(index): _derived_test(condition)})
     return {"all": matches, "pri": rule.priority}
@@ -274,7 +339,25 @@ def compile_rule(rule: Rule) -> dict[str, Any]:
 
 def limit(rule: Rule) -> str:
     """Why durable_rules cannot take the rule as written, or '' when it can (see the module docstring)."""
+    nested = _evidence_in_any(rule.when)
+    if nested:
+        return (
+            f"tests the evidence fact {nested} inside an 'any' group, and the evidence is matched as a fact of "
+            "its own: test evidence at the top of `when`, and write the alternatives as rules (or rows) of their own"
+        )
     return _limit(compile_rule(rule))
+
+
+def _evidence_in_any(group: Group, inside: bool = False) -> str:
+    """The first evidence fact a group tests inside an any group, or ''."""
+    for item in group.items:
+        if isinstance(item, Group):
+            found = _evidence_in_any(item, inside or item.mode == "any")
+            if found:
+                return found
+        elif inside and is_evidence(item):
+            return item.fact
+    return ""
 
 
 def _limit(definition: dict[str, Any]) -> str:
@@ -302,7 +385,7 @@ def compile_item(item: Item) -> dict[str, Any]:
     """
     if isinstance(item, Condition) and item.derived:
         return {"all": [{_derived_alias(0): _derived_test(item)}]}
-    return {"all": _service_matches(_service_tests(Group("all", (item,))), required=True)}
+    return {"all": _group_matches(Group("all", (item,)), required=True)}
 
 
 # --- spreading definitions over rulesets ----------------------------------------------------------
@@ -589,9 +672,11 @@ class _Network:
             matched[alias] = fact
         return matched
 
-    def service_facts(self, service: dict[str, Any]) -> list[dict[str, Any]]:
-        """The service fact, and the copies that split rules match (see _service_matches)."""
-        return [service, *({**service, "t": tag} for tag in self._copies)]
+    def service_facts(self, values: Mapping[str, FactValue], partial: bool = False) -> list[dict[str, Any]]:
+        """The service fact, the copies that split rules match (see _service_matches), and the evidence fact
+        (see encode_facts for `partial`)."""
+        service, evidence = encode_facts(values, partial)
+        return [service, *({**service, "t": tag} for tag in self._copies), *((evidence,) if evidence else ())]
 
     def session(self) -> _Session:
         """The network's session for one run (one at a time: see the module docstring), nothing asserted yet."""
@@ -749,7 +834,7 @@ class _CompiledRules:
         self._seen = set()
         self._derived = []
         self._asserted = {}
-        return _RulesSession(self, self._network.session(), self._network.service_facts(encode_service(facts.values)))
+        return _RulesSession(self, self._network.session(), self._network.service_facts(facts.values))
 
     def run(self, facts: Facts) -> EngineResult:
         with self.session(facts) as session:
@@ -830,7 +915,7 @@ class _CompiledItems:
         self._held = set()
         derived = [encode_derived(name, value) for name, values in case.derived.items() for value in values]
         try:
-            self._network.run([*self._network.service_facts(encode_service(case.values)), *derived])
+            self._network.run([*self._network.service_facts(case.values, partial=True), *derived])
         except Exception as error:
             raise EngineError("durable_rules", [f"a match failed: {error!r}"]) from error
         return frozenset(self._held)

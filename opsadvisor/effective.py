@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .contract import COLUMNS, INTERFACE_CELLS, MODELS, NOT_APPLICABLE, UNDECIDED
+from .contract import COLUMNS, INTERFACE_CELLS, MODELS, NOT_APPLICABLE, PERFORMERS, UNDECIDED
 from .kinds import kind
 from .kinds.recommend import IT_PARTIES, NO_MODEL
 
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from .rulepack.ir import Process, RulePack
 
 CELL_PREFIX = "accountable."
+PERFORMER_PREFIX = "performed_by."
+NOT_RECORDED = "none"  # who performs a process's daily work, when no decision records it
 MODEL = "recommended_model"
 SUGGESTED = "model_suggested"
 DEPARTURES = "departures"  # numbers and texts for messages; rules test the true/false facts beside them
@@ -53,13 +55,26 @@ def cell_fact(process: str, column: str) -> str:
     return f"{CELL_PREFIX}{process}.{column}"
 
 
+def performer_fact(process: str) -> str:
+    """The fact holding who does a process's daily work, e.g. performed_by.incident."""
+    return f"{PERFORMER_PREFIX}{process}"
+
+
 def system_facts(processes: Sequence[Process]) -> dict[str, tuple[tuple[Any, ...], str]]:
-    """Every second-stage fact: name -> (the values it can take, what it means). Cells in matrix order."""
+    """Every second-stage fact: name -> (the values it can take, what it means). Cells in matrix order,
+    then who performs each process."""
     facts: dict[str, tuple[tuple[Any, ...], str]] = {
         cell_fact(process.id, column): (INTERFACE_CELLS, f"who is accountable for {process.name} ({column})")
         for process in processes
         for column in COLUMNS
     }
+    # Who does the work, for a service with evidence from its records only: the drift rules compare it with
+    # who did (rules/80-drift.yaml). Asserted for every service, these facts cost about a tenth of the rules'
+    # time of a service without records, which no rule reads them for (measured, docs/assurance.md).
+    facts.update(
+        (performer_fact(process.id), ((*PERFORMERS, NOT_RECORDED), f"who does the daily work of {process.name}"))
+        for process in processes
+    )
     facts[MODEL] = ((*MODELS, NO_MODEL), "the recommended (or suggested) reference model")
     facts[SUGGESTED] = ((True, False), "true when the model is only suggested (no ambition set)")
     facts[DECIDED_OTHERWISE] = ((True, False), "true when a recorded decision departs from the model's cells")
@@ -103,6 +118,8 @@ def second_stage_facts(draft: AssessmentDraft) -> list[tuple[str, Any]]:
     recommendation, matrix = settle(draft)
     cells, undecided, it_accountable = _matrix_facts(matrix)
     pairs: list[tuple[str, Any]] = [*cells]
+    if draft.scenario.evidence is not None:  # see system_facts: the drift rules read them, on evidence
+        pairs += [(performer_fact(row.process), row.performed_by or NOT_RECORDED) for row in matrix]
     pairs.append((MODEL, recommendation.model or NO_MODEL))
     pairs.append((SUGGESTED, recommendation.suggestion))
     departed = len(recommendation.departures)

@@ -45,7 +45,9 @@ def build_facts(scenario: Scenario) -> Facts:
     for name, attr, read in _READS:
         value = getattr(scenario, attr)
         if value is not None:
-            values[name] = read(value)
+            fact = read(value)
+            if fact is not None:  # a record may leave one of its facts unsaid (evidence.py)
+                values[name] = fact
     missing = tuple(
         path for path in QUESTION_FIELDS if scenario.value(path) is None and FIELD[path].applies(scenario.value)
     )

@@ -133,7 +133,12 @@ RULES_LIST: Registry[Callable[..., str]] = Registry("rules list")  # (Catalogue)
 RULES_LIST.register("text", "opsadvisor.authoring.catalogue:Catalogue.render_text")
 RULES_LIST.register("json", "opsadvisor.authoring.catalogue:Catalogue.render_json")
 
-REGISTRIES = (ASSESSMENT, BATCH, WORKSHOP, DIFF, EXPLAIN, RULE_TESTS, RULES_CHECK, RULES_LIST)
+RECORDS_DIFF: Registry[Callable[..., str]] = Registry("records diff")  # (PeriodDiff) -> str
+RECORDS_DIFF.register("table", "opsadvisor.records.periods:render_table")
+RECORDS_DIFF.register("json", "opsadvisor.records.periods:render_json")
+RECORDS_DIFF.register("markdown", "opsadvisor.records.periods:render_markdown")
+
+REGISTRIES = (ASSESSMENT, BATCH, WORKSHOP, DIFF, EXPLAIN, RULE_TESTS, RULES_CHECK, RULES_LIST, RECORDS_DIFF)
 
 
 def all_formats() -> list[tuple[str, str]]:

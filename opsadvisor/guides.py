@@ -15,6 +15,7 @@ TOPICS = {
     "rules": "read, write, check, test and layer rules; decision tables",
     "references": "the regulations and standards the bundled rules cite, and what each says",
     "workbench": "the local web page (opsadvisor serve): forms, the report, workshop mode, portfolio",
+    "assurance": "is the agreed model lived? a service's records (tickets, contracts, access reviews) as evidence",
 }
 
 

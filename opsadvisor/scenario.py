@@ -18,6 +18,7 @@ from typing import Any
 from .contract import FIELD, FIELDS, AcceptedRisk, Integration, Mitigation, Record, get_parts, scenario_spec
 from .contract import get_path as get_path  # re-exported: readers of documents take it from here
 from .errors import ScenarioError, UsageError
+from .evidence import Evidence
 from .scenario_formats import ScenarioFormat
 from .scenario_formats import for_path as format_for_path
 from .scenario_formats import patterns as format_patterns
@@ -96,6 +97,7 @@ class Scenario:
     exit_data_portability: bool | None = None
     exit_escrow: bool | None = None
     exit_termination_assistance: bool | None = None
+    evidence: Evidence | None = None
     accepted_risks: tuple[AcceptedRisk, ...] = ()
     mitigations: tuple[Mitigation, ...] = ()
     decisions: dict[str, dict[str, str]] = field(default_factory=dict)

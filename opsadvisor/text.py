@@ -76,8 +76,9 @@ def party(value: str) -> str:
 
 
 def performer(value: str | None) -> str:
-    """Who performs a process's daily work ('vendor' -> 'Vendor', else as party()); '' when not recorded."""
-    return "" if value is None else "Vendor" if value == "vendor" else party(value)
+    """Who performs a process's daily work ('vendor' -> 'Vendor', else as party()); '' when not recorded
+    (None, or `none`: the effective model's performed_by fact when no decision records one)."""
+    return "" if value in (None, "none") else "Vendor" if value == "vendor" else party(value or "")
 
 
 def party_letter(value: str) -> str:

@@ -13,15 +13,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-from .contract import FIELDS, FLAG_WORDS, SYNONYMS, Choice, Field, ListOf, get_parts, get_path
+from .contract import COLUMN_FIELDS, FIELDS, FLAG_WORDS, SYNONYMS, Choice, Field, ListOf, get_parts, get_path
 from .text import PARTIES
 
 _SEPARATORS = re.compile(r"[\s._/-]+")
 
 
+@lru_cache(maxsize=65_536)  # records name the same groups and services a million times over
 def key(text: str) -> str:
     """The form two names are compared in: 'PCI-DSS', 'pci_dss' and ' Pci dss ' are all 'pci dss'."""
     return _SEPARATORS.sub(" ", text.strip().lower()).strip()
@@ -222,9 +223,9 @@ def forgiving_schema(schema: dict[str, Any]) -> dict[str, Any]:
 @cache
 def _columns() -> dict[str, str]:
     names: dict[str, str] = {}
-    for item in FIELDS:
+    for item in COLUMN_FIELDS:
         names.setdefault(key(item.path), item.path)
-    for item in FIELDS:
+    for item in COLUMN_FIELDS:
         names.setdefault(key(item.words), item.path)
     return names
 
@@ -236,4 +237,4 @@ def column(name: str) -> str | None:
 
 def column_names() -> tuple[str, ...]:
     """Every field path, for a header's did-you-mean."""
-    return tuple(item.path for item in FIELDS)
+    return tuple(item.path for item in COLUMN_FIELDS)

@@ -84,6 +84,7 @@ COLUMNS = [
     "pending_risks",
     "governance_areas",
     "open_decisions",
+    "drifts",
     "error",
 ]
 

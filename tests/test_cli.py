@@ -22,6 +22,7 @@ def test_json_output_has_the_contract_keys() -> None:
         "service",
         "recommendation",
         "preview",
+        "drift",
         "conflicts",
         "governance_areas",
         "risks",
@@ -36,6 +37,7 @@ def test_json_output_has_the_contract_keys() -> None:
     ]
     assert document["service"] == {"id": "sales-crm", "name": "Sales CRM"}
     assert document["preview"] is None  # only a suggested model has one
+    assert document["drift"] is None  # only a service with records (evidence) has one
     assert set(document["recommendation"]) >= {"model", "name", "mode", "because"}
     assert len(document["accountability"]) == 14
     assert set(document["risks"][0]) >= {"id", "message", "accept_by", "accepted", "accepted_by", "rule"}

@@ -73,7 +73,7 @@ def _documented_formats() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         for line in page.read_text(encoding="utf-8").splitlines():
-            for target, options in re.findall(r"opsadvisor ((?:rules )?\w+)([^`]*)", line):  # a synopsis
+            for target, options in re.findall(r"opsadvisor ((?:rules |records )?\w+)([^`]*)", line):  # a synopsis
                 for listed in re.findall(r"--format ([\w.]+(?:\\?\|[\w.]+)*)", options):
                     found.setdefault(target, set()).update(re.split(r"\\?\|", listed))
             # docs/batch.md: the --out extensions (.summary.jsonl has two)

@@ -12,7 +12,7 @@ import pytest
 
 from opsadvisor import api
 
-from .helpers import GOLDEN, RULES_VERSION, SCENARIOS, check_golden, run_cli
+from .helpers import GOLDEN, ROOT, RULES_VERSION, SCENARIOS, check_golden, run_cli
 
 AS_OF = ("--as-of", "2026-11-30")  # risk acceptances expire: a golden report is evaluated on a fixed day
 FORMATS = {
@@ -33,6 +33,24 @@ def test_report_matches_golden(path: Path, suffix: str) -> None:
     result = run_cli("assess", str(path), *FORMATS[suffix])
     assert result.exit_code == 0, result.output
     check_golden(GOLDEN / f"{path.stem}.{suffix}", result.stdout)
+
+
+RECORDS = ("--records", "docs/examples/records/records.yaml")  # the example records (opsadvisor records example)
+DRIFT_GOLDENS = [
+    ("payroll-it-operated", "txt"),  # business groups handle the problems IT OPS is accountable for
+    ("payroll-it-operated", "md"),
+    ("payroll-it-operated", "json"),
+    ("hr-portal-it-operated-decided-otherwise", "txt"),  # changes to a SOX service without IT's approval
+    ("sales-crm-business-operated", "txt"),  # consistent: the records section says so
+]
+
+
+@pytest.mark.parametrize(("stem", "suffix"), DRIFT_GOLDENS)
+def test_a_report_with_records_matches_golden(stem: str, suffix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # the manifest's path, and so the paths a note names, as the docs show them
+    result = run_cli("assess", str(SCENARIOS / f"{stem}.json"), *FORMATS[suffix], *RECORDS)
+    assert result.exit_code == 0, result.output
+    check_golden(GOLDEN / f"drift-{stem}.{suffix}", result.stdout)
 
 
 def test_goldens_hold_the_placeholder_not_a_version() -> None:

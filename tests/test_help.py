@@ -63,6 +63,7 @@ def test_the_top_level_help_groups_the_commands_by_who_uses_them_in_the_order_of
         "Business analysts: one service:",
         "IT architects: the rules:",
         "Portfolio owners: many services:",
+        "Auditors and CIOs: evidence of practice:",
         "Getting started:",
     ]
     listed = re.findall(r"^  (\w+) ", output.split("Business analysts")[1], re.M)

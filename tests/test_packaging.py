@@ -84,6 +84,9 @@ def test_an_installed_copy_prints_the_guides_and_names_bundled_rule_files_that_e
     location = shown.split("defined at  ", 1)[1].split()[0]
     assert location.startswith("<bundled>/10-ambition.yaml:")
     assert (installed / "opsadvisor" / "rules" / location.split("/")[1].split(":")[0]).is_file()
+    run_installed(installed, tmp_path, "records", "example", "ex", "--as-of", "2026-11-30")  # the bundled scenarios
+    shipped = ROOT / "docs" / "examples" / "records"
+    assert (tmp_path / "ex" / "expected-drifts.json").read_bytes() == (shipped / "expected-drifts.json").read_bytes()
 
 
 @pytest.mark.slow

@@ -201,7 +201,7 @@ def test_the_xlsx_report_has_the_four_sheets_an_owner_keeps(tmp_path: Path) -> N
     assert workbook["Summary"]._charts
     services = workbook["Services"]
     assert services.freeze_panes == "A2" and all(cell.font.bold for cell in services[1])
-    assert services.auto_filter.ref == f"A1:K{len(lines) + 1}"
+    assert services.auto_filter.ref == f"A1:L{len(lines) + 1}"
     models = [row[4] for row in services.iter_rows(min_row=2, values_only=True)]
     suggested = [
         f"{line['recommendation']['model']} (suggested)"

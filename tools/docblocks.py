@@ -40,7 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = ("README.md", "docs/operating-models.md", "docs/dialogue.md", "docs/batch.md", "docs/rules.md")
+FILES = (
+    "README.md",
+    "docs/operating-models.md",
+    "docs/dialogue.md",
+    "docs/batch.md",
+    "docs/rules.md",
+    "docs/assurance.md",
+)
 SHIPPED = ("scenarios", "rules", "docs/examples")
 DOCS_TODAY = "2026-11-30"  # the day the documented examples are run on, whatever the system's date
 ENV = {

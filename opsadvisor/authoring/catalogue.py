@@ -25,11 +25,12 @@ from ..contract import (
     MODELS,
     MODES,
     NOT_APPLICABLE,
+    PERFORMERS,
     SERVICE_PLACEHOLDERS,
     SEVERITIES,
     UNDECIDED,
 )
-from ..effective import CELL_PREFIX, system_facts
+from ..effective import CELL_PREFIX, NOT_RECORDED, PERFORMER_PREFIX, system_facts
 from ..errors import EXIT_USAGE, OpsAdvisorError, count, did_you_mean
 from ..files import OutputError, atomic_write
 from ..rulepack import (
@@ -455,7 +456,7 @@ def _fact_rows() -> list[list[str]]:
     for spec in FACTS.values():
         values = ", ".join(f"`{value}`" for value in spec.values) or {
             "flag": "`true`, `false`",
-            "number": "a whole number, 0 or more",
+            "number": "a whole number, 0 or more" if spec.minimum == 0 else "a whole number (negative too)",
         }.get(spec.kind, "")
         source = FACT_FIELDS[spec.name].path
         rows.append(
@@ -488,10 +489,16 @@ def _system_rows(pack: RulePack) -> list[list[str]]:
             ", ".join(f"`{v}`" for v in INTERFACE_CELLS),
             "who is accountable for the process in the effective matrix (the model's cells, the rules' "
             "settings and the recorded decisions)",
-        ]
+        ],
+        [
+            "`performed_by.<process>`",
+            ", ".join(f"`{v}`" for v in (*PERFORMERS, NOT_RECORDED)),
+            f"who does the process's daily work, as a decision records it (`{NOT_RECORDED}`: not recorded); "
+            "asserted for a service with evidence from its records (the drift rules)",
+        ],
     ]
     for name, (values, meaning) in facts.items():
-        if not name.startswith(CELL_PREFIX):
+        if not name.startswith((CELL_PREFIX, PERFORMER_PREFIX)):
             shown_values = ", ".join(f"`{show_value(v)}`" for v in values) or "a number or text"
             rows.append([f"`{name}`", shown_values, meaning])
     return rows

@@ -247,7 +247,7 @@ class _Probes:
             return [None, *subsets]
         operands = [c.operand for c in conditions if isinstance(c.operand, int) and not isinstance(c.operand, bool)]
         numbers = {0, *(n + step for n in operands for step in (-1, 0, 1))}
-        return [None, *sorted(n for n in numbers if n >= 0)]
+        return [None, *sorted(n for n in numbers if n >= spec.minimum)]
 
 
 def _satisfiable(probes: dict[str, tuple[list[Condition], list[Any]]]) -> set[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import kinds
-from ..api import RulesArg, assessor_for, rule_pack
+from ..api import RulesArg, assessor_for, evidence_book, rule_pack
 from ..assessment import AsOf, Assessment, TraceEntry
 from ..backend import MISSING, Case, CompiledItems
 from ..engine import BACKEND, once_per_pack
@@ -273,10 +273,12 @@ def explain(
     rules: RulesArg = None,
     include_default_rules: bool = True,
     source: str | None = None,
+    records: Any = None,
 ) -> Explanation:
     """Explain one assessment: every rule named (or the fired rules and near misses).
 
-    `source` names the scenario in messages (default: its path, "<stdin>" for "-", or "<scenario>"). Raises
+    `source` names the scenario in messages (default: its path, "<stdin>" for "-", or "<scenario>");
+    `records` (as for api.assess) gives the service its evidence from its records, as of today. Raises
     ScenarioError (exit 3), RulesError (exit 4), or UnknownRule (exit 2) for a rule id the pack
     does not have.
     """
@@ -285,6 +287,8 @@ def explain(
     assessor = assessor_for(pack)
     source = source or (source_of(scenario) if isinstance(scenario, (str, Path)) else "<scenario>")
     parsed = load_scenario(scenario, assessor.spec, source)
+    if records is not None:
+        parsed = evidence_book(records).attach(parsed)
     when = AsOf.of(None)
     facts, result = assessor.run(parsed, when)
     assessment = assessor.build(parsed, facts, result, when)

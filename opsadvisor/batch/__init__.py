@@ -7,23 +7,28 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import scenario_formats
-from ..api import RulesArg, rule_pack
+from ..api import Assessor, RulesArg, assessor_for, evidence_book, rule_pack
 from ..assessment import DateArg
-from ..errors import EXIT_FINDINGS, EXIT_INVALID_SCENARIO, EXIT_OK, UsageError
+from ..errors import EXIT_FINDINGS, EXIT_INVALID_SCENARIO, EXIT_OK, ScenarioError, UsageError
 from ..files import refuse_replacing_input
 from ..rulepack import RulePack
+from ..tabular import NO_MAP, TableMap, load_map
 from .duplicates import DuplicateIds
 from .gates import Gates
-from .inputs import check_inputs, iter_entries, write_template
-from .mapping import NO_MAP, TableMap, load_map
+from .inputs import DOCUMENT, Entry, check_inputs, iter_entries, write_template
 from .outputs import STDOUT, ReportContext, Writer, check_output, open_writer
+from .rollups import RollUps
 from .runner import Outcome, assess_entries, default_jobs
 from .summary import Summary, render_summary
+
+if TYPE_CHECKING:
+    from ..records import EvidenceBook, RecordsArg
 
 __all__ = [
     "NO_MAP",
@@ -71,12 +76,16 @@ def run_batch(
     table_map: TableMap | str | Path = NO_MAP,
     on_note: Callable[[str], None] | None = None,
     bom: bool = True,
+    records: RecordsArg | EvidenceBook | None = None,
 ) -> Summary:
     """Assess every entry of the inputs and write every output; returns the portfolio summary. Risk
     acceptances are evaluated on `as_of` (a date or YYYY-MM-DD; default: today). CSV and XLSX inputs
     are read through `table_map` (a TableMap or a map file, see mapping.py); the readers' notes (an
     encoding guessed) go to `on_note`, and so do, at the end, the service ids more than one entry uses
-    (duplicates.py). A CSV report starts with a BOM unless `bom` is False.
+    (duplicates.py). A CSV report starts with a BOM unless `bom` is False. With `records` (a records
+    manifest, a RecordSet or an EvidenceBook), each service gets its evidence over the period before
+    `as_of` and the drift rules weigh it; the summary keeps the EvidenceBook (`summary.records`: its
+    invalid rows, its notes), and records no service asked for are a note.
 
     Invalid entries never stop the batch: they are counted, passed to `on_outcome` and written
     with status "invalid". Outputs are written atomically once every entry is done; on an error
@@ -90,19 +99,25 @@ def run_batch(
     if not isinstance(table_map, TableMap):
         table_map = load_map(table_map)
     pack = rule_pack(rules, include_default_rules)
+    book = None if records is None else evidence_book(records, as_of)
     context = replace(report_context(pack), bom=bom)
     writers: list[Writer] = []
-    summary = Summary()
+    rollups = None if book is None else RollUps(book)
+    summary = Summary(records=book, rollups=rollups)
     duplicates = DuplicateIds()
     try:
         writers = [open_writer(target, context) for target in targets]
-        with_json = any(writer.needs_json for writer in writers)
+        with_json = rollups is not None or any(writer.needs_json for writer in writers)
         entries = iter_entries(sources, table_map, on_note)
+        if book is not None:
+            entries = with_evidence(entries, book, assessor_for(pack))
         outcomes = assess_entries(entries, pack, jobs or default_jobs(), with_json, as_of)
         with contextlib.closing(outcomes):  # stops the workers now, whatever ends the loop
             for outcome in outcomes:
                 summary.add(outcome)
                 duplicates.add(outcome)
+                if rollups is not None:
+                    rollups.add(outcome)
                 for writer in writers:
                     writer.add(outcome)
                 if on_outcome is not None:
@@ -116,7 +131,24 @@ def run_batch(
     if on_note is not None:
         for line in duplicates.warnings():
             on_note(line)
+    if book is not None and on_note is not None:
+        for note in book.unmatched():
+            on_note(note)
     return summary
+
+
+def with_evidence(entries: Iterable[Entry], book: EvidenceBook, assessor: Assessor) -> Iterator[Entry]:
+    """The entries, each valid one with its evidence from the records (`evidence` in its document); an
+    invalid one as it is, for the worker to report. Read here, in the parent, since the evidence is the
+    service's (by its id or name) and the workers hold no records."""
+    for entry in entries:
+        try:
+            document = entry.document()
+            scenario = assessor.parse(document, entry.location)
+        except ScenarioError:
+            yield entry
+            continue
+        yield Entry(entry.location, DOCUMENT, {**document, "evidence": book.evidence(scenario).to_document()})
 
 
 def check_paths(sources: list[Path], targets: list[Path]) -> None:
@@ -145,14 +177,16 @@ def refuse_input_as_output(target: Path, inputs: Iterable[Path]) -> None:
 
 
 def batch_exit_code(summary: Summary, fail_on: Iterable[str] = ()) -> int:
-    """3 when an entry was invalid; else 1 when a --fail-on finding is present; else 0."""
-    if summary.invalid:
+    """3 when an entry (or a row of the records) was invalid; else 1 when a --fail-on finding is present;
+    else 0."""
+    if summary.invalid or (summary.records is not None and summary.records.problems.count):
         return EXIT_INVALID_SCENARIO
     fail_on = set(fail_on)
     if (
         ("conflict" in fail_on and summary.conflicts)
         or ("risk" in fail_on and summary.pending_risks)
         or ("decision" in fail_on and summary.open_decisions)
+        or ("drift" in fail_on and summary.drifts)
     ):
         return EXIT_FINDINGS
     return EXIT_OK

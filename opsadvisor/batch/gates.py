@@ -9,8 +9,8 @@ from ..text import count
 from .runner import OK, Outcome
 
 FIRST = 5  # services named per kind
-KINDS = ("conflict", "risk", "decision")
-NOUNS = {"conflict": "conflict", "risk": "pending risk", "decision": "open decision"}
+KINDS = ("conflict", "risk", "decision", "drift")
+NOUNS = {"conflict": "conflict", "risk": "pending risk", "decision": "open decision", "drift": "drift"}
 
 
 @dataclass
@@ -42,6 +42,7 @@ class Gates:
         pending = sum(not accepted for _, accepted in outcome.outlines.get("risks", ()))
         self.kinds["risk"].add(service, pending)
         self.kinds["decision"].add(service, outcome.open_decisions)
+        self.kinds["drift"].add(service, len(outcome.outlines.get("drift") or ()))
 
     def failed(self, fail_on: tuple[str, ...] | list[str]) -> list[str]:
         """One line per --fail-on kind found: 'fail-on conflict: 3 services, 5 conflicts: a, b, c'."""

@@ -13,7 +13,6 @@ processes of a parallel batch share the decoding work.
 from __future__ import annotations
 
 import csv
-import datetime
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -41,9 +40,19 @@ from ..contract import (
 from ..errors import ScenarioError
 from ..scenario import get_path, read_scenario_file, set_path
 from ..scenario_formats.json_format import decode_json_text
+from ..tabular import (
+    LEGACY_ENCODING,
+    NO_MAP,
+    Plan,
+    TableMap,
+    csv_encoding,
+    delimiter,
+    plan,
+    skeleton,
+    text_of_cell,
+)
 from ..text import CsvRows
 from ..workbooks import open_workbook
-from .mapping import NO_MAP, Plan, TableMap, plan, skeleton
 
 # Kinds of payload
 FILE = "file"  # a path: read and decode the scenario file
@@ -58,7 +67,7 @@ EMPTY_LIST = "none"  # a list cell saying "none" is an empty list; an empty cell
 
 # The CSV/XLSX columns, in the contract's order, with the spec of each: a scenario field's dotted
 # path is its column ("data.classification"), so a field added to contract.FIELDS is a column too.
-_LAYOUT: dict[str, Spec] = {item.path: item.node() for item in FIELDS}
+_LAYOUT: dict[str, Spec] = {item.path: item.node() for item in FIELDS if item.column}
 COLUMNS = tuple(_LAYOUT)
 _CELLS = {"application": APPLICATION_CELLS, "interface": INTERFACE_CELLS, PERFORMED_BY: PERFORMERS}
 _WHOLE = re.compile(r"^[+-]?\d+$")
@@ -241,47 +250,19 @@ def _csv(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entry | Note]:
     """A CSV file as Excel and exports write it: `,`, `;` or tab separated (seen in the header line),
     UTF-8 with or without a BOM, or else Windows-1252 (with a note: the guess may be wrong)."""
     try:
-        encoding = _csv_encoding(path)
+        encoding = csv_encoding(path)
         if encoding == LEGACY_ENCODING:
             yield Note(f"{path}: not UTF-8 text; read as Windows-1252 (save it as CSV UTF-8 to be sure)")
         with path.open(encoding=encoding, newline="") as stream:
-            delimiter = _delimiter(stream.readline())
+            separator = delimiter(stream.readline())
             stream.seek(0)
-            yield from _table_entries(path, csv.reader(stream, delimiter=delimiter), table_map)
+            yield from _table_entries(path, csv.reader(stream, delimiter=separator), table_map)
     except OSError as error:
         yield _unreadable(path, f"cannot read the file: {error.strerror}")
     except UnicodeDecodeError as error:
         yield _unreadable(path, f"byte {error.start} is not UTF-8 text; expected a CSV file")
     except csv.Error as error:
         yield _unreadable(path, f"not a valid CSV file: {error}")
-
-
-LEGACY_ENCODING = "cp1252"
-DELIMITERS = (",", ";", "\t")
-
-
-def _csv_encoding(path: Path) -> str:
-    """utf-8-sig when the whole file is UTF-8 (a BOM or none), else cp1252 (what Excel writes in Western
-    Europe). Binary data (a NUL byte) stays utf-8-sig, so that its error names the byte."""
-    import codecs
-
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            if b"\0" in chunk:
-                return "utf-8-sig"
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                return LEGACY_ENCODING
-    return "utf-8-sig"
-
-
-def _delimiter(header: str) -> str:
-    """The separator the header line uses most (a comma when none)."""
-    counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
-    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
 
 
 def _xlsx(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entry | Note]:
@@ -315,41 +296,28 @@ def _table_entries(path: Path, rows: Iterator[Sequence[Any]], table_map: TableMa
     header = next(rows, None)
     if header is None:
         return  # no entries
-    names = [_text_of_cell(cell) for cell in header]
+    names = [text_of_cell(cell) for cell in header]
     found = plan(names, table_map)
     if isinstance(found, list):
         yield Entry(str(path), INVALID, ScenarioError(str(path), found))
         return
     yield from (Note(note) for note in found.notes)
     for number, row in enumerate(rows, 2):
-        if any(_text_of_cell(cell) for cell in row):
+        if any(text_of_cell(cell) for cell in row):
             yield _row_entry(path, number, found, row)
-
-
-def _text_of_cell(cell: Any) -> str:
-    """A cell read from a workbook or a CSV row, as text: whole numbers without '.0', dates as YYYY-MM-DD."""
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    if isinstance(cell, bool):
-        return "true" if cell else "false"
-    if isinstance(cell, datetime.datetime):
-        return cell.date().isoformat()
-    return str(cell).strip()
 
 
 def _row_entry(path: Path, number: int, layout: Plan, row: Iterable[Any]) -> Entry:
     location = f"{path}:row {number}"
     cells = list(row)
-    if len(cells) > len(layout.columns) and any(_text_of_cell(cell) for cell in cells[len(layout.columns) :]):
+    if len(cells) > len(layout.columns) and any(text_of_cell(cell) for cell in cells[len(layout.columns) :]):
         problem = f"the row has {len(cells)} cells but the header only {len(layout.columns)}"
         return Entry(location, INVALID, ScenarioError(location, [problem]))
     document: dict[str, Any] = {}
     for path_, text in layout.constants.items():
         set_path(document, path_, _column_value(path_, text))
     for column, cell in zip(layout.columns, cells, strict=False):
-        text = _text_of_cell(cell)
+        text = text_of_cell(cell)
         if not text or column.field is None:
             continue
         mapped = column.text(text)
@@ -548,17 +516,17 @@ def _header_of(path: Path) -> list[str]:
     header: Sequence[Any]  # the CSV's texts, or the workbook's cell values
     try:
         if suffix == ".csv":
-            with path.open(encoding=_csv_encoding(path), newline="") as stream:
-                delimiter = _delimiter(stream.readline())
+            with path.open(encoding=csv_encoding(path), newline="") as stream:
+                separator = delimiter(stream.readline())
                 stream.seek(0)
-                header = next(csv.reader(stream, delimiter=delimiter), [])  # a record: a quoted cell may hold a newline
+                header = next(csv.reader(stream, delimiter=separator), [])  # a record: a quoted cell may hold a newline
         else:
             workbook = _open_workbook(path)
             header = next(workbook.worksheets[0].iter_rows(values_only=True), ())
             workbook.close()
     except Exception as error:  # a missing file, a damaged workbook: the same message the batch gives
         raise ValueError(f"{path}: cannot read the export: {_reason(error)}") from None
-    names = [_text_of_cell(cell) for cell in header]
+    names = [text_of_cell(cell) for cell in header]
     if not any(names):
         raise ValueError(f"{path}: no header row")
     return names

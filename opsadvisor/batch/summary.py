@@ -24,6 +24,8 @@ class Summary:
     invalid: int = 0
     tallies: dict[str, Any] = field(default_factory=lambda: {kind.part: kind.new_tally() for kind in kinds.parts()})
     _top: list[tuple[int, int, str, str, str]] = field(default_factory=list)
+    records: Any = None  # the EvidenceBook of a batch with records (records.book): its invalid rows and notes
+    rollups: Any = None  # its roll-ups by vendor and by who carries the risk (batch.rollups)
 
     def add(self, outcome: Outcome) -> None:
         self.read += 1
@@ -66,6 +68,11 @@ class Summary:
     def open_decisions(self) -> int:
         return int(self.tallies["open_decisions"][0])
 
+    @property
+    def drifts(self) -> int:
+        """Drifts from the agreement the records show, over the portfolio (0 without records)."""
+        return sum(self.tallies["drift"].by_id.values())
+
     def top_services(self) -> list[tuple[str, str, str, int]]:
         """(location, id, name, findings) of the services with the most findings, most first."""
         ranked = sorted(self._top, reverse=True)
@@ -84,6 +91,7 @@ class Summary:
         return [
             ("Entries", ["read", "assessed", "invalid"], [(self.read, self.assessed, self.invalid)]),
             *tables,
+            *(self.rollups.tables() if self.rollups is not None else ()),
             (
                 f"Services with the most findings (top {TOP})",
                 ["service", "name", "location", "findings"],

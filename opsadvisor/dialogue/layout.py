@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..assessment import MatrixRow
 from ..contract import UNDECIDED, label_for
+from ..kinds.drift import records_note
 from ..kinds.governance import pending_note
 from ..kinds.open_question import question_text
 from ..kinds.risk import policy_note
@@ -75,6 +76,39 @@ def _header(pack: WorkshopPack) -> list[Block]:
         Heading(2, "Agenda"),
         Bullets(pack.agenda, numbered=True),
     ]
+
+
+def _drift(pack: WorkshopPack) -> list[Block]:
+    """What the service's records show, first (issue 28): each drift from the agreement, with the evidence
+    it rests on and its remedy; nothing without records."""
+    a = pack.assessment
+    drift = a.part("drift")
+    if drift is None:
+        return []
+    blocks: list[Block] = [
+        Heading(2, "What the records show: drift from the agreement"),
+        Paragraph(records_note(drift.evidence), note=True),
+    ]
+    if not drift.drifts:
+        return [*blocks, Paragraph("The records show the service run as agreed: no drift to discuss.")]
+    names = a.process_names
+    rows = tuple(
+        (
+            names.get(d.process, d.process) if d.process else "",
+            performer(d.party),
+            " ".join(part for part in (d.message, d.evidence_text()) if part),
+            d.remedy or "",
+        )
+        for d in drift.drifts
+    )
+    blocks += [
+        Paragraph(
+            "Start here: practice departs from what was agreed. Decide, for each, whether practice changes "
+            "(the remedy) or the agreement does (record the decision that matches how the service is run)."
+        ),
+        TableBlock(("process", "in practice", "what the records show", "remedy"), rows),
+    ]
+    return blocks
 
 
 def _row_cells(row: MatrixRow) -> tuple[Cell, ...]:
@@ -315,6 +349,7 @@ def _sign_off(pack: WorkshopPack) -> list[Block]:
 def workshop_blocks(pack: WorkshopPack) -> list[Block]:
     return [
         *_header(pack),
+        *_drift(pack),
         *_matrix(pack),
         *_business_accountable(pack),
         *_conflicts_and_benefits(pack),

@@ -219,7 +219,14 @@ def _accountable(assessment: Assessment, pack: RulePack) -> tuple[Accountable, .
 def _agenda(
     assessment: Assessment, decisions: tuple[Decision, ...], accountable: tuple[Accountable, ...], benefits: bool
 ) -> tuple[str, ...]:
-    items = ["Purpose, the operate-ownership ambition and the recommended model"]
+    drift = assessment.part("drift")
+    names = assessment.process_names
+    # What the records show comes first: the agreement as lived, before what is still to agree (issue 28).
+    items = [
+        f"Drift{f' in {names.get(d.process, d.process)}' if d.process else ''}: {d.message}"
+        for d in (drift.drifts if drift is not None else ())
+    ]
+    items.append("Purpose, the operate-ownership ambition and the recommended model")
     if decisions:
         items.append(
             f"Decide the open cells of the accountability matrix ({count(len(decisions), 'process', 'processes')})"
@@ -277,13 +284,17 @@ def workshop(
     output_format: str = "markdown",
     source: str | None = None,
     as_of: DateArg = None,
+    records: Any = None,
 ) -> str:
-    """The workshop pack for a scenario file (or decoded document), as Markdown or self-contained HTML.
+    """The workshop pack for a scenario file (or decoded document), as Markdown or self-contained HTML;
+    with `records` (as for api.assess), what they show comes first: the drifts from the agreement.
 
     Raises ScenarioError (exit 3) for invalid input and RulesError (exit 4) for a broken pack.
     """
     assessor = api.assessor_for(api.rule_pack(rules, include_default_rules))
     label = source or (source_of(scenario) if isinstance(scenario, (str, Path)) else "scenario.json")
     parsed = load_scenario(scenario, assessor.spec, label)
+    if records is not None:
+        parsed = api.evidence_book(records, as_of).attach(parsed)
     pack = build_workshop(parsed, assessor.assess_scenario(parsed, as_of), assessor.pack, label)
     return WORKSHOP.render(output_format, pack)

@@ -41,6 +41,7 @@ BUILT_IN = (
     "conflict",
     "governance",
     "risk",
+    "drift",
     "next_step",
     "participant",
     "open_decision",

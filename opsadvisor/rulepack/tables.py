@@ -270,7 +270,7 @@ def column(fact: str, cells: Iterable[Sequence[Condition]], derived_values: Sequ
     if kind == "flag":
         return ColumnAtoms(fact, (True, False, MISSING))
     if kind == "number":
-        cuts = sorted({0, *(cut for c in conditions for cut in _cuts(c))})
+        cuts = sorted({spec.minimum, *(cut for c in conditions for cut in _cuts(c, spec.minimum))})
         intervals = tuple(zip(cuts, [*cuts[1:], None], strict=True))
         return ColumnAtoms(fact, (*(low for low, _ in intervals), MISSING), intervals)
     named = {value for c in conditions for value in (c.operand if isinstance(c.operand, tuple) else (c.operand,))}
@@ -279,9 +279,9 @@ def column(fact: str, cells: Iterable[Sequence[Condition]], derived_values: Sequ
     return ColumnAtoms(fact, (*combos, MISSING), members=members)
 
 
-def _cuts(condition: Condition) -> tuple[int, ...]:
+def _cuts(condition: Condition, minimum: int) -> tuple[int, ...]:
     operand = condition.operand
-    if not isinstance(operand, int) or isinstance(operand, bool) or operand < 0:
+    if not isinstance(operand, int) or isinstance(operand, bool) or operand < minimum:
         return ()
     return {"gt": (operand + 1,), "lte": (operand + 1,), "gte": (operand,), "lt": (operand,)}.get(
         condition.test, (operand, operand + 1)

@@ -197,9 +197,10 @@ class Row:
 class Workbench:
     """The application's state: the workspace, the compiled rule pack, the templates and the CSRF token."""
 
-    def __init__(self, folder: Path, pack: api.RulePack) -> None:
-        self.workspace = Workspace(folder, pack)
+    def __init__(self, folder: Path, pack: api.RulePack, records: Any = None) -> None:
+        self.workspace = Workspace(folder, pack, records)
         self.pack = pack
+        self.records = records  # an EvidenceBook (serve --records): each service's drift, shown with its report
         self.assessor = api.assessor_for(pack)
         self.rule_ids = sorted(rule.id for rule in pack.rules)  # the Why (not)? field's suggestions
         self.words = report_context(pack)  # how the portfolio reports name ids in words
@@ -332,7 +333,10 @@ class Workbench:
         error = snapshot.problem
         if snapshot.document is not None:
             try:
-                assessment = self.assessor.assess_document(snapshot.document, name)
+                scenario = self.assessor.parse(snapshot.document, name)
+                if self.records is not None:
+                    scenario = self.records.attach(scenario)
+                assessment = self.assessor.assess_scenario(scenario)
             except ScenarioError as problem:
                 error = problem.render()
         sections = []
@@ -544,7 +548,7 @@ class Workbench:
         if output_format not in WORKSHOP.names:
             raise HTTPException(404, f"no workshop pack format {output_format}")
         try:
-            text = api.workshop(path, rules=self.pack, output_format=output_format, source=name)
+            text = api.workshop(path, rules=self.pack, output_format=output_format, source=name, records=self.records)
         except OpsAdvisorError as error:
             raise HTTPException(422, error.render().replace(str(path), name)) from None
         suffix = WORKSHOP.format(output_format).suffixes[0]
@@ -712,9 +716,12 @@ async def _crash_page(request: Request, exc: Exception) -> Response:
     return bench.page("error.html.j2", status=500, message=message)
 
 
-def create_app(folder: str | Path, pack: api.RulePack | None = None, hosts: tuple[str, ...] = LOCAL_HOSTS) -> Starlette:
-    """The workbench over a folder of scenario files; `hosts`: the host names the browser may use."""
-    bench = Workbench(Path(folder), pack if pack is not None else api.rule_pack())
+def create_app(
+    folder: str | Path, pack: api.RulePack | None = None, hosts: tuple[str, ...] = LOCAL_HOSTS, records: Any = None
+) -> Starlette:
+    """The workbench over a folder of scenario files; `hosts`: the host names the browser may use;
+    `records`: an EvidenceBook whose evidence each service is assessed with (its drifts shown)."""
+    bench = Workbench(Path(folder), pack if pack is not None else api.rule_pack(), records)
     static = StaticFiles(packages=[("opsadvisor.web", "static")])
     routes = [
         Route("/", bench.scenarios),

@@ -11,7 +11,7 @@ import threading
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import api
 from ..batch.runner import INVALID
@@ -76,14 +76,21 @@ def open_in_browser(url: str, say: Callable[[str], None]) -> None:
 
 
 def serve(
-    folder: Path, host: str, port: int, open_browser: bool, pack: api.RulePack, say: Callable[[str], None]
+    folder: Path,
+    host: str,
+    port: int,
+    open_browser: bool,
+    pack: api.RulePack,
+    say: Callable[[str], None],
+    records: Any = None,
 ) -> None:
-    """Serve until interrupted; `say` prints the URL once the server listens, then what was cleaned up."""
+    """Serve until interrupted; `say` prints the URL once the server listens, then what was cleaned up;
+    `records`: an EvidenceBook each service is assessed with (serve --records)."""
     import uvicorn
 
     from .app import create_app
 
-    app = create_app(folder, pack, hosts_for(host))
+    app = create_app(folder, pack, hosts_for(host), records)
     cleaned = remove_stale_temporaries(app)
     server = uvicorn.Server(server_config(app, host, port))
 

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import api, scenario_formats
+from ..batch import with_evidence
 from ..batch.inputs import FILE, Entry
 from ..batch.runner import Outcome, assess_entries, default_jobs
 from ..batch.summary import Summary
@@ -64,9 +65,10 @@ class Listing:
 
 
 class Workspace:
-    def __init__(self, root: Path, pack: api.RulePack) -> None:
+    def __init__(self, root: Path, pack: api.RulePack, records: Any = None) -> None:
         self.root = root.resolve()
         self.pack = pack
+        self.records = records  # an EvidenceBook: each scenario assessed with its evidence (serve --records)
         self.name_max = _name_max(self.root)
         self._outcomes: dict[str, tuple[_Stamp, Outcome]] = {}
 
@@ -184,6 +186,8 @@ class Workspace:
         stamps = dict(self._stamps())
         stale = [name for name, stamp in stamps.items() if self._outcomes.get(name, (None,))[0] != stamp]
         entries = [Entry(name, FILE, str(self.root / name)) for name in stale]
+        if self.records is not None:
+            entries = list(with_evidence(entries, self.records, api.assessor_for(self.pack)))
         jobs = 1 if len(entries) < PARALLEL_FROM else default_jobs()
         for entry, outcome in zip(entries, assess_entries(entries, self.pack, jobs, with_json=False), strict=True):
             self._outcomes[entry.location] = (stamps[entry.location], outcome)

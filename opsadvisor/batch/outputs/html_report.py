@@ -33,6 +33,7 @@ from ...text import PARTIES, party_letter
 from ..runner import INVALID, Outcome
 from ..summary import Summary
 from . import ReportContext
+from .drift_heat import drift_heat
 from .xlsx import findings_of, without_trace
 
 BAR_WIDTH = 56
@@ -262,6 +263,7 @@ class HtmlWriter:
             ],
             heat=self._heat_map(),
             heat_parties=[_mark(value) for value in HEAT_PARTIES],
+            drift=drift_heat(summary, names),
             top=self._top_services(),
             data_head=markup(self._tables()),
             rows=(markup(row) for row in self._rows()),

@@ -46,6 +46,7 @@ from ...xlsx_style import FIXED_TIME
 from ..runner import OK, Outcome
 from ..summary import Summary
 from . import ReportContext, row, row_headers
+from .drift_heat import add_drift_sheet
 
 FINDING_HEADERS = ("service", "name", "finding", "what", "severity", "text", "rule", "location")
 FINDING_WIDTHS = (16, 24, 12, 24, 9, 60, 24, 24)
@@ -274,6 +275,7 @@ class XlsxWriter:
         _summary_sheet(workbook, (bold, data), summary, self.context, left_out)
         for name, rows in self.sheets.items():
             _data_sheet(workbook, name, rows, (bold, data, band))
+        add_drift_sheet(workbook, summary, self.context.process_names, bold)  # after the data sheets (_save)
         workbook.close()
         assert data.xf_index is not None, "the data style is the columns' style, so it has an index"
         return saved.getvalue(), data.xf_index

@@ -1,4 +1,4 @@
-"""Column maps: read a CMDB or portfolio-tool export as it is (`opsadvisor batch --map FILE.yaml`).
+"""Tables someone else exported: column maps (`opsadvisor batch --map FILE.yaml`), headers, cells.
 
 A map says, per source column, which scenario field it fills (`rename`), how a list cell is
 separated (`split`), what its values mean (`values`, a table matched like the vocabulary: case,
@@ -6,6 +6,9 @@ spaces, `-` and `_` ignored; `null` = not known), or that it is not used (`ignor
 fields every row has the same value for (`constants`). Without a map, a column is a field named by
 its path (`data.classification`) or its label (`data classification`), forgivingly. The header is
 checked once, column by column, before any row is read (`plan`).
+
+The fields are a portfolio's scenario fields (`SCENARIO`), or another table's (`Columns`: the records
+of opsadvisor.records read ticket exports, contract registers and access reviews through the same maps).
 
     columns:
       number: service.id                      # rename
@@ -21,15 +24,17 @@ checked once, column by column, before any row is read (`plan`).
 from __future__ import annotations
 
 import dataclasses
+import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import vocabulary
-from ..contract import ACCEPTED_RISKS, FIELD, FIELDS, MITIGATIONS
-from ..errors import UsageError, did_you_mean
-from ..text import one_line, printable
-from ..yamlload import YamlProblem, load_yaml
+from . import vocabulary
+from .contract import ACCEPTED_RISKS, COLUMN_FIELDS, MITIGATIONS
+from .errors import UsageError, did_you_mean
+from .text import one_line, printable
+from .yamlload import YamlProblem, load_yaml
 
 IGNORE = "ignore"
 # Fields a map may not give every row the same value of: an acceptance or a mitigation is one service's.
@@ -73,7 +78,29 @@ class TableMap:
 NO_MAP = TableMap({}, {})
 
 
-def load_map(path: str | Path) -> TableMap:
+@dataclass(frozen=True)
+class Columns:
+    """The fields a table's columns may fill, and how a header names one without a map."""
+
+    what: str  # what a field is called in messages: "scenario field"
+    fields: tuple[str, ...]  # the field paths
+    required: tuple[str, ...]  # the fields every row needs
+    resolve: Callable[[str], str | None]  # a header's field path, forgivingly (None: no field)
+    remedy: str  # how to fix a header without a map
+    strict: bool = True  # a column that names no field is a problem; else it is not read (Plan.ignored)
+
+
+REQUIRED = tuple(item.path for item in COLUMN_FIELDS if item.required)
+SCENARIO = Columns(
+    "scenario field",
+    tuple(item.path for item in COLUMN_FIELDS),
+    REQUIRED,
+    vocabulary.column,
+    "rename it, or map it with --map FILE.yaml (batch --template FILE.yaml --map-from EXPORT)",
+)
+
+
+def load_map(path: str | Path, columns: Columns = SCENARIO) -> TableMap:
     """Read and check a map file; UsageError (exit 2) naming the file, line and entry on any problem."""
     source = str(path)
     try:
@@ -85,7 +112,7 @@ def load_map(path: str | Path) -> TableMap:
     except YamlProblem as problem:
         raise UsageError(f"{source}:{problem.line}", [problem.message]) from None
     problems: list[str] = []
-    table_map = _build(document, problems, source)
+    table_map = _build(document, problems, source, columns)
     if problems:
         raise UsageError(source, problems)
     return table_map
@@ -96,7 +123,7 @@ def _line(node: Any, name: str) -> str:
     return f"line {line}: " if line else ""
 
 
-def _build(document: Any, problems: list[str], source: str) -> TableMap:
+def _build(document: Any, problems: list[str], source: str, columns_of: Columns) -> TableMap:
     if not isinstance(document, dict):
         problems.append(f"expected a mapping with {' and '.join(MAP_KEYS)}")
         return NO_MAP
@@ -117,11 +144,11 @@ def _build(document: Any, problems: list[str], source: str) -> TableMap:
             problems.append(f"{named[key]} and {where} name one column (case, spaces, - and _ are ignored); keep one")
             continue
         named[key] = where
-        column = built[key] = _column(columns, str(name), problems)
+        column = built[key] = _column(columns, str(name), problems, columns_of)
         if column.field is not None:
             filling.setdefault(column.field, where)
     for name in constants:
-        _check_field(str(name), f"{_line(constants, name)}constant {name}", problems)
+        _check_field(str(name), f"{_line(constants, name)}constant {name}", problems, columns_of)
         if name in PER_SERVICE:
             problems.append(
                 f"{_line(constants, name)}constant {name}: {PER_SERVICE_WHY}; map the column that holds them instead"
@@ -142,13 +169,13 @@ def _constant(value: Any) -> str:
     return str(value)
 
 
-def _column(columns: dict[str, Any], name: str, problems: list[str]) -> MappedColumn:
+def _column(columns: dict[str, Any], name: str, problems: list[str], columns_of: Columns) -> MappedColumn:
     entry = columns[name]
     where = f"{_line(columns, name)}column {name}"
     if entry == IGNORE or entry is None:
         return MappedColumn(None)
     if isinstance(entry, str):
-        _check_field(entry, where, problems)
+        _check_field(entry, where, problems, columns_of)
         return MappedColumn(entry)
     if not isinstance(entry, dict) or "field" not in entry:
         problems.append(f"{where}: expected a field path, {IGNORE}, or a mapping with field (and split, values)")
@@ -156,7 +183,7 @@ def _column(columns: dict[str, Any], name: str, problems: list[str]) -> MappedCo
     for key in entry:
         if key not in COLUMN_KEYS:
             problems.append(f'{where}: unknown key "{key}"; expected {", ".join(COLUMN_KEYS)}')
-    _check_field(str(entry["field"]), where, problems)
+    _check_field(str(entry["field"]), where, problems, columns_of)
     values = entry.get("values") or {}
     if values and entry["field"] in PER_SERVICE:
         problems.append(f"{where}: values cannot give {entry['field']}: {PER_SERVICE_WHY}")
@@ -178,14 +205,12 @@ def _column(columns: dict[str, Any], name: str, problems: list[str]) -> MappedCo
     )
 
 
-def _check_field(path: str, where: str, problems: list[str]) -> None:
-    if path not in FIELD:
-        problems.append(f'{where}: "{path}" is not a scenario field{did_you_mean(path, FIELD)}')
+def _check_field(path: str, where: str, problems: list[str], columns: Columns) -> None:
+    if path not in columns.fields:
+        problems.append(f'{where}: "{path}" is not a {columns.what}{did_you_mean(path, columns.fields)}')
 
 
 # --- the header ----------------------------------------------------------------------------------
-
-REQUIRED = tuple(item.path for item in FIELDS if item.required)
 
 
 @dataclass(frozen=True)
@@ -195,21 +220,24 @@ class Plan:
     columns: tuple[MappedColumn, ...]
     constants: dict[str, str]
     notes: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()  # the columns that name no field, when the Columns are not strict
 
 
-def plan(names: list[str], table_map: TableMap) -> Plan | list[str]:
+def plan(names: list[str], table_map: TableMap, columns_of: Columns = SCENARIO) -> Plan | list[str]:
     """How each column of a header is read, or the header's problems, one per column, with did-you-means."""
     problems: list[str] = []
     columns: list[MappedColumn] = []
     first: dict[str, int] = {}
+    ignored: list[str] = []
     for number, name in enumerate(names, 1):
-        column = _resolve(name, table_map)
+        column = resolve(name, table_map, columns_of)
         if column is None:
-            if name:
-                hint = did_you_mean(name, vocabulary.column_names())
-                problems.append(
-                    f'column {number} "{one_line(name)}" is not a scenario field{hint}; {_remedy(table_map)}'
-                )
+            if name and not columns_of.strict:
+                ignored.append(name)
+            elif name:
+                hint = did_you_mean(name, columns_of.fields)
+                remedy = _remedy(table_map, columns_of)
+                problems.append(f'column {number} "{one_line(name)}" is not a {columns_of.what}{hint}; {remedy}')
             column = MappedColumn(None)
         if column.field is not None:
             if column.field in first:
@@ -220,13 +248,17 @@ def plan(names: list[str], table_map: TableMap) -> Plan | list[str]:
         _given_by_both(table_map, path, names[first[path] - 1]) for path in table_map.constants if path in first
     ]
     given = set(first) | set(table_map.constants)
-    problems += [f"no column gives {path}, which every service needs" for path in REQUIRED if path not in given]
+    problems += [
+        f"no column gives {path}, which every {'service' if columns_of is SCENARIO else 'row'} needs"
+        for path in columns_of.required
+        if path not in given
+    ]
     if problems:
         return problems
     found = {vocabulary.key(name) for name in names}
     unused = [name for name in table_map.columns if name not in found]
     notes = tuple(f"{table_map.source}: the map's column {name} is not in the file" for name in unused)
-    return Plan(tuple(columns), table_map.constants, notes)
+    return Plan(tuple(columns), table_map.constants, notes, tuple(ignored))
 
 
 def _given_by_both(table_map: TableMap, path: str, column: str) -> str:
@@ -243,18 +275,62 @@ def _twice(names: list[str], earlier: int, number: int, field: str) -> str:
     return f"columns {earlier} and {number} ({shown}) both give {field}; keep one of them"
 
 
-def _resolve(name: str, table_map: TableMap) -> MappedColumn | None:
+def resolve(name: str, table_map: TableMap, columns: Columns) -> MappedColumn | None:
+    """Where a column goes: the map's entry for it, else the field it names (None: neither)."""
     mapped = table_map.columns.get(vocabulary.key(name))
     if mapped is not None:
         return mapped
-    path = vocabulary.column(name)
+    path = columns.resolve(name)
     return MappedColumn(path) if path else None
 
 
-def _remedy(table_map: TableMap) -> str:
+def _remedy(table_map: TableMap, columns: Columns) -> str:
     if table_map.source:
         return f"map it or write it as {IGNORE} in {table_map.source}"
-    return "rename it, or map it with --map FILE.yaml (batch --template FILE.yaml --map-from EXPORT)"
+    return columns.remedy
+
+
+# --- cells and CSV files ------------------------------------------------------------------------------
+
+LEGACY_ENCODING = "cp1252"
+DELIMITERS = (",", ";", "\t")
+
+
+def csv_encoding(path: Path) -> str:
+    """utf-8-sig when the whole file is UTF-8 (a BOM or none), else cp1252 (what Excel writes in Western
+    Europe). Binary data (a NUL byte) stays utf-8-sig, so that its error names the byte."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            if b"\0" in chunk:
+                return "utf-8-sig"
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return LEGACY_ENCODING
+    return "utf-8-sig"
+
+
+def delimiter(header: str) -> str:
+    """The separator the header line uses most (a comma when none)."""
+    counts = {separator: header.count(separator) for separator in DELIMITERS}
+    best = max(DELIMITERS, key=lambda separator: counts[separator])
+    return best if counts[best] else ","
+
+
+def text_of_cell(cell: Any) -> str:
+    """A cell read from a workbook or a CSV row, as text: whole numbers without '.0', dates as YYYY-MM-DD."""
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, datetime.datetime):
+        return cell.date().isoformat()
+    return str(cell).strip()
 
 
 # --- a map skeleton from an export's header ---------------------------------------------------------
