@@ -59,6 +59,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import durable_rules_engine as native
+import orjson
 
 from .backend import Case, EngineResult, Firing, Item, firing
 from .contract import FACTS
@@ -556,6 +557,18 @@ _WARM_UP_DEFINITION = {"all": [{"w": {"t": _WARM_UP}}]}
 # per call: a service fact is encoded for every service).
 _FACT_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
+
+def _service_json(fact: dict[str, Any]) -> str:
+    """A service (or evidence) fact as the native core reads it: orjson's compact JSON, about ten times
+    faster than json's for the 30-odd keys asserted once per service (the same fact to the engine: it is
+    parsed, never compared as text; a derived fact's text is, see _matched). A count past 64 bits, which
+    orjson refuses, is left to json."""
+    try:
+        return orjson.dumps(fact).decode()
+    except orjson.JSONEncodeError:
+        return _FACT_JSON(fact)
+
+
 # An action gets the facts its rule matched (by alias) and a function that asserts a new fact.
 Action = Callable[[dict[str, Any], Callable[[dict[str, Any]], None]], None]
 _ruleset_numbers = itertools.count(1)
@@ -641,7 +654,7 @@ class _Network:
         """The rulesets with a rule testing the fact (none: the engine would not take it), and the fact
         as the native core reads it, in the session."""
         if fact["t"] != DERIVED:
-            return self._routes.get(fact["t"], []), _FACT_JSON(fact)[:-1] + _CLOSING
+            return self._routes.get(fact["t"], []), _service_json(fact)[:-1] + _CLOSING
         key = (fact["n"], fact["v"])
         prepared = self._prepared.get(key)
         if prepared is None:

@@ -38,6 +38,8 @@ class Facts:
 
 # Per fact: its name, the Scenario attribute it is read from and how (computed once: the hot path).
 _READS = tuple((name, FACT_FIELDS[name].attr, fact.read) for name, fact in FACTS.items())
+# Per open question: its path, the Scenario attribute that answers it and its field (for `applies`).
+_QUESTIONS = tuple((path, FIELD[path].attr, FIELD[path]) for path in QUESTION_FIELDS)
 
 
 def build_facts(scenario: Scenario) -> Facts:
@@ -49,7 +51,7 @@ def build_facts(scenario: Scenario) -> Facts:
             if fact is not None:  # a record may leave one of its facts unsaid (evidence.py)
                 values[name] = fact
     missing = tuple(
-        path for path in QUESTION_FIELDS if scenario.value(path) is None and FIELD[path].applies(scenario.value)
+        path for path, attr, field in _QUESTIONS if getattr(scenario, attr) is None and field.applies(scenario.value)
     )
     return Facts(values=values, missing_fields=missing)
 
