@@ -14,9 +14,20 @@ from opsadvisor import api
 from opsadvisor.assessment import AsOf, build_assessment
 from opsadvisor.batch.fragments import report_bytes
 from opsadvisor.batch.runner import encode_utf8
-from opsadvisor.contract import CAPABILITIES, CLASSIFICATIONS, HOSTING, INTEGRATION_TYPES, LIFECYCLES, REGULATIONS
+from opsadvisor.contract import (
+    CAPABILITIES,
+    CLASSIFICATIONS,
+    FIELDS,
+    HOSTING,
+    INTEGRATION_TYPES,
+    LIFECYCLES,
+    REGULATIONS,
+    get_path,
+)
 from opsadvisor.errors import ScenarioError
 from opsadvisor.rulepack import RulePack
+from opsadvisor.scenario import Scenario
+from opsadvisor.vocabulary import normalise_document
 
 from .test_memo import _portfolio
 
@@ -162,3 +173,24 @@ def test_a_mode_note_names_the_second_stages_facts(tmp_path: Path) -> None:
     scaling = {"service": {"id": "s", "name": "Scaling"}, "ambition": "it_operated", "lifecycle": "scaling"}
     report = api.Assessor(api.rule_pack([tmp_path])).assess_document(scaling, "x", DAY)
     assert report.recommendation.mode_note == "model A is settled"
+
+
+def test_a_scenario_built_in_one_walk_is_the_one_field_by_field() -> None:
+    """Each top-level key is read once and its record's fields from it (scenario._build): the Scenario is
+    the one each field's path read on its own makes, every attribute set, in FIELDS' order."""
+    assessor = api.Assessor(api.rule_pack())
+    compared = 0
+    for document in _portfolio() + generated(100):
+        try:
+            scenario = assessor.parse(document, "x")
+        except ScenarioError:
+            continue
+        normalised = normalise_document(document)
+        expected = {
+            item.attr: None if (value := get_path(normalised, item.path, item.default)) is None else item.build(value)
+            for item in FIELDS
+        }
+        assert list(vars(scenario)) == list(expected)
+        assert scenario == Scenario(**expected)
+        compared += 1
+    assert compared > 100
