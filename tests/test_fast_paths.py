@@ -12,6 +12,7 @@ import pytest
 
 from opsadvisor import api
 from opsadvisor.assessment import AsOf, build_assessment
+from opsadvisor.batch import fragments
 from opsadvisor.batch.fragments import report_bytes
 from opsadvisor.batch.runner import encode_utf8
 from opsadvisor.contract import (
@@ -25,6 +26,7 @@ from opsadvisor.contract import (
     get_path,
 )
 from opsadvisor.errors import ScenarioError
+from opsadvisor.kinds import open_decision
 from opsadvisor.rulepack import RulePack
 from opsadvisor.scenario import Scenario
 from opsadvisor.vocabulary import normalise_document
@@ -194,3 +196,24 @@ def test_a_scenario_built_in_one_walk_is_the_one_field_by_field() -> None:
         assert scenario == Scenario(**expected)
         compared += 1
     assert compared > 100
+
+
+def test_what_is_kept_across_services_is_each_services_own() -> None:
+    """Open decisions built once per matrix and reasons (kinds.open_decision) and parts encoded once per
+    object (batch.fragments): a portfolio assessed in one process, each service after the others, gives
+    the lines each service gives in a process that has kept nothing."""
+    assessor = api.Assessor(api.rule_pack(), memo_size=0)
+    documents = _portfolio() + generated(150, seed=28)
+    warm = [_line_or_none(assessor, document) for document in documents]
+    for number, document in enumerate(documents):
+        open_decision._BUILT.clear()
+        fragments._SAME.clear()
+        assert _line_or_none(assessor, document) == warm[number], number
+    assert sum(line is not None for line in warm) > 200
+
+
+def _line_or_none(assessor: api.Assessor, document: dict[str, Any]) -> bytes | None:
+    try:
+        return _fast(assessor, document)
+    except ScenarioError:
+        return None
