@@ -750,6 +750,9 @@ class _Session:
     def chain(self) -> None:
         """Run the next action across all rulesets until none is left (actions may put facts that
         start more)."""
+        if len(self._rulesets) == 1:
+            self._chain_one()
+            return
         rulesets = self._rulesets
         states = self._states
         waiting = self._waiting
@@ -773,6 +776,30 @@ class _Session:
                 raise
             waiting.discard(index)
             take(index, rulesets[index].complete(states[index]))
+
+    def _chain_one(self) -> None:
+        """`chain` for a network of one ruleset (most packs: the default one fits): its own agenda is the
+        order, so each action's message is run as the native core starts it, no agenda kept beside it.
+        Between chains nothing is started (the last `complete` started nothing), so the facts put since
+        start the next action."""
+        if not self._waiting:
+            return
+        self._waiting.clear()
+        network = self._network
+        actions, joining, matched_in = network._actions, network._joining, network._matched
+        handle, state = self._handles[0], self._states[0]
+        put, waiting = self.put, self._waiting
+        started = native.start_action_for_state(handle, state)
+        message = started[1] if started else None
+        while message:
+            name = _name_of(message)
+            try:
+                actions[name](matched_in(message, name) if name in joining else {}, put)
+            except BaseException:
+                native.abandon_action(handle, state)
+                raise
+            waiting.clear()  # what the action put is matched by the next start: complete_and_start_action
+            message = native.complete_and_start_action(handle, state)
 
     def _take(self, index: int, message: str | None) -> None:
         """Put a ruleset's started action (its message) on the agenda, or take the ruleset off it."""
