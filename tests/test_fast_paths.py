@@ -18,6 +18,7 @@ from opsadvisor.batch.runner import encode_utf8
 from opsadvisor.contract import (
     CAPABILITIES,
     CLASSIFICATIONS,
+    FACTS,
     FIELDS,
     HOSTING,
     INTEGRATION_TYPES,
@@ -26,6 +27,7 @@ from opsadvisor.contract import (
     get_path,
 )
 from opsadvisor.errors import ScenarioError
+from opsadvisor.facts import build_facts
 from opsadvisor.kinds import open_decision
 from opsadvisor.rulepack import RulePack
 from opsadvisor.scenario import Scenario
@@ -194,6 +196,8 @@ def test_a_scenario_built_in_one_walk_is_the_one_field_by_field() -> None:
         }
         assert list(vars(scenario)) == list(expected)
         assert scenario == Scenario(**expected)
+        facts = build_facts(scenario).values  # read by attribute: in FACTS' order all the same
+        assert list(facts) == [name for name in FACTS if name in facts]
         compared += 1
     assert compared > 100
 
