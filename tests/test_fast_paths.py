@@ -28,7 +28,7 @@ from opsadvisor.contract import (
 )
 from opsadvisor.errors import ScenarioError
 from opsadvisor.facts import build_facts
-from opsadvisor.kinds import open_decision
+from opsadvisor.kinds import open_decision, recommend
 from opsadvisor.rulepack import RulePack
 from opsadvisor.scenario import Scenario
 from opsadvisor.vocabulary import normalise_document
@@ -203,14 +203,16 @@ def test_a_scenario_built_in_one_walk_is_the_one_field_by_field() -> None:
 
 
 def test_what_is_kept_across_services_is_each_services_own() -> None:
-    """Open decisions built once per matrix and reasons (kinds.open_decision) and parts encoded once per
-    object (batch.fragments): a portfolio assessed in one process, each service after the others, gives
-    the lines each service gives in a process that has kept nothing."""
+    """Open decisions built once per matrix and reasons (kinds.open_decision), whether IT has a part in
+    a matrix (kinds.recommend) and parts encoded once per object (batch.fragments): a portfolio assessed
+    in one process, each service after the others, gives the lines each service gives in a process that
+    has kept nothing."""
     assessor = api.Assessor(api.rule_pack(), memo_size=0)
     documents = _portfolio() + generated(150, seed=28)
     warm = [_line_or_none(assessor, document) for document in documents]
     for number, document in enumerate(documents):
         open_decision._BUILT.clear()
+        recommend._NO_PART.clear()
         fragments._SAME.clear()
         assert _line_or_none(assessor, document) == warm[number], number
     assert sum(line is not None for line in warm) > 200
