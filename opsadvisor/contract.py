@@ -483,6 +483,7 @@ EVIDENCE = Record(
         ),
         "access_reviews": Record({"count": Count(), "days_since_last": Count(maximum=MAX_DAYS)}, required=("count",)),
         "overdue_acceptances": Count(),
+        "overdue_mitigations": Count(),
     },
     required=("period",),
 )
@@ -1027,6 +1028,7 @@ FIELDS: tuple[Field, ...] = (
             },
             "access_reviews": {"count": 1, "days_since_last": 130},
             "overdue_acceptances": 0,
+            "overdue_mitigations": 0,
         },
         build=Evidence.from_document,
         facts=tuple(FactSpec(*fact[:5], minimum=fact.minimum) for fact in EVIDENCE_FACTS),

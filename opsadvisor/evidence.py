@@ -70,6 +70,7 @@ class Evidence:
     access_reviews: int | None = None  # reviews recorded up to the as-of day
     access_review_age: int | None = None  # days since the last one
     overdue_acceptances: int | None = None  # risk acceptances past their review date
+    overdue_mitigations: int | None = None  # risk mitigations past their due date
 
     @property
     def days(self) -> int:
@@ -105,6 +106,7 @@ class Evidence:
             None if reviews is None else reviews.get("count"),
             None if reviews is None else reviews.get("days_since_last"),
             value.get("overdue_acceptances"),
+            value.get("overdue_mitigations"),
         )
 
     def to_document(self) -> dict[str, Any]:
@@ -126,6 +128,8 @@ class Evidence:
                 document["access_reviews"]["days_since_last"] = self.access_review_age
         if self.overdue_acceptances is not None:
             document["overdue_acceptances"] = self.overdue_acceptances
+        if self.overdue_mitigations is not None:
+            document["overdue_mitigations"] = self.overdue_mitigations
         return document
 
 
@@ -197,7 +201,7 @@ def _ticket_facts(process: str) -> list[EvidenceFact]:
 
 
 # Every evidence fact, in catalogue order: the period, per ticket process its count and each handler's
-# share, then the approvals, the contract, the access reviews and the acceptances.
+# share, then the approvals, the contract, the access reviews, the acceptances and the mitigations.
 FACTS: tuple[EvidenceFact, ...] = (
     EvidenceFact(
         "evidence.days",
@@ -285,6 +289,14 @@ FACTS: tuple[EvidenceFact, ...] = (
         (),
         lambda e: e.overdue_acceptances,
         "risk acceptances past their review date",
+    ),
+    EvidenceFact(
+        "evidence.overdue_mitigations",
+        "number",
+        "risk mitigations past their due date",
+        (),
+        lambda e: e.overdue_mitigations,
+        "risk mitigations past their due date",
     ),
 )
 EVIDENCE_FACTS = {fact.name: fact for fact in FACTS}

@@ -312,6 +312,41 @@ def test_a_shorter_window_counts_fewer_tickets() -> None:
     assert (whole.days, short.days) == (90, 30) and 0 < short.ticket_count < whole.ticket_count
 
 
+def _drift_of(tmp_path: Path, **facts: Any) -> Any:
+    path = write(tmp_path, "service.json", json.dumps(scenario(**facts)))
+    return api.assess(str(path), as_of=AS_OF, records=read_records(EXAMPLE / "records.yaml", AS_OF)).part("drift")
+
+
+def acceptance(role: str, date: str, review_by: str) -> dict[str, str]:
+    return {"risk": "no-sso-mfa", "role": role, "name": "Pat", "date": date, "review_by": review_by}
+
+
+def test_only_the_latest_acceptance_of_a_role_can_be_past_its_review(tmp_path: Path) -> None:
+    renewed = [
+        acceptance("business_owner", "2025-01-10", "2025-12-31"),
+        acceptance("business_owner", "2026-01-05", "2026-12-31"),
+    ]
+    later = [acceptance("accountable_executive", "2026-12-15", "2027-06-01")]  # not yet given on the as-of day
+    drift = _drift_of(tmp_path, accepted_risks=renewed + later)
+    assert drift.evidence.overdue_acceptances == 0 and not drift.drifts
+    lapsed = [acceptance("accountable_executive", "2025-02-01", "2026-02-01")]
+    drift = _drift_of(tmp_path, accepted_risks=renewed + lapsed)
+    assert drift.evidence.overdue_acceptances == 1
+    assert [d.id for d in drift.drifts] == ["acceptance-past-review"]
+
+
+def test_a_mitigation_past_its_due_date_is_a_drift(tmp_path: Path) -> None:
+    def mitigation(due: str) -> dict[str, str]:
+        return {"risk": "no-sso-mfa", "action": "Add SSO", "owner": "Head of Sales", "due": due}
+
+    drift = _drift_of(tmp_path, mitigations=[mitigation("2026-11-30"), mitigation("2027-01-31")])
+    assert drift.evidence.overdue_mitigations == 0 and not drift.drifts
+    drift = _drift_of(tmp_path, mitigations=[mitigation("2026-11-29"), mitigation("2027-01-31")])
+    assert drift.evidence.overdue_mitigations == 1
+    assert [d.id for d in drift.drifts] == ["mitigation-past-due"]
+    assert "passed their due date" in drift.drifts[0].message
+
+
 # --- properties -------------------------------------------------------------------------------------------
 
 DATE_FIELD = TICKETS.field["opened"]

@@ -65,3 +65,18 @@ def test_the_python_api_writes_summary_lines(tmp_path: Path) -> None:
     lines = read_jsonl(target)
     assert len(lines) == summary.assessed
     assert sum(line["conflicts"] for line in lines) == sum(summary.conflicts.values())
+
+
+def test_a_summary_line_counts_the_drifts_the_records_show_and_says_null_without_records(tmp_path: Path) -> None:
+    manifest = Path(__file__).parent.parent / "docs" / "examples" / "records" / "records.yaml"
+    full, summary = tmp_path / "full.jsonl", tmp_path / "out.summary.jsonl"
+    args = ("--jobs", "1", "--as-of", "2026-11-30", "--out", full, "--out", summary, "-q")
+    assert run_cli("batch", SCENARIOS, "--records", manifest, *args).exit_code == 0
+    counts = [line["drifts"] for line in read_jsonl(summary)]
+    assert counts == [len(report["drift"]["drifts"]) for report in read_jsonl(full)]
+    assert sum(counts) > 0 and 0 in counts
+    serial = summary.read_bytes()
+    assert run_cli("batch", SCENARIOS, "--records", manifest, *args, "--jobs", "2").exit_code == 0
+    assert summary.read_bytes() == serial
+    assert run_cli("batch", SCENARIOS, *args).exit_code == 0
+    assert {line["drifts"] for line in read_jsonl(summary)} == {None}

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .. import vocabulary
+from ..contract import AcceptedRisk
 from ..evidence import HANDLERS, IT_HANDLERS, TICKET_PROCESSES, UNMAPPED, ContractEvidence, Evidence, Handled
 from ..scenario import Scenario
 from ..text import count, printable
@@ -140,6 +141,7 @@ class EvidenceBook:
             access_reviews=tally.reviews if reviewed else None,
             access_review_age=(as_of - tally.last_review).days if reviewed and tally.last_review else None,
             overdue_acceptances=overdue_acceptances(scenario, as_of),
+            overdue_mitigations=overdue_mitigations(scenario, as_of),
         )
 
     def attach(self, scenario: Scenario) -> Scenario:
@@ -179,10 +181,27 @@ def _merged(tallies: list[_Tally]) -> _Tally:
 
 
 def overdue_acceptances(scenario: Scenario, as_of: datetime.date) -> int:
-    """The scenario's risk acceptances whose review date is before the as-of day (as the risk kind
-    reads them: an acceptance without a review date is not counted here)."""
+    """The scenario's risk acceptances in force last that are past their review date on the as-of day.
+
+    As the risk kind reads them: per risk and acceptor (the role, or a free-text acceptor), only the
+    latest acceptance given by the as-of day counts, so one renewed in time is not overdue; one given
+    after the as-of day is not yet in force. An acceptance without a review date is not counted here
+    (its date comes from the pack's policy for the risk's severity, which only the rules settle)."""
     day = as_of.isoformat()
-    return sum(1 for item in scenario.accepted_risks if item.review_by is not None and day > item.review_by)
+    latest: dict[tuple[str, str | None], tuple[str, AcceptedRisk]] = {}
+    for item in scenario.accepted_risks:
+        if item.date is None or item.date > day:
+            continue
+        key = (item.risk, item.role or item.accepted_by)
+        if key not in latest or item.date > latest[key][0]:
+            latest[key] = (item.date, item)
+    return sum(1 for _, item in latest.values() if item.review_by is not None and day > item.review_by)
+
+
+def overdue_mitigations(scenario: Scenario, as_of: datetime.date) -> int:
+    """The scenario's risk mitigations whose due date is before the as-of day (the risk kind's OVERDUE)."""
+    day = as_of.isoformat()
+    return sum(1 for item in scenario.mitigations if day > item.due)
 
 
 # --- reading ----------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from ..batch.example import scenarios_dir
 from ..clock import today
 from ..evidence import IT_HANDLERS, TICKET_PROCESSES
 from ..scenario import Scenario, load_scenario
-from .book import overdue_acceptances
+from .book import overdue_acceptances, overdue_mitigations
 
 WINDOW = 90
 PERIODS = ("previous", "current")
@@ -241,6 +241,8 @@ def generate(services: list[Service], as_of: datetime.date, seed: int) -> Exampl
         for period, day in ((p, _as_of(as_of, p)) for p in PERIODS):
             if overdue_acceptances(service.scenario, day):
                 example.expected[period].setdefault(service.label, []).append("acceptance-past-review")
+            if overdue_mitigations(service.scenario, day):
+                example.expected[period].setdefault(service.label, []).append("mitigation-past-due")
         planned = plan.get(service.label)
         _tickets(example, service, planned, rng)
         _contract(example, service, planned)

@@ -11,8 +11,9 @@ Conclusions are parsed by their kinds (opsadvisor.kinds).
 
 from __future__ import annotations
 
-from .conditions import GROUP_KEYS, TESTS_BY_KIND
-from .crosscheck import PLACEHOLDER
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .ir import (
     DEFAULT_PRIORITY,
     MAX_PRIORITY,
@@ -30,8 +31,26 @@ from .ir import (
     version_label,
     version_parts,
 )
-from .layering import default_rules_dir, load_pack, load_pack_with_problems, seed_rules_only
-from .yaml_front import FILE_KEYS, RULE_KEYS
+
+if TYPE_CHECKING:
+    from .conditions import GROUP_KEYS, TESTS_BY_KIND
+    from .crosscheck import PLACEHOLDER
+    from .layering import default_rules_dir, load_pack, load_pack_with_problems, seed_rules_only
+    from .yaml_front import FILE_KEYS, RULE_KEYS
+
+# The names below live in modules imported on first use (PEP 562): `import opsadvisor.rulepack.ir` runs this
+# file, and a pack loaded from its snapshot (snapshot.py) needs neither the front ends nor the cross-checks.
+_HOMES = {
+    "GROUP_KEYS": "conditions",
+    "TESTS_BY_KIND": "conditions",
+    "PLACEHOLDER": "crosscheck",
+    "default_rules_dir": "layering",
+    "load_pack": "layering",
+    "load_pack_with_problems": "layering",
+    "seed_rules_only": "layering",
+    "FILE_KEYS": "yaml_front",
+    "RULE_KEYS": "yaml_front",
+}
 
 __all__ = [
     "DEFAULT_PRIORITY",
@@ -59,3 +78,10 @@ __all__ = [
     "version_label",
     "version_parts",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{home}", __name__), name)

@@ -213,6 +213,45 @@ class AcceptancePolicy:
 
 
 @dataclass(frozen=True)
+class TableRow:
+    number: int  # 1-based, in the table's order
+    cells: tuple[Any, ...]  # the input cells, then the output cells, as written
+    location: Location
+    id: str | None = None
+    priority: int | None = None
+    title: str | None = None
+    tests: tuple[tuple[Condition, ...], ...] = ()  # per input column, once compiled (empty: any value)
+    rule_id: str = ""
+    rationale: str | None = None  # the row's own, where its rule has a reason of its own (else the table's)
+    source: str | None = None  # the row's own provenance, where it differs from the table's
+    covered_by: tuple[int, ...] = ()  # a redundant row under `any`: the earlier rows that match all it matches
+
+
+@dataclass(frozen=True)
+class Table:
+    id: str
+    title: str
+    rationale: str
+    source: str
+    hit_policy: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    rows: tuple[TableRow, ...]
+    location: Location
+    priority: int | None = None
+
+    def rows_of(self, rule_id: str) -> tuple[TableRow, ...]:
+        """The rows of one rule: usually one; rows that share an id are one rule. A redundant row is in none."""
+        return tuple(row for row in self.rows if row.rule_id == rule_id and not row.covered_by)
+
+    def inputs_of(self, row: TableRow) -> tuple[Any, ...]:
+        return row.cells[: len(self.inputs)]
+
+    def outputs_of(self, row: TableRow) -> tuple[Any, ...]:
+        return row.cells[len(self.inputs) :]
+
+
+@dataclass(frozen=True)
 class RulePack:
     rules: tuple[Rule, ...]
     processes: tuple[Process, ...]
@@ -229,7 +268,7 @@ class RulePack:
     # Rules a filter left out (--seed-only): they still name the risks a scenario may accept, so one
     # scenario file is valid whichever rules run.
     left_out: tuple[Rule, ...] = ()
-    tables: tuple[Any, ...] = ()  # the decision tables in effect (rulepack.tables.Table), their rows among `rules`
+    tables: tuple[Table, ...] = ()  # the decision tables in effect, their rows among `rules`
     roles: dict[str, Role] = field(default_factory=dict)
     acceptance: dict[str, AcceptancePolicy] = field(default_factory=dict)  # by risk severity
     # What is built from this pack once (durable_rules rulesets and matchers), freed with the pack.
@@ -251,7 +290,7 @@ class RulePack:
     def rule(self, rule_id: str) -> Rule | None:
         return next((rule for rule in self.rules if rule.id == rule_id), None)
 
-    def table(self, table_id: str) -> Any:
+    def table(self, table_id: str) -> Table | None:
         """The decision table with this id, or None."""
         return next((table for table in self.tables if table.id == table_id), None)
 

@@ -11,14 +11,15 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import RulesError, did_you_mean
-from ..kinds import PackFacts
-from .crosscheck import CrossChecker
-from .document import Document
-from .frontends import FRONT_ENDS, front_end_for
+from ..kinds import PackFacts, registered
+from . import frontends, snapshot
 from .ir import SEED, SEED_ONLY, AcceptancePolicy, Location, Model, Problem, Problems, Process, Role, Rule, RulePack
+
+if TYPE_CHECKING:
+    from .document import Document
 
 
 @dataclass
@@ -48,37 +49,72 @@ def _read_layer(path: Path, label: str, problems: Problems) -> _Layer:
     if not path.is_dir():
         problems.add(label, "no such rule directory or file")
         return _Layer(label, [])
-    files = sorted(p for p in path.iterdir() if p.suffix in FRONT_ENDS and p.is_file())
+    files = sorted(p for p in path.iterdir() if p.suffix in frontends.FRONT_ENDS and p.is_file())
     if not files:
         problems.add(label, "holds no rule files (*.yaml, or decision tables *.csv, *.xlsx)")
     return _Layer(label, [(f"{label}/{p.name}", p.read_bytes()) for p in files])
 
 
 def load_pack(extra: Iterable[str | Path] = (), include_default: bool = True) -> RulePack:
-    """Load the default pack (unless excluded) with extra layers on top, or raise RulesError."""
-    pack, problems = load_pack_with_problems(extra, include_default)
-    if problems:
-        raise RulesError("", [str(problem) for problem in problems])
+    """Load the default pack (unless excluded) with extra layers on top, or raise RulesError.
+
+    A pack that loaded cleanly is kept as a snapshot (snapshot.py) and taken from there while its rule
+    files, front ends, kinds and opsadvisor stay the same."""
+    problems = Problems()
+    layers = _read_layers(extra, include_default, problems)
+    folder = _snapshot_folder() if layers and not problems.items else None
+    key = snapshot.key(((layer.label, layer.files) for layer in layers), _registered()) if folder else ""
+    pack = snapshot.read(folder, key)
+    if pack is not None:
+        return pack
+    pack = _build(layers, problems)
+    if problems.items:
+        raise RulesError("", [str(problem) for problem in problems.items])
+    snapshot.write(folder, key, pack)
     return pack
 
 
 def load_pack_with_problems(
     extra: Iterable[str | Path] = (), include_default: bool = True
 ) -> tuple[RulePack, tuple[Problem, ...]]:
-    """The pack as far as it loads (rules with problems left out), and every problem found."""
+    """The pack as far as it loads (rules with problems left out), and every problem found (always read from
+    the rule files: `rules check` reports every problem and warning they hold)."""
     problems = Problems()
+    pack = _build(_read_layers(extra, include_default, problems), problems)
+    return pack, tuple(problems.items)
+
+
+def _read_layers(extra: Iterable[str | Path], include_default: bool, problems: Problems) -> list[_Layer]:
     layers: list[_Layer] = []
     if include_default:
         layers.append(_read_layer(default_rules_dir(), BUNDLED, problems))
     for path in extra:
         layers.append(_read_layer(Path(path), str(path), problems))
+    return layers
+
+
+def _build(layers: list[_Layer], problems: Problems) -> RulePack:
     if not layers:
         problems.add("rule pack", "empty: --no-default-rules needs at least one --rules DIR")
-        return _PackBuilder(Problems()).build(), tuple(problems.items)
+        return _PackBuilder(Problems()).build()
     builder = _PackBuilder(problems)
     for layer in layers:
         builder.add_layer(layer)
-    return builder.build(), tuple(problems.items)
+    return builder.build()
+
+
+def _snapshot_folder() -> Path | None:
+    from ..yamlload import cache_dir
+
+    return cache_dir()
+
+
+def _registered() -> list[str]:
+    """What else a load depends on: the front ends and conclusion kinds registered in this process."""
+    readers = frontends.FRONT_ENDS.items()
+    return [f"front end {suffix} {read.__module__}.{read.__qualname__}" for suffix, read in readers] + [
+        f"kind {item.name} {type(item).__module__}.{type(item).__qualname__}" for item in registered()
+    ]
 
 
 def seed_rules_only(pack: RulePack) -> RulePack:
@@ -120,7 +156,7 @@ class _PackBuilder:
         layer_policies: dict[str, AcceptancePolicy] = {}
         for name, raw in layer.files:
             self.files.append((name, raw))
-            document = front_end_for(name)(name, raw, self.problems)
+            document = frontends.front_end_for(name)(name, raw, self.problems)
             if document is not None:
                 self._add_document(document, layer_rules)
                 self._add_tables(document, layer_tables)
@@ -210,6 +246,8 @@ class _PackBuilder:
             processes,
             dict(self.questions),
         )
+        from .crosscheck import CrossChecker
+
         if workshop_rules:
             CrossChecker(self.problems, facts, workshop_rules).check()
         CrossChecker(self.problems, facts, rules).check()

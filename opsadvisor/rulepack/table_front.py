@@ -37,7 +37,6 @@ from .ir import Conclusion, Location, Problems, provenance
 from .reading import conclusion, unknown_keys
 from .tables import ROW_SETTINGS, Table, TableRow, check_header, compile_table, is_any, output_value
 
-SUFFIXES = (".csv", ".xlsx")
 MAX_TABLE_WORKBOOK_BYTES = 16 * 1024 * 1024  # what a decision table workbook's parts may expand to
 MAX_TABLE_CELL = 10_000  # characters in one cell of a CSV or XLSX table
 # A sheet may claim (<dimension>) or place a cell at 16,384 columns and a million rows in a few bytes: it

@@ -44,6 +44,8 @@ from .ir import (
     Problems,
     Provenance,
     Rule,
+    Table,
+    TableRow,
     describe_items,
     provenance,
 )
@@ -57,45 +59,6 @@ _RANGE = re.compile(r"^([\[(])\s*([^.\s]+)\s*\.\.\s*([^.\s]+)\s*([\])])$")
 _COMPARISON = re.compile(r"^(>=|<=|>|<)\s*(.+)$")
 _NAMED = re.compile(r"^([a-z_]+)\s*:\s*(.*)$")
 _ALL_TESTS = tuple(dict.fromkeys(test for tests in TESTS_BY_KIND.values() for test in tests))
-
-
-@dataclass(frozen=True)
-class TableRow:
-    number: int  # 1-based, in the table's order
-    cells: tuple[Any, ...]  # the input cells, then the output cells, as written
-    location: Location
-    id: str | None = None
-    priority: int | None = None
-    title: str | None = None
-    tests: tuple[tuple[Condition, ...], ...] = ()  # per input column, once compiled (empty: any value)
-    rule_id: str = ""
-    rationale: str | None = None  # the row's own, where its rule has a reason of its own (else the table's)
-    source: str | None = None  # the row's own provenance, where it differs from the table's
-    covered_by: tuple[int, ...] = ()  # a redundant row under `any`: the earlier rows that match all it matches
-
-
-@dataclass(frozen=True)
-class Table:
-    id: str
-    title: str
-    rationale: str
-    source: str
-    hit_policy: str
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-    rows: tuple[TableRow, ...]
-    location: Location
-    priority: int | None = None
-
-    def rows_of(self, rule_id: str) -> tuple[TableRow, ...]:
-        """The rows of one rule: usually one; rows that share an id are one rule. A redundant row is in none."""
-        return tuple(row for row in self.rows if row.rule_id == rule_id and not row.covered_by)
-
-    def inputs_of(self, row: TableRow) -> tuple[Any, ...]:
-        return row.cells[: len(self.inputs)]
-
-    def outputs_of(self, row: TableRow) -> tuple[Any, ...]:
-        return row.cells[len(self.inputs) :]
 
 
 # --- cells ------------------------------------------------------------------------------------------

@@ -36,7 +36,6 @@ from .ir import (
 from .reading import conclusion, unknown_keys
 from .table_front import add_table, table_from_yaml
 
-SUFFIXES = (".yaml", ".yml")
 FILE_KEYS = (
     "rules",
     "tables",

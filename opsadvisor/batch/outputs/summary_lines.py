@@ -3,8 +3,9 @@ or a pipeline reads of each service, without the full report (about 300 bytes wh
 5-7 KB). The batch then encodes no assessment: the line is made from the outcome's outlines.
 
 A valid entry: `{"status": "ok", "source", "service": {"id", "name"}, "model", "suggested", "effectively",
-"mode", "conflicts", "pending_risks", "governance_areas", "open_decisions", "open_questions"}` (the last
-five are counts); an invalid entry is the line JSON Lines writes for it."""
+"mode", "conflicts", "pending_risks", "governance_areas", "open_decisions", "open_questions", "drifts"}`
+(the last six are counts; `drifts` is null for a service without records, as the full report's `drift`);
+an invalid entry is the line JSON Lines writes for it."""
 
 from __future__ import annotations
 
@@ -35,8 +36,14 @@ def summary_line(outcome: Outcome) -> str:
         "governance_areas": len(outlines.get("governance_areas", ())),
         "open_decisions": outlines.get("open_decisions", 0),
         "open_questions": outlines.get("open_questions", 0),
+        "drifts": _drift_count(outlines.get("drift")),
     }
     return encode(line)
+
+
+def _drift_count(outline: tuple[Any, ...] | None) -> int | None:
+    """How many drifts; None when the service had no records to weigh."""
+    return None if outline is None else len(outline)
 
 
 class SummaryLinesWriter:

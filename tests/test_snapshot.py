@@ -1,0 +1,231 @@
+"""The compiled-pack snapshot (rulepack/snapshot.py): a pack taken from it reports byte for byte what a
+pack read from the rule files reports, and a snapshot that is corrupt, truncated, foreign, stale or
+written halfway is never used, nor an error."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import marshal
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from opsadvisor import api
+from opsadvisor.errors import RulesError
+from opsadvisor.formats import ASSESSMENT
+from opsadvisor.rulepack import layering, snapshot
+from opsadvisor.rulepack.ir import RulePack
+
+from .helpers import ROOT, SCENARIOS
+
+AS_OF = "2026-11-30"
+EXTRA = ROOT / "docs" / "examples" / "acme-rules"
+TABLES = ROOT / "docs" / "examples" / "tables" / "acme-tables"
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("OPSADVISOR_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def bundled_copy(tmp_path: Path) -> Path:
+    """The bundled rules as a layer of their own (for --no-default-rules, and to edit)."""
+    return Path(shutil.copytree(layering.default_rules_dir(), tmp_path / "rules"))
+
+
+def snapshots(folder: Path) -> list[Path]:
+    return sorted(folder.glob("pack-*.snapshot"))
+
+
+def fresh(monkeypatch: pytest.MonkeyPatch, extra: list[Path], include_default: bool) -> RulePack:
+    """The pack read from its rule files, no cache at all."""
+    with monkeypatch.context() as patched:
+        patched.setenv("OPSADVISOR_CACHE_DIR", "")
+        return layering.load_pack(extra, include_default)
+
+
+def from_snapshot(monkeypatch: pytest.MonkeyPatch, extra: list[Path], include_default: bool) -> RulePack:
+    """The pack as the next process gets it: from the snapshot the first load wrote (nothing is built)."""
+    layering.load_pack(extra, include_default)
+
+    def refuse(*_: object) -> RulePack:
+        raise AssertionError("the pack was built again instead of taken from its snapshot")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(layering, "_build", refuse)
+        return layering.load_pack(extra, include_default)
+
+
+def reports(pack: RulePack) -> Iterator[tuple[str, str]]:
+    """Every bundled scenario's report in every format, with and without the trace."""
+    for path in sorted(SCENARIOS.glob("*.json")):
+        assessment = api.assess(path, rules=pack, as_of=AS_OF)
+        for name in ASSESSMENT.names:
+            for explain in (False, True):
+                shown = ASSESSMENT.render(name, assessment, explain=explain, width=100, colour=False)
+                yield f"{path.name} {name} explain={explain}", shown
+
+
+@pytest.mark.parametrize(
+    ("layers", "include_default"),
+    [((), True), ((EXTRA,), True), ((EXTRA, TABLES), True), (("copy",), False)],
+    ids=["default", "rules-extra", "rules-extra-and-tables", "no-default-rules"],
+)
+def test_a_pack_from_its_snapshot_reports_what_the_rule_files_do(
+    cache: Path,
+    bundled_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    layers: tuple[object, ...],
+    include_default: bool,
+) -> None:
+    extra = [bundled_copy if layer == "copy" else Path(str(layer)) for layer in layers]
+    expected = fresh(monkeypatch, extra, include_default)
+    taken = from_snapshot(monkeypatch, extra, include_default)
+    assert len(snapshots(cache)) == 1
+    assert taken == expected and snapshot.encode(taken) == snapshot.encode(expected)
+    assert dict(reports(taken)) == dict(reports(expected))
+
+
+def test_every_value_of_the_bundled_pack_comes_back_of_the_same_type(cache: Path) -> None:
+    pack = layering.load_pack()
+    again = snapshot.decode(marshal.loads(marshal.dumps(snapshot.encode(pack))))
+    assert snapshot.encode(again) == snapshot.encode(pack)  # tuples stay tuples, YAML lists keep their lines
+    assert again.tables[2].rows[0].cells[0].item_lines == pack.tables[2].rows[0].cells[0].item_lines
+    assert again.compiled == {} and again.compiled is not pack.compiled
+
+
+def test_a_rule_file_edited_after_the_snapshot_is_seen_even_when_its_time_and_size_stay(
+    cache: Path, bundled_copy: Path
+) -> None:
+    layering.load_pack([bundled_copy], include_default=False)
+    file = bundled_copy / "10-ambition.yaml"
+    before = file.stat()
+    text = file.read_text(encoding="utf-8")
+    assert "Establish the operate-ownership ambition first" in text
+    file.write_text(text.replace("ambition first", "AMBITION FIRST"), encoding="utf-8")  # the same size
+    os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))  # and a clock that lies
+    pack = layering.load_pack([bundled_copy], include_default=False)
+    assert pack.rule("ambition.undecided.establish").title == "Establish the operate-ownership AMBITION FIRST"
+
+
+def test_a_rule_file_with_an_error_after_the_snapshot_is_an_error(cache: Path, bundled_copy: Path) -> None:
+    layering.load_pack([bundled_copy], include_default=False)
+    file = bundled_copy / "10-ambition.yaml"
+    file.write_text(file.read_text(encoding="utf-8").replace("priority: 0", "priority: high", 1), encoding="utf-8")
+    with pytest.raises(RulesError):
+        layering.load_pack([bundled_copy], include_default=False)
+
+
+def _damaged(entry: bytes, header: bytes) -> dict[str, bytes]:
+    return {
+        "truncated": header + b"\n" + entry[: len(entry) // 2],
+        "garbage": b"not a snapshot at all",
+        "empty": b"",
+        # the same length, one title changed: it would decode, but its hash is not the header's
+        "edited": header + b"\n" + entry.replace(b"ambition first", b"AMBITION FIRST"),
+        "foreign": header.replace(b"key=", b"key=0") + b"\n" + entry,  # another key's snapshot under this name
+    }
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "edited", "foreign"])
+def test_a_damaged_snapshot_is_ignored_and_written_again(cache: Path, damage: str) -> None:
+    expected = layering.load_pack()
+    (path,) = snapshots(cache)
+    header, _, entry = path.read_bytes().partition(b"\n")
+    path.write_bytes(_damaged(entry, header)[damage])
+    pack = layering.load_pack()
+    assert snapshot.encode(pack) == snapshot.encode(expected)
+    assert pack.rule("ambition.undecided.establish").title == "Establish the operate-ownership ambition first"
+    assert path.read_bytes().partition(b"\n")[2] == entry  # rebuilt and written whole again
+
+
+def _signed(path: Path, key: str, value: object) -> None:
+    """A snapshot holding `value`, its header right: only the decoding stands between it and the pack."""
+    entry = marshal.dumps(value)
+    digest = hashlib.sha256(entry).hexdigest()
+    path.write_bytes(f"opsadvisor-pack {snapshot.SNAPSHOT_FORMAT} key={key} entry={digest}".encode() + b"\n" + entry)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("rules", ((b"os:system", "echo owned"),)),  # a class that is not the pack's
+        ("processes", ((b"opsadvisor.rulepack.ir:Process", "too", "many", "fields", "here"),)),
+        ("version", compile("print('owned')", "<snapshot>", "exec")),  # marshal holds code: never run, refused
+        ("version", b"bytes"),
+        ("questions", {1j: "a complex key"}),
+        ("", ("not", "a", "pack")),
+    ],
+    ids=["foreign-class", "wrong-fields", "code", "bytes", "complex", "not-a-pack"],
+)
+def test_a_snapshot_holding_what_no_pack_holds_is_ignored(cache: Path, field: str, value: object) -> None:
+    expected = layering.load_pack()
+    (path,) = snapshots(cache)
+    key = path.read_bytes().partition(b"\n")[0].split(b"key=")[1].split(b" ")[0].decode()
+    encoded = list(snapshot.encode(expected))
+    if field:
+        encoded[1 + [item.name for item in dataclasses.fields(RulePack) if item.init].index(field)] = value
+    _signed(path, key, tuple(encoded) if field else value)
+    assert snapshot.encode(layering.load_pack()) == snapshot.encode(expected)
+
+
+WRITE_WITH_A_FULL_DISK = """
+import resource, signal, sys
+from pathlib import Path
+from opsadvisor.rulepack import layering, snapshot
+pack = layering.load_pack()
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead of killing
+resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.RLIM_INFINITY))  # the disk is full at 64 KB
+snapshot.write(Path(sys.argv[1]), sys.argv[2], pack)
+"""
+
+
+def test_a_write_that_fails_halfway_leaves_the_snapshot_there_whole(cache: Path) -> None:
+    layering.load_pack()
+    (path,) = snapshots(cache)
+    whole = path.read_bytes()
+    key = whole.partition(b"\n")[0].split(b"key=")[1].split(b" ")[0].decode()
+    env = {**os.environ, "OPSADVISOR_CACHE_DIR": str(cache)}
+    subprocess.run([sys.executable, "-c", WRITE_WITH_A_FULL_DISK, str(cache), key], env=env, check=True)
+    assert len(whole) > 64 * 1024 and path.read_bytes() == whole
+    assert not [name for name in os.listdir(cache) if not name.endswith((".json", ".snapshot"))]  # no temporary
+
+
+def test_no_cache_folder_or_one_that_cannot_be_written_means_no_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = fresh(monkeypatch, [], True)
+    monkeypatch.setenv("OPSADVISOR_CACHE_DIR", "")  # disabled
+    assert layering.load_pack() == expected
+    blocked = tmp_path / "a file"
+    blocked.write_text("")
+    monkeypatch.setenv("OPSADVISOR_CACHE_DIR", str(blocked / "cache"))  # cannot be made
+    assert layering.load_pack() == expected
+    assert list(tmp_path.iterdir()) == [blocked]
+
+
+@pytest.mark.slow
+def test_processes_starting_together_with_one_cache_each_report_the_same(tmp_path: Path) -> None:
+    """Four `assess` processes at once on an empty cache folder (a batch and its neighbours starting
+    together): each writes the snapshot, none reads one halfway, all report what the rule files say."""
+    env = {**os.environ, "OPSADVISOR_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-c", "from opsadvisor.cli import main; main()", "assess"]
+    command += [str(SCENARIOS / "payroll-it-operated.json")]
+    command += ["--format", "json", "--as-of", AS_OF]
+    for _ in range(3):
+        started = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE) for _ in range(4)]
+        outputs = {process.communicate()[0] for process in started}
+        assert all(process.returncode == 0 for process in started)
+        assert len(outputs) == 1
+    fresh_env = {**env, "OPSADVISOR_CACHE_DIR": ""}
+    assert outputs == {subprocess.run(command, env=fresh_env, stdout=subprocess.PIPE, check=True).stdout}
+    assert len(snapshots(tmp_path / "cache")) == 1
