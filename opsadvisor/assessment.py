@@ -232,7 +232,7 @@ class AssessmentDraft:
         self.pack = pack
         self.as_of = as_of.date  # acceptances are evaluated on this day (YYYY-MM-DD)
         self.assess_chosen = assess_chosen  # None: no preview of a suggested model
-        self.derived = result.derived  # each derived fact's values, the effective model's included
+        self._result = result
         self.text = _Interpolator(scenario, facts, result)
         self.parts: dict[str, Any] = {}
         # Parts settled before the engine's second stage, handed on to be taken as they are (api.Assessor),
@@ -240,6 +240,12 @@ class AssessmentDraft:
         self.settled: Mapping[str, Any] = {}
         self.matrices: dict[str | None, Any] = {}
         self._fired = _conclusions(result.firings, pack)
+
+    @property
+    def derived(self) -> dict[str, tuple[Any, ...]]:
+        """Each derived fact's values, the effective model's included; grouped when first read (the
+        built-in kinds read it only on evidence: a draft between the engine's stages never does)."""
+        return self._result.derived
 
     def conclusions(self, kind: str) -> list[FiredConclusion]:
         """The conclusions of one kind that fired, in firing order."""

@@ -38,18 +38,27 @@ class Facts:
 
 # Per fact: its name, the Scenario attribute it is read from and how (computed once: the hot path).
 _READS = tuple((name, FACT_FIELDS[name].attr, fact.read) for name, fact in FACTS.items())
+# The same by attribute: (attribute, its facts' (name, read)); FACTS lists an attribute's facts together, so
+# the facts keep their order.
+_BY_ATTR = tuple(
+    (attr, tuple((name, read) for name, named_attr, read in _READS if named_attr == attr))
+    for attr in dict.fromkeys(attr for _, attr, _ in _READS)
+)
+# Per open question: its path, the Scenario attribute that answers it and its field (for `applies`).
+_QUESTIONS = tuple((path, FIELD[path].attr, FIELD[path]) for path in QUESTION_FIELDS)
 
 
 def build_facts(scenario: Scenario) -> Facts:
     values: dict[str, FactValue] = {}
-    for name, attr, read in _READS:
+    for attr, reads in _BY_ATTR:
         value = getattr(scenario, attr)
-        if value is not None:
-            fact = read(value)
-            if fact is not None:  # a record may leave one of its facts unsaid (evidence.py)
-                values[name] = fact
+        if value is not None:  # a missing attribute (most of all the evidence: 30 facts) skips all its facts
+            for name, read in reads:
+                fact = read(value)
+                if fact is not None:  # a record may leave one of its facts unsaid (evidence.py)
+                    values[name] = fact
     missing = tuple(
-        path for path in QUESTION_FIELDS if scenario.value(path) is None and FIELD[path].applies(scenario.value)
+        path for path, attr, field in _QUESTIONS if getattr(scenario, attr) is None and field.applies(scenario.value)
     )
     return Facts(values=values, missing_fields=missing)
 

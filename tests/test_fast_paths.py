@@ -12,11 +12,26 @@ import pytest
 
 from opsadvisor import api
 from opsadvisor.assessment import AsOf, build_assessment
+from opsadvisor.batch import fragments
 from opsadvisor.batch.fragments import report_bytes
 from opsadvisor.batch.runner import encode_utf8
-from opsadvisor.contract import CAPABILITIES, CLASSIFICATIONS, HOSTING, INTEGRATION_TYPES, LIFECYCLES, REGULATIONS
+from opsadvisor.contract import (
+    CAPABILITIES,
+    CLASSIFICATIONS,
+    FACTS,
+    FIELDS,
+    HOSTING,
+    INTEGRATION_TYPES,
+    LIFECYCLES,
+    REGULATIONS,
+    get_path,
+)
 from opsadvisor.errors import ScenarioError
+from opsadvisor.facts import build_facts
+from opsadvisor.kinds import open_decision, recommend
 from opsadvisor.rulepack import RulePack
+from opsadvisor.scenario import Scenario
+from opsadvisor.vocabulary import normalise_document
 
 from .test_memo import _portfolio
 
@@ -162,3 +177,49 @@ def test_a_mode_note_names_the_second_stages_facts(tmp_path: Path) -> None:
     scaling = {"service": {"id": "s", "name": "Scaling"}, "ambition": "it_operated", "lifecycle": "scaling"}
     report = api.Assessor(api.rule_pack([tmp_path])).assess_document(scaling, "x", DAY)
     assert report.recommendation.mode_note == "model A is settled"
+
+
+def test_a_scenario_built_in_one_walk_is_the_one_field_by_field() -> None:
+    """Each top-level key is read once and its record's fields from it (scenario._build): the Scenario is
+    the one each field's path read on its own makes, every attribute set, in FIELDS' order."""
+    assessor = api.Assessor(api.rule_pack())
+    compared = 0
+    for document in _portfolio() + generated(100):
+        try:
+            scenario = assessor.parse(document, "x")
+        except ScenarioError:
+            continue
+        normalised = normalise_document(document)
+        expected = {
+            item.attr: None if (value := get_path(normalised, item.path, item.default)) is None else item.build(value)
+            for item in FIELDS
+        }
+        assert list(vars(scenario)) == list(expected)
+        assert scenario == Scenario(**expected)
+        facts = build_facts(scenario).values  # read by attribute: in FACTS' order all the same
+        assert list(facts) == [name for name in FACTS if name in facts]
+        compared += 1
+    assert compared > 100
+
+
+def test_what_is_kept_across_services_is_each_services_own() -> None:
+    """Open decisions built once per matrix and reasons (kinds.open_decision), whether IT has a part in
+    a matrix (kinds.recommend) and parts encoded once per object (batch.fragments): a portfolio assessed
+    in one process, each service after the others, gives the lines each service gives in a process that
+    has kept nothing."""
+    assessor = api.Assessor(api.rule_pack(), memo_size=0)
+    documents = _portfolio() + generated(150, seed=28)
+    warm = [_line_or_none(assessor, document) for document in documents]
+    for number, document in enumerate(documents):
+        open_decision._BUILT.clear()
+        recommend._NO_PART.clear()
+        fragments._SAME.clear()
+        assert _line_or_none(assessor, document) == warm[number], number
+    assert sum(line is not None for line in warm) > 200
+
+
+def _line_or_none(assessor: api.Assessor, document: dict[str, Any]) -> bytes | None:
+    try:
+        return _fast(assessor, document)
+    except ScenarioError:
+        return None

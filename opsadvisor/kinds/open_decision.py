@@ -85,20 +85,17 @@ class OpenDecisionKind(Kind):
     def build(self, draft: Any) -> tuple[OpenDecision, ...]:
         made = sorted(draft.conclusions(self.name), key=lambda m: m.rank, reverse=True)  # the weightiest reason first
         flags = [(m.payload, draft.text(m.payload.why)) for m in made]
-        decisions = []
-        settled: dict[tuple[int, ...], tuple[str, tuple[str, ...]]] = {}  # by the flags that apply to a process
-        for row in draft.parts["accountability"]:
-            columns = [column for column in COLUMNS if getattr(row, column) == UNDECIDED]
-            if not columns:
-                continue  # most rows of most matrices: nothing to settle
-            applying = tuple(
-                index for index, (flag, _) in enumerate(flags) if not flag.processes or row.process in flag.processes
-            )
-            if applying not in settled:
-                settled[applying] = _priority([flags[index] for index in applying])
-            priority, reasons = settled[applying]
-            decisions += [OpenDecision(row.process, column, priority, " ".join(reasons), reasons) for column in columns]
-        return tuple(decisions)
+        matrix = draft.parts["accountability"]
+        # Most services share a matrix (their model's reference matrix) and their flags: built once for those.
+        key = (id(matrix), *(id(flag) for flag, _ in flags), *(why for _, why in flags))
+        kept = _BUILT.get(key)
+        if kept is not None and kept[0] is matrix and all(a is b for a, (b, _) in zip(kept[1], flags, strict=True)):
+            return kept[2]
+        built = _open_decisions(matrix, flags)
+        if len(_BUILT) >= MAX_BUILT:
+            _BUILT.clear()
+        _BUILT[key] = (matrix, tuple(flag for flag, _ in flags), built)
+        return built
 
     def sections(self, value: tuple[OpenDecision, ...], assessment: Any) -> list[Section]:
         names = assessment.process_names
@@ -139,6 +136,30 @@ class OpenDecisionKind(Kind):
         tally[0] += outline or 0
         tally[1] += bool(outline)
         return tally
+
+
+# Open decisions built, by the matrix and the flags (payload and reason) they were built from: (the matrix,
+# the payloads, the open decisions), the objects kept so that their ids stay their own.
+_BUILT: dict[tuple[Any, ...], tuple[Any, tuple[OpenDecisionPriority, ...], tuple[OpenDecision, ...]]] = {}
+MAX_BUILT = 1024
+
+
+def _open_decisions(matrix: Any, flags: list[tuple[OpenDecisionPriority, str]]) -> tuple[OpenDecision, ...]:
+    """Each t.b.d. cell of the matrix, with the priority and reasons the flags give its process."""
+    decisions = []
+    settled: dict[tuple[int, ...], tuple[str, tuple[str, ...]]] = {}  # by the flags that apply to a process
+    for row in matrix:
+        columns = [column for column in COLUMNS if getattr(row, column) == UNDECIDED]
+        if not columns:
+            continue  # most rows of most matrices: nothing to settle
+        applying = tuple(
+            index for index, (flag, _) in enumerate(flags) if not flag.processes or row.process in flag.processes
+        )
+        if applying not in settled:
+            settled[applying] = _priority([flags[index] for index in applying])
+        priority, reasons = settled[applying]
+        decisions += [OpenDecision(row.process, column, priority, " ".join(reasons), reasons) for column in columns]
+    return tuple(decisions)
 
 
 def _priority(flags: list[tuple[OpenDecisionPriority, str]]) -> tuple[str, tuple[str, ...]]:

@@ -226,10 +226,31 @@ def _effectively(recommendation: Recommendation, draft: Any) -> Recommendation:
     if recommendation.model is None or recommendation.suggestion:
         return recommendation
     draft.parts["recommendation"] = recommendation  # the matrix starts from it
-    cells = [getattr(row, column) for row in ACCOUNTABILITY.build(draft) for column in COLUMNS]
-    if UNDECIDED not in cells and not any(cell in IT_PARTIES for cell in cells):
-        return replace(recommendation, effectively=NO_PART_FOR_IT)
-    return replace(recommendation, effectively=EFFECTIVELY_C if recommendation.departures else "")
+    if _no_part_for_it(ACCOUNTABILITY.build(draft)):
+        effectively = NO_PART_FOR_IT
+    else:
+        effectively = EFFECTIVELY_C if recommendation.departures else ""
+    return (
+        recommendation
+        if effectively == recommendation.effectively
+        else replace(recommendation, effectively=effectively)
+    )
+
+
+# Whether IT has no part in a matrix, every cell decided, by the matrix object (most services share their
+# model's reference matrix), kept with the matrix so that its id stays its own.
+_NO_PART: dict[int, tuple[Any, bool]] = {}
+MAX_MATRICES = 256
+
+
+def _no_part_for_it(matrix: Any) -> bool:
+    kept = _NO_PART.get(id(matrix))
+    if kept is None or kept[0] is not matrix:
+        cells = [getattr(row, column) for row in matrix for column in COLUMNS]
+        if len(_NO_PART) >= MAX_MATRICES:
+            _NO_PART.clear()
+        kept = _NO_PART[id(matrix)] = (matrix, UNDECIDED not in cells and not any(cell in IT_PARTIES for cell in cells))
+    return kept[1]
 
 
 def _departures(model: Any, draft: Any) -> list[str]:
