@@ -9,7 +9,7 @@ keeps the parts together.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -209,8 +209,9 @@ class FiredConclusion:
 
 # Assesses the service with another ambition (the suggested model chosen), on the same pack and day: the
 # preview of a suggestion (kinds.preview). Given by the caller that runs the engine (api.Assessor); it
-# records the texts it interpolates in the dict, when one is given (batch.memo compares them).
-AssessChosen = Callable[[Scenario, "dict[str, list[str]] | None"], "Assessment"]
+# records the texts it interpolates in the dict, when one is given (batch.memo compares them), and builds
+# the parts named (see build_assessment's `only`; None: every part).
+AssessChosen = Callable[[Scenario, "dict[str, list[str]] | None", "Collection[str] | None"], "Assessment"]
 
 
 class AssessmentDraft:
@@ -261,14 +262,25 @@ def build_assessment(
     texts: dict[str, list[str]] | None = None,
     assess_chosen: AssessChosen | None = None,
     settled: Mapping[str, Any] | None = None,
+    only: Collection[str] | None = None,
 ) -> Assessment:
     """The assessment of what fired; with `texts`, the texts each kind interpolates, by part; with
     `assess_chosen`, a suggested model's preview (see AssessChosen); with `settled`, parts settled from
-    the same firings before the second stage (the recommendation and the matrix: effective.py)."""
+    the same firings before the second stage (the recommendation and the matrix: effective.py).
+
+    With `only`, the kinds are built in order until each part it names is built, and no further: a kind
+    reads only parts built before it, so those are what they are in a whole assessment, and the later
+    parts are missing (the preview reads a suggested model's conflicts and risks: about a tenth of the
+    services assess their suggestion, and the parts after those cost as much again)."""
     draft = AssessmentDraft(scenario, facts, result, pack, as_of, assess_chosen)
     if settled:
         draft.settled = settled
+    waiting = None if only is None else set(only)
     for kind in kind_parts():
+        if waiting is not None:
+            if not waiting:
+                break
+            waiting.discard(kind.part)
         if texts is not None:
             draft.text.texts = texts.setdefault(kind.part, [])
         draft.parts[kind.part] = kind.build(draft)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from opsadvisor import api
+from opsadvisor import api, kinds
 from opsadvisor.assessment import AsOf, build_assessment
 from opsadvisor.batch import fragments
 from opsadvisor.batch.fragments import report_bytes
@@ -80,7 +80,7 @@ def _slow(assessor: api.Assessor, document: dict[str, Any]) -> bytes:
     scenario = assessor.parse(document, "x")
     facts, result = assessor.run(scenario, when, memo=False)
 
-    def assess_chosen(chosen: Any, texts: Any) -> Any:
+    def assess_chosen(chosen: Any, texts: Any, parts: Any) -> Any:  # every part, whatever the preview shows
         chosen_facts, chosen_result = assessor.run(chosen, when, memo=False)
         return build_assessment(chosen, chosen_facts, chosen_result, assessor.pack, when, texts, assess_chosen)
 
@@ -223,3 +223,34 @@ def _line_or_none(assessor: api.Assessor, document: dict[str, Any]) -> bytes | N
         return _fast(assessor, document)
     except ScenarioError:
         return None
+
+
+def test_a_suggestions_preview_builds_only_the_parts_it_shows() -> None:
+    """The preview assesses a suggested model's choice only as far as the parts it shows (conflicts and
+    risks): the preview is the one a whole assessment of the choice gives, and the parts after those are
+    never built."""
+    pack = api.rule_pack()
+    assessor, slow = api.Assessor(pack), api.Assessor(pack, memo_size=0)
+    built: list[tuple[str, ...]] = []
+    build = assessor.build
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        assessment = build(*args, **kwargs)
+        built.append(tuple(assessment.parts))
+        return assessment
+
+    assessor.build = recording  # type: ignore[method-assign]
+    previews = 0
+    for number, document in enumerate(generated(120, seed=29)):
+        try:
+            expected = _slow(slow, document)
+        except ScenarioError:
+            continue
+        built.clear()
+        assert _fast(assessor, document) == expected, number
+        if len(built) > 1:  # the preview's assessment first, then the service's own
+            previews += 1
+            shown = [kind.part for kind in kinds.parts()]
+            assert built[0] == tuple(shown[: shown.index("risks") + 1]), number
+            assert len(built[1]) == len(shown), number
+    assert previews > 10
