@@ -4,11 +4,14 @@ may not be taken, it is not."""
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from opsadvisor import api, kinds
 from opsadvisor.assessment import AsOf, build_assessment
@@ -31,6 +34,7 @@ from opsadvisor.facts import build_facts
 from opsadvisor.kinds import open_decision, recommend
 from opsadvisor.rulepack import RulePack
 from opsadvisor.scenario import Scenario
+from opsadvisor.scenario_formats import json_format
 from opsadvisor.vocabulary import normalise_document
 
 from .test_memo import _portfolio
@@ -254,3 +258,66 @@ def test_a_suggestions_preview_builds_only_the_parts_it_shows() -> None:
             assert built[0] == tuple(shown[: shown.index("risks") + 1]), number
             assert len(built[1]) == len(shown), number
     assert previews > 10
+
+
+def _strict(text: str) -> Any:
+    """The strict decoding alone (json_format without its orjson path): the value, or the error's words."""
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(json_format, "_at_once", lambda text: None)
+            return ("value", json_format.decode_json_text(text, "x"))
+    except ScenarioError as error:
+        return ("error", error.source, error.problems)
+
+
+def _decoded(text: str) -> Any:
+    try:
+        return ("value", json_format.decode_json_text(text, "x"))
+    except ScenarioError as error:
+        return ("error", error.source, error.problems)
+
+
+_KEYS = st.sampled_from(["a", "b", "a:b", "c"]) | st.text(max_size=4)
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=6)
+    | st.sampled_from(["x:y", "10:00", "\\u003a", "1e400", "1.5"])
+)
+
+
+@st.composite
+def _json_texts(draw: st.DrawFn, depth: int = 0) -> str:
+    """JSON texts (now and then broken), keys given twice among them, colons inside strings."""
+    if depth > 2 or draw(st.booleans()):
+        value = draw(_SCALARS)
+        return (
+            draw(st.sampled_from(["1e400", "NaN", "-", "01", '"\\u003a"', '"a\\"b"']))
+            if draw(st.integers(0, 15)) == 0
+            else json.dumps(value, ensure_ascii=draw(st.booleans()))
+        )
+    if draw(st.booleans()):
+        items = draw(st.lists(_json_texts(depth + 1), max_size=3))
+        return "[" + ", ".join(items) + "]"
+    keys = draw(st.lists(_KEYS, max_size=4))
+    members = [f"{json.dumps(key)}: {draw(_json_texts(depth + 1))}" for key in keys]
+    return "{" + ",".join(members) + draw(st.sampled_from(["}", "}", "}", ",}", "} x"]))
+
+
+@given(_json_texts())
+@example('{"users": 18446744073709551616}')
+@settings(max_examples=400)
+def test_json_decoded_at_once_is_the_strict_decoding(text: str) -> None:
+    """Decoded without the duplicate-key hook, a text gives exactly the strict value or error: a key given twice, a
+    number too large, a float, an integer past 64 bits, escapes and broken texts alike."""
+    assert repr(_decoded(text)) == repr(_strict(text))  # repr: an int is no float, however equal
+
+
+def test_json_decoded_at_once_finds_a_key_given_twice() -> None:
+    twice = [('{"a": 1, "a": 2}', "a"), ('{"a": {"b": "x:y", "b": 1}}', "b"), ('[{"k": 1}, {"k": 2, "k": 3}]', "k")]
+    for text, key in twice:
+        problem = f'the key "{key}" appears twice in one object; each fact must be given once'
+        assert _decoded(text) == _strict(text) == ("error", "x", [problem])
+    assert json_format._at_once('{"a": "10:00", "b": [1, {"c": null}]}') == {"a": "10:00", "b": [1, {"c": None}]}
