@@ -321,3 +321,18 @@ def test_json_decoded_at_once_finds_a_key_given_twice() -> None:
         problem = f'the key "{key}" appears twice in one object; each fact must be given once'
         assert _decoded(text) == _strict(text) == ("error", "x", [problem])
     assert json_format._at_once('{"a": "10:00", "b": [1, {"c": null}]}') == {"a": "10:00", "b": [1, {"c": None}]}
+
+
+def test_a_part_kept_by_its_object_is_that_objects_own() -> None:
+    """A part encoded once per object (a model's reference matrix, shared by most services) is found by
+    its id only while the object kept with it is the one asked about: another object that came to have the
+    id gets its own encoding, equal values the same one."""
+    assessor = api.Assessor(api.rule_pack())
+    reports = [assessor.assess_document(document, "x", DAY) for document in _portfolio()[:6]]
+    kind = kinds.kind("accountability")
+    for report in reports:
+        matrix = report.parts["accountability"]
+        expected = encode_utf8(kind.to_json(matrix))
+        fragments._SAME[("accountability", id(matrix))] = ((), b"another object's")
+        assert fragments._part(kind, matrix) == expected
+        assert fragments._part(kind, tuple(list(matrix))) == fragments._part(kind, matrix) == expected

@@ -24,7 +24,7 @@ MAX_KEPT = 4096  # fragments of each sort kept; when full, they are forgotten an
 _KEYS: dict[str, bytes] = {}  # a part's key, quoted, with its colon and the comma before it
 _TRACE: dict[tuple[str, str, int, tuple[str, ...]], tuple[bytes, bytes]] = {}  # a rule's entry, around `matched`
 _PARTS: dict[tuple[str, Hashable], bytes] = {}  # encoded parts worth keeping (ENCODED_ONCE), by value
-_SAME: dict[tuple[str, int], tuple[Any, bytes]] = {}  # parts encoded by the object (see ENCODED_ONCE)
+_SAME: dict[tuple[str, int], tuple[Any, bytes]] = {}  # parts encoded, by the object (kept, so its id is its own)
 _PROVENANCE: dict[int, tuple[Any, bytes]] = {}  # a pack's provenance, by the object (kept, so its id is its own)
 
 
@@ -96,8 +96,21 @@ def _key(part: str) -> bytes:
 
 
 def _part(kind: Any, value: Any) -> bytes:
-    if kind.part not in _BY_VALUE:
-        return _same_part(kind, value)
+    """A part encoded once per object and, for a part kept by value, once per value: most services share
+    the objects (a model's reference matrix), whose value is dearer to hash than their id is to look up."""
+    key = (kind.part, id(value))
+    kept = _SAME.get(key)
+    if kept is None or kept[0] is not value:
+        if len(_SAME) >= MAX_KEPT:
+            _SAME.clear()
+        kept = _SAME[key] = (
+            value,
+            _by_value(kind, value) if kind.part in _BY_VALUE else orjson.dumps(kind.to_json(value)),
+        )
+    return kept[1]
+
+
+def _by_value(kind: Any, value: Any) -> bytes:
     key = (kind.part, value)
     encoded = _PARTS.get(key)
     if encoded is None:
@@ -105,17 +118,6 @@ def _part(kind: Any, value: Any) -> bytes:
             _PARTS.clear()
         encoded = _PARTS[key] = orjson.dumps(kind.to_json(value))
     return encoded
-
-
-def _same_part(kind: Any, value: Any) -> bytes:
-    """A part encoded once per object (kept with it, so that its id stays its own)."""
-    key = (kind.part, id(value))
-    kept = _SAME.get(key)
-    if kept is None or kept[0] is not value:
-        if len(_SAME) >= MAX_KEPT:
-            _SAME.clear()
-        kept = _SAME[key] = (value, orjson.dumps(kind.to_json(value)))
-    return kept[1]
 
 
 def _trace(entry: TraceEntry) -> bytes:
