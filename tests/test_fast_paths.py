@@ -21,6 +21,7 @@ from opsadvisor.batch.runner import encode_utf8
 from opsadvisor.contract import (
     CAPABILITIES,
     CLASSIFICATIONS,
+    FACT_FIELDS,
     FACTS,
     FIELDS,
     HOSTING,
@@ -336,3 +337,23 @@ def test_a_part_kept_by_its_object_is_that_objects_own() -> None:
         fragments._SAME[("accountability", id(matrix))] = ((), b"another object's")
         assert fragments._part(kind, matrix) == expected
         assert fragments._part(kind, tuple(list(matrix))) == fragments._part(kind, matrix) == expected
+
+
+def test_facts_read_without_a_call_are_the_ones_each_read_gives() -> None:
+    """A fact that is its attribute's value as it is (contract.same) is taken without calling its read:
+    the facts are the ones calling each fact's read gives, in FACTS' order."""
+    assessor = api.Assessor(api.rule_pack())
+    compared = 0
+    for document in _portfolio() + generated(100, seed=30):
+        try:
+            scenario = assessor.parse(document, "x")
+        except ScenarioError:
+            continue
+        expected = {}
+        for name, fact in FACTS.items():
+            value = getattr(scenario, FACT_FIELDS[name].attr)
+            if value is not None and (read := fact.read(value)) is not None:
+                expected[name] = read
+        assert list(build_facts(scenario).values.items()) == list(expected.items())
+        compared += 1
+    assert compared > 100
