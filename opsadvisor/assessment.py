@@ -65,6 +65,11 @@ class TraceEntry:
     def matched(self) -> dict[str, Any]:
         return self._firing.matched
 
+    @property
+    def source(self) -> Rule:
+        """The rule that fired (its id, title, priority and conclusions are this entry's)."""
+        return self._firing.rule
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TraceEntry) and self._key() == other._key()
 
@@ -288,7 +293,7 @@ def build_assessment(
         service_id=scenario.service_id,
         service_name=scenario.service_name,
         parts=draft.parts,
-        trace=tuple(_trace_entry(firing) for firing in result.firings),
+        trace=tuple(map(TraceEntry, result.firings)),
         rules_version=pack.version,
         as_of=as_of,
         provenance=once_per_pack(pack, "provenance", policy_provenance),
@@ -341,10 +346,6 @@ def _conclusions(firings: tuple[Firing, ...], pack: RulePack) -> dict[str, list[
         for kind, item in conclusions[1]:
             by_kind.setdefault(kind, []).append(item)
     return by_kind
-
-
-def _trace_entry(firing: Firing) -> TraceEntry:
-    return TraceEntry(firing)
 
 
 def interpolator(scenario: Scenario, facts: Facts, result: EngineResult) -> Callable[[str], str]:

@@ -382,3 +382,14 @@ def test_a_text_filled_from_its_pieces_is_the_one_sub_fills(pieces: list[str]) -
     template = "".join(pieces)
     expected = PLACEHOLDER.sub(lambda match: interpolate._value(match.group(1)), template)
     assert interpolate(template) == interpolate(template) == expected
+
+
+def test_a_trace_entry_kept_by_its_rule_is_that_rules_own() -> None:
+    """A trace entry's fragments are kept by rule id with the rule object: another rule of that id (a pack
+    whose layer rewords it) gets its own."""
+    assessor = api.Assessor(api.rule_pack())
+    for document in _portfolio()[:6]:
+        report = assessor.assess_document(document, "x", DAY)
+        for entry in report.trace:
+            fragments._TRACE[entry.rule] = (object(), b"another rule's", b"")
+        assert report_bytes(report) == encode_utf8(report.to_dict())
