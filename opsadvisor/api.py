@@ -35,8 +35,7 @@ class Assessor:
         self.engine = Engine(pack, memo_size=memo_size)
         # The parts the last run settled between its stages, for `build` to take as they are: (result, scenario,
         # parts), or None. One slot: `build` takes it for the result it was made for, then it is gone.
-        # With them, the draft's conclusions by kind when the second stage fired nothing (else None).
-        self._settled: tuple[EngineResult, Scenario, dict[str, Any], Any] | None = None
+        self._settled: tuple[EngineResult, Scenario, dict[str, Any]] | None = None
         self._settling = _settling_rules(pack)
 
     def parse(self, document: Any, source: str) -> Scenario:
@@ -66,8 +65,7 @@ class Assessor:
         # conclude them, and these did not): the assessment takes them as settled here instead of settling again.
         later = result.firings[len(first.firings) :]
         if not any(firing.rule.id in self._settling for firing in later):
-            parts = {part: draft.parts[part] for part in SETTLED_PARTS}
-            self._settled = (result, scenario, parts, None if later else draft.fired)
+            self._settled = (result, scenario, {part: draft.parts[part] for part in SETTLED_PARTS})
         return result
 
     def build(
@@ -89,20 +87,8 @@ class Assessor:
             return self.build(chosen, chosen_facts, chosen_result, as_of, nested, parts)
 
         kept, self._settled = self._settled, None
-        if kept is None or kept[0] is not result or kept[1] is not scenario:
-            kept = None
-        return build_assessment(
-            scenario,
-            facts,
-            result,
-            self.pack,
-            as_of,
-            texts,
-            assess_chosen,
-            None if kept is None else kept[2],
-            only,
-            None if kept is None else kept[3],
-        )
+        settled = kept[2] if kept is not None and kept[0] is result and kept[1] is scenario else None
+        return build_assessment(scenario, facts, result, self.pack, as_of, texts, assess_chosen, settled, only)
 
     def assess_scenario(self, scenario: Scenario, as_of: DateArg = None) -> Assessment:
         """Assess a Scenario; risk acceptances are evaluated on `as_of` (default: today)."""

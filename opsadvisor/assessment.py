@@ -232,7 +232,6 @@ class AssessmentDraft:
         pack: RulePack,
         as_of: AsOf,
         assess_chosen: AssessChosen | None = None,
-        fired: dict[str, list[FiredConclusion]] | None = None,
     ) -> None:
         self.scenario = scenario
         self.facts = facts
@@ -246,20 +245,13 @@ class AssessmentDraft:
         # and the matrix of each model as settled for this draft (the recommendation reads it too).
         self.settled: Mapping[str, Any] = {}
         self.matrices: dict[str | None, Any] = {}
-        # The conclusions by kind; `fired`: as a draft of the same firings grouped them (api.Assessor: the
-        # engine's second stage fired nothing).
-        self._fired = _conclusions(result.firings, pack) if fired is None else fired
+        self._fired = _conclusions(result.firings, pack)
 
     @property
     def derived(self) -> dict[str, tuple[Any, ...]]:
         """Each derived fact's values, the effective model's included; grouped when first read (the
         built-in kinds read it only on evidence: a draft between the engine's stages never does)."""
         return self._result.derived
-
-    @property
-    def fired(self) -> dict[str, list[FiredConclusion]]:
-        """The conclusions that fired, by kind (a draft of the same firings may take them: `fired`)."""
-        return self._fired
 
     def conclusions(self, kind: str) -> list[FiredConclusion]:
         """The conclusions of one kind that fired, in firing order."""
@@ -276,7 +268,6 @@ def build_assessment(
     assess_chosen: AssessChosen | None = None,
     settled: Mapping[str, Any] | None = None,
     only: Collection[str] | None = None,
-    fired: dict[str, list[FiredConclusion]] | None = None,
 ) -> Assessment:
     """The assessment of what fired; with `texts`, the texts each kind interpolates, by part; with
     `assess_chosen`, a suggested model's preview (see AssessChosen); with `settled`, parts settled from
@@ -285,9 +276,8 @@ def build_assessment(
     With `only`, the kinds are built in order until each part it names is built, and no further: a kind
     reads only parts built before it, so those are what they are in a whole assessment, and the later
     parts are missing (the preview reads a suggested model's conflicts and risks: about a tenth of the
-    services assess their suggestion, and the parts after those cost as much again). `fired`: the result's
-    conclusions by kind, as a draft of the same firings grouped them (see AssessmentDraft)."""
-    draft = AssessmentDraft(scenario, facts, result, pack, as_of, assess_chosen, fired)
+    services assess their suggestion, and the parts after those cost as much again)."""
+    draft = AssessmentDraft(scenario, facts, result, pack, as_of, assess_chosen)
     if settled:
         draft.settled = settled
     waiting = None if only is None else set(only)
