@@ -377,27 +377,7 @@ class _Interpolator:
         return self.service.get(name, "unknown")
 
     def __call__(self, template: str) -> str:
-        text = template
-        if "{" in template:
-            pieces = _pieces(template)
-            text = pieces[0]
-            for index in range(1, len(pieces), 2):
-                text += self._value(pieces[index]) + pieces[index + 1]
+        text = PLACEHOLDER.sub(lambda match: self._value(match.group(1)), template) if "{" in template else template
         if self.texts is not None:
             self.texts.append(text)
         return text
-
-
-# A rule text split at its placeholders, kept by the text (a pack has a few hundred): PLACEHOLDER.split's
-# literal text and placeholder names, alternately, the first and last literal (what `sub` fills in turn).
-_PIECES: dict[str, list[str]] = {}
-MAX_PIECES = 4096
-
-
-def _pieces(template: str) -> list[str]:
-    pieces = _PIECES.get(template)
-    if pieces is None:
-        if len(_PIECES) >= MAX_PIECES:
-            _PIECES.clear()
-        pieces = _PIECES[template] = PLACEHOLDER.split(template)
-    return pieces

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from opsadvisor import api, assessment, kinds
+from opsadvisor import api, kinds
 from opsadvisor.assessment import AsOf, build_assessment
 from opsadvisor.batch import fragments
 from opsadvisor.batch.fragments import report_bytes
@@ -34,7 +34,6 @@ from opsadvisor.errors import ScenarioError
 from opsadvisor.facts import build_facts
 from opsadvisor.kinds import open_decision, recommend
 from opsadvisor.rulepack import RulePack
-from opsadvisor.rulepack.crosscheck import PLACEHOLDER
 from opsadvisor.scenario import Scenario
 from opsadvisor.scenario_formats import json_format
 from opsadvisor.vocabulary import normalise_document
@@ -358,30 +357,6 @@ def test_facts_read_without_a_call_are_the_ones_each_read_gives() -> None:
         assert list(build_facts(scenario).values.items()) == list(expected.items())
         compared += 1
     assert compared > 100
-
-
-_INTERPOLATOR: list[Any] = []
-
-
-def _interpolator() -> Any:
-    """A service's interpolator (assessment._Interpolator), made once."""
-    if not _INTERPOLATOR:
-        assessor = api.Assessor(api.rule_pack())
-        scenario = assessor.parse(_portfolio()[0], "x")
-        facts, result = assessor.run(scenario, AsOf.of(DAY))
-        _INTERPOLATOR.append(assessment._Interpolator(scenario, facts, result))
-    return _INTERPOLATOR[0]
-
-
-@given(st.lists(st.sampled_from(["{", "}", "{service.name}", "{criticality}", "{nope}", "a", " ", "{}", "é"])))
-@example(["{", "{service.id}", "}"])
-def test_a_text_filled_from_its_pieces_is_the_one_sub_fills(pieces: list[str]) -> None:
-    """A rule text is split at its placeholders once (assessment._pieces) and filled piece by piece:
-    the text PLACEHOLDER.sub fills, stray and nested braces alike."""
-    interpolate = _interpolator()
-    template = "".join(pieces)
-    expected = PLACEHOLDER.sub(lambda match: interpolate._value(match.group(1)), template)
-    assert interpolate(template) == interpolate(template) == expected
 
 
 def test_a_trace_entry_kept_by_its_rule_is_that_rules_own() -> None:
