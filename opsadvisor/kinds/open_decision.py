@@ -140,6 +140,9 @@ class OpenDecisionKind(Kind):
         tally[1] += bool(outline)
         return tally
 
+    def merge(self, tally: list[int], later: list[int]) -> list[int]:
+        return [tally[0] + later[0], tally[1] + later[1]]
+
 
 def _priority(flags: list[tuple[OpenDecisionPriority, str]]) -> tuple[str, tuple[str, ...]]:
     """The highest priority the flags (payload, its reason) give a cell, and the reasons of those that give it."""
