@@ -17,13 +17,24 @@ import dataclasses
 import functools
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..assessment import AsOf, DateArg
 from ..rulepack import RulePack
 from .inputs import Entry
 from .memo import OutcomeMemo
 from .outputs.summary_lines import summary_bytes
-from .runner import INVALID, Outcome, chunked, outcome_memo_for, outcome_of, start_worker, worker_state
+from .runner import (
+    INVALID,
+    Outcome,
+    as_task,
+    chunked,
+    entries_of,
+    outcome_memo_for,
+    outcome_of,
+    start_worker,
+    worker_state,
+)
 from .summary import Summary
 from .workers import ordered
 
@@ -91,11 +102,11 @@ def _without_json(outcome: Outcome) -> Outcome:
     return outcome if outcome.json is None else dataclasses.replace(outcome, json=None)
 
 
-def _work(task: tuple[Request, list[Entry]]) -> Chunk:
+def _work(task: tuple[Request, list[tuple[Any, ...]]]) -> Chunk:
     """In a worker: one chunk."""
     request, entries = task
     (memo,), _, as_of = worker_state()
-    return chunk_of(entries, memo, request, as_of)
+    return chunk_of(entries_of(entries), memo, request, as_of)
 
 
 def assess_chunks(
@@ -109,7 +120,7 @@ def assess_chunks(
         for entries_of_chunk in chunked(entries):
             yield chunk_of(entries_of_chunk, memo, request, day)
         return
-    tasks = ((request, entries_of_chunk) for entries_of_chunk in chunked(entries))
+    tasks = ((request, as_task(entries_of_chunk)) for entries_of_chunk in chunked(entries))
     start = functools.partial(start_worker, (pack,), request.with_json, day)
     with contextlib.closing(ordered(_work, tasks, jobs, start)) as chunks:  # stops the workers, however it ends
         yield from chunks

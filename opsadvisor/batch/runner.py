@@ -148,9 +148,9 @@ def worker_state() -> tuple[tuple[OutcomeMemo, ...], bool, str]:
     return _worker
 
 
-def _work(entries: list[Entry]) -> list[tuple[Outcome, ...]]:
+def _work(task: list[tuple[Any, ...]]) -> list[tuple[Outcome, ...]]:
     memos, with_json, as_of = worker_state()
-    return [tuple(outcome_of(entry, memo, with_json, as_of) for memo in memos) for entry in entries]
+    return [tuple(outcome_of(entry, memo, with_json, as_of) for memo in memos) for entry in entries_of(task)]
 
 
 def outcome_memo_for(pack: RulePack) -> OutcomeMemo:
@@ -167,6 +167,15 @@ def chunked(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
     found = iter(entries)
     while chunk := list(itertools.islice(found, CHUNK_SIZE)):
         yield chunk
+
+
+def as_task(entries: list[Entry]) -> list[tuple[Any, ...]]:
+    """Entries as plain tuples: pickled several times faster than the named tuples (entries_of undoes it)."""
+    return list(map(tuple, entries))
+
+
+def entries_of(task: list[tuple[Any, ...]]) -> list[Entry]:
+    return list(itertools.starmap(Entry, task))
 
 
 def assess_entries(
@@ -193,6 +202,7 @@ def assess_entries_with(
             yield tuple(outcome_of(entry, memo, with_json, day) for memo in memos)
         return
     start = functools.partial(start_worker, packs, with_json, day)
-    with contextlib.closing(ordered(_work, chunked(entries), jobs, start)) as chunks:  # stops the workers
+    tasks = map(as_task, chunked(entries))
+    with contextlib.closing(ordered(_work, tasks, jobs, start)) as chunks:  # stops the workers
         for chunk in chunks:
             yield from chunk
