@@ -32,8 +32,8 @@ from .workers import ordered
 
 OK = "ok"
 INVALID = "invalid"
-# Entries per task. Each task costs the parent some of the pool's work, and the parent's CPU is what
-# --jobs cannot spread: fewer, larger tasks (docs/batch.md, Performance: benchmarks/portfolio.py).
+# Entries per worker task (a chunk). Each task costs the parent some work (a message each way, a summary to
+# merge), and the parent's CPU is what --jobs cannot spread: fewer, larger tasks (docs/batch.md, Performance).
 CHUNK_SIZE = 256
 
 
