@@ -133,3 +133,14 @@ def _children() -> list[str]:
     """This process's child processes (Linux: /proc)."""
     tasks = Path(f"/proc/{os.getpid()}/task")
     return [child for task in tasks.iterdir() for child in (task / "children").read_text().split()]
+
+
+def test_where_the_system_cannot_fork_jobs_run_in_this_process_with_the_same_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    portfolio = _portfolio(tmp_path / "in.jsonl")
+    monkeypatch.setattr(runner, "CHUNK_SIZE", 7)
+    forked = _run(tmp_path / "forked", portfolio, jobs=2)
+    monkeypatch.delattr(os, "fork")  # as on Windows
+    unforked = _run(tmp_path / "unforked", portfolio, jobs=2)
+    assert unforked[0] == forked[0] and unforked[2:] == forked[2:]

@@ -39,7 +39,12 @@ HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 def ordered(
     work: Callable[[Any], Any], tasks: Iterable[Any], jobs: int, start: Callable[[], None]
 ) -> Generator[Any, None, None]:
-    """work(task) for each task, in `jobs` forked processes, in task order; `start` runs first in each."""
+    """work(task) for each task, in `jobs` forked processes, in task order; `start` runs first in each.
+    Where the system cannot fork (Windows), in this process, one task after the other."""
+    if not hasattr(os, "fork"):
+        start()
+        yield from map(work, tasks)
+        return
     workers: list[_Worker] = []
     try:
         with _signals_held():
