@@ -887,7 +887,6 @@ def batch(
     """Assess every service of a portfolio: folders, .jsonl, .json, .csv and .xlsx files (opsadvisor docs batch)."""
     from .batch import (
         NO_MAP,
-        Gates,
         batch_exit_code,
         check_output,
         load_map,
@@ -917,15 +916,13 @@ def batch(
     book = read_records(records_file, as_of.date() if as_of else None, window_days)
     report_records(book)  # what reading them noted, and their invalid rows: before the services
     bar = _progress_bar(inputs, quiet, "assessing", table_map)
-    gates = Gates()
     started = time.monotonic()
 
-    def report(outcome: Any) -> None:
-        gates.add(outcome)
-        if outcome.error:
+    def report(done: int, invalid: Any) -> None:
+        for outcome in invalid:
             click.echo(f"invalid: {outcome.error}", err=True)
         if bar is not None:
-            bar.update(1, f"{(bar.pos + 1) / max(time.monotonic() - started, 1e-6):.0f} services/s")
+            bar.update(done, f"{(bar.pos + done) / max(time.monotonic() - started, 1e-6):.0f} services/s")
 
     def note(text: str) -> None:
         click.echo(f"warning: {printable(text)}", err=True)
@@ -936,7 +933,7 @@ def batch(
         pack,
         outputs,
         jobs,
-        on_outcome=report,
+        on_progress=report,
         as_of=as_of.date() if as_of else None,
         table_map=table_map,
         on_note=note,
@@ -951,7 +948,7 @@ def batch(
     if not quiet:
         click.echo(render_summary(summary, report_context(pack).process_names), nl=False, err=streaming)
     code = batch_exit_code(summary, fail_on)
-    for line in gates.failed(fail_on):
+    for line in summary.gates.failed(fail_on):
         click.echo(line, err=True)
     sys.exit(code)
 

@@ -81,6 +81,18 @@ class NoteKind(Kind):
     def diff_aspects(self, outline):
         return {"notes": ", ".join(outline) or "none"}
 
+    # A tally without `merge`: a batch keeps the outlines of each chunk and tallies them in one process.
+    def new_tally(self):
+        return {}
+
+    def tally(self, tally, outline):
+        for text in outline:
+            tally[text] = tally.get(text, 0) + 1
+        return tally
+
+    def summary_tables(self, tally, process_names):
+        return [SummaryTable("Notes", ["note", "services"], sorted(tally.items()))]
+
 
 KIND = register(NoteKind())
 '''
@@ -162,6 +174,23 @@ def test_the_toy_kind_is_a_column_of_the_batch_csv(toy_kind: Path, tmp_path: Pat
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert rows[0]["notes"] == "hosted by a vendor"
     assert list(rows[0])[-2:] == ["notes", "error"]
+
+
+def test_the_toy_kinds_tally_without_merge_counts_every_service_of_a_batch_in_workers(
+    toy_kind: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opsadvisor.batch import runner
+
+    folder = tmp_path / "portfolio"
+    folder.mkdir()
+    for number in range(7):
+        shutil.copy(SAAS, folder / f"crm-{number}.json")
+    shutil.copy(SCENARIOS / "payroll-it-operated.json", folder / "payroll.json")  # on premise: no note
+    monkeypatch.setattr(runner, "CHUNK_SIZE", 3)
+    result = run_cli("batch", str(folder), "--jobs", "2", "--rules", str(toy_kind))
+    assert result.exit_code == 0, result.output
+    notes = result.output.split("\nNotes\n-----\n")[1].split("\n\n")[0].splitlines()
+    assert notes[-1].split() == ["hosted", "by", "a", "vendor", "7"]
 
 
 def test_the_toy_kind_is_compared_by_diff(toy_kind: Path) -> None:

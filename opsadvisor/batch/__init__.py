@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,12 +19,13 @@ from ..errors import EXIT_FINDINGS, EXIT_INVALID_SCENARIO, EXIT_OK, ScenarioErro
 from ..files import refuse_replacing_input
 from ..rulepack import RulePack
 from ..tabular import NO_MAP, TableMap, load_map
+from .chunks import Request, assess_chunks
 from .duplicates import DuplicateIds
 from .gates import Gates
 from .inputs import DOCUMENT, Entry, check_inputs, iter_entries, write_template
-from .outputs import STDOUT, ReportContext, Writer, check_output, open_writer
+from .outputs import STDOUT, ReportContext, Writer, by_input, check_output, open_writer
 from .rollups import RollUps
-from .runner import Outcome, assess_entries, default_jobs
+from .runner import Outcome, default_jobs
 from .summary import Summary, render_summary
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ def run_batch(
     on_note: Callable[[str], None] | None = None,
     bom: bool = True,
     records: RecordsArg | EvidenceBook | None = None,
+    on_progress: Callable[[int, Sequence[Outcome]], None] | None = None,
 ) -> Summary:
     """Assess every entry of the inputs and write every output; returns the portfolio summary. Risk
     acceptances are evaluated on `as_of` (a date or YYYY-MM-DD; default: today). CSV and XLSX inputs
@@ -87,8 +89,13 @@ def run_batch(
     `as_of` and the drift rules weigh it; the summary keeps the EvidenceBook (`summary.records`: its
     invalid rows, its notes), and records no service asked for are a note.
 
-    Invalid entries never stop the batch: they are counted, passed to `on_outcome` and written
-    with status "invalid". Outputs are written atomically once every entry is done; on an error
+    `on_outcome` sees each entry's Outcome as it is done; `on_progress`, after each chunk of entries
+    (runner.CHUNK_SIZE), how many it held and the outcomes of the invalid ones. on_outcome costs this
+    process some work per entry that the workers do otherwise (docs/batch.md, Performance): the CLI
+    takes on_progress.
+
+    Invalid entries never stop the batch: they are counted, passed to `on_outcome` and `on_progress` and
+    written with status "invalid". Outputs are written atomically once every entry is done; on an error
     (or Ctrl-C) no output is replaced and the worker processes are stopped. Raises ValueError for
     an output of unknown format; UsageError (exit 2), before any work, for an input that does not
     exist or cannot be read, an output folder that does not exist, or an output that is an input.
@@ -107,21 +114,31 @@ def run_batch(
     duplicates = DuplicateIds()
     try:
         writers = [open_writer(target, context) for target in targets]
-        with_json = rollups is not None or any(writer.needs_json for writer in writers)
+        line_writers, outcome_writers = by_input(writers)
+        request = Request(
+            lines=frozenset(writer.lines for writer in line_writers if writer.lines),
+            outcomes=bool(outcome_writers) or rollups is not None or on_outcome is not None,
+            with_json=rollups is not None or any(writer.needs_json for writer in outcome_writers),
+        )
         entries = iter_entries(sources, table_map, on_note)
         if book is not None:
             entries = with_evidence(entries, book, assessor_for(pack))
-        outcomes = assess_entries(entries, pack, jobs or default_jobs(), with_json, as_of)
-        with contextlib.closing(outcomes):  # stops the workers now, whatever ends the loop
-            for outcome in outcomes:
-                summary.add(outcome)
-                duplicates.add(outcome)
-                if rollups is not None:
-                    rollups.add(outcome)
-                for writer in writers:
-                    writer.add(outcome)
-                if on_outcome is not None:
-                    on_outcome(outcome)
+        chunks = assess_chunks(entries, pack, jobs or default_jobs(), request, as_of)
+        with contextlib.closing(chunks):  # stops the workers now, whatever ends the loop
+            for chunk in chunks:
+                summary.merge(chunk.summary)
+                duplicates.add_all(chunk.ids, chunk.locations)
+                for outcome in chunk.outcomes:
+                    if rollups is not None:
+                        rollups.add(outcome)
+                    for outcome_writer in outcome_writers:
+                        outcome_writer.add(outcome)
+                    if on_outcome is not None:
+                        on_outcome(outcome)
+                for line_writer in line_writers:
+                    line_writer.add_lines(chunk.lines[line_writer.lines or ""])
+                if on_progress is not None:
+                    on_progress(chunk.summary.read, chunk.invalid)
     except BaseException:
         for writer in writers:
             writer.abort()

@@ -6,7 +6,7 @@ Every id seen is kept with the location of its first entry (about 200 bytes a se
 
 from __future__ import annotations
 
-from .runner import Outcome
+from collections.abc import Sequence
 
 ENTRIES = 5  # the entries named for one id
 IDS = 10  # the ids named
@@ -17,15 +17,21 @@ class DuplicateIds:
         self.first: dict[str, str] = {}  # id -> location of its first entry
         self.repeated: dict[str, list[str]] = {}  # id -> locations of all its entries, for ids used again
 
-    def add(self, outcome: Outcome) -> None:
-        service_id = outcome.service_id
-        if not service_id:
-            return
+    def add(self, service_id: str, location: str) -> None:
+        """An entry's id (not empty) and location, in input order."""
         first = self.first.get(service_id)
         if first is None:
-            self.first[service_id] = outcome.location
+            self.first[service_id] = location
         else:
-            self.repeated.setdefault(service_id, [first]).append(outcome.location)
+            self.repeated.setdefault(service_id, [first]).append(location)
+
+    def add_all(self, ids: Sequence[str], locations: Sequence[str]) -> None:
+        """`add` for each id and its location: at once when no id is repeated (the common case)."""
+        if len(set(ids)) == len(ids) and self.first.keys().isdisjoint(ids):
+            self.first.update(zip(ids, locations, strict=True))
+            return
+        for service_id, location in zip(ids, locations, strict=True):
+            self.add(service_id, location)
 
     def warnings(self) -> list[str]:
         """One line per id used by several entries (the first IDS of them, in the order they were used

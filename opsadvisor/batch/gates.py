@@ -44,6 +44,14 @@ class Gates:
         self.kinds["decision"].add(service, outcome.open_decisions)
         self.kinds["drift"].add(service, len(outcome.outlines.get("drift") or ()))
 
+    def merge(self, later: Gates) -> None:
+        """Add the gates of the entries after this one's (a chunk a worker assessed)."""
+        for kind, found in later.kinds.items():
+            mine = self.kinds[kind]
+            mine.services += found.services
+            mine.findings += found.findings
+            mine.first += found.first[: FIRST - len(mine.first)]
+
     def failed(self, fail_on: tuple[str, ...] | list[str]) -> list[str]:
         """One line per --fail-on kind found: 'fail-on conflict: 3 services, 5 conflicts: a, b, c'."""
         lines = []

@@ -16,9 +16,8 @@ import csv
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import scenario_formats, vocabulary
 from ..contract import (
@@ -77,9 +76,9 @@ MAX_DIGITS = 20  # a longer number is kept as text (the validator reports it): i
 MAX_WORKBOOK_BYTES = 256 * 1024 * 1024  # what an XLSX input's parts may expand to
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One portfolio entry: its location and what `document()` decodes (cheap to send to a worker)."""
+class Entry(NamedTuple):
+    """One portfolio entry: its location and what `document()` decodes (cheap to make, and to send to a
+    worker as a plain tuple: tuple(entry))."""
 
     location: str
     kind: str
@@ -209,10 +208,11 @@ def _open_text(path: Path) -> Any:
 
 def _json_lines(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entry]:
     try:
+        name = str(path)
         with _open_text(path) as lines:
             for number, line in enumerate(lines, 1):
-                if line.strip():
-                    yield Entry(f"{path}:line {number}", TEXT, line.rstrip("\r\n"))
+                if not line.isspace():  # a line from a file is never empty: it is blank or holds something
+                    yield Entry(f"{name}:line {number}", TEXT, line.rstrip("\r\n"))
     except OSError as error:
         yield _unreadable(path, f"cannot read the file: {error.strerror}")
     except UnicodeDecodeError as error:

@@ -1,17 +1,19 @@
-"""Assess a stream of portfolio entries, in worker processes, results in input order.
+"""Assess a stream of portfolio entries, in worker processes (workers.py), results in input order.
 
 durable_rules holds the GIL, so parallelism means processes. Each worker builds its own Assessor
 (and with it its own durable_rules host) after the fork, from the RulePack it inherits; the engine
 deletes each session after reading it, so a worker never has more than one live session. Results
 come back in input order whatever the number of workers, so the output is byte-identical for
-every `--jobs`.
+every `--jobs`. A worker's task is a chunk of entries (CHUNK_SIZE); a batch's outputs take a chunk's
+results at once (chunks.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import os
-import signal
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,13 +28,13 @@ from ..rulepack import RulePack
 from .fragments import encode, encode_utf8
 from .inputs import Entry
 from .memo import OutcomeMemo
+from .workers import ordered
 
 OK = "ok"
 INVALID = "invalid"
-# Entries per task. Each task costs the parent some of the pool's work, and the parent's CPU is what
-# --jobs cannot spread: fewer, larger tasks (docs/batch.md, Performance: benchmarks/portfolio.py).
+# Entries per worker task (a chunk). Each task costs the parent some work (a message each way, a summary to
+# merge), and the parent's CPU is what --jobs cannot spread: fewer, larger tasks (docs/batch.md, Performance).
 CHUNK_SIZE = 256
-HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 @dataclass(frozen=True)
@@ -134,23 +136,21 @@ def _text_or_none(value: Any) -> str | None:
 _worker: tuple[tuple[OutcomeMemo, ...], bool, str] | None = None
 
 
-def _start_worker(packs: tuple[RulePack, ...], with_json: bool, as_of: str) -> None:
-    """Pool initializer: runs in the worker after the fork, so the durable_rules host is its own.
-
-    Ctrl-C reaches the whole process group: the parent alone handles it (and stops the workers),
-    so a worker ignores it and dies at once on the SIGTERM the parent sends: no traceback from workers.
-    """
+def start_worker(packs: tuple[RulePack, ...], with_json: bool, as_of: str) -> None:
+    """Runs in each worker after the fork (workers.ordered's `start`), so the durable_rules host is its own."""
     global _worker
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
     _worker = (tuple(OutcomeMemo(Assessor(pack)) for pack in packs), with_json, as_of)
 
 
-def _work(entry: Entry) -> tuple[Outcome, ...]:
-    assert _worker is not None, "the pool initializer did not run"
-    memos, with_json, as_of = _worker
-    return tuple(outcome_of(entry, memo, with_json, as_of) for memo in memos)
+def worker_state() -> tuple[tuple[OutcomeMemo, ...], bool, str]:
+    """In a worker process: its memo per pack, whether to encode JSON lines, and the day (start_worker)."""
+    assert _worker is not None, "start_worker did not run"
+    return _worker
+
+
+def _work(task: list[tuple[Any, ...]]) -> list[tuple[Outcome, ...]]:
+    memos, with_json, as_of = worker_state()
+    return [tuple(outcome_of(entry, memo, with_json, as_of) for memo in memos) for entry in entries_of(task)]
 
 
 def outcome_memo_for(pack: RulePack) -> OutcomeMemo:
@@ -160,6 +160,22 @@ def outcome_memo_for(pack: RulePack) -> OutcomeMemo:
 
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def chunked(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
+    """The entries in lists of CHUNK_SIZE (the last one fewer): a worker's task."""
+    found = iter(entries)
+    while chunk := list(itertools.islice(found, CHUNK_SIZE)):
+        yield chunk
+
+
+def as_task(entries: list[Entry]) -> list[tuple[Any, ...]]:
+    """Entries as plain tuples: pickled several times faster than the named tuples (entries_of undoes it)."""
+    return list(map(tuple, entries))
+
+
+def entries_of(task: list[tuple[Any, ...]]) -> list[Entry]:
+    return list(itertools.starmap(Entry, task))
 
 
 def assess_entries(
@@ -178,30 +194,15 @@ def assess_entries_with(
     with_json: bool = True,
     as_of: DateArg = None,
 ) -> Generator[tuple[Outcome, ...], None, None]:
-    """Every entry's Outcome under each pack, in input order (one pool of workers for all packs)."""
+    """Every entry's Outcome under each pack, in input order (one set of workers for all packs)."""
     day = AsOf.of(as_of).date  # one day for every entry, whatever the clock does meanwhile
     if jobs <= 1:
         memos = tuple(outcome_memo_for(pack) for pack in packs)
         for entry in entries:
             yield tuple(outcome_of(entry, memo, with_json, day) for memo in memos)
         return
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    with _signals_held():
-        pool = context.Pool(jobs, initializer=_start_worker, initargs=(packs, with_json, day))
-    with pool:
-        yield from pool.imap(_work, entries, chunksize=CHUNK_SIZE)
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM while the workers are forked; one that arrives meanwhile is delivered
-    when the pool exists to be stopped. Raised halfway through a fork, it would leave a worker that
-    nothing stops, waiting forever on the task queue. The workers start with both held and release
-    them in _start_worker."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    start = functools.partial(start_worker, packs, with_json, day)
+    tasks = map(as_task, chunked(entries))
+    with contextlib.closing(ordered(_work, tasks, jobs, start)) as chunks:  # stops the workers
+        for chunk in chunks:
+            yield from chunk

@@ -1,23 +1,47 @@
-"""The portfolio summary: counts gathered entry by entry (memory does not grow with the portfolio)."""
+"""The portfolio summary: counts gathered entry by entry (memory does not grow with the portfolio).
+
+A batch's workers each gather the summary of a chunk of entries and the parent merges them in input
+order (`merge`): the same summary as one gathered entry by entry, without the parent reading each entry.
+"""
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import kinds
+from ..kinds import Kind
 from ..kinds.recommend import NO_MODEL
 from ..text import printable
+from .gates import Gates
 from .runner import INVALID, Outcome
 
 TOP = 10
 
 
+def tallied() -> tuple[Kind, ...]:
+    """The kinds that count services into a tally (the others' tallies stay as new_tally makes them)."""
+    return _tallied(kinds.parts())
+
+
+@functools.lru_cache(maxsize=4)  # asked for once per entry; kinds.parts() changes when a kind is registered
+def _tallied(parts: tuple[Kind, ...]) -> tuple[Kind, ...]:
+    return tuple(kind for kind in parts if type(kind).tally is not Kind.tally)
+
+
+def mergeable(kind: Kind) -> bool:
+    """Whether a kind's tallies of two chunks of entries add up (Kind.merge); else its outlines are kept
+    for the merge to tally one by one."""
+    return type(kind).tally is Kind.tally or type(kind).merge is not Kind.merge
+
+
 @dataclass
 class Summary:
-    """Counts over the whole portfolio (one tally per conclusion kind), plus the services with the most findings."""
+    """Counts over the whole portfolio (one tally per conclusion kind), plus the services with the most findings
+    and the --fail-on gates."""
 
     read: int = 0
     assessed: int = 0
@@ -26,6 +50,11 @@ class Summary:
     _top: list[tuple[int, int, str, str, str]] = field(default_factory=list)
     records: Any = None  # the EvidenceBook of a batch with records (records.book): its invalid rows and notes
     rollups: Any = None  # its roll-ups by vendor and by who carries the risk (batch.rollups)
+    gates: Gates = field(default_factory=Gates)
+    # the outlines of each kind whose tallies do not merge (mergeable), for `merge` to tally
+    _outlines: dict[str, list[Any]] = field(
+        default_factory=lambda: {kind.part: [] for kind in kinds.parts() if not mergeable(kind)}
+    )
 
     def add(self, outcome: Outcome) -> None:
         self.read += 1
@@ -33,14 +62,39 @@ class Summary:
             self.invalid += 1
             return
         self.assessed += 1
-        for kind in kinds.parts():
-            self.tallies[kind.part] = kind.tally(self.tallies[kind.part], outcome.outline(kind))
+        tallies, outlines = self.tallies, outcome.outlines
+        for kind in tallied():
+            tallies[kind.part] = kind.tally(tallies[kind.part], outlines.get(kind.part))
+        for part, kept in self._outlines.items():
+            kept.append(outlines.get(part))
+        self.gates.add(outcome)
         # the earliest entry wins a tie: its key (-index) is the larger one
-        key = (outcome.findings, -self.read, outcome.location, outcome.service_id or "", outcome.service_name or "")
+        named = (outcome.location, outcome.service_id or "", outcome.service_name or "")
+        self._rank((outcome.findings, -self.read, *named))
+
+    def _rank(self, key: tuple[int, int, str, str, str]) -> None:
         if len(self._top) < TOP:
             heapq.heappush(self._top, key)
         elif key > self._top[0]:
             heapq.heapreplace(self._top, key)
+
+    def merge(self, later: Summary) -> None:
+        """Add the summary of the entries after this one's (a chunk a worker assessed): the summary is then
+        the one `add` gathers from this one's entries and later's, in that order."""
+        offset = self.read
+        self.read += later.read
+        self.assessed += later.assessed
+        self.invalid += later.invalid
+        for kind in kinds.parts():
+            part = kind.part
+            if part in later._outlines:
+                for outline in later._outlines[part]:
+                    self.tallies[part] = kind.tally(self.tallies[part], outline)
+            else:
+                self.tallies[part] = kind.merge(self.tallies[part], later.tallies[part])
+        self.gates.merge(later.gates)
+        for findings, index, location, service_id, name in later._top:
+            self._rank((findings, index - offset, location, service_id, name))
 
     # What the gates, the terminal and the HTML overview read of the built-in kinds' tallies.
     def per_model(self) -> dict[str, int]:

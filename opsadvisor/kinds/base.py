@@ -268,6 +268,12 @@ class Kind:
         """Count one service into the portfolio tally; returns the tally."""
         return tally
 
+    def merge(self, tally: Any, later: Any) -> Any:
+        """Add `later`, the tally of the services after those of `tally` (a worker's chunk of a batch), into
+        `tally`; returns it. A kind that overrides `tally` overrides this too (else the batch tallies its
+        outlines in one process: mergeable)."""
+        return tally
+
     def summary_tables(self, tally: Any, process_names: Mapping[str, str]) -> list[SummaryTable]:
         return []
 

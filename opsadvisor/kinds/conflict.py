@@ -159,6 +159,11 @@ class ConflictKind(Kind):
         tally.services += bool(outline)
         return tally
 
+    def merge(self, tally: ConflictTally, later: ConflictTally) -> ConflictTally:
+        tally.by_kind.update(later.by_kind)
+        tally.services += later.services
+        return tally
+
     def summary_tables(self, tally: ConflictTally, process_names: Any) -> list[SummaryTable]:
         return [SummaryTable("Conflicts by kind", ["kind", "conflicts"], sorted(tally.by_kind.items()))]
 

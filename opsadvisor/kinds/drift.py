@@ -307,6 +307,13 @@ class DriftKind(Kind):
         tally.cells.update((process, party) for _, process, party, _ in drifts)
         return tally
 
+    def merge(self, tally: DriftTally, later: DriftTally) -> DriftTally:
+        tally.services_with_evidence += later.services_with_evidence
+        tally.services_with_drift += later.services_with_drift
+        tally.by_id.update(later.by_id)
+        tally.cells.update(later.cells)
+        return tally
+
     def summary_tables(self, tally: DriftTally, process_names: Any) -> list[SummaryTable]:
         if not tally.services_with_evidence:
             return []

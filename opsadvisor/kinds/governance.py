@@ -139,6 +139,10 @@ class GovernanceKind(Kind):
         tally.update(outline)
         return tally
 
+    def merge(self, tally: Counter[str], later: Counter[str]) -> Counter[str]:
+        tally.update(later)
+        return tally
+
     def summary_tables(self, tally: Counter[str], process_names: Any) -> list[SummaryTable]:
         rows = [
             (process_names.get(process, process), count)

@@ -137,6 +137,9 @@ class OpenDecisionKind(Kind):
         tally[1] += bool(outline)
         return tally
 
+    def merge(self, tally: list[int], later: list[int]) -> list[int]:
+        return [tally[0] + later[0], tally[1] + later[1]]
+
 
 # Open decisions built, by the matrix and the flags (payload and reason) they were built from: (the matrix,
 # the payloads, the open decisions), the objects kept so that their ids stay their own.

@@ -177,6 +177,11 @@ class RecommendKind(Kind):
         tally[key] = tally.get(key, 0) + 1
         return tally
 
+    def merge(self, tally: dict[tuple[str, str], int], later: dict[tuple[str, str], int]) -> Any:
+        for key, services in later.items():
+            tally[key] = tally.get(key, 0) + services
+        return tally
+
     def summary_tables(self, tally: dict[tuple[str, str], int], process_names: Any) -> list[SummaryTable]:
         rows = [(model, mode, count) for (model, mode), count in sorted(tally.items())]
         return [SummaryTable("Services per model and mode", ["model", "mode", "services"], rows)]

@@ -294,6 +294,13 @@ class RiskKind(Kind):
             tally.setdefault(risk_id, [0, 0])[accepted] += 1
         return tally
 
+    def merge(self, tally: dict[str, list[int]], later: dict[str, list[int]]) -> dict[str, list[int]]:
+        for risk_id, (pending, accepted) in later.items():
+            counts = tally.setdefault(risk_id, [0, 0])
+            counts[0] += pending
+            counts[1] += accepted
+        return tally
+
     def summary_tables(self, tally: dict[str, list[int]], process_names: Any) -> list[SummaryTable]:
         pending = sum(counts[0] for counts in tally.values())
         accepted = sum(counts[1] for counts in tally.values())

@@ -1,9 +1,11 @@
 """Batch outputs: one module per format, chosen by the file extension of `--out`.
 
-Every writer takes outcomes one by one, in input order, and writes its file atomically when the
-batch is finished (a temporary file beside the target, then a rename). JSON Lines, JSON, CSV and
-XLSX stream; the Markdown and HTML reports spool their per-service rows to a temporary file so that
-the summary can come first without keeping the portfolio in memory.
+Every writer takes the entries in input order and writes its file atomically when the batch is
+finished (a temporary file beside the target, then a rename). JSON Lines, JSON and summary lines take
+the lines the workers encoded, a chunk of entries at a time (`lines`, `add_lines`: the parent only
+writes them); the others take outcomes one by one (`add`). JSON Lines, JSON, CSV and XLSX stream; the
+Markdown and HTML reports spool their per-service rows to a temporary file so that the summary can
+come first without keeping the portfolio in memory.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from ... import kinds
 from ...files import AtomicFile
@@ -51,13 +53,29 @@ class ReportContext:
 
 
 class Writer(Protocol):
-    needs_json: bool  # whether `add` reads outcome.to_json(): the runner then encodes each assessment
-
-    def add(self, outcome: Outcome) -> None: ...
+    needs_json: bool  # whether it reads each assessment's JSON line: the workers then encode it
+    # The line format it writes (batch.chunks.LINES: "jsonl", "summary"), a chunk at a time: a LinesWriter;
+    # None: it takes each Outcome, an OutcomeWriter
+    lines: str | None
 
     def finish(self, summary: Summary) -> None: ...
 
     def abort(self) -> None: ...
+
+
+class OutcomeWriter(Writer, Protocol):
+    def add(self, outcome: Outcome) -> None: ...
+
+
+class LinesWriter(Writer, Protocol):
+    def add_lines(self, lines: bytes) -> None:
+        """A chunk's lines, each ending with a line break, in input order."""
+
+
+def by_input(writers: list[Writer]) -> tuple[list[LinesWriter], list[OutcomeWriter]]:
+    """The writers that take the workers' lines, and those that take each Outcome."""
+    lines = [cast(LinesWriter, writer) for writer in writers if writer.lines is not None]
+    return lines, [cast(OutcomeWriter, writer) for writer in writers if writer.lines is None]
 
 
 def row(outcome: Outcome) -> tuple[Any, ...]:
@@ -81,19 +99,29 @@ STDOUT = {"-": ".jsonl", "-.jsonl": ".jsonl", "-.csv": ".csv", "-.summary.jsonl"
 class StdoutFile:
     """Where a streamed report goes instead of an AtomicFile: stdout, line by line, nothing to commit."""
 
-    def write(self, text: str) -> None:
-        sys.stdout.write(text)
+    def write(self, text: str | bytes) -> None:
+        if isinstance(text, str):
+            sys.stdout.write(text)
+            return
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is None:  # a text stream alone (a test's, an embedding application's)
+            sys.stdout.write(text.decode("utf-8", "surrogatepass"))
+            return
+        sys.stdout.flush()  # what was written as text goes first
+        binary.write(text)
 
     def commit(self) -> None:
         sys.stdout.flush()
+        getattr(sys.stdout, "buffer", sys.stdout).flush()
 
     def abort(self) -> None:
-        sys.stdout.flush()
+        self.commit()
 
 
-def output_file(path: Path) -> AtomicFile | StdoutFile:
-    """The file a streaming report writes: stdout for `-` (and `-.csv`), else an atomic file."""
-    return StdoutFile() if str(path) in STDOUT else AtomicFile(path)
+def output_file(path: Path, binary: bool = False) -> AtomicFile | StdoutFile:
+    """The file a streaming report writes: stdout for `-` (and `-.csv`), else an atomic file (written as
+    UTF-8 text, or as bytes when `binary`)."""
+    return StdoutFile() if str(path) in STDOUT else AtomicFile(path, "wb" if binary else "w")
 
 
 def check_output(path: str | Path) -> str:

@@ -16,6 +16,7 @@ BOM = "\ufeff"  # so that Excel reads the file as UTF-8 ("Café", not "CafÃ©")
 
 class CsvWriter:
     needs_json = False
+    lines = None  # it takes each Outcome
 
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.file = output_file(path)

@@ -112,6 +112,7 @@ def _split_location(location: str) -> tuple[str, str]:
 
 class HtmlWriter:
     needs_json = True  # the texts of the services with the most findings
+    lines = None  # it takes each Outcome
 
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.path = path

@@ -5,24 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...files import AtomicFile
-from ..runner import Outcome
 from ..summary import Summary
 from . import ReportContext
 
 
 class JsonWriter:
     needs_json = True
+    lines = "jsonl"  # the JSON Lines the workers encode (batch.chunks), joined into an array
 
     def __init__(self, path: Path, context: ReportContext) -> None:
-        self.file = AtomicFile(path)
-        self.separator = "[\n"
+        self.file = AtomicFile(path, "wb")
+        self.separator = b"[\n"
 
-    def add(self, outcome: Outcome) -> None:
-        self.file.write(self.separator + outcome.to_json())
-        self.separator = ",\n"
+    def add_lines(self, lines: bytes) -> None:
+        """A chunk's JSON lines as items: a JSON line holds no line break (JSON escapes it in a string)."""
+        self.file.write(self.separator + lines[:-1].replace(b"\n", b",\n"))
+        self.separator = b",\n"
 
     def finish(self, summary: Summary) -> None:
-        self.file.write("[]\n" if self.separator == "[\n" else "\n]\n")
+        self.file.write(b"[]\n" if self.separator == b"[\n" else b"\n]\n")
         self.file.commit()
 
     def abort(self) -> None:

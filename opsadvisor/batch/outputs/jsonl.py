@@ -6,19 +6,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..runner import Outcome
 from ..summary import Summary
 from . import ReportContext, output_file
 
 
 class JsonLinesWriter:
     needs_json = True
+    lines = "jsonl"  # the workers encode the lines (batch.chunks): written as they come
 
     def __init__(self, path: Path, context: ReportContext) -> None:
-        self.file = output_file(path)
+        self.file = output_file(path, binary=True)
 
-    def add(self, outcome: Outcome) -> None:
-        self.file.write(outcome.to_json() + "\n")
+    def add_lines(self, lines: bytes) -> None:
+        self.file.write(lines)
 
     def finish(self, summary: Summary) -> None:
         self.file.commit()

@@ -14,6 +14,7 @@ from . import ReportContext, row, row_headers
 
 class MarkdownWriter:
     needs_json = False
+    lines = None  # it takes each Outcome
 
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.path = path

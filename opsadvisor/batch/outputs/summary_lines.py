@@ -12,15 +12,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..runner import OK, Outcome, encode
+from ..runner import OK, Outcome, encode_utf8
 from ..summary import Summary
 from . import ReportContext, output_file
 
 
 def summary_line(outcome: Outcome) -> str:
     """The summary line of one entry (compact JSON, without its newline)."""
+    return summary_bytes(outcome).decode("utf-8", "surrogatepass")
+
+
+def summary_bytes(outcome: Outcome) -> bytes:
+    """summary_line in UTF-8, as a batch's worker encodes it."""
     if outcome.status != OK:
-        return outcome.to_json()
+        return outcome.to_json().encode("utf-8", "surrogatepass")
     outlines = outcome.outlines
     model, mode, suggested, effectively = outlines["recommendation"]
     line: dict[str, Any] = {
@@ -38,7 +43,7 @@ def summary_line(outcome: Outcome) -> str:
         "open_questions": outlines.get("open_questions", 0),
         "drifts": _drift_count(outlines.get("drift")),
     }
-    return encode(line)
+    return encode_utf8(line)
 
 
 def _drift_count(outline: tuple[Any, ...] | None) -> int | None:
@@ -48,12 +53,13 @@ def _drift_count(outline: tuple[Any, ...] | None) -> int | None:
 
 class SummaryLinesWriter:
     needs_json = False  # made from the outlines: the runner encodes no full report
+    lines = "summary"  # the workers encode the lines (batch.chunks)
 
     def __init__(self, path: Path, context: ReportContext) -> None:
-        self.file = output_file(path)
+        self.file = output_file(path, binary=True)
 
-    def add(self, outcome: Outcome) -> None:
-        self.file.write(summary_line(outcome) + "\n")
+    def add_lines(self, lines: bytes) -> None:
+        self.file.write(lines)
 
     def finish(self, summary: Summary) -> None:
         self.file.commit()

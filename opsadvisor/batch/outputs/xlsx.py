@@ -219,6 +219,7 @@ class SheetRows:
 
 class XlsxWriter:
     needs_json = True  # the findings' texts
+    lines = None  # it takes each Outcome
 
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.path = path

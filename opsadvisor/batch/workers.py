@@ -1,0 +1,211 @@
+"""Worker processes for a batch: tasks out, results back in task order, all in the calling thread.
+
+Each worker is forked with its end of two pipes (tasks in, results out) and serves one task at a time: a
+task goes only to a worker waiting for one, which reads it whole before it writes its result, so neither
+side can block the other. Results are read as they come and handed back in task order (at most WINDOW
+tasks ahead of the oldest one not yet back).
+
+Why not multiprocessing.Pool: its parent runs three threads, pickles and unpickles through queues, reads
+a large result a pipe's worth (64 KB) at a time into a new buffer of the whole remaining size, and its
+worker-handler thread wakes on every result in the pipe and spins while one is being read: about 35 µs
+of the parent's CPU per service with full JSON Lines, the CPU `--jobs` cannot spread (docs/batch.md,
+Performance). Here the parent's pipes hold 1 MB (where Linux allows) and a result is read into one
+buffer of its size.
+
+An error raised by a task travels back and is raised here (OpsAdvisorError pickles); a worker that dies
+is an EngineError. However the iteration ends (the last result, an error, Ctrl-C, SIGTERM, the caller
+closing it), every worker is sent SIGTERM and waited for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import struct
+from collections.abc import Callable, Generator, Iterable, Iterator
+from multiprocessing.connection import wait
+from typing import Any, cast
+
+from ..errors import EngineError
+
+PIPE_SIZE = 1 << 20  # bytes a pipe holds (fcntl F_SETPIPE_SZ; Linux's default maximum for a user)
+WINDOW = 4  # results read ahead, per worker, of the oldest task not yet back
+_HEADER = struct.Struct("!Q")
+HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def ordered(
+    work: Callable[[Any], Any], tasks: Iterable[Any], jobs: int, start: Callable[[], None]
+) -> Generator[Any, None, None]:
+    """work(task) for each task, in `jobs` forked processes, in task order; `start` runs first in each.
+    Where the system cannot fork (Windows), in this process, one task after the other."""
+    if not hasattr(os, "fork"):
+        start()
+        yield from map(work, tasks)
+        return
+    workers: list[_Worker] = []
+    try:
+        with _signals_held():
+            for _ in range(jobs):
+                workers.append(_Worker(work, start, workers))
+        yield from _results(iter(tasks), workers)
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+def _results(tasks: Iterator[Any], workers: list[_Worker]) -> Iterator[Any]:
+    idle = list(reversed(workers))
+    busy: dict[int, tuple[_Worker, int]] = {}  # results' descriptor -> (worker, task number)
+    done: dict[int, Any] = {}  # results read ahead, by task number
+    sent = returned = 0
+    more = True
+    while True:
+        while more and idle and sent - returned < WINDOW * len(workers):
+            task = next(tasks, _END)
+            if task is _END:
+                more = False
+                break
+            worker = idle.pop()
+            worker.send(task)
+            busy[worker.results] = (worker, sent)
+            sent += 1
+        if returned in done:
+            yield done.pop(returned)
+            returned += 1
+            continue
+        if not busy:
+            return
+        for ready in wait(list(busy)):
+            worker, number = busy.pop(cast(int, ready))
+            done[number] = worker.receive()
+            idle.append(worker)
+
+
+_END = object()
+
+
+class _Worker:
+    """One forked process and the parent's ends of its two pipes."""
+
+    def __init__(self, work: Callable[[Any], Any], start: Callable[[], None], others: list[_Worker]) -> None:
+        task_read, self.tasks = os.pipe()
+        self.results, result_write = os.pipe()
+        for descriptor in (self.tasks, self.results):
+            _enlarge(descriptor)
+        self.pid = os.fork()
+        if self.pid == 0:  # the worker: it never returns from here
+            code = 1
+            try:
+                for other in others:
+                    other.close()
+                os.close(self.tasks)
+                os.close(self.results)
+                _serve(work, start, task_read, result_write)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(task_read)
+        os.close(result_write)
+
+    def send(self, task: Any) -> None:
+        _write(self.tasks, pickle.dumps(task, pickle.HIGHEST_PROTOCOL))
+
+    def receive(self) -> Any:
+        message = _read(self.results)
+        if message is None:
+            raise EngineError("", [f"a worker process stopped unexpectedly ({_exit_status(self)})"])
+        failed, value = pickle.loads(message)
+        if failed:
+            raise value
+        return value
+
+    def close(self) -> None:
+        for descriptor in (self.tasks, self.results):
+            with contextlib.suppress(OSError):
+                os.close(descriptor)
+
+    def stop(self) -> None:
+        """SIGTERM (a worker dies at once on it), wait for it, close the pipes."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        self.close()
+
+
+def _serve(work: Callable[[Any], Any], start: Callable[[], None], tasks: int, results: int) -> None:
+    """The worker's loop: a task, its result (or the exception it raised), until the parent closes the pipe."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the process group: the parent handles it
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # and stops the workers with SIGTERM: no traceback
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
+    start()
+    while (message := _read(tasks)) is not None:
+        try:
+            reply = (False, work(pickle.loads(message)))
+        except Exception as error:
+            reply = (True, error)
+        try:
+            encoded = pickle.dumps(reply, pickle.HIGHEST_PROTOCOL)
+        except Exception as error:
+            encoded = pickle.dumps((True, EngineError("", [f"{type(error).__name__}: {error}"])))
+        _write(results, encoded)
+
+
+def _write(descriptor: int, payload: bytes) -> None:
+    """One message: its length, then its bytes."""
+    view = memoryview(_HEADER.pack(len(payload)) + payload)
+    while view:
+        view = view[os.write(descriptor, view) :]
+
+
+def _read(descriptor: int) -> bytearray | None:
+    """One message, read into one buffer of its size; None at the end of the pipe (the writer is gone)."""
+    header = _read_exactly(descriptor, _HEADER.size)
+    if header is None:
+        return None
+    (size,) = _HEADER.unpack(header)
+    return _read_exactly(descriptor, size)
+
+
+def _read_exactly(descriptor: int, size: int) -> bytearray | None:
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    while got < size:
+        count = os.readv(descriptor, [view[got:]])
+        if count == 0:
+            return None
+        got += count
+    return buffer
+
+
+def _enlarge(descriptor: int) -> None:
+    """A larger pipe buffer: fewer reads and writes, each waking the other side, per result."""
+    import fcntl
+
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+
+
+def _exit_status(worker: _Worker) -> str:
+    with contextlib.suppress(ChildProcessError):
+        _, status = os.waitpid(worker.pid, 0)
+        if os.WIFSIGNALED(status):
+            return f"killed by signal {os.WTERMSIG(status)}"
+        return f"exit code {os.WEXITSTATUS(status)}"
+    return "gone"
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while the workers are forked; one that arrives meanwhile is delivered
+    when every worker is there to be stopped. Raised halfway through a fork, it would leave a worker
+    that nothing stops. The workers start with both held and release them in _serve."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -1,0 +1,146 @@
+"""A batch in chunks (batch/chunks.py, batch/workers.py): the portfolio summary merged from the workers'
+chunks is the one gathered entry by entry, whatever the chunk size and the number of workers; a worker's
+error or death stops the batch with a clear error, no report replaced and no worker left."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opsadvisor import api
+from opsadvisor.batch import chunks, report_context, runner
+from opsadvisor.batch.inputs import iter_entries
+from opsadvisor.batch.outputs.summary_lines import summary_line
+from opsadvisor.batch.summary import Summary
+from opsadvisor.errors import EngineError
+
+from .batch_helpers import bundled, write_jsonl
+
+AS_OF = "2026-12-01"
+OUTPUTS = ("out.jsonl", "out.json", "out.summary.jsonl", "out.csv", "out.md", "out.html")
+
+
+def _portfolio(path: Path) -> Path:
+    """Bundled services repeated under their own ids (the memo's templates), some ids used twice, invalid
+    entries between them."""
+    documents: list[Any] = []
+    for number, document in enumerate(bundled() * 3):
+        service = {**document["service"], "id": f"{document['service']['id']}-{number % 40}"}
+        documents.append({**document, "service": service})
+        if number % 11 == 3:
+            documents.append('{"broken"')
+        if number % 13 == 5:
+            documents.append({**document, "criticality": "hihg"})
+    return write_jsonl(path, documents)
+
+
+def _run(folder: Path, portfolio: Path, jobs: int) -> tuple[dict[str, bytes], Summary, list[str], list[str]]:
+    folder.mkdir()
+    notes: list[str] = []
+    errors: list[str] = []
+    summary = api.run_batch(
+        [portfolio],
+        outputs=[folder / name for name in OUTPUTS],
+        jobs=jobs,
+        as_of=AS_OF,
+        on_note=notes.append,
+        on_progress=lambda done, invalid: errors.extend(outcome.error for outcome in invalid),
+    )
+    return {name: (folder / name).read_bytes() for name in OUTPUTS}, summary, notes, errors
+
+
+def test_outputs_summary_gates_and_warnings_are_the_same_whatever_the_chunks_and_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    portfolio = _portfolio(tmp_path / "in.jsonl")
+    first, summary, notes, errors = _run(tmp_path / "whole", portfolio, jobs=1)  # one chunk holds them all
+    assert summary.invalid and summary.read > 60 and notes and errors  # invalid entries, repeated ids
+    assert "Services with the most findings" in first["out.md"].decode()
+    for size, jobs in ((1, 1), (7, 2), (7, 3)):
+        monkeypatch.setattr(runner, "CHUNK_SIZE", size)
+        outputs, chunked, chunk_notes, chunk_errors = _run(tmp_path / f"chunks-{size}-{jobs}", portfolio, jobs)
+        assert outputs == first, (size, jobs)  # the Markdown and HTML hold the summary's tables and top services
+        assert chunked.gates.failed(["conflict", "risk", "decision"]) == summary.gates.failed(
+            ["conflict", "risk", "decision"]
+        )
+        assert (chunk_notes, chunk_errors) == (notes, errors)
+
+
+def test_a_merged_summary_is_the_one_gathered_entry_by_entry(tmp_path: Path) -> None:
+    portfolio = _portfolio(tmp_path / "in.jsonl")
+    pack = api.rule_pack()
+    outcomes = list(runner.assess_entries(iter_entries([portfolio]), pack, jobs=1, as_of=AS_OF))
+    gathered = Summary()
+    for outcome in outcomes:
+        gathered.add(outcome)
+    merged = Summary()
+    for start in range(0, len(outcomes), 5):
+        part = Summary()
+        for outcome in outcomes[start : start + 5]:
+            part.add(outcome)
+        merged.merge(part)
+    names = report_context(pack).process_names
+    assert merged.tables(names) == gathered.tables(names)
+    assert merged.tallies == gathered.tallies
+    assert merged.gates == gathered.gates
+
+
+def test_summary_lines_are_those_the_workers_encode(tmp_path: Path) -> None:
+    portfolio = _portfolio(tmp_path / "in.jsonl")
+    target = tmp_path / "out.summary.jsonl"
+    api.run_batch([portfolio], outputs=[target], jobs=2, as_of=AS_OF)
+    outcomes = runner.assess_entries(iter_entries([portfolio]), api.rule_pack(), jobs=1, as_of=AS_OF)
+    assert target.read_text(encoding="utf-8").splitlines() == [summary_line(outcome) for outcome in outcomes]
+
+
+def _failing(error: BaseException | None = None) -> Any:
+    real = chunks.outcome_of
+
+    def outcome_of(entry: Any, *args: Any) -> Any:
+        if entry.location.endswith(":line 30"):
+            if error is None:
+                os._exit(7)  # a worker that dies (durable_rules' known segfaults)
+            raise error
+        return real(entry, *args)
+
+    return outcome_of
+
+
+@pytest.mark.parametrize("error", [EngineError("", ["the engine failed"]), None], ids=["raises", "dies"])
+def test_a_failing_worker_stops_the_batch_with_its_error_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: BaseException | None
+) -> None:
+    portfolio = write_jsonl(tmp_path / "in.jsonl", [json.dumps(document) for document in bundled() * 4])
+    old = tmp_path / "out.jsonl"
+    old.write_text("old report\n")
+    monkeypatch.setattr(runner, "CHUNK_SIZE", 8)
+    monkeypatch.setattr(chunks, "outcome_of", _failing(error))  # the workers are forked: they inherit it
+    children = set(_children())
+    with pytest.raises(EngineError) as raised:
+        api.run_batch([portfolio], outputs=[old, tmp_path / "out.md"], jobs=2, as_of=AS_OF)
+    expected = "the engine failed" if error else "a worker process stopped unexpectedly (exit code 7)"
+    assert expected in str(raised.value)
+    assert old.read_text() == "old report\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+    assert set(_children()) == children  # every worker stopped and waited for
+
+
+def _children() -> list[str]:
+    """This process's child processes (Linux: /proc)."""
+    tasks = Path(f"/proc/{os.getpid()}/task")
+    return [child for task in tasks.iterdir() for child in (task / "children").read_text().split()]
+
+
+def test_where_the_system_cannot_fork_jobs_run_in_this_process_with_the_same_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    portfolio = _portfolio(tmp_path / "in.jsonl")
+    monkeypatch.setattr(runner, "CHUNK_SIZE", 7)
+    forked = _run(tmp_path / "forked", portfolio, jobs=2)
+    monkeypatch.delattr(os, "fork")  # as on Windows
+    unforked = _run(tmp_path / "unforked", portfolio, jobs=2)
+    assert unforked[0] == forked[0] and unforked[2:] == forked[2:]
