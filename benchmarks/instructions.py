@@ -11,8 +11,8 @@ memo, on pack-v1 (the peers' 37 rules) or the bundled pack, as `batch --jobs 1` 
 with --summary none (the summary lines). Deterministic where CPU time on a shared machine is not
 (docs/batch.md, Against a compiled decision engine), given the two variables: without the cache the first
 run cannot write the compiled-pack snapshot the second reads (the difference took the pack's compilation:
-3.01 M a service instead of 2.10 M), and a fixed hash seed keeps a count within 0.002 M a service (a
-random one moved it by up to 0.05 M).
+3.01 M a service instead of 2.10 M), and a fixed hash seed narrows the spread; counts of one commit still
+differ by up to 0.03 M a service (addresses differ from run to run), so count a small step more than once.
 """
 
 from __future__ import annotations
