@@ -1,5 +1,6 @@
 """The batch runner's loop over N services of the peers' portfolio, for an instruction count (issue 27).
 
+    export PYTHONHASHSEED=0 OPSADVISOR_CACHE_DIR=
     valgrind --tool=callgrind python benchmarks/instructions.py 250 [--summary] [--default-pack]
     valgrind --tool=callgrind python benchmarks/instructions.py 50  [--summary] [--default-pack]
 
@@ -8,7 +9,10 @@ start-up, the rule pack's compilation and a warm-up on 20 services cancel out. E
 services of `gen_portfolio.py 5000 7` (shared/bench/tools) through `runner.outcome_of` with a fresh outcome
 memo, on pack-v1 (the peers' 37 rules) or the bundled pack, as `batch --jobs 1` does: the full JSON line, or
 with --summary none (the summary lines). Deterministic where CPU time on a shared machine is not
-(docs/batch.md, Against a compiled decision engine).
+(docs/batch.md, Against a compiled decision engine), given the two variables: without the cache the first
+run cannot write the compiled-pack snapshot the second reads (the difference took the pack's compilation:
+3.01 M a service instead of 2.10 M), and a fixed hash seed narrows the spread; counts of one commit still
+differ by up to 0.03 M a service (addresses differ from run to run), so count a small step more than once.
 """
 
 from __future__ import annotations

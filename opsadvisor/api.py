@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,17 +75,20 @@ class Assessor:
         result: EngineResult,
         as_of: AsOf,
         texts: dict[str, list[str]] | None = None,
+        only: Collection[str] | None = None,
     ) -> Assessment:
-        """The assessment of what the rules made of the scenario (build_assessment), a suggested model's
-        preview assessed by this assessor too."""
+        """The assessment of what the rules made of the scenario (build_assessment: `only` the parts it
+        names, when given), a suggested model's preview assessed by this assessor too."""
 
-        def assess_chosen(chosen: Scenario, nested: dict[str, list[str]] | None) -> Assessment:
+        def assess_chosen(
+            chosen: Scenario, nested: dict[str, list[str]] | None, parts: Collection[str] | None
+        ) -> Assessment:
             chosen_facts, chosen_result = self.run(chosen, as_of)
-            return self.build(chosen, chosen_facts, chosen_result, as_of, nested)
+            return self.build(chosen, chosen_facts, chosen_result, as_of, nested, parts)
 
         kept, self._settled = self._settled, None
         settled = kept[2] if kept is not None and kept[0] is result and kept[1] is scenario else None
-        return build_assessment(scenario, facts, result, self.pack, as_of, texts, assess_chosen, settled)
+        return build_assessment(scenario, facts, result, self.pack, as_of, texts, assess_chosen, settled, only)
 
     def assess_scenario(self, scenario: Scenario, as_of: DateArg = None) -> Assessment:
         """Assess a Scenario; risk acceptances are evaluated on `as_of` (default: today)."""

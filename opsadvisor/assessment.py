@@ -9,7 +9,7 @@ keeps the parts together.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +64,11 @@ class TraceEntry:
     @property
     def matched(self) -> dict[str, Any]:
         return self._firing.matched
+
+    @property
+    def source(self) -> Rule:
+        """The rule that fired (its id, title, priority and conclusions are this entry's)."""
+        return self._firing.rule
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TraceEntry) and self._key() == other._key()
@@ -209,8 +214,9 @@ class FiredConclusion:
 
 # Assesses the service with another ambition (the suggested model chosen), on the same pack and day: the
 # preview of a suggestion (kinds.preview). Given by the caller that runs the engine (api.Assessor); it
-# records the texts it interpolates in the dict, when one is given (batch.memo compares them).
-AssessChosen = Callable[[Scenario, "dict[str, list[str]] | None"], "Assessment"]
+# records the texts it interpolates in the dict, when one is given (batch.memo compares them), and builds
+# the parts named (see build_assessment's `only`; None: every part).
+AssessChosen = Callable[[Scenario, "dict[str, list[str]] | None", "Collection[str] | None"], "Assessment"]
 
 
 class AssessmentDraft:
@@ -261,14 +267,25 @@ def build_assessment(
     texts: dict[str, list[str]] | None = None,
     assess_chosen: AssessChosen | None = None,
     settled: Mapping[str, Any] | None = None,
+    only: Collection[str] | None = None,
 ) -> Assessment:
     """The assessment of what fired; with `texts`, the texts each kind interpolates, by part; with
     `assess_chosen`, a suggested model's preview (see AssessChosen); with `settled`, parts settled from
-    the same firings before the second stage (the recommendation and the matrix: effective.py)."""
+    the same firings before the second stage (the recommendation and the matrix: effective.py).
+
+    With `only`, the kinds are built in order until each part it names is built, and no further: a kind
+    reads only parts built before it, so those are what they are in a whole assessment, and the later
+    parts are missing (the preview reads a suggested model's conflicts and risks: about a tenth of the
+    services assess their suggestion, and the parts after those cost as much again)."""
     draft = AssessmentDraft(scenario, facts, result, pack, as_of, assess_chosen)
     if settled:
         draft.settled = settled
+    waiting = None if only is None else set(only)
     for kind in kind_parts():
+        if waiting is not None:
+            if not waiting:
+                break
+            waiting.discard(kind.part)
         if texts is not None:
             draft.text.texts = texts.setdefault(kind.part, [])
         draft.parts[kind.part] = kind.build(draft)
@@ -276,7 +293,7 @@ def build_assessment(
         service_id=scenario.service_id,
         service_name=scenario.service_name,
         parts=draft.parts,
-        trace=tuple(_trace_entry(firing) for firing in result.firings),
+        trace=tuple(map(TraceEntry, result.firings)),
         rules_version=pack.version,
         as_of=as_of,
         provenance=once_per_pack(pack, "provenance", policy_provenance),
@@ -329,10 +346,6 @@ def _conclusions(firings: tuple[Firing, ...], pack: RulePack) -> dict[str, list[
         for kind, item in conclusions[1]:
             by_kind.setdefault(kind, []).append(item)
     return by_kind
-
-
-def _trace_entry(firing: Firing) -> TraceEntry:
-    return TraceEntry(firing)
 
 
 def interpolator(scenario: Scenario, facts: Facts, result: EngineResult) -> Callable[[str], str]:

@@ -210,7 +210,8 @@ class Mitigation:
 # --- the facts a rule may test -----------------------------------------------------------------
 
 
-def _same(value: Any) -> Any:
+def same(value: Any) -> Any:
+    """The value as it is: how most fields are built and most facts read (the hot paths skip calling it)."""
     return value
 
 
@@ -230,7 +231,7 @@ class FactSpec:
     kind: str  # "choice", "ordered", "flag", "number", "set"
     description: str
     values: tuple[str, ...] = ()
-    read: Callable[[Any], FactValue | None] = _same  # None: the field does not say (the fact is missing)
+    read: Callable[[Any], FactValue | None] = same  # None: the field does not say (the fact is missing)
     minimum: int = 0  # a number's least value (days to a date may be negative)
 
     @property
@@ -263,7 +264,7 @@ class Field:
     spec: Spec | PackSpec
     attr: str
     example: Any
-    build: Callable[[Any], Any] = _same
+    build: Callable[[Any], Any] = same
     default: Any = None
     required: bool = False
     facts: tuple[FactSpec, ...] = ()

@@ -13,7 +13,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from .contract import FACT_FIELDS, FACTS, FIELD, FIELDS, QUESTION_FIELDS, FactValue, Text
+from .contract import FACT_FIELDS, FACTS, FIELD, FIELDS, QUESTION_FIELDS, FactValue, Text, same
 from .scenario import Scenario
 
 __all__ = ["FactValue", "Facts", "build_facts", "fact_source", "run_key"]
@@ -36,8 +36,9 @@ class Facts:
     missing_fields: tuple[str, ...]
 
 
-# Per fact: its name, the Scenario attribute it is read from and how (computed once: the hot path).
-_READS = tuple((name, FACT_FIELDS[name].attr, fact.read) for name, fact in FACTS.items())
+# Per fact: its name, the Scenario attribute it is read from and how (computed once: the hot path); None
+# for a fact that is the attribute's value as it is (contract.same: most are), taken without a call.
+_READS = tuple((name, FACT_FIELDS[name].attr, None if fact.read is same else fact.read) for name, fact in FACTS.items())
 # The same by attribute: (attribute, its facts' (name, read)); FACTS lists an attribute's facts together, so
 # the facts keep their order.
 _BY_ATTR = tuple(
@@ -54,7 +55,7 @@ def build_facts(scenario: Scenario) -> Facts:
         value = getattr(scenario, attr)
         if value is not None:  # a missing attribute (most of all the evidence: 30 facts) skips all its facts
             for name, read in reads:
-                fact = read(value)
+                fact = value if read is None else read(value)
                 if fact is not None:  # a record may leave one of its facts unsaid (evidence.py)
                     values[name] = fact
     missing = tuple(

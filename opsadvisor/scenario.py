@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .contract import FIELD, FIELDS, AcceptedRisk, Integration, Mitigation, Record, scenario_spec
+from .contract import FIELD, FIELDS, AcceptedRisk, Integration, Mitigation, Record, same, scenario_spec
 from .contract import get_path as get_path  # re-exported: readers of documents take it from here
 from .errors import ScenarioError, UsageError
 from .evidence import Evidence
@@ -195,15 +195,24 @@ def parse_scenario(document: Any, source: str, spec: Record | None = None, valid
     return _build(document)
 
 
+def _called(build: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
+    """A field's build, or None for one built as it is (contract.same)."""
+    return None if build is same else build
+
+
 # The fields by the document's top-level key, in FIELDS order (a key's fields are listed together): a
 # top-level field as (its attribute, the value an absent field is built from, how it is built) and no
-# children, or None and its record's fields as (attribute, key in the record, absent value, build).
-_Built = tuple[str, Any, Callable[[Any], Any]]
-_GROUPS: tuple[tuple[str, _Built | None, tuple[tuple[str, str, Any, Callable[[Any], Any]], ...]], ...] = tuple(
+# children, or None and its record's fields as (attribute, key in the record, absent value, build). A field
+# built as it is (most are: contract.same) has None for its build, and its value is taken without a call.
+_Build = Callable[[Any], Any] | None
+_Built = tuple[str, Any, _Build]
+_GROUPS: tuple[tuple[str, _Built | None, tuple[tuple[str, str, Any, _Build], ...]], ...] = tuple(
     (
         top,
-        next(((i.attr, i.default, i.build) for i in FIELDS if i.path == top), None),
-        tuple((i.attr, i.path.split(".")[1], i.default, i.build) for i in FIELDS if i.path.startswith(f"{top}.")),
+        next(((i.attr, i.default, _called(i.build)) for i in FIELDS if i.path == top), None),
+        tuple(
+            (i.attr, i.path.split(".")[1], i.default, _called(i.build)) for i in FIELDS if i.path.startswith(f"{top}.")
+        ),
     )
     for top in dict.fromkeys(item.path.split(".")[0] for item in FIELDS)
 )
@@ -224,12 +233,12 @@ def _build(document: dict[str, Any]) -> Scenario:
         if whole is not None:
             attr, default, build = whole
             value = document.get(top, default)
-            values[attr] = None if value is None else build(value)
+            values[attr] = value if build is None or value is None else build(value)
             continue
         record = document.get(top)
         if not isinstance(record, Mapping):
             record = _NO_RECORD
         for attr, key, default, build in fields:
             value = record.get(key, default)
-            values[attr] = None if value is None else build(value)
+            values[attr] = value if build is None or value is None else build(value)
     return scenario

@@ -4,13 +4,16 @@ may not be taken, it is not."""
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from opsadvisor import api
+from opsadvisor import api, kinds
 from opsadvisor.assessment import AsOf, build_assessment
 from opsadvisor.batch import fragments
 from opsadvisor.batch.fragments import report_bytes
@@ -18,6 +21,7 @@ from opsadvisor.batch.runner import encode_utf8
 from opsadvisor.contract import (
     CAPABILITIES,
     CLASSIFICATIONS,
+    FACT_FIELDS,
     FACTS,
     FIELDS,
     HOSTING,
@@ -31,6 +35,7 @@ from opsadvisor.facts import build_facts
 from opsadvisor.kinds import open_decision, recommend
 from opsadvisor.rulepack import RulePack
 from opsadvisor.scenario import Scenario
+from opsadvisor.scenario_formats import json_format
 from opsadvisor.vocabulary import normalise_document
 
 from .test_memo import _portfolio
@@ -80,7 +85,7 @@ def _slow(assessor: api.Assessor, document: dict[str, Any]) -> bytes:
     scenario = assessor.parse(document, "x")
     facts, result = assessor.run(scenario, when, memo=False)
 
-    def assess_chosen(chosen: Any, texts: Any) -> Any:
+    def assess_chosen(chosen: Any, texts: Any, parts: Any) -> Any:  # every part, whatever the preview shows
         chosen_facts, chosen_result = assessor.run(chosen, when, memo=False)
         return build_assessment(chosen, chosen_facts, chosen_result, assessor.pack, when, texts, assess_chosen)
 
@@ -223,3 +228,143 @@ def _line_or_none(assessor: api.Assessor, document: dict[str, Any]) -> bytes | N
         return _fast(assessor, document)
     except ScenarioError:
         return None
+
+
+def test_a_suggestions_preview_builds_only_the_parts_it_shows() -> None:
+    """The preview assesses a suggested model's choice only as far as the parts it shows (conflicts and
+    risks): the preview is the one a whole assessment of the choice gives, and the parts after those are
+    never built."""
+    pack = api.rule_pack()
+    assessor, slow = api.Assessor(pack), api.Assessor(pack, memo_size=0)
+    built: list[tuple[str, ...]] = []
+    build = assessor.build
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        assessment = build(*args, **kwargs)
+        built.append(tuple(assessment.parts))
+        return assessment
+
+    assessor.build = recording  # type: ignore[method-assign]
+    previews = 0
+    for number, document in enumerate(generated(120, seed=29)):
+        try:
+            expected = _slow(slow, document)
+        except ScenarioError:
+            continue
+        built.clear()
+        assert _fast(assessor, document) == expected, number
+        if len(built) > 1:  # the preview's assessment first, then the service's own
+            previews += 1
+            shown = [kind.part for kind in kinds.parts()]
+            assert built[0] == tuple(shown[: shown.index("risks") + 1]), number
+            assert len(built[1]) == len(shown), number
+    assert previews > 10
+
+
+def _strict(text: str) -> Any:
+    """The strict decoding alone (json_format without its orjson path): the value, or the error's words."""
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(json_format, "_at_once", lambda text: None)
+            return ("value", json_format.decode_json_text(text, "x"))
+    except ScenarioError as error:
+        return ("error", error.source, error.problems)
+
+
+def _decoded(text: str) -> Any:
+    try:
+        return ("value", json_format.decode_json_text(text, "x"))
+    except ScenarioError as error:
+        return ("error", error.source, error.problems)
+
+
+_KEYS = st.sampled_from(["a", "b", "a:b", "c"]) | st.text(max_size=4)
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=6)
+    | st.sampled_from(["x:y", "10:00", "\\u003a", "1e400", "1.5"])
+)
+
+
+@st.composite
+def _json_texts(draw: st.DrawFn, depth: int = 0) -> str:
+    """JSON texts (now and then broken), keys given twice among them, colons inside strings."""
+    if depth > 2 or draw(st.booleans()):
+        value = draw(_SCALARS)
+        return (
+            draw(st.sampled_from(["1e400", "NaN", "-", "01", '"\\u003a"', '"a\\"b"']))
+            if draw(st.integers(0, 15)) == 0
+            else json.dumps(value, ensure_ascii=draw(st.booleans()))
+        )
+    if draw(st.booleans()):
+        items = draw(st.lists(_json_texts(depth + 1), max_size=3))
+        return "[" + ", ".join(items) + "]"
+    keys = draw(st.lists(_KEYS, max_size=4))
+    members = [f"{json.dumps(key)}: {draw(_json_texts(depth + 1))}" for key in keys]
+    return "{" + ",".join(members) + draw(st.sampled_from(["}", "}", "}", ",}", "} x"]))
+
+
+@given(_json_texts())
+@example('{"users": 18446744073709551616}')
+@settings(max_examples=400)
+def test_json_decoded_at_once_is_the_strict_decoding(text: str) -> None:
+    """Decoded without the duplicate-key hook, a text gives exactly the strict value or error: a key given twice, a
+    number too large, a float, an integer past 64 bits, escapes and broken texts alike."""
+    assert repr(_decoded(text)) == repr(_strict(text))  # repr: an int is no float, however equal
+
+
+def test_json_decoded_at_once_finds_a_key_given_twice() -> None:
+    twice = [('{"a": 1, "a": 2}', "a"), ('{"a": {"b": "x:y", "b": 1}}', "b"), ('[{"k": 1}, {"k": 2, "k": 3}]', "k")]
+    for text, key in twice:
+        problem = f'the key "{key}" appears twice in one object; each fact must be given once'
+        assert _decoded(text) == _strict(text) == ("error", "x", [problem])
+    assert json_format._at_once('{"a": "10:00", "b": [1, {"c": null}]}') == {"a": "10:00", "b": [1, {"c": None}]}
+
+
+def test_a_part_kept_by_its_object_is_that_objects_own() -> None:
+    """A part encoded once per object (a model's reference matrix, shared by most services) is found by
+    its id only while the object kept with it is the one asked about: another object that came to have the
+    id gets its own encoding, equal values the same one."""
+    assessor = api.Assessor(api.rule_pack())
+    reports = [assessor.assess_document(document, "x", DAY) for document in _portfolio()[:6]]
+    kind = kinds.kind("accountability")
+    for report in reports:
+        matrix = report.parts["accountability"]
+        expected = encode_utf8(kind.to_json(matrix))
+        fragments._SAME[("accountability", id(matrix))] = ((), b"another object's")
+        assert fragments._part(kind, matrix) == expected
+        assert fragments._part(kind, tuple(list(matrix))) == fragments._part(kind, matrix) == expected
+
+
+def test_facts_read_without_a_call_are_the_ones_each_read_gives() -> None:
+    """A fact that is its attribute's value as it is (contract.same) is taken without calling its read:
+    the facts are the ones calling each fact's read gives, in FACTS' order."""
+    assessor = api.Assessor(api.rule_pack())
+    compared = 0
+    for document in _portfolio() + generated(100, seed=30):
+        try:
+            scenario = assessor.parse(document, "x")
+        except ScenarioError:
+            continue
+        expected = {}
+        for name, fact in FACTS.items():
+            value = getattr(scenario, FACT_FIELDS[name].attr)
+            if value is not None and (read := fact.read(value)) is not None:
+                expected[name] = read
+        assert list(build_facts(scenario).values.items()) == list(expected.items())
+        compared += 1
+    assert compared > 100
+
+
+def test_a_trace_entry_kept_by_its_rule_is_that_rules_own() -> None:
+    """A trace entry's fragments are kept by rule id with the rule object: another rule of that id (a pack
+    whose layer rewords it) gets its own."""
+    assessor = api.Assessor(api.rule_pack())
+    for document in _portfolio()[:6]:
+        report = assessor.assess_document(document, "x", DAY)
+        for entry in report.trace:
+            fragments._TRACE[entry.rule] = (object(), b"another rule's", b"")
+        assert report_bytes(report) == encode_utf8(report.to_dict())

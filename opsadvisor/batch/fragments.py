@@ -22,9 +22,9 @@ from ..assessment import Assessment, TraceEntry
 
 MAX_KEPT = 4096  # fragments of each sort kept; when full, they are forgotten and made again
 _KEYS: dict[str, bytes] = {}  # a part's key, quoted, with its colon and the comma before it
-_TRACE: dict[tuple[str, str, int, tuple[str, ...]], tuple[bytes, bytes]] = {}  # a rule's entry, around `matched`
+_TRACE: dict[str, tuple[Any, bytes, bytes]] = {}  # a rule's entry, around `matched`, by its id (with the rule)
 _PARTS: dict[tuple[str, Hashable], bytes] = {}  # encoded parts worth keeping (ENCODED_ONCE), by value
-_SAME: dict[tuple[str, int], tuple[Any, bytes]] = {}  # parts encoded by the object (see ENCODED_ONCE)
+_SAME: dict[tuple[str, int], tuple[Any, bytes]] = {}  # parts encoded, by the object (kept, so its id is its own)
 _PROVENANCE: dict[int, tuple[Any, bytes]] = {}  # a pack's provenance, by the object (kept, so its id is its own)
 
 
@@ -96,8 +96,21 @@ def _key(part: str) -> bytes:
 
 
 def _part(kind: Any, value: Any) -> bytes:
-    if kind.part not in _BY_VALUE:
-        return _same_part(kind, value)
+    """A part encoded once per object and, for a part kept by value, once per value: most services share
+    the objects (a model's reference matrix), whose value is dearer to hash than their id is to look up."""
+    key = (kind.part, id(value))
+    kept = _SAME.get(key)
+    if kept is None or kept[0] is not value:
+        if len(_SAME) >= MAX_KEPT:
+            _SAME.clear()
+        kept = _SAME[key] = (
+            value,
+            _by_value(kind, value) if kind.part in _BY_VALUE else orjson.dumps(kind.to_json(value)),
+        )
+    return kept[1]
+
+
+def _by_value(kind: Any, value: Any) -> bytes:
     key = (kind.part, value)
     encoded = _PARTS.get(key)
     if encoded is None:
@@ -107,27 +120,19 @@ def _part(kind: Any, value: Any) -> bytes:
     return encoded
 
 
-def _same_part(kind: Any, value: Any) -> bytes:
-    """A part encoded once per object (kept with it, so that its id stays its own)."""
-    key = (kind.part, id(value))
-    kept = _SAME.get(key)
-    if kept is None or kept[0] is not value:
-        if len(_SAME) >= MAX_KEPT:
-            _SAME.clear()
-        kept = _SAME[key] = (value, orjson.dumps(kind.to_json(value)))
-    return kept[1]
-
-
 def _trace(entry: TraceEntry) -> bytes:
-    key = (entry.rule, entry.title, entry.priority, entry.concluded)
-    around = _TRACE.get(key)
-    if around is None:
+    """An entry: its rule's part kept by the rule object (a rule is frozen: its id, title, priority and
+    conclusions are the entry's), the matched facts encoded for each."""
+    rule = entry.source
+    kept = _TRACE.get(rule.id)
+    if kept is None or kept[0] is not rule:
         if len(_TRACE) >= MAX_KEPT:
             _TRACE.clear()
         dumps = orjson.dumps
-        around = _TRACE[key] = (
+        kept = _TRACE[rule.id] = (
+            rule,
             b'{"rule":%b,"title":%b,"priority":%b,"matched":'
             % (dumps(entry.rule), dumps(entry.title), dumps(entry.priority)),
             b',"concluded":%b}' % dumps(list(entry.concluded)),
         )
-    return around[0] + orjson.dumps(entry.matched) + around[1]
+    return kept[1] + orjson.dumps(entry.matched) + kept[2]

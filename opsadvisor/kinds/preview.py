@@ -35,6 +35,10 @@ class Preview:
     items: tuple[PreviewItem, ...]
 
 
+# The parts of the chosen model's assessment that the preview shows (besides the titles of the rules that fired).
+SHOWN = ("conflicts", "risks")
+
+
 class PreviewKind(Kind):
     name = "preview"
     authored = False
@@ -90,11 +94,11 @@ class PreviewKind(Kind):
 
 def _assessed_as_chosen(draft: Any, ambition: str) -> Any:
     """The service assessed with the ambition set (the suggested model chosen), on the same pack and day,
-    by the caller's assessor (AssessmentDraft.assess_chosen); the texts it makes count as this part's
-    (batch.memo compares them)."""
+    by the caller's assessor (AssessmentDraft.assess_chosen), as far as the parts this one shows; the
+    texts it makes count as this part's (batch.memo compares them)."""
     chosen = dataclasses.replace(draft.scenario, ambition=ambition)
     texts: dict[str, list[str]] | None = None if draft.text.texts is None else {}
-    assessment = draft.assess_chosen(chosen, texts)
+    assessment = draft.assess_chosen(chosen, texts, SHOWN)
     if texts is not None and draft.text.texts is not None:
         draft.text.texts.extend(text for part in texts.values() for text in part)
     return assessment
