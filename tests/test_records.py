@@ -145,7 +145,9 @@ def test_bad_rows_are_reported_with_file_row_field_expected_and_found_and_the_ot
 
 def test_assess_with_a_bad_row_reports_it_uses_the_others_and_exits_3(tmp_path: Path) -> None:
     path = write(tmp_path, "s.json", json.dumps(scenario(ambition="it_operated")))
-    result = run_cli("assess", str(path), "--records", str(manifest(tmp_path, TICKETS_CSV, TICKETS_MAP)))
+    result = run_cli(
+        "assess", str(path), "--as-of", AS_OF, "--records", str(manifest(tmp_path, TICKETS_CSV, TICKETS_MAP))
+    )
     assert result.exit_code == 3
     assert "Drift: practice against the agreement" in result.stdout
     assert "invalid: " + str(tmp_path / "tickets.csv") + ":row 4: type: expected one of" in result.stderr
