@@ -36,7 +36,7 @@ from .runner import (
     worker_state,
 )
 from .summary import Summary
-from .workers import ordered
+from .workers import ordered, parallel
 
 LINES = ("jsonl", "summary")  # the line formats a worker encodes: the full JSON line, the summary line
 
@@ -115,7 +115,7 @@ def assess_chunks(
     """The entries' chunks (CHUNK_SIZE entries each, the last fewer), in input order, assessed by `jobs`
     processes (1: in this process); risk acceptances are evaluated on `as_of` (default: today)."""
     day = AsOf.of(as_of).date  # one day for every entry, whatever the clock does meanwhile
-    if jobs <= 1:
+    if not parallel(jobs):
         memo = outcome_memo_for(pack)
         for entries_of_chunk in chunked(entries):
             yield chunk_of(entries_of_chunk, memo, request, day)

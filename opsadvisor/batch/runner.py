@@ -28,7 +28,7 @@ from ..rulepack import RulePack
 from .fragments import encode, encode_utf8
 from .inputs import Entry
 from .memo import OutcomeMemo
-from .workers import ordered
+from .workers import ordered, parallel
 
 OK = "ok"
 INVALID = "invalid"
@@ -196,7 +196,7 @@ def assess_entries_with(
 ) -> Generator[tuple[Outcome, ...], None, None]:
     """Every entry's Outcome under each pack, in input order (one set of workers for all packs)."""
     day = AsOf.of(as_of).date  # one day for every entry, whatever the clock does meanwhile
-    if jobs <= 1:
+    if not parallel(jobs):
         memos = tuple(outcome_memo_for(pack) for pack in packs)
         for entry in entries:
             yield tuple(outcome_of(entry, memo, with_json, day) for memo in memos)

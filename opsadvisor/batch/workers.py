@@ -39,12 +39,7 @@ HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 def ordered(
     work: Callable[[Any], Any], tasks: Iterable[Any], jobs: int, start: Callable[[], None]
 ) -> Generator[Any, None, None]:
-    """work(task) for each task, in `jobs` forked processes, in task order; `start` runs first in each.
-    Where the system cannot fork (Windows), in this process, one task after the other."""
-    if not hasattr(os, "fork"):
-        start()
-        yield from map(work, tasks)
-        return
+    """work(task) for each task, in `jobs` forked processes, in task order; `start` runs first in each."""
     workers: list[_Worker] = []
     try:
         with _signals_held():
@@ -197,6 +192,12 @@ def _exit_status(worker: _Worker) -> str:
             return f"killed by signal {os.WTERMSIG(status)}"
         return f"exit code {os.WEXITSTATUS(status)}"
     return "gone"
+
+
+def parallel(jobs: int) -> bool:
+    """Whether `jobs` asks for worker processes and the system can fork them (Windows cannot: the work
+    then runs in the calling process, as with one job)."""
+    return jobs > 1 and hasattr(os, "fork")
 
 
 @contextlib.contextmanager
