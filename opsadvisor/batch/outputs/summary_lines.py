@@ -9,12 +9,10 @@ an invalid entry is the line JSON Lines writes for it."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ..runner import OK, Outcome, encode_utf8
-from ..summary import Summary
-from . import ReportContext, output_file
+from .jsonl import JsonLinesWriter
 
 
 def summary_line(outcome: Outcome) -> str:
@@ -51,18 +49,8 @@ def _drift_count(outline: tuple[Any, ...] | None) -> int | None:
     return None if outline is None else len(outline)
 
 
-class SummaryLinesWriter:
+class SummaryLinesWriter(JsonLinesWriter):
+    """Written as JSON Lines are: only which lines the workers encode differs."""
+
     needs_json = False  # made from the outlines: the runner encodes no full report
     lines = "summary"  # the workers encode the lines (batch.chunks)
-
-    def __init__(self, path: Path, context: ReportContext) -> None:
-        self.file = output_file(path, binary=True)
-
-    def add_lines(self, lines: bytes) -> None:
-        self.file.write(lines)
-
-    def finish(self, summary: Summary) -> None:
-        self.file.commit()
-
-    def abort(self) -> None:
-        self.file.abort()
