@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from .assessment import AsOf, Assessment, AssessmentDraft, DateArg, build_assessment
 from .contract import Record, scenario_spec
-from .effective import SETTLED_PARTS, SETTLING_KINDS, second_stage_facts
+from .effective import SETTLED_PARTS, SETTLING_KINDS, second_stage_facts, system_facts
 from .engine import MEMO_SIZE, Engine, EngineResult, once_per_pack
 from .facts import Facts, build_facts, run_key
+from .kinds import is_built_in, kind, registered
+from .rulepack.crosscheck import PLACEHOLDER
 from .rulepack.ir import RulePack
 from .rulepack.layering import load_pack, seed_rules_only
 from .scenario import Scenario, ScenarioInput, load_scenario, parse_scenario
@@ -37,6 +39,7 @@ class Assessor:
         # parts), or None. One slot: `build` takes it for the result it was made for, then it is gone.
         self._settled: tuple[EngineResult, Scenario, dict[str, Any]] | None = None
         self._settling = _settling_rules(pack)
+        self._second_stage = _second_stage_read(pack)
 
     def parse(self, document: Any, source: str) -> Scenario:
         return parse_scenario(document, source, self.spec, self._valid)
@@ -55,9 +58,12 @@ class Assessor:
     def _both_stages(self, scenario: Scenario, facts: Facts, as_of: AsOf) -> EngineResult:
         """The rules on the scenario's facts; then, in the same session, on the recommendation and the
         effective matrix settled from what fired (effective.py), which rules about risks, conflicts and
-        governance test."""
+        governance test; the first stage alone where nothing reads the second's facts (_second_stage_read): the
+        assessment then settles the model and matrix from the same firings."""
         with self.engine.session(facts) as session:
             first = session.chain()
+            if not self._second_stage:
+                return first
             draft = AssessmentDraft(scenario, facts, first, self.pack, as_of)
             session.add(second_stage_facts(draft))
             result = session.chain()
@@ -103,6 +109,22 @@ class Assessor:
 def _settling_rules(pack: RulePack) -> frozenset[str]:
     """The rules that conclude what is settled between the engine's stages (the model, the mode, a cell)."""
     return frozenset(rule.id for rule in pack.rules if any(c.kind in SETTLING_KINDS for c in rule.then))
+
+
+def _second_stage_read(pack: RulePack) -> bool:
+    """Whether anything can read the second stage's facts: a rule testing one, a rule's text naming one as
+    a placeholder, or a kind that is not built in (it may read any derived fact). When nothing can, the
+    second stage would fire no rule and change no text, and a run ends after the first (the peers' pack)."""
+    names = system_facts(pack.processes)
+    if not all(is_built_in(item) for item in registered()):
+        return True
+    for rule in pack.rules:
+        if any(fact in names for fact in rule.facts_tested):
+            return True
+        texts = (text for conclusion in rule.then for text in kind(conclusion.kind).texts(conclusion.payload))
+        if any(name in names for text in texts for name in PLACEHOLDER.findall(text)):
+            return True
+    return False
 
 
 def assessor_for(pack: RulePack) -> Assessor:

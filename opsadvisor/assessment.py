@@ -9,6 +9,7 @@ keeps the parts together.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from .clock import today
 from .contract import SEVERITIES
 from .engine import EngineResult, Firing, once_per_pack
 from .facts import Facts
+from .kinds import Kind
 from .kinds import parts as kind_parts
 from .kinds.accountability import MatrixRow
 from .kinds.conflict import Conflict
@@ -273,19 +275,14 @@ def build_assessment(
     `assess_chosen`, a suggested model's preview (see AssessChosen); with `settled`, parts settled from
     the same firings before the second stage (the recommendation and the matrix: effective.py).
 
-    With `only`, the kinds are built in order until each part it names is built, and no further: a kind
-    reads only parts built before it, so those are what they are in a whole assessment, and the later
-    parts are missing (the preview reads a suggested model's conflicts and risks: about a tenth of the
-    services assess their suggestion, and the parts after those cost as much again)."""
+    With `only`, the parts it names are built and the parts they read (Kind.reads), and no other: a kind
+    reads only parts built before it, so those are what they are in a whole assessment, and the others
+    are missing (the preview reads a suggested model's conflicts and risks: about a tenth of the services
+    assess their suggestion; the summary lines read the outlined parts)."""
     draft = AssessmentDraft(scenario, facts, result, pack, as_of, assess_chosen)
     if settled:
         draft.settled = settled
-    waiting = None if only is None else set(only)
-    for kind in kind_parts():
-        if waiting is not None:
-            if not waiting:
-                break
-            waiting.discard(kind.part)
+    for kind in kind_parts() if only is None else _needed(frozenset(only), kind_parts()):
         if texts is not None:
             draft.text.texts = texts.setdefault(kind.part, [])
         draft.parts[kind.part] = kind.build(draft)
@@ -298,6 +295,19 @@ def build_assessment(
         as_of=as_of,
         provenance=once_per_pack(pack, "provenance", policy_provenance),
     )
+
+
+@functools.cache
+def _needed(only: frozenset[str], ordered: tuple[Kind, ...]) -> tuple[Kind, ...]:
+    """The kinds to build for the parts named, in order: those and the parts they read, in turn (a kind that
+    does not say what it reads reads every part before it)."""
+    needed = set(only)
+    for index in range(len(ordered) - 1, -1, -1):
+        kind = ordered[index]
+        if kind.part not in needed:
+            continue
+        needed.update(kind.reads if kind.reads is not None else (item.part for item in ordered[:index]))
+    return tuple(kind for kind in ordered if kind.part in needed)
 
 
 def policy_provenance(pack: RulePack) -> dict[str, Any]:

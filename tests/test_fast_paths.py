@@ -17,6 +17,7 @@ from opsadvisor import api, kinds
 from opsadvisor.assessment import AsOf, build_assessment
 from opsadvisor.batch import fragments
 from opsadvisor.batch.fragments import report_bytes
+from opsadvisor.batch.memo import OutcomeMemo
 from opsadvisor.batch.runner import encode_utf8
 from opsadvisor.contract import (
     CAPABILITIES,
@@ -255,10 +256,149 @@ def test_a_suggestions_preview_builds_only_the_parts_it_shows() -> None:
         assert _fast(assessor, document) == expected, number
         if len(built) > 1:  # the preview's assessment first, then the service's own
             previews += 1
-            shown = [kind.part for kind in kinds.parts()]
-            assert built[0] == tuple(shown[: shown.index("risks") + 1]), number
-            assert len(built[1]) == len(shown), number
+            assert built[0] == ("conflicts", "risks"), number  # they read no other part
+            assert len(built[1]) == len(kinds.parts()), number
     assert previews > 10
+
+
+class _Watched(dict):  # type: ignore[type-arg]
+    """A draft's parts, noting each one read."""
+
+    def __init__(self, parts: dict[str, Any], read: set[str]) -> None:
+        super().__init__(parts)
+        self.read = read
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+
+def test_each_kind_reads_only_the_parts_it_says_it_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kind.reads lets an assessment built for some parts leave the others out (the preview, the summary
+    lines): a kind that read a part it does not name would be built without it, and say something else."""
+    read: dict[str, set[str]] = {kind.part: set() for kind in kinds.parts()}
+    for kind in kinds.parts():
+        build = type(kind).build
+
+        def watched(self: Any, draft: Any, build: Any = build, part: str = kind.part) -> Any:
+            draft.parts = _Watched(draft.parts, read[part])
+            try:
+                return build(self, draft)
+            finally:
+                draft.parts = dict(draft.parts)
+
+        monkeypatch.setattr(type(kind), "build", watched)
+    assessor = api.Assessor(api.rule_pack(), memo_size=0)
+    for document in _portfolio() + generated(150, seed=30):
+        try:
+            assessor.assess_document(document, "x", DAY)
+        except ScenarioError:
+            continue
+    for kind in kinds.parts():
+        own = {kind.part} if kind.part == "recommendation" else set()  # the recommendation sets its own first
+        assert kind.reads is not None and read[kind.part] - own <= set(kind.reads), kind.name
+    assert read["open_decisions"] == {"accountability"} and read["next_steps"] == {"conflicts"}
+
+
+def test_outcomes_without_their_line_are_outlined_as_with_it() -> None:
+    """The summary lines build only the outlined parts (no preview, no next steps): every outline is the one
+    a whole assessment gives."""
+    pack = api.rule_pack()
+    whole, outlined = OutcomeMemo(api.Assessor(pack, memo_size=0)), OutcomeMemo(api.Assessor(pack, memo_size=0))
+    built: list[tuple[str, ...]] = []
+    build = outlined.assessor.build
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        assessment = build(*args, **kwargs)
+        built.append(tuple(assessment.parts))
+        return assessment
+
+    outlined.assessor.build = recording  # type: ignore[method-assign]
+    compared = 0
+    for number, document in enumerate(_portfolio() + generated(150, seed=31)):
+        try:
+            scenario = whole.assessor.parse(document, "x")
+        except ScenarioError:
+            continue
+        expected = whole.outcome(scenario, DAY, True, encode_utf8)[0]
+        assert outlined.outcome(scenario, DAY, False, encode_utf8)[0] == expected, number
+        assert "preview" not in built[-1] and "next_steps" not in built[-1], number
+        compared += 1
+    assert compared > 150
+
+
+# A pack of the reference and one rule that tests no second-stage fact: nothing reads those facts, so a run
+# ends after the first stage. The second rule names one in its message: then the second stage runs.
+ONE_STAGE_PACK = """
+rules:
+  - id: test.it-operated
+    title: An IT-operated ambition aims for model A
+    rationale: A test rule of issue 27's fast path.
+    source: practice, a test of issue 27's fast path
+    when:
+      ambition: it_operated
+    then:
+      - recommend: A
+  - id: test.owned-by-the-business
+    title: The business holds the contract
+    rationale: A test rule of issue 27's fast path.
+    source: practice, a test of issue 27's fast path
+    when:
+      contract_owner: business
+    then:
+      - conflict: {kind: contract_ownership, severity: high, message: "{service.name}: the business holds it",
+                   remedy: "Move it."}
+"""
+NAMING_RULE = """
+  - id: test.names-the-model
+    title: The message names the effective model
+    rationale: A test rule of issue 27's fast path.
+    source: practice, a test of issue 27's fast path
+    when:
+      contract_owner: business
+    then:
+      - governance: {process: incident, advice: "model {recommended_model}"}
+"""
+
+
+def _one_stage_pack(tmp_path: Path, rules: str) -> RulePack:
+    reference = Path(api.__file__).resolve().parent.parent / "rules" / "00-reference.yaml"
+    (tmp_path / "00-reference.yaml").write_bytes(reference.read_bytes())
+    (tmp_path / "10-test.yaml").write_text(rules, encoding="utf-8")
+    return api.rule_pack([tmp_path], include_default=False)
+
+
+def test_a_run_ends_after_the_first_stage_when_nothing_reads_the_second(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pack = _one_stage_pack(tmp_path, ONE_STAGE_PACK)
+    one, two = api.Assessor(pack, memo_size=0), api.Assessor(pack, memo_size=0)
+    two._second_stage = True  # as before: both stages, whatever the rules read
+    second_stages: list[object] = []
+    settle = api.second_stage_facts
+    monkeypatch.setattr(api, "second_stage_facts", lambda draft: second_stages.append(draft) or settle(draft))
+    compared = 0
+    for document in generated(60, seed=32):
+        try:
+            expected = _fast(two, document)
+        except ScenarioError:
+            continue
+        runs = len(second_stages)
+        assert _fast(one, document) == expected
+        assert len(second_stages) == runs  # no second stage for this pack
+        compared += 1
+    assert compared > 40 and second_stages
+
+
+def test_a_message_naming_a_second_stage_fact_keeps_the_second_stage(tmp_path: Path) -> None:
+    pack = _one_stage_pack(tmp_path, ONE_STAGE_PACK + NAMING_RULE)
+    owned = {"service": {"id": "s", "name": "S"}, "ambition": "it_operated", "contract_owner": "business"}
+    report = api.Assessor(pack).assess_document(owned, "x", DAY)
+    assert [area.advice for area in report.governance_areas] == ["model A"]
 
 
 def _strict(text: str) -> Any:

@@ -77,6 +77,7 @@ class OutcomeMemo:
         self.assessor = assessor
         self._size = assessor.memo_size if _holds_no_stand_in(assessor.pack) else 0
         self._kept: dict[Hashable, Kept] = {}
+        self._outlined = outlined()  # what an outcome without its JSON line builds
         self.hits = 0
         self.misses = 0
 
@@ -113,7 +114,7 @@ class OutcomeMemo:
         """The outcome built from the scenario itself; `memo`: through the engine's memo (Assessor.run)."""
         when = AsOf.of(as_of)
         facts, result = self.assessor.run(scenario, when, memo)
-        assessment = self.assessor.build(scenario, facts, result, when)
+        assessment = self.assessor.build(scenario, facts, result, when, only=None if with_json else self._outlined)
         return outlines_of(assessment), _text(report_bytes(assessment)) if with_json else None
 
     def _template(self, scenario: Scenario, as_of: str, with_json: bool, encode: Encode) -> Template:
@@ -131,7 +132,7 @@ class OutcomeMemo:
         when = AsOf.of(as_of)
         facts, result = self.assessor.run(template, when, memo=False)  # what this memo keeps is the outcome
         texts: dict[str, list[str]] = {}
-        assessment = self.assessor.build(template, facts, result, when, texts)
+        assessment = self.assessor.build(template, facts, result, when, texts, None if with_json else self._outlined)
         compared = (texts.get(kind.part, []) for kind in kinds.parts() if kind.compares_texts)
         if not all(_order_kept(group) for group in compared):
             return None
@@ -170,8 +171,18 @@ def _text(line: bytes) -> str:
 
 
 def outlines_of(assessment: Assessment) -> dict[str, Any]:
-    """What a batch outcome keeps of each part (kinds.Kind.outline), by part key."""
-    return {kind.part: kind.outline(assessment.parts[kind.part]) for kind in kinds.parts()}
+    """What a batch outcome keeps of each part (kinds.Kind.outline), by part key; None for a part not built
+    (`outlined`: a kind that keeps no outline)."""
+    parts = assessment.parts
+    return {kind.part: kind.outline(parts[kind.part]) if kind.part in parts else None for kind in kinds.parts()}
+
+
+def outlined() -> frozenset[str] | None:
+    """The parts an outcome without its JSON line needs built: those whose kind keeps an outline (the preview
+    and the next steps keep none); None (every part) while a kind is not built in (its outline may read any)."""
+    if not all(kinds.is_built_in(kind) for kind in kinds.registered()):
+        return None
+    return frozenset(kind.part for kind in kinds.parts() if type(kind).outline is not kinds.Kind.outline)
 
 
 def _order_kept(texts: Iterable[str]) -> bool:

@@ -56,6 +56,7 @@ class AccountabilityKind(Kind):
     catalogue_order = 30
     part = "accountability"
     order = 50
+    reads = ("recommendation",)
 
     def parse(self, data: Any) -> Accountability | str:
         result = mapping(data, ("process", "column", "party"))

@@ -191,6 +191,9 @@ class Kind:
     # Whether build compares the texts it interpolates (sorts or deduplicates by them): a batch then keeps
     # a profile's outcome for services of other names only when they compare alike (batch.memo).
     compares_texts: bool = True
+    # The other parts its build reads (draft.parts), all built before it; None: it may read any of them (a kind
+    # that does not say). An assessment built for some parts only builds these too (build_assessment's `only`).
+    reads: tuple[str, ...] | None = None
 
     # --- rule files ------------------------------------------------------------------------------
 

@@ -67,6 +67,7 @@ class ConflictKind(Kind):
     catalogue_order = 20
     part = "conflicts"
     order = 20
+    reads = ()
     columns = (BatchColumn("conflicts", 30, lambda outline: ";".join(outline)),)
     aspects = (("conflicts", 30),)
     finding_count = FindingCount("conflicts", "conflicts", highlight=True)

@@ -136,6 +136,7 @@ class DriftKind(Kind):
     catalogue_order = 55
     part = "drift"
     order = 17
+    reads = ()
     summary_order = 25
     columns = (BatchColumn("drifts", 65, lambda outline: ";".join(item[0] for item in outline or ())),)
     aspects = (("drift", 45),)

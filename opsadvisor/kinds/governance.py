@@ -53,6 +53,7 @@ class GovernanceKind(Kind):
     catalogue_order = 40
     part = "governance_areas"
     order = 30
+    reads = ()
     summary_order = 45
     columns = (BatchColumn("governance_areas", 50, lambda outline: ";".join(outline)),)
     aspects = (("governance", 50),)

@@ -34,6 +34,7 @@ class NextStepKind(Kind):
     catalogue_order = 60
     part = "next_steps"
     order = 80
+    reads = ("conflicts",)
 
     def parse(self, data: Any) -> Step | str:
         if not isinstance(data, str) or not data.strip():

@@ -44,6 +44,7 @@ class OpenDecisionKind(Kind):
     catalogue_order = 35
     part = "open_decisions"
     order = 60
+    reads = ("accountability",)
     columns = (BatchColumn("open_decisions", 60, lambda outline: outline),)
     finding_count = FindingCount("decisions", "open decisions")
 

@@ -43,6 +43,7 @@ class OpenQuestionKind(Kind):
     catalogue_order = 70
     part = "open_questions"
     order = 70
+    reads = ("governance_areas",)
 
     def parse(self, data: Any) -> Ask | str:
         if not isinstance(data, str) or data not in ASKABLE:

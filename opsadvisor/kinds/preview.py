@@ -45,6 +45,7 @@ class PreviewKind(Kind):
     meaning = "what the suggested model would require, while the ambition is open (made by the assessment)"
     part = "preview"
     order = 15
+    reads = ("recommendation",)
 
     def build(self, draft: Any) -> Preview | None:
         recommendation = draft.parts["recommendation"]

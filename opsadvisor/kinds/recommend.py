@@ -48,6 +48,7 @@ class RecommendKind(Kind):
     part = "recommendation"
     compares_texts = False  # by id / the winning rule, never by text
     order = 10
+    reads = ()
     columns = (
         BatchColumn("model", 10, lambda outline: model_label(outline) or ""),
         BatchColumn("mode", 20, lambda outline: "" if outline[1] is None else outline[1]),

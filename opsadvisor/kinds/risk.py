@@ -153,6 +153,7 @@ class RiskKind(Kind):
     catalogue_order = 50
     part = "risks"
     order = 40
+    reads = ()
     summary_order = 35
     columns = (
         BatchColumn("pending_risks", 40, lambda outline: ";".join(risk for risk, accepted in outline if not accepted)),
