@@ -55,7 +55,7 @@ import itertools
 import json
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from typing import Any, cast
 
 import durable_rules_engine as native
@@ -97,7 +97,8 @@ def flag_key(name: str, value: str) -> str:
 
 # Per fact: its key, and for a set fact its (value, flag key) pairs; computed once (the hot path). The
 # evidence facts are encoded on the evidence fact instead.
-_ENCODING: dict[str, tuple[str, tuple[tuple[str, str], ...] | None]] = {
+Encoding = dict[str, tuple[str, tuple[tuple[str, str], ...] | None]]
+_ENCODING: Encoding = {
     name: (fact_key(name), tuple((option, flag_key(name, option)) for option in spec.values) if spec.is_set else None)
     for name, spec in FACTS.items()
     if name not in EVIDENCE_FACTS
@@ -105,13 +106,27 @@ _ENCODING: dict[str, tuple[str, tuple[tuple[str, str], ...] | None]] = {
 _EVIDENCE_KEYS = {name: fact_key(name) for name in EVIDENCE_FACTS}
 
 
-def encode_service(values: Mapping[str, FactValue]) -> dict[str, Any]:
-    """The service fact as durable_rules sees it (without its sid), the evidence facts left out."""
+def encoding_for(keys: Set[str]) -> Encoding:
+    """The service fact's encoding cut to the keys and flags some rule tests: the native core parses and
+    stores every key of a fact it is given, and one that no rule tests cannot change what fires."""
+    encoding: Encoding = {}
+    for name, (key, flags) in _ENCODING.items():
+        if flags is None:
+            if key in keys:
+                encoding[name] = (key, None)
+        elif tested := tuple((option, flag) for option, flag in flags if flag in keys):
+            encoding[name] = (key, tested)
+    return encoding
+
+
+def encode_service(values: Mapping[str, FactValue], encoding: Encoding = _ENCODING) -> dict[str, Any]:
+    """The service fact as durable_rules sees it (without its sid), the evidence facts left out, and of
+    the others those in the encoding (by default all)."""
     encoded: dict[str, Any] = {"t": SERVICE}
     for name, value in values.items():
-        found = _ENCODING.get(name)
+        found = encoding.get(name)
         if found is None:
-            continue  # an evidence fact: encode_evidence
+            continue  # an evidence fact (encode_evidence), or one no rule tests
         key, flags = found
         if flags is None:
             encoded[key] = value
@@ -136,13 +151,13 @@ def encode_evidence(values: Mapping[str, FactValue]) -> dict[str, Any]:
 
 
 def encode_facts(
-    values: Mapping[str, FactValue], partial: bool = False
+    values: Mapping[str, FactValue], partial: bool = False, encoding: Encoding = _ENCODING
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The service fact, and the evidence fact when the service has evidence (else None). A service's
-    evidence always has its period (one lookup, the hot path); `partial` facts (a case of explain or
-    rules check) may hold any evidence fact alone."""
+    """The service fact (see encode_service for `encoding`), and the evidence fact when the service has
+    evidence (else None). A service's evidence always has its period (one lookup, the hot path); `partial`
+    facts (a case of explain or rules check) may hold any evidence fact alone."""
     present = any(name in values for name in _EVIDENCE_KEYS) if partial else _EVIDENCE_PRESENT in values
-    return encode_service(values), encode_evidence(values) if present else None
+    return encode_service(values, encoding), encode_evidence(values) if present else None
 
 
 def is_evidence(condition: Condition) -> bool:
@@ -510,6 +525,20 @@ def _partition(definitions: dict[str, dict[str, Any]]) -> list[dict[str, dict[st
     return groups
 
 
+def _keys_named(expression: dict[str, Any]) -> set[str]:
+    """The fact keys a compiled expression tests (see _scalar_test and _set_test for its shapes)."""
+    keys: set[str] = set()
+    for key, value in expression.items():
+        if key in ("$and", "$or"):
+            for part in value:
+                keys |= _keys_named(part)
+        elif key.startswith("$"):
+            keys |= _keys_named(value)
+        else:
+            keys.add(key)
+    return keys
+
+
 def _route(match: dict[str, Any]) -> str:
     """Which facts a fact match takes: a service fact (or copy) by type, a derived fact by name."""
     expression = next(iter(match.values()))
@@ -645,6 +674,16 @@ class _Network:
         }
         # The derived facts some rule tests, by name: the engine takes no other derived fact.
         self.tested = frozenset(route[len(DERIVED) + 1 :] for route in routes if route.startswith(f"{DERIVED}:"))
+        # And of the service fact, the keys some rule tests.
+        self._encoding = encoding_for(
+            {
+                key
+                for definition in definitions.values()
+                for match in definition["all"]
+                if not _joins(match)
+                for key in _keys_named(next(iter(match.values())))
+            }
+        )
         # A derived fact's rulesets and JSON, session id in: the same few are asserted for every service, so
         # each is prepared once (bounded all the same); and back, the fact of its JSON (without the session id).
         self._prepared: dict[tuple[str, str], tuple[list[int], str]] = {}
@@ -688,7 +727,7 @@ class _Network:
     def service_facts(self, values: Mapping[str, FactValue], partial: bool = False) -> list[dict[str, Any]]:
         """The service fact, the copies that split rules match (see _service_matches), and the evidence fact
         (see encode_facts for `partial`)."""
-        service, evidence = encode_facts(values, partial)
+        service, evidence = encode_facts(values, partial, self._encoding)
         return [service, *({**service, "t": tag} for tag in self._copies), *((evidence,) if evidence else ())]
 
     def session(self) -> _Session:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from opsadvisor import api, kinds
+from opsadvisor import api, durable_backend, kinds
 from opsadvisor.assessment import AsOf, build_assessment
 from opsadvisor.batch import fragments
 from opsadvisor.batch.fragments import report_bytes
@@ -508,3 +508,53 @@ def test_a_trace_entry_kept_by_its_rule_is_that_rules_own() -> None:
         for entry in report.trace:
             fragments._TRACE[entry.rule] = (object(), b"another rule's", b"")
         assert report_bytes(report) == encode_utf8(report.to_dict())
+
+
+def _assessors_before_and_after(pack: RulePack, monkeypatch: pytest.MonkeyPatch) -> tuple[api.Assessor, api.Assessor]:
+    """An assessor whose engine is given every service fact (as before), and one given those its rules test."""
+    with monkeypatch.context() as before_the_cut:
+        before_the_cut.setattr(durable_backend, "encoding_for", lambda keys: durable_backend._ENCODING)
+        before = api.Assessor(pack, memo_size=0)
+    return before, api.Assessor(pack, memo_size=0)
+
+
+def test_the_engine_takes_only_the_service_facts_its_rules_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before, after = _assessors_before_and_after(_one_stage_pack(tmp_path, ONE_STAGE_PACK), monkeypatch)
+    asserted: list[dict[str, Any]] = []
+    assert_fact = durable_backend.native.assert_fact
+    monkeypatch.setattr(
+        durable_backend.native,
+        "assert_fact",
+        lambda handle, text: asserted.append(json.loads(text)) or assert_fact(handle, text),
+    )
+    keys: dict[str, set[str]] = {}
+    compared = 0
+    for document in generated(60, seed=33):
+        try:
+            expected = _fast(before, document)
+        except ScenarioError:
+            continue
+        keys.setdefault("before", set()).update(*(fact for fact in asserted if fact["t"] == "s"))
+        asserted.clear()
+        assert _fast(after, document) == expected
+        keys.setdefault("after", set()).update(*(fact for fact in asserted if fact["t"] == "s"))
+        asserted.clear()
+        compared += 1
+    assert compared > 40
+    assert {"criticality", "regulations__sox"} <= keys["before"]
+    assert keys["after"] == {"t", "sid", "ambition", "contract_owner"}
+
+
+def test_the_default_pack_reports_the_same_on_the_service_facts_its_rules_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    before, after = _assessors_before_and_after(api.rule_pack(), monkeypatch)
+    compared = 0
+    for document in _portfolio() + generated(150, seed=34):
+        try:
+            expected = _fast(before, document)
+        except ScenarioError:
+            continue
+        assert _fast(after, document) == expected
+        compared += 1
+    assert compared > 200
