@@ -120,7 +120,8 @@ def run_batch(
             outcomes=bool(outcome_writers) or rollups is not None or on_outcome is not None,
             with_json=rollups is not None or any(writer.needs_json for writer in outcome_writers),
         )
-        entries = iter_entries(sources, table_map, on_note)
+        # JSON Lines in blocks of lines, split by the workers, unless this process reads each entry's service
+        entries = iter_entries(sources, table_map, on_note, blocks=book is None)
         if book is not None:
             entries = with_evidence(entries, book, assessor_for(pack))
         chunks = assess_chunks(entries, pack, jobs or default_jobs(), request, as_of)

@@ -15,20 +15,20 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..assessment import AsOf, DateArg
 from ..rulepack import RulePack
-from .inputs import Entry
+from .inputs import BLOCK, Entry, each_entry
 from .memo import OutcomeMemo
 from .outputs.summary_lines import summary_bytes
 from .runner import (
+    CHUNK_SIZE,
     INVALID,
     Outcome,
     as_task,
-    chunked,
     entries_of,
     outcome_memo_for,
     outcome_of,
@@ -72,7 +72,7 @@ def chunk_of(entries: Iterable[Entry], memo: OutcomeMemo, request: Request, as_o
     locations: list[str] = []
     invalid: list[Outcome] = []
     outcomes: list[Outcome] = []
-    for entry in entries:
+    for entry in each_entry(entries):
         outcome = outcome_of(entry, memo, with_json, as_of)
         summary.add(outcome)
         if outcome.service_id:
@@ -109,6 +109,25 @@ def _work(task: tuple[Request, list[tuple[Any, ...]]]) -> Chunk:
     return chunk_of(entries_of(entries), memo, request, as_of)
 
 
+def _chunks(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
+    """The entries in chunks of CHUNK_SIZE (the last one fewer); a BLOCK of lines (inputs.BLOCK_LINES) is a
+    chunk of its own, split where it is assessed."""
+    chunk: list[Entry] = []
+    for entry in entries:
+        if entry.kind == BLOCK:
+            if chunk:
+                yield chunk
+                chunk = []
+            yield [entry]
+            continue
+        chunk.append(entry)
+        if len(chunk) == CHUNK_SIZE:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def assess_chunks(
     entries: Iterable[Entry], pack: RulePack, jobs: int, request: Request, as_of: DateArg = None
 ) -> Generator[Chunk, None, None]:
@@ -117,10 +136,10 @@ def assess_chunks(
     day = AsOf.of(as_of).date  # one day for every entry, whatever the clock does meanwhile
     if not parallel(jobs):
         memo = outcome_memo_for(pack)
-        for entries_of_chunk in chunked(entries):
+        for entries_of_chunk in _chunks(entries):
             yield chunk_of(entries_of_chunk, memo, request, day)
         return
-    tasks = ((request, as_task(entries_of_chunk)) for entries_of_chunk in chunked(entries))
+    tasks = ((request, as_task(entries_of_chunk)) for entries_of_chunk in _chunks(entries))
     start = functools.partial(start_worker, (pack,), request.with_json, day)
     with contextlib.closing(ordered(_work, tasks, jobs, start)) as chunks:  # stops the workers, however it ends
         yield from chunks

@@ -7,7 +7,8 @@ columns are the scenario fields of contract.FIELDS) or a file of another scenari
 carries its location ("file", "file:line 3", "file[3]", "file:row 3") and a payload that
 `Entry.document()` turns into the decoded scenario document or a ScenarioError with the message
 `opsadvisor assess` gives. JSON text is decoded there, not while reading, so that the worker
-processes of a parallel batch share the decoding work.
+processes of a parallel batch share the decoding work; a batch reads a JSON Lines file in blocks of
+lines (`iter_entries(blocks=True)`), which its workers split into entries (`each_entry`).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ FILE = "file"  # a path: read and decode the scenario file
 TEXT = "text"  # JSON text of one scenario
 DOCUMENT = "document"  # an already decoded document (JSON array item, CSV or XLSX row)
 INVALID = "invalid"  # a ScenarioError found while reading
+BLOCK = "block"  # consecutive lines of a JSON Lines file: (the first's number, their text); see each_entry
 
 LIST_SEPARATOR = ";"
 CHOICE_SEPARATORS = ";,"  # a list of vocabulary values may be comma-separated too: no value holds a comma
@@ -116,13 +118,17 @@ Reader = Callable[[Path, TableMap], Iterator["Entry | Note"]]
 
 
 def iter_entries(
-    inputs: Iterable[str | Path], table_map: TableMap = NO_MAP, on_note: Callable[[str], None] | None = None
+    inputs: Iterable[str | Path],
+    table_map: TableMap = NO_MAP,
+    on_note: Callable[[str], None] | None = None,
+    blocks: bool = False,
 ) -> Iterator[Entry]:
     """Every entry of every input, in order, streamed: a directory, or a file read by its suffix's reader.
 
     An input without entries (an empty file, array, sheet or folder) is an invalid entry whatever
     its format, so that a check run on the wrong file fails instead of passing on nothing. The
-    readers' notes go to `on_note` (default: dropped).
+    readers' notes go to `on_note` (default: dropped). With `blocks`, a JSON Lines file gives BLOCK
+    entries, for the caller to split where the work is done (`each_entry`: a batch's workers).
     """
     for item in inputs:
         path = Path(item)
@@ -130,6 +136,8 @@ def iter_entries(
         if reader is None:
             yield _unreadable(path, unknown_type())
             continue
+        if blocks and reader is _json_lines:
+            reader = _json_line_blocks
         found = False
         for entry in reader(path, table_map):
             if isinstance(entry, Note):
@@ -206,17 +214,107 @@ def _open_text(path: Path) -> Any:
     return path.open(encoding="utf-8-sig", newline="")
 
 
+# A JSON Lines file is read in blocks of whole lines: the parent of a parallel batch reads a block, checks
+# its UTF-8 and counts its lines in a few C calls and sends it on, and the worker splits it (each_entry),
+# instead of the parent making an entry of every line (docs/batch.md, The parent of `--jobs 2`). A line
+# ends at "\n", "\r\n" or a lone "\r" (universal newlines, as a text file reads); a blank line is no entry.
+BLOCK_LINES = 256  # lines a block holds, about (one batch chunk: runner.CHUNK_SIZE)
+FIRST_READ = 64 * 1024  # then each read is sized from the lines read so far, within these:
+MIN_READ = 1024
+MAX_READ = 4 * 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
+
+
 def _json_lines(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entry]:
+    return each_entry(_json_line_blocks(path, table_map))
+
+
+def each_entry(entries: Iterable[Entry]) -> Iterator[Entry]:
+    """The entries, each BLOCK split into the TEXT entries of its lines that are not blank."""
+    for entry in entries:
+        if entry.kind == BLOCK:
+            yield from _lines_of(entry.location, *entry.payload)
+        else:
+            yield entry
+
+
+def _lines_of(name: str, first: int, text: str) -> Iterator[Entry]:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if not lines[-1]:
+        lines.pop()  # after the block's last line end
+    for number, line in enumerate(lines, first):
+        if line and not line.isspace():
+            yield Entry(f"{name}:line {number}", TEXT, line)
+
+
+def _json_line_blocks(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entry]:
+    """The file's lines in BLOCK entries (none for a block of blank lines), then an invalid entry for
+    a file that cannot be read or is not UTF-8 text (its lines before the bad one are read)."""
+    name = str(path)
+    number = 1  # of the next block's first line
+    offset = 0  # in the file, of the next block's first byte
     try:
-        name = str(path)
-        with _open_text(path) as lines:
-            for number, line in enumerate(lines, 1):
-                if not line.isspace():  # a line from a file is never empty: it is blank or holds something
-                    yield Entry(f"{name}:line {number}", TEXT, line.rstrip("\r\n"))
+        with path.open("rb") as stream:
+            blocks = _Blocks(stream)
+            for block in blocks:
+                if offset == 0 and block.startswith(_BOM):
+                    block, offset = block[len(_BOM) :], len(_BOM)
+                try:
+                    text = block.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    yield from _lines_before(name, number, block[: error.start])
+                    bad, line = offset + error.start, number + _line_ends(block[: error.start])
+                    yield _unreadable(path, f"byte {bad} (line {line}) is not UTF-8 text; expected a JSON Lines file")
+                    return
+                if text and not text.isspace():
+                    yield Entry(name, BLOCK, (number, text))
+                lines = _line_ends(block)
+                blocks.held(lines, len(block))
+                number += lines
+                offset += len(block)
     except OSError as error:
         yield _unreadable(path, f"cannot read the file: {error.strerror}")
-    except UnicodeDecodeError as error:
-        yield _unreadable(path, f"byte {error.start} is not UTF-8 text; expected a JSON Lines file")
+
+
+def _line_ends(block: bytes) -> int:
+    feeds = block.count(b"\n")
+    returns = block.count(b"\r")
+    return feeds + returns - block.count(b"\r\n") if returns else feeds
+
+
+def _lines_before(name: str, number: int, before: bytes) -> Iterator[Entry]:
+    """The whole lines of a block before its first byte that is not UTF-8."""
+    text = before[: max(before.rfind(b"\n"), before.rfind(b"\r")) + 1].decode("utf-8")
+    if text and not text.isspace():
+        yield Entry(name, BLOCK, (number, text))
+
+
+class _Blocks:
+    """A stream's bytes in blocks of whole lines, about BLOCK_LINES each: the reader says how many lines
+    each block held (`held`), and the next read is sized from that. Only a read's end is searched for its
+    last line end (never a "\r" that is its last byte: a "\n" may follow it). A line longer than a read
+    takes as many reads as it needs, kept as parts (joined once) until a line end comes."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._size = FIRST_READ
+
+    def __iter__(self) -> Iterator[bytes]:
+        parts: list[bytes] = []
+        while data := self._stream.read(self._size):
+            cut = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1)) + 1
+            if not cut:
+                parts.append(data)
+                continue
+            yield b"".join([*parts, data[:cut]]) if parts else data[:cut]
+            parts = [data[cut:]] if cut < len(data) else []
+        if parts:
+            yield b"".join(parts)
+
+    def held(self, lines: int, length: int) -> None:
+        self._size = min(MAX_READ, max(MIN_READ, length * BLOCK_LINES // max(lines, 1)))
 
 
 def _json_array(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entry]:
