@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from opsadvisor import api
-from opsadvisor.batch import inputs
+from opsadvisor.batch import chunks, inputs
 from opsadvisor.batch.inputs import BLOCK, INVALID, TEXT, Entry, each_entry, iter_entries
 
 from .batch_helpers import bundled
@@ -102,13 +102,34 @@ def test_a_long_run_of_lone_carriage_returns_is_read_in_blocks(tmp_path: Path, m
     assert [entry.location for entry in each_entry(blocks)] == [f"{path}:line {n}" for n in range(1, 101)]
 
 
-@pytest.mark.parametrize("width", [40, 600, 5000])
-def test_a_block_holds_about_a_chunk_of_lines_whatever_their_length(tmp_path: Path, width: int) -> None:
+def _lines_of_widths(widths: list[int]) -> bytes:
+    return b"".join(b'{"n": "%s"}\n' % (b"x" * (width + number % 7)) for number, width in enumerate(widths))
+
+
+@pytest.mark.parametrize(
+    "widths",
+    [[40] * 3000, [600] * 3000, [5000] * 3000, [20_000] * 300 + [0] * 50_000],
+    ids=["short", "medium", "long", "long-then-short"],
+)
+def test_a_block_holds_about_a_chunk_of_lines_whatever_their_length(tmp_path: Path, widths: list[int]) -> None:
     path = tmp_path / "p.jsonl"
-    path.write_bytes(b"".join(b'{"n": "%s"}\n' % (b"x" * (width + number % 7)) for number in range(3000)))
-    sizes = [entry.payload[1].count("\n") for entry in iter_entries([path], blocks=True)]
-    assert sum(sizes) == 3000
-    assert all(inputs.BLOCK_LINES // 2 <= size <= 2 * inputs.BLOCK_LINES for size in sizes[1:-1])
+    path.write_bytes(_lines_of_widths(widths))
+    blocks = list(iter_entries([path], blocks=True))
+    sizes = [count for _, _, count in (entry.payload for entry in blocks)]
+    assert sum(sizes) == len(widths) == len(list(each_entry(blocks)))
+    assert max(sizes) <= 2 * inputs.BLOCK_LINES  # a worker's task stays about a chunk
+    assert sum(size >= inputs.BLOCK_LINES // 2 for size in sizes) >= 0.8 * len(sizes)  # not many small ones
+
+
+def test_the_lines_of_many_small_files_share_a_task(tmp_path: Path) -> None:
+    files = []
+    for number in range(600):
+        files.append(tmp_path / f"{number}.jsonl")
+        files[-1].write_bytes(_lines_of_widths([10] * (number % 3)))  # a third of them are empty
+    tasks = list(chunks._chunks(iter_entries(files, blocks=True)))
+    lines = [sum(entry.payload[2] if entry.kind == BLOCK else 1 for entry in task) for task in tasks]
+    # 600 lines, and an invalid entry for each of the 200 empty files: 800 entries in chunks of 256
+    assert sum(lines) == 800 and len(tasks) == 4
 
 
 def _mixed(path: Path) -> Path:

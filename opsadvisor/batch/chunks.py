@@ -110,20 +110,16 @@ def _work(task: tuple[Request, list[tuple[Any, ...]]]) -> Chunk:
 
 
 def _chunks(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
-    """The entries in chunks of CHUNK_SIZE (the last one fewer); a BLOCK of lines (inputs.BLOCK_LINES) is a
-    chunk of its own, split where it is assessed."""
+    """The entries in chunks of about CHUNK_SIZE, a BLOCK counting as its lines (split where it is assessed;
+    inputs.BLOCK_LINES): a chunk ends once it holds CHUNK_SIZE or more."""
     chunk: list[Entry] = []
+    size = 0
     for entry in entries:
-        if entry.kind == BLOCK:
-            if chunk:
-                yield chunk
-                chunk = []
-            yield [entry]
-            continue
         chunk.append(entry)
-        if len(chunk) == CHUNK_SIZE:
+        size += entry.payload[2] if entry.kind == BLOCK else 1
+        if size >= CHUNK_SIZE:
             yield chunk
-            chunk = []
+            chunk, size = [], 0
     if chunk:
         yield chunk
 

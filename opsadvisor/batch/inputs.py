@@ -59,7 +59,7 @@ FILE = "file"  # a path: read and decode the scenario file
 TEXT = "text"  # JSON text of one scenario
 DOCUMENT = "document"  # an already decoded document (JSON array item, CSV or XLSX row)
 INVALID = "invalid"  # a ScenarioError found while reading
-BLOCK = "block"  # consecutive lines of a JSON Lines file: (the first's number, their text); see each_entry
+BLOCK = "block"  # consecutive lines of a JSON Lines file: (the first's number, their text, how many); see each_entry
 
 LIST_SEPARATOR = ";"
 CHOICE_SEPARATORS = ";,"  # a list of vocabulary values may be comma-separated too: no value holds a comma
@@ -238,7 +238,7 @@ def each_entry(entries: Iterable[Entry]) -> Iterator[Entry]:
             yield entry
 
 
-def _lines_of(name: str, first: int, text: str) -> Iterator[Entry]:
+def _lines_of(name: str, first: int, text: str, count: int) -> Iterator[Entry]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
@@ -268,9 +268,8 @@ def _json_line_blocks(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entr
                     bad, line = offset + error.start, number + _line_ends(block[: error.start])
                     yield _unreadable(path, f"byte {bad} (line {line}) is not UTF-8 text; expected a JSON Lines file")
                     return
-                if text and not text.isspace():
-                    yield Entry(name, BLOCK, (number, text))
                 lines = _line_ends(block)
+                yield from _blocks_of_lines(name, number, text, lines)
                 blocks.held(lines, len(block))
                 number += lines
                 offset += len(block)
@@ -284,11 +283,38 @@ def _line_ends(block: bytes) -> int:
     return feeds + returns - block.count(b"\r\n") if returns else feeds
 
 
+def _blocks_of_lines(name: str, number: int, text: str, lines: int) -> Iterator[Entry]:
+    """The BLOCK entries of a read's lines, the first numbered `number` (none for blank lines)."""
+    for piece, count in _pieces(text, lines):
+        if piece and not piece.isspace():
+            yield Entry(name, BLOCK, (number, piece, count))
+        number += count
+
+
+def _pieces(text: str, lines: int) -> Iterator[tuple[str, int]]:
+    """A read's text and its line count; or, where it holds more than twice BLOCK_LINES lines (short lines
+    after long ones), cut after every BLOCK_LINES-th line feed, so that a worker's task stays about a chunk
+    whatever the lines' lengths (a run of lone "\r" line ends is not cut)."""
+    if lines <= 2 * BLOCK_LINES:
+        yield text, lines
+        return
+    start = 0
+    while start < len(text):
+        end = start
+        for _ in range(BLOCK_LINES):
+            end = text.find("\n", end) + 1
+            if not end:
+                end = len(text)
+                break
+        piece = text[start:end]
+        yield piece, piece.count("\n") + piece.count("\r") - piece.count("\r\n")
+        start = end
+
+
 def _lines_before(name: str, number: int, before: bytes) -> Iterator[Entry]:
     """The whole lines of a block before its first byte that is not UTF-8."""
-    text = before[: max(before.rfind(b"\n"), before.rfind(b"\r")) + 1].decode("utf-8")
-    if text and not text.isspace():
-        yield Entry(name, BLOCK, (number, text))
+    whole = before[: max(before.rfind(b"\n"), before.rfind(b"\r")) + 1]
+    yield from _blocks_of_lines(name, number, whole.decode("utf-8"), _line_ends(whole))
 
 
 class _Blocks:
