@@ -294,7 +294,7 @@ def _blocks_of_lines(name: str, number: int, text: str, lines: int) -> Iterator[
 def _pieces(text: str, lines: int) -> Iterator[tuple[str, int]]:
     """A read's text and its line count; or, where it holds more than twice BLOCK_LINES lines (short lines
     after long ones), cut after every BLOCK_LINES-th line feed, so that a worker's task stays about a chunk
-    whatever the lines' lengths (a run of lone "\r" line ends is not cut)."""
+    whatever the lines' lengths (a run of lone "\\r" line ends is not cut)."""
     if lines <= 2 * BLOCK_LINES:
         yield text, lines
         return
@@ -320,7 +320,7 @@ def _lines_before(name: str, number: int, before: bytes) -> Iterator[Entry]:
 class _Blocks:
     """A stream's bytes in blocks of whole lines, about BLOCK_LINES each: the reader says how many lines
     each block held (`held`), and the next read is sized from that. Only a read's end is searched for its
-    last line end (never a "\r" that is its last byte: a "\n" may follow it). A line longer than a read
+    last line end (never a "\\r" that is its last byte: a "\\n" may follow it). A line longer than a read
     takes as many reads as it needs, kept as parts (joined once) until a line end comes."""
 
     def __init__(self, stream: Any) -> None:
