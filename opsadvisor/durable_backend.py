@@ -649,6 +649,7 @@ class _Network:
         # Per derived fact and ruleset, the values its rules test (None: some rule takes any value). A fact
         # of another value matches no test there: the native core would not take it, so it is not asserted.
         values: dict[tuple[str, int], set[str] | None] = {}
+        keys: set[str] = set()  # of the service fact (and evidence fact), the keys some rule tests
         for index, group in enumerate(groups):
             for definition in group.values():
                 for match in definition["all"]:
@@ -660,6 +661,8 @@ class _Network:
                         tested = _tested_values(match)
                         known = values.setdefault((route, index), set())
                         values[(route, index)] = None if tested is None or known is None else known | tested
+                    else:
+                        keys |= _keys_named(next(iter(match.values())))
         self._routes = routes
         self._values = values
         self._copies = [_part_tag(index) for index in range(1, len(routes) + 1) if _part_tag(index) in routes]
@@ -674,16 +677,7 @@ class _Network:
         }
         # The derived facts some rule tests, by name: the engine takes no other derived fact.
         self.tested = frozenset(route[len(DERIVED) + 1 :] for route in routes if route.startswith(f"{DERIVED}:"))
-        # And of the service fact, the keys some rule tests.
-        self._encoding = encoding_for(
-            {
-                key
-                for definition in definitions.values()
-                for match in definition["all"]
-                if not _joins(match)
-                for key in _keys_named(next(iter(match.values())))
-            }
-        )
+        self._encoding = encoding_for(keys)
         # A derived fact's rulesets and JSON, session id in: the same few are asserted for every service, so
         # each is prepared once (bounded all the same); and back, the fact of its JSON (without the session id).
         self._prepared: dict[tuple[str, str], tuple[list[int], str]] = {}

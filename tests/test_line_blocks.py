@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from opsadvisor import api
-from opsadvisor.batch import chunks, inputs
+from opsadvisor.batch import inputs, runner
 from opsadvisor.batch.inputs import BLOCK, INVALID, TEXT, Entry, each_entry, iter_entries
 
 from .batch_helpers import bundled
@@ -126,7 +126,7 @@ def test_the_lines_of_many_small_files_share_a_task(tmp_path: Path) -> None:
     for number in range(600):
         files.append(tmp_path / f"{number}.jsonl")
         files[-1].write_bytes(_lines_of_widths([10] * (number % 3)))  # a third of them are empty
-    tasks = list(chunks._chunks(iter_entries(files, blocks=True)))
+    tasks = list(runner.chunked(iter_entries(files, blocks=True)))
     lines = [sum(entry.payload[2] if entry.kind == BLOCK else 1 for entry in task) for task in tasks]
     # 600 lines, and an invalid entry for each of the 200 empty files: 800 entries in chunks of 256
     assert sum(lines) == 800 and len(tasks) == 4

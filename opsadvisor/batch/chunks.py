@@ -15,20 +15,20 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..assessment import AsOf, DateArg
 from ..rulepack import RulePack
-from .inputs import BLOCK, Entry, each_entry
+from .inputs import Entry, each_entry
 from .memo import OutcomeMemo
 from .outputs.summary_lines import summary_bytes
 from .runner import (
-    CHUNK_SIZE,
     INVALID,
     Outcome,
     as_task,
+    chunked,
     entries_of,
     outcome_memo_for,
     outcome_of,
@@ -109,21 +109,6 @@ def _work(task: tuple[Request, list[tuple[Any, ...]]]) -> Chunk:
     return chunk_of(entries_of(entries), memo, request, as_of)
 
 
-def _chunks(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
-    """The entries in chunks of about CHUNK_SIZE, a BLOCK counting as its lines (split where it is assessed;
-    inputs.BLOCK_LINES): a chunk ends once it holds CHUNK_SIZE or more."""
-    chunk: list[Entry] = []
-    size = 0
-    for entry in entries:
-        chunk.append(entry)
-        size += entry.payload[2] if entry.kind == BLOCK else 1
-        if size >= CHUNK_SIZE:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
-
-
 def assess_chunks(
     entries: Iterable[Entry], pack: RulePack, jobs: int, request: Request, as_of: DateArg = None
 ) -> Generator[Chunk, None, None]:
@@ -132,10 +117,10 @@ def assess_chunks(
     day = AsOf.of(as_of).date  # one day for every entry, whatever the clock does meanwhile
     if not parallel(jobs):
         memo = outcome_memo_for(pack)
-        for entries_of_chunk in _chunks(entries):
+        for entries_of_chunk in chunked(entries):
             yield chunk_of(entries_of_chunk, memo, request, day)
         return
-    tasks = ((request, as_task(entries_of_chunk)) for entries_of_chunk in _chunks(entries))
+    tasks = ((request, as_task(entries_of_chunk)) for entries_of_chunk in chunked(entries))
     start = functools.partial(start_worker, (pack,), request.with_json, day)
     with contextlib.closing(ordered(_work, tasks, jobs, start)) as chunks:  # stops the workers, however it ends
         yield from chunks

@@ -210,10 +210,6 @@ def _scenario_file(path: Path, table_map: TableMap = NO_MAP) -> Iterator[Entry]:
     yield Entry(str(path), FILE, str(path))
 
 
-def _open_text(path: Path) -> Any:
-    return path.open(encoding="utf-8-sig", newline="")
-
-
 # A JSON Lines file is read in blocks of whole lines: the parent of a parallel batch reads a block, checks
 # its UTF-8 and counts its lines in a few C calls and sends it on, and the worker splits it (each_entry),
 # instead of the parent making an entry of every line (docs/batch.md, The parent of `--jobs 2`). A line
@@ -233,12 +229,13 @@ def each_entry(entries: Iterable[Entry]) -> Iterator[Entry]:
     """The entries, each BLOCK split into the TEXT entries of its lines that are not blank."""
     for entry in entries:
         if entry.kind == BLOCK:
-            yield from _lines_of(entry.location, *entry.payload)
+            first, text, _ = entry.payload
+            yield from _lines_of(entry.location, first, text)
         else:
             yield entry
 
 
-def _lines_of(name: str, first: int, text: str, count: int) -> Iterator[Entry]:
+def _lines_of(name: str, first: int, text: str) -> Iterator[Entry]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")

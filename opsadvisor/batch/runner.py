@@ -26,7 +26,7 @@ from ..errors import ScenarioError
 from ..kinds import Kind
 from ..rulepack import RulePack
 from .fragments import encode, encode_utf8
-from .inputs import Entry
+from .inputs import BLOCK, Entry
 from .memo import OutcomeMemo
 from .workers import ordered, parallel
 
@@ -163,9 +163,17 @@ def default_jobs() -> int:
 
 
 def chunked(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
-    """The entries in lists of CHUNK_SIZE (the last one fewer): a worker's task."""
-    found = iter(entries)
-    while chunk := list(itertools.islice(found, CHUNK_SIZE)):
+    """The entries in lists of about CHUNK_SIZE, a worker's task: a list ends once it holds CHUNK_SIZE
+    entries or more, a BLOCK of lines (split where it is assessed: inputs.each_entry) counting as its lines."""
+    chunk: list[Entry] = []
+    size = 0
+    for entry in entries:
+        chunk.append(entry)
+        size += entry.payload[2] if entry.kind == BLOCK else 1
+        if size >= CHUNK_SIZE:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
         yield chunk
 
 
