@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import signal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from opsadvisor import api
-from opsadvisor.batch import chunks, report_context, runner
+from opsadvisor.batch import chunks, report_context, runner, workers
 from opsadvisor.batch.inputs import iter_entries
 from opsadvisor.batch.outputs.summary_lines import summary_line
 from opsadvisor.batch.summary import Summary
@@ -144,3 +146,62 @@ def test_where_the_system_cannot_fork_jobs_run_in_this_process_with_the_same_out
     monkeypatch.delattr(os, "fork")  # as on Windows
     unforked = _run(tmp_path / "unforked", portfolio, jobs=2)
     assert unforked[0] == forked[0] and unforked[2:] == forked[2:]
+
+
+def _chunk_of_lines(size: int) -> chunks.Chunk:
+    """A chunk whose JSON lines are `size` bytes (one line per KB), its summary empty."""
+    line = b"x" * 1023 + b"\n"
+    return chunks.Chunk(Summary(), {"jsonl": (line * (size // 1024 + 1))[:size], "summary": b"s\n"})
+
+
+def test_a_chunks_lines_are_pickled_out_of_band_not_inside_the_pickle() -> None:
+    chunk = _chunk_of_lines(3_000_000)
+    buffers: list[pickle.PickleBuffer] = []
+    payload = pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL, buffer_callback=buffers.append)
+    assert len(payload) < 2_000  # the summary and the shape of the chunk: the parent copies nothing large
+    assert [bytes(buffer.raw()) for buffer in buffers] == [chunk.lines["jsonl"], b"s\n"]
+    copy = pickle.loads(payload, buffers=[bytearray(buffer.raw()) for buffer in buffers])
+    assert {name: bytes(lines) for name, lines in copy.lines.items()} == chunk.lines
+    assert bytes(pickle.loads(pickle.dumps(chunk)).lines["jsonl"]) == chunk.lines["jsonl"]  # in band too
+
+
+def _too_late(signal_number: int, frame: Any) -> None:
+    raise TimeoutError("the workers' messages went astray: the parent waited a minute")
+
+
+def test_results_larger_than_a_pipe_arrive_whole_and_in_order_from_the_workers() -> None:
+    sizes = [3_000_000, 0, 1, 1_048_576, 2_500_001, 5]  # a pipe holds 1 MB: written and read in pieces
+    previous = signal.signal(signal.SIGALRM, _too_late)  # a message framed wrong leaves the parent waiting
+    signal.alarm(60)
+    try:
+        results = list(workers.ordered(_chunk_of_lines, sizes, jobs=2, start=lambda: None))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [bytes(chunk.lines["jsonl"]) for chunk in results] == [
+        _chunk_of_lines(size).lines["jsonl"] for size in sizes
+    ]
+    assert [bytes(chunk.lines["summary"]) for chunk in results] == [b"s\n"] * len(sizes)
+
+
+def test_a_message_arrives_whole_when_each_write_takes_only_some_of_its_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sent = bytearray()
+
+    def writev(descriptor: int, pieces: list[memoryview]) -> int:  # a write a signal cut short
+        taken = b"".join(bytes(piece) for piece in pieces)[:777]
+        sent.extend(taken)
+        return len(taken)
+
+    chunk = _chunk_of_lines(20_000)
+    monkeypatch.setattr(workers.os, "writev", writev)
+    workers._write(-1, workers._message(chunk))
+    monkeypatch.undo()
+    read, write = os.pipe()
+    os.write(write, sent)
+    os.close(write)
+    message = workers._read(read)
+    os.close(read)
+    assert message is not None
+    assert {name: bytes(lines) for name, lines in workers._unpickled(message).lines.items()} == chunk.lines

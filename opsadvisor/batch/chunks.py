@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import pickle
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from ..assessment import AsOf, DateArg
 from ..rulepack import RulePack
 from .inputs import Entry, each_entry
 from .memo import OutcomeMemo
+from .outputs import Lines
 from .outputs.summary_lines import summary_bytes
 from .runner import (
     INVALID,
@@ -55,11 +57,18 @@ class Chunk:
     """What a worker hands back of a chunk of entries, in input order."""
 
     summary: Summary  # of the chunk's entries alone
-    lines: dict[str, bytes]  # by format (Request.lines): each entry's line with its line break
+    lines: dict[str, Lines]  # by format (Request.lines): each entry's line with its line break
     ids: tuple[str, ...] = ()  # the service ids the entries use, with each one's location below
     locations: tuple[str, ...] = ()
     invalid: list[Outcome] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)  # every entry's, when Request.outcomes
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[type[Chunk], tuple[Any, ...]]:
+        """Pickled with its lines out of band where the protocol allows (5: workers.py reads each into a
+        buffer the parent writes from)."""
+        wrap = pickle.PickleBuffer if protocol >= 5 else bytes
+        lines = {name: wrap(value) for name, value in self.lines.items()}
+        return Chunk, (self.summary, lines, self.ids, self.locations, self.invalid, self.outcomes)
 
 
 def chunk_of(entries: Iterable[Entry], memo: OutcomeMemo, request: Request, as_of: str) -> Chunk:

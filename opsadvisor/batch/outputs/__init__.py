@@ -52,6 +52,9 @@ class ReportContext:
         return dict(self.processes)
 
 
+Lines = bytes | memoryview  # a chunk's lines (batch.chunks): a memoryview of the buffer a worker sent them in
+
+
 class Writer(Protocol):
     needs_json: bool  # whether it reads each assessment's JSON line: the workers then encode it
     # The line format it writes (batch.chunks.LINES: "jsonl", "summary"), a chunk at a time: a LinesWriter;
@@ -68,7 +71,7 @@ class OutcomeWriter(Writer, Protocol):
 
 
 class LinesWriter(Writer, Protocol):
-    def add_lines(self, lines: bytes) -> None:
+    def add_lines(self, lines: Lines) -> None:
         """A chunk's lines, each ending with a line break, in input order."""
 
 
@@ -99,13 +102,13 @@ STDOUT = {"-": ".jsonl", "-.jsonl": ".jsonl", "-.csv": ".csv", "-.summary.jsonl"
 class StdoutFile:
     """Where a streamed report goes instead of an AtomicFile: stdout, line by line, nothing to commit."""
 
-    def write(self, text: str | bytes) -> None:
+    def write(self, text: str | Lines) -> None:
         if isinstance(text, str):
             sys.stdout.write(text)
             return
         binary = getattr(sys.stdout, "buffer", None)
         if binary is None:  # a text stream alone (a test's, an embedding application's)
-            sys.stdout.write(text.decode("utf-8", "surrogatepass"))
+            sys.stdout.write(str(text, "utf-8", "surrogatepass"))
             return
         sys.stdout.flush()  # what was written as text goes first
         binary.write(text)

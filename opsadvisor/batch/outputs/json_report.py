@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ...files import AtomicFile
 from ..summary import Summary
-from . import ReportContext
+from . import Lines, ReportContext
 
 
 class JsonWriter:
@@ -17,9 +17,9 @@ class JsonWriter:
         self.file = AtomicFile(path, "wb")
         self.separator = b"[\n"
 
-    def add_lines(self, lines: bytes) -> None:
+    def add_lines(self, lines: Lines) -> None:
         """A chunk's JSON lines as items: a JSON line holds no line break (JSON escapes it in a string)."""
-        self.file.write(self.separator + lines[:-1].replace(b"\n", b",\n"))
+        self.file.write(self.separator + bytes(lines)[:-1].replace(b"\n", b",\n"))
         self.separator = b",\n"
 
     def finish(self, summary: Summary) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..summary import Summary
-from . import ReportContext, output_file
+from . import Lines, ReportContext, output_file
 
 
 class JsonLinesWriter:
@@ -17,7 +17,7 @@ class JsonLinesWriter:
     def __init__(self, path: Path, context: ReportContext) -> None:
         self.file = output_file(path, binary=True)
 
-    def add_lines(self, lines: bytes) -> None:
+    def add_lines(self, lines: Lines) -> None:
         self.file.write(lines)
 
     def finish(self, summary: Summary) -> None:
