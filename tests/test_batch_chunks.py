@@ -4,10 +4,12 @@ error or death stops the batch with a clear error, no report replaced and no wor
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import pickle
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +21,29 @@ from opsadvisor.batch.inputs import iter_entries
 from opsadvisor.batch.outputs.summary_lines import summary_line
 from opsadvisor.batch.summary import Summary
 from opsadvisor.errors import EngineError
+from opsadvisor.files import OutputError
 
 from .batch_helpers import bundled, write_jsonl
 
 AS_OF = "2026-12-01"
 OUTPUTS = ("out.jsonl", "out.json", "out.summary.jsonl", "out.csv", "out.md", "out.html")
+
+
+def _too_late(signal_number: int, frame: Any) -> None:
+    raise TimeoutError("the workers' messages went astray: the parent waited a minute")
+
+
+@pytest.fixture(autouse=True)
+def _within_a_minute() -> Iterator[None]:
+    """A TimeoutError instead of a hung test: a message framed wrong, or never sent, leaves the parent waiting
+    for a worker."""
+    previous = signal.signal(signal.SIGALRM, _too_late)
+    signal.alarm(60)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _portfolio(path: Path) -> Path:
@@ -165,19 +185,9 @@ def test_a_chunks_lines_are_pickled_out_of_band_not_inside_the_pickle() -> None:
     assert bytes(pickle.loads(pickle.dumps(chunk)).lines["jsonl"]) == chunk.lines["jsonl"]  # in band too
 
 
-def _too_late(signal_number: int, frame: Any) -> None:
-    raise TimeoutError("the workers' messages went astray: the parent waited a minute")
-
-
 def test_results_larger_than_a_pipe_arrive_whole_and_in_order_from_the_workers() -> None:
     sizes = [3_000_000, 0, 1, 1_048_576, 2_500_001, 5]  # a pipe holds 1 MB: written and read in pieces
-    previous = signal.signal(signal.SIGALRM, _too_late)  # a message framed wrong leaves the parent waiting
-    signal.alarm(60)
-    try:
-        results = list(workers.ordered(_chunk_of_lines, sizes, jobs=2, start=lambda: None))
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+    results = list(workers.ordered(_chunk_of_lines, sizes, jobs=2, start=lambda: None))
     assert [bytes(chunk.lines["jsonl"]) for chunk in results] == [
         _chunk_of_lines(size).lines["jsonl"] for size in sizes
     ]
@@ -205,3 +215,55 @@ def test_a_message_arrives_whole_when_each_write_takes_only_some_of_its_bytes(
     os.close(read)
     assert message is not None
     assert {name: bytes(lines) for name, lines in workers._unpickled(message).lines.items()} == chunk.lines
+
+
+def test_workers_write_the_line_outputs_themselves_the_same_bytes_as_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    portfolio = _portfolio(tmp_path / "in.jsonl")
+    names = ("a.jsonl", "b.jsonl", "s.summary.jsonl", "c.csv")  # no JSON array: every line output is theirs
+    expected = {}
+    for size, jobs in ((10_000, 1), (1, 2), (7, 2), (5, 3)):
+        monkeypatch.setattr(runner, "CHUNK_SIZE", size)
+        folder = tmp_path / f"{size}-{jobs}"
+        folder.mkdir()
+        api.run_batch([portfolio], outputs=[folder / name for name in names], jobs=jobs, as_of=AS_OF)
+        outputs = {name: (folder / name).read_bytes() for name in names}
+        expected = expected or outputs
+        assert outputs == expected, (size, jobs)
+        assert sorted(path.name for path in folder.iterdir()) == sorted(names)  # no temporary file left
+    assert expected["a.jsonl"].count(b"\n") > 60
+
+
+def test_the_parent_receives_no_line_the_workers_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "CHUNK_SIZE", 7)
+    entries = iter_entries([_portfolio(tmp_path / "in.jsonl")])
+    target = tmp_path / "out.jsonl"
+    target.write_bytes(b"")
+    request = chunks.Request(lines=frozenset({"jsonl", "summary"}), written=(("jsonl", str(target), "out.jsonl"),))
+    received = list(chunks.assess_chunks(entries, api.rule_pack(), 2, request, AS_OF))
+    assert len(received) > 5
+    assert all("jsonl" not in chunk.lines and chunk.held["jsonl"] > 0 for chunk in received)
+    assert all(chunk.lines["summary"] for chunk in received)  # not written by the workers: handed back
+    assert target.stat().st_size == sum(chunk.held["jsonl"] for chunk in received)
+
+
+def test_a_worker_that_cannot_write_its_lines_stops_the_batch_naming_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    portfolio = _portfolio(tmp_path / "in.jsonl")
+    old = tmp_path / "out.jsonl"
+    old.write_text("old report\n")
+    monkeypatch.setattr(runner, "CHUNK_SIZE", 7)
+
+    def full_disk(descriptor: int, data: Any, offset: int) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", full_disk)  # the workers are forked: they inherit it
+    children = set(_children())
+    with pytest.raises(OutputError) as raised:
+        api.run_batch([portfolio], outputs=[old, tmp_path / "out.summary.jsonl"], jobs=2, as_of=AS_OF)
+    assert str(old) in str(raised.value) and "No space left on device" in str(raised.value)
+    assert old.read_text() == "old report\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+    assert set(_children()) == children

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .. import scenario_formats
 from ..api import Assessor, RulesArg, assessor_for, evidence_book, rule_pack
@@ -23,7 +23,7 @@ from .chunks import Request, assess_chunks
 from .duplicates import DuplicateIds
 from .gates import Gates
 from .inputs import DOCUMENT, Entry, check_inputs, iter_entries, write_template
-from .outputs import STDOUT, ReportContext, Writer, by_input, check_output, open_writer
+from .outputs import STDOUT, LinesWriter, ReportContext, Writer, by_input, check_output, open_writer
 from .rollups import RollUps
 from .runner import Outcome, default_jobs
 from .summary import Summary, render_summary
@@ -119,6 +119,7 @@ def run_batch(
             lines=frozenset(writer.lines for writer in line_writers if writer.lines),
             outcomes=bool(outcome_writers) or rollups is not None or on_outcome is not None,
             with_json=rollups is not None or any(writer.needs_json for writer in outcome_writers),
+            written=written_by_workers(line_writers),
         )
         # JSON Lines in blocks of lines, split by the workers, unless this process reads each entry's service
         entries = iter_entries(sources, table_map, on_note, blocks=book is None)
@@ -137,7 +138,9 @@ def run_batch(
                     if on_outcome is not None:
                         on_outcome(outcome)
                 for line_writer in line_writers:
-                    line_writer.add_lines(chunk.lines[line_writer.lines or ""])
+                    lines = chunk.lines.get(line_writer.lines or "")
+                    if lines is not None:  # else the workers wrote them (Request.written)
+                        line_writer.add_lines(lines)
                 if on_progress is not None:
                     on_progress(chunk.summary.read, chunk.invalid)
     except BaseException:
@@ -153,6 +156,17 @@ def run_batch(
         for note in book.unmatched():
             on_note(note)
     return summary
+
+
+def written_by_workers(writers: list[LinesWriter]) -> tuple[tuple[str, str, str], ...]:
+    """(line format, file, output name) of the formats every writer of which lets the workers write its
+    file (LinesWriter.path_for_workers): the others take the lines through add_lines."""
+    paths = {writer: writer.path_for_workers() for writer in writers}
+    return tuple(
+        (cast(str, writer.lines), *cast(tuple[str, str], path))
+        for writer, path in paths.items()
+        if all(paths[other] is not None for other in writers if other.lines == writer.lines)
+    )
 
 
 def with_evidence(entries: Iterable[Entry], book: EvidenceBook, assessor: Assessor) -> Iterator[Entry]:

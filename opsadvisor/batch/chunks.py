@@ -8,6 +8,13 @@ lines: encoded by the worker, written as they are, one write a chunk), the ids i
 about an id several entries use), its invalid entries (their errors) and, only when an output or a caller
 reads each entry (CSV, XLSX, Markdown, HTML, roll-ups, `on_outcome`), every Outcome. One process (`jobs`
 1) runs the same code on the same chunks, so the outputs are the same bytes whatever `jobs` is.
+
+Where every output of a line format is a file written as the lines come (Request.written: JSON Lines and
+summary lines to a file, not to stdout, not the JSON array), the worker processes write that format's
+lines into the files themselves and hand back only their size: the parent places each chunk's lines after
+those of the chunks before it, in input order (_Places), and tells the worker holding them where they go
+with its next message (workers.ordered's mail, the last message once every chunk is back). The parent
+then never receives the 5-7 KB of a full line.
 """
 
 from __future__ import annotations
@@ -15,12 +22,15 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import os
 import pickle
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..assessment import AsOf, DateArg
+from ..files import write_failed
 from ..rulepack import RulePack
 from .inputs import Entry, each_entry
 from .memo import OutcomeMemo
@@ -50,6 +60,10 @@ class Request:
     lines: frozenset[str] = frozenset()  # the line formats to encode (LINES)
     outcomes: bool = False  # every Outcome too
     with_json: bool = False  # each Outcome with its JSON line (Outcome.json)
+    # (line format, file, output name): the files a worker writes a format's lines into itself, where the
+    # parent says (Placing), instead of handing them back; in worker processes only (one process hands them
+    # back); the output's name is the one an error gives
+    written: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass
@@ -62,13 +76,16 @@ class Chunk:
     locations: tuple[str, ...] = ()
     invalid: list[Outcome] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)  # every entry's, when Request.outcomes
+    held: dict[str, int] = field(default_factory=dict)  # by format (Request.written): the lines' size in bytes
+    worker: int = 0  # the process holding them (its pid)
 
     def __reduce_ex__(self, protocol: Any) -> tuple[type[Chunk], tuple[Any, ...]]:
         """Pickled with its lines out of band where the protocol allows (5: workers.py reads each into a
         buffer the parent writes from)."""
         wrap = pickle.PickleBuffer if protocol >= 5 else bytes
         lines = {name: wrap(value) for name, value in self.lines.items()}
-        return Chunk, (self.summary, lines, self.ids, self.locations, self.invalid, self.outcomes)
+        fields = (self.summary, lines, self.ids, self.locations, self.invalid, self.outcomes, self.held, self.worker)
+        return Chunk, fields
 
 
 def chunk_of(entries: Iterable[Entry], memo: OutcomeMemo, request: Request, as_of: str) -> Chunk:
@@ -111,11 +128,65 @@ def _without_json(outcome: Outcome) -> Outcome:
     return outcome if outcome.json is None else dataclasses.replace(outcome, json=None)
 
 
-def _work(task: tuple[Request, list[tuple[Any, ...]]]) -> Chunk:
-    """In a worker: one chunk."""
-    request, entries = task
+Task = tuple[Request, int, list[tuple[Any, ...]]]  # what to do, the chunk's number, its entries
+Placing = tuple[int, str, int]  # (chunk number, line format, offset): where a worker writes lines it holds
+
+
+def _work(message: tuple[list[Placing], Task | None]) -> Chunk | None:
+    """In a worker: write the lines the parent has placed, then assess one chunk (None: the last message)."""
+    placings, task = message
+    _written.place(placings)
+    if task is None:
+        return None
+    request, number, entries = task
     (memo,), _, as_of = worker_state()
-    return chunk_of(entries_of(entries), memo, request, as_of)
+    chunk = chunk_of(entries_of(entries), memo, request, as_of)
+    for line_format in dict.fromkeys(line_format for line_format, _, _ in request.written):
+        lines = chunk.lines.pop(line_format)
+        chunk.held[line_format] = len(lines)
+        files = [(path, name) for each, path, name in request.written if each == line_format]
+        _written.hold(number, line_format, lines, files)
+    chunk.worker = os.getpid()
+    return chunk
+
+
+class _Held:
+    """In a worker: the lines it writes itself (Request.written), held until the parent places them. The
+    parent knows where a chunk's lines go in a file once every chunk before it is back, in input order;
+    writing them here spares it receiving and writing them (a full JSON line is 5-7 KB), the CPU --jobs
+    cannot spread (docs/batch.md, Performance)."""
+
+    def __init__(self) -> None:
+        self._lines: dict[tuple[int, str], tuple[Lines, list[tuple[str, str]]]] = {}
+        self._files: dict[str, int] = {}
+
+    def hold(self, number: int, line_format: str, lines: Lines, files: list[tuple[str, str]]) -> None:
+        """Keep a chunk's lines of a format, and the files they go into: (path, the output's name)."""
+        self._lines[(number, line_format)] = (lines, files)
+
+    def place(self, placings: list[Placing]) -> None:
+        for number, line_format, offset in placings:
+            lines, files = self._lines.pop((number, line_format))
+            for path, name in files:
+                try:
+                    _write_at(self._file(path), lines, offset)
+                except OSError as error:  # a full disk: the batch stops, its outputs are not replaced
+                    raise write_failed(Path(name), error) from None
+
+    def _file(self, path: str) -> int:
+        if path not in self._files:
+            self._files[path] = os.open(path, os.O_WRONLY)
+        return self._files[path]
+
+
+_written = _Held()
+
+
+def _write_at(descriptor: int, data: Lines, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        count = os.pwrite(descriptor, view, offset)
+        view, offset = view[count:], offset + count
 
 
 def assess_chunks(
@@ -129,7 +200,28 @@ def assess_chunks(
         for entries_of_chunk in chunked(entries):
             yield chunk_of(entries_of_chunk, memo, request, day)
         return
-    tasks = ((request, as_task(entries_of_chunk)) for entries_of_chunk in chunked(entries))
+    tasks = ((request, number, as_task(part)) for number, part in enumerate(chunked(entries)))
     start = functools.partial(start_worker, (pack,), request.with_json, day)
-    with contextlib.closing(ordered(_work, tasks, jobs, start)) as chunks:  # stops the workers, however it ends
-        yield from chunks
+    places = _Places()
+    with contextlib.closing(ordered(_work, tasks, jobs, start, places.mail)) as chunks:  # stops the workers
+        for number, chunk in enumerate(chunks):
+            places.add(number, chunk)
+            yield chunk
+
+
+class _Places:
+    """In the parent: where each chunk's held lines go in their files (after the chunks before it, in input
+    order), kept for the worker holding them until its next message (workers.ordered's mail)."""
+
+    def __init__(self) -> None:
+        self._ends: dict[str, int] = {}  # by line format: the bytes placed so far
+        self._mail: dict[int, list[Placing]] = {}  # by worker
+
+    def add(self, number: int, chunk: Chunk) -> None:
+        for line_format, size in chunk.held.items():
+            offset = self._ends.get(line_format, 0)
+            self._mail.setdefault(chunk.worker, []).append((number, line_format, offset))
+            self._ends[line_format] = offset + size
+
+    def mail(self, worker: int) -> list[Placing]:
+        return self._mail.pop(worker, [])

@@ -40,21 +40,35 @@ HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def ordered(
-    work: Callable[[Any], Any], tasks: Iterable[Any], jobs: int, start: Callable[[], None]
+    work: Callable[[Any], Any],
+    tasks: Iterable[Any],
+    jobs: int,
+    start: Callable[[], None],
+    mail: Callable[[int], Any] | None = None,
 ) -> Generator[Any, None, None]:
-    """work(task) for each task, in `jobs` forked processes, in task order; `start` runs first in each."""
+    """work(task) for each task, in `jobs` forked processes, in task order; `start` runs first in each.
+
+    With `mail`, a worker is sent (mail(its pid), task) instead of the task: what the caller has learnt,
+    from the results handed back so far, that this worker needs (batch.chunks: where to write the lines
+    it holds). Once every result is handed back, each worker gets a last message, (mail(its pid), None),
+    and its answer is awaited (an error it raises is raised here) before the iteration ends."""
     workers: list[_Worker] = []
     try:
         with _signals_held():
             for _ in range(jobs):
                 workers.append(_Worker(work, start, workers))
-        yield from _results(iter(tasks), workers)
+        yield from _results(iter(tasks), workers, mail)
+        if mail is not None:
+            for worker in workers:
+                worker.send((mail(worker.pid), None))
+            for worker in workers:
+                worker.receive()
     finally:
         for worker in workers:
             worker.stop()
 
 
-def _results(tasks: Iterator[Any], workers: list[_Worker]) -> Iterator[Any]:
+def _results(tasks: Iterator[Any], workers: list[_Worker], mail: Callable[[int], Any] | None) -> Iterator[Any]:
     idle = list(reversed(workers))
     busy: dict[int, tuple[_Worker, int]] = {}  # results' descriptor -> (worker, task number)
     done: dict[int, Any] = {}  # results read ahead, by task number
@@ -67,7 +81,7 @@ def _results(tasks: Iterator[Any], workers: list[_Worker]) -> Iterator[Any]:
                 more = False
                 break
             worker = idle.pop()
-            worker.send(task)
+            worker.send(task if mail is None else (mail(worker.pid), task))
             busy[worker.results] = (worker, sent)
             sent += 1
         if returned in done:

@@ -74,6 +74,11 @@ class LinesWriter(Writer, Protocol):
     def add_lines(self, lines: Lines) -> None:
         """A chunk's lines, each ending with a line break, in input order."""
 
+    def path_for_workers(self) -> tuple[str, str] | None:
+        """(the file, the output's name in an error) the worker processes may write the lines into
+        themselves, each chunk's where the parent says (batch.chunks), the file being empty until then;
+        None: add_lines takes every chunk's."""
+
 
 def by_input(writers: list[Writer]) -> tuple[list[LinesWriter], list[OutcomeWriter]]:
     """The writers that take the workers' lines, and those that take each Outcome."""

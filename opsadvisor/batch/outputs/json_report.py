@@ -22,6 +22,9 @@ class JsonWriter:
         self.file.write(self.separator + bytes(lines)[:-1].replace(b"\n", b",\n"))
         self.separator = b",\n"
 
+    def path_for_workers(self) -> tuple[str, str] | None:
+        return None  # it joins the lines into an array
+
     def finish(self, summary: Summary) -> None:
         self.file.write(b"[]\n" if self.separator == b"[\n" else b"\n]\n")
         self.file.commit()

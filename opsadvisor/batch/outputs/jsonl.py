@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ...files import AtomicFile
 from ..summary import Summary
 from . import Lines, ReportContext, output_file
 
@@ -19,6 +20,9 @@ class JsonLinesWriter:
 
     def add_lines(self, lines: Lines) -> None:
         self.file.write(lines)
+
+    def path_for_workers(self) -> tuple[str, str] | None:
+        return (self.file.temporary, str(self.file.as_named)) if isinstance(self.file, AtomicFile) else None
 
     def finish(self, summary: Summary) -> None:
         self.file.commit()
