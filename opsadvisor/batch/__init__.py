@@ -161,11 +161,12 @@ def run_batch(
 def written_by_workers(writers: list[LinesWriter]) -> tuple[tuple[str, str, str], ...]:
     """(line format, file, output name) of the formats every writer of which lets the workers write its
     file (LinesWriter.path_for_workers): the others take the lines through add_lines."""
-    paths = {writer: writer.path_for_workers() for writer in writers}
+    files = {writer: writer.path_for_workers() for writer in writers}
+    taken = {writer.lines for writer, file in files.items() if file is None}  # add_lines needs their lines
     return tuple(
-        (cast(str, writer.lines), *cast(tuple[str, str], path))
-        for writer, path in paths.items()
-        if all(paths[other] is not None for other in writers if other.lines == writer.lines)
+        (cast(str, writer.lines), *file)
+        for writer, file in files.items()
+        if file is not None and writer.lines not in taken
     )
 
 
