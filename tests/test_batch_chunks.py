@@ -9,13 +9,14 @@ import json
 import os
 import pickle
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from opsadvisor import api
+from opsadvisor import api, batch
 from opsadvisor.batch import chunks, report_context, runner, workers
 from opsadvisor.batch.inputs import iter_entries
 from opsadvisor.batch.outputs.summary_lines import summary_line
@@ -267,3 +268,37 @@ def test_a_worker_that_cannot_write_its_lines_stops_the_batch_naming_the_output(
     assert old.read_text() == "old report\n"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
     assert set(_children()) == children
+
+
+def _dead(pid: int) -> bool:
+    """Whether the process is gone, its pipes closed (a zombie, not yet waited for, counts as gone)."""
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return state in ("Z", "X")
+
+
+def test_a_worker_that_dies_after_its_last_result_is_an_engine_error_not_a_broken_pipe() -> None:
+    results = workers.ordered(lambda message: os.getpid(), range(4), jobs=2, start=lambda: None, mail=lambda pid: [])
+    pids = {next(results) for _ in range(4)}
+    for pid in pids:  # every result is back: the workers wait for their last message
+        os.kill(pid, signal.SIGKILL)
+    while not all(_dead(pid) for pid in pids):
+        time.sleep(0.01)
+    with pytest.raises(EngineError, match=r"a worker process stopped unexpectedly \(killed by signal 9\)"):
+        next(results)
+
+
+def test_outputs_opened_before_one_that_cannot_be_leave_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    portfolio = _portfolio(tmp_path / "in.jsonl")
+    opened = batch.open_writer
+
+    def open_writer(target: Path, context: Any) -> Any:
+        if target.name == "second.csv":
+            raise OutputError(str(target), ["cannot write the file: Read-only file system"])
+        return opened(target, context)
+
+    monkeypatch.setattr(batch, "open_writer", open_writer)
+    with pytest.raises(OutputError):
+        api.run_batch([portfolio], outputs=[tmp_path / "first.jsonl", tmp_path / "second.csv"], jobs=2, as_of=AS_OF)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl"]

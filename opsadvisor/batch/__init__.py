@@ -113,7 +113,8 @@ def run_batch(
     summary = Summary(records=book, rollups=rollups)
     duplicates = DuplicateIds()
     try:
-        writers = [open_writer(target, context) for target in targets]
+        for target in targets:  # one by one: those opened before one that fails are aborted below
+            writers.append(open_writer(target, context))
         line_writers, outcome_writers = by_input(writers)
         request = Request(
             lines=frozenset(writer.lines for writer in line_writers if writer.lines),

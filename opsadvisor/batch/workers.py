@@ -123,16 +123,22 @@ class _Worker:
         os.close(result_write)
 
     def send(self, task: Any) -> None:
-        _write(self.tasks, _message(task))
+        try:
+            _write(self.tasks, _message(task))
+        except BrokenPipeError:  # it died since its last result (with mail, even after the last task)
+            raise self._stopped() from None
 
     def receive(self) -> Any:
         message = _read(self.results)
         if message is None:
-            raise EngineError("", [f"a worker process stopped unexpectedly ({_exit_status(self)})"])
+            raise self._stopped()
         failed, value = _unpickled(message)
         if failed:
             raise value
         return value
+
+    def _stopped(self) -> EngineError:
+        return EngineError("", [f"a worker process stopped unexpectedly ({_exit_status(self)})"])
 
     def close(self) -> None:
         for descriptor in (self.tasks, self.results):
