@@ -4,12 +4,15 @@ error or death stops the batch with a clear error, no report replaced and no wor
 
 from __future__ import annotations
 
+import ctypes
 import errno
+import itertools
 import json
 import os
 import pickle
 import signal
 import time
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,7 @@ from typing import Any
 import pytest
 
 from opsadvisor import api, batch
-from opsadvisor.batch import chunks, report_context, runner, workers
+from opsadvisor.batch import chunks, inputs, report_context, runner, workers
 from opsadvisor.batch.inputs import iter_entries
 from opsadvisor.batch.outputs.summary_lines import summary_line
 from opsadvisor.batch.summary import Summary
@@ -302,3 +305,76 @@ def test_outputs_opened_before_one_that_cannot_be_leave_no_temporary_file(
     with pytest.raises(OutputError):
         api.run_batch([portfolio], outputs=[tmp_path / "first.jsonl", tmp_path / "second.csv"], jobs=2, as_of=AS_OF)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+def _stuck_at_line_30(stuck: bool) -> Any:
+    """A worker's outcome_of that, at line 30, is stuck in C holding the GIL (libc's sleep called through
+    ctypes.PyDLL, which keeps it: what an endless loop inside durable_rules does), or runs Python for 2 s."""
+    real = chunks.outcome_of
+
+    def outcome_of(entry: Any, *args: Any) -> Any:
+        if entry.location.endswith(":line 30"):
+            if stuck:
+                ctypes.PyDLL(None).sleep(120)
+            else:
+                end = time.monotonic() + 2
+                while time.monotonic() < end:
+                    pass
+        return real(entry, *args)
+
+    return outcome_of
+
+
+@pytest.fixture
+def _quick_watch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Heartbeats every 0.05 s, a worker stopped after 1 s without one; chunks of 8 lines."""
+    monkeypatch.setattr(workers, "HEARTBEAT", 0.05)
+    monkeypatch.setattr(workers, "STUCK_AFTER", 1.0)
+    monkeypatch.setattr(runner, "CHUNK_SIZE", 8)
+    monkeypatch.setattr(inputs, "BLOCK_LINES", 8)
+
+
+@pytest.mark.usefixtures("_quick_watch")
+def test_a_worker_stuck_in_native_code_is_stopped_naming_its_entries_and_nothing_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    portfolio = write_jsonl(tmp_path / "in.jsonl", [json.dumps(document) for document in bundled() * 4])
+    old = tmp_path / "out.jsonl"
+    old.write_text("old report\n")
+    monkeypatch.setattr(chunks, "outcome_of", _stuck_at_line_30(stuck=True))  # the forked workers inherit it
+    children = set(_children())
+    began = time.monotonic()
+    with pytest.raises(EngineError) as raised:
+        api.run_batch([portfolio], outputs=[old, tmp_path / "out.summary.jsonl"], jobs=2, as_of=AS_OF)
+    assert time.monotonic() - began < 30  # not the 120 s the worker sleeps
+    assert (
+        f"a worker process stopped responding while assessing the entries from {portfolio}:line 25 to "
+        f"{portfolio}:line 32: no heartbeat for 1 s, so it was stopped"
+    ) in str(raised.value)
+    assert old.read_text() == "old report\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+    assert set(_children()) == children
+
+
+@pytest.mark.usefixtures("_quick_watch")
+def test_a_worker_running_python_for_longer_than_the_watch_allows_is_not_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    portfolio = write_jsonl(tmp_path / "in.jsonl", [json.dumps(document) for document in bundled() * 4])
+    monkeypatch.setattr(chunks, "outcome_of", _stuck_at_line_30(stuck=False))
+    api.run_batch([portfolio], outputs=[tmp_path / "slow.jsonl"], jobs=2, as_of=AS_OF)
+    monkeypatch.undo()
+    api.run_batch([portfolio], outputs=[tmp_path / "usual.jsonl"], jobs=1, as_of=AS_OF)
+    assert (tmp_path / "slow.jsonl").read_bytes() == (tmp_path / "usual.jsonl").read_bytes()
+
+
+def test_a_wait_counts_for_at_most_two_heartbeats_of_silence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-Z stops the parent and its workers together; resumed, the parent's wait may return before a
+    worker's heartbeat thread has run again: the minutes it was stopped must not count as the worker's silence."""
+    monkeypatch.setattr(workers, "HEARTBEAT", 100.0)  # inherited by the worker: one heartbeat, at its start
+    results = workers.ordered(lambda seconds: time.sleep(seconds) or seconds, [0.0, 1.0], jobs=1, start=lambda: None)
+    assert next(results) == 0.0  # the worker is forked and on its second task
+    monkeypatch.setattr(workers, "HEARTBEAT", 0.05)  # the parent looks every 0.05 s
+    clock = itertools.count(0, 600)  # and each of its waits seems to take 10 minutes
+    monkeypatch.setattr(workers, "time", types.SimpleNamespace(monotonic=lambda: next(clock)))
+    assert list(results) == [1.0]  # 20 waits of 0.1 s at most: 2 s of silence, not the 60 s that stop it

@@ -40,6 +40,7 @@ from .runner import (
     INVALID,
     Outcome,
     as_task,
+    assessing,
     chunked,
     entries_of,
     outcome_memo_for,
@@ -203,10 +204,15 @@ def assess_chunks(
     tasks = ((request, number, as_task(part)) for number, part in enumerate(chunked(entries)))
     start = functools.partial(start_worker, (pack,), request.with_json, day)
     places = _Places()
-    with contextlib.closing(ordered(_work, tasks, jobs, start, places.mail)) as chunks:  # stops the workers
+    with contextlib.closing(ordered(_work, tasks, jobs, start, places.mail, _assessing)) as chunks:  # stops the workers
         for number, chunk in enumerate(chunks):
             places.add(number, chunk)
             yield chunk
+
+
+def _assessing(task: Task) -> str:
+    """What a worker on this chunk is doing (workers.ordered's `doing`)."""
+    return assessing(task[2])
 
 
 class _Places:

@@ -186,6 +186,14 @@ def entries_of(task: list[tuple[Any, ...]]) -> list[Entry]:
     return list(itertools.starmap(Entry, task))
 
 
+def assessing(task: list[tuple[Any, ...]]) -> str:
+    """What a worker on this task is doing, by its first and last entries (workers.ordered's `doing`)."""
+    first, last = Entry(*task[0]), Entry(*task[-1])
+    start = f"{first.location}:line {first.payload[0]}" if first.kind == BLOCK else first.location
+    end = f"{last.location}:line {last.payload[0] + last.payload[2] - 1}" if last.kind == BLOCK else last.location
+    return f"assessing {start}" if start == end else f"assessing the entries from {start} to {end}"
+
+
 def assess_entries(
     entries: Iterable[Entry], pack: RulePack, jobs: int, with_json: bool = True, as_of: DateArg = None
 ) -> Generator[Outcome, None, None]:
@@ -211,6 +219,6 @@ def assess_entries_with(
         return
     start = functools.partial(start_worker, packs, with_json, day)
     tasks = map(as_task, chunked(entries))
-    with contextlib.closing(ordered(_work, tasks, jobs, start)) as chunks:  # stops the workers
+    with contextlib.closing(ordered(_work, tasks, jobs, start, doing=assessing)) as chunks:  # stops the workers
         for chunk in chunks:
             yield from chunk

@@ -15,18 +15,27 @@ a chunk's encoded lines) follow the pickle in the pipe; each is read into a buff
 unpickled result uses as it is, not copied again (a chunk's JSON lines are about 1.75 MB).
 
 An error raised by a task travels back and is raised here (OpsAdvisorError pickles); a worker that dies
-is an EngineError. However the iteration ends (the last result, an error, Ctrl-C, SIGTERM, the caller
-closing it), every worker is sent SIGTERM and waited for.
+is an EngineError, and so is one that stops responding: a thread in each worker counts a heartbeat into
+memory shared with the parent every HEARTBEAT seconds, and it needs the GIL to do so, which Python code
+hands over every few milliseconds however long it runs, but a C extension caught in an endless loop (a
+durable_rules bug, memory it corrupted) never does. A worker whose count stays still for STUCK_AFTER
+seconds of the parent's waiting is stopped and named, instead of hanging the batch. However the
+iteration ends (the last result, an error, Ctrl-C, SIGTERM, the caller closing it), every worker is sent
+SIGTERM and waited for.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
+import mmap
 import os
 import pickle
 import signal
 import struct
-from collections.abc import Callable, Generator, Iterable, Iterator
+import threading
+import time
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from multiprocessing.connection import wait
 from typing import Any, cast
 
@@ -37,6 +46,9 @@ WINDOW = 4  # results read ahead, per worker, of the oldest task not yet back
 _HEADER = struct.Struct("!QI")  # the pickle's size, then how many out-of-band buffers follow it
 _SIZE = struct.Struct("!Q")  # an out-of-band buffer's size, one per buffer after the header
 HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+HEARTBEAT = 1.0  # seconds between a worker's heartbeats, and the longest the parent waits before looking
+STUCK_AFTER = 60.0  # seconds of the parent's waiting without a heartbeat: the worker no longer responds
+_BEAT = struct.Struct("Q")  # a worker's heartbeat count, in memory it shares with the parent
 
 
 def ordered(
@@ -45,32 +57,40 @@ def ordered(
     jobs: int,
     start: Callable[[], None],
     mail: Callable[[int], Any] | None = None,
+    doing: Callable[[Any], str] = lambda task: "on a task",
 ) -> Generator[Any, None, None]:
     """work(task) for each task, in `jobs` forked processes, in task order; `start` runs first in each.
 
     With `mail`, a worker is sent (mail(its pid), task) instead of the task: what the caller has learnt,
     from the results handed back so far, that this worker needs (batch.chunks: where to write the lines
     it holds). Once every result is handed back, each worker gets a last message, (mail(its pid), None),
-    and its answer is awaited (an error it raises is raised here) before the iteration ends."""
+    and its answer is awaited (an error it raises is raised here) before the iteration ends. `doing(task)`
+    says what a worker that stops responding was doing, for the EngineError that names it."""
     workers: list[_Worker] = []
     try:
         with _signals_held():
             for _ in range(jobs):
                 workers.append(_Worker(work, start, workers))
-        yield from _results(iter(tasks), workers, mail)
+        yield from _results(iter(tasks), workers, mail, doing)
         if mail is not None:
             for worker in workers:
                 worker.send((mail(worker.pid), None))
-            for worker in workers:
-                worker.receive()
+            waiting = {worker.results: (worker, "writing its last lines") for worker in workers}
+            while waiting:
+                for ready in _ready(waiting):
+                    worker, _ = waiting.pop(ready)
+                    worker.receive()
     finally:
         for worker in workers:
             worker.stop()
 
 
-def _results(tasks: Iterator[Any], workers: list[_Worker], mail: Callable[[int], Any] | None) -> Iterator[Any]:
+def _results(
+    tasks: Iterator[Any], workers: list[_Worker], mail: Callable[[int], Any] | None, doing: Callable[[Any], str]
+) -> Iterator[Any]:
     idle = list(reversed(workers))
-    busy: dict[int, tuple[_Worker, int]] = {}  # results' descriptor -> (worker, task number)
+    busy: dict[int, tuple[_Worker, str]] = {}  # results' descriptor -> (worker, what it is doing)
+    numbers: dict[int, int] = {}  # results' descriptor -> the number of the task its worker is on
     done: dict[int, Any] = {}  # results read ahead, by task number
     sent = returned = 0
     more = True
@@ -82,7 +102,8 @@ def _results(tasks: Iterator[Any], workers: list[_Worker], mail: Callable[[int],
                 break
             worker = idle.pop()
             worker.send(task if mail is None else (mail(worker.pid), task))
-            busy[worker.results] = (worker, sent)
+            busy[worker.results] = (worker, doing(task))
+            numbers[worker.results] = sent
             sent += 1
         if returned in done:
             yield done.pop(returned)
@@ -90,10 +111,30 @@ def _results(tasks: Iterator[Any], workers: list[_Worker], mail: Callable[[int],
             continue
         if not busy:
             return
-        for ready in wait(list(busy)):
-            worker, number = busy.pop(cast(int, ready))
-            done[number] = worker.receive()
+        for ready in _ready(busy):
+            worker, _ = busy.pop(ready)
+            done[numbers.pop(ready)] = worker.receive()
             idle.append(worker)
+
+
+def _ready(busy: Mapping[int, tuple[_Worker, str]]) -> list[int]:
+    """The results' descriptors ready to be read, after waiting at most HEARTBEAT seconds; raises an EngineError
+    for a busy worker that has stopped responding (`busy`: descriptor -> (worker, what it is doing))."""
+    since = time.monotonic()
+    ready = cast(list[int], wait(list(busy), HEARTBEAT))
+    # The wait counts, not the time between two: a parent stopped meanwhile (Ctrl-Z, a suspended machine)
+    # must not find every worker silent when it resumes, before their heartbeat threads have run again.
+    waited = min(time.monotonic() - since, 2 * HEARTBEAT)
+    for descriptor, (worker, doing) in busy.items():
+        if descriptor not in ready and worker.silent_for(waited) >= STUCK_AFTER:
+            raise EngineError(
+                "",
+                [
+                    f"a worker process stopped responding while {doing}: no heartbeat for {STUCK_AFTER:.0f} s, "
+                    "so it was stopped; it was stuck inside durable_rules or another C extension (please report it)"
+                ],
+            )
+    return ready
 
 
 _END = object()
@@ -107,6 +148,9 @@ class _Worker:
         self.results, result_write = os.pipe()
         for descriptor in (self.tasks, self.results):
             _enlarge(descriptor)
+        self.beats = mmap.mmap(-1, _BEAT.size)  # shared with the worker (an anonymous map is, across fork)
+        self._beat = 0  # the count last seen
+        self._silent = 0.0  # seconds waited since it last changed, or since the last message sent
         self.pid = os.fork()
         if self.pid == 0:  # the worker: it never returns from here
             code = 1
@@ -115,7 +159,7 @@ class _Worker:
                     other.close()
                 os.close(self.tasks)
                 os.close(self.results)
-                _serve(work, start, task_read, result_write)
+                _serve(work, start, task_read, result_write, self.beats)
                 code = 0
             finally:
                 os._exit(code)
@@ -123,6 +167,7 @@ class _Worker:
         os.close(result_write)
 
     def send(self, task: Any) -> None:
+        self._silent = 0.0
         try:
             _write(self.tasks, _message(task))
         except BrokenPipeError:  # it died since its last result (with mail, even after the last task)
@@ -137,6 +182,16 @@ class _Worker:
             raise value
         return value
 
+    def silent_for(self, waited: float) -> float:
+        """How long the parent has waited since the worker's heartbeat count last changed (or since its
+        last message), `waited` more seconds included."""
+        (beat,) = _BEAT.unpack_from(self.beats)
+        if beat != self._beat:
+            self._beat, self._silent = beat, 0.0
+        else:
+            self._silent += waited
+        return self._silent
+
     def _stopped(self) -> EngineError:
         return EngineError("", [f"a worker process stopped unexpectedly ({_exit_status(self)})"])
 
@@ -144,6 +199,7 @@ class _Worker:
         for descriptor in (self.tasks, self.results):
             with contextlib.suppress(OSError):
                 os.close(descriptor)
+        self.beats.close()
 
     def stop(self) -> None:
         """SIGTERM (a worker dies at once on it), wait for it, close the pipes."""
@@ -154,11 +210,12 @@ class _Worker:
         self.close()
 
 
-def _serve(work: Callable[[Any], Any], start: Callable[[], None], tasks: int, results: int) -> None:
+def _serve(work: Callable[[Any], Any], start: Callable[[], None], tasks: int, results: int, beats: mmap.mmap) -> None:
     """The worker's loop: a task, its result (or the exception it raised), until the parent closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the process group: the parent handles it
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # and stops the workers with SIGTERM: no traceback
     signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
+    threading.Thread(target=_heartbeat, args=(beats,), name="heartbeat", daemon=True).start()
     start()
     while (message := _read(tasks)) is not None:
         try:
@@ -170,6 +227,13 @@ def _serve(work: Callable[[Any], Any], start: Callable[[], None], tasks: int, re
         except Exception as error:
             pieces = _message((True, EngineError("", [f"{type(error).__name__}: {error}"])))
         _write(results, pieces)
+
+
+def _heartbeat(beats: mmap.mmap) -> None:
+    """In a worker's thread: count a heartbeat every HEARTBEAT seconds, for as long as the worker lives."""
+    for count in itertools.count(1):
+        _BEAT.pack_into(beats, 0, count)
+        time.sleep(HEARTBEAT)
 
 
 Message = tuple[bytearray, list[bytearray]]  # the pickle, its out-of-band buffers
