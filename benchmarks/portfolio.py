@@ -34,7 +34,7 @@ from durable.engine import Host, MessageNotHandledException, MessageObservedExce
 
 from opsadvisor import api
 from opsadvisor.contract import CAPABILITIES, CLASSIFICATIONS, HOSTING, INTEGRATION_TYPES, LIFECYCLES, REGULATIONS
-from opsadvisor.durable_backend import _Network, compile_rule, encode_derived, encode_service
+from opsadvisor.durable_backend import _Network, _plan, compile_rule, encode_derived, encode_service
 from opsadvisor.errors import ScenarioError
 from opsadvisor.facts import build_facts
 from opsadvisor.rulepack import RulePack
@@ -221,7 +221,7 @@ def native_floor(pack: RulePack, services: list[dict[str, Any]]) -> float:
         return run
 
     network = _Network(
-        {rule.id: compile_rule(rule) for rule in pack.rules}, {rule.id: action(rule) for rule in pack.rules}
+        _plan({rule.id: compile_rule(rule) for rule in pack.rules}), {rule.id: action(rule) for rule in pack.rules}
     )
     started = time.perf_counter()
     for service in services:

@@ -56,7 +56,7 @@ import json
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import durable_rules_engine as native
 import orjson
@@ -66,7 +66,9 @@ from .contract import FACTS
 from .errors import EngineError, RulesError
 from .evidence import EVIDENCE_FACTS
 from .facts import Facts, FactValue
+from .rulepack import snapshot
 from .rulepack.ir import Condition, Group, Rule
+from .yamlload import cache_dir
 
 SERVICE = "s"
 DERIVED = "d"
@@ -556,7 +558,7 @@ def _tested_values(match: dict[str, Any]) -> set[str] | None:
     return {value["v"]} if "v" in value else {test["v"] for test in value["$or"]}
 
 
-def _takes(values: set[str] | None, value: str) -> bool:
+def _takes(values: tuple[str, ...] | None, value: str) -> bool:
     return values is None or value in values
 
 
@@ -606,9 +608,10 @@ _ruleset_numbers = itertools.count(1)
 class _Ruleset:
     """One native durable_rules ruleset: asserts, and the agenda of one session, step by step."""
 
-    def __init__(self, definitions: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, text: str) -> None:
+        """`text`: its definitions with the warm-up rule's, in JSON (_Plan.rulesets)."""
         name = f"opsadvisor_{next(_ruleset_numbers)}"
-        self.handle = native.create_ruleset(name, json.dumps({**definitions, _WARM_UP_RULE: _WARM_UP_DEFINITION}))
+        self.handle = native.create_ruleset(name, text)
         # The native ruleset (memory of its own, and one of 131,071 handles) lives
         # until deleted, whatever becomes of this object: delete it with the object. Measured on
         # durable_rules 2.0.28: memory stays flat over 400 built and dropped rulesets. Not at exit:
@@ -637,47 +640,90 @@ class _Ruleset:
         return native.complete_and_start_action(self.handle, state) or None
 
 
-class _Network:
-    """Definitions spread over as many rulesets as they need (`_partition`), run as one: facts go to
-    the rulesets that match them, and the agenda takes the next action across all of them in the
-    order one ruleset would (priority, then definition order). Actions run inline, in this thread."""
+class _Plan(NamedTuple):
+    """A network's layout, made from its definitions alone (`_plan`): plain data, so that it is kept in the
+    cache (rulepack.snapshot) and the next process with the same rules skips the limits, the capacity model
+    and the routes (about half of the network's building: benchmarks/startup.py)."""
 
-    def __init__(self, definitions: dict[str, dict[str, Any]], actions: dict[str, Action]) -> None:
-        groups = _partition(definitions)
-        self._rulesets = [_Ruleset(group) for group in groups]
-        routes: dict[str, list[int]] = {}
-        # Per derived fact and ruleset, the values its rules test (None: some rule takes any value). A fact
-        # of another value matches no test there: the native core would not take it, so it is not asserted.
-        values: dict[tuple[str, int], set[str] | None] = {}
-        keys: set[str] = set()  # of the service fact (and evidence fact), the keys some rule tests
-        for index, group in enumerate(groups):
-            for definition in group.values():
-                for match in definition["all"]:
-                    route = _route(match)
-                    places = routes.setdefault(route, [])
-                    if index not in places:
-                        places.append(index)
-                    if route.startswith(f"{DERIVED}:"):
-                        tested = _tested_values(match)
-                        known = values.setdefault((route, index), set())
-                        values[(route, index)] = None if tested is None or known is None else known | tested
-                    else:
-                        keys |= _keys_named(next(iter(match.values())))
-        self._routes = routes
-        self._values = values
-        self._copies = [_part_tag(index) for index in range(1, len(routes) + 1) if _part_tag(index) in routes]
-        self._order = {name: (d.get("pri", 0), position) for position, (name, d) in enumerate(definitions.items())}
-        self._actions = actions
-        # Rules whose action reads the facts it matched: those joining derived facts, by the aliases of
-        # those. The others' action messages are not read (the rule's name leads them; see _name_of).
-        self._joining = {
+    rulesets: tuple[str, ...]  # each native ruleset's definitions, the warm-up rule's with them, in JSON
+    routes: dict[str, list[int]]  # the rulesets a fact goes to: by type, a derived fact by `d:<name>`
+    # Per derived fact and ruleset, the values its rules test (None: some rule takes any value). A fact
+    # of another value matches no test there: the native core would not take it, so it is not asserted.
+    values: dict[tuple[str, int], tuple[str, ...] | None]
+    keys: tuple[str, ...]  # of the service fact (and evidence fact), the keys some rule tests
+    order: dict[str, tuple[int, int]]  # a rule's place on the agenda: (priority, definition order)
+    # Rules whose action reads the facts it matched: those joining derived facts, by the aliases of
+    # those. The others' action messages are not read (the rule's name leads them; see _name_of).
+    joining: dict[str, tuple[str, ...]]
+
+
+def _plan(definitions: dict[str, dict[str, Any]]) -> _Plan:
+    """The definitions spread over as many rulesets as they need (`_partition`), and what the network
+    needs to know of them."""
+    groups = _partition(definitions)
+    routes: dict[str, list[int]] = {}
+    values: dict[tuple[str, int], set[str] | None] = {}
+    keys: set[str] = set()
+    for index, group in enumerate(groups):
+        for definition in group.values():
+            for match in definition["all"]:
+                route = _route(match)
+                places = routes.setdefault(route, [])
+                if index not in places:
+                    places.append(index)
+                if route.startswith(f"{DERIVED}:"):
+                    tested = _tested_values(match)
+                    known = values.setdefault((route, index), set())
+                    values[(route, index)] = None if tested is None or known is None else known | tested
+                else:
+                    keys |= _keys_named(next(iter(match.values())))
+    return _Plan(
+        rulesets=tuple(json.dumps({**group, _WARM_UP_RULE: _WARM_UP_DEFINITION}) for group in groups),
+        routes=routes,
+        values={place: None if tested is None else tuple(sorted(tested)) for place, tested in values.items()},
+        keys=tuple(sorted(keys)),
+        order={name: (d.get("pri", 0), position) for position, (name, d) in enumerate(definitions.items())},
+        joining={
             name: tuple(next(iter(match)) for match in d["all"] if _joins(match))
             for name, d in definitions.items()
             if any(_joins(match) for match in d["all"])
-        }
+        },
+    )
+
+
+def _kept_plan(definitions: dict[str, dict[str, Any]]) -> tuple[_Plan | None, str]:
+    """The plan kept for these definitions, under these limits, by an earlier process (None when there is
+    none), and its key ("" when the definitions cannot be keyed: then none is kept)."""
+    folder = cache_dir()
+    if folder is None:
+        return None, ""
+    limits = (MAX_EXPRESSION, MAX_FACTS_JOINED, MAX_FOLLOWING, MAX_BRANCHES, MAX_ENDING, MAX_RULES, MAX_STACK)
+    try:
+        key = snapshot.content_key("network", orjson.dumps([limits, definitions]))
+    except orjson.JSONEncodeError:  # a number past 64 bits: no plan kept
+        return None, ""
+    kept = snapshot.read_kept(folder, "network", key)
+    if not isinstance(kept, tuple) or len(kept) != len(_Plan._fields):
+        return None, key
+    return _Plan(*kept), key
+
+
+class _Network:
+    """Definitions spread over as many rulesets as they need (their _Plan), run as one: facts go to
+    the rulesets that match them, and the agenda takes the next action across all of them in the
+    order one ruleset would (priority, then definition order). Actions run inline, in this thread."""
+
+    def __init__(self, plan: _Plan, actions: dict[str, Action]) -> None:
+        self._rulesets = [_Ruleset(text) for text in plan.rulesets]
+        routes = self._routes = plan.routes
+        self._values = plan.values
+        self._copies = [_part_tag(index) for index in range(1, len(routes) + 1) if _part_tag(index) in routes]
+        self._order = plan.order
+        self._actions = actions
+        self._joining = plan.joining
         # The derived facts some rule tests, by name: the engine takes no other derived fact.
         self.tested = frozenset(route[len(DERIVED) + 1 :] for route in routes if route.startswith(f"{DERIVED}:"))
-        self._encoding = encoding_for(keys)
+        self._encoding = encoding_for(frozenset(plan.keys))
         # A derived fact's rulesets and JSON, session id in: the same few are asserted for every service, so
         # each is prepared once (bounded all the same); and back, the fact of its JSON (without the session id).
         self._prepared: dict[tuple[str, str], tuple[list[int], str]] = {}
@@ -863,7 +909,7 @@ class _Session:
 class _CompiledRules:
     """Rules compiled into a network; an action asserts its rule's derived facts, so rules chain."""
 
-    def __init__(self, rules: Sequence[Rule], definitions: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, rules: Sequence[Rule], plan: _Plan) -> None:
         self._facts = Facts({}, ())  # the facts of the service being run
         self._fired: list[Firing] = []
         self._seen: set[tuple[str, tuple[Any, ...]]] = set()
@@ -872,7 +918,7 @@ class _CompiledRules:
         # Derived values come from the rules' own conclusions: an encoded value maps back to one value.
         self._decoded = {encode_value(value): value for rule in rules for _, value in rule.derives}
         self._asserted: dict[str, Any] = {}  # the values of this run's added facts (see add_derived), by encoding
-        self._network = _Network(definitions, {rule.id: self._action(rule) for rule in rules})
+        self._network = _Network(plan, {rule.id: self._action(rule) for rule in rules})
 
     def _action(self, rule: Rule) -> Action:
         derived = rule.derives
@@ -974,7 +1020,7 @@ class _CompiledItems:
                 definitions[f"i{len(definitions)}"] = definition
             positions[key].append(index)
         self._network = _Network(
-            definitions,
+            _plan(definitions),
             {name: self._action(indices) for name, indices in zip(definitions, positions.values(), strict=True)},
         )
 
@@ -998,13 +1044,22 @@ class DurableRules:
     """The RuleBackend on durable_rules (see the module docstring for how it is used)."""
 
     def compile(self, rules: Sequence[Rule]) -> _CompiledRules:
+        """The rules' network: its plan kept by an earlier process for the same definitions (they passed the
+        limits then), or checked against the limits and made, and kept."""
         definitions = {rule.id: compile_rule(rule) for rule in rules}
-        problems = [
-            f"{rule.location}: rule {rule.id}: {problem}" for rule in rules if (problem := _limit(definitions[rule.id]))
-        ]
-        if problems:
-            raise RulesError("", problems)
-        return _CompiledRules(rules, definitions)
+        plan, key = _kept_plan(definitions)
+        if plan is None:
+            problems = [
+                f"{rule.location}: rule {rule.id}: {problem}"
+                for rule in rules
+                if (problem := _limit(definitions[rule.id]))
+            ]
+            if problems:
+                raise RulesError("", problems)
+            plan = _plan(definitions)
+            if key:
+                snapshot.write_kept(cache_dir(), "network", key, tuple(plan))
+        return _CompiledRules(rules, plan)
 
     def compile_items(self, items: Sequence[Item]) -> _CompiledItems:
         return _CompiledItems(items)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import marshal
 import os
 import shutil
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from opsadvisor import api
+from opsadvisor import api, durable_backend
 from opsadvisor.errors import RulesError
 from opsadvisor.formats import ASSESSMENT
 from opsadvisor.rulepack import layering, snapshot
@@ -148,11 +149,11 @@ def test_a_damaged_snapshot_is_ignored_and_written_again(cache: Path, damage: st
     assert path.read_bytes().partition(b"\n")[2] == entry  # rebuilt and written whole again
 
 
-def _signed(path: Path, key: str, value: object) -> None:
+def _signed(path: Path, key: str, value: object, kind: str = "pack") -> None:
     """A snapshot holding `value`, its header right: only the decoding stands between it and the pack."""
     entry = marshal.dumps(value)
     digest = hashlib.sha256(entry).hexdigest()
-    path.write_bytes(f"opsadvisor-pack {snapshot.SNAPSHOT_FORMAT} key={key} entry={digest}".encode() + b"\n" + entry)
+    path.write_bytes(f"opsadvisor-{kind} {snapshot.SNAPSHOT_FORMAT} key={key} entry={digest}".encode() + b"\n" + entry)
 
 
 @pytest.mark.parametrize(
@@ -176,6 +177,63 @@ def test_a_snapshot_holding_what_no_pack_holds_is_ignored(cache: Path, field: st
         encoded[1 + [item.name for item in dataclasses.fields(RulePack) if item.init].index(field)] = value
     _signed(path, key, tuple(encoded) if field else value)
     assert snapshot.encode(layering.load_pack()) == snapshot.encode(expected)
+
+
+# --- the network's plan, kept beside the pack (durable_backend._Plan) ----------------------------------
+
+
+def networks(folder: Path) -> list[Path]:
+    return sorted(folder.glob("network-*.snapshot"))
+
+
+def _made_again(*_: object) -> None:
+    raise AssertionError("the network's plan was made again instead of taken from the cache")
+
+
+@pytest.mark.parametrize("spread", [False, True], ids=["one-ruleset", "spread-over-rulesets"])
+def test_a_network_from_its_kept_plan_reports_what_one_made_anew_does(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, spread: bool
+) -> None:
+    api.assessor_for(layering.load_pack())  # the plan under the engine's limits, made and kept
+    if spread:  # under other limits, the same rules make another plan
+        monkeypatch.setattr(durable_backend, "MAX_RULES", 4)  # 3 rules and the warm-up per ruleset
+        api.assessor_for(layering.load_pack())
+    assert len(networks(cache)) == (2 if spread else 1)
+    expected = dict(reports(fresh(monkeypatch, [], True)))  # no cache: the plan made, not kept
+    monkeypatch.setattr(durable_backend, "_plan", _made_again)
+    pack = layering.load_pack()  # the next process's: its network from the kept plan
+    rulesets = len(api.assessor_for(pack).engine._rules._network._rulesets)
+    assert rulesets > 10 if spread else rulesets == 1
+    assert dict(reports(pack)) == expected
+
+
+def test_a_plan_is_kept_only_for_rules_the_engine_can_take(cache: Path, tmp_path: Path) -> None:
+    layer = tmp_path / "layer"
+    layer.mkdir()
+    alternatives = [{"criticality": ["high", "critical"], "users": {"gt": n}} for n in range(16)]
+    rule = {"id": "wide-any", "title": "Wide", "rationale": "test", "when": {"any": alternatives}}
+    (layer / "90-wide.yaml").write_text(json.dumps({"rules": [{**rule, "then": [{"next_step": "x"}]}]}))
+    for _ in range(2):  # the second time too: no plan kept lets it past the limits
+        with pytest.raises(RulesError, match="rule wide-any: one of its 'any' groups"):
+            api.assessor_for(layering.load_pack([layer]))
+    assert networks(cache) == []
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "edited", "foreign", "not-a-plan", "code"])
+def test_a_damaged_network_plan_is_ignored_and_kept_again(cache: Path, damage: str) -> None:
+    expected = dict(reports(layering.load_pack()))
+    (path,) = networks(cache)
+    whole = path.read_bytes()
+    header, _, entry = whole.partition(b"\n")
+    key = header.split(b"key=")[1].split(b" ")[0].decode()
+    if damage == "not-a-plan":
+        _signed(path, key, ("not", "a", "plan"), "network")
+    elif damage == "code":
+        _signed(path, key, tuple(compile("print('owned')", "<plan>", "exec") for _ in range(6)), "network")
+    else:
+        path.write_bytes(_damaged(entry, header)[damage].replace(b"ambition", b"AMBITION"))
+    assert dict(reports(layering.load_pack())) == expected
+    assert path.read_bytes() == whole  # made and kept whole again
 
 
 WRITE_WITH_A_FULL_DISK = """

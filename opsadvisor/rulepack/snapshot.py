@@ -14,6 +14,10 @@ and the pack built again; a snapshot is written atomically (a temporary file, th
 os.replace), so processes starting together each read a whole one or none. The folder is the rule-file
 cache's (yamlload.cache_dir: OPSADVISOR_CACHE_DIR, set it empty to disable both); one that cannot be
 read or written just means no snapshot.
+
+The same store keeps what the engine makes of a pack's rules: the durable_rules network's plan
+(durable_backend._Plan, keyed by `content_key` of the rules' compiled definitions), another kind of
+snapshot (`read_kept`, `write_kept`), checked and written the same way.
 """
 
 from __future__ import annotations
@@ -66,38 +70,60 @@ def _code_stamp() -> str:
     return "\n".join(stamp)
 
 
+def content_key(kind: str, content: bytes) -> str:
+    """The key of what this opsadvisor (its modules) makes of `content` on this Python (marshal's format
+    is its own): durable_backend's network plan is keyed by the rules' compiled definitions."""
+    digest = hashlib.sha256()
+    for part in (SNAPSHOT_FORMAT, sys.version, _code_stamp(), kind):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(content)
+    return digest.hexdigest()
+
+
 def read(folder: Path | None, snapshot_key: str) -> RulePack | None:
     """The pack kept under this key, or None when there is none that is whole, ours and decodes."""
-    if folder is None:
-        return None
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
-        header, _, entry = (folder / _name(snapshot_key)).read_bytes().partition(b"\n")
-        if header == _header(snapshot_key, entry):
-            pack = decode(marshal.loads(entry))
-            if isinstance(pack, RulePack):
-                return pack
-    return None
+    pack = read_kept(folder, "pack", snapshot_key)
+    return pack if isinstance(pack, RulePack) else None
 
 
 def write(folder: Path | None, snapshot_key: str, pack: RulePack) -> None:
     """Keep the pack under this key; any failure (a pack holding what the snapshot cannot, a folder that
     cannot be written) just means no snapshot."""
+    write_kept(folder, "pack", snapshot_key, pack)
+
+
+def read_kept(folder: Path | None, kind: str, snapshot_key: str) -> Any:
+    """What is kept of a kind ("pack", "network") under this key, decoded; None when there is none that is
+    whole, ours and decodes."""
+    if folder is None:
+        return None
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
+        header, _, entry = (folder / _name(kind, snapshot_key)).read_bytes().partition(b"\n")
+        if header == _header(kind, snapshot_key, entry):
+            return decode(marshal.loads(entry))
+    return None
+
+
+def write_kept(folder: Path | None, kind: str, snapshot_key: str, value: Any) -> None:
+    """Keep a value of a kind under this key; any failure (a value holding what a snapshot cannot, a folder
+    that cannot be written) just means no snapshot."""
     if folder is None:
         return
     from ..files import OutputError, atomic_write
 
     with contextlib.suppress(OSError, OutputError, TypeError, ValueError):
-        entry = marshal.dumps(encode(pack))
+        entry = marshal.dumps(encode(value))
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(folder / _name(snapshot_key), _header(snapshot_key, entry) + b"\n" + entry)
+        atomic_write(folder / _name(kind, snapshot_key), _header(kind, snapshot_key, entry) + b"\n" + entry)
 
 
-def _name(snapshot_key: str) -> str:
-    return f"pack-{snapshot_key[:32]}.snapshot"
+def _name(kind: str, snapshot_key: str) -> str:
+    return f"{kind}-{snapshot_key[:32]}.snapshot"
 
 
-def _header(snapshot_key: str, entry: bytes) -> bytes:
-    return f"opsadvisor-pack {SNAPSHOT_FORMAT} key={snapshot_key} entry={hashlib.sha256(entry).hexdigest()}".encode()
+def _header(kind: str, snapshot_key: str, entry: bytes) -> bytes:
+    digest = hashlib.sha256(entry).hexdigest()
+    return f"opsadvisor-{kind} {SNAPSHOT_FORMAT} key={snapshot_key} entry={digest}".encode()
 
 
 # --- plain data --------------------------------------------------------------------------------------
