@@ -7,10 +7,10 @@ import subprocess
 from typing import Any
 
 
-def run_child(command: list[str], timeout: float) -> dict[str, Any] | str:
+def run_child(command: list[str], timeout: float, env: dict[str, str] | None = None) -> dict[str, Any] | str:
     """The JSON object the child prints on its last line, or what went wrong, as a line for the table."""
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False, env=env)
     except subprocess.TimeoutExpired:
         return f"> {timeout:.0f} s (killed)"
     if done.returncode != 0:

@@ -9,6 +9,8 @@ durable_rules limit can make a native call loop forever):
 - assess: build, then assess every bundled scenario (the time shown is the assessments alone);
 - check: `rules check` on the layer (loading included);
 - explain: build, then explain one bundled scenario (its matcher compiled on first use: included).
+Each child starts with an empty cache (OPSADVISOR_CACHE_DIR): the figures are those of the first process
+after the rules change; the next ones take the compiled pack and its network plan from the cache.
 
 Shapes of the extra rules (--shape):
 - mixed: what an organisation writes: 1 to 4 conditions drawn from the whole vocabulary (lists of
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -184,7 +187,11 @@ def child(step: str, folder: str) -> None:
 
 
 def measure(step: str, folder: Path, timeout: float) -> str:
-    result = run_child([sys.executable, __file__, "--child", step, str(folder)], timeout)
+    """One step in a child process with a cache of its own, empty: as the first process after the rules
+    changed (no compiled-pack snapshot, no network plan, nothing left in the user's cache)."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "OPSADVISOR_CACHE_DIR": cache}
+        result = run_child([sys.executable, __file__, "--child", step, str(folder)], timeout, env)
     if isinstance(result, str):
         return result
     extra = ", ".join(f"{key} {value}" for key, value in result.items() if key != "seconds")

@@ -705,7 +705,14 @@ def _kept_plan(definitions: dict[str, dict[str, Any]]) -> tuple[_Plan | None, st
     kept = snapshot.read_kept(folder, "network", key)
     if not isinstance(kept, tuple) or len(kept) != len(_Plan._fields):
         return None, key
-    return _Plan(*kept), key
+    plan = _Plan(*kept)
+    # What the key promises, checked where it costs little: the same rules in their order, no ruleset unknown.
+    rulesets = range(len(plan.rulesets))
+    if list(plan.order) != list(definitions) or not all(
+        index in rulesets for places in plan.routes.values() for index in places
+    ):
+        return None, key
+    return plan, key
 
 
 class _Network:

@@ -376,5 +376,48 @@ def test_a_wait_counts_for_at_most_two_heartbeats_of_silence(monkeypatch: pytest
     assert next(results) == 0.0  # the worker is forked and on its second task
     monkeypatch.setattr(workers, "HEARTBEAT", 0.05)  # the parent looks every 0.05 s
     clock = itertools.count(0, 600)  # and each of its waits seems to take 10 minutes
-    monkeypatch.setattr(workers, "time", types.SimpleNamespace(monotonic=lambda: next(clock)))
+    monkeypatch.setattr(workers, "time", types.SimpleNamespace(monotonic=lambda: next(clock), sleep=time.sleep))
     assert list(results) == [1.0]  # 20 waits of 0.1 s at most: 2 s of silence, not the 60 s that stop it
+
+
+def _stuck_starting(*_: Any) -> None:
+    """A worker's start that never returns and holds the GIL (durable_rules' create_ruleset looping forever on
+    a test too many: shared/notes/durable-rules.md)."""
+    ctypes.PyDLL(None).sleep(120)
+
+
+@pytest.mark.usefixtures("_quick_watch")
+@pytest.mark.parametrize("pipe", ["1 MB", "64 KB"])
+def test_a_worker_stuck_while_starting_is_stopped_and_not_blamed_on_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pipe: str
+) -> None:
+    """Before its first task: with a pipe smaller than that task (Linux refusing to enlarge it), sending the
+    task would block the parent outside the watch."""
+    portfolio = write_jsonl(tmp_path / "in.jsonl", [json.dumps(document) for document in bundled() * 40])
+    if pipe == "64 KB":
+        monkeypatch.setattr(workers, "_enlarge", lambda descriptor: None)
+        monkeypatch.setattr(runner, "CHUNK_SIZE", 256)
+        monkeypatch.setattr(inputs, "BLOCK_LINES", 256)  # a first task of about 300 KB
+    monkeypatch.setattr(chunks, "start_worker", _stuck_starting)
+    children = set(_children())
+    began = time.monotonic()
+    with pytest.raises(EngineError) as raised:
+        api.run_batch([portfolio], outputs=[tmp_path / "out.jsonl"], jobs=2, as_of=AS_OF)
+    assert time.monotonic() - began < 30
+    assert "a worker process stopped responding while starting: no heartbeat for 1 s" in str(raised.value)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl"]
+    assert set(_children()) == children
+
+
+def _cannot_start(*_: Any) -> None:
+    raise EngineError("durable_rules", ["the native ruleset could not be built"])
+
+
+def test_a_worker_that_cannot_start_stops_the_batch_with_its_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    portfolio = write_jsonl(tmp_path / "in.jsonl", [json.dumps(document) for document in bundled()])
+    monkeypatch.setattr(chunks, "start_worker", _cannot_start)
+    with pytest.raises(EngineError, match="the native ruleset could not be built"):
+        api.run_batch([portfolio], outputs=[tmp_path / "out.jsonl"], jobs=2, as_of=AS_OF)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl"]

@@ -219,7 +219,9 @@ def test_a_plan_is_kept_only_for_rules_the_engine_can_take(cache: Path, tmp_path
     assert networks(cache) == []
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "edited", "foreign", "not-a-plan", "code"])
+@pytest.mark.parametrize(
+    "damage", ["truncated", "garbage", "empty", "edited", "foreign", "not-a-plan", "code", "other-rules"]
+)
 def test_a_damaged_network_plan_is_ignored_and_kept_again(cache: Path, damage: str) -> None:
     expected = dict(reports(layering.load_pack()))
     (path,) = networks(cache)
@@ -228,6 +230,9 @@ def test_a_damaged_network_plan_is_ignored_and_kept_again(cache: Path, damage: s
     key = header.split(b"key=")[1].split(b" ")[0].decode()
     if damage == "not-a-plan":
         _signed(path, key, ("not", "a", "plan"), "network")
+    elif damage == "other-rules":  # a plan whose rules are not these (in another order): a key that lied
+        plan = durable_backend._Plan(*snapshot.read_kept(cache, "network", key))
+        _signed(path, key, tuple(plan._replace(order=dict(reversed(plan.order.items())))), "network")
     elif damage == "code":
         _signed(path, key, tuple(compile("print('owned')", "<plan>", "exec") for _ in range(6)), "network")
     else:
@@ -287,3 +292,17 @@ def test_processes_starting_together_with_one_cache_each_report_the_same(tmp_pat
     fresh_env = {**env, "OPSADVISOR_CACHE_DIR": ""}
     assert outputs == {subprocess.run(command, env=fresh_env, stdout=subprocess.PIPE, check=True).stdout}
     assert len(snapshots(tmp_path / "cache")) == 1
+
+
+def test_a_plans_key_follows_the_rules_their_order_and_priorities(cache: Path) -> None:
+    """The agenda's order (priority, then the rules' order) is in the plan: a key that missed either would
+    hand a reordered pack the plan of another."""
+    definitions = {rule.id: durable_backend.compile_rule(rule) for rule in layering.load_pack().rules}
+    first = next(iter(definitions))
+    variants = [
+        definitions,
+        dict(reversed(definitions.items())),
+        {**definitions, first: {**definitions[first], "pri": definitions[first]["pri"] + 1}},
+        {name: definition for name, definition in definitions.items() if name != first},
+    ]
+    assert len({durable_backend._kept_plan(variant)[1] for variant in variants}) == len(variants)

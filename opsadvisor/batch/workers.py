@@ -1,9 +1,9 @@
 """Worker processes for a batch: tasks out, results back in task order, all in the calling thread.
 
-Each worker is forked with its end of two pipes (tasks in, results out) and serves one task at a time: a
-task goes only to a worker waiting for one, which reads it whole before it writes its result, so neither
-side can block the other. Results are read as they come and handed back in task order (at most WINDOW
-tasks ahead of the oldest one not yet back).
+Each worker is forked with its end of two pipes (tasks in, results out), answers once `start` has run in
+it, then serves one task at a time: a task goes only to a worker waiting for one, which reads it whole
+before it writes its result, so neither side can block the other. Results are read as they come and
+handed back in task order (at most WINDOW tasks ahead of the oldest one not yet back).
 
 Why not multiprocessing.Pool: its parent runs three threads, pickles and unpickles through queues, reads
 a large result a pipe's worth (64 KB) at a time into a new buffer of the whole remaining size, and its
@@ -71,15 +71,12 @@ def ordered(
         with _signals_held():
             for _ in range(jobs):
                 workers.append(_Worker(work, start, workers))
+        _answers(workers, "starting")  # `start` ran in each (an error it raised is raised here)
         yield from _results(iter(tasks), workers, mail, doing)
         if mail is not None:
             for worker in workers:
                 worker.send((mail(worker.pid), None))
-            waiting = {worker.results: (worker, "writing its last lines") for worker in workers}
-            while waiting:
-                for ready in _ready(waiting):
-                    worker, _ = waiting.pop(ready)
-                    worker.receive()
+            _answers(workers, "writing its last lines")
     finally:
         for worker in workers:
             worker.stop()
@@ -117,6 +114,17 @@ def _results(
             idle.append(worker)
 
 
+def _answers(workers: list[_Worker], doing: str) -> None:
+    """Each worker's next answer (an error it raised is raised here), awaited as _ready watches them. A task
+    goes only to a worker whose answer is back: a worker that stopped responding before reading a task
+    would leave the parent blocked in writing one larger than the pipe holds, out of _ready's watch."""
+    waiting = {worker.results: (worker, doing) for worker in workers}
+    while waiting:
+        for ready in _ready(waiting):
+            worker, _ = waiting.pop(ready)
+            worker.receive()
+
+
 def _ready(busy: Mapping[int, tuple[_Worker, str]]) -> list[int]:
     """The results' descriptors ready to be read, after waiting at most HEARTBEAT seconds; raises an EngineError
     for a busy worker that has stopped responding (`busy`: descriptor -> (worker, what it is doing))."""
@@ -131,7 +139,8 @@ def _ready(busy: Mapping[int, tuple[_Worker, str]]) -> list[int]:
                 "",
                 [
                     f"a worker process stopped responding while {doing}: no heartbeat for {STUCK_AFTER:.0f} s, "
-                    "so it was stopped; it was stuck inside durable_rules or another C extension (please report it)"
+                    "so it was stopped (stuck inside durable_rules or another C extension, or suspended: "
+                    "please report it)"
                 ],
             )
     return ready
@@ -216,17 +225,22 @@ def _serve(work: Callable[[Any], Any], start: Callable[[], None], tasks: int, re
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # and stops the workers with SIGTERM: no traceback
     signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
     threading.Thread(target=_heartbeat, args=(beats,), name="heartbeat", daemon=True).start()
-    start()
+    _answer(results, start)  # the first answer: started (the parent sends no task before it)
     while (message := _read(tasks)) is not None:
-        try:
-            reply = (False, work(_unpickled(message)))
-        except Exception as error:
-            reply = (True, error)
-        try:
-            pieces = _message(reply)
-        except Exception as error:
-            pieces = _message((True, EngineError("", [f"{type(error).__name__}: {error}"])))
-        _write(results, pieces)
+        _answer(results, work, _unpickled(message))
+
+
+def _answer(results: int, call: Callable[..., Any], *arguments: Any) -> None:
+    """Write call(*arguments)'s result to the parent, or the exception it raised."""
+    try:
+        reply = (False, call(*arguments))
+    except Exception as error:
+        reply = (True, error)
+    try:
+        pieces = _message(reply)
+    except Exception as error:
+        pieces = _message((True, EngineError("", [f"{type(error).__name__}: {error}"])))
+    _write(results, pieces)
 
 
 def _heartbeat(beats: mmap.mmap) -> None:
