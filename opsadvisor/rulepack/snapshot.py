@@ -17,7 +17,8 @@ read or written just means no snapshot.
 
 The same store keeps what the engine makes of a pack's rules: the durable_rules network's plan
 (durable_backend._Plan, keyed by `content_key` of the rules' compiled definitions), another kind of
-snapshot (`read_kept`, `write_kept`), checked and written the same way.
+snapshot (`read_kept`, `write_kept`), checked and written the same way. Of each kind, the KEPT written
+last stay in the folder.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from typing import Any
 from .ir import RulePack
 
 SNAPSHOT_FORMAT = "1"
+KEPT = 16  # snapshots of a kind kept in the folder, the newest written: an edit of the rules writes another
 _PACKAGE = Path(__file__).resolve().parent.parent
 _PLAIN = frozenset((str, int, float, bool, type(None)))
 _LINE_LIST, _LINE_DICT = b"yl", b"yd"  # a YAML list or mapping with its lines (a decision table's cell holds one)
@@ -115,6 +117,19 @@ def write_kept(folder: Path | None, kind: str, snapshot_key: str, value: Any) ->
         entry = marshal.dumps(encode(value))
         folder.mkdir(parents=True, exist_ok=True)
         atomic_write(folder / _name(kind, snapshot_key), _header(kind, snapshot_key, entry) + b"\n" + entry)
+        _prune(folder, kind)
+
+
+def _prune(folder: Path, kind: str) -> None:
+    """Remove all but the KEPT snapshots of a kind written last (a pack's is about 400 KB, and every edit of
+    its rules, every new opsadvisor, writes one): one removed that is still in use is just made again."""
+    written: list[tuple[int, Path]] = []
+    for path in folder.glob(f"{kind}-*.snapshot"):
+        with contextlib.suppress(OSError):  # another process removed it meanwhile
+            written.append((path.stat().st_mtime_ns, path))
+    for _, path in sorted(written, reverse=True)[KEPT:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _name(kind: str, snapshot_key: str) -> str:
