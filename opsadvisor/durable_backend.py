@@ -45,7 +45,9 @@ that tests it, so rules chain across rulesets (and only there, and only with a v
 tests, or any value: the native core takes no other, so asserting it would cost a call and change nothing;
 most of the second stage's 28 matrix cells hold a party no rule tests). A rule whose conditions do
 not fit one fact match is matched against copies of the service fact (`{"t": "s1", ...}`), one part
-each; what still does not fit is reported by `limit` (and `rules check`) before anything runs.
+each; what still does not fit is reported by `limit` (and `rules check`) before anything runs. How a pack's
+rules spread, and which facts go where, is its network's _Plan: made once and kept in the cache folder
+beside the compiled pack, so the next process with the same rules only builds the native rulesets.
 """
 
 from __future__ import annotations
