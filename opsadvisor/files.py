@@ -139,6 +139,20 @@ def atomic_write(target: str | Path, data: bytes) -> None:
         stream.write(data)
 
 
+def keep_newest(folder: Path, pattern: str, marker: bytes, count: int) -> None:
+    """Remove all but the `count` files written last in `folder` whose names match `pattern` and whose bytes
+    begin with `marker` (a cache's entries: a file of anybody else's, in a folder the user chose, is never
+    touched). A file another process removes meanwhile, or that cannot be read or removed, is left to it."""
+    written: list[tuple[int, Path]] = []
+    for path in folder.glob(pattern):
+        with contextlib.suppress(OSError), path.open("rb") as stream:
+            if stream.read(len(marker)) == marker:
+                written.append((os.fstat(stream.fileno()).st_mtime_ns, path))
+    for _, path in sorted(written, reverse=True)[count:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
 def atomic_create(target: str | Path, data: bytes) -> None:
     """Write a new file `target` holding `data` in one step; OutputError when it exists (never replaced)."""
     file = AtomicFile(target, "wb")

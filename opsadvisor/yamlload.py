@@ -24,9 +24,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .files import OutputError, atomic_write
+from .files import OutputError, atomic_write, keep_newest
 from .text import unprintable_character
 
+KEPT = 512  # parsed rule files kept in the cache folder, the newest written (a pack has a few dozen)
 CACHE_FORMAT = "3"  # 3: texts with control characters are refused (entries parsed before may hold them)
 
 
@@ -167,11 +168,13 @@ def _header(source: str, entry: bytes) -> bytes:
 
 
 def _store(path: Path, source: str, document: Any) -> None:
-    """Write the cache entry atomically; any failure just means no cache."""
+    """Write the cache entry atomically; any failure just means no cache. Every edit of a rule file writes
+    another: the KEPT written last stay (one removed while its file is still read is parsed again)."""
     with contextlib.suppress(OSError, OutputError, TypeError, ValueError):
         entry = json.dumps(_encode(document)).encode()
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, _header(source, entry) + b"\n" + entry)
+        keep_newest(path.parent, "*.json", b"opsadvisor-cache ", KEPT)
 
 
 def _encode(value: Any) -> Any:

@@ -310,13 +310,17 @@ def test_a_plans_key_follows_the_rules_their_order_and_priorities(cache: Path) -
 
 def test_only_the_snapshots_written_last_are_kept_of_each_kind(cache: Path) -> None:
     """Every edit of the rules writes a pack snapshot and a plan: the folder keeps the KEPT newest of each
-    kind, the one just written among them, and the other kinds' files."""
+    kind, the one just written among them, the other kinds' files, and any file that is not a snapshot."""
     snapshot.write_kept(cache, "network", "f" * 64, ("a plan",))
+    mine = cache / "pack-of-cards.snapshot"  # the user's own, in a folder they chose
+    mine.write_text("not ours")
+    os.utime(mine, ns=(0, 0))
     for number in range(snapshot.KEPT + 4):
         snapshot.write_kept(cache, "pack", f"{number:032x}" * 2, ("a pack", number))
         (written,) = cache.glob(f"pack-{number:032x}.snapshot")
         os.utime(written, ns=(number * 10**9, number * 10**9))  # written in this order, a second apart
-    kept = sorted(int(path.name[5:37], 16) for path in cache.glob("pack-*.snapshot"))
+    kept = sorted(int(path.name[5:37], 16) for path in cache.glob("pack-*.snapshot") if path != mine)
+    assert mine.read_text() == "not ours"
     assert kept == list(range(4, snapshot.KEPT + 4))
     assert snapshot.read_kept(cache, "pack", f"{snapshot.KEPT + 3:032x}" * 2) == ("a pack", snapshot.KEPT + 3)
     assert snapshot.read_kept(cache, "network", "f" * 64) == ("a plan",)

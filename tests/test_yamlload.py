@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from opsadvisor import yamlload
 from opsadvisor.rulepack import default_rules_dir, load_pack
 from opsadvisor.yamlload import LineDict, LineList, YamlProblem, _decode, _encode, load_yaml, load_yaml_bytes
 
@@ -84,3 +86,23 @@ def test_a_corrupt_cache_entry_is_ignored(tmp_path: Path, monkeypatch: pytest.Mo
     (entry,) = tmp_path.glob("*.json")
     entry.write_text('{"m": 1, "k": [["rules"')
     assert load_yaml_bytes(raw) == {"rules": []}
+
+
+def test_the_cache_keeps_the_newest_parsed_files_and_nothing_of_anybody_elses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every edit of a rule file parses it again: the folder keeps the KEPT entries written last, and a file
+    of the user's own in a folder they chose (OPSADVISOR_CACHE_DIR), whatever its name, stays."""
+    monkeypatch.setenv("OPSADVISOR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(yamlload, "KEPT", 3)
+    mine = tmp_path / ("0" * 64 + ".json")
+    mine.write_text('{"the user": "their own"}')
+    os.utime(mine, ns=(0, 0))  # the oldest of all
+    written = []
+    for number in range(5):
+        raw = f"edit: {number}\n".encode()
+        assert load_yaml_bytes(raw) == {"edit": number}
+        written.append(tmp_path / f"{yamlload._digest(yamlload.CACHE_FORMAT.encode() + raw)}.json")
+        os.utime(written[-1], ns=((number + 1) * 10**9,) * 2)  # written in this order, a second apart
+    assert set(tmp_path.glob("*.json")) == {mine, *written[2:]}
+    assert mine.read_text() == '{"the user": "their own"}'

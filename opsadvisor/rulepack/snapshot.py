@@ -111,25 +111,15 @@ def write_kept(folder: Path | None, kind: str, snapshot_key: str, value: Any) ->
     that cannot be written) just means no snapshot."""
     if folder is None:
         return
-    from ..files import OutputError, atomic_write
+    from ..files import OutputError, atomic_write, keep_newest
 
     with contextlib.suppress(OSError, OutputError, TypeError, ValueError):
         entry = marshal.dumps(encode(value))
         folder.mkdir(parents=True, exist_ok=True)
         atomic_write(folder / _name(kind, snapshot_key), _header(kind, snapshot_key, entry) + b"\n" + entry)
-        _prune(folder, kind)
-
-
-def _prune(folder: Path, kind: str) -> None:
-    """Remove all but the KEPT snapshots of a kind written last (a pack's is about 400 KB, and every edit of
-    its rules, every new opsadvisor, writes one): one removed that is still in use is just made again."""
-    written: list[tuple[int, Path]] = []
-    for path in folder.glob(f"{kind}-*.snapshot"):
-        with contextlib.suppress(OSError):  # another process removed it meanwhile
-            written.append((path.stat().st_mtime_ns, path))
-    for _, path in sorted(written, reverse=True)[KEPT:]:
-        with contextlib.suppress(OSError):
-            path.unlink()
+        # A pack's snapshot is about 400 KB, and every edit of its rules, every new opsadvisor, writes one:
+        # the KEPT written last stay (one removed while still in use is made again).
+        keep_newest(folder, f"{kind}-*.snapshot", f"opsadvisor-{kind} ".encode(), KEPT)
 
 
 def _name(kind: str, snapshot_key: str) -> str:
