@@ -13,7 +13,7 @@ import pickle
 import signal
 import time
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -123,17 +123,25 @@ def test_summary_lines_are_those_the_workers_encode(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8").splitlines() == [summary_line(outcome) for outcome in outcomes]
 
 
-def _failing(error: BaseException | None = None) -> Any:
+def _at_line_30(act: Callable[[], None]) -> Any:
+    """A worker's outcome_of that does `act` at line 30 (the forked workers inherit it), then assesses."""
     real = chunks.outcome_of
 
     def outcome_of(entry: Any, *args: Any) -> Any:
         if entry.location.endswith(":line 30"):
-            if error is None:
-                os._exit(7)  # a worker that dies (durable_rules' known segfaults)
-            raise error
+            act()
         return real(entry, *args)
 
     return outcome_of
+
+
+def _failing(error: BaseException | None = None) -> Any:
+    def fail() -> None:
+        if error is None:
+            os._exit(7)  # a worker that dies (durable_rules' known segfaults)
+        raise error
+
+    return _at_line_30(fail)
 
 
 @pytest.mark.parametrize("error", [EngineError("", ["the engine failed"]), None], ids=["raises", "dies"])
@@ -307,22 +315,17 @@ def test_outputs_opened_before_one_that_cannot_be_leave_no_temporary_file(
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl"]
 
 
-def _stuck_at_line_30(stuck: bool) -> Any:
-    """A worker's outcome_of that, at line 30, is stuck in C holding the GIL (libc's sleep called through
-    ctypes.PyDLL, which keeps it: what an endless loop inside durable_rules does), or runs Python for 2 s."""
-    real = chunks.outcome_of
+def _stuck_in_c(*_: Any) -> None:
+    """Stuck in C holding the GIL, as an endless loop inside durable_rules is (create_ruleset on a test too
+    many, shared/notes/durable-rules.md; a corrupt dict): libc's sleep called through ctypes.PyDLL, which
+    keeps the GIL."""
+    ctypes.PyDLL(None).sleep(120)
 
-    def outcome_of(entry: Any, *args: Any) -> Any:
-        if entry.location.endswith(":line 30"):
-            if stuck:
-                ctypes.PyDLL(None).sleep(120)
-            else:
-                end = time.monotonic() + 2
-                while time.monotonic() < end:
-                    pass
-        return real(entry, *args)
 
-    return outcome_of
+def _running_python_for_2_s() -> None:
+    end = time.monotonic() + 2
+    while time.monotonic() < end:
+        pass
 
 
 @pytest.fixture
@@ -341,7 +344,7 @@ def test_a_worker_stuck_in_native_code_is_stopped_naming_its_entries_and_nothing
     portfolio = write_jsonl(tmp_path / "in.jsonl", [json.dumps(document) for document in bundled() * 4])
     old = tmp_path / "out.jsonl"
     old.write_text("old report\n")
-    monkeypatch.setattr(chunks, "outcome_of", _stuck_at_line_30(stuck=True))  # the forked workers inherit it
+    monkeypatch.setattr(chunks, "outcome_of", _at_line_30(_stuck_in_c))
     children = set(_children())
     began = time.monotonic()
     with pytest.raises(EngineError) as raised:
@@ -361,7 +364,7 @@ def test_a_worker_running_python_for_longer_than_the_watch_allows_is_not_stopped
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     portfolio = write_jsonl(tmp_path / "in.jsonl", [json.dumps(document) for document in bundled() * 4])
-    monkeypatch.setattr(chunks, "outcome_of", _stuck_at_line_30(stuck=False))
+    monkeypatch.setattr(chunks, "outcome_of", _at_line_30(_running_python_for_2_s))
     api.run_batch([portfolio], outputs=[tmp_path / "slow.jsonl"], jobs=2, as_of=AS_OF)
     monkeypatch.undo()
     api.run_batch([portfolio], outputs=[tmp_path / "usual.jsonl"], jobs=1, as_of=AS_OF)
@@ -380,12 +383,6 @@ def test_a_wait_counts_for_at_most_two_heartbeats_of_silence(monkeypatch: pytest
     assert list(results) == [1.0]  # 20 waits of 0.1 s at most: 2 s of silence, not the 60 s that stop it
 
 
-def _stuck_starting(*_: Any) -> None:
-    """A worker's start that never returns and holds the GIL (durable_rules' create_ruleset looping forever on
-    a test too many: shared/notes/durable-rules.md)."""
-    ctypes.PyDLL(None).sleep(120)
-
-
 @pytest.mark.usefixtures("_quick_watch")
 @pytest.mark.parametrize("pipe", ["1 MB", "64 KB"])
 def test_a_worker_stuck_while_starting_is_stopped_and_not_blamed_on_entries(
@@ -398,7 +395,7 @@ def test_a_worker_stuck_while_starting_is_stopped_and_not_blamed_on_entries(
         monkeypatch.setattr(workers, "_enlarge", lambda descriptor: None)
         monkeypatch.setattr(runner, "CHUNK_SIZE", 256)
         monkeypatch.setattr(inputs, "BLOCK_LINES", 256)  # a first task of about 300 KB
-    monkeypatch.setattr(chunks, "start_worker", _stuck_starting)
+    monkeypatch.setattr(chunks, "start_worker", _stuck_in_c)
     children = set(_children())
     began = time.monotonic()
     with pytest.raises(EngineError) as raised:

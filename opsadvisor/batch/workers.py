@@ -35,7 +35,7 @@ import signal
 import struct
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator
 from multiprocessing.connection import wait
 from typing import Any, cast
 
@@ -71,12 +71,12 @@ def ordered(
         with _signals_held():
             for _ in range(jobs):
                 workers.append(_Worker(work, start, workers))
-        _answers(workers, "starting")  # `start` ran in each (an error it raised is raised here)
+        _answers(workers)  # `start` ran in each (an error it raised is raised here)
         yield from _results(iter(tasks), workers, mail, doing)
         if mail is not None:
             for worker in workers:
-                worker.send((mail(worker.pid), None))
-            _answers(workers, "writing its last lines")
+                worker.send((mail(worker.pid), None), "writing its last lines")
+            _answers(workers)
     finally:
         for worker in workers:
             worker.stop()
@@ -86,8 +86,7 @@ def _results(
     tasks: Iterator[Any], workers: list[_Worker], mail: Callable[[int], Any] | None, doing: Callable[[Any], str]
 ) -> Iterator[Any]:
     idle = list(reversed(workers))
-    busy: dict[int, tuple[_Worker, str]] = {}  # results' descriptor -> (worker, what it is doing)
-    numbers: dict[int, int] = {}  # results' descriptor -> the number of the task its worker is on
+    busy: dict[int, tuple[_Worker, int]] = {}  # results' descriptor -> (worker, task number)
     done: dict[int, Any] = {}  # results read ahead, by task number
     sent = returned = 0
     more = True
@@ -98,9 +97,8 @@ def _results(
                 more = False
                 break
             worker = idle.pop()
-            worker.send(task if mail is None else (mail(worker.pid), task))
-            busy[worker.results] = (worker, doing(task))
-            numbers[worker.results] = sent
+            worker.send(task if mail is None else (mail(worker.pid), task), doing(task))
+            busy[worker.results] = (worker, sent)
             sent += 1
         if returned in done:
             yield done.pop(returned)
@@ -108,39 +106,38 @@ def _results(
             continue
         if not busy:
             return
-        for ready in _ready(busy):
-            worker, _ = busy.pop(ready)
-            done[numbers.pop(ready)] = worker.receive()
+        for ready in _ready([worker for worker, _ in busy.values()]):
+            worker, number = busy.pop(ready)
+            done[number] = worker.receive()
             idle.append(worker)
 
 
-def _answers(workers: list[_Worker], doing: str) -> None:
+def _answers(workers: list[_Worker]) -> None:
     """Each worker's next answer (an error it raised is raised here), awaited as _ready watches them. A task
     goes only to a worker whose answer is back: a worker that stopped responding before reading a task
     would leave the parent blocked in writing one larger than the pipe holds, out of _ready's watch."""
-    waiting = {worker.results: (worker, doing) for worker in workers}
+    waiting = {worker.results: worker for worker in workers}
     while waiting:
-        for ready in _ready(waiting):
-            worker, _ = waiting.pop(ready)
-            worker.receive()
+        for ready in _ready(list(waiting.values())):
+            waiting.pop(ready).receive()
 
 
-def _ready(busy: Mapping[int, tuple[_Worker, str]]) -> list[int]:
-    """The results' descriptors ready to be read, after waiting at most HEARTBEAT seconds; raises an EngineError
-    for a busy worker that has stopped responding (`busy`: descriptor -> (worker, what it is doing))."""
+def _ready(busy: list[_Worker]) -> list[int]:
+    """The results' descriptors of the busy workers ready to be read, after waiting at most HEARTBEAT
+    seconds; raises an EngineError for one that has stopped responding."""
     since = time.monotonic()
-    ready = cast(list[int], wait(list(busy), HEARTBEAT))
+    ready = cast(list[int], wait([worker.results for worker in busy], HEARTBEAT))
     # The wait counts, not the time between two: a parent stopped meanwhile (Ctrl-Z, a suspended machine)
     # must not find every worker silent when it resumes, before their heartbeat threads have run again.
     waited = min(time.monotonic() - since, 2 * HEARTBEAT)
-    for descriptor, (worker, doing) in busy.items():
-        if descriptor not in ready and worker.silent_for(waited) >= STUCK_AFTER:
+    for worker in busy:
+        if worker.results not in ready and worker.silent_for(waited) >= STUCK_AFTER:
             raise EngineError(
                 "",
                 [
-                    f"a worker process stopped responding while {doing}: no heartbeat for {STUCK_AFTER:.0f} s, "
-                    "so it was stopped (stuck inside durable_rules or another C extension, or suspended: "
-                    "please report it)"
+                    f"a worker process stopped responding while {worker.doing}: no heartbeat for "
+                    f"{STUCK_AFTER:.0f} s, so it was stopped (stuck inside durable_rules or another C extension, "
+                    "or suspended: please report it)"
                 ],
             )
     return ready
@@ -160,6 +157,7 @@ class _Worker:
         self.beats = mmap.mmap(-1, _BEAT.size)  # shared with the worker (an anonymous map is, across fork)
         self._beat = 0  # the count last seen
         self._silent = 0.0  # seconds waited since it last changed, or since the last message sent
+        self.doing = "starting"  # what it was last asked to do, for the error should it stop responding
         self.pid = os.fork()
         if self.pid == 0:  # the worker: it never returns from here
             code = 1
@@ -175,8 +173,10 @@ class _Worker:
         os.close(task_read)
         os.close(result_write)
 
-    def send(self, task: Any) -> None:
+    def send(self, task: Any, doing: str) -> None:
+        """Send a message; `doing`: what it asks of the worker."""
         self._silent = 0.0
+        self.doing = doing
         try:
             _write(self.tasks, _message(task))
         except BrokenPipeError:  # it died since its last result (with mail, even after the last task)
