@@ -479,6 +479,18 @@ def test_a_part_kept_by_its_object_is_that_objects_own() -> None:
         assert fragments._part(kind, tuple(list(matrix))) == fragments._part(kind, matrix) == expected
 
 
+def test_parts_kept_by_their_object_are_few() -> None:
+    """Each part kept by its object keeps the object alive, and most are one service's own: however many go by,
+    at most MAX_SAME are kept (a batch's memory stays flat: docs/batch.md), each still encoded as its value."""
+    report = api.Assessor(api.rule_pack()).assess_document(_portfolio()[0], "x", DAY)
+    kind = kinds.kind("accountability")
+    expected = encode_utf8(kind.to_json(report.parts["accountability"]))
+    copies = [tuple(list(report.parts["accountability"])) for _ in range(3 * fragments.MAX_SAME)]  # one id each
+    for copy in copies:
+        assert fragments._part(kind, copy) == expected
+        assert len(fragments._SAME) <= fragments.MAX_SAME
+
+
 def test_facts_read_without_a_call_are_the_ones_each_read_gives() -> None:
     """A fact that is its attribute's value as it is (contract.same) is taken without calling its read:
     the facts are the ones calling each fact's read gives, in FACTS' order."""
