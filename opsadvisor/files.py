@@ -143,8 +143,11 @@ def keep_newest(folder: Path, pattern: str, marker: bytes, count: int) -> None:
     """Remove all but the `count` files written last in `folder` whose names match `pattern` and whose bytes
     begin with `marker` (a cache's entries: a file of anybody else's, in a folder the user chose, is never
     touched). A file another process removes meanwhile, or that cannot be read or removed, is left to it."""
+    named = list(folder.glob(pattern))
+    if len(named) <= count:  # the usual case: no file need be opened
+        return
     written: list[tuple[int, Path]] = []
-    for path in folder.glob(pattern):
+    for path in named:
         with contextlib.suppress(OSError), path.open("rb") as stream:
             if stream.read(len(marker)) == marker:
                 written.append((os.fstat(stream.fileno()).st_mtime_ns, path))
